@@ -1,0 +1,62 @@
+# nous — PGXS build.  The version lives in nous.control only.
+EXTENSION  = nous
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" nous.control)
+
+MODULE_big = nous
+# one glue file per module in src/, the mathematics in src/core/
+SRCS       = $(sort $(wildcard src/*.c)) $(sort $(wildcard src/core/*.c))
+OBJS       = $(SRCS:.c=.o)
+
+# the install script is assembled from one file per module, in file-name order
+SQL_PARTS  = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(wildcard sql/$(EXTENSION)--*--*.sql)
+EXTRA_CLEAN = test/unit/bin results regression.diffs regression.out
+
+ICU_CFLAGS = $(shell pkg-config --cflags icu-uc icu-i18n)
+ICU_LIBS   = $(shell pkg-config --libs icu-uc icu-i18n)
+PG_CONFIG ?= pg_config
+# server headers as system headers: -Wextra applies to our code, not to theirs
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -Isrc -Isrc/core $(ICU_CFLAGS) -DNOUS_VERSION='"$(EXTVERSION)"'
+PG_CFLAGS  = -Wall -Wextra -Werror
+SHLIB_LINK = $(ICU_LIBS) -lm
+
+# pg_regress: inputs in test/sql, outputs in expected/ (PostgreSQL 15 looks in
+# ./expected first).  Suites that read ../shared are named shared_*; the test
+# script runs them (and fails in CI when ../shared is missing).
+REGRESS_ALL    = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
+REGRESS        = $(filter-out shared_%,$(REGRESS_ALL))
+REGRESS_SHARED = $(filter shared_%,$(REGRESS_ALL))
+REGRESS_OPTS   = --inputdir=test --outputdir=results --dbname=nous_regress
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(DATA_built): $(SQL_PARTS) nous.control Makefile
+	@{ echo '-- nous $(EXTVERSION): generated from sql/[0-9][0-9]_*.sql by make; edit those files.'; \
+	   printf '%s\n' '\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit'; \
+	   for f in $(SQL_PARTS); do echo; echo "-- ---- $$f ----"; \
+	     sed -e '/^\\echo Use "CREATE EXTENSION/d' -e 's/@NOUS_VERSION@/$(EXTVERSION)/g' $$f; done; } > $@
+
+all: $(DATA_built)
+
+# ---- unit tests of src/core (no server): each test/unit/test_*.c is a program
+UNIT_CC     ?= $(CC)
+UNIT_CFLAGS ?= -std=c99 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Werror \
+               -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT_SRCS   = $(sort $(wildcard test/unit/test_*.c))
+UNIT_BINS   = $(patsubst test/unit/%.c,test/unit/bin/%,$(UNIT_SRCS))
+CORE_SRCS   = $(sort $(wildcard src/core/*.c))
+
+test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) test/unit/unit.h
+	@mkdir -p test/unit/bin
+	$(UNIT_CC) $(UNIT_CFLAGS) -Isrc/core -Itest/unit -o $@ $< $(CORE_SRCS) -lm
+
+.PHONY: unit bench
+unit: $(UNIT_BINS)
+	@status=0; for t in $(UNIT_BINS); do $$t || status=1; done; exit $$status
+
+# ---- benchmarks: see test/bench/README.md (needs a running cluster)
+bench:
+	bash test/bench/run.sh

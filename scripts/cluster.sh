@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# scripts/cluster.sh — manage the project's local PostgreSQL clusters.
+#   bash scripts/cluster.sh stop     [demo|test|bench]   stop a cluster (default demo)
+#   bash scripts/cluster.sh start    [demo|test|bench]   start it again
+#   bash scripts/cluster.sh status   [demo|test|bench]
+#   bash scripts/cluster.sh psql     [demo] [psql args]  open psql on the demo database
+#   bash scripts/cluster.sh destroy  [demo|test|bench]   stop and delete its data
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+cmd="${1:-status}"; name="${2:-demo}"
+case "$name" in
+  demo) port="${NOUS_PORT:-5499}" ;;
+  test) port="${NOUS_TEST_PORT:-5498}" ;;
+  bench) port="${NOUS_BENCH_PORT:-5497}" ;;
+  *) die "unknown cluster '$name' (demo, test or bench)" ;;
+esac
+dir="$(nous_cluster_dir "$name")"
+case "$cmd" in
+  start) nous_cluster_start "$name" "$port" ;;
+  stop) nous_cluster_stop "$name" ;;
+  destroy) nous_cluster_destroy "$name"; say "cluster '$name' deleted" ;;
+  status) nous_as_owner "$NOUS_PGBIN/pg_ctl" -D "$dir/data" status || true ;;
+  psql) shift 2 || true
+        exec "$NOUS_PGBIN/psql" -h "$dir/run" -p "$port" -U postgres -d nous_demo "$@" ;;
+  *) die "unknown command '$cmd' (start, stop, status, psql, destroy)" ;;
+esac

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# scripts/test.sh — the README's test command: set up, then run every suite.
+#
+#   1. install the Debian packages nous needs, build with -Werror, install;
+#   2. unit tests of src/core (ASan + UBSan), one program per module;
+#   3. a fresh throwaway cluster; pg_regress suites of test/sql;
+#   4. the suites that read ../shared (data and oracles): shared_*.sql;
+#      they must run in CI (CI=true): a missing ../shared is a failure there;
+#   5. the scripted suites test/suites/*.sh (dump/restore, upgrade …).
+# Ends with the line "N passed, N failed" and exits non-zero on any failure.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+passed=0
+failed=0
+failures=()
+count() {  # count PASSED FAILED LABEL...
+  passed=$((passed + $1)); failed=$((failed + $2))
+  [ "$2" -gt 0 ] && failures+=("$3")
+  return 0
+}
+
+nous_install_deps
+make -C "$NOUS_ROOT" -s clean
+nous_build
+
+# ---- 2. unit tests
+say "unit tests of src/core"
+unit_log="$NOUS_STATE/unit.log"
+mkdir -p "$NOUS_STATE"
+set +e
+make -C "$NOUS_ROOT" -s unit >"$unit_log" 2>&1
+unit_rc=$?
+set -e
+cat "$unit_log"
+read -r up uf < <(awk '/: [0-9]+ passed, [0-9]+ failed$/ {p += $(NF-3); f += $(NF-1)} END {print p+0, f+0}' "$unit_log")
+if [ "$unit_rc" -ne 0 ] && [ "$uf" -eq 0 ]; then uf=1; fi   # a crash or a build error
+count "$up" "$uf" "unit tests (see $unit_log)"
+
+# ---- 3. and 4. pg_regress
+nous_cluster_destroy test
+nous_cluster_start test "${NOUS_TEST_PORT:-5498}" fast
+trap 'nous_cluster_stop test' EXIT
+
+PG_REGRESS="$(dirname "$("$NOUS_PGBIN/pg_config" --pgxs)")/../test/regress/pg_regress"
+cd "$NOUS_ROOT"
+mapfile -t all_tests < <(ls test/sql/*.sql | xargs -n1 basename | sed 's/\.sql$//' | sort)
+regress=() shared=()
+for t in "${all_tests[@]}"; do
+  case "$t" in shared_*) shared+=("$t") ;; *) regress+=("$t") ;; esac
+done
+
+run_regress() {  # run_regress LABEL TESTS...
+  local label="$1"; shift
+  local out="$NOUS_STATE/results-$label" log rc p f
+  rm -rf "$out"; mkdir -p "$out"
+  log="$out/pg_regress.log"
+  set +e
+  "$PG_REGRESS" --inputdir=test --outputdir="$out" --bindir="$NOUS_PGBIN" \
+    --host="$PGHOST" --port="$PGPORT" --user=postgres \
+    --dbname="nous_$label" "$@" >"$log" 2>&1
+  rc=$?
+  set -e
+  cat "$log"
+  p=$(grep -cE '\.\.\. +ok' "$log" || true)
+  f=$(grep -cE '\.\.\. +FAILED|\.\.\. +failed' "$log" || true)
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  [ -f "$out/regression.diffs" ] && [ "$f" -gt 0 ] && head -200 "$out/regression.diffs"
+  count "$p" "$f" "pg_regress $label (diffs: $out/regression.diffs)"
+}
+
+say "regression suites: ${regress[*]}"
+run_regress regress "${regress[@]}"
+
+SHARED_DIR="$(cd "$NOUS_ROOT/.." && pwd)/shared"
+if [ -d "$SHARED_DIR/data" ] && [ -d "$SHARED_DIR/oracles" ]; then
+  say "suites on ../shared: ${shared[*]}"
+  export NOUS_SHARED="$SHARED_DIR"
+  # the server reads the files (COPY FROM): it runs as postgres
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -r "$SHARED_DIR/data/SOURCES.md"; then
+    die "the postgres user cannot read $SHARED_DIR"
+  fi
+  [ "${#shared[@]}" -gt 0 ] && run_regress shared "${shared[@]}"
+elif [ "${CI:-}" = true ]; then
+  echo "CI=true but $SHARED_DIR is missing: the suites on shared data cannot be skipped"
+  count 0 1 "../shared missing in CI"
+else
+  echo "note: $SHARED_DIR not found: skipping ${#shared[@]} suites on shared data (they run in CI)"
+fi
+
+# ---- 5. scripted suites
+for s in test/suites/*.sh; do
+  [ -e "$s" ] || continue
+  say "suite $s"
+  set +e
+  bash "$s"
+  rc=$?
+  set -e
+  if [ "$rc" -eq 0 ]; then count 1 0 "$s"; else count 0 1 "$s"; fi
+done
+
+echo
+if [ "${#failures[@]}" -gt 0 ]; then
+  echo "failures:"
+  printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,11 @@
+-- nous: the schema, the version, conventions shared by every module.
+\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit
+
+COMMENT ON SCHEMA nous IS
+  'nous: indicators of urban and social observatories (fragility indices, attribution-mix scores, flow matrices)';
+
+CREATE FUNCTION nous.version() RETURNS text
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_version';
+COMMENT ON FUNCTION nous.version() IS
+  'Version of the nous library loaded in this session (compare with pg_extension.extversion after an upgrade).';

@@ -1,0 +1,151 @@
+-- registry: methods are plugins (DESIGN principle 3).  A family says which
+-- signature its methods have; a method is a function registered under a name
+-- in a family.  Built-ins are C functions pre-registered by the modules.
+\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit
+
+CREATE TABLE nous.method_families (
+  family       text PRIMARY KEY,
+  arg_types    regtype[] NOT NULL,
+  return_type  regtype NOT NULL,
+  params       boolean NOT NULL DEFAULT true,
+  description  text NOT NULL
+);
+COMMENT ON TABLE nous.method_families IS
+  'Families of pluggable methods and the signature their functions must have.';
+COMMENT ON COLUMN nous.method_families.family IS 'Family name, e.g. normalisation.';
+COMMENT ON COLUMN nous.method_families.arg_types IS 'Types of the leading arguments every method of the family takes.';
+COMMENT ON COLUMN nous.method_families.return_type IS 'Type every method of the family returns.';
+COMMENT ON COLUMN nous.method_families.params IS 'Whether a method may take one more, trailing jsonb argument holding its parameters.';
+COMMENT ON COLUMN nous.method_families.description IS 'What the methods of the family compute.';
+
+CREATE TABLE nous.method_catalog (
+  family        text NOT NULL REFERENCES nous.method_families ON UPDATE CASCADE,
+  name          text NOT NULL CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'),
+  function      regprocedure NOT NULL,
+  builtin       boolean NOT NULL DEFAULT false,
+  description   text,
+  registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  registered_by name NOT NULL DEFAULT CURRENT_USER,
+  PRIMARY KEY (family, name)
+);
+COMMENT ON TABLE nous.method_catalog IS
+  'Registered methods: built-ins (builtin = true) and those added with nous.register_method().';
+-- user registrations survive pg_dump / pg_restore; built-ins come with the extension
+SELECT pg_catalog.pg_extension_config_dump('nous.method_catalog', 'WHERE NOT builtin');
+
+CREATE VIEW nous.methods AS
+SELECT c.family, c.name, c.function, c.builtin, c.description,
+       c.registered_at, c.registered_by
+  FROM nous.method_catalog c
+ ORDER BY c.family, c.name;
+COMMENT ON VIEW nous.methods IS 'Every registered method, built-in or user-defined, by family.';
+COMMENT ON COLUMN nous.methods.family IS 'Family of the method (see nous.method_families).';
+COMMENT ON COLUMN nous.methods.name IS 'Name under which the engines find the method.';
+COMMENT ON COLUMN nous.methods.function IS 'Function called once per vector.';
+COMMENT ON COLUMN nous.methods.builtin IS 'True for the methods that come with nous.';
+COMMENT ON COLUMN nous.methods.description IS 'What the method computes and its parameters.';
+COMMENT ON COLUMN nous.methods.registered_at IS 'When the method was registered.';
+COMMENT ON COLUMN nous.methods.registered_by IS 'Role that registered the method.';
+
+CREATE FUNCTION nous.register_method(family text, name text, fn regprocedure,
+                                     description text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  fam   nous.method_families%ROWTYPE;
+  p     pg_catalog.pg_proc%ROWTYPE;
+  want  oid[];
+  got   oid[];
+  names text;
+BEGIN
+  IF family IS NULL OR name IS NULL OR fn IS NULL THEN
+    RAISE EXCEPTION 'family, name and fn must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT * INTO fam FROM nous.method_families f WHERE f.family = register_method.family;
+  IF NOT FOUND THEN
+    SELECT string_agg(f.family, ', ' ORDER BY f.family) INTO names FROM nous.method_families f;
+    RAISE EXCEPTION 'unknown method family "%"', family
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('The families are: %s.', names);
+  END IF;
+  IF name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+    RAISE EXCEPTION 'invalid method name "%"', name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A method name is a lower-case letter followed by at most 62 lower-case letters, digits or underscores.';
+  END IF;
+  SELECT * INTO p FROM pg_catalog.pg_proc WHERE oid = fn::oid;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'function % does not exist', fn::oid USING ERRCODE = 'undefined_function';
+  END IF;
+  IF p.prokind <> 'f' OR p.proretset THEN
+    RAISE EXCEPTION '% cannot be a % method', fn, family
+      USING ERRCODE = 'invalid_function_definition',
+            DETAIL = 'A method must be a plain function returning one value (not an aggregate, a window function, a procedure or a set-returning function).';
+  END IF;
+  want := fam.arg_types::oid[];
+  got  := p.proargtypes::oid[];
+  IF NOT (got = want OR (fam.params AND got = want || 'jsonb'::regtype::oid))
+     OR p.prorettype <> fam.return_type::oid THEN
+    RAISE EXCEPTION '% does not have the signature of a % method', fn, family
+      USING ERRCODE = 'invalid_function_definition',
+            DETAIL = format('A %s method takes (%s)%s and returns %s; this function takes (%s) and returns %s.',
+                            family,
+                            array_to_string(fam.arg_types::text[], ', '),
+                            CASE WHEN fam.params THEN ' or (' || array_to_string(fam.arg_types::text[], ', ') || ', jsonb)' ELSE '' END,
+                            fam.return_type,
+                            coalesce((SELECT string_agg(t::regtype::text, ', ' ORDER BY i)
+                                        FROM unnest(got) WITH ORDINALITY AS a(t, i)), ''),
+                            p.prorettype::regtype);
+  END IF;
+  IF p.provolatile = 'v' THEN
+    RAISE EXCEPTION '% is VOLATILE', fn
+      USING ERRCODE = 'invalid_function_definition',
+            DETAIL = 'Methods are called from STABLE functions and must give the same result for the same input within a query.',
+            HINT = 'Declare the function IMMUTABLE or STABLE.';
+  END IF;
+  IF p.proparallel <> 's' THEN
+    RAISE EXCEPTION '% is not PARALLEL SAFE', fn
+      USING ERRCODE = 'invalid_function_definition',
+            DETAIL = 'Methods run inside parallel queries.',
+            HINT = 'Declare the function PARALLEL SAFE if it is (no writes, no temporary tables, no cursors).';
+  END IF;
+  IF EXISTS (SELECT 1 FROM nous.method_catalog c
+              WHERE c.family = register_method.family AND c.name = register_method.name) THEN
+    RAISE EXCEPTION '% method "%" is already registered', family, name
+      USING ERRCODE = 'duplicate_object',
+            HINT = 'Choose another name, or remove a user method first with nous.unregister_method().';
+  END IF;
+  INSERT INTO nous.method_catalog (family, name, function, builtin, description)
+  VALUES (family, name, fn, false, description);
+END
+$$;
+COMMENT ON FUNCTION nous.register_method(text, text, regprocedure, text) IS
+  'Register a function as a method of a family, after checking its signature, volatility and parallel safety.';
+
+CREATE FUNCTION nous.unregister_method(family text, name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  was_builtin boolean;
+BEGIN
+  SELECT c.builtin INTO was_builtin FROM nous.method_catalog c
+   WHERE c.family = unregister_method.family AND c.name = unregister_method.name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION '% method "%" is not registered', family, name
+      USING ERRCODE = 'undefined_object';
+  END IF;
+  IF was_builtin THEN
+    RAISE EXCEPTION 'built-in % method "%" cannot be unregistered', family, name
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  DELETE FROM nous.method_catalog c
+   WHERE c.family = unregister_method.family AND c.name = unregister_method.name;
+END
+$$;
+COMMENT ON FUNCTION nous.unregister_method(text, text) IS
+  'Remove a user-registered method (built-ins cannot be removed).';

@@ -1,0 +1,56 @@
+/*
+ * nous_core.h — what every pure-C core module of nous shares.
+ *
+ * The files of src/core/ hold the mathematics and include no server header:
+ * they are unit-tested and fuzzed on their own (test/unit, test/fuzz).  They
+ * never call malloc or free directly and never print: memory comes from
+ * nous_alloc()/nous_free(), which the server glue points at palloc/pfree, and
+ * failures are returned as a nous_status that the glue turns into an ereport
+ * with a SQLSTATE.  Long loops call NOUS_CHECK_INTERRUPTS() so that a query
+ * cancel reaches them inside the server.
+ */
+#ifndef NOUS_CORE_H
+#define NOUS_CORE_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+typedef enum nous_status
+{
+	NOUS_OK = 0,
+	NOUS_ERR_EMPTY,				/* no element where at least one is needed */
+	NOUS_ERR_NONFINITE,			/* NaN or +/-Infinity in the input */
+	NOUS_ERR_LENGTH,			/* arrays of mismatched lengths */
+	NOUS_ERR_PARAM,				/* a method parameter is missing or invalid */
+	NOUS_ERR_SYNTAX,			/* a method specification does not parse */
+	NOUS_ERR_DOMAIN,			/* a value outside the domain of the method */
+	NOUS_ERR_NOMEM				/* the allocator returned NULL (unit tests) */
+} nous_status;
+
+/* A short English phrase for a status, for messages and tests. */
+extern const char *nous_status_text(nous_status st);
+
+/* Allocation hooks: malloc/free by default, palloc/pfree in the server. */
+extern void *(*nous_alloc_hook) (size_t size);
+extern void (*nous_free_hook) (void *ptr);
+extern void (*nous_interrupt_hook) (void);
+
+static inline void *
+nous_alloc(size_t size)
+{
+	return nous_alloc_hook(size == 0 ? 1 : size);
+}
+
+static inline void
+nous_free(void *ptr)
+{
+	if (ptr != NULL)
+		nous_free_hook(ptr);
+}
+
+/* Called every NOUS_INTERRUPT_EVERY iterations of a long loop. */
+#define NOUS_INTERRUPT_EVERY 65536
+#define NOUS_CHECK_INTERRUPTS() \
+	do { if (nous_interrupt_hook != NULL) nous_interrupt_hook(); } while (0)
+
+#endif							/* NOUS_CORE_H */

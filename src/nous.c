@@ -1,0 +1,254 @@
+/*
+ * nous.c — module magic, start-up, nous.version(), and the helpers every
+ * glue file uses (array unpacking with input checks, jsonb parameters,
+ * status reporting).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "nous.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* core allocations come from the current memory context */
+static void *
+nous_palloc_hook(size_t size)
+{
+	return palloc_extended(size, MCXT_ALLOC_HUGE);
+}
+
+static void
+nous_pfree_hook(void *ptr)
+{
+	pfree(ptr);
+}
+
+static void
+nous_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+void
+_PG_init(void)
+{
+	nous_alloc_hook = nous_palloc_hook;
+	nous_free_hook = nous_pfree_hook;
+	nous_interrupt_hook = nous_interrupts;
+}
+
+PG_FUNCTION_INFO_V1(nous_version);
+
+/* nous.version(): the version of the loaded library. */
+Datum
+nous_version(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	PG_RETURN_TEXT_P(cstring_to_text(NOUS_VERSION));
+}
+
+void
+nous_vec_from_datum(Datum d, bool isnull, const char *what, bool allow_empty,
+					NousVec *v)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what),
+				 errdetail("Pass an array of float8; NULL elements inside it are allowed.")));
+	arr = DatumGetArrayTypeP(d);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(arr))));
+	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
+		elog(ERROR, "%s: expected a float8 array", what);
+	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	if (n == 0 && !allow_empty)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", what),
+				 errdetail("At least one element is needed.")));
+	v->n = n;
+	v->npresent = 0;
+	v->x = palloc(sizeof(double) * Max(n, 1));
+	v->present = palloc(sizeof(bool) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		v->present[i] = !nulls[i];
+		v->x[i] = nulls[i] ? 0.0 : DatumGetFloat8(elems[i]);
+		if (!nulls[i])
+		{
+			if (!isfinite(v->x[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s must be finite", what),
+						 errdetail("Element %d is %s.", i + 1,
+								   isnan(v->x[i]) ? "NaN" :
+								   v->x[i] > 0 ? "Infinity" : "-Infinity"),
+						 errhint("Replace NaN and infinite values by NULL: NULL elements are ignored.")));
+			v->npresent++;
+		}
+	}
+	pfree(elems);
+	pfree(nulls);
+}
+
+ArrayType *
+nous_vec_to_array(const NousVec *v, const double *out)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(v->n, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(v->n, 1));
+	int			dims[1];
+	int			lbs[1];
+	int			i;
+
+	for (i = 0; i < v->n; i++)
+	{
+		nulls[i] = !v->present[i];
+		elems[i] = Float8GetDatum(v->present[i] ? out[i] : 0.0);
+	}
+	dims[0] = v->n;
+	lbs[0] = 1;
+	if (v->n == 0)
+		return construct_empty_array(FLOAT8OID);
+	return construct_md_array(elems, nulls, 1, dims, lbs, FLOAT8OID,
+							  sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+void
+nous_report_status(nous_status st, const char *context)
+{
+	int			code;
+
+	switch (st)
+	{
+		case NOUS_ERR_EMPTY:
+		case NOUS_ERR_NONFINITE:
+		case NOUS_ERR_PARAM:
+			code = ERRCODE_INVALID_PARAMETER_VALUE;
+			break;
+		case NOUS_ERR_LENGTH:
+			code = ERRCODE_ARRAY_SUBSCRIPT_ERROR;
+			break;
+		case NOUS_ERR_SYNTAX:
+			code = ERRCODE_SYNTAX_ERROR;
+			break;
+		case NOUS_ERR_DOMAIN:
+			code = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+			break;
+		case NOUS_ERR_NOMEM:
+			code = ERRCODE_OUT_OF_MEMORY;
+			break;
+		default:
+			code = ERRCODE_INTERNAL_ERROR;
+			break;
+	}
+	ereport(ERROR, (errcode(code),
+					errmsg("%s: %s", context, nous_status_text(st))));
+	pg_unreachable();
+}
+
+/* ---- jsonb parameters ---- */
+
+static JsonbValue *
+params_get(Jsonb *params, const char *key)
+{
+	if (params == NULL)
+		return NULL;
+	return getKeyJsonValueFromContainer(&params->root, key, strlen(key), NULL);
+}
+
+void
+nous_params_check(Jsonb *params, const char *method, const char *const *allowed)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (params == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(params))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameters of method \"%s\" must be a jsonb object", method)));
+	it = JsonbIteratorInit(&params->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			const char *const *a;
+			bool		ok = false;
+			StringInfoData names;
+
+			for (a = allowed; *a != NULL; a++)
+				if (strlen(*a) == (size_t) v.val.string.len &&
+					strncmp(*a, v.val.string.val, v.val.string.len) == 0)
+					ok = true;
+			if (ok)
+				continue;
+			initStringInfo(&names);
+			for (a = allowed; *a != NULL; a++)
+				appendStringInfo(&names, "%s%s", a == allowed ? "" : ", ", *a);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown parameter \"%.*s\" for method \"%s\"",
+							v.val.string.len, v.val.string.val, method),
+					 allowed[0] != NULL ?
+					 errdetail("Method \"%s\" accepts: %s.", method, names.data) :
+					 errdetail("Method \"%s\" takes no parameters.", method)));
+		}
+	}
+}
+
+char *
+nous_params_word(Jsonb *params, const char *method, const char *key)
+{
+	JsonbValue *v = params_get(params, key);
+
+	if (v == NULL)
+		return NULL;
+	if (v->type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" of method \"%s\" must be a word", key, method)));
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+bool
+nous_params_number(Jsonb *params, const char *method, const char *key,
+				   double *value)
+{
+	JsonbValue *v = params_get(params, key);
+
+	if (v == NULL)
+		return false;
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" of method \"%s\" must be a number", key, method)));
+	*value = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+												NumericGetDatum(v->val.numeric)));
+	if (!isfinite(*value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" of method \"%s\" must be finite", key, method)));
+	return true;
+}

@@ -1,0 +1,77 @@
+/*
+ * nous.h — what the server glue files of nous share: array conversion with
+ * the common input checks, method parameters (jsonb), the method registry,
+ * and the mapping of core statuses to SQLSTATEs.
+ */
+#ifndef NOUS_H
+#define NOUS_H
+
+#include "postgres.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+
+#include "nous_core.h"
+#include "methodspec.h"
+
+/* A float8[] unpacked: values, presence mask (false = NULL element). */
+typedef struct NousVec
+{
+	int			n;
+	int			npresent;
+	double	   *x;
+	bool	   *present;
+} NousVec;
+
+/*
+ * Unpack a one-dimensional float8[] argument (any lower bound).  what names
+ * the argument in messages ("values", "weights" …).  Rejects a NULL array, a
+ * multidimensional one, NaN and +/-Infinity; an empty array unless
+ * allow_empty.
+ */
+extern void nous_vec_from_datum(Datum d, bool isnull, const char *what,
+								bool allow_empty, NousVec *v);
+extern ArrayType *nous_vec_to_array(const NousVec *v, const double *out);
+
+/* Report a core status as an ERROR with a SQLSTATE; context names the call. */
+extern void nous_report_status(nous_status st, const char *context) pg_attribute_noreturn();
+
+/* ---- method parameters, passed to every method as a jsonb object ---- */
+
+/* Check that params (may be NULL) is an object with only these keys. */
+extern void nous_params_check(Jsonb *params, const char *method,
+							  const char *const *allowed);
+/* The string value of key, or NULL when absent (error if not a string). */
+extern char *nous_params_word(Jsonb *params, const char *method, const char *key);
+/* The numeric value of key; false when absent (error if not a finite number). */
+extern bool nous_params_number(Jsonb *params, const char *method,
+							   const char *key, double *value);
+
+/* ---- the method registry (registry.c) ---- */
+
+typedef struct NousMethod
+{
+	char		family[NAMEDATALEN];
+	char		spec_text[256];	/* the specification this was resolved from */
+	nous_method_spec spec;		/* parsed name and parameters */
+	Oid			fn;				/* the registered function */
+	bool		builtin;
+	int			nargs;			/* leading family arguments, +1 if it takes params */
+	bool		takes_params;
+	Datum		params;			/* jsonb object built from spec (fn_mcxt) */
+	FmgrInfo	flinfo;
+} NousMethod;
+
+/*
+ * Resolve a method specification of a family ('zscore', 'rank(ties=min)')
+ * into m, looking the name up in nous.method_catalog.  Unknown names raise an
+ * error that lists the registered methods of the family.  Memory for the
+ * FmgrInfo and params lives in mcxt.
+ */
+extern void nous_method_resolve(const char *family, const char *spec_text,
+								MemoryContext mcxt, NousMethod *m);
+
+/* Call a resolved method with its leading arguments; params are appended. */
+extern Datum nous_method_call1(NousMethod *m, Datum arg1, bool *isnull);
+
+#endif							/* NOUS_H */
