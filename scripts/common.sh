@@ -7,12 +7,15 @@
 #   NOUS_PORT    port of the demo cluster (default 5499); tests use NOUS_TEST_PORT
 #                (default 5498) and benchmarks NOUS_BENCH_PORT (default 5497)
 #   NOUS_NO_APT  set to 1 to never call apt-get (then missing packages are an error)
+#   NOUS_PGBIN   bin directory of the PostgreSQL 15 to build against and run
+#                (default /usr/lib/postgresql/15/bin; a private copy of the tree
+#                lets several checkouts install different builds side by side)
 
 set -euo pipefail
 
 NOUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NOUS_PGVER=15
-NOUS_PGBIN="/usr/lib/postgresql/${NOUS_PGVER}/bin"
+NOUS_PGBIN="${NOUS_PGBIN:-/usr/lib/postgresql/${NOUS_PGVER}/bin}"
 NOUS_STATE="${NOUS_STATE:-$NOUS_ROOT/.nous}"
 
 # Debian packages nous needs to build, run, test and demonstrate itself.

@@ -50,12 +50,14 @@ for t in "${all_tests[@]}"; do
 done
 
 run_regress() {  # run_regress LABEL TESTS...
+  # --outputdir=. : pg_regress 15 reads ./expected/NAME.out (and ./sql/NAME.sql
+  # before test/sql/NAME.sql: no test may share a name with a file of sql/)
   local label="$1"; shift
-  local out="$NOUS_STATE/results-$label" log rc p f
-  rm -rf "$out"; mkdir -p "$out"
-  log="$out/pg_regress.log"
+  local keep="$NOUS_STATE/results-$label" log rc p f
+  rm -rf "$keep" results regression.diffs regression.out; mkdir -p "$keep"
+  log="$keep/pg_regress.log"
   set +e
-  "$PG_REGRESS" --inputdir=test --outputdir="$out" --bindir="$NOUS_PGBIN" \
+  "$PG_REGRESS" --inputdir=test --outputdir=. --bindir="$NOUS_PGBIN" \
     --host="$PGHOST" --port="$PGPORT" --user=postgres \
     --dbname="nous_$label" "$@" >"$log" 2>&1
   rc=$?
@@ -64,8 +66,9 @@ run_regress() {  # run_regress LABEL TESTS...
   p=$(grep -cE '\.\.\. +ok' "$log" || true)
   f=$(grep -cE '\.\.\. +FAILED|\.\.\. +failed' "$log" || true)
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  [ -f "$out/regression.diffs" ] && [ "$f" -gt 0 ] && head -200 "$out/regression.diffs"
-  count "$p" "$f" "pg_regress $label (diffs: $out/regression.diffs)"
+  cp -r results regression.* "$keep/" 2>/dev/null || true
+  [ "$f" -gt 0 ] && [ -f regression.diffs ] && head -300 regression.diffs
+  count "$p" "$f" "pg_regress $label (diffs: $keep/regression.diffs)"
 }
 
 say "regression suites: ${regress[*]}"

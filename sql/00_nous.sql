@@ -1,6 +1,11 @@
 -- nous: the schema, the version, conventions shared by every module.
 \echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit
 
+-- CREATE EXTENSION creates the schema named in nous.control (if missing) but
+-- cannot make it a member of the extension that lives in it: DROP EXTENSION
+-- removes every object and leaves the empty schema, which DROP SCHEMA nous
+-- removes (README, Uninstalling).
+
 COMMENT ON SCHEMA nous IS
   'nous: indicators of urban and social observatories (fragility indices, attribution-mix scores, flow matrices)';
 

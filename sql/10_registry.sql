@@ -85,8 +85,9 @@ BEGIN
       USING ERRCODE = 'invalid_function_definition',
             DETAIL = 'A method must be a plain function returning one value (not an aggregate, a window function, a procedure or a set-returning function).';
   END IF;
-  want := fam.arg_types::oid[];
-  got  := p.proargtypes::oid[];
+  -- oidvector is 0-based: rebuild both as 1-based arrays before comparing
+  want := ARRAY(SELECT t::oid FROM unnest(fam.arg_types) t);
+  got  := ARRAY(SELECT t FROM unnest(p.proargtypes::oid[]) t);
   IF NOT (got = want OR (fam.params AND got = want || 'jsonb'::regtype::oid))
      OR p.prorettype <> fam.return_type::oid THEN
     RAISE EXCEPTION '% does not have the signature of a % method', fn, family

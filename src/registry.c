@@ -120,7 +120,7 @@ nous_method_resolve(const char *family, const char *spec_text,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("%s method \"%s\" refers to a function that no longer exists",
 						family, m->spec.name),
-				 errdetail("The registered function (oid %u) was dropped.", fn),
+				 errdetail("The function registered under this name was dropped."),
 				 errhint("Remove the entry with nous.unregister_method('%s', '%s') "
 						 "and register the method again.", family, m->spec.name)));
 	SPI_finish();
