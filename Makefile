@@ -19,7 +19,8 @@ PG_CONFIG ?= pg_config
 # server headers as system headers: -Wextra applies to our code, not to theirs
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -Isrc -Isrc/core $(ICU_CFLAGS) -DNOUS_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS  = -Wall -Wextra -Werror
-SHLIB_LINK = $(ICU_LIBS) -lm
+# LAPACK (Debian liblapack-dev) for the linear algebra of the index module
+SHLIB_LINK = $(ICU_LIBS) -llapack -lblas -lm
 
 # pg_regress: inputs in test/sql, outputs in expected/ (PostgreSQL 15 looks in
 # ./expected first).  Suites that read ../shared are named shared_*; the test

@@ -56,7 +56,8 @@ typedef struct NousMethod
 	nous_method_spec spec;		/* parsed name and parameters */
 	Oid			fn;				/* the registered function */
 	bool		builtin;
-	int			nargs;			/* leading family arguments, +1 if it takes params */
+	int			nargs;			/* arguments of the registered function */
+	int			nleading;		/* arguments every method of the family takes */
 	bool		takes_params;
 	Datum		params;			/* jsonb object built from spec (fn_mcxt) */
 	FmgrInfo	flinfo;
@@ -71,7 +72,14 @@ typedef struct NousMethod
 extern void nous_method_resolve(const char *family, const char *spec_text,
 								MemoryContext mcxt, NousMethod *m);
 
-/* Call a resolved method with its leading arguments; params are appended. */
+/*
+ * Call a resolved method with the family's leading arguments (nargs must be
+ * the family's count); the jsonb params are appended when the function takes
+ * them.  *isnull receives the result's nullness.
+ */
+extern Datum nous_method_call(NousMethod *m, const Datum *args,
+							  const bool *argnulls, int nargs, bool *isnull);
+/* Shorthand for families with one leading argument. */
 extern Datum nous_method_call1(NousMethod *m, Datum arg1, bool *isnull);
 
 #endif							/* NOUS_H */

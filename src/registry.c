@@ -71,6 +71,7 @@ nous_method_resolve(const char *family, const char *spec_text,
 	Oid			fn = InvalidOid;
 	bool		builtin = false;
 	int			pronargs = -1;
+	int			nleading;
 	MemoryContext old;
 
 	memset(m, 0, sizeof(*m));
@@ -95,8 +96,10 @@ nous_method_resolve(const char *family, const char *spec_text,
 	args[0] = CStringGetTextDatum(family);
 	args[1] = CStringGetTextDatum(m->spec.name);
 	ret = SPI_execute_with_args(
-		"SELECT c.function::pg_catalog.oid, c.builtin, p.pronargs::pg_catalog.int4 "
+		"SELECT c.function::pg_catalog.oid, c.builtin, p.pronargs::pg_catalog.int4, "
+		"       pg_catalog.cardinality(f.arg_types) "
 		"FROM nous.method_catalog c "
+		"JOIN nous.method_families f ON f.family = c.family "
 		"LEFT JOIN pg_catalog.pg_proc p ON p.oid = c.function::pg_catalog.oid "
 		"WHERE c.family = $1 AND c.name = $2",
 		2, argtypes, args, NULL, true, 1);
@@ -114,6 +117,7 @@ nous_method_resolve(const char *family, const char *spec_text,
 	}
 	fn = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	builtin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	nleading = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	pronargs = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 	if (isnull)
 		ereport(ERROR,
@@ -128,8 +132,9 @@ nous_method_resolve(const char *family, const char *spec_text,
 	m->fn = fn;
 	m->builtin = builtin;
 	m->nargs = pronargs;
-	/* every family has exactly one leading argument so far */
-	m->takes_params = (pronargs >= 2);
+	m->nleading = nleading;
+	/* registration allows the family's arguments, or those plus jsonb */
+	m->takes_params = (pronargs > nleading);
 	if (!m->takes_params && m->spec.nparams > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -143,21 +148,45 @@ nous_method_resolve(const char *family, const char *spec_text,
 }
 
 Datum
-nous_method_call1(NousMethod *m, Datum arg1, bool *isnull)
+nous_method_call(NousMethod *m, const Datum *args, const bool *argnulls,
+				 int nargs, bool *isnull)
 {
-	LOCAL_FCINFO(fcinfo, 2);
+	LOCAL_FCINFO(fcinfo, FUNC_MAX_ARGS);
 	Datum		result;
+	int			i;
 
-	InitFunctionCallInfoData(*fcinfo, &m->flinfo, m->takes_params ? 2 : 1,
+	if (nargs != m->nleading)
+		elog(ERROR, "nous: method \"%s\" called with %d arguments, family has %d",
+			 m->spec.name, nargs, m->nleading);
+	InitFunctionCallInfoData(*fcinfo, &m->flinfo, nargs + (m->takes_params ? 1 : 0),
 							 InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = arg1;
-	fcinfo->args[0].isnull = false;
+	for (i = 0; i < nargs; i++)
+	{
+		fcinfo->args[i].value = args[i];
+		fcinfo->args[i].isnull = argnulls != NULL && argnulls[i];
+	}
 	if (m->takes_params)
 	{
-		fcinfo->args[1].value = m->params;
-		fcinfo->args[1].isnull = false;
+		fcinfo->args[nargs].value = m->params;
+		fcinfo->args[nargs].isnull = false;
 	}
+	/* a strict method called with a NULL argument returns NULL */
+	if (m->flinfo.fn_strict)
+		for (i = 0; i < nargs; i++)
+			if (fcinfo->args[i].isnull)
+			{
+				*isnull = true;
+				return (Datum) 0;
+			}
 	result = FunctionCallInvoke(fcinfo);
 	*isnull = fcinfo->isnull;
 	return result;
+}
+
+Datum
+nous_method_call1(NousMethod *m, Datum arg1, bool *isnull)
+{
+	bool		argnull = false;
+
+	return nous_method_call(m, &arg1, &argnull, 1, isnull);
 }
