@@ -17,6 +17,7 @@ NOUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NOUS_PGVER=15
 NOUS_PGBIN="${NOUS_PGBIN:-/usr/lib/postgresql/${NOUS_PGVER}/bin}"
 NOUS_STATE="${NOUS_STATE:-$NOUS_ROOT/.nous}"
+export NOUS_PGBIN
 
 # Debian packages nous needs to build, run, test and demonstrate itself.
 NOUS_PACKAGES=(
