@@ -11,7 +11,7 @@ OBJS       = $(SRCS:.c=.o)
 SQL_PARTS  = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA       = $(wildcard sql/$(EXTENSION)--*--*.sql)
-EXTRA_CLEAN = test/unit/bin results regression.diffs regression.out
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out
 
 ICU_CFLAGS = $(shell pkg-config --cflags icu-uc icu-i18n)
 ICU_LIBS   = $(shell pkg-config --libs icu-uc icu-i18n)
@@ -61,3 +61,31 @@ unit: $(UNIT_BINS)
 # ---- benchmarks: see test/bench/README.md (needs a running cluster)
 bench:
 	bash test/bench/run.sh
+
+# the demo and the tests: see README.md
+.PHONY: demo check-all
+demo:
+	bash scripts/demo.sh
+check-all:
+	bash scripts/test.sh
+
+# ---- fuzzing of src/core with libFuzzer (clang): each test/fuzz/fuzz_*.c is a
+# target; `make fuzz` runs each for FUZZ_SECONDS from its corpus directory
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 10
+FUZZ_SRCS    = $(sort $(wildcard test/fuzz/fuzz_*.c))
+FUZZ_BINS    = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(FUZZ_SRCS))
+
+test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	@mkdir -p test/fuzz/bin
+	$(FUZZ_CC) -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Isrc/core -o $@ $< $(CORE_SRCS) -lm
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+	@status=0; for t in $(FUZZ_BINS); do n=$$(basename $$t | sed 's/^fuzz_//'); \
+	  mkdir -p test/fuzz/corpus/$$n .nous/fuzz/$$n; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 .nous/fuzz/$$n test/fuzz/corpus/$$n \
+	    >.nous/fuzz/$$n.log 2>&1 && echo "fuzz $$n: no crash in $(FUZZ_SECONDS) s" \
+	    || { echo "fuzz $$n: FAILED (.nous/fuzz/$$n.log)"; tail -30 .nous/fuzz/$$n.log; status=1; }; \
+	done; exit $$status

@@ -25,6 +25,7 @@ NOUS_PACKAGES=(
   "postgresql-${NOUS_PGVER}" "postgresql-client-${NOUS_PGVER}"
   "postgresql-server-dev-${NOUS_PGVER}" "postgresql-${NOUS_PGVER}-postgis-3"
   libicu-dev liblapack-dev
+  clang-14 libclang-rt-14-dev
   python3 python3-numpy
 )
 
