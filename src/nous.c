@@ -61,8 +61,9 @@ nous_vec_from_datum(Datum d, bool isnull, const char *what, bool allow_empty,
 					NousVec *v)
 {
 	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *nulls;
+	const char *data;
+	bits8	   *bitmap;
+	int			bitmask = 1;
 	int			n,
 				i;
 
@@ -79,8 +80,7 @@ nous_vec_from_datum(Datum d, bool isnull, const char *what, bool allow_empty,
 				 errdetail("The array has %d dimensions.", ARR_NDIM(arr))));
 	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
 		elog(ERROR, "%s: expected a float8 array", what);
-	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 	if (n == 0 && !allow_empty)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -90,47 +90,84 @@ nous_vec_from_datum(Datum d, bool isnull, const char *what, bool allow_empty,
 	v->npresent = 0;
 	v->x = palloc(sizeof(double) * Max(n, 1));
 	v->present = palloc(sizeof(bool) * Max(n, 1));
+	/* float8 elements are stored contiguously, aligned, NULLs omitted */
+	data = ARR_DATA_PTR(arr);
+	bitmap = ARR_NULLBITMAP(arr);
 	for (i = 0; i < n; i++)
 	{
-		v->present[i] = !nulls[i];
-		v->x[i] = nulls[i] ? 0.0 : DatumGetFloat8(elems[i]);
-		if (!nulls[i])
+		bool		present = (bitmap == NULL) || (*bitmap & bitmask) != 0;
+
+		if (bitmap != NULL)
 		{
-			if (!isfinite(v->x[i]))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("%s must be finite", what),
-						 errdetail("Element %d is %s.", i + 1,
-								   isnan(v->x[i]) ? "NaN" :
-								   v->x[i] > 0 ? "Infinity" : "-Infinity"),
-						 errhint("Replace NaN and infinite values by NULL: NULL elements are ignored.")));
-			v->npresent++;
+			bitmask <<= 1;
+			if (bitmask == 0x100)
+			{
+				bitmap++;
+				bitmask = 1;
+			}
 		}
+		v->present[i] = present;
+		if (!present)
+		{
+			v->x[i] = 0.0;
+			continue;
+		}
+		memcpy(&v->x[i], data, sizeof(double));
+		data += sizeof(double);
+		if (!isfinite(v->x[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be finite", what),
+					 errdetail("Element %d is %s.", i + 1,
+							   isnan(v->x[i]) ? "NaN" :
+							   v->x[i] > 0 ? "Infinity" : "-Infinity"),
+					 errhint("Replace NaN and infinite values by NULL: NULL elements are ignored.")));
+		v->npresent++;
 	}
-	pfree(elems);
-	pfree(nulls);
 }
 
 ArrayType *
 nous_vec_to_array(const NousVec *v, const double *out)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(v->n, 1));
-	bool	   *nulls = palloc(sizeof(bool) * Max(v->n, 1));
-	int			dims[1];
-	int			lbs[1];
+	ArrayType  *result;
+	int			nbytes;
+	int			ndata = 0;
+	bool		hasnulls = v->npresent < v->n;
+	int			dataoffset;
+	char	   *data;
 	int			i;
 
-	for (i = 0; i < v->n; i++)
-	{
-		nulls[i] = !v->present[i];
-		elems[i] = Float8GetDatum(v->present[i] ? out[i] : 0.0);
-	}
-	dims[0] = v->n;
-	lbs[0] = 1;
 	if (v->n == 0)
 		return construct_empty_array(FLOAT8OID);
-	return construct_md_array(elems, nulls, 1, dims, lbs, FLOAT8OID,
-							  sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	/* build the array in place: float8 data after an optional null bitmap */
+	for (i = 0; i < v->n; i++)
+		if (v->present[i])
+			ndata++;
+	dataoffset = hasnulls ? ARR_OVERHEAD_WITHNULLS(1, v->n) : 0;
+	if ((Size) ndata > (MaxAllocSize - ARR_OVERHEAD_WITHNULLS(1, v->n)) / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("result array of %d elements is too large", v->n)));
+	nbytes = (hasnulls ? dataoffset : (int) ARR_OVERHEAD_NONULLS(1)) + ndata * (int) sizeof(double);
+	result = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(result, nbytes);
+	result->ndim = 1;
+	result->dataoffset = dataoffset;
+	result->elemtype = FLOAT8OID;
+	ARR_DIMS(result)[0] = v->n;
+	ARR_LBOUND(result)[0] = 1;
+	data = ARR_DATA_PTR(result);
+	for (i = 0; i < v->n; i++)
+	{
+		if (hasnulls && v->present[i])
+			ARR_NULLBITMAP(result)[i / 8] |= (bits8) (1 << (i % 8));
+		if (v->present[i])
+		{
+			memcpy(data, &out[i], sizeof(double));
+			data += sizeof(double);
+		}
+	}
+	return result;
 }
 
 void
