@@ -79,7 +79,7 @@ FUZZ_BINS    = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(FUZZ_SRCS))
 test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p test/fuzz/bin
 	$(FUZZ_CC) -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all -Isrc/core -o $@ $< $(CORE_SRCS) -lm
+	  -fno-sanitize-recover=all -Isrc/core -o $@ $< $(CORE_SRCS) -llapack -lblas -lm
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)

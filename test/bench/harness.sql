@@ -45,7 +45,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION nous_bench.run(reps int DEFAULT 5, only text DEFAULT NULL)
+CREATE FUNCTION nous_bench.run(reps int DEFAULT 5, only_cases text DEFAULT NULL)
 RETURNS TABLE (name text, rows bigint, nous_ms float8, plain_ms float8,
                floor_ms float8, plain_over_nous float8, nous_over_floor float8)
 LANGUAGE plpgsql AS $$
@@ -55,7 +55,7 @@ DECLARE
   r  int;
 BEGIN
   FOR c IN SELECT * FROM nous_bench.cases
-            WHERE only IS NULL OR cases.name ~ only OR cases.module = only
+            WHERE only_cases IS NULL OR cases.name ~ only_cases OR cases.module = only_cases
             ORDER BY module, cases.name LOOP
     RESET ALL;
     PERFORM nous_bench.apply_settings(c.settings);
