@@ -78,7 +78,7 @@ nous_norm_goalposts(const double *x, const bool *present, int n, double lo,
 
 			if (clip)
 				v = v < 0.0 ? 0.0 : (v > 100.0 ? 100.0 : v);
-			out[i] = v;
+			out[i] = v + 0.0;	/* no negative zero */
 		}
 	return NOUS_OK;
 }
