@@ -1147,7 +1147,9 @@ composite_compute(FunctionCallInfo fcinfo, WindowObject winobj,
 		}
 		if (!isnull)
 			read_values_row(d, i, n, k, x, present);
-		MemoryContextReset(rowcxt);
+		/* the evaluated arrays accumulate in rowcxt: free them in batches */
+		if ((i & 1023) == 1023)
+			MemoryContextReset(rowcxt);
 	}
 	if (k < 0)
 	{

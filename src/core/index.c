@@ -185,14 +185,17 @@ nous_coverage(const bool *present, int n, int k, const double *w,
 	for (j = 0; j < k; j++)
 		total += w[j];
 	for (i = 0; i < n; i++)
+		coverage[i] = 0.0;
+	for (j = 0; j < k; j++)
 	{
-		double		s = 0.0;
+		const bool *pcol = present + (size_t) j * n;
 
-		for (j = 0; j < k; j++)
-			if (present[(size_t) j * n + i])
-				s += w[j];
-		coverage[i] = total > 0.0 ? s / total : 0.0;
+		for (i = 0; i < n; i++)
+			if (pcol[i])
+				coverage[i] += w[j];
 	}
+	for (i = 0; i < n; i++)
+		coverage[i] = total > 0.0 ? coverage[i] / total : 0.0;
 }
 
 #define AT(j, i) ((size_t) (j) * (size_t) n + (size_t) (i))
@@ -202,25 +205,39 @@ nous_status
 nous_agg_mean(const double *x, const bool *present, int n, int k,
 			  const double *w, double *out, bool *outp)
 {
+	double	   *sw;
 	int			i,
 				j;
 
+	/* column by column: contiguous reads, one accumulator per row */
+	sw = nous_alloc(sizeof(double) * (size_t) (n > 0 ? n : 1));
+	if (sw == NULL)
+		return NOUS_ERR_NOMEM;
 	for (i = 0; i < n; i++)
 	{
-		double		s = 0.0,
-					sw = 0.0;
-
-		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
-			NOUS_CHECK_INTERRUPTS();
-		for (j = 0; j < k; j++)
-			if (present[AT(j, i)])
-			{
-				s += w[j] * x[AT(j, i)];
-				sw += w[j];
-			}
-		outp[i] = sw > 0.0;
-		out[i] = sw > 0.0 ? s / sw : 0.0;
+		out[i] = 0.0;
+		sw[i] = 0.0;
 	}
+	for (j = 0; j < k; j++)
+	{
+		const double *col = x + AT(j, 0);
+		const bool *pcol = present + AT(j, 0);
+		double		wj = w[j];
+
+		NOUS_CHECK_INTERRUPTS();
+		for (i = 0; i < n; i++)
+			if (pcol[i])
+			{
+				out[i] += wj * col[i];
+				sw[i] += wj;
+			}
+	}
+	for (i = 0; i < n; i++)
+	{
+		outp[i] = sw[i] > 0.0;
+		out[i] = outp[i] ? out[i] / sw[i] : 0.0;
+	}
+	nous_free(sw);
 	return NOUS_OK;
 }
 
