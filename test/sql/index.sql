@@ -119,6 +119,16 @@ SELECT m, array_agg(round(s::numeric, 4) ORDER BY id) AS scores
 -- worstq: q75 a 66.667, b 50, c 87.5: row 4 has 3, the others 0
 -- pca: rows 2 and 3 are incomplete and get no score
 
+-- one area, and all-equal columns, with every aggregation (minmax gives 50
+-- to every value of a constant column): mean, geometric, power and
+-- mpi(rescale=false) 50; rankmean: every rank tied at 1 (one area) or 2
+-- (average of 1..3); worstq: every component in its worst quarter (2);
+-- pca: one area has no component (NULL), constant columns score 0
+SELECT m, (SELECT nous.composite(ARRAY[5.0, 7.0], NULL, NULL, 'minmax', m) OVER ()) AS one_area,
+       (SELECT array_agg(s) FROM (SELECT nous.composite(ARRAY[5.0, 7.0], NULL, NULL, 'minmax', m) OVER () s
+                                    FROM generate_series(1, 3)) q) AS all_equal
+  FROM unnest('{mean,geometric,power(p=3),mpi(rescale=false),rankmean,worstq,pca}'::text[]) m;
+
 -- ---- décret 2014-1575, annexe 2: S = (2 R1 + R2 + R3 + R4 + R5 + R6) / 7,
 -- against the same ranks computed with SQL's rank() ----
 CREATE TEMP TABLE iris6 (id int, chom float8, jeunes float8, inact float8, sansdip float8, mono float8, surocc float8);
