@@ -61,6 +61,11 @@ SELECT x, round(nous.composite(ARRAY[x], NULL, '{-1}', 'minmax') OVER ()::numeri
           round(nous.composite(ARRAY[x], NULL, '{-1}') OVER ()::numeric, 6) AS z_reversed
   FROM unnest('{2,4,9}'::float8[]) x ORDER BY x;
 
+-- ratio (base 100, mean 5): 40 80 180 -> 160 120 20; percentile 0 50 100 -> 100 50 0
+SELECT x, nous.composite(ARRAY[x], NULL, '{-1}', 'ratio') OVER () AS ratio_reversed,
+          nous.composite(ARRAY[x], NULL, '{-1}', 'percentile') OVER () AS percentile_reversed
+  FROM unnest('{2,4,9}'::float8[]) x ORDER BY x;
+
 -- ---- the normalisations added by the index module ----
 SELECT nous.normalise('{0,5,10,15}', 'goalposts(lo=0, hi=10)') AS clipped,
        nous.normalise('{0,5,10,15}', 'goalposts(lo=0, hi=10, clip=false)') AS unclipped,
