@@ -18,7 +18,7 @@ if [ -z "${NOUS_SHARED:-}" ] || [ ! -d "${NOUS_SHARED}/data" ]; then
     exit 1
   fi
   echo "index_numpy: ../shared not available: skipped"
-  exit 0
+  exit 77
 fi
 # Debian's python3-numpy belongs to /usr/bin/python3 (not to a pyenv or venv one)
 PY=/usr/bin/python3
