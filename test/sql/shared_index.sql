@@ -170,3 +170,37 @@ SELECT dep, count(*) FILTER (WHERE q = 5) AS most_deprived_fifth, count(*) AS sc
           FROM iris_pca, unnest(codes, scores) u(code, score) JOIN iris i ON i.code = u.code
          WHERE u.score IS NOT NULL) t
  GROUP BY dep ORDER BY dep;
+
+-- ---- gap to the reference from counts: vacant social dwellings (RPLS) ----
+-- commune rates against their département, the reference computed from the
+-- communes' counts; the file's own département rows (the sums) give the
+-- reference independently
+\set fr :shared '/data/rpls-aggrege-savoirfr/rpls_aggrege_large_epci_dep_reg_fr_and_communes_44_37_63.csv'
+SELECT format('CREATE TEMP TABLE rpls_raw (%s)', string_agg(quote_ident(c) || ' text', ', ' ORDER BY o))
+  FROM unnest(string_to_array(replace(split_part(pg_read_file(:'fr', 0, 20000), E'\n', 1), E'\uFEFF', ''), ',')) WITH ORDINALITY AS h(c, o)
+\gexec
+COPY rpls_raw FROM :'fr' WITH (FORMAT csv, HEADER);
+CREATE TEMP TABLE vacancy AS
+SELECT "TypeZone" AS zone_type, "Dep_2017" AS dep, depcom2017 AS com, "Zone" AS zone,
+       "Taux_de_vacance_numerateur"::float8 AS vacant, "Taux_de_vacance_denominateur"::float8 AS dwellings
+  FROM rpls_raw WHERE "TypeZone" IN ('Communes', 'Départements') AND "Dep_2017" IN ('44', '37', '63');
+SELECT count(*) AS communes, count(g) AS with_gap,
+       bool_and(abs(g - 100 * (c.vacant / nullif(c.dwellings, 0)) / (d.vacant / d.dwellings)) < 1e-9) AS matches_departement_rows
+  FROM (SELECT *, nous.reference_gap(vacant, dwellings) OVER (PARTITION BY dep) AS g
+          FROM vacancy WHERE zone_type = 'Communes') c
+  JOIN vacancy d ON d.zone_type = 'Départements' AND d.dep = c.dep;
+
+-- ---- change over time: IRIS whose unemployment gap to their EPCI rose by
+-- at least 10 points between 2016 and 2022 (counts: rate x population) ----
+CREATE TEMP TABLE iris_gap AS
+SELECT code, dep,
+       nous.reference_gap(u16 * p16 / 100, p16) OVER (PARTITION BY epci) AS gap16,
+       nous.reference_gap(u22 * p22 / 100, p22) OVER (PARTITION BY epci) AS gap22,
+       100 * (u16 / 100) / (sum(u16 * p16 / 100) FILTER (WHERE u16 IS NOT NULL AND p16 IS NOT NULL) OVER (PARTITION BY epci)
+                            / sum(p16) FILTER (WHERE u16 IS NOT NULL AND p16 IS NOT NULL) OVER (PARTITION BY epci)) AS plain16
+  FROM (SELECT code, dep, epci, soc_txchom_1564_16::float8 AS u16, soc_txchom_1564_22::float8 AS u22,
+               "P16_POP"::float8 AS p16, "P22_POP"::float8 AS p22 FROM iris_raw) r;
+SELECT bool_and(abs(gap16 - plain16) < 1e-9) AS matches_plain_sql FROM iris_gap;
+SELECT dep, count(*) FILTER (WHERE nous.decrochage(gap16, gap22, 10)) AS decrochage_10_points,
+       count(*) FILTER (WHERE gap22 - gap16 >= 10) AS plain_sql, count(gap16 + gap22) AS with_both_gaps
+  FROM iris_gap GROUP BY dep ORDER BY dep;
