@@ -1171,17 +1171,11 @@ composite_compute(FunctionCallInfo fcinfo, WindowObject winobj,
 	cov = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
 	nous_coverage(present, (int) n, k, w, cov);
 	normalise_matrix(&rm->norm, x, present, (int) n, k, pol);
-	{
-		double	   *out = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
-		bool	   *outp = palloc_extended(sizeof(bool) * Max(n, 1), MCXT_ALLOC_HUGE);
-
-		aggregate_matrix(&rm->agg, x, present, (int) n, k, w, out, outp);
-		for (i = 0; i < n; i++)
-		{
-			part->present[i] = outp[i] && cov[i] > 0.0 && cov[i] >= rm->min_coverage - 1e-12;
-			part->score[i] = out[i];
-		}
-	}
+	/* the scores go straight into the partition's memory */
+	aggregate_matrix(&rm->agg, x, present, (int) n, k, w, part->score, part->present);
+	for (i = 0; i < n; i++)
+		part->present[i] = part->present[i] && cov[i] > 0.0 &&
+			cov[i] >= rm->min_coverage - 1e-12;
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
 	part->done = true;
