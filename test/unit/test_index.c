@@ -243,6 +243,97 @@ TEST(pca)
 	}
 }
 
+
+/* a small deterministic generator (no rand(): same draws everywhere) */
+static unsigned long long lcg_state = 42;
+
+static double
+draw(void)
+{
+	lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double) (lcg_state >> 11) / 9007199254740992.0;
+}
+
+/*
+ * Invariants on random matrices with missing values: the means of a row lie
+ * between its smallest and largest present value and are ordered harmonic
+ * <= geometric <= arithmetic <= quadratic (power-mean inequality); MPI-
+ * <= M <= MPI+; worstq counts between 0 and k; rank means between 1 and n.
+ */
+TEST(random_invariants)
+{
+	enum
+	{
+		N = 200, K = 5
+	};
+	static double x[N * K],
+				h[N],
+				g[N],
+				a[N],
+				q[N],
+				mp[N],
+				mm[N],
+				m0[N],
+				wq[N],
+				rm[N];
+	static bool p[N * K],
+				o[N];
+	double		w[K] = {2, 1, 1, 0.5, 3},
+				zero[K] = {0, 0, 0, 0, 0};
+	int			rep,
+				i,
+				j,
+				bad = 0;
+
+	for (rep = 0; rep < 20; rep++)
+	{
+		for (i = 0; i < N * K; i++)
+		{
+			x[i] = 0.5 + 100.0 * draw();
+			p[i] = draw() >= 0.1;
+		}
+		nous_agg_power(x, p, N, K, w, -1, h, o);
+		nous_agg_geometric(x, p, N, K, w, 0, g, o);
+		nous_agg_mean(x, p, N, K, w, a, o);
+		nous_agg_power(x, p, N, K, w, 2, q, o);
+		nous_agg_worstq(x, p, N, K, w, 0.75, false, wq, o);
+		nous_agg_rankmean(x, p, N, K, w, NOUS_TIES_AVERAGE, rm, o);
+		for (i = 0; i < N * K; i++)
+			x[i] = (x[i] - 50.0) / 30.0;	/* z-like values for the MPI */
+		nous_agg_mpi(x, p, N, K, w, 1, NOUS_SD_POPULATION, true, mp, o);
+		nous_agg_mpi(x, p, N, K, w, -1, NOUS_SD_POPULATION, true, mm, o);
+		nous_agg_mean(x, p, N, K, w, m0, o);
+		for (i = 0; i < N; i++)
+		{
+			double		lo = 1e300,
+						hi = -1e300;
+			int			m = 0;
+
+			for (j = 0; j < K; j++)
+				if (p[j * N + i])
+				{
+					double		v = x[j * N + i] * 30.0 + 50.0;
+
+					lo = v < lo ? v : lo;
+					hi = v > hi ? v : hi;
+					m++;
+				}
+			if (m == 0)
+			{
+				bad += o[i];	/* no component: no score */
+				continue;
+			}
+			bad += !(h[i] <= g[i] + 1e-9 && g[i] <= a[i] + 1e-9 && a[i] <= q[i] + 1e-9);
+			bad += !(h[i] >= lo - 1e-9 && q[i] <= hi + 1e-9);
+			bad += !(mm[i] <= 100 + 10 * m0[i] + 1e-9 && 100 + 10 * m0[i] <= mp[i] + 1e-9);
+			bad += !(wq[i] >= 0 && wq[i] <= K + 1e-9);
+			bad += !(rm[i] >= 1 && rm[i] <= N);
+		}
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(nous_check_weights(zero, K), NOUS_ERR_PARAM);
+}
+
 int
 main(void)
 {
@@ -256,5 +347,6 @@ main(void)
 	RUN(rankmean_worstq);
 	RUN(reference_gap);
 	RUN(pca);
+	RUN(random_invariants);
 	UNIT_END();
 }
