@@ -52,7 +52,7 @@ CORE_SRCS   = $(sort $(wildcard src/core/*.c))
 
 test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) test/unit/unit.h
 	@mkdir -p test/unit/bin
-	$(UNIT_CC) $(UNIT_CFLAGS) -Isrc/core -Itest/unit -o $@ $< $(CORE_SRCS) -lm
+	$(UNIT_CC) $(UNIT_CFLAGS) -Isrc/core -Itest/unit -o $@ $< $(CORE_SRCS) -llapack -lblas -lm
 
 .PHONY: unit bench
 unit: $(UNIT_BINS)

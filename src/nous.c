@@ -132,7 +132,7 @@ nous_vec_to_array(const NousVec *v, const double *out)
 	ArrayType  *result;
 	int			nbytes;
 	int			ndata = 0;
-	bool		hasnulls = v->npresent < v->n;
+	bool		hasnulls;
 	int			dataoffset;
 	char	   *data;
 	int			i;
@@ -140,9 +140,11 @@ nous_vec_to_array(const NousVec *v, const double *out)
 	if (v->n == 0)
 		return construct_empty_array(FLOAT8OID);
 	/* build the array in place: float8 data after an optional null bitmap */
+	/* count from the mask: callers need not keep npresent up to date */
 	for (i = 0; i < v->n; i++)
 		if (v->present[i])
 			ndata++;
+	hasnulls = ndata < v->n;
 	dataoffset = hasnulls ? ARR_OVERHEAD_WITHNULLS(1, v->n) : 0;
 	if ((Size) ndata > (MaxAllocSize - ARR_OVERHEAD_WITHNULLS(1, v->n)) / sizeof(double))
 		ereport(ERROR,

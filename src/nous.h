@@ -18,7 +18,7 @@
 typedef struct NousVec
 {
 	int			n;
-	int			npresent;
+	int			npresent;		/* set by nous_vec_from_datum; informative */
 	double	   *x;
 	bool	   *present;
 } NousVec;

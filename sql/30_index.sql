@@ -1,0 +1,168 @@
+-- index: composite fragility indices.  The aggregation method family, more
+-- normalisations, nous.composite() (window function), principal components,
+-- gap to a reference, change over time, the QPV income threshold.
+\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit
+
+-- ---- more normalisation methods ----
+
+CREATE FUNCTION nous.normalise_goalposts("values" float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_normalise_goalposts';
+COMMENT ON FUNCTION nous.normalise_goalposts(float8[], jsonb) IS
+  'Goalposts / distance to a target: 100 (x - lo) / (hi - lo), clipped to 0-100 unless clip=false; lo and hi default to the minimum and maximum.';
+
+CREATE FUNCTION nous.normalise_winsor("values" float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_normalise_winsor';
+COMMENT ON FUNCTION nous.normalise_winsor(float8[], jsonb) IS
+  'Winsorisation: clip at the type-7 quantiles p and 1 - p (p, default 0.05) or at mean +/- k sd (k, sd = sample | population); scale = none (default) | zscore | minmax afterwards.';
+
+CREATE FUNCTION nous.normalise_log("values" float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_normalise_log';
+COMMENT ON FUNCTION nous.normalise_log(float8[], jsonb) IS
+  'Log transform ln(x + offset) (offset default 0; x + offset must be > 0); scale = none (default) | zscore | minmax afterwards.';
+
+CREATE FUNCTION nous.normalise_none("values" float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_normalise_none';
+COMMENT ON FUNCTION nous.normalise_none(float8[], jsonb) IS
+  'Identity: the values unchanged (for indicators already on a common scale).';
+
+INSERT INTO nous.method_catalog (family, name, function, builtin, description) VALUES
+  ('normalisation', 'goalposts', 'nous.normalise_goalposts(float8[], jsonb)', true,
+   'goalposts 100 (x - lo) / (hi - lo) clipped to 0-100; lo, hi (default min, max), clip = true'),
+  ('normalisation', 'winsor',    'nous.normalise_winsor(float8[], jsonb)',    true,
+   'winsorisation at quantiles p, 1 - p (p = 0.05) or mean +/- k sd; scale = none, zscore, minmax'),
+  ('normalisation', 'log',       'nous.normalise_log(float8[], jsonb)',       true,
+   'ln(x + offset); offset = 0; scale = none, zscore, minmax'),
+  ('normalisation', 'none',      'nous.normalise_none(float8[], jsonb)',      true,
+   'the values unchanged');
+
+-- ---- the aggregation family ----
+
+INSERT INTO nous.method_families (family, arg_types, return_type, params, description)
+VALUES ('aggregation', '{float8[],float8[]}', 'float8[]', true,
+        'Combine the normalised components of each area into one score: (matrix float8[][] n x k, row = area, column = component, NULL = missing; weights float8[] of k) -> float8[] of n scores, NULL = no score.');
+
+CREATE FUNCTION nous.aggregate_mean(matrix float8[], weights float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_aggregate_mean';
+COMMENT ON FUNCTION nous.aggregate_mean(float8[], float8[], jsonb) IS
+  'Weighted arithmetic mean of each row, weights renormalised over the present components.';
+
+CREATE FUNCTION nous.aggregate_geometric(matrix float8[], weights float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_aggregate_geometric';
+COMMENT ON FUNCTION nous.aggregate_geometric(float8[], float8[], jsonb) IS
+  'Weighted geometric mean exp(sum w ln(v + shift) / sum w) - shift (shift default 0); an error when some v + shift <= 0.';
+
+CREATE FUNCTION nous.aggregate_power(matrix float8[], weights float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_aggregate_power';
+COMMENT ON FUNCTION nous.aggregate_power(float8[], float8[], jsonb) IS
+  'Weighted power mean (sum w v^p / sum w)^(1/p) (p default 1; p = 0 geometric); values >= 0 (> 0 when p <= 0).';
+
+CREATE FUNCTION nous.aggregate_mpi(matrix float8[], weights float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_aggregate_mpi';
+COMMENT ON FUNCTION nous.aggregate_mpi(float8[], float8[], jsonb) IS
+  'Mazziotta-Pareto index M + sign S^2 / M of z = 100 + 10 v (rescale = true); sign = 1 (default, higher = worse) | -1; sd = population (default, over k) | sample (k - 1).';
+
+CREATE FUNCTION nous.aggregate_rankmean(matrix float8[], weights float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_aggregate_rankmean';
+COMMENT ON FUNCTION nous.aggregate_rankmean(float8[], float8[], jsonb) IS
+  'Weighted mean of the ranks of each component over the rows (1 = lowest; ties = average | min | max | dense | first), as décret 2014-1575 annexe 2.';
+
+CREATE FUNCTION nous.aggregate_worstq(matrix float8[], weights float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_aggregate_worstq';
+COMMENT ON FUNCTION nous.aggregate_worstq(float8[], float8[], jsonb) IS
+  'Number of components in their worst quarter: v >= the type-7 quantile q (default 0.75; strict = true for >) of the component; weighted, weights rescaled to mean 1 over the present components.';
+
+CREATE FUNCTION nous.aggregate_pca(matrix float8[], weights float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_aggregate_pca';
+COMMENT ON FUNCTION nous.aggregate_pca(float8[], float8[], jsonb) IS
+  'Score on the first principal component of the standardised columns (complete rows only; loadings oriented to a positive sum); the weights are not used.';
+
+INSERT INTO nous.method_catalog (family, name, function, builtin, description) VALUES
+  ('aggregation', 'mean',      'nous.aggregate_mean(float8[], float8[], jsonb)',      true,
+   'weighted arithmetic mean'),
+  ('aggregation', 'geometric', 'nous.aggregate_geometric(float8[], float8[], jsonb)', true,
+   'weighted geometric mean; shift = 0; values + shift must be > 0'),
+  ('aggregation', 'power',     'nous.aggregate_power(float8[], float8[], jsonb)',     true,
+   'weighted power mean; p = 1'),
+  ('aggregation', 'mpi',       'nous.aggregate_mpi(float8[], float8[], jsonb)',       true,
+   'Mazziotta-Pareto index; sign = 1 | -1, sd = population | sample, rescale = true'),
+  ('aggregation', 'rankmean',  'nous.aggregate_rankmean(float8[], float8[], jsonb)',  true,
+   'weighted mean of ranks; ties = average'),
+  ('aggregation', 'worstq',    'nous.aggregate_worstq(float8[], float8[], jsonb)',    true,
+   'count of components in their worst quarter; q = 0.75, strict = false'),
+  ('aggregation', 'pca',       'nous.aggregate_pca(float8[], float8[], jsonb)',       true,
+   'score on the first principal component; sd = sample');
+
+CREATE FUNCTION nous.aggregate(matrix float8[], weights float8[] DEFAULT NULL, method text DEFAULT 'mean')
+  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_aggregate';
+COMMENT ON FUNCTION nous.aggregate(float8[], float8[], text) IS
+  'Aggregate an n x k matrix (row = area, column = normalised component) into n scores with a registered aggregation method; NULL weights = equal weights.';
+
+-- ---- the composite index, inline ----
+
+CREATE FUNCTION nous.composite("values" float8[], weights float8[] DEFAULT NULL,
+                               polarity int[] DEFAULT NULL,
+                               normalise text DEFAULT 'zscore',
+                               aggregate text DEFAULT 'mean')
+  RETURNS float8 LANGUAGE c STABLE WINDOW PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite';
+COMMENT ON FUNCTION nous.composite(float8[], float8[], int[], text, text) IS
+  'Window function: composite score of each row over its partition. Each component is normalised over the partition, reflected where polarity is -1 (higher always = more fragile), and aggregated with weights renormalised over the present components; NULL when the present weight share is below min_coverage (aggregate parameter, default 0.5).';
+
+-- ---- principal components (FDep-style weights from the data) ----
+
+CREATE TYPE nous.pca_result AS (
+  loadings   float8[],
+  eigenvalue float8,
+  explained  float8,
+  n_used     integer,
+  means      float8[],
+  sds        float8[],
+  scores     float8[]
+);
+COMMENT ON TYPE nous.pca_result IS
+  'First principal component: loadings (unit eigenvector, sum > 0), eigenvalue and explained share of the correlation matrix, complete rows used, column means and sds, and one score per matrix row (NULL for incomplete rows).';
+
+CREATE FUNCTION nous.pca_first(matrix float8[], polarity int[] DEFAULT NULL, sd text DEFAULT 'sample')
+  RETURNS nous.pca_result LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_pca_first_sql';
+COMMENT ON FUNCTION nous.pca_first(float8[], int[], text) IS
+  'First principal component of the standardised columns of an n x k matrix (FDep style, LAPACK dsyev); polarity -1 negates a column first, so that with the loadings oriented to a positive sum a higher score means more deprived.';
+
+-- ---- gap to a reference, change over time ----
+
+CREATE FUNCTION nous.reference_gap(num float8, den float8)
+  RETURNS float8 LANGUAGE c IMMUTABLE WINDOW PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_reference_gap_sql';
+COMMENT ON FUNCTION nous.reference_gap(float8, float8) IS
+  'Window function: 100 (num / den) / (sum num / sum den) over the partition (the reference territory), the reference computed from counts, not as a mean of rates; NULL when den = 0 or a count is NULL.';
+
+CREATE FUNCTION nous.decrochage(before float8, after float8, threshold float8 DEFAULT 5,
+                                higher_is_worse boolean DEFAULT true)
+  RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT CASE WHEN higher_is_worse THEN after - before >= threshold
+              ELSE before - after >= threshold END;
+END;
+COMMENT ON FUNCTION nous.decrochage(float8, float8, float8, boolean) IS
+  'Change over time: true when an area moved towards fragility by at least threshold between two periods (after - before >= threshold when higher is worse, before - after >= threshold otherwise), e.g. on gaps to the reference (base 100).';
+
+-- ---- the QPV income threshold ----
+
+CREATE FUNCTION nous.qpv_income_threshold(national_median float8, unit_median float8,
+                                          unit_population bigint)
+  RETURNS float8 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_qpv_income_threshold_sql';
+COMMENT ON FUNCTION nous.qpv_income_threshold(float8, float8, bigint) IS
+  'Décret 2014-767 art. 4: 0.6 x (0.7 national + 0.3 unit median) for urban units under 5 million inhabitants, 0.6 x (0.3 national + 0.7 unit) at 5 million and more, rounded up to the next 100 euros.';

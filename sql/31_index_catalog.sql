@@ -1,0 +1,231 @@
+-- index catalogue: composite indices defined once (components with weight
+-- and polarity, normalisation, aggregation, classes), computed for a table.
+\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit
+
+CREATE TABLE nous.index_definitions (
+  name        text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'),
+  normalise   text NOT NULL DEFAULT 'zscore',
+  aggregate   text NOT NULL DEFAULT 'mean',
+  classes     integer NOT NULL DEFAULT 5 CHECK (classes BETWEEN 1 AND 100),
+  description text,
+  defined_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  defined_by  name NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE nous.index_definitions IS
+  'Stored composite indices: the normalisation and aggregation methods and the number of classes; the components are in nous.index_components.';
+COMMENT ON COLUMN nous.index_definitions.name IS 'Name of the index (lower-case letters, digits, underscores).';
+COMMENT ON COLUMN nous.index_definitions.normalise IS 'Normalisation method specification, e.g. zscore or minmax.';
+COMMENT ON COLUMN nous.index_definitions.aggregate IS 'Aggregation method specification, e.g. mean(min_coverage=0.75).';
+COMMENT ON COLUMN nous.index_definitions.classes IS 'Number of quantile classes of the score (class 1 = least fragile).';
+COMMENT ON COLUMN nous.index_definitions.description IS 'What the index measures.';
+COMMENT ON COLUMN nous.index_definitions.defined_at IS 'When the index was defined.';
+COMMENT ON COLUMN nous.index_definitions.defined_by IS 'Role that defined the index.';
+
+CREATE TABLE nous.index_components (
+  index_name  text NOT NULL REFERENCES nous.index_definitions ON DELETE CASCADE ON UPDATE CASCADE,
+  position    integer NOT NULL CHECK (position >= 1),
+  column_name text NOT NULL,
+  weight      float8 NOT NULL DEFAULT 1 CHECK (weight >= 0 AND weight < 'Infinity'),
+  polarity    integer NOT NULL DEFAULT 1 CHECK (polarity IN (1, -1)),
+  label       text,
+  PRIMARY KEY (index_name, position),
+  UNIQUE (index_name, column_name)
+);
+COMMENT ON TABLE nous.index_components IS
+  'Components of the stored composite indices: the column of the source table, its weight and polarity.';
+COMMENT ON COLUMN nous.index_components.index_name IS 'Index the component belongs to.';
+COMMENT ON COLUMN nous.index_components.position IS 'Order of the component (1, 2, ...).';
+COMMENT ON COLUMN nous.index_components.column_name IS 'Column of the source table holding the indicator.';
+COMMENT ON COLUMN nous.index_components.weight IS 'Weight (non-negative; renormalised over the components present).';
+COMMENT ON COLUMN nous.index_components.polarity IS '1 when a higher value means more fragile, -1 otherwise.';
+COMMENT ON COLUMN nous.index_components.label IS 'Label of the indicator for reports.';
+
+-- definitions are user data: pg_dump keeps them
+SELECT pg_catalog.pg_extension_config_dump('nous.index_definitions', '');
+SELECT pg_catalog.pg_extension_config_dump('nous.index_components', '');
+
+CREATE FUNCTION nous.define_index(name text, components jsonb,
+                                  normalise text DEFAULT 'zscore',
+                                  aggregate text DEFAULT 'mean',
+                                  classes integer DEFAULT 5,
+                                  description text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c      jsonb;
+  i      integer := 0;
+  col    text;
+  w      float8;
+  pol    integer;
+  ws     float8[] := '{}';
+  pols   integer[] := '{}';
+  cols   text[] := '{}';
+  dummy  float8;
+BEGIN
+  IF name IS NULL OR components IS NULL OR normalise IS NULL OR aggregate IS NULL OR classes IS NULL THEN
+    RAISE EXCEPTION 'name, components, normalise, aggregate and classes must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+    RAISE EXCEPTION 'invalid index name "%"', name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'An index name is a lower-case letter followed by at most 62 lower-case letters, digits or underscores.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM nous.index_definitions d WHERE d.name = define_index.name) THEN
+    RAISE EXCEPTION 'index "%" is already defined', name
+      USING ERRCODE = 'duplicate_object',
+            HINT = 'Choose another name, or remove it first with nous.drop_index().';
+  END IF;
+  IF jsonb_typeof(components) <> 'array' OR jsonb_array_length(components) = 0 THEN
+    RAISE EXCEPTION 'components must be a non-empty jsonb array'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'For example ''[{"column": "unemployment_rate", "weight": 2}, {"column": "median_income", "polarity": -1}]''.';
+  END IF;
+  IF classes < 1 OR classes > 100 THEN
+    RAISE EXCEPTION 'classes must be between 1 and 100'
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', classes);
+  END IF;
+  FOR c IN SELECT e FROM jsonb_array_elements(components) e LOOP
+    i := i + 1;
+    IF jsonb_typeof(c) <> 'object' OR jsonb_typeof(c->'column') IS DISTINCT FROM 'string' THEN
+      RAISE EXCEPTION 'component % must be an object with a "column" string', i
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_object_keys(c) k WHERE k NOT IN ('column', 'weight', 'polarity', 'label')) THEN
+      RAISE EXCEPTION 'component % has an unknown key', i
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'A component accepts: column, weight, polarity, label.';
+    END IF;
+    col := c->>'column';
+    IF col = ANY (cols) THEN
+      RAISE EXCEPTION 'column "%" appears twice in the components', col
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c ? 'weight' AND jsonb_typeof(c->'weight') <> 'number' THEN
+      RAISE EXCEPTION 'weight of component % must be a number', i USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c ? 'polarity' AND (jsonb_typeof(c->'polarity') <> 'number' OR (c->>'polarity') NOT IN ('1', '-1')) THEN
+      RAISE EXCEPTION 'polarity of component % must be 1 or -1', i USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    w := coalesce((c->>'weight')::float8, 1);
+    pol := coalesce((c->>'polarity')::integer, 1);
+    IF w < 0 THEN
+      RAISE EXCEPTION 'weight of component % must not be negative', i
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Use polarity -1 for an indicator where higher means less fragile.';
+    END IF;
+    cols := cols || col;
+    ws := ws || w;
+    pols := pols || pol;
+  END LOOP;
+  IF (SELECT sum(x) FROM unnest(ws) x) = 0 THEN
+    RAISE EXCEPTION 'weights must not all be zero' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- the methods and their parameters must resolve: a trial on 3 rows
+  SELECT max(s) INTO dummy FROM (
+    SELECT nous.composite(array_fill(g::float8, ARRAY[i]), ws, pols, normalise, aggregate) OVER () s
+      FROM generate_series(1, 3) g) t;
+  INSERT INTO nous.index_definitions (name, normalise, aggregate, classes, description)
+  VALUES (name, normalise, aggregate, classes, description);
+  INSERT INTO nous.index_components (index_name, position, column_name, weight, polarity, label)
+  SELECT name, o, e->>'column', coalesce((e->>'weight')::float8, 1),
+         coalesce((e->>'polarity')::integer, 1), e->>'label'
+    FROM jsonb_array_elements(components) WITH ORDINALITY AS a(e, o);
+END
+$$;
+COMMENT ON FUNCTION nous.define_index(text, jsonb, text, text, integer, text) IS
+  'Define a composite index: components as a jsonb array of {"column", "weight" (default 1), "polarity" (1 or -1, default 1), "label"}; the methods are checked on a trial before anything is stored.';
+
+CREATE FUNCTION nous.drop_index(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM nous.index_definitions d WHERE d.name = drop_index.name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'index "%" is not defined', name USING ERRCODE = 'undefined_object';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION nous.drop_index(text) IS 'Remove a stored index definition and its components.';
+
+CREATE FUNCTION nous.index_compute(name text, source regclass, key_column text,
+                                   partition_column text DEFAULT NULL)
+RETURNS TABLE (key text, part text, score float8, rank bigint, class integer,
+               coverage float8, contributions jsonb)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d       nous.index_definitions%ROWTYPE;
+  comp    record;
+  vals    text[] := '{}';
+  ws      float8[] := '{}';
+  pols    integer[] := '{}';
+  contrib text[] := '{}';
+  present text[] := '{}';
+  wsum    float8 := 0;
+  part_expr text;
+  missing text;
+  q       text;
+BEGIN
+  IF name IS NULL OR source IS NULL OR key_column IS NULL THEN
+    RAISE EXCEPTION 'name, source and key_column must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT * INTO d FROM nous.index_definitions x WHERE x.name = index_compute.name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'index "%" is not defined', name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'See the table nous.index_definitions; define one with nous.define_index().';
+  END IF;
+  SELECT string_agg(quote_ident(c), ', ') INTO missing
+    FROM (SELECT column_name AS c FROM nous.index_components WHERE index_name = d.name
+          UNION ALL SELECT key_column UNION ALL SELECT partition_column WHERE partition_column IS NOT NULL) x
+   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = source AND a.attname = x.c AND a.attnum > 0 AND NOT a.attisdropped);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'column % of index "%" does not exist in %', missing, d.name, source
+      USING ERRCODE = 'undefined_column',
+            HINT = 'The components name columns of the source table; see nous.index_components.';
+  END IF;
+  FOR comp IN SELECT * FROM nous.index_components WHERE index_name = d.name ORDER BY position LOOP
+    vals := vals || format('%I::float8', comp.column_name);
+    ws := ws || comp.weight;
+    pols := pols || comp.polarity;
+    wsum := wsum + comp.weight;
+    -- the component normalised (and reflected) over the partition, weighted
+    contrib := contrib || format(
+      '%L, CASE WHEN %I IS NOT NULL THEN nous.composite(ARRAY[%I::float8], NULL, ARRAY[%s], %L, ''mean'') OVER w * %s END',
+      comp.column_name, comp.column_name, comp.column_name, comp.polarity, d.normalise, comp.weight);
+    present := present || format('CASE WHEN %I IS NOT NULL THEN %s::float8 ELSE 0 END', comp.column_name, comp.weight);
+  END LOOP;
+  part_expr := CASE WHEN partition_column IS NULL THEN 'NULL::text' ELSE format('%I::text', partition_column) END;
+  q := format($f$
+    WITH s AS (
+      SELECT %1$I::text AS key, %2$s AS part,
+             nous.composite(ARRAY[%3$s], %4$L::float8[], %5$L::int[], %6$L, %7$L) OVER w AS score,
+             (%8$s) AS wpresent,
+             jsonb_build_object(%9$s) AS terms
+        FROM %10$s
+      WINDOW w AS (PARTITION BY %2$s))
+    SELECT key, part, score,
+           CASE WHEN score IS NOT NULL THEN rank() OVER (PARTITION BY part, score IS NULL ORDER BY score DESC) END,
+           CASE WHEN score IS NOT NULL THEN
+             (1 + floor(%11$s * (rank() OVER (PARTITION BY part, score IS NULL ORDER BY score) - 1)
+                  / count(score) OVER (PARTITION BY part)::float8))::integer END,
+           wpresent / %12$s,
+           CASE WHEN score IS NOT NULL THEN
+             (SELECT jsonb_object_agg(t.k, round((t.v::float8 / wpresent)::numeric, 12))
+                FROM jsonb_each_text(terms) t(k, v) WHERE t.v IS NOT NULL) END
+      FROM s
+     ORDER BY part, score DESC NULLS LAST, key$f$,
+    key_column, part_expr, array_to_string(vals, ', '), ws, pols, d.normalise, d.aggregate,
+    array_to_string(present, ' + '), array_to_string(contrib, ', '), source, d.classes, wsum);
+  RETURN QUERY EXECUTE q;
+END
+$$;
+COMMENT ON FUNCTION nous.index_compute(text, regclass, text, text) IS
+  'Compute a stored index for every row of a table: score (nous.composite over the partition), rank (1 = most fragile), quantile class (1 = least fragile), coverage (share of the weight present) and each component''s contribution (weighted normalised value; they add up to the score with the mean aggregation).';

@@ -1,0 +1,352 @@
+/*
+ * Unit tests of src/core/index.c and src/core/pca.c.  Every expected value
+ * is computed by hand in the comment next to it.
+ */
+#include <stdlib.h>
+
+#include "unit.h"
+#include "index.h"
+#include "pca.h"
+
+static const bool T4[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+
+TEST(qpv_threshold)
+{
+	double		t;
+
+	/* 0.6 (0.7 19000 + 0.3 15000) = 0.6 x 17800 = 10680 -> 10700 */
+	CHECK_INT(nous_qpv_income_threshold(19000, 15000, 100000, &t), NOUS_OK);
+	CHECK_NEAR(t, 10700, 0);
+	/* >= 5 M: 0.6 (0.3 19000 + 0.7 22000) = 0.6 x 21100 = 12660 -> 12700 */
+	nous_qpv_income_threshold(19000, 22000, 10500000, &t);
+	CHECK_NEAR(t, 12700, 0);
+	/* an exact multiple of 100 is kept: 0.6 (14000 + 3000) = 10200 */
+	nous_qpv_income_threshold(20000, 10000, 4999999, &t);
+	CHECK_NEAR(t, 10200, 0);
+	/* the 5 million boundary: 0.6 (6000 + 7000) = 7800 */
+	nous_qpv_income_threshold(20000, 10000, 5000000, &t);
+	CHECK_NEAR(t, 7800, 0);
+	/* 0.6 (0.7 19999.5 + 0.3 15000.25) = 0.6 x 18499.725 = 11099.835 -> 11100 */
+	nous_qpv_income_threshold(19999.5, 15000.25, 10, &t);
+	CHECK_NEAR(t, 11100, 0);
+	/* 0.6 (0.7 10001 + 0.3 10001) = 6000.6 -> 6100 */
+	nous_qpv_income_threshold(10001, 10001, 1, &t);
+	CHECK_NEAR(t, 6100, 0);
+	CHECK_INT(nous_qpv_income_threshold(-1, 10, 1, &t), NOUS_ERR_DOMAIN);
+	CHECK_INT(nous_qpv_income_threshold(1, 10, -1, &t), NOUS_ERR_DOMAIN);
+	CHECK_INT(nous_qpv_income_threshold(NAN, 10, 1, &t), NOUS_ERR_NONFINITE);
+}
+
+TEST(goalposts)
+{
+	double		x[4] = {0, 5, 10, 15},
+				out[4];
+
+	nous_norm_goalposts(x, T4, 4, 0, 10, true, out);
+	CHECK_NEAR(out[1], 50, 1e-15);
+	CHECK_NEAR(out[3], 100, 0);
+	nous_norm_goalposts(x, T4, 4, 0, 10, false, out);
+	CHECK_NEAR(out[3], 150, 1e-15);
+	/* reversed goalposts: lo = 10 is 0, hi = 0 is 100 */
+	nous_norm_goalposts(x, T4, 4, 10, 0, true, out);
+	CHECK_NEAR(out[0], 100, 0);
+	CHECK_NEAR(out[1], 50, 1e-15);
+	CHECK_NEAR(out[3], 0, 0);
+	CHECK_INT(nous_norm_goalposts(x, T4, 4, 3, 3, true, out), NOUS_ERR_PARAM);
+}
+
+TEST(winsor)
+{
+	/* 1..10 and 100: type 7, p = 0.1: h = 10 x 0.1 = 1 -> 2; h = 9 -> 10 */
+	double		x[11] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100},
+				out[11];
+	bool		p[11] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+	/* 0 0 0 0 10: mean 2, population sd sqrt((4 x 4 + 64) / 5) = 4 */
+	double		y[5] = {0, 0, 0, 0, 10},
+				outy[5];
+
+	nous_norm_winsor_quantile(x, p, 11, 0.1, out);
+	CHECK_NEAR(out[0], 2, 0);
+	CHECK_NEAR(out[4], 5, 0);
+	CHECK_NEAR(out[10], 10, 0);
+	nous_norm_winsor_quantile(x, p, 11, 0.0, out);	/* p = 0: unchanged */
+	CHECK_NEAR(out[10], 100, 0);
+	CHECK_INT(nous_norm_winsor_quantile(x, p, 11, 0.5, out), NOUS_ERR_PARAM);
+	nous_norm_winsor_sd(y, p, 5, 1.0, NOUS_SD_POPULATION, outy);	/* [-2, 6] */
+	CHECK_NEAR(outy[0], 0, 0);
+	CHECK_NEAR(outy[4], 6, 1e-15);
+}
+
+TEST(log_and_reflect)
+{
+	double		x[3] = {1, 2.718281828459045, 0},
+				out[3];
+	bool		p[3] = {1, 1, 0};
+
+	CHECK_INT(nous_norm_log(x, p, 3, 0, out), NOUS_OK);
+	CHECK_NEAR(out[0], 0, 1e-15);
+	CHECK_NEAR(out[1], 1, 1e-15);
+	p[2] = true;				/* ln 0 */
+	CHECK_INT(nous_norm_log(x, p, 3, 0, out), NOUS_ERR_DOMAIN);
+	CHECK_INT(nous_norm_log(x, p, 3, 1, out), NOUS_OK);	/* ln(0 + 1) = 0 */
+	CHECK_NEAR(out[2], 0, 1e-15);
+	out[0] = 20;
+	out[1] = 70;
+	nous_reflect(out, p, 2, 50);	/* 100 - v */
+	CHECK_NEAR(out[0], 80, 0);
+	CHECK_NEAR(out[1], 30, 0);
+}
+
+TEST(weights_and_coverage)
+{
+	double		w[3] = {2, 1, 1},
+				bad[2] = {1, -1},
+				zero[2] = {0, 0},
+				cov[2];
+	/* column-major 2 x 3: row 0 complete, row 1 misses component 0 */
+	bool		p[6] = {1, 0, 1, 1, 1, 1};
+
+	CHECK_INT(nous_check_weights(w, 3), NOUS_OK);
+	CHECK_INT(nous_check_weights(bad, 2), NOUS_ERR_PARAM);
+	CHECK_INT(nous_check_weights(zero, 2), NOUS_ERR_PARAM);
+	nous_coverage(p, 2, 3, w, cov);
+	CHECK_NEAR(cov[0], 1, 0);
+	CHECK_NEAR(cov[1], 0.5, 0);	/* (1 + 1) / 4 */
+}
+
+TEST(mean_geometric_power)
+{
+	/* rows (1, 3) and (2, NULL); weights 1, 3 */
+	double		x[4] = {1, 2, 3, 0},
+				w[2] = {1, 3},
+				out[2];
+	bool		p[4] = {1, 1, 1, 0},
+				op[2];
+	/* rows (1, 4) and (0, 3) */
+	double		g[4] = {1, 0, 4, 3},
+				eq[2] = {1, 1};
+	double		h[4] = {1, 1, 3, 7};
+
+	nous_agg_mean(x, p, 2, 2, w, out, op);
+	CHECK_NEAR(out[0], 2.5, 1e-15);	/* (1 + 9) / 4 */
+	CHECK_NEAR(out[1], 2, 1e-15);	/* renormalised: 2 */
+	CHECK(op[0] && op[1]);
+	CHECK_INT(nous_agg_geometric(g, T4, 2, 2, eq, 0, out, op), NOUS_ERR_DOMAIN);
+	nous_agg_geometric(g, T4, 2, 2, eq, 1, out, op);
+	CHECK_NEAR(out[0], sqrt(2 * 5) - 1, 1e-14);
+	CHECK_NEAR(out[1], 1, 1e-14);	/* sqrt(1 x 4) - 1 */
+	/* power mean: rows (1, 3) and (1, 7) */
+	nous_agg_power(h, T4, 2, 2, eq, 2, out, op);
+	CHECK_NEAR(out[1], 5, 1e-14);	/* sqrt((1 + 49) / 2) */
+	nous_agg_power(h, T4, 2, 2, eq, -1, out, op);
+	CHECK_NEAR(out[0], 1.5, 1e-14);	/* 2 / (1 + 1/3) */
+	nous_agg_power(h, T4, 2, 2, eq, 0, out, op);
+	CHECK_NEAR(out[0], sqrt(3), 1e-14);
+	nous_agg_power(h, T4, 2, 2, eq, 1, out, op);
+	CHECK_NEAR(out[1], 4, 1e-14);
+}
+
+TEST(mpi)
+{
+	/* rows (1, -1) and (0, 0): z = 110, 90: M = 100, population var 100 */
+	double		x[4] = {1, 0, -1, 0},
+				eq[2] = {1, 1},
+				out[2];
+	bool		op[2];
+
+	nous_agg_mpi(x, T4, 2, 2, eq, 1, NOUS_SD_POPULATION, true, out, op);
+	CHECK_NEAR(out[0], 101, 1e-13);	/* 100 + 100 / 100 */
+	CHECK_NEAR(out[1], 100, 1e-13);
+	nous_agg_mpi(x, T4, 2, 2, eq, -1, NOUS_SD_POPULATION, true, out, op);
+	CHECK_NEAR(out[0], 99, 1e-13);
+	nous_agg_mpi(x, T4, 2, 2, eq, 1, NOUS_SD_SAMPLE, true, out, op);
+	CHECK_NEAR(out[0], 102, 1e-13);	/* var 200 */
+	CHECK_INT(nous_agg_mpi(x, T4, 2, 2, eq, 1, NOUS_SD_POPULATION, false, out, op), NOUS_ERR_DOMAIN);
+	CHECK_INT(nous_agg_mpi(x, T4, 2, 2, eq, 2, NOUS_SD_POPULATION, true, out, op), NOUS_ERR_PARAM);
+}
+
+TEST(rankmean_worstq)
+{
+	/* 3 rows: column 0 (10, 20, 30), column 1 (5, 5, 1); weights 2, 1 */
+	double		x[6] = {10, 20, 30, 5, 5, 1},
+				w[2] = {2, 1},
+				out[4];
+	bool		op[4];
+	/* 4 rows: column 0 (1, 2, 3, 4), column 1 (4, 4, 1, 1) */
+	double		q[8] = {1, 2, 3, 4, 4, 4, 1, 1},
+				eq[2] = {1, 1};
+
+	/* ranks (1, 2, 3) and (2.5, 2.5, 1) */
+	nous_agg_rankmean(x, T4, 3, 2, w, NOUS_TIES_AVERAGE, out, op);
+	CHECK_NEAR(out[0], 4.5 / 3, 1e-15);
+	CHECK_NEAR(out[1], 6.5 / 3, 1e-15);
+	CHECK_NEAR(out[2], 7.0 / 3, 1e-15);
+	nous_agg_rankmean(x, T4, 3, 2, w, NOUS_TIES_MIN, out, op);	/* (2, 2, 1) */
+	CHECK_NEAR(out[0], 4.0 / 3, 1e-15);
+	/* q75, type 7: column 0 3.25 (only 4), column 1 4 (rows 0, 1) */
+	nous_agg_worstq(q, T4, 4, 2, eq, 0.75, false, out, op);
+	CHECK_NEAR(out[0], 1, 0);
+	CHECK_NEAR(out[1], 1, 0);
+	CHECK_NEAR(out[2], 0, 0);
+	CHECK_NEAR(out[3], 1, 0);
+	nous_agg_worstq(q, T4, 4, 2, eq, 0.75, true, out, op);	/* > 4: none */
+	CHECK_NEAR(out[0], 0, 0);
+	CHECK_NEAR(out[3], 1, 0);
+}
+
+TEST(reference_gap)
+{
+	/* 1/10 and 3/10: reference 4/20 = 0.2 -> 50 and 150; 0 / 0 no value */
+	double		num[3] = {1, 3, 0},
+				den[3] = {10, 10, 0},
+				out[3];
+	bool		p[3] = {1, 1, 1},
+				op[3];
+	double		neg[3] = {1, -3, 0};
+
+	CHECK_INT(nous_reference_gap(num, den, p, 3, out, op), NOUS_OK);
+	CHECK_NEAR(out[0], 50, 1e-13);
+	CHECK_NEAR(out[1], 150, 1e-13);
+	CHECK(!op[2]);
+	CHECK_INT(nous_reference_gap(neg, den, p, 3, out, op), NOUS_ERR_PARAM);
+	CHECK_INT(nous_reference_gap(den + 2, den + 2, p, 1, out, op), NOUS_ERR_DOMAIN);
+}
+
+TEST(pca)
+{
+	/* y = 2x: correlation 1, eigenvalues 2 and 0, loadings (1, 1)/sqrt 2 */
+	double		x[6] = {1, 2, 3, 2, 4, 6},
+				s[3];
+	/* y = 4 - x: correlation -1, loadings sum to 0: first element positive */
+	double		r[6] = {1, 2, 3, 3, 2, 1};
+	bool		sp[3];
+	nous_pca	pca;
+
+	CHECK_INT(nous_pca_first(x, T4, 3, 2, NOUS_SD_SAMPLE, &pca, s, sp), NOUS_OK);
+	CHECK_NEAR(pca.eigenvalue, 2, 1e-12);
+	CHECK_NEAR(pca.explained, 1, 1e-12);
+	CHECK_NEAR(pca.loadings[0], sqrt(0.5), 1e-12);
+	CHECK_NEAR(pca.loadings[1], sqrt(0.5), 1e-12);
+	/* z = -1, 0, 1 (sample sd 1 and 2): score = sqrt 2 z */
+	CHECK_NEAR(s[0], -sqrt(2), 1e-12);
+	CHECK_NEAR(s[2], sqrt(2), 1e-12);
+	nous_pca_free(&pca);
+	CHECK_INT(nous_pca_first(r, T4, 3, 2, NOUS_SD_SAMPLE, &pca, NULL, NULL), NOUS_OK);
+	CHECK_NEAR(pca.loadings[0], sqrt(0.5), 1e-12);
+	CHECK_NEAR(pca.loadings[1], -sqrt(0.5), 1e-12);
+	nous_pca_free(&pca);
+	CHECK_INT(nous_pca_first(x, T4, 1, 2, NOUS_SD_SAMPLE, &pca, NULL, NULL), NOUS_ERR_EMPTY);
+	{
+		double		c[4] = {5, 5, 7, 7};
+
+		CHECK_INT(nous_pca_first(c, T4, 2, 2, NOUS_SD_SAMPLE, &pca, NULL, NULL), NOUS_ERR_DOMAIN);
+	}
+}
+
+
+/* a small deterministic generator (no rand(): same draws everywhere) */
+static unsigned long long lcg_state = 42;
+
+static double
+draw(void)
+{
+	lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double) (lcg_state >> 11) / 9007199254740992.0;
+}
+
+/*
+ * Invariants on random matrices with missing values: the means of a row lie
+ * between its smallest and largest present value and are ordered harmonic
+ * <= geometric <= arithmetic <= quadratic (power-mean inequality); MPI-
+ * <= M <= MPI+; worstq counts between 0 and k; rank means between 1 and n.
+ */
+TEST(random_invariants)
+{
+	enum
+	{
+		N = 200, K = 5
+	};
+	static double x[N * K],
+				h[N],
+				g[N],
+				a[N],
+				q[N],
+				mp[N],
+				mm[N],
+				m0[N],
+				wq[N],
+				rm[N];
+	static bool p[N * K],
+				o[N];
+	double		w[K] = {2, 1, 1, 0.5, 3},
+				zero[K] = {0, 0, 0, 0, 0};
+	int			rep,
+				i,
+				j,
+				bad = 0;
+
+	for (rep = 0; rep < 20; rep++)
+	{
+		for (i = 0; i < N * K; i++)
+		{
+			x[i] = 0.5 + 100.0 * draw();
+			p[i] = draw() >= 0.1;
+		}
+		nous_agg_power(x, p, N, K, w, -1, h, o);
+		nous_agg_geometric(x, p, N, K, w, 0, g, o);
+		nous_agg_mean(x, p, N, K, w, a, o);
+		nous_agg_power(x, p, N, K, w, 2, q, o);
+		nous_agg_worstq(x, p, N, K, w, 0.75, false, wq, o);
+		nous_agg_rankmean(x, p, N, K, w, NOUS_TIES_AVERAGE, rm, o);
+		for (i = 0; i < N * K; i++)
+			x[i] = (x[i] - 50.0) / 30.0;	/* z-like values for the MPI */
+		nous_agg_mpi(x, p, N, K, w, 1, NOUS_SD_POPULATION, true, mp, o);
+		nous_agg_mpi(x, p, N, K, w, -1, NOUS_SD_POPULATION, true, mm, o);
+		nous_agg_mean(x, p, N, K, w, m0, o);
+		for (i = 0; i < N; i++)
+		{
+			double		lo = 1e300,
+						hi = -1e300;
+			int			m = 0;
+
+			for (j = 0; j < K; j++)
+				if (p[j * N + i])
+				{
+					double		v = x[j * N + i] * 30.0 + 50.0;
+
+					lo = v < lo ? v : lo;
+					hi = v > hi ? v : hi;
+					m++;
+				}
+			if (m == 0)
+			{
+				bad += o[i];	/* no component: no score */
+				continue;
+			}
+			bad += !(h[i] <= g[i] + 1e-9 && g[i] <= a[i] + 1e-9 && a[i] <= q[i] + 1e-9);
+			bad += !(h[i] >= lo - 1e-9 && q[i] <= hi + 1e-9);
+			bad += !(mm[i] <= 100 + 10 * m0[i] + 1e-9 && 100 + 10 * m0[i] <= mp[i] + 1e-9);
+			bad += !(wq[i] >= 0 && wq[i] <= K + 1e-9);
+			bad += !(rm[i] >= 1 && rm[i] <= N);
+		}
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(nous_check_weights(zero, K), NOUS_ERR_PARAM);
+}
+
+int
+main(void)
+{
+	RUN(qpv_threshold);
+	RUN(goalposts);
+	RUN(winsor);
+	RUN(log_and_reflect);
+	RUN(weights_and_coverage);
+	RUN(mean_geometric_power);
+	RUN(mpi);
+	RUN(rankmean_worstq);
+	RUN(reference_gap);
+	RUN(pca);
+	RUN(random_invariants);
+	UNIT_END();
+}
