@@ -566,9 +566,10 @@ nous_mixpairs_in(PG_FUNCTION_ARGS)
 	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", 8);
 	while (isspace((unsigned char) *p))
 		p++;
-	if (strncmp(p, "b=", 2) == 0)
+	if (*p == 'b')
 	{
-		p += 2;
+		p++;
+		expect_char(&p, '=', "nous.mixpairs", str);
 		b = parse_double(&p, "nous.mixpairs", str);
 		if (b < 0.0 || b >= 1.0)
 			bad_text("nous.mixpairs", str, "The parameter b must be in [0, 1).");
