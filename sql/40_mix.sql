@@ -267,3 +267,19 @@ CREATE AGGREGATE nous.relative_diversity(unit text, grp text, n float8) (
 );
 COMMENT ON AGGREGATE nous.relative_diversity(text, text, float8) IS
   'Relative diversity over (unit, group, count) cells (Reardon & Firebaugh 2002).';
+
+-- ---- inference: seeded bootstrap (multinomial resampling of the whole table) ----
+CREATE FUNCTION nous.bootstrap_ci(state nous.mixpairs, index text, reps int, seed bigint,
+                                  level float8 DEFAULT 0.95,
+                                  OUT estimate float8, OUT boot_mean float8, OUT bias float8,
+                                  OUT se float8, OUT low float8, OUT high float8, OUT reps_used int)
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixpairs_bootstrap';
+COMMENT ON FUNCTION nous.bootstrap_ci(nous.mixpairs, text, int, bigint, float8) IS
+  'Seeded bootstrap of a two-group index (dissimilarity, gini_segregation, entropy_h, isolation, interaction, correlation_ratio): round(T) individuals redrawn from the table reps times; percentile interval, bias = boot_mean - estimate.';
+CREATE FUNCTION nous.bootstrap_ci(state nous.mixcounts, index text, reps int, seed bigint,
+                                  level float8 DEFAULT 0.95,
+                                  OUT estimate float8, OUT boot_mean float8, OUT bias float8,
+                                  OUT se float8, OUT low float8, OUT high float8, OUT reps_used int)
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_bootstrap';
+COMMENT ON FUNCTION nous.bootstrap_ci(nous.mixcounts, text, int, bigint, float8) IS
+  'Seeded bootstrap of M (mutual_information) or H (entropy_index): round(N) individuals redrawn from the cells reps times; percentile interval, bias = boot_mean - estimate.';

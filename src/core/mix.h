@@ -144,3 +144,29 @@ extern uint64_t nous_rng_next(nous_rng *r);
 extern double nous_rng_uniform(nous_rng *r);	/* [0, 1) */
 
 #endif							/* NOUS_MIX_H */
+
+/* ---- bootstrap ---- */
+
+/* Binomial(n, p) draw, exact: inversion for small means, rejection otherwise. */
+extern double nous_rng_binomial(nous_rng *r, double n, double p);
+
+typedef enum nous_mix2_index
+{
+	NOUS_MIX2_D = 0, NOUS_MIX2_GINI, NOUS_MIX2_H, NOUS_MIX2_ISOLATION,
+	NOUS_MIX2_INTERACTION, NOUS_MIX2_CORRELATION
+} nous_mix2_index;
+
+/* One two-group index by number (NaN when undefined). */
+extern nous_status nous_mix2_index_value(const double *gt, size_t n, nous_mix2_index which, double *out);
+
+/*
+ * reps bootstrap replicates of a two-group index: each draws round(T)
+ * individuals with replacement from the 2n cells (group, rest) of the areas
+ * (multinomial resampling of the whole table).  out[reps].
+ */
+extern nous_status nous_mix2_bootstrap(const double *gt, size_t n, nous_mix2_index which,
+									   int reps, uint64_t seed, double *out);
+
+/* The same for M (h = false) or H (h = true) of a multigroup table. */
+extern nous_status nous_mix_bootstrap(const nous_mixtable *t, bool h, int reps,
+									  uint64_t seed, double *out);
