@@ -182,13 +182,59 @@ typedef struct pt_pair
 	double		t;
 } pt_pair;
 
-static int
-cmp_pt(const void *a, const void *b)
+static uint64_t
+key_of(double p)
 {
-	double		x = ((const pt_pair *) a)->p,
-				y = ((const pt_pair *) b)->p;
+	uint64_t	k;
 
-	return (x > y) - (x < y);
+	/* p >= +0: the IEEE bits of non-negative doubles sort as unsigned integers */
+	memcpy(&k, &p, sizeof(k));
+	return k;
+}
+
+/*
+ * LSD radix sort of the pairs by p, 16 bits a pass; a pass whose digit is
+ * the same for every key is skipped.  tmp has room for n pairs.
+ */
+static void
+radix_sort_pt(pt_pair *a, pt_pair *tmp, size_t n, size_t *count)
+{
+	int			pass;
+	pt_pair    *src = a, *dst = tmp;
+	size_t		i;
+
+	for (pass = 0; pass < 4; pass++)
+	{
+		int			shift = 16 * pass;
+		size_t		sum = 0;
+		bool		trivial = false;
+
+		NOUS_CHECK_INTERRUPTS();
+		memset(count, 0, sizeof(size_t) * 65536);
+		for (i = 0; i < n; i++)
+			count[(key_of(src[i].p) >> shift) & 0xffff]++;
+		for (i = 0; i < 65536; i++)
+		{
+			size_t		c = count[i];
+
+			if (c == n)
+				trivial = true;
+			count[i] = sum;
+			sum += c;
+		}
+		if (trivial)
+			continue;
+		for (i = 0; i < n; i++)
+			dst[count[(key_of(src[i].p) >> shift) & 0xffff]++] = src[i];
+		{
+			pt_pair    *x = src;
+
+			src = dst;
+			dst = x;
+		}
+	}
+	if (src != a)
+		memcpy(a, src, sizeof(pt_pair) * n);
 }
 
 /*
@@ -200,8 +246,8 @@ nous_status
 nous_mix2_gini(const double *gt, size_t n, double *out)
 {
 	double		G, T, P, W = 0.0, Q = 0.0, S = 0.0;
-	pt_pair    *a;
-	size_t		i, m = 0;
+	pt_pair    *a, *tmp;
+	size_t		i, m = 0, *count;
 
 	if (!mix2_setup(gt, n, &G, &T, &P))
 	{
@@ -209,16 +255,27 @@ nous_mix2_gini(const double *gt, size_t n, double *out)
 		return NOUS_OK;
 	}
 	a = nous_alloc(sizeof(pt_pair) * n);
-	if (a == NULL)
+	tmp = nous_alloc(sizeof(pt_pair) * n);
+	count = nous_alloc(sizeof(size_t) * 65536);
+	if (a == NULL || tmp == NULL || count == NULL)
+	{
+		nous_free(a);
+		nous_free(tmp);
+		nous_free(count);
 		return NOUS_ERR_NOMEM;
+	}
 	for (i = 0; i < n; i++)
 		if (gt[2 * i + 1] > 0.0)
 		{
 			a[m].p = gt[2 * i] / gt[2 * i + 1];
+			if (a[m].p == 0.0)
+				a[m].p = 0.0;	/* -0 would sort after every positive key */
 			a[m].t = gt[2 * i + 1];
 			m++;
 		}
-	qsort(a, m, sizeof(pt_pair), cmp_pt);
+	radix_sort_pt(a, tmp, m, count);
+	nous_free(tmp);
+	nous_free(count);
 	for (i = 0; i < m; i++)
 	{
 		if ((i + 1) % NOUS_INTERRUPT_EVERY == 0)

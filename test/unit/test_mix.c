@@ -27,6 +27,13 @@ TEST(two_group_hand_case)
 	CHECK_INT(nous_mix2_atkinson(A, 4, 0.5, &r), NOUS_OK);
 	CHECK_NEAR(r, 1 - pow((10 + 40 * sqrt(3.0 / 16)) / 40, 2), 1e-14);
 	CHECK_INT(nous_mix2_atkinson(A, 4, 1.0, &r), NOUS_ERR_PARAM);
+	{
+		/* a negative zero group sorts with the zeros */
+		double		B[] = {10, 20, -0.0, 20, 30, 40, 0, 0};
+
+		CHECK_INT(nous_mix2_gini(B, 4, &r), NOUS_OK);
+		CHECK_NEAR(r, 0.625, 1e-15);
+	}
 	CHECK_INT(nous_mix2_atkinson(A, 4, NAN, &r), NOUS_ERR_PARAM);
 }
 
