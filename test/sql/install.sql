@@ -15,7 +15,7 @@ SELECT p.oid::regprocedure AS undocumented
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'nous')
    AND obj_description(p.oid, 'pg_proc') IS NULL;
 SELECT p.proname, p.provolatile, p.proparallel, p.proisstrict
-  FROM pg_proc p WHERE p.pronamespace = 'nous'::regnamespace ORDER BY 1;
+  FROM pg_proc p WHERE p.pronamespace = 'nous'::regnamespace ORDER BY 1, p.oid::regprocedure::text;
 
 -- nothing depends on the caller's search_path: the functions work with an
 -- empty one
