@@ -157,7 +157,9 @@ agg_context(FunctionCallInfo fcinfo, const char *fn)
 	MemoryContext aggctx;
 
 	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fn);
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s can only be called as part of an aggregate", fn)));
 	return aggctx;
 }
 

@@ -118,3 +118,22 @@ SELECT abs(nous.dissimilarity(g, t) -
   FROM mix_big;
 RESET ALL;
 DROP TABLE mix_a, mix_store, mix_store2, mix_big, mix_serial;
+
+-- as window functions; two areas: D = Gini; hash aggregation under a tiny work_mem
+-- (1,4) alone: D = 0; with (3,4): G = 4, T = 8: D = 1/2 (|1/4 - 3/4| + |3/4 - 1/4|) = 0.5
+SELECT i, nous.dissimilarity(g, t) OVER (ORDER BY i) FROM (VALUES (1, 1, 4), (2, 3, 4)) v(i, g, t);
+SELECT nous.dissimilarity(g, t) = nous.gini_segregation(g, t) AS two_areas FROM (VALUES (1, 4), (2, 5)) v(g, t);
+SET work_mem = '64kB';
+-- 20,000 groups of areas (0,5) (1,5) (2,5) in some order: G = 3, T = 15, P = 1/5,
+-- D = 1/2 (|0 - 5/12| + |1/3 - 4/12| + |2/3 - 3/12|) = 5/12 for every group
+SELECT count(*), bool_and(abs(d - 5 / 12.0) < 1e-12) AS all_five_twelfths
+  FROM (SELECT i % 20000 k, nous.dissimilarity((i / 20000 % 3)::float8, 5) d
+          FROM generate_series(0, 59999) i GROUP BY 1) y;
+RESET work_mem;
+-- a transition function is not a plain function
+\set VERBOSITY sqlstate
+SELECT nous.mixpairs_trans(NULL, 1, 2);
+\set VERBOSITY default
+-- merging NULL states
+SELECT nous.merge(s) IS NULL AS all_null FROM (VALUES (NULL::nous.mixpairs), (NULL)) v(s);
+SELECT nous.merge(s) FROM (VALUES (NULL::nous.mixpairs), ('[(1,2)]'), (NULL), ('[(0,3)]')) v(s);
