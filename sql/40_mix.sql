@@ -283,3 +283,46 @@ CREATE FUNCTION nous.bootstrap_ci(state nous.mixcounts, index text, reps int, se
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_bootstrap';
 COMMENT ON FUNCTION nous.bootstrap_ci(nous.mixcounts, text, int, bigint, float8) IS
   'Seeded bootstrap of M (mutual_information) or H (entropy_index): round(N) individuals redrawn from the cells reps times; percentile interval, bias = boot_mean - estimate.';
+
+-- ---- index families: a user adds an index with CREATE FUNCTION + nous.register_method ----
+INSERT INTO nous.method_families (family, arg_types, return_type, params, description)
+VALUES ('segregation', '{nous.mixpairs}', 'float8', true,
+        'Two-group segregation index of a nous.mixpairs state (one (group, total) pair per area; read them with nous.mixpairs_groups() and nous.mixpairs_totals()); NULL when undefined.'),
+       ('multigroup_segregation', '{nous.mixcounts}', 'float8', true,
+        'Multigroup segregation or diversity index of a nous.mixcounts state (read its cells with nous.mix_local()); NULL when undefined.');
+
+CREATE FUNCTION nous.atkinson(state nous.mixpairs, params jsonb) RETURNS float8
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixpairs_atkinson_params';
+COMMENT ON FUNCTION nous.atkinson(nous.mixpairs, jsonb) IS
+  'Atkinson index of a stored state as a registered method; params: b (default 0.5), 0 <= b < 1.';
+CREATE FUNCTION nous.mixpairs_groups(state nous.mixpairs) RETURNS float8[]
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixpairs_groups';
+COMMENT ON FUNCTION nous.mixpairs_groups(nous.mixpairs) IS 'The group counts of the areas of a two-group state, in order.';
+CREATE FUNCTION nous.mixpairs_totals(state nous.mixpairs) RETURNS float8[]
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixpairs_totals';
+COMMENT ON FUNCTION nous.mixpairs_totals(nous.mixpairs) IS 'The totals of the areas of a two-group state, in order.';
+
+INSERT INTO nous.method_catalog (family, name, function, builtin, description) VALUES
+  ('segregation', 'dissimilarity', 'nous.dissimilarity(nous.mixpairs)', true, 'Duncan dissimilarity D'),
+  ('segregation', 'gini', 'nous.gini_segregation(nous.mixpairs)', true, 'Gini segregation index'),
+  ('segregation', 'entropy', 'nous.entropy_h(nous.mixpairs)', true, 'Theil entropy index H'),
+  ('segregation', 'isolation', 'nous.isolation(nous.mixpairs)', true, 'isolation xPx'),
+  ('segregation', 'interaction', 'nous.interaction(nous.mixpairs)', true, 'interaction (exposure) xPy'),
+  ('segregation', 'correlation_ratio', 'nous.correlation_ratio(nous.mixpairs)', true, 'correlation ratio eta^2'),
+  ('segregation', 'atkinson', 'nous.atkinson(nous.mixpairs, jsonb)', true, 'Atkinson A(b); b = 0.5 by default'),
+  ('multigroup_segregation', 'mutual_information', 'nous.mutual_information(nous.mixcounts)', true, 'mutual information index M (natural log)'),
+  ('multigroup_segregation', 'entropy', 'nous.entropy_index(nous.mixcounts)', true, 'Theil''s H = M / E'),
+  ('multigroup_segregation', 'dissimilarity', 'nous.multigroup_dissimilarity(nous.mixcounts)', true, 'multigroup dissimilarity'),
+  ('multigroup_segregation', 'relative_diversity', 'nous.relative_diversity(nous.mixcounts)', true, 'relative diversity'),
+  ('multigroup_segregation', 'shannon', 'nous.shannon_diversity(nous.mixcounts)', true, 'Shannon diversity of the group totals'),
+  ('multigroup_segregation', 'simpson_concentration', 'nous.simpson_concentration(nous.mixcounts)', true, 'Simpson concentration'),
+  ('multigroup_segregation', 'simpson_interaction', 'nous.simpson_interaction(nous.mixcounts)', true, 'Simpson interaction');
+
+CREATE FUNCTION nous.segregation(state nous.mixpairs, method text) RETURNS float8
+  LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_segregation';
+COMMENT ON FUNCTION nous.segregation(nous.mixpairs, text) IS
+  'A registered two-group index of a state by name (see nous.methods, family segregation), e.g. ''dissimilarity'', ''atkinson(b=0.3)''.';
+CREATE FUNCTION nous.segregation(state nous.mixcounts, method text) RETURNS float8
+  LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_multigroup_segregation';
+COMMENT ON FUNCTION nous.segregation(nous.mixcounts, text) IS
+  'A registered multigroup index of a state by name (see nous.methods, family multigroup_segregation), e.g. ''mutual_information''.';

@@ -2007,3 +2007,105 @@ nous_mixcounts_bootstrap(PG_FUNCTION_ARGS)
 		nous_report_status(st, "bootstrap_ci");
 	return boot_result(fcinfo, est, b, reps, level);
 }
+
+/* ------------------------------------------------------------------ */
+/* index families: methods are plugins (DESIGN principle 3)             */
+/* ------------------------------------------------------------------ */
+
+typedef struct IndexCache
+{
+	bool		valid;
+	NousMethod	method;
+} IndexCache;
+
+static Datum
+index_dispatch(FunctionCallInfo fcinfo, const char *family)
+{
+	IndexCache *cache = fcinfo->flinfo->fn_extra;
+	char	   *spec = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Datum		arg = PG_GETARG_DATUM(0);
+	Datum		result;
+	bool		isnull;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(IndexCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (!cache->valid || strcmp(cache->method.spec_text, spec) != 0)
+	{
+		cache->valid = false;
+		nous_method_resolve(family, spec, fcinfo->flinfo->fn_mcxt, &cache->method);
+		cache->valid = true;
+	}
+	result = nous_method_call1(&cache->method, arg, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(nous_segregation);
+
+/* nous.segregation(nous.mixpairs, method text): a registered two-group index */
+Datum
+nous_segregation(PG_FUNCTION_ARGS)
+{
+	return index_dispatch(fcinfo, "segregation");
+}
+
+PG_FUNCTION_INFO_V1(nous_multigroup_segregation);
+
+/* nous.segregation(nous.mixcounts, method text): a registered multigroup index */
+Datum
+nous_multigroup_segregation(PG_FUNCTION_ARGS)
+{
+	return index_dispatch(fcinfo, "multigroup_segregation");
+}
+
+PG_FUNCTION_INFO_V1(nous_mixpairs_atkinson_params);
+
+/* Atkinson as a registered method: params b (default 0.5) */
+Datum
+nous_mixpairs_atkinson_params(PG_FUNCTION_ARGS)
+{
+	static const char *const allowed[] = {"b", NULL};
+	Jsonb	   *params = PG_NARGS() > 1 && !PG_ARGISNULL(1) ? PG_GETARG_JSONB_P(1) : NULL;
+	double		b = 0.5;
+	size_t		n;
+	const double *gt = pairs_arg(fcinfo, 0, &n, NULL);
+
+	nous_params_check(params, "atkinson", allowed);
+	nous_params_number(params, "atkinson", "b", &b);
+	return atkinson_common(fcinfo, gt, n, b);
+}
+
+/* the pairs' groups (which = 0) or totals (1) as a float8[] (for plugins) */
+static Datum
+pairs_column(FunctionCallInfo fcinfo, int which)
+{
+	size_t		n, i;
+	const double *gt = pairs_arg(fcinfo, 0, &n, NULL);
+	Datum	   *d;
+
+	if (n > MaxAllocSize / sizeof(Datum))
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("too many areas for an array")));
+	d = palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		d[i] = Float8GetDatum(gt[2 * i + which]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, (int) n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+PG_FUNCTION_INFO_V1(nous_mixpairs_groups);
+Datum
+nous_mixpairs_groups(PG_FUNCTION_ARGS)
+{
+	return pairs_column(fcinfo, 0);
+}
+
+PG_FUNCTION_INFO_V1(nous_mixpairs_totals);
+Datum
+nous_mixpairs_totals(PG_FUNCTION_ARGS)
+{
+	return pairs_column(fcinfo, 1);
+}
