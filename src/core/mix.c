@@ -1148,6 +1148,8 @@ nous_mix2_bootstrap(const double *gt, size_t n, nous_mix2_index which,
 	nous_rng_seed(&r, seed);
 	for (b = 0; b < reps; b++)
 	{
+		if (b % 16 == 15)
+			NOUS_CHECK_INTERRUPTS();
 		multinomial(&r, floor(T + 0.5), w, T, 2 * n, draw);
 		for (i = 0; i < n; i++)
 		{
@@ -1191,6 +1193,8 @@ nous_mix_bootstrap(const nous_mixtable *t, bool h, int reps, uint64_t seed, doub
 		nous_mixtable bt = *t;
 		double		N = floor(t->N + 0.5);
 
+		if (b % 16 == 15)
+			NOUS_CHECK_INTERRUPTS();
 		multinomial(&r, N, t->cell_n, t->N, t->ncell, draw);
 		memset(un, 0, sizeof(double) * t->nunit);
 		memset(gn, 0, sizeof(double) * t->ngroup);

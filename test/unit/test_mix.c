@@ -253,6 +253,58 @@ TEST(rng_is_deterministic)
 	CHECK(mn >= 0 && mx < 1 && mx - mn > 0.9);
 }
 
+
+/* binomial draws: mean n p and variance n p (1-p) on both branches */
+TEST(binomial_moments)
+{
+	static const double cases[][2] = {{10, 0.3}, {50, 0.05}, {1000, 0.4}, {1e6, 0.7}, {30, 0.999}};
+	nous_rng	r;
+	int			c, i, reps = 20000;
+
+	nous_rng_seed(&r, 2024);
+	for (c = 0; c < 5; c++)
+	{
+		double		n = cases[c][0], p = cases[c][1], s = 0, ss = 0, mean, var, x;
+		int			bad = 0;
+
+		for (i = 0; i < reps; i++)
+		{
+			x = nous_rng_binomial(&r, n, p);
+			bad += x < 0 || x > n || x != floor(x);
+			s += x;
+			ss += x * x;
+		}
+		mean = s / reps;
+		var = ss / reps - mean * mean;
+		CHECK_INT(bad, 0);
+		/* 5 standard errors of the mean; 10 % on the variance */
+		CHECK(fabs(mean - n * p) < 5 * sqrt(n * p * (1 - p) / reps));
+		CHECK(fabs(var / (n * p * (1 - p)) - 1) < 0.1);
+	}
+	CHECK_NEAR(nous_rng_binomial(&r, 0, 0.5), 0, 0);
+	CHECK_NEAR(nous_rng_binomial(&r, 7, 0), 0, 0);
+	CHECK_NEAR(nous_rng_binomial(&r, 7, 1), 7, 0);
+}
+
+/* bootstrap: same seed, same replicates; replicates keep the table total */
+TEST(bootstrap_deterministic)
+{
+	double		a[50], b[50], c[50];
+	int			i, same = 1, differ = 0;
+
+	CHECK_INT(nous_mix2_bootstrap(A, 4, NOUS_MIX2_D, 50, 99, a), NOUS_OK);
+	CHECK_INT(nous_mix2_bootstrap(A, 4, NOUS_MIX2_D, 50, 99, b), NOUS_OK);
+	CHECK_INT(nous_mix2_bootstrap(A, 4, NOUS_MIX2_D, 50, 100, c), NOUS_OK);
+	for (i = 0; i < 50; i++)
+	{
+		same &= a[i] == b[i];
+		differ |= a[i] != c[i];
+	}
+	CHECK(same);
+	CHECK(differ);
+	CHECK_INT(nous_mix2_bootstrap(A, 4, NOUS_MIX2_D, 0, 99, a), NOUS_ERR_PARAM);
+}
+
 int
 main(void)
 {
@@ -265,5 +317,7 @@ main(void)
 	RUN(quantiles);
 	RUN(wilson_gap_normal);
 	RUN(rng_is_deterministic);
+	RUN(binomial_moments);
+	RUN(bootstrap_deterministic);
 	UNIT_END();
 }
