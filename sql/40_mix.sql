@@ -326,3 +326,11 @@ CREATE FUNCTION nous.segregation(state nous.mixcounts, method text) RETURNS floa
   LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_multigroup_segregation';
 COMMENT ON FUNCTION nous.segregation(nous.mixcounts, text) IS
   'A registered multigroup index of a state by name (see nous.methods, family multigroup_segregation), e.g. ''mutual_information''.';
+
+CREATE FUNCTION nous.mutual_information_by_super(state nous.mixcounts,
+    OUT super text, OUT n float8, OUT share float8, OUT m float8, OUT entropy float8,
+    OUT h float8, OUT m_within_part float8)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 100 AS 'MODULE_PATHNAME', 'nous_mixcounts_by_super';
+COMMENT ON FUNCTION nous.mutual_information_by_super(nous.mixcounts) IS
+  'One row per super-unit: its count, share p_s, M_s and E_s among its own units and groups, H_s = M_s / E_s, and p_s M_s (these add up to M_within).';

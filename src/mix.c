@@ -2109,3 +2109,47 @@ nous_mixpairs_totals(PG_FUNCTION_ARGS)
 {
 	return pairs_column(fcinfo, 1);
 }
+
+PG_FUNCTION_INFO_V1(nous_mixcounts_by_super);
+
+/*
+ * nous.mutual_information_by_super(nous.mixcounts): one row per super-unit:
+ * super, n, share p_s, M_s, E_s, H_s = M_s / E_s, its part p_s M_s of M_within.
+ */
+Datum
+nous_mixcounts_by_super(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	nous_mixtable t;
+	double	   *p, *m, *e;
+	size_t		s;
+	nous_status st;
+
+	InitMaterializedSRF(fcinfo, 0);
+	table_arg(fcinfo, 0, &t);
+	p = palloc(sizeof(double) * Max(t.nsuper, 1));
+	m = palloc(sizeof(double) * Max(t.nsuper, 1));
+	e = palloc(sizeof(double) * Max(t.nsuper, 1));
+	st = nous_mix_by_super(&t, p, m, e);
+	if (st != NOUS_OK)
+		nous_report_status(st, "mutual_information_by_super");
+	for (s = 0; s < t.nsuper; s++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
+		int			k;
+
+		values[0] = PointerGetDatum(cstring_to_text_with_len(t.super_name[s], t.super_len[s]));
+		values[1] = Float8GetDatum(t.super_n[s]);
+		values[2] = Float8GetDatum(p[s]);
+		values[3] = Float8GetDatum(m[s]);
+		values[4] = Float8GetDatum(e[s]);
+		values[5] = Float8GetDatum(e[s] > 0.0 ? m[s] / e[s] : get_float8_nan());
+		values[6] = Float8GetDatum(p[s] * m[s]);
+		for (k = 1; k < 7; k++)
+			nulls[k] = isnan(DatumGetFloat8(values[k]));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	nous_mixtable_free(&t);
+	return (Datum) 0;
+}

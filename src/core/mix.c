@@ -1220,3 +1220,65 @@ nous_mix_bootstrap(const nous_mixtable *t, bool h, int reps, uint64_t seed, doub
 	nous_free(gn);
 	return NOUS_OK;
 }
+
+/* M_s and E_s of each super-unit (Mora & Ruiz-Castillo 2011, within terms) */
+nous_status
+nous_mix_by_super(const nous_mixtable *t, double *p, double *m, double *e)
+{
+	double	   *acc;
+	uint32_t   *touched;
+	size_t		start = 0, i, k;
+
+	acc = nous_alloc(sizeof(double) * (t->ngroup ? t->ngroup : 1));
+	touched = nous_alloc(sizeof(uint32_t) * (t->ngroup ? t->ngroup : 1));
+	if (acc == NULL || touched == NULL)
+	{
+		nous_free(acc);
+		nous_free(touched);
+		return NOUS_ERR_NOMEM;
+	}
+	memset(acc, 0, sizeof(double) * t->ngroup);
+	while (start < t->ncell)
+	{
+		uint32_t	s = t->cell_super[start];
+		size_t		end = start, ntouched = 0;
+		double		Ns = t->super_n[s], ms = 0.0, es = 0.0;
+
+		while (end < t->ncell && t->cell_super[end] == s)
+		{
+			uint32_t	g = t->cell_group[end];
+			bool		seen = false;
+
+			for (k = 0; k < ntouched && !seen; k++)
+				seen = touched[k] == g;
+			if (!seen)
+				touched[ntouched++] = g;
+			acc[g] += t->cell_n[end];
+			end++;
+		}
+		if ((end - start) > (size_t) NOUS_INTERRUPT_EVERY || s % 1024 == 1023)
+			NOUS_CHECK_INTERRUPTS();
+		for (i = start; i < end; i++)
+		{
+			double		n = t->cell_n[i];
+
+			if (n > 0.0)
+				ms += n * log(n * Ns / (t->unit_n[t->cell_unit[i]] * acc[t->cell_group[i]]));
+		}
+		for (k = 0; k < ntouched; k++)
+		{
+			double		q = acc[touched[k]] / Ns;
+
+			if (q > 0.0)
+				es -= q * log(q);
+			acc[touched[k]] = 0.0;
+		}
+		p[s] = t->N > 0.0 ? Ns / t->N : NAN;
+		m[s] = Ns > 0.0 ? fmax(0.0, ms / Ns) : NAN;
+		e[s] = Ns > 0.0 ? es : NAN;
+		start = end;
+	}
+	nous_free(acc);
+	nous_free(touched);
+	return NOUS_OK;
+}

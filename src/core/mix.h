@@ -170,3 +170,10 @@ extern nous_status nous_mix2_bootstrap(const double *gt, size_t n, nous_mix2_ind
 /* The same for M (h = false) or H (h = true) of a multigroup table. */
 extern nous_status nous_mix_bootstrap(const nous_mixtable *t, bool h, int reps,
 									  uint64_t seed, double *out);
+
+/*
+ * Per super-unit s (in table order): share p_s = N_s / N, M_s (M among the
+ * units of s with the group shares of s) and E_s (entropy of the groups in s).
+ * p, m, e have room for t->nsuper values.  M_within = sum p_s M_s.
+ */
+extern nous_status nous_mix_by_super(const nous_mixtable *t, double *p, double *m, double *e);

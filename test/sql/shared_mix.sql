@@ -79,6 +79,19 @@ SELECT exp.quantity, per.state,
                              WHEN 'state_E' THEN per.e ELSE per.h END - exp.want) <= 1e-9 * abs(exp.want) AS within_1e9
   FROM exp JOIN per ON per.state = chr(64 + exp.ord::int)
  ORDER BY 1, 2;
+-- the same per state from nous.mutual_information_by_super in one call
+WITH per AS (SELECT * FROM nous.mutual_information_by_super((SELECT nous.mixcounts_agg(state, school, race, n) FROM sch))),
+exp AS (
+  SELECT quantity, ord, x::float8 AS want
+    FROM sch_expected, LATERAL unnest(string_to_array(value, ';')) WITH ORDINALITY u(x, ord)
+   WHERE quantity IN ('state_p', 'state_M', 'state_E', 'state_H'))
+SELECT exp.quantity, per.super,
+       abs(CASE exp.quantity WHEN 'state_p' THEN per.share WHEN 'state_M' THEN per.m
+                             WHEN 'state_E' THEN per.entropy ELSE per.h END - exp.want) <= 1e-9 * abs(exp.want) AS within_1e9
+  FROM exp JOIN per ON per.super = chr(64 + exp.ord::int)
+ ORDER BY 1, 2;
+SELECT abs(sum(m_within_part) - 0.326295274593477) <= 1e-9 * 0.326295274593477 AS parts_add_up_to_m_within
+  FROM nous.mutual_information_by_super((SELECT nous.mixcounts_agg(state, school, race, n) FROM sch));
 -- M_within = sum_s p_s M_s
 WITH per AS (SELECT state, nous.mutual_information(school, race, n) m, sum(n) nn FROM sch GROUP BY state)
 SELECT abs(sum(m * nn) / sum(nn) - 0.326295274593477) <= 1e-9 * 0.326295274593477 AS m_within_by_states

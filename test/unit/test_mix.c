@@ -127,6 +127,16 @@ TEST(multigroup_hand_case)
 	CHECK_NEAR(d.m_between, 0.75 * log(2.0), 1e-15);
 	CHECK_NEAR(d.m_within, 0.5 * (4.0 / 8 * log(32.0 / 24) + 2.0 / 8 * log(16.0 / 24) + 2.0 / 8 * log(2.0)), 1e-14);
 	CHECK_NEAR(d.h_between + d.h_within, d.h, 1e-15);
+	{
+		double		p[2], ms[2], es[2];
+
+		CHECK_INT(nous_mix_by_super(&t, p, ms, es), NOUS_OK);
+		CHECK_NEAR(p[0], 0.5, 1e-15);
+		CHECK_NEAR(ms[0], 4.0 / 8 * log(32.0 / 24) + 2.0 / 8 * log(16.0 / 24) + 2.0 / 8 * log(2.0), 1e-15);
+		CHECK_NEAR(ms[1], 0.0, 1e-15);	/* one unit */
+		CHECK_NEAR(es[1], -(0.25 * log(0.25) + 0.75 * log(0.75)), 1e-15);
+		CHECK_NEAR(p[0] * ms[0] + p[1] * ms[1], d.m_within, 1e-15);
+	}
 	nous_mixtable_free(&t);
 }
 
