@@ -1,68 +1,59 @@
--- Benchmark cases of the mix module.
--- Allocation rules: 1,920 pending applications and 360 allocations per EPCI
--- of the generated territory (2.4 M and 450 k at the national scale of 1,250
--- EPCI), made here deterministically from nous_demo.epci until the generator
--- writes its own applications and allocations tables.
--- Two-group indices: poor households among households of every 200 m square.
-CREATE TABLE nous_bench.mix_applications AS
-SELECT e.epci_code, i AS app_id,
-       -- income per UC: lognormal around 14,000 EUR
-       round((14000 * exp(0.6 * sqrt(-2 * ln(1 - ((hashint8extended(e.k * 4096 + i, 1) >> 11) & 9007199254740991)::float8 / 9007199254740992.0))
-                          * cos(2 * pi() * ((hashint8extended(e.k * 4096 + i, 2) >> 11) & 9007199254740991)::float8 / 9007199254740992.0)))::numeric, 0)::float8 AS income_uc
-  FROM (SELECT epci_code, row_number() OVER (ORDER BY epci_code) AS k FROM nous_demo.epci) e,
-       generate_series(1, 1920) i;
-CREATE TABLE nous_bench.mix_allocations AS
-SELECT e.epci_code, i AS alloc_id,
-       hashint8extended(e.k * 4096 + i, 3) % 5 = 0 AS in_qpv,
-       hashint8extended(e.k * 4096 + i, 4) % 40 = 0 AS renewal,
-       'L' || abs(hashint8extended(e.k * 4096 + i, 5) % 6) AS landlord,
-       round((13000 * exp(0.6 * sqrt(-2 * ln(1 - ((hashint8extended(e.k * 4096 + i, 6) >> 11) & 9007199254740991)::float8 / 9007199254740992.0))
-                          * cos(2 * pi() * ((hashint8extended(e.k * 4096 + i, 7) >> 11) & 9007199254740991)::float8 / 9007199254740992.0)))::numeric, 0)::float8 AS income_uc
-  FROM (SELECT epci_code, row_number() OVER (ORDER BY epci_code) AS k FROM nous_demo.epci) e,
-       generate_series(1, 360) i;
-VACUUM ANALYZE nous_bench.mix_applications, nous_bench.mix_allocations;
-
+-- Benchmark cases of the mix module, on the generator's tables:
+-- nous_demo.applications (about 2.4 M at the national scale of 1,250 EPCI,
+-- 80 % pending on 31 December), nous_demo.allocations (about 470 k) and
+-- nous_demo.squares (2.3 M; poor households among households).
 INSERT INTO nous_bench.cases (module, name, rows_sql, nous_sql, plain_sql, floor_sql, settings) VALUES
 ('mix', 'mix first-quartile threshold per EPCI',
- $$SELECT count(*) FROM nous_bench.mix_applications$$,
- $$SELECT epci_code, nous.first_quartile(income_uc) FROM nous_bench.mix_applications GROUP BY epci_code$$,
+ $$SELECT count(*) FROM nous_demo.applications$$,
+ $$SELECT epci_code, nous.first_quartile(income_uc) FROM nous_demo.applications
+    WHERE pending_at_year_start GROUP BY epci_code$$,
  $$SELECT epci_code, percentile_cont(0.25) WITHIN GROUP (ORDER BY income_uc)
-     FROM nous_bench.mix_applications GROUP BY epci_code$$,
- $$SELECT sum(income_uc) FROM nous_bench.mix_applications$$,
+     FROM nous_demo.applications WHERE pending_at_year_start GROUP BY epci_code$$,
+ $$SELECT sum(income_uc) FROM nous_demo.applications$$,
  'max_parallel_workers_per_gather = 0'),
 ('mix', 'mix thresholds and both rules per EPCI',
- $$SELECT (SELECT count(*) FROM nous_bench.mix_applications) + (SELECT count(*) FROM nous_bench.mix_allocations)$$,
- $$SELECT a.epci_code, nous.allocation_mix(a.in_qpv, a.income_uc, a.renewal, t.q1)
-     FROM nous_bench.mix_allocations a
+ $$SELECT (SELECT count(*) FROM nous_demo.applications) + (SELECT count(*) FROM nous_demo.allocations)$$,
+ $$SELECT a.epci_code, nous.allocation_mix(a.in_qpv, p.income_uc, a.renewal, t.q1)
+     FROM nous_demo.allocations a
+     JOIN nous_demo.applications p USING (application_id)
      JOIN (SELECT epci_code, nous.first_quartile(income_uc) q1
-             FROM nous_bench.mix_applications GROUP BY epci_code) t USING (epci_code)
+             FROM nous_demo.applications WHERE pending_at_year_start GROUP BY epci_code) t
+       ON t.epci_code = a.epci_code
     GROUP BY a.epci_code$$,
  $$WITH t AS (SELECT epci_code, percentile_cont(0.25) WITHIN GROUP (ORDER BY income_uc) q1
-                FROM nous_bench.mix_applications GROUP BY epci_code)
+                FROM nous_demo.applications WHERE pending_at_year_start GROUP BY epci_code)
    SELECT a.epci_code,
-          count(*) FILTER (WHERE NOT in_qpv) AS outside_in_scope,
-          count(*) FILTER (WHERE NOT in_qpv AND (income_uc < t.q1 OR renewal)) AS outside_counted,
-          count(*) FILTER (WHERE in_qpv) AS inside_in_scope,
-          count(*) FILTER (WHERE in_qpv AND income_uc >= t.q1) AS inside_counted
-     FROM nous_bench.mix_allocations a JOIN t USING (epci_code) GROUP BY a.epci_code$$,
- $$SELECT (SELECT sum(income_uc) FROM nous_bench.mix_applications) + (SELECT sum(income_uc) FROM nous_bench.mix_allocations)$$,
+          count(*) FILTER (WHERE NOT a.in_qpv) AS outside_in_scope,
+          count(*) FILTER (WHERE NOT a.in_qpv AND (p.income_uc < t.q1 OR a.renewal)) AS outside_counted,
+          count(*) FILTER (WHERE a.in_qpv) AS inside_in_scope,
+          count(*) FILTER (WHERE a.in_qpv AND p.income_uc >= t.q1) AS inside_counted
+     FROM nous_demo.allocations a
+     JOIN nous_demo.applications p USING (application_id)
+     JOIN t ON t.epci_code = a.epci_code
+    GROUP BY a.epci_code$$,
+ $$SELECT (SELECT sum(income_uc) FROM nous_demo.applications) + (SELECT sum(allocation_id) FROM nous_demo.allocations)$$,
  'max_parallel_workers_per_gather = 0'),
 ('mix', 'mix thresholds and both rules per EPCI, 2 workers',
- $$SELECT (SELECT count(*) FROM nous_bench.mix_applications) + (SELECT count(*) FROM nous_bench.mix_allocations)$$,
- $$SELECT a.epci_code, nous.allocation_mix(a.in_qpv, a.income_uc, a.renewal, t.q1)
-     FROM nous_bench.mix_allocations a
+ $$SELECT (SELECT count(*) FROM nous_demo.applications) + (SELECT count(*) FROM nous_demo.allocations)$$,
+ $$SELECT a.epci_code, nous.allocation_mix(a.in_qpv, p.income_uc, a.renewal, t.q1)
+     FROM nous_demo.allocations a
+     JOIN nous_demo.applications p USING (application_id)
      JOIN (SELECT epci_code, nous.first_quartile(income_uc) q1
-             FROM nous_bench.mix_applications GROUP BY epci_code) t USING (epci_code)
+             FROM nous_demo.applications WHERE pending_at_year_start GROUP BY epci_code) t
+       ON t.epci_code = a.epci_code
     GROUP BY a.epci_code$$,
  $$WITH t AS (SELECT epci_code, percentile_cont(0.25) WITHIN GROUP (ORDER BY income_uc) q1
-                FROM nous_bench.mix_applications GROUP BY epci_code)
+                FROM nous_demo.applications WHERE pending_at_year_start GROUP BY epci_code)
    SELECT a.epci_code,
-          count(*) FILTER (WHERE NOT in_qpv) AS outside_in_scope,
-          count(*) FILTER (WHERE NOT in_qpv AND (income_uc < t.q1 OR renewal)) AS outside_counted,
-          count(*) FILTER (WHERE in_qpv) AS inside_in_scope,
-          count(*) FILTER (WHERE in_qpv AND income_uc >= t.q1) AS inside_counted
-     FROM nous_bench.mix_allocations a JOIN t USING (epci_code) GROUP BY a.epci_code$$,
- $$SELECT (SELECT sum(income_uc) FROM nous_bench.mix_applications) + (SELECT sum(income_uc) FROM nous_bench.mix_allocations)$$,
+          count(*) FILTER (WHERE NOT a.in_qpv) AS outside_in_scope,
+          count(*) FILTER (WHERE NOT a.in_qpv AND (p.income_uc < t.q1 OR a.renewal)) AS outside_counted,
+          count(*) FILTER (WHERE a.in_qpv) AS inside_in_scope,
+          count(*) FILTER (WHERE a.in_qpv AND p.income_uc >= t.q1) AS inside_counted
+     FROM nous_demo.allocations a
+     JOIN nous_demo.applications p USING (application_id)
+     JOIN t ON t.epci_code = a.epci_code
+    GROUP BY a.epci_code$$,
+ $$SELECT (SELECT sum(income_uc) FROM nous_demo.applications) + (SELECT sum(allocation_id) FROM nous_demo.allocations)$$,
  'max_parallel_workers_per_gather = 2'),
 ('mix', 'mix dissimilarity over all squares',
  $$SELECT count(*) FROM nous_demo.squares$$,
