@@ -334,3 +334,11 @@ CREATE FUNCTION nous.mutual_information_by_super(state nous.mixcounts,
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 100 AS 'MODULE_PATHNAME', 'nous_mixcounts_by_super';
 COMMENT ON FUNCTION nous.mutual_information_by_super(nous.mixcounts) IS
   'One row per super-unit: its count, share p_s, M_s and E_s among its own units and groups, H_s = M_s / E_s, and p_s M_s (these add up to M_within).';
+
+CREATE FUNCTION nous.mix_units(state nous.mixcounts,
+    OUT super text, OUT unit text, OUT n float8, OUT local_segregation float8,
+    OUT m_contribution float8, OUT shannon float8, OUT simpson_interaction float8)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_mixcounts_units';
+COMMENT ON FUNCTION nous.mix_units(nous.mixcounts) IS
+  'One row per unit (for maps): local segregation L_u = sum_g q_g ln(q_g/p_g), its contribution p_u L_u to M, Shannon diversity and Simpson interaction of the unit''s groups; NULL scores for an empty unit.';

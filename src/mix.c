@@ -2153,3 +2153,46 @@ nous_mixcounts_by_super(PG_FUNCTION_ARGS)
 	nous_mixtable_free(&t);
 	return (Datum) 0;
 }
+
+PG_FUNCTION_INFO_V1(nous_mixcounts_units);
+
+/*
+ * nous.mix_units(nous.mixcounts): one row per unit: super, unit, n, local
+ * segregation L_u, its contribution p_u L_u to M, Shannon diversity and
+ * Simpson interaction of the unit.
+ */
+Datum
+nous_mixcounts_units(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	nous_mixtable t;
+	double	   *L, *E, *I;
+	size_t		u;
+
+	InitMaterializedSRF(fcinfo, 0);
+	table_arg(fcinfo, 0, &t);
+	L = palloc(sizeof(double) * Max(t.nunit, 1));
+	E = palloc(sizeof(double) * Max(t.nunit, 1));
+	I = palloc(sizeof(double) * Max(t.nunit, 1));
+	nous_mix_unit_scores(&t, L, E, I);
+	for (u = 0; u < t.nunit; u++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
+		uint32		s = t.unit_super[u];
+		int			k;
+
+		values[0] = PointerGetDatum(cstring_to_text_with_len(t.super_name[s], t.super_len[s]));
+		values[1] = PointerGetDatum(cstring_to_text_with_len(t.unit_name[u], t.unit_len[u]));
+		values[2] = Float8GetDatum(t.unit_n[u]);
+		values[3] = Float8GetDatum(L[u]);
+		values[4] = Float8GetDatum(isnan(L[u]) ? L[u] : t.unit_n[u] / t.N * L[u]);
+		values[5] = Float8GetDatum(E[u]);
+		values[6] = Float8GetDatum(I[u]);
+		for (k = 3; k < 7; k++)
+			nulls[k] = isnan(DatumGetFloat8(values[k]));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	nous_mixtable_free(&t);
+	return (Datum) 0;
+}

@@ -1282,3 +1282,35 @@ nous_mix_by_super(const nous_mixtable *t, double *p, double *m, double *e)
 	nous_free(touched);
 	return NOUS_OK;
 }
+
+/* local M (Theil 1971; Frankel & Volij 2011), Shannon (1948) and Simpson (1949) per unit */
+void
+nous_mix_unit_scores(const nous_mixtable *t, double *L, double *E, double *I)
+{
+	size_t		i, u;
+
+	for (u = 0; u < t->nunit; u++)
+	{
+		L[u] = E[u] = 0.0;
+		I[u] = 1.0;
+	}
+	for (i = 0; i < t->ncell; i++)
+	{
+		uint32_t	cu = t->cell_unit[i];
+		double		nu = t->unit_n[cu], q;
+
+		if ((i + 1) % NOUS_INTERRUPT_EVERY == 0)
+			NOUS_CHECK_INTERRUPTS();
+		if (!(nu > 0.0) || !(t->cell_n[i] > 0.0))
+			continue;
+		q = t->cell_n[i] / nu;
+		L[cu] += q * log(q * t->N / t->group_n[t->cell_group[i]]);
+		E[cu] -= q * log(q);
+		I[cu] -= q * q;
+	}
+	for (u = 0; u < t->nunit; u++)
+		if (!(t->unit_n[u] > 0.0))
+			L[u] = E[u] = I[u] = NAN;
+		else if (I[u] < 0.0)
+			I[u] = 0.0;
+}

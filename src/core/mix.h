@@ -177,3 +177,10 @@ extern nous_status nous_mix_bootstrap(const nous_mixtable *t, bool h, int reps,
  * p, m, e have room for t->nsuper values.  M_within = sum p_s M_s.
  */
 extern nous_status nous_mix_by_super(const nous_mixtable *t, double *p, double *m, double *e);
+
+/*
+ * Per unit u (in table order): local segregation L_u = sum_g q_g ln(q_g / p_g)
+ * (q_g = n_ug / n_u; p_u L_u adds up to M), Shannon diversity E_u and
+ * Simpson interaction I_u = 1 - sum q_g^2 of the unit.  NaN for an empty unit.
+ */
+extern void nous_mix_unit_scores(const nous_mixtable *t, double *L, double *E, double *I);

@@ -137,3 +137,15 @@ SELECT abs((SELECT nous.mutual_information(u, g, n) FROM mm_big) -
            (SELECT sum(c.n / tot.n * ln(c.n * tot.n / (nu.n * ng.n)))
               FROM c JOIN nu USING (u) JOIN ng USING (g), tot WHERE c.n > 0)) < 1e-12 AS m_matches_sql;
 DROP TABLE mm, m3, mm_store, mm_store2, mm_big, mm_serial;
+
+-- per unit (for maps): u1 a 4 | u2 a 2 b 2 | u3 b 2 c 6 | u4 empty; p_g = (6, 4, 6) / 16
+--   L_u1 = ln(16/6); L_u2 = 1/2 ln(4/3) + 1/2 ln 2; Shannon u2 = ln 2, Simpson u2 = 1/2;
+--   the contributions p_u L_u add up to M; an empty unit has NULL scores
+CREATE TABLE mu (u text, g text, n float8);
+INSERT INTO mu VALUES ('u1', 'a', 4), ('u2', 'a', 2), ('u2', 'b', 2), ('u3', 'b', 2), ('u3', 'c', 6), ('u4', 'a', 0);
+SELECT unit, n, round(local_segregation::numeric, 12) AS l, round(shannon::numeric, 12) AS e, simpson_interaction
+  FROM nous.mix_units((SELECT nous.mixcounts_agg(u, g, n) FROM mu)) ORDER BY unit;
+SELECT round(ln(16 / 6.0), 12) AS l_u1, round(0.5 * ln(4 / 3.0) + 0.5 * ln(2.0), 12) AS l_u2, round(ln(2.0), 12) AS e_u2;
+SELECT round(sum(m_contribution)::numeric, 12) = round((SELECT nous.mutual_information(u, g, n) FROM mu)::numeric, 12) AS adds_up_to_m
+  FROM nous.mix_units((SELECT nous.mixcounts_agg(u, g, n) FROM mu));
+DROP TABLE mu;

@@ -137,6 +137,15 @@ TEST(multigroup_hand_case)
 		CHECK_NEAR(es[1], -(0.25 * log(0.25) + 0.75 * log(0.75)), 1e-15);
 		CHECK_NEAR(p[0] * ms[0] + p[1] * ms[1], d.m_within, 1e-15);
 	}
+	{
+		double		L[3], E[3], I[3];
+
+		nous_mix_unit_scores(&t, L, E, I);
+		CHECK_NEAR(L[0], log(16.0 / 6), 1e-15);
+		CHECK_NEAR(E[1], log(2.0), 1e-15);
+		CHECK_NEAR(I[1], 0.5, 1e-15);
+		CHECK_NEAR(t.unit_n[0] / t.N * L[0] + t.unit_n[1] / t.N * L[1] + t.unit_n[2] / t.N * L[2], m, 1e-15);
+	}
 	nous_mixtable_free(&t);
 }
 
