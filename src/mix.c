@@ -951,7 +951,7 @@ nous_mixcounts_local(PG_FUNCTION_ARGS)
 			/* LQ = (n_ug / n_u) / (n_g / N) (Isard 1960) */
 			values[5] = Float8GetDatum((n / nu) / (ng / t.N));
 			/* p_ug ln(p_ug / (p_u p_g)): sums to M over all cells (Theil 1971) */
-			values[6] = Float8GetDatum(n > 0.0 ? n / t.N * log(n * t.N / (nu * ng)) : 0.0);
+			values[6] = Float8GetDatum(n > 0.0 ? n / t.N * (log(n / nu) + log(t.N / ng)) : 0.0);
 		}
 		else
 			nulls[4] = nulls[5] = nulls[6] = true;

@@ -565,7 +565,7 @@ nous_mix_mutual_information(const nous_mixtable *t)
 		if ((i + 1) % NOUS_INTERRUPT_EVERY == 0)
 			NOUS_CHECK_INTERRUPTS();
 		if (n > 0.0)
-			m += n * log(n * t->N / (t->unit_n[t->cell_unit[i]] * t->group_n[t->cell_group[i]]));
+			m += n * (log(n / t->unit_n[t->cell_unit[i]]) + log(t->N / t->group_n[t->cell_group[i]]));
 	}
 	m /= t->N;
 	return m < 0.0 ? 0.0 : m;	/* rounding can give -1e-17 */
@@ -609,7 +609,7 @@ nous_mix_decompose(const nous_mixtable *t, nous_mix_decomp *d)
 				uint32_t	g = touched[k];
 
 				if (acc[g] > 0.0)
-					mb += acc[g] * log(acc[g] * t->N / (t->super_n[s] * t->group_n[g]));
+					mb += acc[g] * (log(acc[g] / t->super_n[s]) + log(t->N / t->group_n[g]));
 				acc[g] = 0.0;
 			}
 			ntouched = 0;
@@ -1263,7 +1263,7 @@ nous_mix_by_super(const nous_mixtable *t, double *p, double *m, double *e)
 			double		n = t->cell_n[i];
 
 			if (n > 0.0)
-				ms += n * log(n * Ns / (t->unit_n[t->cell_unit[i]] * acc[t->cell_group[i]]));
+				ms += n * (log(n / t->unit_n[t->cell_unit[i]]) + log(Ns / acc[t->cell_group[i]]));
 		}
 		for (k = 0; k < ntouched; k++)
 		{
@@ -1304,7 +1304,7 @@ nous_mix_unit_scores(const nous_mixtable *t, double *L, double *E, double *I)
 		if (!(nu > 0.0) || !(t->cell_n[i] > 0.0))
 			continue;
 		q = t->cell_n[i] / nu;
-		L[cu] += q * log(q * t->N / t->group_n[t->cell_group[i]]);
+		L[cu] += q * (log(q) + log(t->N / t->group_n[t->cell_group[i]]));
 		E[cu] -= q * log(q);
 		I[cu] -= q * q;
 	}

@@ -149,3 +149,9 @@ SELECT round(ln(16 / 6.0), 12) AS l_u1, round(0.5 * ln(4 / 3.0) + 0.5 * ln(2.0),
 SELECT round(sum(m_contribution)::numeric, 12) = round((SELECT nous.mutual_information(u, g, n) FROM mu)::numeric, 12) AS adds_up_to_m
   FROM nous.mix_units((SELECT nous.mixcounts_agg(u, g, n) FROM mu));
 DROP TABLE mu;
+
+-- extreme counts neither underflow nor overflow: one cell of 1e-300 is M = 0;
+-- two units of 1e300 each in its own group is M = ln 2
+SELECT nous.mutual_information('[["","u","g",1e-300]]'::nous.mixcounts) AS tiny,
+       round(nous.mutual_information('[["","u","g",1e300],["","v","h",1e300]]'::nous.mixcounts)::numeric, 12) AS huge,
+       round(ln(2.0), 12) AS ln2;
