@@ -137,3 +137,14 @@ SELECT nous.mixpairs_trans(NULL, 1, 2);
 -- merging NULL states
 SELECT nous.merge(s) IS NULL AS all_null FROM (VALUES (NULL::nous.mixpairs), (NULL)) v(s);
 SELECT nous.merge(s) FROM (VALUES (NULL::nous.mixpairs), ('[(1,2)]'), (NULL), ('[(0,3)]')) v(s);
+
+-- the contract signatures of issue 4, exactly
+SELECT p::regprocedure AS contract, (SELECT a.aggcombinefn <> 0 FROM pg_aggregate a WHERE a.aggfnoid = p::regprocedure) AS has_combine,
+       (SELECT proparallel FROM pg_proc WHERE oid = p::regprocedure) AS parallel
+  FROM unnest(ARRAY['nous.dissimilarity(float8,float8)', 'nous.gini_segregation(float8,float8)',
+                    'nous.entropy_h(float8,float8)', 'nous.isolation(float8,float8)',
+                    'nous.interaction(float8,float8)', 'nous.correlation_ratio(float8,float8)',
+                    'nous.atkinson(float8,float8,float8)', 'nous.mutual_information(text,text,float8)',
+                    'nous.entropy_index(text,text,float8)']) p;
+SELECT 'nous.consumption_units(int,int)'::regprocedure::text AS contract,
+       prorettype::regtype AS returns FROM pg_proc WHERE oid = 'nous.consumption_units(int,int)'::regprocedure;
