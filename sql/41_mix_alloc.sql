@@ -160,3 +160,8 @@ CREATE FUNCTION nous.satisfaction_rate(allocations bigint, pending bigint) RETUR
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_satisfaction_rate';
 COMMENT ON FUNCTION nous.satisfaction_rate(bigint, bigint) IS
   'Satisfaction rate: allocations of the year / (allocations of the year + applications pending on 31 December); NULL when both are 0.';
+
+CREATE FUNCTION nous.first_quartile("values" float8[], quantile text DEFAULT 'continuous') RETURNS float8
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_first_quartile_array';
+COMMENT ON FUNCTION nous.first_quartile(float8[], text) IS
+  'First-quartile threshold of an array of incomes per UC; quantile => continuous (default) | discrete | median_unbiased; NULL elements skipped; NULL when none.';

@@ -2196,3 +2196,38 @@ nous_mixcounts_units(PG_FUNCTION_ARGS)
 	nous_mixtable_free(&t);
 	return (Datum) 0;
 }
+
+PG_FUNCTION_INFO_V1(nous_first_quartile_array);
+
+/* nous.first_quartile(values float8[], quantile text DEFAULT 'continuous') */
+Datum
+nous_first_quartile_array(PG_FUNCTION_ARGS)
+{
+	NousVec		v;
+	double	   *x, r;
+	int			i, m = 0, kind;
+	nous_status st;
+
+	nous_vec_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), "values", true, &v);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("quantile definition must not be NULL")));
+	kind = quantile_kind_arg(PG_GETARG_TEXT_PP(1));
+	x = palloc(sizeof(double) * Max(v.n, 1));
+	for (i = 0; i < v.n; i++)
+		if (v.present[i])
+		{
+			if (v.x[i] < 0.0)
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("income per consumption unit must not be negative, got %g", v.x[i]),
+						 errhint("Record a deficit as 0 resources.")));
+			x[m++] = v.x[i];
+		}
+	if (m == 0)
+		PG_RETURN_NULL();
+	st = nous_quantile(x, m, 0.25, kind, &r);
+	if (st != NOUS_OK)
+		nous_report_status(st, "first_quartile");
+	PG_RETURN_FLOAT8(r);
+}

@@ -181,3 +181,15 @@ SELECT bool_and(abs(n.q1 - p.q1) < 1e-9) AS thresholds,
   JOIN ma_plain p USING (epci);
 RESET ALL;
 DROP TABLE ma_pending, ma_alloc, ma_threshold, ma_prio, ma_big_pending, ma_big_alloc, ma_plain;
+
+-- the same threshold over an array, with the quantile definition as a named parameter
+SELECT nous.first_quartile('{6000,1000,3000,5000,2000,4000}'::float8[]) AS continuous,
+       nous.first_quartile('{6000,1000,3000,5000,2000,4000}'::float8[], quantile => 'discrete') AS discrete,
+       nous.first_quartile('{NULL,800,1200,1600,2000}'::float8[]) AS nulls_skipped,
+       nous.first_quartile('{}'::float8[]) IS NULL AS empty;
+\set VERBOSITY sqlstate
+SELECT nous.first_quartile('{1,-2}'::float8[]);
+SELECT nous.first_quartile('{1,NaN}'::float8[]);
+SELECT nous.first_quartile('{1,2}'::float8[], quantile => 'nope');
+SELECT nous.first_quartile(NULL::float8[]);
+\set VERBOSITY default
