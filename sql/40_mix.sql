@@ -194,6 +194,10 @@ CREATE FUNCTION nous.simpson_interaction(state nous.mixcounts) RETURNS float8
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_simpson_interaction';
 COMMENT ON FUNCTION nous.simpson_interaction(nous.mixcounts) IS
   'Simpson''s interaction 1 - sum p_g^2 of the group totals (Simpson 1949).';
+CREATE FUNCTION nous.compact(state nous.mixcounts) RETURNS nous.mixcounts
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_compact';
+COMMENT ON FUNCTION nous.compact(nous.mixcounts) IS
+  'The same state with its cells merged: sorted by key, the records of one cell summed into one (smaller to store).';
 CREATE FUNCTION nous.cells(state nous.mixcounts) RETURNS bigint
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_cells';
 COMMENT ON FUNCTION nous.cells(nous.mixcounts) IS

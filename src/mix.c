@@ -2231,3 +2231,32 @@ nous_first_quartile_array(PG_FUNCTION_ARGS)
 		nous_report_status(st, "first_quartile");
 	PG_RETURN_FLOAT8(r);
 }
+
+PG_FUNCTION_INFO_V1(nous_mixcounts_compact);
+
+/* nous.compact(nous.mixcounts): the merged cells, sorted, duplicates summed */
+Datum
+nous_mixcounts_compact(PG_FUNCTION_ARGS)
+{
+	nous_mixtable t;
+	StringInfoData s;
+	size_t		i;
+
+	table_arg(fcinfo, 0, &t);
+	initStringInfo(&s);
+	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	for (i = 0; i < t.ncell; i++)
+	{
+		uint32		sp = t.cell_super[i], u = t.cell_unit[i], g = t.cell_group[i];
+		Size		need = NOUS_MIXREC_HDR + (Size) t.super_len[sp] + t.unit_len[u] + t.group_len[g];
+
+		enlargeStringInfo(&s, need);
+		nous_mixrec_write((unsigned char *) s.data + s.len, t.cell_n[i],
+						  t.super_name[sp], t.super_len[sp], t.unit_name[u], t.unit_len[u],
+						  t.group_name[g], t.group_len[g]);
+		s.len += need;
+	}
+	nous_mixtable_free(&t);
+	SET_VARSIZE(s.data, s.len);
+	PG_RETURN_POINTER(s.data);
+}

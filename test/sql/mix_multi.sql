@@ -155,3 +155,10 @@ DROP TABLE mu;
 SELECT nous.mutual_information('[["","u","g",1e-300]]'::nous.mixcounts) AS tiny,
        round(nous.mutual_information('[["","u","g",1e300],["","v","h",1e300]]'::nous.mixcounts)::numeric, 12) AS huge,
        round(ln(2.0), 12) AS ln2;
+
+-- compacting a state: one record a cell, same indices
+SELECT nous.cells(s) AS before, nous.cells(nous.compact(s)) AS after,
+       nous.mutual_information(nous.compact(s)) = nous.mutual_information(s) AS same_m,
+       nous.compact(s)::text = s::text AS same_text
+  FROM (SELECT nous.mixcounts_agg(u, g, n) s
+          FROM (VALUES ('u1', 'a', 3), ('u1', 'a', 1), ('u2', 'b', 2), ('u1', 'a', 1)) v(u, g, n)) q;
