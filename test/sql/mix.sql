@@ -148,3 +148,19 @@ SELECT p::regprocedure AS contract, (SELECT a.aggcombinefn <> 0 FROM pg_aggregat
                     'nous.entropy_index(text,text,float8)']) p;
 SELECT 'nous.consumption_units(int,int)'::regprocedure::text AS contract,
        prorettype::regtype AS returns FROM pg_proc WHERE oid = 'nous.consumption_units(int,int)'::regprocedure;
+
+-- corrupt binary states are rejected (COPY BINARY files made byte by byte):
+-- a pairs state announcing 5 pairs and carrying none; an unknown version byte;
+-- a cells state whose string length runs past the end
+CREATE TABLE mix_bin (p nous.mixpairs);
+CREATE TABLE mix_binc (c nous.mixcounts);
+\set VERBOSITY sqlstate
+COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\1\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\5\\377\\377"' WITH (FORMAT binary);
+COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\11\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\377\\377"' WITH (FORMAT binary);
+COPY mix_binc FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\25\\1\\0\\0\\0\\0\\0\\0\\0\\1\\77\\360\\0\\0\\0\\0\\0\\0\\0\\0\\0\\177\\377\\377"' WITH (FORMAT binary);
+\set VERBOSITY default
+COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\1\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\5\\377\\377"' WITH (FORMAT binary);
+-- an empty state made the same way is accepted
+COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\1\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\377\\377"' WITH (FORMAT binary);
+SELECT p, nous.areas(p) FROM mix_bin;
+DROP TABLE mix_bin, mix_binc;
