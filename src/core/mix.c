@@ -351,7 +351,7 @@ typedef struct rec_ref
 	const char *s, *u, *g;
 	uint32_t	ls, lu, lg;
 	double		n;
-	uint32_t	gid;
+	uint32_t	sid, uid, gid;	/* interned ids, in order of first appearance */
 } rec_ref;
 
 static int
@@ -365,25 +365,210 @@ cmp_bytes(const char *a, uint32_t la, const char *b, uint32_t lb)
 	return (la > lb) - (la < lb);
 }
 
-static int
-cmp_rec(const void *x, const void *y)
+/* FNV-1a over bytes, continued from h */
+static uint64_t
+fnv(uint64_t h, const char *p, uint32_t l)
 {
-	const rec_ref *a = x, *b = y;
-	int			c = cmp_bytes(a->s, a->ls, b->s, b->ls);
+	uint32_t	i;
 
-	if (c == 0)
+	for (i = 0; i < l; i++)
+	{
+		h ^= (unsigned char) p[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+#define FNV_SEED UINT64_C(14695981039346656037)
+
+enum intern_kind
+{
+	KEY_SUPER, KEY_UNIT, KEY_GROUP
+};
+
+static uint64_t
+key_hash(const rec_ref *r, enum intern_kind k)
+{
+	switch (k)
+	{
+		case KEY_SUPER:
+			return fnv(FNV_SEED, r->s, r->ls);
+		case KEY_UNIT:
+			/* the length separates (s, u) pairs that concatenate alike */
+			return fnv(fnv(fnv(FNV_SEED, r->s, r->ls), (const char *) &r->ls, 4), r->u, r->lu);
+		default:
+			return fnv(FNV_SEED, r->g, r->lg);
+	}
+}
+
+static bool
+key_equal(const rec_ref *a, const rec_ref *b, enum intern_kind k)
+{
+	switch (k)
+	{
+		case KEY_SUPER:
+			return cmp_bytes(a->s, a->ls, b->s, b->ls) == 0;
+		case KEY_UNIT:
+			return cmp_bytes(a->s, a->ls, b->s, b->ls) == 0 &&
+				cmp_bytes(a->u, a->lu, b->u, b->lu) == 0;
+		default:
+			return cmp_bytes(a->g, a->lg, b->g, b->lg) == 0;
+	}
+}
+
+/*
+ * Give every record the id of its key (super, (super, unit) or group) with an
+ * open-addressing hash table; rep[id] is the index of the key's first record.
+ * Returns the number of distinct keys, or -1 when out of memory.
+ */
+static long
+intern_keys(rec_ref *r, size_t n, enum intern_kind k, uint32_t **rep_out)
+{
+	size_t		cap = 16, i, distinct = 0;
+	uint32_t   *slot, *rep;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	slot = nous_alloc(sizeof(uint32_t) * cap);
+	rep = nous_alloc(sizeof(uint32_t) * (n ? n : 1));
+	if (slot == NULL || rep == NULL)
+	{
+		nous_free(slot);
+		nous_free(rep);
+		return -1;
+	}
+	memset(slot, 0xff, sizeof(uint32_t) * cap);
+	for (i = 0; i < n; i++)
+	{
+		size_t		h = (size_t) key_hash(&r[i], k) & (cap - 1);
+		uint32_t	id;
+
+		if ((i + 1) % NOUS_INTERRUPT_EVERY == 0)
+			NOUS_CHECK_INTERRUPTS();
+		for (;;)
+		{
+			if (slot[h] == UINT32_MAX)
+			{
+				id = (uint32_t) distinct++;
+				rep[id] = (uint32_t) i;
+				slot[h] = id;
+				break;
+			}
+			if (key_equal(&r[rep[slot[h]]], &r[i], k))
+			{
+				id = slot[h];
+				break;
+			}
+			h = (h + 1) & (cap - 1);
+		}
+		if (k == KEY_SUPER)
+			r[i].sid = id;
+		else if (k == KEY_UNIT)
+			r[i].uid = id;
+		else
+			r[i].gid = id;
+	}
+	nous_free(slot);
+	*rep_out = rep;
+	return (long) distinct;
+}
+
+/* sorting the distinct keys: qsort with a context through a file-level pointer */
+static const rec_ref *sort_recs;
+static enum intern_kind sort_kind;
+
+static int
+cmp_rep(const void *x, const void *y)
+{
+	const rec_ref *a = &sort_recs[*(const uint32_t *) x], *b = &sort_recs[*(const uint32_t *) y];
+	int			c;
+
+	if (sort_kind == KEY_GROUP)
+		return cmp_bytes(a->g, a->lg, b->g, b->lg);
+	c = cmp_bytes(a->s, a->ls, b->s, b->ls);
+	if (c == 0 && sort_kind == KEY_UNIT)
 		c = cmp_bytes(a->u, a->lu, b->u, b->lu);
-	if (c == 0)
-		c = cmp_bytes(a->g, a->lg, b->g, b->lg);
 	return c;
 }
 
-static int
-cmp_rec_group(const void *x, const void *y)
+/*
+ * rank[id] = position of key id in byte order; rep is sorted in place, so
+ * that rep[rank] is the index of a record holding the key of that rank.
+ */
+static void
+rank_keys(const rec_ref *r, uint32_t *rep, size_t nkeys, enum intern_kind k, uint32_t *rank)
 {
-	const rec_ref *const *a = x, *const *b = y;
+	size_t		i;
 
-	return cmp_bytes((*a)->g, (*a)->lg, (*b)->g, (*b)->lg);
+	sort_recs = r;
+	sort_kind = k;
+	qsort(rep, nkeys, sizeof(uint32_t), cmp_rep);
+	for (i = 0; i < nkeys; i++)
+	{
+		const rec_ref *x = &r[rep[i]];
+		uint32_t	id = k == KEY_SUPER ? x->sid : k == KEY_UNIT ? x->uid : x->gid;
+
+		rank[id] = (uint32_t) i;
+	}
+}
+
+typedef struct cell_key
+{
+	uint64_t	key;			/* unit rank << 32 | group rank */
+	double		n;
+} cell_key;
+
+/* LSD radix sort of the cells by key, 16 bits a pass, trivial passes skipped */
+static nous_status
+radix_sort_cells(cell_key *a, size_t n)
+{
+	cell_key   *tmp = nous_alloc(sizeof(cell_key) * (n ? n : 1)), *src = a, *dst;
+	size_t	   *count = nous_alloc(sizeof(size_t) * 65536);
+	size_t		i;
+	int			pass;
+
+	if (tmp == NULL || count == NULL)
+	{
+		nous_free(tmp);
+		nous_free(count);
+		return NOUS_ERR_NOMEM;
+	}
+	dst = tmp;
+	for (pass = 0; pass < 4; pass++)
+	{
+		int			shift = 16 * pass;
+		size_t		sum = 0;
+		bool		trivial = false;
+
+		NOUS_CHECK_INTERRUPTS();
+		memset(count, 0, sizeof(size_t) * 65536);
+		for (i = 0; i < n; i++)
+			count[(src[i].key >> shift) & 0xffff]++;
+		for (i = 0; i < 65536; i++)
+		{
+			size_t		c = count[i];
+
+			if (c == n)
+				trivial = true;
+			count[i] = sum;
+			sum += c;
+		}
+		if (trivial)
+			continue;
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].key >> shift) & 0xffff]++] = src[i];
+		{
+			cell_key   *x = src;
+
+			src = dst;
+			dst = x;
+		}
+	}
+	if (src != a)
+		memcpy(a, src, sizeof(cell_key) * n);
+	nous_free(tmp);
+	nous_free(count);
+	return NOUS_OK;
 }
 
 void
@@ -406,26 +591,31 @@ nous_mixtable_free(nous_mixtable *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * Merged table: keys interned by hashing (O(n)), distinct keys sorted in byte
+ * order, cells sorted by (unit rank, group rank) — units sorted by (super,
+ * unit), so the cells of a super-unit are contiguous.
+ */
 nous_status
 nous_mixtable_build(const unsigned char *buf, size_t len, nous_mixtable *t)
 {
-	size_t		nrec, i, off = 0, c;
-	rec_ref    *r;
-	rec_ref   **gp;
+	size_t		nrec, i, off = 0, c = 0;
+	rec_ref    *r = NULL;
+	uint32_t   *rep_s = NULL, *rep_u = NULL, *rep_g = NULL;
+	uint32_t   *rank_s = NULL, *rank_u = NULL, *rank_g = NULL;
+	cell_key   *ck = NULL;
+	long		ns, nu, ng;
 	nous_status st;
 
 	memset(t, 0, sizeof(*t));
 	st = nous_mixrec_count(buf, len, &nrec);
 	if (st != NOUS_OK)
 		return st;
+	if (nrec > UINT32_MAX - 1)
+		return NOUS_ERR_DOMAIN;
 	r = nous_alloc(sizeof(rec_ref) * (nrec ? nrec : 1));
-	gp = nous_alloc(sizeof(rec_ref *) * (nrec ? nrec : 1));
-	if (r == NULL || gp == NULL)
-	{
-		nous_free(r);
-		nous_free(gp);
+	if (r == NULL)
 		return NOUS_ERR_NOMEM;
-	}
 	for (i = 0; i < nrec; i++)
 	{
 		memcpy(&r[i].n, buf + off, 8);
@@ -437,41 +627,40 @@ nous_mixtable_build(const unsigned char *buf, size_t len, nous_mixtable *t)
 		r[i].g = r[i].u + r[i].lu;
 		off += NOUS_MIXREC_HDR + r[i].ls + r[i].lu + r[i].lg;
 	}
+	ns = intern_keys(r, nrec, KEY_SUPER, &rep_s);
+	nu = ns < 0 ? -1 : intern_keys(r, nrec, KEY_UNIT, &rep_u);
+	ng = nu < 0 ? -1 : intern_keys(r, nrec, KEY_GROUP, &rep_g);
+	if (ng < 0)
+		goto nomem;
+	rank_s = nous_alloc(sizeof(uint32_t) * (ns ? ns : 1));
+	rank_u = nous_alloc(sizeof(uint32_t) * (nu ? nu : 1));
+	rank_g = nous_alloc(sizeof(uint32_t) * (ng ? ng : 1));
+	ck = nous_alloc(sizeof(cell_key) * (nrec ? nrec : 1));
+	if (rank_s == NULL || rank_u == NULL || rank_g == NULL || ck == NULL)
+		goto nomem;
 	NOUS_CHECK_INTERRUPTS();
-	qsort(r, nrec, sizeof(rec_ref), cmp_rec);
+	rank_keys(r, rep_s, (size_t) ns, KEY_SUPER, rank_s);
+	rank_keys(r, rep_u, (size_t) nu, KEY_UNIT, rank_u);
+	rank_keys(r, rep_g, (size_t) ng, KEY_GROUP, rank_g);
 	NOUS_CHECK_INTERRUPTS();
-	/* merge duplicates in place */
-	c = 0;
 	for (i = 0; i < nrec; i++)
 	{
-		if (c > 0 && cmp_rec(&r[c - 1], &r[i]) == 0)
-			r[c - 1].n += r[i].n;
+		ck[i].key = ((uint64_t) rank_u[r[i].uid] << 32) | rank_g[r[i].gid];
+		ck[i].n = r[i].n;
+	}
+	if (radix_sort_cells(ck, nrec) != NOUS_OK)
+		goto nomem;
+	for (i = 0; i < nrec; i++)
+	{
+		if (c > 0 && ck[c - 1].key == ck[i].key)
+			ck[c - 1].n += ck[i].n;
 		else
-			r[c++] = r[i];
+			ck[c++] = ck[i];
 	}
 	t->ncell = c;
-	/* groups: sorted distinct names */
-	for (i = 0; i < c; i++)
-		gp[i] = &r[i];
-	qsort(gp, c, sizeof(rec_ref *), cmp_rec_group);
-	NOUS_CHECK_INTERRUPTS();
-	for (i = 0; i < c; i++)
-	{
-		if (i > 0 && cmp_rec_group(&gp[i - 1], &gp[i]) == 0)
-			gp[i]->gid = gp[i - 1]->gid;
-		else
-			gp[i]->gid = (uint32_t) t->ngroup++;
-	}
-	/* count supers and units */
-	for (i = 0; i < c; i++)
-	{
-		bool		news = i == 0 || cmp_bytes(r[i - 1].s, r[i - 1].ls, r[i].s, r[i].ls) != 0;
-
-		if (news)
-			t->nsuper++;
-		if (news || cmp_bytes(r[i - 1].u, r[i - 1].lu, r[i].u, r[i].lu) != 0)
-			t->nunit++;
-	}
+	t->nsuper = (size_t) ns;
+	t->nunit = (size_t) nu;
+	t->ngroup = (size_t) ng;
 #define ALLOC(field, type, count) \
 	do { t->field = nous_alloc(sizeof(type) * ((count) ? (count) : 1)); \
 		 if (t->field == NULL) goto nomem; \
@@ -491,43 +680,52 @@ nous_mixtable_build(const unsigned char *buf, size_t len, nous_mixtable *t)
 	ALLOC(group_name, const char *, t->ngroup);
 	ALLOC(group_len, uint32_t, t->ngroup);
 #undef ALLOC
+	/* names and the super of each unit, by rank (rep_* are sorted by rank now) */
+	for (i = 0; i < t->nsuper; i++)
 	{
-		uint32_t	s = 0, u = 0;
-
-		for (i = 0; i < c; i++)
-		{
-			bool		news = i == 0 || cmp_bytes(r[i - 1].s, r[i - 1].ls, r[i].s, r[i].ls) != 0;
-			bool		newu = news || cmp_bytes(r[i - 1].u, r[i - 1].lu, r[i].u, r[i].lu) != 0;
-
-			if (i > 0 && news)
-				s++;
-			if (i > 0 && newu)
-				u++;
-			t->cell_super[i] = s;
-			t->cell_unit[i] = u;
-			t->cell_group[i] = r[i].gid;
-			t->cell_n[i] = r[i].n;
-			t->super_n[s] += r[i].n;
-			t->unit_n[u] += r[i].n;
-			t->group_n[r[i].gid] += r[i].n;
-			t->unit_super[u] = s;
-			t->super_name[s] = r[i].s;
-			t->super_len[s] = r[i].ls;
-			t->unit_name[u] = r[i].u;
-			t->unit_len[u] = r[i].lu;
-			t->group_name[r[i].gid] = r[i].g;
-			t->group_len[r[i].gid] = r[i].lg;
-			t->N += r[i].n;
-		}
+		t->super_name[i] = r[rep_s[i]].s;
+		t->super_len[i] = r[rep_s[i]].ls;
 	}
-	nous_free(r);
-	nous_free(gp);
-	return NOUS_OK;
+	for (i = 0; i < t->nunit; i++)
+	{
+		t->unit_name[i] = r[rep_u[i]].u;
+		t->unit_len[i] = r[rep_u[i]].lu;
+		t->unit_super[i] = rank_s[r[rep_u[i]].sid];
+	}
+	for (i = 0; i < t->ngroup; i++)
+	{
+		t->group_name[i] = r[rep_g[i]].g;
+		t->group_len[i] = r[rep_g[i]].lg;
+	}
+	for (i = 0; i < c; i++)
+	{
+		uint32_t	u = (uint32_t) (ck[i].key >> 32), g = (uint32_t) (ck[i].key & 0xffffffffu);
+		uint32_t	sp = t->unit_super[u];
+
+		t->cell_unit[i] = u;
+		t->cell_group[i] = g;
+		t->cell_super[i] = sp;
+		t->cell_n[i] = ck[i].n;
+		t->super_n[sp] += ck[i].n;
+		t->unit_n[u] += ck[i].n;
+		t->group_n[g] += ck[i].n;
+		t->N += ck[i].n;
+	}
+	st = NOUS_OK;
+	goto done;
 nomem:
-	nous_free(r);
-	nous_free(gp);
 	nous_mixtable_free(t);
-	return NOUS_ERR_NOMEM;
+	st = NOUS_ERR_NOMEM;
+done:
+	nous_free(r);
+	nous_free(rep_s);
+	nous_free(rep_u);
+	nous_free(rep_g);
+	nous_free(rank_s);
+	nous_free(rank_u);
+	nous_free(rank_g);
+	nous_free(ck);
+	return st;
 }
 
 /* E = -sum p_g ln p_g (Shannon 1948) */

@@ -2,6 +2,7 @@
  * test_mix.c — unit tests of src/core/mix.c against hand computations.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "unit.h"
@@ -324,6 +325,66 @@ TEST(bootstrap_deterministic)
 	CHECK_INT(nous_mix2_bootstrap(A, 4, NOUS_MIX2_D, 0, 99, a), NOUS_ERR_PARAM);
 }
 
+/* the hashed build against a direct computation on random cells; a unit
+ * name repeated in two super-units is two units */
+TEST(multigroup_random_build)
+{
+	enum {NR = 3000, NS = 3, NU = 40, NG = 5};
+	static unsigned char buf[NR * (NOUS_MIXREC_HDR + 12)];
+	double		cell[NS][NU][NG], un[NS][NU], gn[NG], N = 0, m = 0;
+	size_t		len = 0;
+	unsigned	x = 99;
+	int			i, a, b, c;
+	nous_mixtable t;
+	char		sname[4], uname[8], gname[4];
+
+	memset(cell, 0, sizeof(cell));
+	memset(un, 0, sizeof(un));
+	memset(gn, 0, sizeof(gn));
+	for (i = 0; i < NR; i++)
+	{
+		double		n;
+
+		x = x * 1103515245u + 12345u;
+		a = (int) ((x >> 8) % NS);
+		b = (int) ((x >> 12) % NU);
+		c = (int) ((x >> 20) % NG);
+		n = (double) ((x >> 4) % 7);
+		snprintf(sname, sizeof(sname), "s%d", a);
+		snprintf(uname, sizeof(uname), "u%d", b);
+		snprintf(gname, sizeof(gname), "g%d", c);
+		len = put(buf, len, sname, uname, gname, n);
+		cell[a][b][c] += n;
+		un[a][b] += n;
+		gn[c] += n;
+		N += n;
+	}
+	for (a = 0; a < NS; a++)
+		for (b = 0; b < NU; b++)
+			for (c = 0; c < NG; c++)
+				if (cell[a][b][c] > 0)
+					m += cell[a][b][c] / N * log(cell[a][b][c] * N / (un[a][b] * gn[c]));
+	CHECK_INT(nous_mixtable_build(buf, len, &t), NOUS_OK);
+	CHECK_INT(t.nsuper, NS);
+	CHECK_INT(t.nunit, NS * NU);
+	CHECK_INT(t.ngroup, NG);
+	CHECK_NEAR(t.N, N, 0);
+	CHECK_NEAR(nous_mix_mutual_information(&t), m, 1e-12);
+	/* cells sorted by (super, unit, group) names, supers contiguous */
+	{
+		size_t		k;
+		int			sorted = 1;
+
+		for (k = 1; k < t.ncell; k++)
+			sorted &= t.cell_super[k] >= t.cell_super[k - 1] &&
+				(t.cell_unit[k] > t.cell_unit[k - 1] ||
+				 (t.cell_unit[k] == t.cell_unit[k - 1] && t.cell_group[k] > t.cell_group[k - 1]));
+		CHECK(sorted);
+		CHECK(memcmp(t.unit_name[0], "u0", 2) == 0 && memcmp(t.super_name[0], "s0", 2) == 0);
+	}
+	nous_mixtable_free(&t);
+}
+
 int
 main(void)
 {
@@ -332,6 +393,7 @@ main(void)
 	RUN(two_group_undefined_and_checks);
 	RUN(multigroup_hand_case);
 	RUN(multigroup_corrupt_and_empty);
+	RUN(multigroup_random_build);
 	RUN(consumption_units);
 	RUN(quantiles);
 	RUN(wilson_gap_normal);
