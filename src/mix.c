@@ -25,6 +25,7 @@
 #include "utils/expandeddatum.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
+#include "common/hashfn.h"
 #include "common/shortest_dec.h"
 
 #include "nous.h"
@@ -54,6 +55,8 @@ typedef struct NousBufEO
 	char	   *data;			/* the flat image, varlena header included */
 	Size		len;
 	Size		cap;
+	/* mixcounts only: merge duplicate cells when len reaches this (0: not set) */
+	Size		compact_at;
 } NousBufEO;
 
 static Size
@@ -92,6 +95,7 @@ nbuf_new(MemoryContext parent, int kind, const char *image, Size len)
 	eo->data = MemoryContextAllocHuge(objcxt, eo->cap);
 	memcpy(eo->data, image, len);
 	eo->len = len;
+	eo->compact_at = 0;
 	return eo;
 }
 
@@ -671,6 +675,40 @@ nous_mixpairs_recv(PG_FUNCTION_ARGS)
 /* nous.mixcounts                                                      */
 /* ------------------------------------------------------------------ */
 
+static void table_from_image(const char *img, Size len, nous_mixtable *t);
+static void write_cells(const nous_mixtable *t, StringInfo s);
+
+#define COMPACT_FIRST (1024 * 1024)
+
+/*
+ * Merge the duplicate cells of the state in place (sorted, summed).  Called
+ * when the buffer doubles past 1 MB, so that raw rows (one per person) keep a
+ * state as small as its distinct cells; when merging gains little (inputs
+ * already one row a cell) the next merge waits for a 4x growth.  Amortised
+ * O(1) per row either way.
+ */
+static void
+counts_compact(NousBufEO *eo)
+{
+	nous_mixtable t;
+	StringInfoData out;
+	Size		before = eo->len;
+	MemoryContext old;
+
+	table_from_image(eo->data, eo->len, &t);
+	old = MemoryContextSwitchTo(eo->hdr.eoh_context);
+	initStringInfo(&out);
+	MemoryContextSwitchTo(old);
+	appendBinaryStringInfo(&out, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	write_cells(&t, &out);
+	nous_mixtable_free(&t);
+	pfree(eo->data);
+	eo->data = out.data;
+	eo->len = out.len;
+	eo->cap = out.maxlen;
+	eo->compact_at = Max((Size) COMPACT_FIRST, eo->len * (eo->len * 4 > before * 3 ? 4 : 2));
+}
+
 static void
 counts_append(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 			  const char *g, uint32 lg, double n)
@@ -689,6 +727,10 @@ counts_append(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 	nbuf_reserve(eo, need);
 	nous_mixrec_write((unsigned char *) eo->data + eo->len, n, s, ls, u, lu, g, lg);
 	eo->len += need;
+	if (eo->compact_at == 0)
+		eo->compact_at = Max((Size) COMPACT_FIRST, eo->len * 2);
+	else if (eo->len >= eo->compact_at)
+		counts_compact(eo);
 }
 
 static void
@@ -762,6 +804,10 @@ nous_mixcounts_combine(PG_FUNCTION_ARGS)
 	nbuf_reserve(eo, len - COUNTS_HDR);
 	memcpy(eo->data + eo->len, img + COUNTS_HDR, len - COUNTS_HDR);
 	eo->len += len - COUNTS_HDR;
+	if (eo->compact_at == 0)
+		eo->compact_at = Max((Size) COMPACT_FIRST, eo->len * 2);
+	else if (eo->len >= eo->compact_at)
+		counts_compact(eo);
 	RETURN_EO(eo);
 }
 
@@ -771,6 +817,14 @@ table_arg(FunctionCallInfo fcinfo, int argno, nous_mixtable *t)
 {
 	Size		len;
 	const char *img = state_image(PG_GETARG_DATUM(argno), BUF_COUNTS, &len);
+
+	table_from_image(img, len, t);
+}
+
+/* the merged table of a state image (palloc'd in the current context) */
+static void
+table_from_image(const char *img, Size len, nous_mixtable *t)
+{
 	nous_status st = nous_mixtable_build((const unsigned char *) img + COUNTS_HDR,
 										 len - COUNTS_HDR, t);
 
@@ -2234,28 +2288,36 @@ nous_first_quartile_array(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_compact);
 
+/* append the cells of t as records */
+static void
+write_cells(const nous_mixtable *t, StringInfo s)
+{
+	size_t		i;
+
+	for (i = 0; i < t->ncell; i++)
+	{
+		uint32		sp = t->cell_super[i], u = t->cell_unit[i], g = t->cell_group[i];
+		Size		need = NOUS_MIXREC_HDR + (Size) t->super_len[sp] + t->unit_len[u] + t->group_len[g];
+
+		enlargeStringInfo(s, need);
+		nous_mixrec_write((unsigned char *) s->data + s->len, t->cell_n[i],
+						  t->super_name[sp], t->super_len[sp], t->unit_name[u], t->unit_len[u],
+						  t->group_name[g], t->group_len[g]);
+		s->len += need;
+	}
+}
+
 /* nous.compact(nous.mixcounts): the merged cells, sorted, duplicates summed */
 Datum
 nous_mixcounts_compact(PG_FUNCTION_ARGS)
 {
 	nous_mixtable t;
 	StringInfoData s;
-	size_t		i;
 
 	table_arg(fcinfo, 0, &t);
 	initStringInfo(&s);
 	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
-	for (i = 0; i < t.ncell; i++)
-	{
-		uint32		sp = t.cell_super[i], u = t.cell_unit[i], g = t.cell_group[i];
-		Size		need = NOUS_MIXREC_HDR + (Size) t.super_len[sp] + t.unit_len[u] + t.group_len[g];
-
-		enlargeStringInfo(&s, need);
-		nous_mixrec_write((unsigned char *) s.data + s.len, t.cell_n[i],
-						  t.super_name[sp], t.super_len[sp], t.unit_name[u], t.unit_len[u],
-						  t.group_name[g], t.group_len[g]);
-		s.len += need;
-	}
+	write_cells(&t, &s);
 	nous_mixtable_free(&t);
 	SET_VARSIZE(s.data, s.len);
 	PG_RETURN_POINTER(s.data);

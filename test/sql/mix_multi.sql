@@ -156,9 +156,16 @@ SELECT nous.mutual_information('[["","u","g",1e-300]]'::nous.mixcounts) AS tiny,
        round(nous.mutual_information('[["","u","g",1e300],["","v","h",1e300]]'::nous.mixcounts)::numeric, 12) AS huge,
        round(ln(2.0), 12) AS ln2;
 
--- compacting a state: one record a cell, same indices
+-- a small state keeps every row as a record; past 1 MB the aggregate merges
+-- repeated cells as it grows (200,000 rows of 10 cells stay far below
+-- 200,000 records); nous.compact merges on demand, with the same indices
+SELECT nous.cells(nous.mixcounts_agg(u, g, n)) AS cells_of_small_aggregate
+  FROM (VALUES ('u1', 'a', 3), ('u1', 'a', 1), ('u2', 'b', 2), ('u1', 'a', 1)) v(u, g, n);
+SELECT nous.cells(s) < 60000 AS merged_while_growing, nous.cells(nous.compact(s)) AS cells,
+       abs(nous.mutual_information(s) - ln(5.0)) < 1e-12 AS m_is_ln5
+  FROM (SELECT nous.mixcounts_agg('unit' || (i % 5), 'group' || (i % 10), 1) s
+          FROM generate_series(1, 200000) i) q;
 SELECT nous.cells(s) AS before, nous.cells(nous.compact(s)) AS after,
        nous.mutual_information(nous.compact(s)) = nous.mutual_information(s) AS same_m,
        nous.compact(s)::text = s::text AS same_text
-  FROM (SELECT nous.mixcounts_agg(u, g, n) s
-          FROM (VALUES ('u1', 'a', 3), ('u1', 'a', 1), ('u2', 'b', 2), ('u1', 'a', 1)) v(u, g, n)) q;
+  FROM (SELECT '[["","u1","a",3],["","u2","b",2],["","u1","a",1]]'::nous.mixcounts s) q;
