@@ -14,3 +14,8 @@ CREATE FUNCTION nous.version() RETURNS text
   AS 'MODULE_PATHNAME', 'nous_version';
 COMMENT ON FUNCTION nous.version() IS
   'Version of the nous library loaded in this session (compare with pg_extension.extversion after an upgrade).';
+
+-- nous is a library of functions for every role: any role may look into the
+-- schema and call its functions (EXECUTE is granted to PUBLIC by default);
+-- writing to its catalogues is for the owner and the roles it grants.
+GRANT USAGE ON SCHEMA nous TO PUBLIC;

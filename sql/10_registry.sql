@@ -150,3 +150,8 @@ END
 $$;
 COMMENT ON FUNCTION nous.unregister_method(text, text) IS
   'Remove a user-registered method (built-ins cannot be removed).';
+
+-- every role that calls an engine reads the registry (the lookup runs with
+-- the caller's privileges); registering stays with the owner and the roles
+-- granted INSERT, DELETE on nous.method_catalog
+GRANT SELECT ON nous.method_families, nous.method_catalog, nous.methods TO PUBLIC;

@@ -229,3 +229,7 @@ END
 $$;
 COMMENT ON FUNCTION nous.index_compute(text, regclass, text, text) IS
   'Compute a stored index for every row of a table: score (nous.composite over the partition), rank (1 = most fragile), quantile class (1 = least fragile), coverage (share of the weight present) and each component''s contribution (weighted normalised value; they add up to the score with the mean aggregation).';
+
+-- stored definitions are readable by every role that computes an index;
+-- defining and dropping them needs INSERT/DELETE, granted by the owner
+GRANT SELECT ON nous.index_definitions, nous.index_components TO PUBLIC;

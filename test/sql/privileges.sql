@@ -1,0 +1,33 @@
+-- privileges: a role with no privilege but LOGIN can use the engines (read
+-- the registry, call functions and aggregates, compute a stored index) but
+-- cannot register methods or change the catalogues.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+SET extra_float_digits = 0;
+DROP ROLE IF EXISTS nous_plain_user;
+CREATE ROLE nous_plain_user;
+CREATE TABLE public.priv_areas (id int, x float8, y float8, g float8, t float8);
+INSERT INTO public.priv_areas VALUES (1, 1, 10, 1, 10), (2, 2, 30, 4, 10), (3, 3, 20, 9, 10);
+GRANT SELECT ON public.priv_areas TO nous_plain_user;
+SELECT nous.define_index('priv_idx', '[{"column": "x"}, {"column": "y"}]', normalise => 'minmax');
+
+SET ROLE nous_plain_user;
+SELECT nous.version() = (SELECT extversion FROM pg_extension WHERE extname = 'nous') AS version_ok;
+SELECT nous.normalise('{1,2,3}', 'minmax') AS builtin_method;
+SELECT count(*) > 0 AS reads_registry FROM nous.methods;
+SELECT id, round(nous.composite(ARRAY[x, y], normalise => 'minmax') OVER ()::numeric, 2) AS composite
+  FROM public.priv_areas ORDER BY id;
+SELECT round(nous.dissimilarity(g, t)::numeric, 6) AS d FROM public.priv_areas;
+SELECT key, round(score::numeric, 2) AS score FROM nous.index_compute('priv_idx', 'public.priv_areas', 'id') ORDER BY key;
+\set VERBOSITY sqlstate
+CREATE FUNCTION pg_temp.f(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT v';
+SELECT nous.register_method('normalisation', 'mine', 'pg_temp.f(float8[])');
+DELETE FROM nous.method_catalog;
+SELECT nous.define_index('priv_idx2', '[{"column": "x"}]');
+\set VERBOSITY default
+RESET ROLE;
+
+SELECT nous.drop_index('priv_idx');
+DROP TABLE public.priv_areas;
+DROP OWNED BY nous_plain_user;
+DROP ROLE nous_plain_user;
