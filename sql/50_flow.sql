@@ -93,3 +93,83 @@ CREATE FUNCTION nous.flow_pairs(m nous.flows)
   AS 'MODULE_PATHNAME', 'nous_flow_pairs';
 COMMENT ON FUNCTION nous.flow_pairs(nous.flows) IS
   'Two-way flows merged, one row per pair of zones with a flow (zone_a < zone_b in byte order): gross = a_to_b + b_to_a, net = a_to_b - b_to_a.';
+
+CREATE FUNCTION nous.flow_select(m nous.flows, method text, value float8 DEFAULT NULL,
+                                 comparison text DEFAULT '>=')
+  RETURNS nous.flows LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_select_sql';
+COMMENT ON FUNCTION nous.flow_select(nous.flows, text, float8, text) IS
+  'The flows that matter, zones and stayers kept: threshold (weight >= value, or > with comparison => ''>''), top (value largest per origin), share (weight / origin outflow >= value), cumulative (largest flows until value of the volume), dominant (Nystuen-Dacey).';
+
+CREATE FUNCTION nous.flow_dominant(m nous.flows)
+  RETURNS TABLE (zone text, inflow float8, largest_to text, largest_flow float8,
+                 dominant boolean, role text)
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 100
+  AS 'MODULE_PATHNAME', 'nous_flow_dominant_sql';
+COMMENT ON FUNCTION nous.flow_dominant(nous.flows) IS
+  'Nystuen-Dacey nodal structure: each zone''s largest outflow, dominant when it goes to a zone of larger total inflow; role dominant (sends no dominant flow), intermediate (sends one, receives some) or dominated (sends one, receives none).';
+
+CREATE FUNCTION nous.flow_categories(m nous.flows, zones text[], categories text[])
+  RETURNS nous.flows LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_categories';
+COMMENT ON FUNCTION nous.flow_categories(nous.flows, text[], text[]) IS
+  'The matrix between categories of zones (QPV code, ''outside'', EPCI …): zones[i] belongs to categories[i]; moves between zones of one category become its stayers; a zone of the matrix without category is an error naming it.';
+
+CREATE FUNCTION nous.flow_categories(m nous.flows, mapping jsonb)
+  RETURNS nous.flows LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT nous.flow_categories(m, coalesce(array_agg(key ORDER BY key), '{}'),
+                              coalesce(array_agg(value ORDER BY key), '{}'))
+    FROM jsonb_each_text(mapping);
+END;
+COMMENT ON FUNCTION nous.flow_categories(nous.flows, jsonb) IS
+  'The matrix between categories with the mapping as a jsonb object {"zone": "category", …}.';
+
+CREATE FUNCTION nous.flow_lines_check(m nous.flows, zones text[], on_missing text, anchor text)
+  RETURNS boolean LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_lines_check';
+COMMENT ON FUNCTION nous.flow_lines_check(nous.flows, text[], text, text) IS
+  'Helper of nous.flow_lines: checks the options and that every zone with a flow has a geometry (error or notice naming the missing zones).';
+
+CREATE FUNCTION nous.flow_arc(a geometry, b geometry, curvature float8 DEFAULT 0, segments integer DEFAULT 16)
+  RETURNS geometry LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT CASE
+    WHEN curvature = 0 OR segments < 2 OR ST_Equals(a, b) THEN ST_MakeLine(a, b)
+    ELSE (SELECT ST_SetSRID(ST_MakeLine(array_agg(
+            ST_MakePoint((1 - t) * (1 - t) * ST_X(a) + 2 * (1 - t) * t * cx + t * t * ST_X(b),
+                         (1 - t) * (1 - t) * ST_Y(a) + 2 * (1 - t) * t * cy + t * t * ST_Y(b))
+            ORDER BY t)), ST_SRID(a))
+            FROM (SELECT (ST_X(a) + ST_X(b)) / 2 + curvature * (ST_Y(b) - ST_Y(a)) AS cx,
+                         (ST_Y(a) + ST_Y(b)) / 2 - curvature * (ST_X(b) - ST_X(a)) AS cy) c,
+                 LATERAL (SELECT i::float8 / segments AS t FROM generate_series(0, segments) i) s)
+  END;
+END;
+COMMENT ON FUNCTION nous.flow_arc(geometry, geometry, float8, integer) IS
+  'Line from point a to point b: straight when curvature = 0, else a quadratic Bezier arc bending to the right of the direction of travel by curvature x the distance (so a->b and b->a do not overlap), with segments segments.';
+
+CREATE FUNCTION nous.flow_lines(m nous.flows, zones text[], geoms geometry[],
+                                curvature float8 DEFAULT 0, anchor text DEFAULT 'point_on_surface',
+                                on_missing text DEFAULT 'error')
+  RETURNS TABLE (origin text, destination text, weight float8, reverse_weight float8,
+                 net float8, net_direction boolean, geom geometry)
+  LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  WITH z AS (
+    SELECT u.code, CASE anchor WHEN 'centroid' THEN ST_Centroid(u.g) ELSE ST_PointOnSurface(u.g) END AS p
+      FROM unnest(zones, geoms) AS u(code, g)
+     WHERE u.code IS NOT NULL AND u.g IS NOT NULL AND NOT ST_IsEmpty(u.g)),
+  e AS (
+    SELECT x.origin, x.destination, x.weight FROM nous.flow_edges(m) x WHERE x.origin <> x.destination)
+  SELECT e.origin, e.destination, e.weight, coalesce(r.weight, 0),
+         e.weight - coalesce(r.weight, 0), e.weight >= coalesce(r.weight, 0),
+         nous.flow_arc(zo.p, zd.p, curvature)
+    FROM e
+    LEFT JOIN e AS r ON r.origin = e.destination AND r.destination = e.origin
+    JOIN z AS zo ON zo.code = e.origin
+    JOIN z AS zd ON zd.code = e.destination
+   WHERE nous.flow_lines_check(m, ARRAY(SELECT z.code FROM z), on_missing, anchor)
+   ORDER BY e.origin, e.destination;
+END;
+COMMENT ON FUNCTION nous.flow_lines(nous.flows, text[], geometry[], float8, text, text) IS
+  'One line per flow of m between zones (zones[i] has geometry geoms[i]) from point on surface (or centroid) to point on surface, in the zones'' SRID, with weight, reverse flow, net and net_direction (true when weight >= reverse); curvature > 0 draws arcs; zones with flows but no geometry: error naming them (on_missing => ''notice'' skips them).';

@@ -901,3 +901,369 @@ nous_flow_pairs(PG_FUNCTION_ARGS)
 	}
 	return (Datum) 0;
 }
+
+/* ------------------------------------------------------------ selection */
+
+/* A copy of v with only the flows where keep[e]: same zones and stayers. */
+static struct varlena *
+filtered_copy(const nous_flow_view *v, const bool *keep)
+{
+	int32		k = 0,
+				e,
+				j = 0;
+	size_t		nz = (size_t) v->nzones,
+				blob,
+				len;
+	struct varlena *r;
+	unsigned char *p,
+			   *w,
+			   *orig,
+			   *dest,
+			   *zend;
+
+	for (e = 0; e < v->nedges; e++)
+		k += keep[e] ? 1 : 0;
+	/* the blob ends with the last zone's code */
+	{
+		size_t		zl;
+
+		blob = 0;
+		if (nz > 0)
+		{
+			const char *last = nous_fv_zone(v, (int32) nz - 1, &zl);
+
+			blob = (size_t) ((const unsigned char *) last - v->codes) + zl;
+		}
+	}
+	len = NOUS_FLOW_HEADER + nz * 12 + (size_t) k * 16 + blob;
+	r = palloc(VARHDRSZ + len);
+	SET_VARSIZE(r, VARHDRSZ + len);
+	p = (unsigned char *) VARDATA(r);
+	memset(p, 0, NOUS_FLOW_HEADER);
+	p[0] = NOUS_FLOW_VERSION;
+	memcpy(p + 4, &v->nzones, 4);
+	memcpy(p + 8, &k, 4);
+	memcpy(p + NOUS_FLOW_HEADER, v->stay, nz * 8);
+	w = p + NOUS_FLOW_HEADER + nz * 8;
+	orig = w + (size_t) k * 8;
+	dest = orig + (size_t) k * 4;
+	zend = dest + (size_t) k * 4;
+	for (e = 0; e < v->nedges; e++)
+	{
+		if (!keep[e])
+			continue;
+		memcpy(w + (size_t) j * 8, v->w + (size_t) e * 8, 8);
+		memcpy(orig + (size_t) j * 4, v->orig + (size_t) e * 4, 4);
+		memcpy(dest + (size_t) j * 4, v->dest + (size_t) e * 4, 4);
+		j++;
+	}
+	memcpy(zend, v->zend, nz * 4);
+	memcpy(zend + nz * 4, v->codes, blob);
+	return r;
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_select_sql);
+
+/*
+ * flow_select(m, method, value, comparison): the matrix with only the flows
+ * that matter (zones and stayers kept).
+ */
+Datum
+nous_flow_select_sql(PG_FUNCTION_ARGS)
+{
+	nous_flow_view v;
+	char	   *method;
+	char	   *cmp;
+	nous_flow_selector sel;
+	bool		strict;
+	bool		needs_value = true;
+	double		value = 0;
+	bool	   *keep;
+	nous_status st;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", PG_ARGISNULL(1) ? "method" : "comparison")));
+	method = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	cmp = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (strcmp(method, "threshold") == 0)
+		sel = NOUS_SEL_THRESHOLD;
+	else if (strcmp(method, "top") == 0)
+		sel = NOUS_SEL_TOP;
+	else if (strcmp(method, "share") == 0)
+		sel = NOUS_SEL_SHARE;
+	else if (strcmp(method, "cumulative") == 0)
+		sel = NOUS_SEL_CUMULATIVE;
+	else if (strcmp(method, "dominant") == 0)
+	{
+		sel = NOUS_SEL_DOMINANT;
+		needs_value = false;
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown flow selection method \"%s\"", method),
+				 errhint("Use threshold, top, share, cumulative or dominant.")));
+	if (strcmp(cmp, ">=") == 0)
+		strict = false;
+	else if (strcmp(cmp, ">") == 0)
+		strict = true;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid comparison \"%s\"", cmp),
+				 errhint("Use '>=' (the default) or '>'.")));
+	if (needs_value && PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("flow selection \"%s\" needs a value", method),
+				 errhint("threshold: a weight; top: a number of flows per origin; share and cumulative: a share between 0 and 1.")));
+	if (needs_value)
+		value = PG_GETARG_FLOAT8(2);
+	flows_view(PG_GETARG_DATUM(0), &v);
+	keep = palloc(sizeof(bool) * Max(v.nedges, 1));
+	st = nous_flow_select(&v, sel, value, strict, keep);
+	if (st == NOUS_ERR_PARAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value %g for flow selection \"%s\"", value, method),
+				 errdetail("threshold takes a finite weight, top a whole number of flows zero or more, share and cumulative a share between 0 and 1.")));
+	if (st != NOUS_OK)
+		nous_report_status(st, "flow_select");
+	PG_RETURN_POINTER(filtered_copy(&v, keep));
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_dominant_sql);
+
+/* flow_dominant(m): Nystuen-Dacey largest flow of each zone and its role. */
+Datum
+nous_flow_dominant_sql(PG_FUNCTION_ARGS)
+{
+	static const char *const roles[] = {"dominant", "intermediate", "dominated"};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	nous_flow_view v;
+	int32	   *largest;
+	bool	   *dom;
+	nous_flow_role *role;
+	double	   *in,
+			   *out;
+	int32		i;
+
+	flows_view(PG_GETARG_DATUM(0), &v);
+	InitMaterializedSRF(fcinfo, 0);
+	largest = palloc(sizeof(int32) * Max(v.nzones, 1));
+	dom = palloc(sizeof(bool) * Max(v.nzones, 1));
+	role = palloc(sizeof(nous_flow_role) * Max(v.nzones, 1));
+	in = palloc(sizeof(double) * Max(v.nzones, 1));
+	out = palloc(sizeof(double) * Max(v.nzones, 1));
+	if (nous_flow_dominant(&v, largest, dom, role) != NOUS_OK)
+		nous_report_status(NOUS_ERR_NOMEM, "flow_dominant");
+	nous_flow_in_out(&v, in, out);
+	for (i = 0; i < v.nzones; i++)
+	{
+		Datum		vals[6];
+		bool		nulls[6] = {false};
+
+		vals[0] = PointerGetDatum(zone_text(&v, i));
+		vals[1] = Float8GetDatum(in[i]);
+		if (largest[i] >= 0)
+		{
+			vals[2] = PointerGetDatum(zone_text(&v, nous_fv_dest(&v, largest[i])));
+			vals[3] = Float8GetDatum(nous_fv_w(&v, largest[i]));
+		}
+		else
+			nulls[2] = nulls[3] = true;
+		vals[4] = BoolGetDatum(dom[i]);
+		vals[5] = PointerGetDatum(cstring_to_text(roles[role[i]]));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ------------------------------------------------------------ categories */
+
+PG_FUNCTION_INFO_V1(nous_flow_categories);
+
+/*
+ * flow_categories(m, zones, categories): the matrix between categories; a
+ * move between two zones of one category adds to its diagonal (stayers).
+ * Every zone of m must be mapped exactly once.
+ */
+Datum
+nous_flow_categories(PG_FUNCTION_ARGS)
+{
+	nous_flow_view v;
+	Datum	   *zd,
+			   *cd;
+	bool	   *zn,
+			   *cn;
+	int			nzm,
+				ncm,
+				i;
+	int32	   *cat;
+	const char **catcode;
+	size_t	   *catlen;
+	StringInfoData missing;
+	int			nmissing = 0;
+	nous_flow_builder *b;
+	nous_status st;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("zone and category arrays must not be NULL")));
+	flows_view(PG_GETARG_DATUM(0), &v);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &zd, &zn, &nzm);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT, &cd, &cn, &ncm);
+	if (nzm != ncm)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%d zones but %d categories", nzm, ncm),
+				 errdetail("The zone and category arrays pair element by element.")));
+	cat = palloc(sizeof(int32) * Max(v.nzones, 1));
+	for (i = 0; i < v.nzones; i++)
+		cat[i] = -1;
+	catcode = palloc(sizeof(char *) * Max(nzm, 1));
+	catlen = palloc(sizeof(size_t) * Max(nzm, 1));
+	for (i = 0; i < nzm; i++)
+	{
+		text	   *z;
+		int32		k;
+
+		if (zn[i] || cn[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("NULL %s at position %d of the mapping", zn[i] ? "zone" : "category", i + 1),
+					 errhint("Give zones outside every category a category of their own, such as 'outside'.")));
+		z = DatumGetTextPP(zd[i]);
+		catcode[i] = VARDATA_ANY(DatumGetTextPP(cd[i]));
+		catlen[i] = VARSIZE_ANY_EXHDR(DatumGetTextPP(cd[i]));
+		if (catlen[i] == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("empty category at position %d of the mapping", i + 1)));
+		k = nous_fv_find(&v, VARDATA_ANY(z), VARSIZE_ANY_EXHDR(z));
+		if (k < 0)
+			continue;			/* zones absent from the matrix are ignored */
+		if (cat[k] >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("zone \"%s\" is mapped more than once", text_to_cstring(z)),
+					 errdetail("It appears at positions %d and %d of the mapping.", cat[k] + 1, i + 1)));
+		cat[k] = i;
+	}
+	initStringInfo(&missing);
+	for (i = 0; i < v.nzones; i++)
+		if (cat[i] < 0)
+		{
+			if (nmissing < 10)
+			{
+				size_t		len;
+				const char *z = nous_fv_zone(&v, i, &len);
+
+				appendStringInfo(&missing, "%s\"%.*s\"", nmissing ? ", " : "", (int) len, z);
+			}
+			nmissing++;
+		}
+	if (nmissing > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%d zone%s of the matrix %s no category", nmissing,
+						nmissing > 1 ? "s" : "", nmissing > 1 ? "have" : "has"),
+				 errdetail("Unmapped: %s%s.", missing.data, nmissing > 10 ? ", …" : ""),
+				 errhint("Map every zone of the matrix, for example to 'outside'.")));
+	b = nous_fb_create();
+	if (b == NULL)
+		nous_report_status(NOUS_ERR_NOMEM, "flow_categories");
+	st = nous_fb_add_view_mapped(b, &v, cat, catcode, catlen);
+	report_build_status(st);
+	PG_RETURN_POINTER(builder_to_varlena(b));
+}
+
+/* ------------------------------------------------------------ flow lines */
+
+PG_FUNCTION_INFO_V1(nous_flow_lines_check);
+
+/*
+ * flow_lines_check(m, zones_with_geometry, on_missing, anchor): true when
+ * every zone of m that has a flow off the diagonal has a geometry; otherwise
+ * an error naming the zones (on_missing = 'error') or a notice ('notice').
+ */
+Datum
+nous_flow_lines_check(PG_FUNCTION_ARGS)
+{
+	nous_flow_view v;
+	Datum	   *zd;
+	bool	   *zn;
+	int			nzm,
+				i,
+				nmissing = 0;
+	bool	   *has,
+			   *used;
+	char	   *on_missing,
+			   *anchor;
+	StringInfoData missing;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_BOOL(true);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("zones, geometries, on_missing and anchor must not be NULL")));
+	on_missing = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	anchor = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (strcmp(on_missing, "error") != 0 && strcmp(on_missing, "notice") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid on_missing \"%s\"", on_missing),
+				 errhint("Use 'error' (the default) or 'notice' (skip the flows of zones without geometry and list them).")));
+	if (strcmp(anchor, "point_on_surface") != 0 && strcmp(anchor, "centroid") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid anchor \"%s\"", anchor),
+				 errhint("Use 'point_on_surface' (the default) or 'centroid'.")));
+	flows_view(PG_GETARG_DATUM(0), &v);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &zd, &zn, &nzm);
+	has = palloc0(sizeof(bool) * Max(v.nzones, 1));
+	used = palloc0(sizeof(bool) * Max(v.nzones, 1));
+	for (i = 0; i < nzm; i++)
+	{
+		int32		k;
+
+		if (zn[i])
+			continue;
+		k = nous_fv_find(&v, VARDATA_ANY(DatumGetTextPP(zd[i])),
+						 VARSIZE_ANY_EXHDR(DatumGetTextPP(zd[i])));
+		if (k >= 0)
+			has[k] = true;
+	}
+	for (i = 0; i < v.nedges; i++)
+	{
+		used[nous_fv_orig(&v, i)] = true;
+		used[nous_fv_dest(&v, i)] = true;
+	}
+	initStringInfo(&missing);
+	for (i = 0; i < v.nzones; i++)
+		if (used[i] && !has[i])
+		{
+			if (nmissing < 10)
+			{
+				size_t		len;
+				const char *z = nous_fv_zone(&v, i, &len);
+
+				appendStringInfo(&missing, "%s\"%.*s\"", nmissing ? ", " : "", (int) len, z);
+			}
+			nmissing++;
+		}
+	if (nmissing > 0)
+		ereport(strcmp(on_missing, "error") == 0 ? ERROR : NOTICE,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%d zone%s with flows %s no geometry", nmissing,
+						nmissing > 1 ? "s" : "", nmissing > 1 ? "have" : "has"),
+				 errdetail("Without geometry: %s%s.", missing.data, nmissing > 10 ? ", …" : ""),
+				 errhint("Give every zone a non-empty geometry, or pass on_missing => 'notice' to skip their flows.")));
+	PG_RETURN_BOOL(true);
+}

@@ -787,3 +787,194 @@ nous_flow_summarise(const nous_flow_view *v, nous_flow_overall *s)
 	nous_free(x);
 	return NOUS_OK;
 }
+
+/* ------------------------------------------------------------- selection */
+
+/* Nystuen & Dacey (1961), "A graph theory interpretation of nodal regions": largest flow to a larger zone (size = total inflow) */
+nous_status
+nous_flow_dominant(const nous_flow_view *v, int32_t *largest, bool *dominant,
+				   nous_flow_role *role)
+{
+	size_t		nz = (size_t) v->nzones;
+	double	   *in = nous_alloc(sizeof(double) * (nz ? nz : 1));
+	double	   *out = nous_alloc(sizeof(double) * (nz ? nz : 1));
+	bool	   *receives = nous_alloc(sizeof(bool) * (nz ? nz : 1));
+	int32_t		e,
+				i;
+
+	if (in == NULL || out == NULL || receives == NULL)
+	{
+		nous_free(in);
+		nous_free(out);
+		nous_free(receives);
+		return NOUS_ERR_NOMEM;
+	}
+	nous_flow_in_out(v, in, out);
+	for (i = 0; i < v->nzones; i++)
+	{
+		largest[i] = -1;
+		receives[i] = false;
+	}
+	for (e = 0; e < v->nedges; e++)
+	{
+		int32_t		o = nous_fv_orig(v, e);
+		double		w = nous_fv_w(v, e);
+
+		if (w > 0 && (largest[o] < 0 || w > nous_fv_w(v, largest[o])))
+			largest[o] = e;
+	}
+	for (i = 0; i < v->nzones; i++)
+	{
+		dominant[i] = largest[i] >= 0 && in[nous_fv_dest(v, largest[i])] > in[i];
+		if (dominant[i])
+			receives[nous_fv_dest(v, largest[i])] = true;
+	}
+	for (i = 0; i < v->nzones; i++)
+		role[i] = !dominant[i] ? NOUS_ROLE_DOMINANT :
+			(receives[i] ? NOUS_ROLE_INTERMEDIATE : NOUS_ROLE_DOMINATED);
+	nous_free(in);
+	nous_free(out);
+	nous_free(receives);
+	return NOUS_OK;
+}
+
+typedef struct ew
+{
+	double		w;
+	int32_t		e;
+} ew;
+
+/* decreasing weight, then increasing position (origin, destination) */
+static int
+ew_cmp(const void *a, const void *b)
+{
+	const ew   *x = a,
+			   *y = b;
+
+	if (x->w != y->w)
+		return x->w < y->w ? 1 : -1;
+	return (x->e > y->e) - (x->e < y->e);
+}
+
+/* Threshold, top k per origin, share of origin outflow, cumulative share of volume (flow-mapping practice, e.g. Tobler 1987), dominant flows */
+nous_status
+nous_flow_select(const nous_flow_view *v, nous_flow_selector sel, double value,
+				 bool strict, bool *keep)
+{
+	int32_t		e,
+				i;
+	size_t		nz = (size_t) v->nzones,
+				ne = (size_t) v->nedges;
+	nous_status st = NOUS_OK;
+
+	if (!isfinite(value))
+		return NOUS_ERR_PARAM;
+	for (e = 0; e < v->nedges; e++)
+		keep[e] = false;
+	switch (sel)
+	{
+		case NOUS_SEL_THRESHOLD:
+			for (e = 0; e < v->nedges; e++)
+			{
+				double		w = nous_fv_w(v, e);
+
+				keep[e] = strict ? w > value : w >= value;
+			}
+			break;
+		case NOUS_SEL_SHARE:
+			{
+				double	   *in = nous_alloc(sizeof(double) * (nz ? nz : 1));
+				double	   *out = nous_alloc(sizeof(double) * (nz ? nz : 1));
+
+				if (value < 0 || value > 1)
+					st = NOUS_ERR_PARAM;
+				else if (in == NULL || out == NULL)
+					st = NOUS_ERR_NOMEM;
+				else
+				{
+					nous_flow_in_out(v, in, out);
+					for (e = 0; e < v->nedges; e++)
+					{
+						double		o = out[nous_fv_orig(v, e)];
+						double		s = o > 0 ? nous_fv_w(v, e) / o : 0;
+
+						keep[e] = o > 0 && (strict ? s > value : s >= value);
+					}
+				}
+				nous_free(in);
+				nous_free(out);
+				break;
+			}
+		case NOUS_SEL_TOP:
+		case NOUS_SEL_CUMULATIVE:
+			{
+				ew		   *x = nous_alloc(sizeof(ew) * (ne ? ne : 1));
+				int32_t		start = 0;
+
+				if ((sel == NOUS_SEL_TOP && (value < 0 || value != floor(value))) ||
+					(sel == NOUS_SEL_CUMULATIVE && (value < 0 || value > 1)))
+				{
+					nous_free(x);
+					return NOUS_ERR_PARAM;
+				}
+				if (x == NULL)
+					return NOUS_ERR_NOMEM;
+				for (e = 0; e < v->nedges; e++)
+				{
+					x[e].w = nous_fv_w(v, e);
+					x[e].e = e;
+				}
+				if (sel == NOUS_SEL_TOP)
+				{
+					/* each origin's flows are contiguous */
+					while (start < v->nedges)
+					{
+						int32_t		end = start,
+									o = nous_fv_orig(v, start);
+
+						while (end < v->nedges && nous_fv_orig(v, end) == o)
+							end++;
+						qsort(x + start, (size_t) (end - start), sizeof(ew), ew_cmp);
+						for (i = start; i < end && (double) (i - start) < value; i++)
+							keep[x[i].e] = true;
+						start = end;
+					}
+				}
+				else
+				{
+					double		total = 0,
+								acc = 0;
+
+					qsort(x, ne, sizeof(ew), ew_cmp);
+					for (e = 0; e < v->nedges; e++)
+						total += x[e].w;
+					/* keep until the kept volume reaches value * total */
+					for (e = 0; e < v->nedges && total > 0 && acc < value * total; e++)
+					{
+						keep[x[e].e] = true;
+						acc += x[e].w;
+					}
+				}
+				nous_free(x);
+				break;
+			}
+		case NOUS_SEL_DOMINANT:
+			{
+				int32_t    *largest = nous_alloc(sizeof(int32_t) * (nz ? nz : 1));
+				bool	   *dom = nous_alloc(sizeof(bool) * (nz ? nz : 1));
+				nous_flow_role *role = nous_alloc(sizeof(nous_flow_role) * (nz ? nz : 1));
+
+				if (largest == NULL || dom == NULL || role == NULL)
+					st = NOUS_ERR_NOMEM;
+				else if ((st = nous_flow_dominant(v, largest, dom, role)) == NOUS_OK)
+					for (i = 0; i < v->nzones; i++)
+						if (dom[i])
+							keep[largest[i]] = true;
+				nous_free(largest);
+				nous_free(dom);
+				nous_free(role);
+				break;
+			}
+	}
+	return st;
+}

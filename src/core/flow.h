@@ -157,4 +157,34 @@ extern nous_status nous_flow_summarise(const nous_flow_view *v, nous_flow_overal
 /* Gini of n values of which the m given are the non-zero ones (sorted here). */
 extern double nous_gini_sparse(double *x, int64_t m, double n);
 
+/* ---- selection of the flows that matter ---- */
+
+typedef enum nous_flow_selector
+{
+	NOUS_SEL_THRESHOLD,			/* weight >= value (or > value when strict) */
+	NOUS_SEL_TOP,				/* the value largest flows of each origin */
+	NOUS_SEL_SHARE,				/* weight / origin outflow >= value (or >) */
+	NOUS_SEL_CUMULATIVE,		/* largest flows until value of the total volume */
+	NOUS_SEL_DOMINANT			/* Nystuen-Dacey dominant flows */
+} nous_flow_selector;
+
+/* keep[e] for every flow of v; NOUS_ERR_PARAM on an invalid value. */
+extern nous_status nous_flow_select(const nous_flow_view *v, nous_flow_selector sel,
+									double value, bool strict, bool *keep);
+
+typedef enum nous_flow_role
+{
+	NOUS_ROLE_DOMINANT = 0,		/* sends no dominant flow: a centre */
+	NOUS_ROLE_INTERMEDIATE = 1,	/* sends one and receives at least one */
+	NOUS_ROLE_DOMINATED = 2		/* sends one and receives none */
+} nous_flow_role;
+
+/*
+ * Nystuen-Dacey: largest[i] = the largest outflow of zone i (-1 if none, ties
+ * to the first destination in code order), dominant[i] = whether it goes to a
+ * zone of larger total inflow, role[i] as above.
+ */
+extern nous_status nous_flow_dominant(const nous_flow_view *v, int32_t *largest,
+									  bool *dominant, nous_flow_role *role);
+
 #endif							/* NOUS_FLOW_H */
