@@ -241,7 +241,8 @@ nous_flow_matrix_sfunc(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid weight %s for the move from \"%s\" to \"%s\"",
-						isnan(w) ? "NaN" : (isinf(w) ? (w > 0 ? "Infinity" : "-Infinity") : "below zero"),
+						isnan(w) ? "NaN" : (isinf(w) ? (w > 0 ? "Infinity" : "-Infinity") :
+											psprintf("%g", w)),
 						text_to_cstring(o), text_to_cstring(d)),
 				 errdetail("A weight is a finite number of persons or households, zero or more.")));
 	check_zone(o, "origin");
