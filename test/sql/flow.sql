@@ -221,3 +221,12 @@ SELECT what, pg_temp.recv(b) FROM (VALUES
 SELECT pg_temp.recv(overlay(overlay(nous.flows_send('{A>B:2,A>C:1}') PLACING '\x00000002' FROM 38)
                             PLACING '\x00000001' FROM 54)) AS unsorted_flows,
        pg_temp.recv(overlay(nous.flows_send('{A>B:2,A>C:1}') PLACING '\x00000001' FROM 54)) AS duplicate_flow;
+
+-- nothing depends on the caller's search_path
+SET search_path = '';
+SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', 1.0::float8), ('B', 'B', 2)) t(o, d, w);
+SELECT nous.flow_categories('{A>B:1,B>B:2}', '{"A": "x", "B": "y"}'::jsonb);
+SELECT origin, destination, weight, public.ST_AsText(geom)
+  FROM nous.flow_lines('{A>B:1}', '{A,B}', ARRAY['POINT(0 0)'::public.geometry, 'POINT(1 0)'], curvature => 0.5);
+SELECT * FROM nous.flow_zones('{A>B:1,B>B:2}');
+RESET search_path;
