@@ -173,3 +173,30 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION nous.flow_lines(nous.flows, text[], geometry[], float8, text, text) IS
   'One line per flow of m between zones (zones[i] has geometry geoms[i]) from point on surface (or centroid) to point on surface, in the zones'' SRID, with weight, reverse flow, net and net_direction (true when weight >= reverse); curvature > 0 draws arcs; zones with flows but no geometry: error naming them (on_missing => ''notice'' skips them).';
+
+CREATE FUNCTION nous.flow_renewal(groups text[], stayers float8[], inflow float8[], outflow float8[])
+  RETURNS TABLE (grp text, ici float8, ice float8, icm float8, iri float8, ire float8, irm float8)
+  LANGUAGE c IMMUTABLE PARALLEL SAFE ROWS 10
+  AS 'MODULE_PATHNAME', 'nous_flow_renewal_sql';
+COMMENT ON FUNCTION nous.flow_renewal(text[], float8[], float8[], float8[]) IS
+  'Renewal of one territory''s population by group (Observatoire des territoires, migR): per group ICI = p_entr - p_auto, ICE = p_auto - p_sort, ICM = SM_c / PRES_c - SM_others / PRES_others; for the territory (on every row) IRI = sqrt(sum (p_auto - p_entr)^2), IRE = sqrt(sum (p_auto - p_sort)^2), IRM = sqrt(sum (SM_i / PRES_i)^2); NULL where a denominator is 0.';
+
+CREATE FUNCTION nous.flow_renewal(groups text[], matrices nous.flows[])
+  RETURNS TABLE (zone text, grp text, ici float8, ice float8, icm float8, iri float8, ire float8, irm float8)
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+  WITH g AS (SELECT u.grp, u.m, u.i FROM unnest(groups, matrices) WITH ORDINALITY AS u(grp, m, i)),
+       z AS (SELECT z.zone, g.i, z.stayers, z.inflow, z.outflow FROM g, nous.flow_zones(g.m) z),
+       zones AS (SELECT DISTINCT z.zone FROM z),
+       full_grid AS (SELECT zones.zone, g.grp, g.i, coalesce(z.stayers, 0) AS stayers,
+                            coalesce(z.inflow, 0) AS inflow, coalesce(z.outflow, 0) AS outflow
+                       FROM zones CROSS JOIN g LEFT JOIN z ON z.zone = zones.zone AND z.i = g.i),
+       per_zone AS (SELECT f.zone, array_agg(f.grp ORDER BY f.i) AS grps, array_agg(f.stayers ORDER BY f.i) AS s,
+                           array_agg(f.inflow ORDER BY f.i) AS e, array_agg(f.outflow ORDER BY f.i) AS o
+                      FROM full_grid f GROUP BY f.zone)
+  SELECT p.zone, r.grp, r.ici, r.ice, r.icm, r.iri, r.ire, r.irm
+    FROM per_zone p, nous.flow_renewal(p.grps, p.s, p.e, p.o) r
+   ORDER BY p.zone;
+END;
+COMMENT ON FUNCTION nous.flow_renewal(text[], nous.flows[]) IS
+  'Renewal indices of every zone from one OD matrix per group of households (groups[i] has matrix matrices[i]): ICI, ICE, ICM per zone and group, IRI, IRE, IRM per zone; see nous.flow_renewal(text[], float8[], float8[], float8[]).';

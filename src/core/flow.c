@@ -978,3 +978,59 @@ nous_flow_select(const nous_flow_view *v, nous_flow_selector sel, double value,
 	}
 	return st;
 }
+
+/* ---------------------------------------------------------------- renewal */
+
+/*
+ * Indices of categorisation and renewal by migration (J. Gombin, Observatoire
+ * des territoires, migR vignette "methodo_migr"): ICI = p_entr - p_auto,
+ * ICE = p_auto - p_sort, ICM = SM_c / PRES_c - SM_other / PRES_other,
+ * IRI = sqrt(sum (p_auto - p_entr)^2), IRE = sqrt(sum (p_auto - p_sort)^2),
+ * IRM = sqrt(sum (|SM_i| / PRES_i)^2).
+ */
+void
+nous_flow_renewal(int n, const double *iso, const double *entr, const double *sort,
+				  double *ici, double *ice, double *icm, nous_flow_renewal_global *g)
+{
+	double		te = 0,
+				ts = 0,
+				ta = 0,
+				tp = 0,
+				tsm = 0,
+				si = 0,
+				se = 0,
+				sm2 = 0;
+	bool		irm_ok = true;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		te += entr[i];
+		ts += sort[i];
+		ta += iso[i] + sort[i];
+		tp += iso[i] + entr[i];
+		tsm += entr[i] - sort[i];
+	}
+	for (i = 0; i < n; i++)
+	{
+		double		pa = ta > 0 ? (iso[i] + sort[i]) / ta : NAN;
+		double		pe = te > 0 ? entr[i] / te : NAN;
+		double		ps = ts > 0 ? sort[i] / ts : NAN;
+		double		pres = iso[i] + entr[i];
+		double		sm = entr[i] - sort[i];
+		double		other = tp - pres;
+
+		ici[i] = pe - pa;
+		ice[i] = pa - ps;
+		icm[i] = pres > 0 && other > 0 ? sm / pres - (tsm - sm) / other : NAN;
+		si += (pa - pe) * (pa - pe);
+		se += (pa - ps) * (pa - ps);
+		if (pres > 0)
+			sm2 += (sm / pres) * (sm / pres);
+		else
+			irm_ok = false;
+	}
+	g->iri = n > 0 ? sqrt(si) : NAN;
+	g->ire = n > 0 ? sqrt(se) : NAN;
+	g->irm = n > 0 && irm_ok ? sqrt(sm2) : NAN;
+}

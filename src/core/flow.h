@@ -187,4 +187,22 @@ typedef enum nous_flow_role
 extern nous_status nous_flow_dominant(const nous_flow_view *v, int32_t *largest,
 									  bool *dominant, nous_flow_role *role);
 
+/* ---- renewal of the population by group (Observatoire des territoires, migR) ---- */
+
+typedef struct nous_flow_renewal_global
+{
+	double		iri;			/* sqrt(sum_g (p_auto - p_entr)^2) */
+	double		ire;			/* sqrt(sum_g (p_auto - p_sort)^2) */
+	double		irm;			/* sqrt(sum_g (|SM_g| / PRES_g)^2) */
+} nous_flow_renewal_global;
+
+/*
+ * For n groups of one territory with stayers iso, in-movers entr and
+ * out-movers sort (all finite, >= 0): per group ici, ice, icm and the
+ * global indices; NaN where a denominator is 0.
+ */
+extern void nous_flow_renewal(int n, const double *iso, const double *entr,
+							  const double *sort, double *ici, double *ice,
+							  double *icm, nous_flow_renewal_global *g);
+
 #endif							/* NOUS_FLOW_H */

@@ -222,6 +222,30 @@ SELECT pg_temp.recv(overlay(overlay(nous.flows_send('{A>B:2,A>C:1}') PLACING '\x
                             PLACING '\x00000001' FROM 54)) AS unsorted_flows,
        pg_temp.recv(overlay(nous.flows_send('{A>B:2,A>C:1}') PLACING '\x00000001' FROM 54)) AS duplicate_flow;
 
+-- renewal by group (Observatoire des territoires, migR vignette), one territory T:
+--   g1: ISO 60, ENTR 30, SORT 10 (AUTO 70, PRES 90, SM 20)
+--   g2: ISO 40, ENTR 10, SORT 30 (AUTO 70, PRES 50, SM -20)
+--   shares: entrants 0.75 / 0.25, leavers 0.25 / 0.75, AUTO 0.5 / 0.5
+--   ICI = p_e - p_a = 0.25 / -0.25; ICE = p_a - p_s = 0.25 / -0.25
+--   ICM g1 = 20/90 - (-20)/50 = 0.622222; g2 = -20/50 - 20/90 = -0.622222
+--   IRI = IRE = sqrt(2 * 0.0625) = 0.353553; IRM = sqrt((20/90)^2 + (20/50)^2) = 0.457584
+SELECT grp, round(ici::numeric, 6) AS ici, round(ice::numeric, 6) AS ice, round(icm::numeric, 6) AS icm,
+       round(iri::numeric, 6) AS iri, round(ire::numeric, 6) AS ire, round(irm::numeric, 6) AS irm
+  FROM nous.flow_renewal('{g1,g2}', '{60,40}', '{30,10}', '{10,30}');
+-- the same from one matrix per group (X stands for the rest of the world)
+SELECT zone, grp, round(ici::numeric, 6) AS ici, round(icm::numeric, 6) AS icm, round(irm::numeric, 6) AS irm
+  FROM nous.flow_renewal('{g1,g2}', ARRAY['{T>T:60,X>T:30,T>X:10}'::nous.flows, '{T>T:40,X>T:10,T>X:30}'])
+ WHERE zone = 'T';
+-- a group with nobody: its shares are 0, IRM (PRES = 0) undefined
+SELECT grp, ici, ice, icm, irm FROM nous.flow_renewal('{a,b}', '{5,0}', '{1,0}', '{1,0}');
+\set VERBOSITY sqlstate
+SELECT * FROM nous.flow_renewal('{a,b}', '{5}', '{1,0}', '{1,0}');
+SELECT * FROM nous.flow_renewal('{a,b}', '{5,-1}', '{1,0}', '{1,0}');
+SELECT * FROM nous.flow_renewal('{a,b}', '{5,NaN}', '{1,0}', '{1,0}');
+SELECT * FROM nous.flow_renewal('{a,b}', '{5,NULL}', '{1,0}', '{1,0}');
+SELECT * FROM nous.flow_renewal(ARRAY['a', NULL], '{5,1}', '{1,0}', '{1,0}');
+\set VERBOSITY default
+
 -- nothing depends on the caller's search_path
 SET search_path = '';
 SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', 1.0::float8), ('B', 'B', 2)) t(o, d, w);

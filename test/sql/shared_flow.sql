@@ -214,3 +214,42 @@ SELECT pg_temp.near(s.movers, (SELECT value::float8 FROM toy_expected WHERE quan
 SELECT count(*) AS pairs,
        count(*) FILTER (WHERE p.a_to_b = b.flow AND p.b_to_a = b.counter_flow AND p.net = b.net AND p.gross = b.gross) AS agree
   FROM toym, nous.flow_pairs(m) p FULL JOIN toy_bilateral b ON b.orig = p.zone_a AND b.dest = p.zone_b;
+
+-- ---- 5. renewal by socio-professional group (indics_migres_TERR_CS1.csv:
+-- ISO, SORT, ENTR by CS1 for the EPCI of dép. 44, 37, 63, their départements
+-- and régions; codes repeat across levels: the key is NIV_TERR:TERR) against the
+-- formulas of the migR vignette written in plain SQL
+CREATE TEMP TABLE cs1 (terr text, lib text, cs1 text, iso float8, sort float8, entr float8, sm float8,
+                       pres float8, auto float8, tm float8, ps float8, pe float8, tr float8, niv text);
+\set c :shared '/data/mobilites-residentielles-epci-ot/indics_migres_TERR_CS1.csv'
+COPY cs1 FROM :'c' WITH (FORMAT csv, HEADER);
+UPDATE cs1 SET terr = niv || ':' || terr;
+SELECT niv, count(DISTINCT terr) AS territories, count(*) AS rows FROM cs1 GROUP BY niv ORDER BY niv;
+CREATE TEMP TABLE ren AS
+  SELECT t.terr, r.*
+    FROM (SELECT terr, array_agg(cs1 ORDER BY cs1) g, array_agg(iso ORDER BY cs1) s,
+                 array_agg(entr ORDER BY cs1) e, array_agg(sort ORDER BY cs1) o
+            FROM cs1 GROUP BY terr) t,
+         nous.flow_renewal(t.g, t.s, t.e, t.o) r;
+WITH sh AS (SELECT terr, cs1, iso, entr, sort,
+                   entr / sum(entr) OVER w AS p_e, sort / sum(sort) OVER w AS p_s,
+                   (iso + sort) / sum(iso + sort) OVER w AS p_a,
+                   entr - sort AS sm, iso + entr AS pres,
+                   sum(entr - sort) OVER w AS sm_tot, sum(iso + entr) OVER w AS pres_tot
+              FROM cs1 WINDOW w AS (PARTITION BY terr)),
+     plain AS (SELECT terr, cs1, p_e - p_a AS ici, p_a - p_s AS ice,
+                      sm / nullif(pres, 0) - (sm_tot - sm) / nullif(pres_tot - pres, 0) AS icm,
+                      sqrt(sum((p_a - p_e) ^ 2) OVER (PARTITION BY terr)) AS iri,
+                      sqrt(sum((p_a - p_s) ^ 2) OVER (PARTITION BY terr)) AS ire,
+                      sqrt(sum((sm / nullif(pres, 0)) ^ 2) OVER (PARTITION BY terr)) AS irm
+                 FROM sh)
+SELECT count(DISTINCT p.terr) AS territories, count(*) AS rows,
+       count(*) FILTER (WHERE NOT (pg_temp.near(r.ici, p.ici) AND pg_temp.near(r.ice, p.ice)
+                                   AND pg_temp.near(r.icm, p.icm) AND pg_temp.near(r.iri, p.iri)
+                                   AND pg_temp.near(r.ire, p.ire) AND pg_temp.near(r.irm, p.irm))) AS mismatches,
+       count(*) FILTER (WHERE r.ici IS NULL OR r.icm IS NULL OR r.irm IS NULL) AS with_nulls
+  FROM plain p FULL JOIN ren r ON r.terr = p.terr AND r.grp = p.cs1;
+-- Nantes Métropole: cadres (CS1 = 3) gain by migration, ouvriers (6) lose
+SELECT grp, round(ici::numeric, 4) AS ici, round(ice::numeric, 4) AS ice, round(icm::numeric, 4) AS icm,
+       round(iri::numeric, 4) AS iri, round(ire::numeric, 4) AS ire, round(irm::numeric, 4) AS irm
+  FROM ren WHERE terr = 'EPCI:244400404' ORDER BY grp;

@@ -309,6 +309,35 @@ TEST(empty_matrix)
 	nous_fb_destroy(b);
 }
 
+TEST(renewal_by_hand)
+{
+	/* g1: ISO 60, ENTR 30, SORT 10; g2: ISO 40, ENTR 10, SORT 30 (comments in test/sql/flow.sql) */
+	const double iso[2] = {60, 40},
+				entr[2] = {30, 10},
+				sort[2] = {10, 30};
+	double		ici[2],
+				ice[2],
+				icm[2];
+	nous_flow_renewal_global g;
+	const double z[1] = {0};
+
+	nous_flow_renewal(2, iso, entr, sort, ici, ice, icm, &g);
+	CHECK_NEAR(ici[0], 0.25, 1e-15);
+	CHECK_NEAR(ici[1], -0.25, 1e-15);
+	CHECK_NEAR(ice[0], 0.25, 1e-15);
+	CHECK_NEAR(icm[0], 20.0 / 90 + 20.0 / 50, 1e-15);
+	CHECK_NEAR(icm[1], -20.0 / 50 - 20.0 / 90, 1e-15);
+	CHECK_NEAR(g.iri, sqrt(0.125), 1e-15);
+	CHECK_NEAR(g.ire, sqrt(0.125), 1e-15);
+	CHECK_NEAR(g.irm, sqrt(400.0 / 8100 + 400.0 / 2500), 1e-15);
+	/* one empty group: shares undefined */
+	nous_flow_renewal(1, z, z, z, ici, ice, icm, &g);
+	CHECK_NAN(ici[0]);
+	CHECK_NAN(icm[0]);
+	CHECK_NAN(g.iri);
+	CHECK_NAN(g.irm);
+}
+
 int
 main(void)
 {
@@ -320,5 +349,6 @@ main(void)
 	RUN(many_zones_rehash);
 	RUN(decoder_rejects);
 	RUN(empty_matrix);
+	RUN(renewal_by_hand);
 	UNIT_END();
 }
