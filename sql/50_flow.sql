@@ -115,6 +115,13 @@ CREATE FUNCTION nous.flow_categories(m nous.flows, zones text[], categories text
 COMMENT ON FUNCTION nous.flow_categories(nous.flows, text[], text[]) IS
   'The matrix between categories of zones (QPV code, ''outside'', EPCI …): zones[i] belongs to categories[i]; moves between zones of one category become its stayers; a zone of the matrix without category is an error naming it.';
 
+CREATE FUNCTION nous.flow_between(m nous.flows, zones text[], categories text[])
+  RETURNS TABLE (origin_category text, destination_category text, relation text, weight float8)
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 100
+  AS 'MODULE_PATHNAME', 'nous_flow_between';
+COMMENT ON FUNCTION nous.flow_between(nous.flows, text[], text[]) IS
+  'Flows between categories of zones (QPV codes and ''outside'' …), sorted by origin category: relation = ''stayed'' (did not change zone), ''moved inside'' (between two zones of the category), ''moved between'' (to destination_category); a zone of the matrix without category is an error naming it.';
+
 CREATE FUNCTION nous.flow_categories(m nous.flows, mapping jsonb)
   RETURNS nous.flows LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
@@ -200,3 +207,20 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION nous.flow_renewal(text[], nous.flows[]) IS
   'Renewal indices of every zone from one OD matrix per group of households (groups[i] has matrix matrices[i]): ICI, ICE, ICM per zone and group, IRI, IRE, IRM per zone; see nous.flow_renewal(text[], float8[], float8[], float8[]).';
+
+CREATE FUNCTION nous.flow_dense(m nous.flows, max_zones integer DEFAULT 1000,
+                                OUT zones text[], OUT weights float8[])
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_dense';
+COMMENT ON FUNCTION nous.flow_dense(nous.flows, integer) IS
+  'Small matrices as a dense n x n float8 array (rows = origins in the order of zones, stayers on the diagonal, 0 where no flow); an error above max_zones (default 1000, at most 4000).';
+
+CREATE FUNCTION nous.flow_json(m nous.flows)
+  RETURNS jsonb LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT coalesce(jsonb_object_agg(s.origin, s.d), '{}'::jsonb)
+    FROM (SELECT e.origin, jsonb_object_agg(e.destination, e.weight) AS d
+            FROM nous.flow_edges(m) e GROUP BY e.origin) s;
+END;
+COMMENT ON FUNCTION nous.flow_json(nous.flows) IS
+  'The matrix as a jsonb pivot {"origin": {"destination": weight, …}, …} for BI tools; stayers under origin = destination; zones without any outflow or stayer do not appear.';

@@ -1086,17 +1086,15 @@ nous_flow_dominant_sql(PG_FUNCTION_ARGS)
 
 /* ------------------------------------------------------------ categories */
 
-PG_FUNCTION_INFO_V1(nous_flow_categories);
-
 /*
- * flow_categories(m, zones, categories): the matrix between categories; a
- * move between two zones of one category adds to its diagonal (stayers).
- * Every zone of m must be mapped exactly once.
+ * Map every zone of v to a category: cat[zone] = index into catcode/catlen.
+ * Zones of the mapping absent from v are ignored; a zone of v without
+ * category, a zone mapped twice, a NULL or empty code is an error.
  */
-Datum
-nous_flow_categories(PG_FUNCTION_ARGS)
+static void
+map_categories(const nous_flow_view *v, ArrayType *zones, ArrayType *categories,
+			   int32 **cat_out, const char ***catcode_out, size_t **catlen_out)
 {
-	nous_flow_view v;
 	Datum	   *zd,
 			   *cd;
 	bool	   *zn,
@@ -1109,23 +1107,16 @@ nous_flow_categories(PG_FUNCTION_ARGS)
 	size_t	   *catlen;
 	StringInfoData missing;
 	int			nmissing = 0;
-	nous_flow_builder *b;
-	nous_status st;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("zone and category arrays must not be NULL")));
-	flows_view(PG_GETARG_DATUM(0), &v);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &zd, &zn, &nzm);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT, &cd, &cn, &ncm);
+	deconstruct_array(zones, TEXTOID, -1, false, TYPALIGN_INT, &zd, &zn, &nzm);
+	deconstruct_array(categories, TEXTOID, -1, false, TYPALIGN_INT, &cd, &cn, &ncm);
 	if (nzm != ncm)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%d zones but %d categories", nzm, ncm),
 				 errdetail("The zone and category arrays pair element by element.")));
-	cat = palloc(sizeof(int32) * Max(v.nzones, 1));
-	for (i = 0; i < v.nzones; i++)
+	cat = palloc(sizeof(int32) * Max(v->nzones, 1));
+	for (i = 0; i < v->nzones; i++)
 		cat[i] = -1;
 	catcode = palloc(sizeof(char *) * Max(nzm, 1));
 	catlen = palloc(sizeof(size_t) * Max(nzm, 1));
@@ -1146,7 +1137,7 @@ nous_flow_categories(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("empty category at position %d of the mapping", i + 1)));
-		k = nous_fv_find(&v, VARDATA_ANY(z), VARSIZE_ANY_EXHDR(z));
+		k = nous_fv_find(v, VARDATA_ANY(z), VARSIZE_ANY_EXHDR(z));
 		if (k < 0)
 			continue;			/* zones absent from the matrix are ignored */
 		if (cat[k] >= 0)
@@ -1157,13 +1148,13 @@ nous_flow_categories(PG_FUNCTION_ARGS)
 		cat[k] = i;
 	}
 	initStringInfo(&missing);
-	for (i = 0; i < v.nzones; i++)
+	for (i = 0; i < v->nzones; i++)
 		if (cat[i] < 0)
 		{
 			if (nmissing < 10)
 			{
 				size_t		len;
-				const char *z = nous_fv_zone(&v, i, &len);
+				const char *z = nous_fv_zone(v, i, &len);
 
 				appendStringInfo(&missing, "%s\"%.*s\"", nmissing ? ", " : "", (int) len, z);
 			}
@@ -1176,12 +1167,118 @@ nous_flow_categories(PG_FUNCTION_ARGS)
 						nmissing > 1 ? "s" : "", nmissing > 1 ? "have" : "has"),
 				 errdetail("Unmapped: %s%s.", missing.data, nmissing > 10 ? ", …" : ""),
 				 errhint("Map every zone of the matrix, for example to 'outside'.")));
+	*cat_out = cat;
+	*catcode_out = catcode;
+	*catlen_out = catlen;
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_categories);
+
+/*
+ * flow_categories(m, zones, categories): the matrix between categories; a
+ * move between two zones of one category adds to its diagonal (stayers).
+ * Every zone of m must be mapped exactly once.
+ */
+Datum
+nous_flow_categories(PG_FUNCTION_ARGS)
+{
+	nous_flow_view v;
+	int32	   *cat;
+	const char **catcode;
+	size_t	   *catlen;
+	nous_flow_builder *b;
+
+	flows_view(PG_GETARG_DATUM(0), &v);
+	map_categories(&v, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2), &cat, &catcode, &catlen);
 	b = nous_fb_create();
 	if (b == NULL)
 		nous_report_status(NOUS_ERR_NOMEM, "flow_categories");
-	st = nous_fb_add_view_mapped(b, &v, cat, catcode, catlen);
-	report_build_status(st);
+	report_build_status(nous_fb_add_view_mapped(b, &v, cat, catcode, catlen));
 	PG_RETURN_POINTER(builder_to_varlena(b));
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_between);
+
+/*
+ * flow_between(m, zones, categories): persons who stayed in a zone of a
+ * category, moved between two zones of one category, or moved from one
+ * category to another.
+ */
+Datum
+nous_flow_between(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	nous_flow_view v,
+				sv,
+				mv;
+	int32	   *cat;
+	const char **catcode;
+	size_t	   *catlen;
+	nous_flow_builder *sb,
+			   *mb;
+	struct varlena *sflat,
+			   *mflat;
+	int32	   *start;
+	int32		i,
+				e;
+
+	flows_view(PG_GETARG_DATUM(0), &v);
+	map_categories(&v, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2), &cat, &catcode, &catlen);
+	InitMaterializedSRF(fcinfo, 0);
+	sb = nous_fb_create();
+	mb = nous_fb_create();
+	if (sb == NULL || mb == NULL)
+		nous_report_status(NOUS_ERR_NOMEM, "flow_between");
+	for (i = 0; i < v.nzones; i++)
+	{
+		int32		c = cat[i];
+
+		report_build_status(nous_fb_add(sb, catcode[c], catlen[c], catcode[c], catlen[c],
+										nous_fv_stay(&v, i)));
+	}
+	for (e = 0; e < v.nedges; e++)
+	{
+		int32		a = cat[nous_fv_orig(&v, e)],
+					b = cat[nous_fv_dest(&v, e)];
+
+		if ((e & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		report_build_status(nous_fb_add(mb, catcode[a], catlen[a], catcode[b], catlen[b],
+										nous_fv_w(&v, e)));
+	}
+	sflat = builder_to_varlena(sb);
+	mflat = builder_to_varlena(mb);
+	flows_view_of(sflat, &sv);
+	flows_view_of(mflat, &mv);
+	start = origin_starts(&mv);
+	for (i = 0; i < sv.nzones; i++)
+	{
+		size_t		len;
+		const char *code = nous_fv_zone(&sv, i, &len);
+		int32		k = nous_fv_find(&mv, code, len);
+		Datum		vals[4];
+		bool		nulls[4] = {false, false, false, false};
+		text	   *ct = cstring_to_text_with_len(code, (int) len);
+
+		vals[0] = PointerGetDatum(ct);
+		vals[1] = PointerGetDatum(ct);
+		vals[2] = PointerGetDatum(cstring_to_text("stayed"));
+		vals[3] = Float8GetDatum(nous_fv_stay(&sv, i));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
+		if (k < 0)
+			continue;
+		vals[2] = PointerGetDatum(cstring_to_text("moved inside"));
+		vals[3] = Float8GetDatum(nous_fv_stay(&mv, k));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
+		vals[2] = PointerGetDatum(cstring_to_text("moved between"));
+		for (e = start[k]; e < start[k + 1]; e++)
+		{
+			vals[1] = PointerGetDatum(zone_text(&mv, nous_fv_dest(&mv, e)));
+			vals[3] = Float8GetDatum(nous_fv_w(&mv, e));
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
+		}
+	}
+	return (Datum) 0;
 }
 
 /* ------------------------------------------------------------ flow lines */
@@ -1353,4 +1450,63 @@ nous_flow_renewal_sql(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* ------------------------------------------------------------ dense form */
+
+PG_FUNCTION_INFO_V1(nous_flow_dense);
+
+/*
+ * flow_dense(m, max_zones): zone labels and the n x n matrix (rows =
+ * origins, stayers on the diagonal) for small matrices.
+ */
+Datum
+nous_flow_dense(PG_FUNCTION_ARGS)
+{
+	nous_flow_view v;
+	int32		maxz = PG_GETARG_INT32(1);
+	TupleDesc	td;
+	Datum		vals[2];
+	bool		nulls[2] = {false, false};
+	Datum	   *codes,
+			   *cells;
+	int			dims[2],
+				lbs[2] = {1, 1};
+	int32		i,
+				e;
+	size_t		n;
+
+	flows_view(PG_GETARG_DATUM(0), &v);
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (maxz < 0 || maxz > 4000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_zones must be between 0 and 4000, not %d", maxz)));
+	if (v.nzones > maxz)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("matrix of %d zones is larger than max_zones = %d", v.nzones, maxz),
+				 errhint("Raise max_zones (at most 4000), aggregate the zones with nous.flow_categories, or use nous.flow_edges.")));
+	n = (size_t) v.nzones;
+	codes = palloc(sizeof(Datum) * Max(n, 1));
+	cells = palloc(sizeof(Datum) * Max(n * n, 1));
+	for (i = 0; i < v.nzones; i++)
+		codes[i] = PointerGetDatum(zone_text(&v, i));
+	for (i = 0; (size_t) i < n * n; i++)
+		cells[i] = Float8GetDatum(0.0);
+	for (i = 0; i < v.nzones; i++)
+		cells[(size_t) i * n + i] = Float8GetDatum(nous_fv_stay(&v, i));
+	for (e = 0; e < v.nedges; e++)
+		cells[(size_t) nous_fv_orig(&v, e) * n + nous_fv_dest(&v, e)] = Float8GetDatum(nous_fv_w(&v, e));
+	vals[0] = PointerGetDatum(construct_array(codes, v.nzones, TEXTOID, -1, false, TYPALIGN_INT));
+	if (n == 0)
+		vals[1] = PointerGetDatum(construct_empty_array(FLOAT8OID));
+	else
+	{
+		dims[0] = dims[1] = v.nzones;
+		vals[1] = PointerGetDatum(construct_md_array(cells, NULL, 2, dims, lbs, FLOAT8OID,
+													 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), vals, nulls)));
 }

@@ -36,6 +36,12 @@ SELECT zones, flows, stayers, movers, round(effectiveness::numeric, 6) AS effect
        round(gini::numeric, 6) AS gini
   FROM nous.flow_summary((SELECT nous.flow_matrix(o, d, w) FROM mv));
 
+-- small matrices as a dense array (rows = origins, stayers on the diagonal) and as a jsonb pivot
+SELECT * FROM nous.flow_dense((SELECT nous.flow_matrix(o, d, w) FROM mv));
+SELECT * FROM nous.flow_dense('{}');
+SELECT nous.flow_json((SELECT nous.flow_matrix(o, d, w) FROM mv));
+SELECT nous.flow_json('{}');
+
 -- two-way flows: A-B 10 / 30 (gross 40, net -20), B-C 20 / 0
 SELECT * FROM nous.flow_pairs((SELECT nous.flow_matrix(o, d, w) FROM mv)) ORDER BY 1, 2;
 
@@ -112,6 +118,11 @@ SELECT nous.flow_select('{A>B:3,A>C:1,A>D:3,B>A:2,C>B:4,D>C:1}', 'dominant');
 -- C->B 4 (y->x), A->D 3 (x->outside), D->C 1 (outside->y); E is not in the matrix: ignored
 SELECT nous.flow_categories('{A>A:5,A>B:3,A>C:1,A>D:3,B>A:2,C>B:4,D>C:1}', '{A,B,C,D,E}', '{x,x,y,outside,y}');
 SELECT nous.flow_categories('{A>A:5,A>B:3,A>C:1}', '{"A": "x", "B": "x", "C": "y"}'::jsonb);
+-- QPV-style relations: A, B in QP1, C in QP2, D outside (D stays 7):
+-- QP1 stayed 5, moved inside 3 + 2 = 5, to QP2 1, to outside 3;
+-- QP2 stayed 0, moved inside 0, to QP1 4; outside stayed 7, to QP2 1
+SELECT * FROM nous.flow_between('{A>A:5,A>B:3,A>C:1,A>D:3,B>A:2,C>B:4,D>C:1,D>D:7}',
+                                '{A,B,C,D}', '{QP1,QP1,QP2,outside}');
 SELECT * FROM nous.flow_zones(nous.flow_categories('{A>A:5,A>B:3,A>C:1,C>B:4}', '{A,B,C}', '{x,x,y}'));
 
 -- flow lines
@@ -165,6 +176,9 @@ SELECT nous.flow_categories('{A>B:1}', '{A,B}', '{x}');
 SELECT nous.flow_categories('{A>B:1}', '{A,B,A}', '{x,y,z}');
 SELECT nous.flow_categories('{A>B:1}', '{A,B}', ARRAY['x', NULL]);
 SELECT nous.flow_categories('{A>B:1}', '{A,B}', '{x,""}');
+SELECT * FROM nous.flow_between('{A>B:1,C>A:2}', '{A,B}', '{x,y}');
+SELECT * FROM nous.flow_dense('{A>B:1}', 1);
+SELECT * FROM nous.flow_dense('{A>B:1}', 5000);
 SELECT nous.flow_lines('{A>B:3}', '{A,B}', ARRAY['POINT(0 0)'::geometry, 'POINT(1 1)'], anchor => 'middle');
 SELECT nous.flow_lines('{A>B:3}', '{A,B}', ARRAY['POINT(0 0)'::geometry, 'POINT(1 1)'], on_missing => 'drop');
 \set VERBOSITY default

@@ -106,6 +106,15 @@ SELECT e.origin, e.destination, round(e.weight::numeric, 3) AS weight
          ARRAY(SELECT CASE WHEN zone IN (SELECT code FROM nm) THEN 'Nantes Métropole' ELSE 'rest of 44' END
                  FROM nous.flow_zones(m)))) e
  ORDER BY 1, 2;
+SELECT b.origin_category, b.destination_category, b.relation, round(b.weight::numeric, 3) AS weight
+  FROM m44, nous.flow_between(m,
+         ARRAY(SELECT zone FROM nous.flow_zones(m)),
+         ARRAY(SELECT CASE WHEN zone IN (SELECT code FROM nm) THEN 'Nantes Métropole' ELSE 'rest of 44' END
+                 FROM nous.flow_zones(m))) b;
+-- the same by plain SQL: stayed + moved inside = the diagonal above
+SELECT round(sum(nbflux) FILTER (WHERE dcran = codgeo AND codgeo IN (SELECT code FROM nm))::numeric, 3) AS nm_stayed,
+       round(sum(nbflux) FILTER (WHERE dcran <> codgeo AND dcran IN (SELECT code FROM nm) AND codgeo IN (SELECT code FROM nm))::numeric, 3) AS nm_moved_inside
+  FROM mre;
 SELECT round(sum(nbflux) FILTER (WHERE dcran IN (SELECT code FROM nm) AND codgeo IN (SELECT code FROM nm))) AS nm_stay,
        round(sum(nbflux) FILTER (WHERE dcran IN (SELECT code FROM nm) AND codgeo NOT IN (SELECT code FROM nm))) AS nm_to_rest,
        round(sum(nbflux) FILTER (WHERE dcran NOT IN (SELECT code FROM nm) AND codgeo IN (SELECT code FROM nm))) AS rest_to_nm,
