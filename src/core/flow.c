@@ -220,6 +220,13 @@ nous_flow_decode(const void *body, size_t len, nous_flow_view *v, const char **w
 
 /* ---------------------------------------------------------------- builder */
 
+typedef struct pslot
+{
+	int32_t		o;
+	int32_t		d;
+	double		w;
+} pslot;
+
 struct nous_flow_builder
 {
 	/* zones, by id in order of arrival */
@@ -234,15 +241,12 @@ struct nous_flow_builder
 	size_t		acap;
 	int32_t    *zslot;			/* open addressing: zone id or -1 */
 	uint32_t	zmask;
-	/* pairs off the diagonal */
+	/* pairs off the diagonal: open addressing, key and sum in the slot */
 	int32_t		ne;
-	int32_t		ecap;
-	int32_t    *eo;
-	int32_t    *ed;
-	double	   *ew;
-	int32_t    *eslot;
-	uint32_t	emask;
+	pslot	   *pslot;			/* o = -1: empty */
+	uint32_t	pmask;
 };
+
 
 static int32_t *
 new_slots(uint32_t size)
@@ -251,6 +255,18 @@ new_slots(uint32_t size)
 
 	if (s != NULL)
 		memset(s, 0xff, sizeof(int32_t) * size);	/* all -1 */
+	return s;
+}
+
+static pslot *
+new_pslots(uint32_t size)
+{
+	pslot	   *s = nous_alloc(sizeof(pslot) * size);
+	uint32_t	i;
+
+	if (s != NULL)
+		for (i = 0; i < size; i++)
+			s[i].o = -1;
 	return s;
 }
 
@@ -263,10 +279,10 @@ nous_fb_create(void)
 		return NULL;
 	memset(b, 0, sizeof(*b));
 	b->zmask = 255;
-	b->emask = 1023;
+	b->pmask = 1023;
 	b->zslot = new_slots(b->zmask + 1);
-	b->eslot = new_slots(b->emask + 1);
-	if (b->zslot == NULL || b->eslot == NULL)
+	b->pslot = new_pslots(b->pmask + 1);
+	if (b->zslot == NULL || b->pslot == NULL)
 	{
 		nous_fb_destroy(b);
 		return NULL;
@@ -285,10 +301,7 @@ nous_fb_destroy(nous_flow_builder *b)
 	nous_free(b->stay);
 	nous_free(b->arena);
 	nous_free(b->zslot);
-	nous_free(b->eo);
-	nous_free(b->ed);
-	nous_free(b->ew);
-	nous_free(b->eslot);
+	nous_free(b->pslot);
 	nous_free(b);
 }
 
@@ -394,23 +407,26 @@ zone_id(nous_flow_builder *b, const char *z, size_t len, nous_status *st)
 static nous_status
 pair_rehash(nous_flow_builder *b)
 {
-	uint32_t	size = (b->emask + 1) * 2;
-	int32_t    *s = new_slots(size);
-	int32_t		i;
+	uint32_t	size = (b->pmask + 1) * 2;
+	pslot	   *s = new_pslots(size);
+	uint32_t	i;
 
 	if (s == NULL)
 		return NOUS_ERR_NOMEM;
-	for (i = 0; i < b->ne; i++)
+	for (i = 0; i <= b->pmask; i++)
 	{
-		uint32_t	h = hash_pair(b->eo[i], b->ed[i]) & (size - 1);
+		uint32_t	h;
 
-		while (s[h] >= 0)
+		if (b->pslot[i].o < 0)
+			continue;
+		h = hash_pair(b->pslot[i].o, b->pslot[i].d) & (size - 1);
+		while (s[h].o >= 0)
 			h = (h + 1) & (size - 1);
-		s[h] = i;
+		s[h] = b->pslot[i];
 	}
-	nous_free(b->eslot);
-	b->eslot = s;
-	b->emask = size - 1;
+	nous_free(b->pslot);
+	b->pslot = s;
+	b->pmask = size - 1;
 	return NOUS_OK;
 }
 
@@ -418,41 +434,34 @@ static nous_status
 add_ids(nous_flow_builder *b, int32_t o, int32_t d, double w)
 {
 	uint32_t	h;
-	int32_t		e;
+	pslot	   *p;
 
 	if (o == d)
 	{
 		b->stay[o] += w;
 		return NOUS_OK;
 	}
-	h = hash_pair(o, d) & b->emask;
-	while ((e = b->eslot[h]) >= 0)
+	h = hash_pair(o, d) & b->pmask;
+	for (;;)
 	{
-		if (b->eo[e] == o && b->ed[e] == d)
+		p = &b->pslot[h];
+		if (p->o < 0)
+			break;
+		if (p->o == o && p->d == d)
 		{
-			b->ew[e] += w;
+			p->w += w;
 			return NOUS_OK;
 		}
-		h = (h + 1) & b->emask;
+		h = (h + 1) & b->pmask;
 	}
 	if (b->ne >= NOUS_FLOW_MAX_ITEMS)
 		return NOUS_ERR_PARAM;
-	if (b->ne == b->ecap)
-	{
-		int32_t		cap = b->ecap == 0 ? 1024 : b->ecap * 2;
-
-		if ((b->eo = grow(b->eo, sizeof(int32_t) * b->ecap, sizeof(int32_t) * cap)) == NULL ||
-			(b->ed = grow(b->ed, sizeof(int32_t) * b->ecap, sizeof(int32_t) * cap)) == NULL ||
-			(b->ew = grow(b->ew, sizeof(double) * b->ecap, sizeof(double) * cap)) == NULL)
-			return NOUS_ERR_NOMEM;
-		b->ecap = cap;
-	}
-	e = b->ne++;
-	b->eo[e] = o;
-	b->ed[e] = d;
-	b->ew[e] = w;
-	b->eslot[h] = e;
-	if ((uint32_t) b->ne * 2 > b->emask)
+	p->o = o;
+	p->d = d;
+	p->w = w;
+	b->ne++;
+	/* load factor at most 3/4 */
+	if ((uint64_t) b->ne * 4 > (uint64_t) (b->pmask + 1) * 3)
 		return pair_rehash(b);
 	return NOUS_OK;
 }
@@ -637,20 +646,26 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 
 	/* pairs: counting sort on the origin's rank, then each origin by destination */
 	memset(start, 0, sizeof(size_t) * (nz + 1));
-	for (e = 0; e < ne; e++)
-		start[rank[b->eo[e]] + 1]++;
+	for (e = 0; e <= b->pmask; e++)
+		if (b->pslot[e].o >= 0)
+			start[rank[b->pslot[e].o] + 1]++;
 	for (i = 0; i < nz; i++)
 		start[i + 1] += start[i];
 	/* place each pair at its origin's cursor */
-	for (e = 0; e < ne; e++)
+	for (e = 0; e <= b->pmask; e++)
 	{
-		size_t		o = (size_t) rank[b->eo[e]];
-		size_t		at = start[o]++;
+		const pslot *ps = &b->pslot[e];
+		size_t		o,
+					at;
 
 		if ((e & (NOUS_INTERRUPT_EVERY - 1)) == 0)
 			NOUS_CHECK_INTERRUPTS();
-		bucket[at].d = rank[b->ed[e]];
-		bucket[at].w = b->ew[e];
+		if (ps->o < 0)
+			continue;
+		o = (size_t) rank[ps->o];
+		at = start[o]++;
+		bucket[at].d = rank[ps->d];
+		bucket[at].w = ps->w;
 	}
 	/* start[o] is now the end of origin o; its start is start[o - 1] (0 for o = 0) */
 	for (i = 0; i < nz; i++)
