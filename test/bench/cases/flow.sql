@@ -56,11 +56,12 @@ FROM (VALUES
 ) c(name, nous_sql, plain_sql)
 CROSS JOIN (VALUES (0, ', serial'), (2, ', 2 workers')) w(workers, label);
 
--- Measured on the development machine (2 shared cores, load ~2.5; 3 reps;
--- see doc/flow.md): flow matrix serial 5.1 s vs GROUP BY 9.2 s; 2 workers
--- 3.1 s; matrix + zone indicators serial 4.3 s vs 10.2 s, 2 workers 3.2 s.
--- Memory of the aggregate state (pg_log_backend_memory_contexts, context
--- "nous.flows"): 53 MB for the 1.8 M pairs, plus the 29 MB flat value and
--- 29 MB of sort buffers when it is flattened at the end — bounded by the
--- number of distinct pairs, not of rows; the plain HashAggregate used
--- 131 MB and spilled 57 MB to disk (work_mem 64 MB).
+-- Measured on the development machine (2 cores shared with other jobs, load
+-- ~3.7, medians of 3; see doc/flow.md): flow matrix serial 3.3 s vs GROUP BY
+-- 6.4 s; 2 workers 1.8 s vs 6.2 s; matrix + zone indicators serial 3.8 s vs
+-- 9.8 s, 2 workers 2.1 s vs 8.8 s.  Memory of the aggregate state
+-- (pg_log_backend_memory_contexts, context "nous.flows"): 70 MB for the
+-- 1.8 M pairs (a 4 M-slot table of 16-byte slots), plus the 29 MB flat value
+-- and 29 MB of sort buffers while it is flattened at the end — bounded by the
+-- number of distinct pairs, not of rows; the plain HashAggregate used 131 MB
+-- and spilled 57 MB to disk (work_mem 64 MB).
