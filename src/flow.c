@@ -139,7 +139,7 @@ static FlowsExpanded *
 flows_expanded_new(MemoryContext parent)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "nous.flows",
-											  ALLOCSET_DEFAULT_SIZES);
+											  ALLOCSET_SMALL_SIZES);
 	FlowsExpanded *fe = MemoryContextAllocZero(cxt, sizeof(FlowsExpanded));
 	MemoryContext old;
 

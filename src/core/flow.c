@@ -278,8 +278,8 @@ nous_fb_create(void)
 	if (b == NULL)
 		return NULL;
 	memset(b, 0, sizeof(*b));
-	b->zmask = 255;
-	b->pmask = 1023;
+	b->zmask = 31;
+	b->pmask = 31;
 	b->zslot = new_slots(b->zmask + 1);
 	b->pslot = new_pslots(b->pmask + 1);
 	if (b->zslot == NULL || b->pslot == NULL)
@@ -363,7 +363,7 @@ zone_id(nous_flow_builder *b, const char *z, size_t len, nous_status *st)
 	}
 	if (b->nz == b->zcap)
 	{
-		int32_t		cap = b->zcap == 0 ? 256 : b->zcap * 2;
+		int32_t		cap = b->zcap == 0 ? 16 : b->zcap * 2;
 
 		if ((b->zoff = grow(b->zoff, sizeof(size_t) * b->zcap, sizeof(size_t) * cap)) == NULL ||
 			(b->zlen = grow(b->zlen, sizeof(uint32_t) * b->zcap, sizeof(uint32_t) * cap)) == NULL ||
@@ -377,7 +377,7 @@ zone_id(nous_flow_builder *b, const char *z, size_t len, nous_status *st)
 	}
 	if (b->alen + len > b->acap)
 	{
-		size_t		cap = b->acap == 0 ? 4096 : b->acap * 2;
+		size_t		cap = b->acap == 0 ? 128 : b->acap * 2;
 
 		while (cap < b->alen + len)
 			cap *= 2;
