@@ -250,7 +250,7 @@ nous_flow_matrix_sfunc(PG_FUNCTION_ARGS)
 	fe = flows_state(fcinfo, "nous.flow_matrix");
 	old = MemoryContextSwitchTo(fe->hdr.eoh_context);
 	st = nous_fb_add(fe->b, VARDATA_ANY(o), VARSIZE_ANY_EXHDR(o),
-					 VARDATA_ANY(d), VARSIZE_ANY_EXHDR(d), w);
+					 VARDATA_ANY(d), VARSIZE_ANY_EXHDR(d), w + 0.0);	/* -0 is 0 */
 	MemoryContextSwitchTo(old);
 	report_build_status(st);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&fe->hdr));
@@ -500,12 +500,13 @@ nous_flows_in(PG_FUNCTION_ARGS)
 				parse_error(&fp, "Expected a weight");
 			errno = 0;
 			w = strtod(num, &end);
-			if (end == num)
-				parse_error(&fp, "Expected a weight");
+			if (end == num || strspn(num, "0123456789.eE+-") < (size_t) (end - num))
+				parse_error(&fp, "Expected a weight (a decimal number)");
 			if (!isfinite(w) || errno == ERANGE)
 				parse_error(&fp, "A weight is out of range");
 			if (w < 0)
 				parse_error(&fp, "A weight is negative");
+			w += 0.0;			/* -0 is 0 */
 			fp.p = end;
 			if (olen == fp.buf.len && memcmp(origin, fp.buf.data, olen) == 0)
 			{

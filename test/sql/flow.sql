@@ -54,6 +54,10 @@ SELECT * FROM nous.flow_summary('{}');
 -- shortest exact weights survive the round trip
 SELECT ('{A>B:' || (0.1::float8 + 0.2::float8)::text || '}')::nous.flows,
        (SELECT weight FROM nous.flow_edges('{A>B:0.30000000000000004}')) = 0.1::float8 + 0.2::float8 AS exact;
+-- -0 is 0; control characters and quotes in codes survive the round trip
+SELECT '{A>B:-0}'::nous.flows AS minus_zero,
+       nous.flow_matrix(o, d, w)::text::nous.flows::text = nous.flow_matrix(o, d, w)::text AS round_trip
+  FROM (VALUES (E'a\nb', E'c\td', 1.0::float8), ('q"\', 'ok', -0.0::float8), ('{x}', 'y:z,', 2)) t(o, d, w);
 -- integer zone codes are stored as text
 SELECT nous.flow_matrix(o::text, d::text, 1) FROM (VALUES (44109, 44190), (44109, 44190), (44190, 44190)) t(o, d);
 
@@ -162,6 +166,7 @@ SELECT '{A>B:}'::nous.flows;
 SELECT '{A>B:NaN}'::nous.flows;
 SELECT '{A>B:Infinity}'::nous.flows;
 SELECT '{A>B:1e999}'::nous.flows;
+SELECT '{A>B:0x10}'::nous.flows;
 SELECT '{A>B:-0.5}'::nous.flows;
 SELECT '{A>B:1,A>B:2}'::nous.flows;
 SELECT '{A>A:1,B>C:1,A>A:2}'::nous.flows;
