@@ -338,6 +338,71 @@ TEST(renewal_by_hand)
 	CHECK_NAN(g.irm);
 }
 
+/* A->B 3, A->C 1, A->D 3, B->A 2, C->B 4, D->C 1 (the selections of test/sql/flow.sql) */
+static unsigned char *
+select_matrix(size_t *len)
+{
+	nous_flow_builder *b = nous_fb_create();
+	unsigned char *buf;
+
+	nous_fb_add(b, "A", 1, "B", 1, 3);
+	nous_fb_add(b, "A", 1, "C", 1, 1);
+	nous_fb_add(b, "A", 1, "D", 1, 3);
+	nous_fb_add(b, "B", 1, "A", 1, 2);
+	nous_fb_add(b, "C", 1, "B", 1, 4);
+	nous_fb_add(b, "D", 1, "C", 1, 1);
+	buf = flatten(b, len);
+	nous_fb_destroy(b);
+	return buf;
+}
+
+TEST(selections)
+{
+	size_t		len;
+	unsigned char *buf = select_matrix(&len);
+	nous_flow_view v;
+	const char *why;
+	bool		keep[6];
+	int32_t		largest[4];
+	bool		dom[4];
+	nous_flow_role role[4];
+
+	/* flows in order: AB 3, AC 1, AD 3, BA 2, CB 4, DC 1 */
+	CHECK_INT(nous_flow_decode(buf, len, &v, &why), NOUS_OK);
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_THRESHOLD, 3, false, keep), NOUS_OK);
+	CHECK(keep[0] && !keep[1] && keep[2] && !keep[3] && keep[4] && !keep[5]);
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_THRESHOLD, 3, true, keep), NOUS_OK);
+	CHECK(!keep[0] && !keep[2] && keep[4]);
+	/* top 1: ties AB = AD = 3 go to the first destination, B */
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_TOP, 1, false, keep), NOUS_OK);
+	CHECK(keep[0] && !keep[1] && !keep[2] && keep[3] && keep[4] && keep[5]);
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_TOP, 0, false, keep), NOUS_OK);
+	CHECK(!keep[0] && !keep[3]);
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_TOP, 1.5, false, keep), NOUS_ERR_PARAM);
+	/* share of A's outflow 7: 3/7 >= 0.4, 1/7 not */
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_SHARE, 0.4, false, keep), NOUS_OK);
+	CHECK(keep[0] && !keep[1] && keep[2] && keep[3]);
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_SHARE, 1, true, keep), NOUS_OK);
+	CHECK(!keep[3] && !keep[4]);			/* 100 % is not > 1 */
+	/* cumulative 0.7 of 14: 4, 3, 3 = 10 / 14 = 0.71 */
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_CUMULATIVE, 0.7, false, keep), NOUS_OK);
+	CHECK(keep[0] && !keep[1] && keep[2] && !keep[3] && keep[4] && !keep[5]);
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_CUMULATIVE, 0, false, keep), NOUS_OK);
+	CHECK(!keep[0] && !keep[4]);
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_CUMULATIVE, NAN, false, keep), NOUS_ERR_PARAM);
+	/* Nystuen-Dacey: inflows A 2, B 7, C 2, D 3 */
+	CHECK_INT(nous_flow_dominant(&v, largest, dom, role), NOUS_OK);
+	CHECK_INT(largest[0], 0);			/* A -> B */
+	CHECK_INT(largest[2], 4);			/* C -> B */
+	CHECK(dom[0] && !dom[1] && dom[2] && !dom[3]);
+	CHECK_INT(role[0], NOUS_ROLE_DOMINATED);
+	CHECK_INT(role[1], NOUS_ROLE_DOMINANT);
+	CHECK_INT(role[3], NOUS_ROLE_DOMINANT);
+	CHECK_INT(nous_flow_select(&v, NOUS_SEL_DOMINANT, 0, false, keep), NOUS_OK);
+	CHECK(keep[0] && keep[4] && !keep[3] && !keep[5]);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -350,5 +415,6 @@ main(void)
 	RUN(decoder_rejects);
 	RUN(empty_matrix);
 	RUN(renewal_by_hand);
+	RUN(selections);
 	UNIT_END();
 }
