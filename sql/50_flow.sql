@@ -94,12 +94,54 @@ CREATE FUNCTION nous.flow_pairs(m nous.flows)
 COMMENT ON FUNCTION nous.flow_pairs(nous.flows) IS
   'Two-way flows merged, one row per pair of zones with a flow (zone_a < zone_b in byte order): gross = a_to_b + b_to_a, net = a_to_b - b_to_a.';
 
+INSERT INTO nous.method_families (family, arg_types, return_type, params, description)
+VALUES ('flow_selection', '{nous.flows}', 'nous.flows', true,
+        'Keep the flows of an OD matrix that matter, zones and stayers kept; the parameters hold value (a number) and comparison (''>='' or ''>'') given to nous.flow_select, and those of the method specification.');
+
+CREATE FUNCTION nous.flow_select_threshold(m nous.flows, params jsonb DEFAULT '{}')
+  RETURNS nous.flows LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_select_threshold';
+COMMENT ON FUNCTION nous.flow_select_threshold(nous.flows, jsonb) IS
+  'Flow selection method threshold: the flows with weight >= value (or > value with comparison ''>'').';
+CREATE FUNCTION nous.flow_select_top(m nous.flows, params jsonb DEFAULT '{}')
+  RETURNS nous.flows LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_select_top';
+COMMENT ON FUNCTION nous.flow_select_top(nous.flows, jsonb) IS
+  'Flow selection method top: the value largest flows of each origin (ties: the first destination in code order).';
+CREATE FUNCTION nous.flow_select_share(m nous.flows, params jsonb DEFAULT '{}')
+  RETURNS nous.flows LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_select_share';
+COMMENT ON FUNCTION nous.flow_select_share(nous.flows, jsonb) IS
+  'Flow selection method share: the flows whose weight / the origin''s outflow is >= value (or > with comparison ''>'').';
+CREATE FUNCTION nous.flow_select_cumulative(m nous.flows, params jsonb DEFAULT '{}')
+  RETURNS nous.flows LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_select_cumulative';
+COMMENT ON FUNCTION nous.flow_select_cumulative(nous.flows, jsonb) IS
+  'Flow selection method cumulative: the largest flows, in decreasing order, until they hold value (0-1) of the volume off the diagonal.';
+CREATE FUNCTION nous.flow_select_dominant(m nous.flows, params jsonb DEFAULT '{}')
+  RETURNS nous.flows LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_select_dominant';
+COMMENT ON FUNCTION nous.flow_select_dominant(nous.flows, jsonb) IS
+  'Flow selection method dominant: the Nystuen-Dacey dominant flows (largest outflow of a zone going to a zone of larger inflow).';
+
+INSERT INTO nous.method_catalog (family, name, function, builtin, description) VALUES
+  ('flow_selection', 'threshold',  'nous.flow_select_threshold(nous.flows, jsonb)',  true,
+   'weight >= value (comparison ''>'' for >)'),
+  ('flow_selection', 'top',        'nous.flow_select_top(nous.flows, jsonb)',        true,
+   'the value largest flows of each origin'),
+  ('flow_selection', 'share',      'nous.flow_select_share(nous.flows, jsonb)',      true,
+   'weight / origin outflow >= value (comparison ''>'' for >)'),
+  ('flow_selection', 'cumulative', 'nous.flow_select_cumulative(nous.flows, jsonb)', true,
+   'the largest flows until value (0-1) of the volume'),
+  ('flow_selection', 'dominant',   'nous.flow_select_dominant(nous.flows, jsonb)',   true,
+   'Nystuen-Dacey dominant flows');
+
 CREATE FUNCTION nous.flow_select(m nous.flows, method text, value float8 DEFAULT NULL,
                                  comparison text DEFAULT '>=')
-  RETURNS nous.flows LANGUAGE c IMMUTABLE PARALLEL SAFE
+  RETURNS nous.flows LANGUAGE c STABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_flow_select_sql';
 COMMENT ON FUNCTION nous.flow_select(nous.flows, text, float8, text) IS
-  'The flows that matter, zones and stayers kept: threshold (weight >= value, or > with comparison => ''>''), top (value largest per origin), share (weight / origin outflow >= value), cumulative (largest flows until value of the volume), dominant (Nystuen-Dacey).';
+  'The flows that matter, zones and stayers kept, by a registered flow_selection method: threshold (weight >= value, or > with comparison => ''>''), top (value largest per origin), share (weight / origin outflow >= value), cumulative (largest flows until value of the volume), dominant (Nystuen-Dacey), or a method added with nous.register_method.';
 
 CREATE FUNCTION nous.flow_dominant(m nous.flows)
   RETURNS TABLE (zone text, inflow float8, largest_to text, largest_flow float8,
@@ -190,7 +232,7 @@ COMMENT ON FUNCTION nous.flow_renewal(text[], float8[], float8[], float8[]) IS
 
 CREATE FUNCTION nous.flow_renewal(groups text[], matrices nous.flows[])
   RETURNS TABLE (zone text, grp text, ici float8, ice float8, icm float8, iri float8, ire float8, irm float8)
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
   WITH g AS (SELECT u.grp, u.m, u.i FROM unnest(groups, matrices) WITH ORDINALITY AS u(grp, m, i)),
        z AS (SELECT z.zone, g.i, z.stayers, z.inflow, z.outflow FROM g, nous.flow_zones(g.m) z),

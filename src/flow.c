@@ -964,67 +964,127 @@ filtered_copy(const nous_flow_view *v, const bool *keep)
 	return r;
 }
 
+#define SELECTION_FAMILY "flow_selection"
+
+/* Per-call-site cache of nous.flow_select: the last method resolved. */
+typedef struct SelectCache
+{
+	bool		valid;
+	NousMethod	method;
+	Datum		spec_params;	/* the specification's own parameters */
+} SelectCache;
+
 PG_FUNCTION_INFO_V1(nous_flow_select_sql);
 
 /*
  * flow_select(m, method, value, comparison): the matrix with only the flows
- * that matter (zones and stayers kept).
+ * that matter (zones and stayers kept), by a method of the family
+ * flow_selection; value and comparison are passed to the method in its
+ * parameters, with those of the specification ('top', 'my_method(x=1)').
  */
 Datum
 nous_flow_select_sql(PG_FUNCTION_ARGS)
 {
-	nous_flow_view v;
-	char	   *method;
+	SelectCache *cache = fcinfo->flinfo->fn_extra;
+	char	   *spec;
 	char	   *cmp;
-	nous_flow_selector sel;
-	bool		strict;
-	bool		needs_value = true;
-	double		value = 0;
-	bool	   *keep;
-	nous_status st;
+	Datum		extra,
+				params,
+				result;
+	bool		isnull;
+	StringInfoData buf;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", PG_ARGISNULL(1) ? "method" : "comparison")));
-	method = text_to_cstring(PG_GETARG_TEXT_PP(1));
+				 errmsg("%s must not be NULL", PG_ARGISNULL(1) ? "method" : "comparison"),
+				 errhint("Name a flow selection method, for example 'top'; see nous.methods.")));
 	cmp = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (strcmp(method, "threshold") == 0)
-		sel = NOUS_SEL_THRESHOLD;
-	else if (strcmp(method, "top") == 0)
-		sel = NOUS_SEL_TOP;
-	else if (strcmp(method, "share") == 0)
-		sel = NOUS_SEL_SHARE;
-	else if (strcmp(method, "cumulative") == 0)
-		sel = NOUS_SEL_CUMULATIVE;
-	else if (strcmp(method, "dominant") == 0)
-	{
-		sel = NOUS_SEL_DOMINANT;
-		needs_value = false;
-	}
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown flow selection method \"%s\"", method),
-				 errhint("Use threshold, top, share, cumulative or dominant.")));
-	if (strcmp(cmp, ">=") == 0)
-		strict = false;
-	else if (strcmp(cmp, ">") == 0)
-		strict = true;
-	else
+	if (strcmp(cmp, ">=") != 0 && strcmp(cmp, ">") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid comparison \"%s\"", cmp),
 				 errhint("Use '>=' (the default) or '>'.")));
-	if (needs_value && PG_ARGISNULL(2))
+	if (!PG_ARGISNULL(2) && !isfinite(PG_GETARG_FLOAT8(2)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("flow selection value must be a finite number")));
+	spec = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SelectCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (!cache->valid || strcmp(cache->method.spec_text, spec) != 0)
+	{
+		cache->valid = false;
+		nous_method_resolve(SELECTION_FAMILY, spec, fcinfo->flinfo->fn_mcxt, &cache->method);
+		cache->spec_params = cache->method.params;
+		cache->valid = true;
+	}
+	if (cache->method.takes_params)
+	{
+		/* the specification's parameters, then value and comparison */
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "{\"comparison\": \"%s\"", cmp);
+		if (!PG_ARGISNULL(2))
+		{
+			char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+			double_to_shortest_decimal_buf(PG_GETARG_FLOAT8(2), num);
+			appendStringInfo(&buf, ", \"value\": %s", num);
+		}
+		appendStringInfoChar(&buf, '}');
+		extra = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+		params = DirectFunctionCall2(jsonb_concat, cache->spec_params, extra);
+		cache->method.params = params;
+	}
+	result = nous_method_call1(&cache->method, PG_GETARG_DATUM(0), &isnull);
+	cache->method.params = cache->spec_params;
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("flow selection method \"%s\" returned NULL", cache->method.spec.name),
+				 errdetail("A method must return a matrix.")));
+	PG_RETURN_DATUM(result);
+}
+
+/* Run a built-in selection with the parameters value and comparison. */
+static Datum
+builtin_select(FunctionCallInfo fcinfo, const char *method, nous_flow_selector sel,
+			   bool needs_value, const char *value_means)
+{
+	static const char *const allowed[] = {"value", "comparison", NULL};
+	Jsonb	   *params = NULL;
+	nous_flow_view v;
+	double		value = 0;
+	bool		has_value;
+	char	   *cmp;
+	bool		strict = false;
+	bool	   *keep;
+	nous_status st;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
+		params = PG_GETARG_JSONB_P(1);
+	nous_params_check(params, method, allowed);
+	has_value = nous_params_number(params, method, "value", &value);
+	cmp = nous_params_word(params, method, "comparison");
+	if (cmp != NULL && strcmp(cmp, ">") == 0)
+		strict = true;
+	else if (cmp != NULL && strcmp(cmp, ">=") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid comparison \"%s\" for flow selection \"%s\"", cmp, method),
+				 errhint("Use '>=' (the default) or '>'.")));
+	if (needs_value && !has_value)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("flow selection \"%s\" needs a value", method),
-				 errhint("threshold: a weight; top: a number of flows per origin; share and cumulative: a share between 0 and 1.")));
-	if (needs_value)
-		value = PG_GETARG_FLOAT8(2);
+				 errhint("Give %s: nous.flow_select(m, '%s', value).", value_means, method)));
 	flows_view(PG_GETARG_DATUM(0), &v);
 	keep = palloc(sizeof(bool) * Max(v.nedges, 1));
 	st = nous_flow_select(&v, sel, value, strict, keep);
@@ -1032,10 +1092,50 @@ nous_flow_select_sql(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value %g for flow selection \"%s\"", value, method),
-				 errdetail("threshold takes a finite weight, top a whole number of flows zero or more, share and cumulative a share between 0 and 1.")));
+				 errdetail("The value is %s.", value_means)));
 	if (st != NOUS_OK)
-		nous_report_status(st, "flow_select");
+		nous_report_status(st, method);
 	PG_RETURN_POINTER(filtered_copy(&v, keep));
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_select_threshold);
+/* threshold: weight >= value (or > value with comparison '>'). */
+Datum
+nous_flow_select_threshold(PG_FUNCTION_ARGS)
+{
+	return builtin_select(fcinfo, "threshold", NOUS_SEL_THRESHOLD, true, "a finite weight");
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_select_top);
+/* top: the value largest flows of each origin. */
+Datum
+nous_flow_select_top(PG_FUNCTION_ARGS)
+{
+	return builtin_select(fcinfo, "top", NOUS_SEL_TOP, true, "a whole number of flows per origin, zero or more");
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_select_share);
+/* share: weight / origin outflow >= value (or >). */
+Datum
+nous_flow_select_share(PG_FUNCTION_ARGS)
+{
+	return builtin_select(fcinfo, "share", NOUS_SEL_SHARE, true, "a share of the origin's outflow between 0 and 1");
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_select_cumulative);
+/* cumulative: the largest flows until value of the volume. */
+Datum
+nous_flow_select_cumulative(PG_FUNCTION_ARGS)
+{
+	return builtin_select(fcinfo, "cumulative", NOUS_SEL_CUMULATIVE, true, "a share of the total volume between 0 and 1");
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_select_dominant);
+/* dominant: the Nystuen-Dacey dominant flows. */
+Datum
+nous_flow_select_dominant(PG_FUNCTION_ARGS)
+{
+	return builtin_select(fcinfo, "dominant", NOUS_SEL_DOMINANT, false, "not used");
 }
 
 PG_FUNCTION_INFO_V1(nous_flow_dominant_sql);

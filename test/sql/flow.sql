@@ -116,6 +116,19 @@ SELECT nous.flow_select('{A>B:3,A>C:1,A>D:3,B>A:2,C>B:4,D>C:1}', 'cumulative', 0
 -- B->A (2 < 7: no), C->B (dominant), D->C (2 < 3: no)
 SELECT * FROM nous.flow_dominant('{A>B:3,A>C:1,A>D:3,B>A:2,C>B:4,D>C:1}');
 SELECT nous.flow_select('{A>B:3,A>C:1,A>D:3,B>A:2,C>B:4,D>C:1}', 'dominant');
+-- selection methods are plugins: the built-ins are registered, a user adds one
+SELECT name, function FROM nous.methods WHERE family = 'flow_selection' ORDER BY name;
+CREATE FUNCTION flow_keep_prefix(m nous.flows, params jsonb) RETURNS nous.flows
+  LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT nous.flow_matrix(e.origin, e.destination, e.weight)
+    FROM nous.flow_edges(m) e
+   WHERE e.origin = e.destination OR left(e.origin, length(params ->> 'prefix')) = params ->> 'prefix'
+$$;
+SELECT nous.register_method('flow_selection', 'prefix', 'flow_keep_prefix(nous.flows, jsonb)',
+                            'flows from the zones whose code starts with prefix');
+SELECT nous.flow_select('{44109>44143:3,44109>44109:5,85191>44109:2}', 'prefix(prefix=44)');
+SELECT nous.unregister_method('flow_selection', 'prefix');
+DROP FUNCTION flow_keep_prefix(nous.flows, jsonb);
 
 -- flows between categories: A, B -> x; C -> y; D -> outside
 -- x stays 5 + 3 + 2 = 10 (moves inside x count as staying in x); A->C 1 (x->y),
@@ -172,6 +185,8 @@ SELECT '{A>B:1,A>B:2}'::nous.flows;
 SELECT '{A>A:1,B>C:1,A>A:2}'::nous.flows;
 SELECT '{A>B:1,}'::nous.flows;
 SELECT nous.flow_select('{A>B:1}', 'biggest', 1);
+SELECT nous.flow_select('{A>B:1}', 'top(k=1)');
+SELECT nous.flow_select('{A>B:1,A>C:2}', 'top(value=1)') AS value_in_the_specification;
 SELECT nous.flow_select('{A>B:1}', 'threshold', NULL);
 SELECT nous.flow_select('{A>B:1}', 'threshold', 1, '=');
 SELECT nous.flow_select('{A>B:1}', 'top', 1.5);
