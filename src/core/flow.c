@@ -227,19 +227,30 @@ typedef struct pslot
 	double		w;
 } pslot;
 
+/* A zone of the builder: one cache line holds what a lookup compares. */
+typedef struct zentry
+{
+	uint32_t	hash;
+	uint32_t	len;
+	union
+	{
+		char		inl[8];		/* the code itself when at most 8 bytes */
+		size_t		off;		/* else its offset in the arena */
+	}			c;
+	double		stay;
+} zentry;
+
 struct nous_flow_builder
 {
 	/* zones, by id in order of arrival */
 	int32_t		nz;
 	int32_t		zcap;
-	size_t	   *zoff;			/* start of the code in the arena */
-	uint32_t   *zlen;
-	uint32_t   *zhash;
-	double	   *stay;
-	char	   *arena;
+	zentry	   *zent;
+	char	   *arena;			/* codes longer than 8 bytes */
 	size_t		alen;
 	size_t		acap;
-	int32_t    *zslot;			/* open addressing: zone id or -1 */
+	size_t		codebytes;		/* total length of the codes */
+	uint64_t   *zslot;			/* open addressing: hash << 32 | (id + 1), 0 = empty */
 	uint32_t	zmask;
 	/* pairs off the diagonal: open addressing, key and sum in the slot */
 	int32_t		ne;
@@ -247,15 +258,20 @@ struct nous_flow_builder
 	uint32_t	pmask;
 };
 
-
-static int32_t *
-new_slots(uint32_t size)
+static uint64_t *
+new_zslots(uint32_t size)
 {
-	int32_t    *s = nous_alloc(sizeof(int32_t) * size);
+	uint64_t   *s = nous_alloc(sizeof(uint64_t) * size);
 
 	if (s != NULL)
-		memset(s, 0xff, sizeof(int32_t) * size);	/* all -1 */
+		memset(s, 0, sizeof(uint64_t) * size);
 	return s;
+}
+
+static inline const char *
+zcode(const nous_flow_builder *b, const zentry *e)
+{
+	return e->len <= 8 ? e->c.inl : b->arena + e->c.off;
 }
 
 static pslot *
@@ -280,7 +296,7 @@ nous_fb_create(void)
 	memset(b, 0, sizeof(*b));
 	b->zmask = 31;
 	b->pmask = 31;
-	b->zslot = new_slots(b->zmask + 1);
+	b->zslot = new_zslots(b->zmask + 1);
 	b->pslot = new_pslots(b->pmask + 1);
 	if (b->zslot == NULL || b->pslot == NULL)
 	{
@@ -295,10 +311,7 @@ nous_fb_destroy(nous_flow_builder *b)
 {
 	if (b == NULL)
 		return;
-	nous_free(b->zoff);
-	nous_free(b->zlen);
-	nous_free(b->zhash);
-	nous_free(b->stay);
+	nous_free(b->zent);
 	nous_free(b->arena);
 	nous_free(b->zslot);
 	nous_free(b->pslot);
@@ -321,18 +334,19 @@ static nous_status
 zone_rehash(nous_flow_builder *b)
 {
 	uint32_t	size = (b->zmask + 1) * 2;
-	int32_t    *s = new_slots(size);
+	uint64_t   *s = new_zslots(size);
 	int32_t		i;
 
 	if (s == NULL)
 		return NOUS_ERR_NOMEM;
 	for (i = 0; i < b->nz; i++)
 	{
-		uint32_t	h = b->zhash[i] & (size - 1);
+		uint32_t	hv = b->zent[i].hash;
+		uint32_t	h = hv & (size - 1);
 
-		while (s[h] >= 0)
+		while (s[h] != 0)
 			h = (h + 1) & (size - 1);
-		s[h] = i;
+		s[h] = ((uint64_t) hv << 32) | (uint64_t) (i + 1);
 	}
 	nous_free(b->zslot);
 	b->zslot = s;
@@ -346,17 +360,23 @@ zone_id(nous_flow_builder *b, const char *z, size_t len, nous_status *st)
 {
 	uint32_t	hv = hash_bytes(z, len);
 	uint32_t	h = hv & b->zmask;
+	uint64_t	slot;
 	int32_t		id;
+	zentry	   *e;
 
-	while ((id = b->zslot[h]) >= 0)
+	while ((slot = b->zslot[h]) != 0)
 	{
-		if (b->zhash[id] == hv && b->zlen[id] == len &&
-			memcmp(b->arena + b->zoff[id], z, len) == 0)
-			return id;
+		if ((uint32_t) (slot >> 32) == hv)
+		{
+			id = (int32_t) (slot & 0xffffffffu) - 1;
+			e = &b->zent[id];
+			if (e->len == len && memcmp(zcode(b, e), z, len) == 0)
+				return id;
+		}
 		h = (h + 1) & b->zmask;
 	}
 	if (b->nz >= NOUS_FLOW_MAX_ITEMS || len > 0x3fffffff ||
-		b->alen + len > (size_t) 0x7fffffff)
+		b->codebytes + len > (size_t) 0x7fffffff)
 	{
 		*st = NOUS_ERR_PARAM;
 		return -1;
@@ -365,37 +385,43 @@ zone_id(nous_flow_builder *b, const char *z, size_t len, nous_status *st)
 	{
 		int32_t		cap = b->zcap == 0 ? 16 : b->zcap * 2;
 
-		if ((b->zoff = grow(b->zoff, sizeof(size_t) * b->zcap, sizeof(size_t) * cap)) == NULL ||
-			(b->zlen = grow(b->zlen, sizeof(uint32_t) * b->zcap, sizeof(uint32_t) * cap)) == NULL ||
-			(b->zhash = grow(b->zhash, sizeof(uint32_t) * b->zcap, sizeof(uint32_t) * cap)) == NULL ||
-			(b->stay = grow(b->stay, sizeof(double) * b->zcap, sizeof(double) * cap)) == NULL)
+		if ((b->zent = grow(b->zent, sizeof(zentry) * b->zcap, sizeof(zentry) * cap)) == NULL)
 		{
 			*st = NOUS_ERR_NOMEM;
 			return -1;
 		}
 		b->zcap = cap;
 	}
-	if (b->alen + len > b->acap)
-	{
-		size_t		cap = b->acap == 0 ? 128 : b->acap * 2;
-
-		while (cap < b->alen + len)
-			cap *= 2;
-		if ((b->arena = grow(b->arena, b->alen, cap)) == NULL)
-		{
-			*st = NOUS_ERR_NOMEM;
-			return -1;
-		}
-		b->acap = cap;
-	}
 	id = b->nz++;
-	memcpy(b->arena + b->alen, z, len);
-	b->zoff[id] = b->alen;
-	b->alen += len;
-	b->zlen[id] = (uint32_t) len;
-	b->zhash[id] = hv;
-	b->stay[id] = 0.0;
-	b->zslot[h] = id;
+	e = &b->zent[id];
+	memset(e, 0, sizeof(*e));
+	if (len <= 8)
+		memcpy(e->c.inl, z, len);
+	else
+	{
+		if (b->alen + len > b->acap)
+		{
+			size_t		cap = b->acap == 0 ? 128 : b->acap * 2;
+
+			while (cap < b->alen + len)
+				cap *= 2;
+			if ((b->arena = grow(b->arena, b->alen, cap)) == NULL)
+			{
+				b->nz--;
+				*st = NOUS_ERR_NOMEM;
+				return -1;
+			}
+			b->acap = cap;
+		}
+		memcpy(b->arena + b->alen, z, len);
+		e->c.off = b->alen;
+		b->alen += len;
+	}
+	e->len = (uint32_t) len;
+	e->hash = hv;
+	e->stay = 0.0;
+	b->codebytes += len;
+	b->zslot[h] = ((uint64_t) hv << 32) | (uint64_t) (id + 1);
 	if ((uint32_t) b->nz * 2 > b->zmask)
 	{
 		if ((*st = zone_rehash(b)) != NOUS_OK)
@@ -438,7 +464,7 @@ add_ids(nous_flow_builder *b, int32_t o, int32_t d, double w)
 
 	if (o == d)
 	{
-		b->stay[o] += w;
+		b->zent[o].stay += w;
 		return NOUS_OK;
 	}
 	h = hash_pair(o, d) & b->pmask;
@@ -551,7 +577,7 @@ nous_fb_add_view_mapped(nous_flow_builder *b, const nous_flow_view *v,
 size_t
 nous_fb_flat_size(const nous_flow_builder *b)
 {
-	return NOUS_FLOW_HEADER + (size_t) b->nz * 12 + (size_t) b->ne * 16 + b->alen;
+	return NOUS_FLOW_HEADER + (size_t) b->nz * 12 + (size_t) b->ne * 16 + b->codebytes;
 }
 
 typedef struct zkey
@@ -628,8 +654,8 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 	/* zones in byte order of their codes */
 	for (i = 0; i < nz; i++)
 	{
-		keys[i].s = b->arena + b->zoff[i];
-		keys[i].len = b->zlen[i];
+		keys[i].s = zcode(b, &b->zent[i]);
+		keys[i].len = b->zent[i].len;
 		keys[i].id = (int32_t) i;
 	}
 	qsort(keys, nz, sizeof(zkey), zkey_cmp);
@@ -637,7 +663,7 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 	for (i = 0; i < nz; i++)
 	{
 		rank[keys[i].id] = (int32_t) i;
-		memcpy(stay + i * 8, &b->stay[keys[i].id], 8);
+		memcpy(stay + i * 8, &b->zent[keys[i].id].stay, 8);
 		memcpy(codes + pos, keys[i].s, keys[i].len);
 		pos += keys[i].len;
 		i32 = (int32_t) pos;

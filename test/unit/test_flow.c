@@ -218,6 +218,43 @@ TEST(many_zones_rehash)
 	nous_fb_destroy(b);
 }
 
+TEST(long_and_short_codes)
+{
+	/* 200 m squares (29 bytes, kept in the arena) mixed with 5-byte communes (inline) */
+	nous_flow_builder *b = nous_fb_create();
+	char		sq[64],
+				com[16];
+	int			i;
+	size_t		len,
+				zl;
+	unsigned char *buf;
+	nous_flow_view v;
+	const char *why;
+	const char *z;
+
+	for (i = 0; i < 3000; i++)
+	{
+		int			sl = snprintf(sq, sizeof sq, "CRS3035RES200mN%07dE%07d", 2690000 + i % 700, 3550000 + i % 3);
+		int			cl = snprintf(com, sizeof com, "44%03d", i % 221);
+
+		CHECK(nous_fb_add(b, sq, (size_t) sl, com, (size_t) cl, 1) == NOUS_OK);
+		CHECK(nous_fb_add(b, com, (size_t) cl, com, (size_t) cl, 0.5) == NOUS_OK);
+	}
+	buf = flatten(b, &len);
+	CHECK_INT(nous_flow_decode(buf, len, &v, &why), NOUS_OK);
+	CHECK_INT(v.nzones, 221 + 2100);
+	/* byte order: the communes ('4' = 0x34) before the squares ('C' = 0x43) */
+	CHECK_INT(nous_fv_find(&v, "44000", 5), 0);
+	CHECK_INT(nous_fv_find(&v, "44220", 5), 220);
+	z = nous_fv_zone(&v, 221, &zl);
+	CHECK(zl == 30 && memcmp(z, "CRS3035RES200mN2690000E3550000", 30) == 0);
+	CHECK_INT(nous_fv_find(&v, "CRS3035RES200mN2690699E3550002", 30), 221 + 2099);
+	CHECK_INT(nous_fv_find(&v, "CRS3035RES200mN2690700E3550000", 30), -1);
+	CHECK_NEAR(nous_fv_stay(&v, nous_fv_find(&v, "44000", 5)), 0.5 * 14, 0);	/* 3000 / 221: 14 times */
+	free(buf);
+	nous_fb_destroy(b);
+}
+
 TEST(decoder_rejects)
 {
 	nous_flow_builder *b = toy_builder();
@@ -412,6 +449,7 @@ main(void)
 	RUN(gini_by_hand);
 	RUN(merge_and_mapping);
 	RUN(many_zones_rehash);
+	RUN(long_and_short_codes);
 	RUN(decoder_rejects);
 	RUN(empty_matrix);
 	RUN(renewal_by_hand);
