@@ -57,10 +57,10 @@ FROM (VALUES
 CROSS JOIN (VALUES (0, ', serial'), (2, ', 2 workers')) w(workers, label);
 
 -- Measured on the development machine (2 cores shared with other jobs, load
--- ~3.7, medians of 3; see doc/flow.md): flow matrix serial 3.3 s vs GROUP BY
--- 6.4 s; 2 workers 1.8 s vs 6.2 s; matrix + zone indicators serial 3.8 s vs
--- 9.8 s, 2 workers 2.1 s vs 8.8 s.  Memory of the aggregate state
--- (pg_log_backend_memory_contexts, context "nous.flows"): 70 MB for the
+-- 3.7-4.4, medians of 3, two runs; see doc/flow.md): plain/nous 2.0-2.1
+-- serial and 3.5-4.0 with 2 workers for the matrix (3.3-3.5 s vs 6.4-7.3 s),
+-- 2.6-3.0 and 4.2-5.0 for matrix + zone indicators.  Memory of the aggregate
+-- state (pg_log_backend_memory_contexts, context "nous.flows"): 70 MB for the
 -- 1.8 M pairs (a 4 M-slot table of 16-byte slots), plus the 29 MB flat value
 -- and 29 MB of sort buffers while it is flattened at the end — bounded by the
 -- number of distinct pairs, not of rows; the plain HashAggregate used 131 MB
