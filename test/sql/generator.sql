@@ -1,7 +1,7 @@
 -- generator: the demo-data generator test/gen/generate.sql (plain SQL and
 -- PostGIS, no nous) keeps its invariants and is deterministic.
-CREATE EXTENSION IF NOT EXISTS postgis;
 SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS postgis;
 -- psql reads this file from standard input under pg_regress, so \ir is
 -- relative to the working directory: the repository root.
 \set ECHO none
