@@ -1,48 +1,28 @@
 -- Benchmark cases of the flow module: the OD matrix of 10 M moves between
 -- 35,000 communes, and the zone indicators, against the plain-SQL GROUP BYs.
 --
--- Data: until the generator's nous_demo.moves is available, this file makes
--- its own deterministic table (built once, kept between runs): 10 M moves,
--- origins spread over 35,000 communes; 60 % stay in their commune, 35 % move
--- to one of their 40 neighbours (code +-20), 5 % anywhere; weight 1 to 3.
--- About 1.8 M distinct (origin, destination) pairs, 6.1 M stayers.
-DO $$
-BEGIN
-  IF to_regclass('public.nous_bench_flow_moves') IS NULL THEN
-    CREATE TABLE public.nous_bench_flow_moves AS
-      SELECT lpad(o::text, 5, '0') AS origin_com,
-             lpad((CASE WHEN r < 60 THEN o
-                        WHEN r < 95 THEN (o + h % 41 - 20 + 35000) % 35000
-                        ELSE h % 35000 END)::text, 5, '0') AS destination_com,
-             (1 + h % 3)::float8 AS weight
-        FROM (SELECT (hashint8(i) & 2147483647) % 35000 AS o,
-                     (hashint8(i + 100000000) & 2147483647) % 100 AS r,
-                     (hashint8(i + 200000000) & 2147483647) AS h
-                FROM generate_series(1::bigint, 10000000) i) s;
-    ANALYZE public.nous_bench_flow_moves;
-  END IF;
-END
-$$;
+-- Data: the generator's nous_demo.moves (at scale 1250: about 10.4 M moves
+-- between 35,700 communes, two census years, most of them local).
 
 INSERT INTO nous_bench.cases (module, name, rows_sql, nous_sql, plain_sql, floor_sql, settings)
 SELECT 'flow', c.name || w.label,
- $q$SELECT count(*) FROM public.nous_bench_flow_moves$q$,
+ $q$SELECT count(*) FROM nous_demo.moves$q$,
  c.nous_sql, c.plain_sql,
- $q$SELECT sum(weight) FROM public.nous_bench_flow_moves$q$,
+ $q$SELECT sum(weight) FROM nous_demo.moves$q$,
  'max_parallel_workers_per_gather = ' || w.workers
 FROM (VALUES
-  ('flow matrix, 10 M moves',
+  ('flow matrix, all moves',
    -- nous: the sparse OD matrix (a hash table of zone pairs during the scan)
-   $q$SELECT nous.flow_matrix(origin_com, destination_com, weight) FROM public.nous_bench_flow_moves$q$,
+   $q$SELECT nous.flow_matrix(origin_com, destination_com, weight) FROM nous_demo.moves$q$,
    -- plain SQL: the GROUP BY an analyst writes
-   $q$SELECT origin_com, destination_com, sum(weight) FROM public.nous_bench_flow_moves GROUP BY 1, 2$q$),
-  ('flow matrix + zone indicators, 10 M moves',
+   $q$SELECT origin_com, destination_com, sum(weight) FROM nous_demo.moves GROUP BY 1, 2$q$),
+  ('flow matrix + zone indicators, all moves',
    $q$SELECT z.* FROM (SELECT nous.flow_matrix(origin_com, destination_com, weight) AS m
-                         FROM public.nous_bench_flow_moves) s, nous.flow_zones(s.m) z$q$,
+                         FROM nous_demo.moves) s, nous.flow_zones(s.m) z$q$,
    -- plain SQL: GROUP BY origin, destination; stayers, in and out by three
    -- more GROUP BYs and a join; the Observatoire des territoires rates
    $q$WITH od AS (SELECT origin_com AS o, destination_com AS d, sum(weight) AS w
-                    FROM public.nous_bench_flow_moves GROUP BY 1, 2),
+                    FROM nous_demo.moves GROUP BY 1, 2),
           st AS (SELECT o AS zone, sum(w) AS iso FROM od WHERE o = d GROUP BY 1),
           i AS (SELECT d AS zone, sum(w) AS entr FROM od WHERE o <> d GROUP BY 1),
           x AS (SELECT o AS zone, sum(w) AS sort FROM od WHERE o <> d GROUP BY 1),
