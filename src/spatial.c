@@ -145,6 +145,15 @@ weights_from_links(const int64 *from, const int64 *to, size_t m, const int64 *no
 	return w;
 }
 
+static int
+cmp_id_index(const void *a, const void *b)
+{
+	int64		x = ((const int64 *) a)[0],
+				y = ((const int64 *) b)[0];
+
+	return (x > y) - (x < y);
+}
+
 PG_FUNCTION_INFO_V1(nous_weights_in);
 
 /* Text input: {id:[id,id,...],id:[],...} */
@@ -241,11 +250,20 @@ nous_weights_in(PG_FUNCTION_ARGS)
 	if (*p != '\0')
 		BAD("Unexpected characters after \"}\".");
 	w = weights_from_links(from, to, m, nodes, nn);
-	if (w->n != (int32) nn)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input for type nous.weights"),
-				 errdetail("Every area must appear once as a key, and every neighbour must be one of the areas.")));
+	{
+		size_t		distinct = 0;
+
+		qsort(nodes, nn, sizeof(int64), cmp_id_index);
+		for (size_t i = 0; i < nn; i++)
+			if (i == 0 || nodes[i] != nodes[i - 1])
+				distinct++;
+		if (distinct != nn || w->n != (int32) nn)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input for type nous.weights"),
+					 errdetail(distinct != nn ? "An area appears more than once as a key." :
+							   "A neighbour is not one of the areas (keys).")));
+	}
 #undef SKIP
 #undef BAD
 	PG_RETURN_POINTER(w);
@@ -321,14 +339,23 @@ nous_weights_recv(PG_FUNCTION_ARGS)
 	NousWeights *w;
 
 	if (buf->len - buf->cursor < 9)
-		weights_corrupt("The binary value is too short.");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary nous.weights value"),
+				 errdetail("The binary value is too short.")));
 	if (pq_getmsgbyte(buf) != WEIGHTS_VERSION)
-		weights_corrupt("Unknown binary format version.");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary nous.weights value"),
+				 errdetail("Unknown binary format version.")));
 	n = pq_getmsgint(buf, 4);
 	nnz = pq_getmsgint(buf, 4);
 	if (n < 0 || nnz < 0 || n > NOUS_GRAPH_MAX || nnz > NOUS_GRAPH_MAX ||
 		(int64) (buf->len - buf->cursor) != 8 * (int64) n + 4 * ((int64) n + 1) + 4 * (int64) nnz)
-		weights_corrupt("The length does not match the number of areas and links.");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary nous.weights value"),
+				 errdetail("The length does not match the number of areas and links.")));
 	w = palloc0(weights_size(n, nnz));
 	SET_VARSIZE(w, weights_size(n, nnz));
 	w->version = WEIGHTS_VERSION;
@@ -340,7 +367,7 @@ nous_weights_recv(PG_FUNCTION_ARGS)
 		WEIGHTS_ROWPTR(w)[i] = pq_getmsgint(buf, 4);
 	for (int32 i = 0; i < nnz; i++)
 		WEIGHTS_COL(w)[i] = pq_getmsgint(buf, 4);
-	weights_check_full(w, ERRCODE_DATA_CORRUPTED);
+	weights_check_full(w, ERRCODE_INVALID_BINARY_REPRESENTATION);
 	PG_RETURN_POINTER(w);
 }
 
@@ -864,15 +891,6 @@ postgis_schema(void)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension postgis is not installed")));
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-}
-
-static int
-cmp_id_index(const void *a, const void *b)
-{
-	int64		x = ((const int64 *) a)[0],
-				y = ((const int64 *) b)[0];
-
-	return (x > y) - (x < y);
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_finalfn);
@@ -1491,7 +1509,11 @@ ac_global_final(FunctionCallInfo fcinfo, nous_global_kind kind)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("Getis-Ord G needs values that are not negative"),
 						 errdetail("Area " INT64_FORMAT " has %g.", g.ids[i], x[i])));
-	ac_status(nous_global_autocorr(&g, x, kind, &o.core, &r), r.islands, what);
+	{
+		nous_status st = nous_global_autocorr(&g, x, kind, &o.core, &r);
+
+		ac_status(st, r.islands, what);
+	}
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "autocorrelation: return type must be composite");
 	td = BlessTupleDesc(td);
@@ -1564,7 +1586,11 @@ nous_local_moran_finalfn(PG_FUNCTION_ARGS)
 	parse_opts(s->opts, &o);
 	x = ac_values(s, &g, &o);
 	lr = palloc(sizeof(nous_local_result) * Max(g.n, 1));
-	ac_status(nous_local_moran(&g, x, &o.core, lr, &islands), islands, "local Moran");
+	{
+		nous_status st = nous_local_moran(&g, x, &o.core, lr, &islands);
+
+		ac_status(st, islands, "local Moran");
+	}
 	rettype = get_fn_expr_rettype(fcinfo->flinfo);
 	elemtype = get_element_type(rettype);
 	if (!OidIsValid(elemtype))
