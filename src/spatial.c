@@ -926,9 +926,10 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	size_t		m = 0;
 	int32		srid = 0;
 	NousWeights *w;
-	MemoryContext caller = CurrentMemoryContext;
 	nous_status st;
 	int32		n;
+	Oid			fn_intersects,
+				fn_relate;
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
@@ -1005,6 +1006,22 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	}
 	SPI_freetuptable(SPI_tuptable);
 
+	/* the predicate functions, called directly (no SPI per pair) */
+	resetStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT '%1$s.st_intersects(%1$s.geometry, %1$s.geometry)'::pg_catalog.regprocedure::pg_catalog.oid, "
+					 "'%1$s.st_relate(%1$s.geometry, %1$s.geometry, pg_catalog.text)'::pg_catalog.regprocedure::pg_catalog.oid", ps);
+	ret = SPI_execute(q.data, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "nous: PostGIS predicates not found");
+	{
+		bool		isnull;
+
+		fn_intersects = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		fn_relate = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_finish();
+
 	st = nous_bbox_pairs(x0, y0, x1, y1, n, &pi, &pj, &np);
 	if (st != NOUS_OK)
 		nous_report_status(st, "contiguity");
@@ -1012,55 +1029,49 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many candidate neighbour pairs: %zu", np)));
-
+	/* pairs sorted by their first polygon: PostGIS caches it prepared */
 	{
-		Datum	   *da = palloc(sizeof(Datum) * Max(np, 1));
-		Datum	   *db = palloc(sizeof(Datum) * Max(np, 1));
+		int64	   *key = palloc(sizeof(int64) * Max(np, 1));
+		FmgrInfo	fi,
+					fr;
+		MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "nous contiguity",
+												  ALLOCSET_DEFAULT_SIZES);
+		Datum		pattern = CStringGetTextDatum("****1****");
 
 		for (size_t k = 0; k < np; k++)
+			key[k] = ((int64) pi[k] << 32) | (int64) pj[k];
+		qsort(key, np, sizeof(int64), cmp_id_index);
+		fmgr_info(fn_intersects, &fi);
+		fmgr_info(fn_relate, &fr);
+		from = palloc(sizeof(int64) * Max(2 * np, 1));
+		to = palloc(sizeof(int64) * Max(2 * np, 1));
+		for (size_t k = 0; k < np; k++)
 		{
-			da[k] = Int32GetDatum(pi[k] + 1);
-			db[k] = Int32GetDatum(pj[k] + 1);
+			int32		a = (int32) (key[k] >> 32);
+			int32		b = (int32) (key[k] & 0xFFFFFFFF);
+			bool		hit;
+			MemoryContext old;
+
+			CHECK_FOR_INTERRUPTS();
+			old = MemoryContextSwitchTo(tmp);
+			hit = DatumGetBool(FunctionCall2Coll(&fi, InvalidOid, s->geoms[a], s->geoms[b]));
+			if (hit && s->kind == 'r')
+				hit = DatumGetBool(FunctionCall3Coll(&fr, InvalidOid, s->geoms[a], s->geoms[b], pattern));
+			MemoryContextSwitchTo(old);
+			if ((k & 255) == 255)
+				MemoryContextReset(tmp);
+			if (hit)
+			{
+				from[m] = s->ids[a];
+				to[m++] = s->ids[b];
+				from[m] = s->ids[b];
+				to[m++] = s->ids[a];
+			}
 		}
-		argtypes[1] = INT4ARRAYOID;
-		argtypes[2] = INT4ARRAYOID;
-		args[1] = PointerGetDatum(construct_array(da, (int) np, INT4OID, 4, true, TYPALIGN_INT));
-		args[2] = PointerGetDatum(construct_array(db, (int) np, INT4OID, 4, true, TYPALIGN_INT));
-	}
-	resetStringInfo(&q);
-	appendStringInfo(&q,
-					 "WITH g AS MATERIALIZED (SELECT g, i::pg_catalog.int4 AS i "
-					 "  FROM pg_catalog.unnest($1) WITH ORDINALITY AS t(g, i)) "
-					 "SELECT p.a, p.b FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS p(a, b) "
-					 "JOIN g ga ON ga.i OPERATOR(pg_catalog.=) p.a "
-					 "JOIN g gb ON gb.i OPERATOR(pg_catalog.=) p.b "
-					 "WHERE %s.ST_Intersects(ga.g, gb.g)", ps);
-	if (s->kind == 'r')
-		appendStringInfo(&q, " AND %s.ST_Relate(ga.g, gb.g, '****1****')", ps);
-	ret = SPI_execute_with_args(q.data, 3, argtypes, args, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "nous: contiguity query failed: %s", SPI_result_code_string(ret));
-	{
-		MemoryContext old = MemoryContextSwitchTo(caller);
-
-		from = palloc(sizeof(int64) * Max(2 * SPI_processed, 1));
-		to = palloc(sizeof(int64) * Max(2 * SPI_processed, 1));
-		MemoryContextSwitchTo(old);
-	}
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull;
-		int32		a = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)) - 1;
-		int32		b = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull)) - 1;
-
-		from[m] = s->ids[a];
-		to[m++] = s->ids[b];
-		from[m] = s->ids[b];
-		to[m++] = s->ids[a];
+		MemoryContextDelete(tmp);
 	}
 	nous_free(pi);
 	nous_free(pj);
-	SPI_finish();
 	w = weights_from_links(from, to, m, s->ids, n);
 	PG_RETURN_POINTER(w);
 }
