@@ -147,11 +147,17 @@ nous_class_of(double v, const double *b, int nb)
  * with SMAWK (Aggarwal et al. 1987), as in Ckmeans.1d.dp (Wang & Song 2011,
  * Song & Zhong 2020).
  */
+/* prefix sums at one index, together in one cache line */
+typedef struct prefix
+{
+	double		w;				/* of the weights */
+	double		s;				/* of w x (x centred on the mean) */
+	double		q;				/* of w x^2 */
+} prefix;
+
 typedef struct fisher_ctx
 {
-	const double *W;			/* prefix sums of weights, m + 1 */
-	const double *S;			/* prefix sums of w x (x centred), m + 1 */
-	const double *Q;			/* prefix sums of w x^2 */
+	const prefix *P;			/* m + 1 prefix sums */
 	const double *prev;			/* D[c-1][.] */
 	double	   *cur;			/* D[c][.] */
 	int		   *arg;			/* argmin of each row of this layer */
@@ -163,21 +169,21 @@ typedef struct fisher_ctx
 static inline double
 ssq(const fisher_ctx *f, int i, int j)
 {
-	double		w = f->W[j + 1] - f->W[i];
-	double		s = f->S[j + 1] - f->S[i];
-	double		q = f->Q[j + 1] - f->Q[i];
+	const prefix *a = &f->P[i],
+			   *b = &f->P[j + 1];
+	double		w = b->w - a->w;
+	double		s = b->s - a->s;
+	double		q = b->q - a->q;
 	double		r = q - s * s / w;
 
 	return r > 0.0 ? r : 0.0;
 }
 
 static inline double
-cell(fisher_ctx *f, int row, int col)
+cell(const fisher_ctx *f, int row, int col)
 {
 	if (col > row)
 		return INFINITY;
-	if ((++f->evals & (NOUS_INTERRUPT_EVERY - 1)) == 0)
-		NOUS_CHECK_INTERRUPTS();
 	return f->prev[col - 1] + ssq(f, col, row);
 }
 
@@ -187,6 +193,7 @@ smawk(fisher_ctx *f, const int *rows, int nr, const int *cols, int nc)
 {
 	int		   *st,
 			   *odd;
+	double	   *sv;
 	int			t = 0,
 				c,
 				r,
@@ -194,23 +201,43 @@ smawk(fisher_ctx *f, const int *rows, int nr, const int *cols, int nc)
 
 	if (nr == 0 || f->nomem)
 		return;
+	f->evals += nc + nr;
+	if (f->evals >= NOUS_INTERRUPT_EVERY)
+	{
+		f->evals = 0;
+		NOUS_CHECK_INTERRUPTS();
+	}
 	st = nous_alloc(sizeof(int) * (size_t) (nc < nr ? nc : nr));
+	sv = nous_alloc(sizeof(double) * (size_t) (nc < nr ? nc : nr));
 	odd = nous_alloc(sizeof(int) * (size_t) (nr / 2 + 1));
-	if (st == NULL || odd == NULL)
+	if (st == NULL || odd == NULL || sv == NULL)
 	{
 		f->nomem = true;
 		nous_free(st);
+		nous_free(sv);
 		nous_free(odd);
 		return;
 	}
-	/* REDUCE: keep at most nr columns that can hold a leftmost row minimum */
-	for (c = 0; c < nc; c++)
+	/* REDUCE: keep at most nr columns that can hold a leftmost row minimum
+	 * (nothing to reduce when there are no more columns than rows) */
+	if (nc <= nr)
 	{
-		while (t > 0 && cell(f, rows[t - 1], st[t - 1]) > cell(f, rows[t - 1], cols[c]))
-			t--;
-		if (t < nr)
-			st[t++] = cols[c];
+		memcpy(st, cols, sizeof(int) * (size_t) nc);
+		t = nc;
 	}
+	else
+		for (c = 0; c < nc; c++)
+		{
+			/* sv[p] caches the value of column st[p] at row rows[p] */
+			while (t > 0 && sv[t - 1] > cell(f, rows[t - 1], cols[c]))
+				t--;
+			if (t < nr)
+			{
+				st[t] = cols[c];
+				sv[t] = cell(f, rows[t], cols[c]);
+				t++;
+			}
+		}
 	for (r = 1; r < nr; r += 2)
 		odd[r / 2] = rows[r];
 	smawk(f, odd, nr / 2, st, t);
@@ -239,6 +266,7 @@ smawk(fisher_ctx *f, const int *rows, int nr, const int *cols, int nc)
 		f->cur[row] = bv;
 	}
 	nous_free(st);
+	nous_free(sv);
 	nous_free(odd);
 }
 
@@ -248,9 +276,6 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 				   double *sdcm)
 {
 	double	   *v,
-			   *W,
-			   *S,
-			   *Q,
 			   *prev,
 			   *cur;
 	int		   *args = NULL,
@@ -264,6 +289,7 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 				best;
 	nous_status st = NOUS_OK;
 	fisher_ctx	f;
+	prefix	   *P;
 
 	if (n == 0)
 		return NOUS_ERR_EMPTY;
@@ -272,10 +298,8 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 	if ((uint64_t) n > (uint64_t) 0x7FFFFFF0)
 		return NOUS_ERR_DOMAIN;
 	v = nous_alloc(sizeof(double) * n);
-	W = nous_alloc(sizeof(double) * (n + 1));
-	S = nous_alloc(sizeof(double) * (n + 1));
-	Q = nous_alloc(sizeof(double) * (n + 1));
-	if (v == NULL || W == NULL || S == NULL || Q == NULL)
+	P = nous_alloc(sizeof(prefix) * (n + 1));
+	if (v == NULL || P == NULL)
 	{
 		st = NOUS_ERR_NOMEM;
 		goto done0;
@@ -284,7 +308,7 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 		mean += x[i];
 	mean /= (double) n;
 	/* collapse duplicates: distinct values with weights, centred on the mean */
-	W[0] = S[0] = Q[0] = 0.0;
+	memset(&P[0], 0, sizeof(prefix));
 	for (i = 0; i < n;)
 	{
 		size_t		e = i;
@@ -295,9 +319,9 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 			e++;
 		w = (double) (e - i);
 		v[m] = x[i];
-		W[m + 1] = W[m] + w;
-		S[m + 1] = S[m] + w * d;
-		Q[m + 1] = Q[m] + w * d * d;
+		P[m + 1].w = P[m].w + w;
+		P[m + 1].s = P[m].s + w * d;
+		P[m + 1].q = P[m].q + w * d * d;
 		m++;
 		i = e;
 	}
@@ -322,9 +346,7 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 		goto done1;
 	}
 	memset(&f, 0, sizeof f);
-	f.W = W;
-	f.S = S;
-	f.Q = Q;
+	f.P = P;
 	for (j = 0; j < m; j++)
 		prev[j] = ssq(&f, 0, j);
 	/* layers 1..k-2 over every row; args[(c-1) m + j] = first index of class c */
@@ -388,9 +410,7 @@ done1:
 	nous_free(ends);
 done0:
 	nous_free(v);
-	nous_free(W);
-	nous_free(S);
-	nous_free(Q);
+	nous_free(P);
 	return st;
 }
 
