@@ -66,12 +66,12 @@ INSERT INTO nous.method_catalog (family, name, function, builtin, description) V
    'box-plot classes; hinge (default 1.5)');
 
 CREATE FUNCTION nous.breaks_transfn(internal, float8, int4, text)
-  RETURNS internal LANGUAGE c PARALLEL SAFE
+  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_transfn';
 COMMENT ON FUNCTION nous.breaks_transfn(internal, float8, int4, text) IS
   'Transition function of nous.breaks: collects the non-NULL values.';
 CREATE FUNCTION nous.breaks_combine(internal, internal)
-  RETURNS internal LANGUAGE c PARALLEL SAFE
+  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_combine';
 COMMENT ON FUNCTION nous.breaks_combine(internal, internal) IS
   'Combine function of nous.breaks: concatenates two partial states.';
@@ -108,7 +108,7 @@ COMMENT ON AGGREGATE nous.breaks(float8, int4, text) IS
 -- the default method: a separate two-argument aggregate (aggregates cannot
 -- have DEFAULT arguments shared with their three-argument form)
 CREATE FUNCTION nous.breaks_transfn(internal, float8, int4)
-  RETURNS internal LANGUAGE c PARALLEL SAFE
+  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_transfn_fisher';
 COMMENT ON FUNCTION nous.breaks_transfn(internal, float8, int4) IS
   'Transition function of nous.breaks(value, k): collects the values, method fisher.';

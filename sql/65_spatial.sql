@@ -52,13 +52,19 @@ CREATE FUNCTION nous.neighbours(w nous.weights, OUT from_id bigint, OUT to_id bi
 COMMENT ON FUNCTION nous.neighbours(nous.weights) IS
   'The directed links of the weights as rows (from_id, to_id), e.g. to export a GAL file or draw them.';
 
+CREATE FUNCTION nous.components(w nous.weights, OUT id bigint, OUT component bigint, OUT size integer)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_components';
+COMMENT ON FUNCTION nous.components(nous.weights) IS
+  'Connected components of the weights (links taken as undirected): each area with its component, named by the smallest id in it, and the number of areas of the component; e.g. contiguous squares grouped into candidate quartiers.';
+
 -- from an edge list
 CREATE FUNCTION nous.weights_transfn(internal, bigint, bigint) RETURNS internal
-  LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_transfn';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_transfn';
 COMMENT ON FUNCTION nous.weights_transfn(internal, bigint, bigint) IS
   'Transition function of nous.weights(from_id, to_id).';
 CREATE FUNCTION nous.weights_combine(internal, internal) RETURNS internal
-  LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_combine';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_combine';
 COMMENT ON FUNCTION nous.weights_combine(internal, internal) IS
   'Combine function of nous.weights(from_id, to_id).';
 CREATE FUNCTION nous.weights_serialize(internal) RETURNS bytea
@@ -88,15 +94,15 @@ COMMENT ON AGGREGATE nous.weights(bigint, bigint) IS
 
 -- contiguity from polygons
 CREATE FUNCTION nous.contiguity_transfn(internal, bigint, geometry, text) RETURNS internal
-  LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn';
 COMMENT ON FUNCTION nous.contiguity_transfn(internal, bigint, geometry, text) IS
   'Transition function of nous.contiguity: collects ids and polygons.';
 CREATE FUNCTION nous.contiguity_transfn(internal, bigint, geometry) RETURNS internal
-  LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_queen';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_queen';
 COMMENT ON FUNCTION nous.contiguity_transfn(internal, bigint, geometry) IS
   'Transition function of nous.contiguity(id, geom): queen contiguity.';
 CREATE FUNCTION nous.contiguity_combine(internal, internal) RETURNS internal
-  LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_combine';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_combine';
 COMMENT ON FUNCTION nous.contiguity_combine(internal, internal) IS
   'Combine function of nous.contiguity.';
 CREATE FUNCTION nous.contiguity_serialize(internal) RETURNS bytea
@@ -165,15 +171,15 @@ COMMENT ON TYPE nous.local_moran_result IS
   'Local Moran of one area: Ii, conditional-randomisation expectation and variance, z, two-sided normal p, conditional-permutation pseudo p, Benjamini-Hochberg adjusted p, spatial lag of the centred value, quadrant and significant cluster.';
 
 CREATE FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8) RETURNS internal
-  LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_transfn';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_transfn';
 COMMENT ON FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8) IS
   'Transition function of the autocorrelation aggregates: collects ids and values.';
 CREATE FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8, text) RETURNS internal
-  LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_transfn_opts';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_transfn_opts';
 COMMENT ON FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8, text) IS
   'Transition function of the autocorrelation aggregates with options.';
 CREATE FUNCTION nous.autocorrelation_combine(internal, internal) RETURNS internal
-  LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_combine';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_combine';
 COMMENT ON FUNCTION nous.autocorrelation_combine(internal, internal) IS
   'Combine function of the autocorrelation aggregates.';
 CREATE FUNCTION nous.autocorrelation_serialize(internal) RETURNS bytea
@@ -266,3 +272,12 @@ CREATE AGGREGATE nous.local_moran(w nous.weights, id bigint, value float8, optio
   FINALFUNC = nous.local_moran_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.local_moran(nous.weights, bigint, float8, text) IS
   'Local Moran (LISA); options as for nous.moran plus alpha (0.05) for the cluster column.';
+
+-- areal interpolation
+CREATE FUNCTION nous.areal_interpolation(source_ids bigint[], source_geoms geometry[], source_values float8[],
+                                         target_ids bigint[], target_geoms geometry[], kind text DEFAULT 'extensive',
+                                         OUT target_id bigint, OUT estimate float8, OUT covered_area float8, OUT sources integer)
+  RETURNS SETOF record
+  LANGUAGE c STABLE PARALLEL SAFE ROWS 100 AS 'MODULE_PATHNAME', 'nous_areal_interpolation';
+COMMENT ON FUNCTION nous.areal_interpolation(bigint[], geometry[], float8[], bigint[], geometry[], text) IS
+  'Areal weighting from source polygons (e.g. 200 m squares) to target polygons (quartiers, QPV): extensive (counts) sum v_s |s n t| / |s|, totals preserved where the targets cover the sources; intensive (rates) the area-weighted mean over the covered part of each target. One row per target, in input order; NULL estimate when no source with a value overlaps it.';

@@ -428,6 +428,42 @@ nous_neighbours(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+PG_FUNCTION_INFO_V1(nous_components);
+
+/*
+ * nous.components(w) → SETOF (id, component, size): connected components of
+ * the weights (links taken as undirected); a component is named by its
+ * smallest id.
+ */
+Datum
+nous_components(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	NousWeights *w = weights_get(PG_GETARG_DATUM(0));
+	nous_graph	g;
+	int32	   *comp,
+			   *size;
+
+	InitMaterializedSRF(fcinfo, 0);
+	weights_graph(w, &g);
+	comp = palloc(sizeof(int32) * Max(g.n, 1));
+	size = palloc0(sizeof(int32) * Max(g.n, 1));
+	nous_graph_components(&g, comp);
+	for (int32 i = 0; i < g.n; i++)
+		size[comp[i]]++;
+	for (int32 i = 0; i < g.n; i++)
+	{
+		Datum		vals[3];
+		bool		nulls[3] = {false, false, false};
+
+		vals[0] = Int64GetDatum(g.ids[i]);
+		vals[1] = Int64GetDatum(g.ids[comp[i]]);
+		vals[2] = Int32GetDatum(size[comp[i]]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
+	}
+	return (Datum) 0;
+}
+
 /* ---- nous.weights(from_id, to_id) aggregate ---- */
 
 #define LINKS_STATE_VERSION 1
@@ -893,6 +929,74 @@ postgis_schema(void)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
+/*
+ * Inside SPI: the bounding box of each polygon of garr, checking that each is
+ * a non-empty valid (multi)polygon and that they share one SRID (*srid).
+ */
+static void
+polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64 *ids, int32 n,
+			  double *x0, double *y0, double *x1, double *y1, int32 *srid_out,
+			  const char *why_polygons)
+{
+	Oid			argtypes[1];
+	Datum		args[1];
+	StringInfoData q;
+	int			ret;
+	int32		srid = 0;
+
+	argtypes[0] = get_array_type(geomtype);
+	args[0] = PointerGetDatum(garr);
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT %1$s.ST_XMin(b), %1$s.ST_YMin(b), %1$s.ST_XMax(b), %1$s.ST_YMax(b), "
+					 "%1$s.ST_SRID(g), %1$s.ST_IsEmpty(g), %1$s.GeometryType(g), %1$s.ST_IsValid(g) "
+					 "FROM pg_catalog.unnest($1) WITH ORDINALITY AS t(g, i), "
+					 "LATERAL (SELECT %1$s.box3d(g) AS b) bb ORDER BY i", ps);
+	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) n)
+		elog(ERROR, "nous: bounding boxes query failed: %s", SPI_result_code_string(ret));
+	for (int32 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *gtype;
+		int32		sr;
+
+		sr = DatumGetInt32(SPI_getbinval(tup, td, 5, &isnull));
+		if (DatumGetBool(SPI_getbinval(tup, td, 6, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("geometry of area " INT64_FORMAT " is empty", ids[i]),
+					 errhint("Leave out the areas without a geometry.")));
+		gtype = SPI_getvalue(tup, td, 7);
+		if (strcmp(gtype, "POLYGON") != 0 && strcmp(gtype, "MULTIPOLYGON") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("geometry of area " INT64_FORMAT " is a %s", ids[i], gtype),
+					 errdetail("%s", why_polygons)));
+		if (i == 0)
+			srid = sr;
+		else if (sr != srid)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("geometries have mixed SRIDs: %d and %d", srid, sr),
+					 errdetail("Area " INT64_FORMAT " has SRID %d.", ids[i], sr),
+					 errhint("Transform every geometry to the same coordinate system with ST_Transform.")));
+		if (!DatumGetBool(SPI_getbinval(tup, td, 8, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("geometry of area " INT64_FORMAT " is not valid", ids[i]),
+					 errhint("Repair it with ST_MakeValid; ST_IsValidReason says what is wrong.")));
+		x0[i] = DatumGetFloat8(SPI_getbinval(tup, td, 1, &isnull));
+		y0[i] = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
+		x1[i] = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
+		y1[i] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	*srid_out = srid;
+}
+
 PG_FUNCTION_INFO_V1(nous_contiguity_finalfn);
 
 /*
@@ -918,8 +1022,6 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	size_t		np;
 	const char *ps;
 	StringInfoData q;
-	Oid			argtypes[3];
-	Datum		args[3];
 	int			ret;
 	int64	   *from,
 			   *to;
@@ -955,56 +1057,9 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "nous: SPI_connect failed");
 	ps = postgis_schema();
-	argtypes[0] = get_array_type(s->geomtype);
-	args[0] = PointerGetDatum(garr);
+	polygon_boxes(ps, s->geomtype, garr, s->ids, n, x0, y0, x1, y1, &srid,
+				  "Contiguity is defined for polygons and multipolygons.");
 	initStringInfo(&q);
-	appendStringInfo(&q,
-					 "SELECT %1$s.ST_XMin(b), %1$s.ST_YMin(b), %1$s.ST_XMax(b), %1$s.ST_YMax(b), "
-					 "%1$s.ST_SRID(g), %1$s.ST_IsEmpty(g), %1$s.GeometryType(g), %1$s.ST_IsValid(g) "
-					 "FROM pg_catalog.unnest($1) WITH ORDINALITY AS t(g, i), "
-					 "LATERAL (SELECT %1$s.box3d(g) AS b) bb ORDER BY i", ps);
-	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0);
-	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) n)
-		elog(ERROR, "nous: bounding boxes query failed: %s", SPI_result_code_string(ret));
-	for (int32 i = 0; i < n; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		char	   *gtype;
-		int32		sr;
-
-		sr = DatumGetInt32(SPI_getbinval(tup, td, 5, &isnull));
-		if (DatumGetBool(SPI_getbinval(tup, td, 6, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometry of area " INT64_FORMAT " is empty", s->ids[i]),
-					 errhint("Leave out the areas without a geometry.")));
-		gtype = SPI_getvalue(tup, td, 7);
-		if (strcmp(gtype, "POLYGON") != 0 && strcmp(gtype, "MULTIPOLYGON") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometry of area " INT64_FORMAT " is a %s", s->ids[i], gtype),
-					 errdetail("Contiguity is defined for polygons and multipolygons.")));
-		if (i == 0)
-			srid = sr;
-		else if (sr != srid)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometries have mixed SRIDs: %d and %d", srid, sr),
-					 errdetail("Area " INT64_FORMAT " has SRID %d.", s->ids[i], sr),
-					 errhint("Transform every geometry to the same coordinate system with ST_Transform.")));
-		if (!DatumGetBool(SPI_getbinval(tup, td, 8, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometry of area " INT64_FORMAT " is not valid", s->ids[i]),
-					 errhint("Repair it with ST_MakeValid; ST_IsValidReason says what is wrong.")));
-		x0[i] = DatumGetFloat8(SPI_getbinval(tup, td, 1, &isnull));
-		y0[i] = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
-		x1[i] = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
-		y1[i] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
-	}
-	SPI_freetuptable(SPI_tuptable);
 
 	/* the predicate functions, called directly (no SPI per pair) */
 	resetStringInfo(&q);
@@ -1642,4 +1697,263 @@ nous_local_moran_finalfn(PG_FUNCTION_ARGS)
 	}
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, ne, elemtype, typlen, typbyval, typalign));
+}
+
+/* ---- areal interpolation ---- */
+
+/* Deconstruct a 1-D array argument; error on NULL elements unless allowed. */
+static int
+array_arg(FunctionCallInfo fcinfo, int argno, const char *what, Oid elemtype,
+		  Datum **elems, bool **nulls, bool allow_null_elems)
+{
+	ArrayType  *a;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			n;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what)));
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(a, elemtype, typlen, typbyval, typalign, elems, nulls, &n);
+	if (!allow_null_elems)
+		for (int i = 0; i < n; i++)
+			if ((*nulls)[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("%s must not contain NULL", what),
+						 errdetail("Element %d is NULL.", i + 1)));
+	return n;
+}
+
+PG_FUNCTION_INFO_V1(nous_areal_interpolation);
+
+/*
+ * nous.areal_interpolation(source_ids, source_geoms, source_values,
+ * target_ids, target_geoms, kind) → SETOF (target_id, estimate,
+ * covered_area, sources): areal weighting (Goodchild & Lam 1980).
+ * extensive: Σ_s v_s |s ∩ t| / |s|; intensive: Σ_s v_s |s ∩ t| / Σ_s |s ∩ t|.
+ */
+Datum
+nous_areal_interpolation(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			garrtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	Oid			geomtype = get_element_type(garrtype);
+	Datum	   *sid_d,
+			   *sg,
+			   *sv_d,
+			   *tid_d,
+			   *tg;
+	bool	   *sid_n,
+			   *sg_n,
+			   *sv_n,
+			   *tid_n,
+			   *tg_n;
+	int			ns,
+				nt,
+				nv,
+				ntg,
+				nsg;
+	bool		intensive;
+	int64	   *ids;
+	double	   *x0,
+			   *y0,
+			   *x1,
+			   *y1,
+			   *sarea,
+			   *num,
+			   *den,
+			   *cov;
+	int32	   *cnt;
+	int32		srid_s,
+				srid_t;
+	const char *ps;
+	StringInfoData q;
+	int			ret;
+	Oid			fn_inter,
+				fn_area;
+	int32	   *pi,
+			   *pj;
+	size_t		np;
+	nous_status st;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (!OidIsValid(geomtype))
+		elog(ERROR, "areal_interpolation: geometry array expected");
+	if (PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("kind must not be NULL")));
+	{
+		char	   *k = text_to_cstring(PG_GETARG_TEXT_PP(5));
+
+		if (strcmp(k, "extensive") == 0)
+			intensive = false;
+		else if (strcmp(k, "intensive") == 0)
+			intensive = true;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown kind \"%s\"", k),
+					 errdetail("Use extensive (counts: the estimate is a share of each source's value) or intensive (rates: an area-weighted mean).")));
+	}
+	ns = array_arg(fcinfo, 0, "source ids", INT8OID, &sid_d, &sid_n, false);
+	nsg = array_arg(fcinfo, 1, "source geometries", geomtype, &sg, &sg_n, false);
+	nv = array_arg(fcinfo, 2, "source values", FLOAT8OID, &sv_d, &sv_n, true);
+	nt = array_arg(fcinfo, 3, "target ids", INT8OID, &tid_d, &tid_n, false);
+	ntg = array_arg(fcinfo, 4, "target geometries", geomtype, &tg, &tg_n, false);
+	if (nsg != ns || nv != ns)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("source arrays have different lengths: %d ids, %d geometries, %d values", ns, nsg, nv)));
+	if (ntg != nt)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("target arrays have different lengths: %d ids, %d geometries", nt, ntg)));
+	if (ns == 0 || nt == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sources and targets must not be empty")));
+	for (int i = 0; i < ns; i++)
+		if (!sv_n[i] && !isfinite(DatumGetFloat8(sv_d[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("value of source " INT64_FORMAT " is not finite", DatumGetInt64(sid_d[i])),
+					 errhint("Replace NaN and infinite values by NULL: NULL values are left out.")));
+	/* boxes of sources then targets, in one array */
+	ids = palloc(sizeof(int64) * (ns + nt));
+	x0 = palloc(sizeof(double) * (ns + nt));
+	y0 = palloc(sizeof(double) * (ns + nt));
+	x1 = palloc(sizeof(double) * (ns + nt));
+	y1 = palloc(sizeof(double) * (ns + nt));
+	for (int i = 0; i < ns; i++)
+		ids[i] = DatumGetInt64(sid_d[i]);
+	for (int i = 0; i < nt; i++)
+		ids[ns + i] = DatumGetInt64(tid_d[i]);
+	get_typlenbyvalalign(geomtype, &typlen, &typbyval, &typalign);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "nous: SPI_connect failed");
+	ps = postgis_schema();
+	polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(1), ids, ns, x0, y0, x1, y1, &srid_s,
+				  "Areal interpolation works on polygons and multipolygons.");
+	polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(4), ids + ns, nt, x0 + ns, y0 + ns, x1 + ns, y1 + ns,
+				  &srid_t, "Areal interpolation works on polygons and multipolygons.");
+	if (srid_s != srid_t)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sources and targets have different SRIDs: %d and %d", srid_s, srid_t),
+				 errhint("Transform both to the same metric coordinate system, e.g. ST_Transform(geom, 2154).")));
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT pg_catalog.strpos(proj4text, '+proj=longlat') > 0 "
+					 "FROM %s.spatial_ref_sys WHERE srid = %d", ps, srid_s);
+	ret = SPI_execute(q.data, true, 1);
+	if (ret == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		bool		isnull;
+		bool		geographic = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (!isnull && geographic)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("geometries are in geographic coordinates (SRID %d)", srid_s),
+					 errdetail("Areas in square degrees are not proportional to areas on the ground."),
+					 errhint("Transform sources and targets to a metric coordinate system, e.g. ST_Transform(geom, 2154).")));
+	}
+	resetStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT '%1$s.st_intersection(%1$s.geometry, %1$s.geometry, pg_catalog.float8)'::pg_catalog.regprocedure::pg_catalog.oid, "
+					 "'%1$s.st_area(%1$s.geometry)'::pg_catalog.regprocedure::pg_catalog.oid", ps);
+	ret = SPI_execute(q.data, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "nous: PostGIS functions not found");
+	{
+		bool		isnull;
+
+		fn_inter = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		fn_area = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_finish();
+
+	st = nous_bbox_pairs(x0, y0, x1, y1, ns + nt, &pi, &pj, &np);
+	if (st != NOUS_OK)
+		nous_report_status(st, "areal_interpolation");
+	sarea = palloc0(sizeof(double) * ns);
+	num = palloc0(sizeof(double) * nt);
+	den = palloc0(sizeof(double) * nt);
+	cov = palloc0(sizeof(double) * nt);
+	cnt = palloc0(sizeof(int32) * nt);
+	{
+		FmgrInfo	fi,
+					fa;
+		MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "nous interpolation",
+												  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old;
+
+		fmgr_info(fn_inter, &fi);
+		fmgr_info(fn_area, &fa);
+		old = MemoryContextSwitchTo(tmp);
+		for (int i = 0; i < ns; i++)
+			sarea[i] = DatumGetFloat8(FunctionCall1Coll(&fa, InvalidOid, sg[i]));
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
+		for (size_t k = 0; k < np; k++)
+		{
+			int32		a = pi[k],
+						b = pj[k];
+			double		ov;
+
+			if ((a < ns) == (b < ns))
+				continue;		/* two sources or two targets */
+			CHECK_FOR_INTERRUPTS();
+			b -= ns;			/* a is the source (a < b), b the target */
+			old = MemoryContextSwitchTo(tmp);
+			ov = DatumGetFloat8(FunctionCall1Coll(&fa, InvalidOid,
+												  FunctionCall3Coll(&fi, InvalidOid, sg[a], tg[b], Float8GetDatum(-1.0))));
+			MemoryContextSwitchTo(old);
+			if ((k & 255) == 255)
+				MemoryContextReset(tmp);
+			if (!(ov > 0) || sv_n[a])
+				continue;
+			cnt[b]++;
+			cov[b] += ov;
+			if (intensive)
+			{
+				num[b] += DatumGetFloat8(sv_d[a]) * ov;
+				den[b] += ov;
+			}
+			else if (sarea[a] > 0)
+				num[b] += DatumGetFloat8(sv_d[a]) * ov / sarea[a];
+		}
+		MemoryContextDelete(tmp);
+	}
+	nous_free(pi);
+	nous_free(pj);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < nt; i++)
+	{
+		Datum		vals[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		vals[0] = tid_d[i];
+		if (cnt[i] == 0 || (intensive && !(den[i] > 0)))
+			nulls[1] = true;
+		else
+			vals[1] = Float8GetDatum(intensive ? num[i] / den[i] : num[i]);
+		vals[2] = Float8GetDatum(cov[i]);
+		vals[3] = Int32GetDatum(cnt[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
+	}
+	return (Datum) 0;
 }

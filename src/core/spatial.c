@@ -848,3 +848,44 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 	wmat_free(&m);
 	return st;
 }
+
+static int32_t
+uf_find(int32_t *parent, int32_t i)
+{
+	while (parent[i] != i)
+	{
+		parent[i] = parent[parent[i]];
+		i = parent[i];
+	}
+	return i;
+}
+
+/* Tarjan (1975), "Efficiency of a good but not linear set union algorithm". */
+nous_status
+nous_graph_components(const nous_graph *g, int32_t *comp)
+{
+	int32_t		i,
+				k;
+
+	for (i = 0; i < g->n; i++)
+		comp[i] = i;
+	for (i = 0; i < g->n; i++)
+	{
+		if ((i & 4095) == 0)
+			NOUS_CHECK_INTERRUPTS();
+		for (k = g->rowptr[i]; k < g->rowptr[i + 1]; k++)
+		{
+			int32_t		a = uf_find(comp, i),
+						b = uf_find(comp, g->col[k]);
+
+			/* the smaller index is the root: roots are component minima */
+			if (a < b)
+				comp[b] = a;
+			else if (b < a)
+				comp[a] = b;
+		}
+	}
+	for (i = 0; i < g->n; i++)
+		comp[i] = uf_find(comp, i);
+	return NOUS_OK;
+}

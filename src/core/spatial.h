@@ -124,6 +124,13 @@ extern nous_status nous_local_moran(const nous_graph *g, const double *x,
 									const nous_autocorr_opts *o,
 									nous_local_result *out, int32_t *islands);
 
+/*
+ * Connected components of the graph with links taken as undirected: comp[i]
+ * receives the index of the smallest node of i's component (union-find with
+ * path halving and union by index, Tarjan 1975).
+ */
+extern nous_status nous_graph_components(const nous_graph *g, int32_t *comp);
+
 /* Standard normal two-sided p-value 2 (1 - Phi(|z|)). */
 extern double nous_p_two_sided(double z);
 

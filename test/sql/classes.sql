@@ -62,6 +62,11 @@ INSERT INTO periods VALUES (1, 1, 2), (2, 3, 11), (3, 10, 12), (4, 30, NULL);
 SELECT nous.breaks(v, 3) AS pooled
   FROM periods CROSS JOIN LATERAL unnest(ARRAY[v2019, v2020]) v;
 
+-- as a window aggregate, over the whole partition or a growing frame
+SELECT v, nous.breaks(v, 2) OVER () AS whole, nous.breaks(v, 2) OVER (ORDER BY v) AS growing,
+       nous.class_of(v, nous.breaks(v, 2) OVER ()) AS class
+  FROM unnest('{1,2,10,11}'::float8[]) v;
+
 -- parallel plans give the serial answer
 CREATE TABLE classes_par AS SELECT (i * 7919 % 10007)::float8 / 7 AS v FROM generate_series(1, 60000) i;
 ANALYZE classes_par;
@@ -108,3 +113,8 @@ SELECT nous.breaks(v, 0) FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v;
 SELECT nous.breaks(v, 3, 'jenks') FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.class_of(1, '{3,2}');
+
+-- nothing depends on the caller's search_path
+SET search_path = '';
+SELECT nous.breaks(v, 3), nous.breaks(v, 2, 'quantile(type=6)') FROM pg_catalog.unnest('{12,1,NULL,30,2,11,3,10}'::float8[]) v;
+RESET search_path;

@@ -112,3 +112,66 @@ SELECT count(*) AS differences FROM (
   (SELECT a.id, b.id FROM communes44 a JOIN communes44 b
             ON a.id <> b.id AND public.ST_Intersects(a.geom, b.geom)
    EXCEPT SELECT * FROM nous.neighbours((SELECT queen FROM w44)))) d;
+
+-- areal interpolation: Filosofi 2021 200 m squares of central Nantes
+-- (EPSG:3035) onto the 11 quartiers of Nantes (WGS84), both in Lambert-93
+CREATE TEMP TABLE sq (idcar text, x int, y int, tx int, ty int, imputed int, ind float8, men float8,
+  men_1ind float8, men_5ind float8, men_coll float8, men_fmp float8, men_mais float8, men_pauv float8,
+  men_prop float8, men_surf float8, log_av45 float8, log_45_70 float8, log_70_90 float8, log_ap90 float8,
+  log_inc float8, log_soc float8, wkt text);
+\set f :shared '/data/filosofi-2021-carreaux-nantes-extrait/filosofi2021_carreaux200m_nantes_centre_malakoff.csv'
+COPY sq FROM :'f' WITH (FORMAT csv, HEADER);
+CREATE TEMP TABLE squares AS
+SELECT row_number() OVER (ORDER BY idcar)::bigint AS id, idcar, ind, men, men_pauv,
+       public.ST_GeomFromText(wkt, 3035) AS geom3035,
+       public.ST_Transform(public.ST_GeomFromText(wkt, 3035), 2154) AS geom
+  FROM sq;
+\set f :shared '/data/quartiers-nantes-savoirfr/quartiers_nantes_11.geojson'
+CREATE TEMP TABLE quartiers AS
+SELECT row_number() OVER (ORDER BY f->'properties'->>'nom')::bigint AS id, f->'properties'->>'nom' AS nom,
+       public.ST_Transform(public.ST_SetSRID(public.ST_GeomFromGeoJSON(f->>'geometry'), 4326), 2154) AS geom
+  FROM jsonb_array_elements(pg_read_file(:'f')::jsonb->'features') f;
+CREATE TEMP TABLE interp AS
+SELECT e.target_id, e.estimate AS people, e.covered_area, e.sources, i.estimate AS poverty_rate
+  FROM nous.areal_interpolation((SELECT array_agg(id ORDER BY id) FROM squares), (SELECT array_agg(geom ORDER BY id) FROM squares),
+                                (SELECT array_agg(ind ORDER BY id) FROM squares),
+                                (SELECT array_agg(id ORDER BY id) FROM quartiers), (SELECT array_agg(geom ORDER BY id) FROM quartiers)) e
+  JOIN nous.areal_interpolation((SELECT array_agg(id ORDER BY id) FROM squares), (SELECT array_agg(geom ORDER BY id) FROM squares),
+                                (SELECT array_agg(men_pauv / men ORDER BY id) FROM squares),
+                                (SELECT array_agg(id ORDER BY id) FROM quartiers), (SELECT array_agg(geom ORDER BY id) FROM quartiers),
+                                'intensive') i USING (target_id);
+-- the same by plain SQL (intersection areas per pair)
+CREATE TEMP TABLE plain AS
+SELECT q.id AS target_id,
+       sum(s.ind * public.ST_Area(public.ST_Intersection(s.geom, q.geom)) / public.ST_Area(s.geom)) AS people,
+       sum(s.men_pauv / s.men * public.ST_Area(public.ST_Intersection(s.geom, q.geom)))
+         / sum(public.ST_Area(public.ST_Intersection(s.geom, q.geom))) AS poverty_rate
+  FROM quartiers q JOIN squares s ON public.ST_Intersects(s.geom, q.geom)
+                                  AND public.ST_Area(public.ST_Intersection(s.geom, q.geom)) > 0
+ GROUP BY q.id;
+SELECT q.nom, round(i.people::numeric, 1) AS people, i.sources, round(i.poverty_rate::numeric, 4) AS poverty_rate,
+       abs(i.people - p.people) <= 1e-9 * p.people AND abs(i.poverty_rate - p.poverty_rate) <= 1e-9 AS same_as_plain_sql
+  FROM quartiers q JOIN interp i ON i.target_id = q.id LEFT JOIN plain p ON p.target_id = q.id
+ ORDER BY q.nom;
+-- the total is preserved: the quartiers cover the squares (up to slivers of 1e-6 of the total)
+SELECT round(sum(people)::numeric, 3) AS interpolated_total, (SELECT sum(ind) FROM squares) AS squares_total,
+       abs(sum(people) - (SELECT sum(ind) FROM squares)) < 1e-6 * (SELECT sum(ind) FROM squares) AS total_preserved
+  FROM interp;
+
+-- candidate quartiers: contiguous squares (queen) where at least 25 % of the
+-- households are poor, grouped, kept from 1,000 inhabitants (décret 2014-767)
+CREATE TEMP TABLE poor_w AS
+SELECT nous.contiguity(id, geom3035) AS w FROM squares WHERE men_pauv / men >= 0.25;
+CREATE TEMP TABLE candidates AS
+SELECT c.component, count(*) AS squares, sum(s.ind) AS population
+  FROM nous.components((SELECT w FROM poor_w)) c JOIN squares s ON s.id = c.id
+ GROUP BY c.component HAVING sum(s.ind) >= 1000;
+SELECT row_number() OVER (ORDER BY population DESC) AS candidate, squares, population FROM candidates ORDER BY population DESC;
+-- the components by a plain recursive flood fill over ST_Intersects
+WITH RECURSIVE poor AS (SELECT id, geom3035 FROM squares WHERE men_pauv / men >= 0.25),
+  links AS (SELECT a.id AS a, b.id AS b FROM poor a JOIN poor b ON a.id <> b.id AND public.ST_Intersects(a.geom3035, b.geom3035)),
+  reach (id, root) AS (SELECT id, id FROM poor UNION SELECT l.b, r.root FROM reach r JOIN links l ON l.a = r.id),
+  comp AS (SELECT id, min(root) AS component FROM reach GROUP BY id)
+SELECT (SELECT count(*) FROM (SELECT component FROM comp EXCEPT SELECT component FROM nous.components((SELECT w FROM poor_w))) x) = 0
+   AND (SELECT count(*) FROM (SELECT id, component FROM comp EXCEPT SELECT id, component FROM nous.components((SELECT w FROM poor_w))) y) = 0
+   AS same_components;

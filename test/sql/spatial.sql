@@ -170,3 +170,42 @@ SELECT nous.contiguity(id, CASE WHEN id = 11 THEN public.ST_SetSRID(geom, 4326) 
 SELECT nous.moran((SELECT w FROM islw), id, v) FROM small;
 SELECT nous.moran((SELECT w FROM smallw), id, v) FROM small;
 SELECT nous.moran((SELECT w FROM smallw), id, CASE WHEN id = 11 THEN NULL ELSE v END) FROM small WHERE id <> 99;
+
+-- connected components: 1-2-3 (3 reached one way), 7-8, 5 alone
+SELECT * FROM nous.components('{1:[2],2:[1,3],3:[],5:[],7:[],8:[7]}') ORDER BY id;
+
+-- areal interpolation by hand: two 2 x 1 source rectangles (values 10 and 4)
+-- onto a target square covering the right half of the first and the left half
+-- of the second: extensive 10/2 + 4/2 = 7; intensive (10 + 4) / 2 = 7 with
+-- equal overlap areas; a target outside every source gets NULL
+SELECT * FROM nous.areal_interpolation(
+  '{1,2}', ARRAY[public.ST_MakeEnvelope(0, 0, 2, 1, 2154), public.ST_MakeEnvelope(2, 0, 4, 1, 2154)], '{10,4}',
+  '{100,200}', ARRAY[public.ST_MakeEnvelope(1, 0, 3, 1, 2154), public.ST_MakeEnvelope(10, 10, 11, 11, 2154)]);
+SELECT * FROM nous.areal_interpolation(
+  '{1,2}', ARRAY[public.ST_MakeEnvelope(0, 0, 2, 1, 2154), public.ST_MakeEnvelope(2, 0, 4, 1, 2154)], '{10,NULL}',
+  '{100}', ARRAY[public.ST_MakeEnvelope(1, 0, 3, 1, 2154)], 'intensive');
+\set VERBOSITY sqlstate
+SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)]);
+SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 3035)]);
+SELECT * FROM nous.areal_interpolation('{1,2}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)]);
+SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{NaN}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)]);
+SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], 'average');
+SELECT * FROM nous.areal_interpolation('{}', '{}', '{}', '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)]);
+SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakePoint(0, 0)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 0)]);
+SELECT * FROM nous.areal_interpolation(NULL, ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)]);
+\set VERBOSITY default
+SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)]);
+
+-- nothing depends on the caller's search_path
+SET search_path = '';
+SELECT nous.link_count((SELECT nous.contiguity(id, geom, 'rook') FROM pg_temp.small WHERE id <> 99)) AS rook_links,
+       round((SELECT (nous.moran((SELECT w FROM pg_temp.smallw), id, v)).i FROM pg_temp.small WHERE id <> 99)::numeric, 12) AS moran_i;
+RESET search_path;

@@ -302,6 +302,39 @@ TEST(islands)
 	free(col);
 }
 
+TEST(components)
+{
+	/* 1-2-3 (2 -> 3 one way), 7-8, 5 alone: components {1,2,3} {5} {7,8} */
+	int64_t		from[] = {1, 2, 2, 8},
+				to[] = {2, 1, 3, 7},
+				nodes[] = {5};
+	int64_t    *ids,
+				bad;
+	int32_t    *rowptr,
+			   *col,
+				n,
+				nnz,
+				comp[6];
+	nous_graph	g;
+
+	CHECK_INT(nous_graph_build(from, to, 4, nodes, 1, &ids, &n, &rowptr, &col, &nnz, &bad), NOUS_OK);
+	g.n = n;
+	g.nnz = nnz;
+	g.ids = ids;
+	g.rowptr = rowptr;
+	g.col = col;
+	CHECK_INT(nous_graph_components(&g, comp), NOUS_OK);
+	CHECK_INT(comp[0], 0);
+	CHECK_INT(comp[1], 0);
+	CHECK_INT(comp[2], 0);
+	CHECK_INT(comp[3], 3);		/* 5 */
+	CHECK_INT(comp[4], 4);		/* 7 */
+	CHECK_INT(comp[5], 4);		/* 8 */
+	free(ids);
+	free(rowptr);
+	free(col);
+}
+
 int
 main(void)
 {
@@ -310,5 +343,6 @@ main(void)
 	RUN(moran_dense_reference);
 	RUN(getis_ord_complete_graph);
 	RUN(islands);
+	RUN(components);
 	UNIT_END();
 }
