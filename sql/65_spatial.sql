@@ -273,6 +273,52 @@ CREATE AGGREGATE nous.local_moran(w nous.weights, id bigint, value float8, optio
 COMMENT ON AGGREGATE nous.local_moran(nous.weights, bigint, float8, text) IS
   'Local Moran (LISA); options as for nous.moran plus alpha (0.05) for the cluster column.';
 
+CREATE TYPE nous.local_g_result AS (
+  id bigint, g float8, expected float8, variance float8, z float8,
+  p_normal float8, p_permutation float8, p_fdr float8, cluster text);
+COMMENT ON TYPE nous.local_g_result IS
+  'Local Getis-Ord Gi or Gi* of one area: the statistic, its expectation and variance under randomisation, z (Ord and Getis 1995), two-sided normal p, conditional-permutation pseudo p, Benjamini-Hochberg adjusted p, and the hot (High) or cold (Low) spot at alpha.';
+CREATE FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_finalfn';
+COMMENT ON FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.local_g.';
+CREATE FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_finalfn';
+COMMENT ON FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.local_g with options.';
+CREATE FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_finalfn';
+COMMENT ON FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.local_gstar.';
+CREATE FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_finalfn';
+COMMENT ON FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.local_gstar with options.';
+CREATE AGGREGATE nous.local_g(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_g_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_g(nous.weights, bigint, float8) IS
+  'Local Getis-Ord Gi (the area itself left out) of every area, as an array of nous.local_g_result in id order; W style, 999 conditional permutations, seed 12345.';
+CREATE AGGREGATE nous.local_g(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_g_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_g(nous.weights, bigint, float8, text) IS
+  'Local Getis-Ord Gi; options as for nous.local_moran.';
+CREATE AGGREGATE nous.local_gstar(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_gstar_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_gstar(nous.weights, bigint, float8) IS
+  'Local Getis-Ord Gi* (the area counted as its own neighbour, before the style) of every area, as an array of nous.local_g_result in id order; W style, 999 conditional permutations, seed 12345.';
+CREATE AGGREGATE nous.local_gstar(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_gstar_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_gstar(nous.weights, bigint, float8, text) IS
+  'Local Getis-Ord Gi*; options as for nous.local_moran.';
+
 -- areal interpolation
 CREATE FUNCTION nous.areal_interpolation(source_ids bigint[], source_geoms geometry[], source_values float8[],
                                          target_ids bigint[], target_geoms geometry[], kind text DEFAULT 'extensive',

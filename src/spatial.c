@@ -1957,3 +1957,86 @@ nous_areal_interpolation(PG_FUNCTION_ARGS)
 	}
 	return (Datum) 0;
 }
+
+/* nous.local_g / nous.local_gstar final: an array of nous.local_g_result. */
+static Datum
+local_g_final(FunctionCallInfo fcinfo, bool star)
+{
+	AcState    *s = PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0);
+	AcOpts		o;
+	nous_graph	g;
+	double	   *x;
+	nous_local_g_result *lr;
+	int32		islands = 0;
+	Oid			elemtype;
+	TupleDesc	td;
+	Datum	   *elems;
+	int			ne = 0;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	parse_opts(s->opts, &o);
+	x = ac_values(s, &g, &o);
+	for (int32 i = 0; i < g.n; i++)
+		if (x[i] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("local Getis-Ord G needs values that are not negative"),
+					 errdetail("Area " INT64_FORMAT " has %g.", g.ids[i], x[i])));
+	lr = palloc(sizeof(nous_local_g_result) * Max(g.n, 1));
+	{
+		nous_status st = nous_local_g(&g, x, star, &o.core, lr, &islands);
+
+		ac_status(st, islands, star ? "local Gi*" : "local Gi");
+	}
+	elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	if (!OidIsValid(elemtype))
+		elog(ERROR, "local_g: return type must be an array");
+	td = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
+	if (td->natts != 9)
+		elog(ERROR, "local_g: unexpected result type");
+	elems = palloc(sizeof(Datum) * Max(g.n, 1));
+	for (int32 i = 0; i < g.n; i++)
+	{
+		Datum		v[9];
+		bool		nl[9];
+		double		p;
+
+		if (isnan(x[i]))
+			continue;
+		memset(nl, 0, sizeof(nl));
+		v[0] = Int64GetDatum(g.ids[i]);
+		v[1] = float_or_null(lr[i].g, &nl[1]);
+		v[2] = float_or_null(lr[i].expected, &nl[2]);
+		v[3] = float_or_null(lr[i].variance, &nl[3]);
+		v[4] = float_or_null(lr[i].z, &nl[4]);
+		v[5] = float_or_null(lr[i].p_normal, &nl[5]);
+		v[6] = float_or_null(lr[i].p_perm, &nl[6]);
+		v[7] = float_or_null(lr[i].p_fdr, &nl[7]);
+		p = o.core.permutations > 0 ? lr[i].p_perm : lr[i].p_normal;
+		if (isfinite(p) && isfinite(lr[i].z))
+			v[8] = CStringGetTextDatum(p > o.alpha ? "Not significant" : lr[i].z > 0 ? "High" : "Low");
+		else
+			nl[8] = true;
+		elems[ne++] = HeapTupleGetDatum(heap_form_tuple(td, v, nl));
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, ne, elemtype, typlen, typbyval, typalign));
+}
+
+PG_FUNCTION_INFO_V1(nous_local_g_finalfn);
+Datum
+nous_local_g_finalfn(PG_FUNCTION_ARGS)
+{
+	return local_g_final(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_local_gstar_finalfn);
+Datum
+nous_local_gstar_finalfn(PG_FUNCTION_ARGS)
+{
+	return local_g_final(fcinfo, true);
+}

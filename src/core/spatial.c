@@ -889,3 +889,168 @@ nous_graph_components(const nous_graph *g, int32_t *comp)
 		comp[i] = uf_find(comp, i);
 	return NOUS_OK;
 }
+
+/* Getis & Ord (1992) "The analysis of spatial association by use of distance
+ * statistics", Geogr. Anal. 24:189-206; Ord & Getis (1995) Geogr. Anal.
+ * 27:286-306 (z-scores of Gi and Gi*, as spdep localG). */
+nous_status
+nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocorr_opts *o,
+			 nous_local_g_result *out, int32_t *islands)
+{
+	wmat		m;
+	nous_status st;
+	double		n,
+				sx = 0.0,
+				sxx = 0.0;
+	double	   *pv;
+	int32_t    *pool,
+			   *idx;
+	int32_t		i,
+				cnt = 0;
+	uint64_t	seed = o->seed;
+
+	st = wmat_build(g, x, NOUS_STYLE_B, &m);
+	if (st != NOUS_OK)
+		return st;
+	*islands = m.islands;
+	if (m.islands > 0 && !o->keep_islands && !star)
+	{
+		wmat_free(&m);
+		return NOUS_ERR_DOMAIN;
+	}
+	if (m.n < 3)
+	{
+		wmat_free(&m);
+		return NOUS_ERR_EMPTY;
+	}
+	n = m.n;
+	pool = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	pv = nous_alloc(sizeof(double) * (size_t) m.n);
+	idx = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	if (!pool || !pv || !idx)
+	{
+		nous_free(pool);
+		nous_free(pv);
+		nous_free(idx);
+		wmat_free(&m);
+		return NOUS_ERR_NOMEM;
+	}
+	for (i = 0; i < m.n; i++)
+	{
+		sx += m.x[i];
+		sxx += m.x[i] * m.x[i];
+		pool[i] = i;
+	}
+	for (i = 0; i < g->n; i++)
+	{
+		out[i].g = out[i].expected = out[i].variance = out[i].z = NAN;
+		out[i].p_normal = out[i].p_perm = out[i].p_fdr = NAN;
+	}
+	for (i = 0; i < m.n; i++)
+	{
+		nous_local_g_result *r = &out[m.orig[i]];
+		int32_t		deg = m.rowptr[i + 1] - m.rowptr[i];
+		int32_t		k;
+		int32_t		nb = deg + (star ? 1 : 0);	/* links of the row, self included for Gi* */
+		double		w;			/* the common weight of the row after the style */
+		double		wi,
+					s1i,
+					lag = 0.0,
+					nn,
+					mean,
+					var,
+					tot,
+					sd;
+
+		if (nb == 0)
+		{
+			r->g = 0.0;
+			continue;
+		}
+		switch (o->style)
+		{
+			case NOUS_STYLE_W:
+				w = 1.0 / nb;
+				break;
+			case NOUS_STYLE_C:
+				w = n / (double) (m.nnz + (star ? m.n : 0));
+				break;
+			default:
+				w = 1.0;
+				break;
+		}
+		for (k = m.rowptr[i]; k < m.rowptr[i + 1]; k++)
+			lag += m.x[m.col[k]];
+		if (star)
+			lag += m.x[i];
+		lag *= w;
+		wi = w * nb;
+		s1i = w * w * nb;
+		if (star)
+		{
+			nn = n;
+			tot = sx;
+			mean = sx / n;
+			var = sxx / n - mean * mean;
+		}
+		else
+		{
+			nn = n - 1.0;
+			tot = sx - m.x[i];
+			mean = tot / nn;
+			var = (sxx - m.x[i] * m.x[i]) / nn - mean * mean;
+		}
+		sd = var > 0 ? sqrt(var) : 0.0;
+		r->g = tot > 0 ? lag / tot : NAN;
+		r->expected = wi / nn;
+		r->z = (lag - wi * mean) / (sd * sqrt((nn * s1i - wi * wi) / (nn - 1.0)));
+		r->variance = (tot > 0) ? (var * (nn * s1i - wi * wi) / (nn - 1.0)) / (tot * tot) : NAN;
+		if (!isfinite(r->z))
+			r->z = NAN;
+		r->p_normal = nous_p_two_sided(r->z);
+		if (o->permutations > 0 && deg > 0 && deg < m.n)
+		{
+			long		larger = 0;
+			int			p;
+			double		obs = lag / w;
+
+			for (k = 0; k < m.n; k++)
+				if (pool[k] == i)
+				{
+					pool[k] = pool[m.n - 1];
+					pool[m.n - 1] = i;
+					break;
+				}
+			for (p = 0; p < o->permutations; p++)
+			{
+				double		s = star ? m.x[i] : 0.0;
+				int32_t		t;
+
+				for (t = 0; t < deg; t++)
+				{
+					uint32_t	j = (uint32_t) t + rand_below(&seed, (uint32_t) (m.n - 1 - t));
+					int32_t		tmp = pool[t];
+
+					pool[t] = pool[j];
+					pool[j] = tmp;
+					s += m.x[pool[t]];
+				}
+				if (s >= obs)
+					larger++;
+			}
+			r->p_perm = pseudo_p(larger, o->permutations);
+		}
+		if ((i & 1023) == 0)
+			NOUS_CHECK_INTERRUPTS();
+		pv[cnt] = (o->permutations > 0) ? r->p_perm : r->p_normal;
+		idx[cnt] = m.orig[i];
+		if (!isnan(pv[cnt]))
+			cnt++;
+	}
+	st = bh_adjust(pv, idx, cnt, &out[0].p_fdr, sizeof(nous_local_g_result));
+	nous_free(pool);
+	nous_free(pv);
+	nous_free(idx);
+	wmat_free(&m);
+	return st;
+}

@@ -124,6 +124,27 @@ extern nous_status nous_local_moran(const nous_graph *g, const double *x,
 									const nous_autocorr_opts *o,
 									nous_local_result *out, int32_t *islands);
 
+/* Per-area local Getis-Ord statistic. */
+typedef struct nous_local_g_result
+{
+	double		g;
+	double		expected;
+	double		variance;
+	double		z;
+	double		p_normal;		/* two-sided */
+	double		p_perm;			/* folded conditional-permutation pseudo p; NaN without */
+	double		p_fdr;			/* Benjamini-Hochberg adjustment of p_perm (or p_normal) */
+} nous_local_g_result;
+
+/*
+ * Local Gi (star = false: the area itself left out) or Gi* (star = true: the
+ * area is its own neighbour, weighted before the style), Getis & Ord (1992),
+ * Ord & Getis (1995).  Values must not be negative (glue checks).
+ */
+extern nous_status nous_local_g(const nous_graph *g, const double *x, bool star,
+								const nous_autocorr_opts *o,
+								nous_local_g_result *out, int32_t *islands);
+
 /*
  * Connected components of the graph with links taken as undirected: comp[i]
  * receives the index of the smallest node of i's component (union-find with

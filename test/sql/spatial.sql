@@ -87,6 +87,22 @@ SELECT round(avg(l.ii)::numeric, 12) AS mean_ii, count(*) AS areas
 SELECT l.id, round(l.lag::numeric, 12) AS lag, l.quadrant, l.cluster
   FROM (SELECT (unnest(nous.local_moran((SELECT w FROM smallw), id, v, 'permutations=99'))).* FROM small) l ORDER BY l.id;
 
+-- local Getis-Ord Gi* and Gi against plain SQL (Ord & Getis 1995 z-scores)
+-- plain SQL Gi* (binary): neighbours plus self
+WITH nb AS (SELECT from_id AS i, to_id AS j FROM nous.neighbours((SELECT w FROM smallw)) UNION ALL SELECT id, id FROM small),
+     st AS (SELECT count(*)::float8 n, avg(v) m, sqrt(avg(v*v) - avg(v)^2) s, sum(v) t FROM small),
+     a AS (SELECT nb.i, sum(x.v) lag, count(*)::float8 w FROM nb JOIN small x ON x.id = nb.j GROUP BY nb.i)
+SELECT a.i, round((a.lag / st.t)::numeric, 12) g, round(((a.lag - a.w * st.m) / (st.s * sqrt((st.n * a.w - a.w^2) / (st.n - 1))))::numeric, 12) z FROM a, st ORDER BY a.i;
+SELECT l.id, round(l.g::numeric, 12) g, round(l.z::numeric, 12) z, round(l.expected::numeric, 12) e, l.cluster FROM (SELECT (unnest(nous.local_gstar((SELECT w FROM smallw), id, v, 'style=B'))).* FROM small) l ORDER BY id;
+-- plain SQL Gi (binary), the area left out of the moments
+WITH nb AS (SELECT from_id AS i, to_id AS j FROM nous.neighbours((SELECT w FROM smallw))),
+     a AS (SELECT nb.i, sum(x.v) lag, count(*)::float8 w FROM nb JOIN small x ON x.id = nb.j GROUP BY nb.i),
+     st AS (SELECT o.id, count(*)::float8 n, avg(x.v) m, sqrt(avg(x.v*x.v) - avg(x.v)^2) s, sum(x.v) t FROM small o JOIN small x ON x.id <> o.id GROUP BY o.id)
+SELECT a.i, round((a.lag / st.t)::numeric, 12) g, round(((a.lag - a.w * st.m) / (st.s * sqrt((st.n * a.w - a.w^2) / (st.n - 1))))::numeric, 12) z FROM a JOIN st ON st.id = a.i ORDER BY a.i;
+SELECT l.id, round(l.g::numeric, 12) g, round(l.z::numeric, 12) z, l.p_permutation IS NOT NULL has_p FROM (SELECT (unnest(nous.local_g((SELECT w FROM smallw), id, v, 'style=B'))).* FROM small) l ORDER BY id;
+-- W style z equals B style z (a common weight per row cancels)
+SELECT bool_and(abs(a.z - b.z) < 1e-12) FROM (SELECT (unnest(nous.local_g((SELECT w FROM smallw), id, v, 'style=B'))).* FROM small) a JOIN (SELECT (unnest(nous.local_g((SELECT w FROM smallw), id, v))).* FROM small) b USING (id);
+
 -- islands: an error by default, a zero lag with islands=keep
 INSERT INTO small VALUES (99, public.ST_MakeEnvelope(10, 10, 11, 11, 2154), 3);
 CREATE TEMP TABLE islw AS SELECT nous.contiguity(id, geom) AS w FROM small;
@@ -164,6 +180,7 @@ SELECT nous.moran((SELECT w FROM smallw), id, v, 'colour=red') FROM small WHERE 
 SELECT nous.moran((SELECT w FROM smallw), id, v, 'style=') FROM small WHERE id <> 99;
 SELECT nous.moran('{1:[2],2:[1]}', id, v) FROM (VALUES (1, 1.0), (2, 2.0)) t(id, v);
 SELECT nous.getis_ord((SELECT w FROM smallw), id, v - 3) FROM small WHERE id <> 99;
+SELECT nous.local_gstar((SELECT w FROM smallw), id, v - 3) FROM small WHERE id <> 99;
 \set VERBOSITY default
 SELECT '{1:[2]}'::nous.weights;
 SELECT nous.contiguity(id, CASE WHEN id = 11 THEN public.ST_SetSRID(geom, 4326) ELSE geom END) FROM grid;
