@@ -141,6 +141,34 @@ CREATE AGGREGATE nous.contiguity(id bigint, geom geometry) (
 COMMENT ON AGGREGATE nous.contiguity(bigint, geometry) IS
   'Queen contiguity weights of polygons (at least one shared boundary point).';
 
+-- neighbourhoods of points
+CREATE FUNCTION nous.knn_transfn(internal, bigint, geometry, integer) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_knn_transfn';
+COMMENT ON FUNCTION nous.knn_transfn(internal, bigint, geometry, integer) IS
+  'Transition function of nous.knn: collects ids and points.';
+CREATE FUNCTION nous.distance_band_transfn(internal, bigint, geometry, float8) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_band_transfn';
+COMMENT ON FUNCTION nous.distance_band_transfn(internal, bigint, geometry, float8) IS
+  'Transition function of nous.distance_band: collects ids and points.';
+CREATE FUNCTION nous.points_finalfn(internal) RETURNS nous.weights
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_points_finalfn';
+COMMENT ON FUNCTION nous.points_finalfn(internal) IS
+  'Final function of nous.knn and nous.distance_band.';
+CREATE AGGREGATE nous.knn(id bigint, geom geometry, k integer) (
+  SFUNC = nous.knn_transfn, STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.points_finalfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.knn(bigint, geometry, integer) IS
+  'k-nearest-neighbour weights of points in a metric CRS: each point linked to the k other points nearest to it (Euclidean; ties broken by smaller id); not symmetric in general.';
+CREATE AGGREGATE nous.distance_band(id bigint, geom geometry, distance float8) (
+  SFUNC = nous.distance_band_transfn, STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.points_finalfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.distance_band(bigint, geometry, float8) IS
+  'Distance-band weights of points in a metric CRS: two points are neighbours when at most distance apart (Euclidean, coincident points included); symmetric; points with no neighbour are islands.';
+
 -- spatial autocorrelation
 CREATE TYPE nous.moran_result AS (
   i float8, expected float8, variance_normal float8, variance_random float8,

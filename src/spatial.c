@@ -685,7 +685,8 @@ typedef struct GeomState
 	int64		n;
 	int64		cap;
 	Oid			geomtype;
-	char		kind;			/* 'q' queen, 'r' rook */
+	char		kind;			/* 'q' queen, 'r' rook, 'k' knn, 'd' distance band */
+	double		param;			/* k or the distance */
 } GeomState;
 
 static char
@@ -755,7 +756,7 @@ copy_varlena(MemoryContext ctx, Datum d)
 }
 
 static Datum
-contiguity_trans(FunctionCallInfo fcinfo, char kind)
+geoms_trans(FunctionCallInfo fcinfo, char kind, double param)
 {
 	MemoryContext aggctx;
 	GeomState  *s;
@@ -764,11 +765,14 @@ contiguity_trans(FunctionCallInfo fcinfo, char kind)
 		elog(ERROR, "nous_contiguity_transfn called in non-aggregate context");
 	s = PG_ARGISNULL(0) ? NULL : (GeomState *) PG_GETARG_POINTER(0);
 	if (s == NULL)
+	{
 		s = geoms_new(aggctx, get_fn_expr_argtype(fcinfo->flinfo, 2), kind);
-	else if (s->kind != kind)
+		s->param = param;
+	}
+	else if (s->kind != kind || s->param != param)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("contiguity kind must be the same for every row")));
+				 errmsg("neighbourhood kind and parameter must be the same for every row")));
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -794,7 +798,7 @@ nous_contiguity_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("contiguity kind must not be NULL")));
-	return contiguity_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)));
+	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0);
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen);
@@ -802,7 +806,7 @@ PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen);
 Datum
 nous_contiguity_transfn_queen(PG_FUNCTION_ARGS)
 {
-	return contiguity_trans(fcinfo, 'q');
+	return geoms_trans(fcinfo, 'q', 0);
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_combine);
@@ -823,11 +827,14 @@ nous_contiguity_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	if (a == NULL)
+	{
 		a = geoms_new(aggctx, b->geomtype, b->kind);
-	else if (a->kind != b->kind)
+		a->param = b->param;
+	}
+	else if (a->kind != b->kind || a->param != b->param)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("contiguity kind must be the same for every row")));
+				 errmsg("neighbourhood kind and parameter must be the same for every row")));
 	geoms_reserve(a, b->n);
 	for (int64 i = 0; i < b->n; i++)
 	{
@@ -849,6 +856,7 @@ nous_contiguity_serialize(PG_FUNCTION_ARGS)
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, GEOM_STATE_VERSION);
 	pq_sendbyte(&buf, s->kind);
+	pq_sendfloat8(&buf, s->param);
 	pq_sendint32(&buf, s->geomtype);
 	pq_sendint64(&buf, s->n);
 	for (int64 i = 0; i < s->n; i++)
@@ -873,6 +881,7 @@ nous_contiguity_deserialize(PG_FUNCTION_ARGS)
 	int64		n;
 	char		kind;
 	Oid			geomtype;
+	double		param;
 
 	if (!AggCheckCallContext(fcinfo, &aggctx))
 		elog(ERROR, "nous_contiguity_deserialize called in non-aggregate context");
@@ -882,13 +891,19 @@ nous_contiguity_deserialize(PG_FUNCTION_ARGS)
 	if (pq_getmsgbyte(&buf) != GEOM_STATE_VERSION)
 		state_corrupt("nous.contiguity", "Unknown state version.");
 	kind = pq_getmsgbyte(&buf);
-	if (kind != 'q' && kind != 'r')
+	if (kind != 'q' && kind != 'r' && kind != 'k' && kind != 'd')
 		state_corrupt("nous.contiguity", "Unknown contiguity kind.");
+	if (buf.len - buf.cursor < 8 + 12)
+		state_corrupt("nous.contiguity", "The state is too short.");
+	param = pq_getmsgfloat8(&buf);
+	if (!isfinite(param) || param < 0)
+		state_corrupt("nous.contiguity", "Invalid neighbourhood parameter.");
 	geomtype = pq_getmsgint(&buf, 4);
 	n = pq_getmsgint64(&buf);
 	if (n < 0 || n > NOUS_GRAPH_MAX || n > (buf.len - buf.cursor) / 12)
 		state_corrupt("nous.contiguity", "The number of polygons does not match the length of the state.");
 	s = geoms_new(aggctx, geomtype, kind);
+	s->param = param;
 	geoms_reserve(s, n);
 	for (int64 i = 0; i < n; i++)
 	{
@@ -2039,4 +2054,204 @@ Datum
 nous_local_gstar_finalfn(PG_FUNCTION_ARGS)
 {
 	return local_g_final(fcinfo, true);
+}
+
+/* ---- neighbourhoods of points: k nearest and distance band ---- */
+
+PG_FUNCTION_INFO_V1(nous_knn_transfn);
+
+Datum
+nous_knn_transfn(PG_FUNCTION_ARGS)
+{
+	int32		k;
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("number of neighbours must not be NULL")));
+	k = PG_GETARG_INT32(3);
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of neighbours must be at least 1"),
+				 errdetail("k is %d.", k)));
+	return geoms_trans(fcinfo, 'k', (double) k);
+}
+
+PG_FUNCTION_INFO_V1(nous_band_transfn);
+
+Datum
+nous_band_transfn(PG_FUNCTION_ARGS)
+{
+	double		d;
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("distance must not be NULL")));
+	d = PG_GETARG_FLOAT8(3);
+	if (!(d > 0) || !isfinite(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("distance must be positive and finite"),
+				 errdetail("The distance is %g.", d)));
+	return geoms_trans(fcinfo, 'd', d);
+}
+
+PG_FUNCTION_INFO_V1(nous_points_finalfn);
+
+/* Final function of nous.knn and nous.distance_band. */
+Datum
+nous_points_finalfn(PG_FUNCTION_ARGS)
+{
+	GeomState  *s = PG_ARGISNULL(0) ? NULL : (GeomState *) PG_GETARG_POINTER(0);
+	int32		n;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	ArrayType  *garr;
+	double	   *x,
+			   *y;
+	int64	   *sorted;
+	const char *ps;
+	StringInfoData q;
+	Oid			argtypes[1];
+	Datum		args[1];
+	int			ret;
+	int32		srid = 0;
+	int64	   *from,
+			   *to;
+	size_t		m = 0;
+	const char *what;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	what = s->kind == 'k' ? "k nearest neighbours" : "distance band";
+	n = (int32) s->n;
+	sorted = palloc(sizeof(int64) * n);
+	memcpy(sorted, s->ids, sizeof(int64) * n);
+	qsort(sorted, n, sizeof(int64), cmp_id_index);
+	for (int32 i = 1; i < n; i++)
+		if (sorted[i] == sorted[i - 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("point id " INT64_FORMAT " appears more than once", sorted[i])));
+	if (s->kind == 'k' && s->param > n - 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k = %d is larger than the number of other points, %d", (int) s->param, n - 1),
+				 errhint("Choose k below the number of points.")));
+	get_typlenbyvalalign(s->geomtype, &typlen, &typbyval, &typalign);
+	garr = construct_array(s->geoms, n, s->geomtype, typlen, typbyval, typalign);
+	x = palloc(sizeof(double) * n);
+	y = palloc(sizeof(double) * n);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "nous: SPI_connect failed");
+	ps = postgis_schema();
+	argtypes[0] = get_array_type(s->geomtype);
+	args[0] = PointerGetDatum(garr);
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT %1$s.GeometryType(g), %1$s.ST_IsEmpty(g), %1$s.ST_SRID(g), "
+					 "CASE WHEN %1$s.GeometryType(g) = 'POINT' AND NOT %1$s.ST_IsEmpty(g) THEN %1$s.ST_X(g) END, "
+					 "CASE WHEN %1$s.GeometryType(g) = 'POINT' AND NOT %1$s.ST_IsEmpty(g) THEN %1$s.ST_Y(g) END "
+					 "FROM pg_catalog.unnest($1) WITH ORDINALITY AS t(g, i) ORDER BY i", ps);
+	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) n)
+		elog(ERROR, "nous: points query failed: %s", SPI_result_code_string(ret));
+	for (int32 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *gtype = SPI_getvalue(tup, td, 1);
+		int32		sr;
+
+		if (strcmp(gtype, "POINT") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("geometry of area " INT64_FORMAT " is a %s", s->ids[i], gtype),
+					 errdetail("The %s of areas is computed on points.", what),
+					 errhint("Use a representative point: ST_PointOnSurface(geom) or ST_Centroid(geom).")));
+		if (DatumGetBool(SPI_getbinval(tup, td, 2, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("geometry of area " INT64_FORMAT " is empty", s->ids[i])));
+		sr = DatumGetInt32(SPI_getbinval(tup, td, 3, &isnull));
+		if (i == 0)
+			srid = sr;
+		else if (sr != srid)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("geometries have mixed SRIDs: %d and %d", srid, sr),
+					 errhint("Transform every geometry to the same coordinate system with ST_Transform.")));
+		x[i] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+		y[i] = DatumGetFloat8(SPI_getbinval(tup, td, 5, &isnull));
+		if (!isfinite(x[i]) || !isfinite(y[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("point of area " INT64_FORMAT " has coordinates that are not finite", s->ids[i])));
+	}
+	resetStringInfo(&q);
+	appendStringInfo(&q, "SELECT pg_catalog.strpos(proj4text, '+proj=longlat') > 0 "
+					 "FROM %s.spatial_ref_sys WHERE srid = %d", ps, srid);
+	ret = SPI_execute(q.data, true, 1);
+	if (ret == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		bool		isnull;
+		bool		geographic = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (!isnull && geographic)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("points are in geographic coordinates (SRID %d)", srid),
+					 errdetail("Distances in degrees are not distances on the ground."),
+					 errhint("Transform the points to a metric coordinate system, e.g. ST_Transform(geom, 2154).")));
+	}
+	SPI_finish();
+
+	if (s->kind == 'k')
+	{
+		int32		k = (int32) s->param;
+		int32	   *nbr = palloc(sizeof(int32) * (Size) n * k);
+		nous_status st = nous_knn(x, y, s->ids, n, k, nbr);
+
+		if (st != NOUS_OK)
+			nous_report_status(st, what);
+		from = palloc(sizeof(int64) * (Size) n * k);
+		to = palloc(sizeof(int64) * (Size) n * k);
+		for (int32 i = 0; i < n; i++)
+			for (int32 r = 0; r < k; r++)
+			{
+				from[m] = s->ids[i];
+				to[m++] = s->ids[nbr[(Size) i * k + r]];
+			}
+	}
+	else
+	{
+		int32	   *pi,
+				   *pj;
+		size_t		np;
+		nous_status st = nous_band_pairs(x, y, n, s->param, &pi, &pj, &np);
+
+		if (st != NOUS_OK)
+			nous_report_status(st, what);
+		if (np > (size_t) NOUS_GRAPH_MAX / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many pairs within the distance: %zu", np),
+					 errhint("Choose a smaller distance.")));
+		from = palloc(sizeof(int64) * Max(2 * np, 1));
+		to = palloc(sizeof(int64) * Max(2 * np, 1));
+		for (size_t k = 0; k < np; k++)
+		{
+			from[m] = s->ids[pi[k]];
+			to[m++] = s->ids[pj[k]];
+			from[m] = s->ids[pj[k]];
+			to[m++] = s->ids[pi[k]];
+		}
+		nous_free(pi);
+		nous_free(pj);
+	}
+	PG_RETURN_POINTER(weights_from_links(from, to, m, s->ids, n));
 }

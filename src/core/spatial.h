@@ -52,6 +52,20 @@ extern nous_status nous_bbox_pairs(const double *xmin, const double *ymin,
 								   const double *xmax, const double *ymax, int32_t n,
 								   int32_t **pi, int32_t **pj, size_t *np);
 
+/*
+ * k nearest neighbours of each of n points (x, y): nbr[i k .. i k + k - 1]
+ * receives the indexes of the k other points nearest to i, by increasing
+ * distance, ties broken by smaller id.  Uniform grid search (Bentley,
+ * Weide & Yao 1980).  NOUS_ERR_PARAM when k < 1 or k > n - 1.
+ */
+extern nous_status nous_knn(const double *x, const double *y, const int64_t *ids,
+							int32_t n, int32_t k, int32_t *nbr);
+
+/* Pairs (i < j) of points at most d apart (Euclidean), candidates from the
+ * box sweep on boxes of side d. */
+extern nous_status nous_band_pairs(const double *x, const double *y, int32_t n, double d,
+								   int32_t **pi, int32_t **pj, size_t *np);
+
 /* Weight styles (spdep nb2listw): binary, row-standardised, globally standardised. */
 typedef enum nous_wstyle
 {

@@ -175,3 +175,21 @@ WITH RECURSIVE poor AS (SELECT id, geom3035 FROM squares WHERE men_pauv / men >=
 SELECT (SELECT count(*) FROM (SELECT component FROM comp EXCEPT SELECT component FROM nous.components((SELECT w FROM poor_w))) x) = 0
    AND (SELECT count(*) FROM (SELECT id, component FROM comp EXCEPT SELECT id, component FROM nous.components((SELECT w FROM poor_w))) y) = 0
    AS same_components;
+
+-- neighbourhoods of points: the Columbus centroids (X, Y, planar units);
+-- k nearest and distance band equal plain PostGIS queries
+CREATE TEMP TABLE pts AS SELECT id, public.ST_MakePoint(x, y) AS geom FROM col;
+CREATE TEMP TABLE knn4 AS SELECT * FROM nous.neighbours((SELECT nous.knn(id, geom, 4) FROM pts));
+SELECT count(*) AS knn_links,
+       (SELECT count(*) FROM (SELECT a.id, b.id FROM pts a CROSS JOIN LATERAL
+           (SELECT b.id FROM pts b WHERE b.id <> a.id
+             ORDER BY public.ST_Distance(a.geom, b.geom), b.id LIMIT 4) b
+         EXCEPT SELECT from_id, to_id FROM knn4) d) AS differences
+  FROM knn4;
+CREATE TEMP TABLE band AS SELECT * FROM nous.neighbours((SELECT nous.distance_band(id, geom, 5.5) FROM pts));
+SELECT count(*) AS band_links,
+       (SELECT count(*) FROM pts a JOIN pts b ON a.id <> b.id AND public.ST_DWithin(a.geom, b.geom, 5.5)) AS selfjoin_links,
+       (SELECT count(*) FROM (SELECT a.id, b.id FROM pts a JOIN pts b ON a.id <> b.id AND public.ST_DWithin(a.geom, b.geom, 5.5)
+                              EXCEPT SELECT from_id, to_id FROM band) d) AS differences,
+       cardinality(nous.islands((SELECT nous.distance_band(id, geom, 5.5) FROM pts))) AS islands
+  FROM band;

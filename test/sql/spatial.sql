@@ -226,3 +226,25 @@ SET search_path = '';
 SELECT nous.link_count((SELECT nous.contiguity(id, geom, 'rook') FROM pg_temp.small WHERE id <> 99)) AS rook_links,
        round((SELECT (nous.moran((SELECT w FROM pg_temp.smallw), id, v)).i FROM pg_temp.small WHERE id <> 99)::numeric, 12) AS moran_i;
 RESET search_path;
+
+-- k nearest neighbours and distance band of points, by hand: points on a line
+-- at x = 0, 1, 3, 6 (ids 1..4); 1 nearest: 1->2, 2->1, 3->2, 4->3
+CREATE TEMP TABLE line AS SELECT i::bigint AS id, public.ST_SetSRID(public.ST_MakePoint(x, 0), 2154) AS geom
+  FROM unnest('{0,1,3,6}'::float8[]) WITH ORDINALITY t(x, i);
+SELECT nous.knn(id, geom, 1) AS k1, nous.knn(id, geom, 2) AS k2, nous.distance_band(id, geom, 2) AS band2,
+       nous.distance_band(id, geom, 3) AS band3 FROM line;
+-- ties at equal distance go to the smaller id: point 2 at x = 1 between 1 (x = 0) and x = 2
+SELECT nous.knn(id, geom, 1) FROM (VALUES (1, 0), (7, 2), (5, 1)) t(id, x),
+  LATERAL (SELECT public.ST_SetSRID(public.ST_MakePoint(x, 0), 2154) AS geom) g;
+\set VERBOSITY sqlstate
+SELECT nous.knn(id, geom, 4) FROM line;
+SELECT nous.knn(id, geom, 0) FROM line;
+SELECT nous.knn(id, geom, NULL) FROM line;
+SELECT nous.distance_band(id, geom, -1) FROM line;
+SELECT nous.distance_band(id, geom, 'NaN') FROM line;
+SELECT nous.knn(id, public.ST_SetSRID(geom, 4326), 1) FROM line;
+SELECT nous.knn(id, public.ST_Buffer(geom, 1), 1) FROM line;
+SELECT nous.knn(1, geom, 1) FROM line;
+\set VERBOSITY default
+SELECT nous.knn(id, geom, 4) FROM line;
+SELECT nous.knn(id, public.ST_SetSRID(geom, 4326), 1) FROM line;

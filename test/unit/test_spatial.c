@@ -335,6 +335,85 @@ TEST(components)
 	free(col);
 }
 
+TEST(knn_brute_force)
+{
+	enum {N = 400, K = 5};
+	double		x[N],
+				y[N];
+	int64_t		ids[N];
+	int32_t		nbr[N * K];
+	int			i,
+				j,
+				ok = 1;
+
+	for (i = 0; i < N; i++)
+	{
+		x[i] = floor(urand() * 50);	/* many ties */
+		y[i] = urand() * urand() * 30;
+		ids[i] = 1000 - i;
+	}
+	CHECK_INT(nous_knn(x, y, ids, N, K, nbr), NOUS_OK);
+	for (i = 0; i < N; i++)
+	{
+		/* brute force: rank every other point by (d2, id) */
+		for (int r = 0; r < K; r++)
+		{
+			int			bj = -1;
+			double		bd = INFINITY;
+
+			for (j = 0; j < N; j++)
+			{
+				double		d2;
+				int			used = 0;
+
+				if (j == i)
+					continue;
+				for (int q = 0; q < r; q++)
+					if (nbr[i * K + q] == j)
+						used = 1;
+				if (used)
+					continue;
+				d2 = (x[i] - x[j]) * (x[i] - x[j]) + (y[i] - y[j]) * (y[i] - y[j]);
+				if (d2 < bd || (d2 == bd && ids[j] < ids[bj]))
+				{
+					bd = d2;
+					bj = j;
+				}
+			}
+			if (nbr[i * K + r] != bj)
+				ok = 0;
+		}
+	}
+	CHECK(ok);
+	CHECK_INT(nous_knn(x, y, ids, N, N, nbr), NOUS_ERR_PARAM);
+	CHECK_INT(nous_knn(x, y, ids, N, 0, nbr), NOUS_ERR_PARAM);
+	{
+		/* all points at one place */
+		double		z[4] = {1, 1, 1, 1};
+		int64_t		zi[4] = {4, 3, 2, 1};
+		int32_t		zn[8];
+
+		CHECK_INT(nous_knn(z, z, zi, 4, 2, zn), NOUS_OK);
+		CHECK_INT(zn[0], 3);	/* id 1 */
+		CHECK_INT(zn[1], 2);	/* id 2 */
+	}
+}
+
+TEST(band_pairs)
+{
+	double		x[] = {0, 3, 4, 10},
+				y[] = {0, 4, 0, 0};
+	int32_t    *pi,
+			   *pj;
+	size_t		np;
+
+	/* distances: (0,1) 5, (0,2) 4, (1,2) 4.12, (2,3) 6 */
+	CHECK_INT(nous_band_pairs(x, y, 4, 5.0, &pi, &pj, &np), NOUS_OK);
+	CHECK_INT(np, 3);
+	free(pi);
+	free(pj);
+}
+
 int
 main(void)
 {
@@ -344,5 +423,7 @@ main(void)
 	RUN(getis_ord_complete_graph);
 	RUN(islands);
 	RUN(components);
+	RUN(knn_brute_force);
+	RUN(band_pairs);
 	UNIT_END();
 }
