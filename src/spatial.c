@@ -1155,6 +1155,7 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 typedef struct AcState
 {
 	NousWeights *w;				/* copy in the aggregate context */
+	Pointer		w_seen;			/* the last raw weights argument found equal */
 	int64	   *ids;
 	double	   *x;				/* NaN for a NULL value */
 	int64		n;
@@ -1221,6 +1222,7 @@ ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 	if (s->w == NULL)
 	{
 		ac_set_weights(s, aggctx, weights_get(PG_GETARG_DATUM(1)));
+		s->w_seen = DatumGetPointer(PG_GETARG_DATUM(1));
 		if (has_opts && !PG_ARGISNULL(4))
 		{
 			char	   *o = text_to_cstring(PG_GETARG_TEXT_PP(4));
@@ -1232,8 +1234,13 @@ ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 			strlcpy(s->opts, o, sizeof(s->opts));
 		}
 	}
-	else if (DatumGetPointer(PG_GETARG_DATUM(1)) != (Pointer) s->w)
+	else if (DatumGetPointer(PG_GETARG_DATUM(1)) != s->w_seen)
+	{
+		/* another datum (a scalar subquery gives the same one every row):
+		 * compare its contents once, then remember it */
 		ac_set_weights(s, aggctx, weights_get(PG_GETARG_DATUM(1)));
+		s->w_seen = DatumGetPointer(PG_GETARG_DATUM(1));
+	}
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
