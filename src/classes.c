@@ -235,9 +235,13 @@ nous_breaks_serialize(PG_FUNCTION_ARGS)
 	pq_sendint16(&buf, (int16) mlen);
 	pq_sendbytes(&buf, s->method, mlen);
 	pq_sendint64(&buf, s->n);
-	enlargeStringInfo(&buf, (int) Min((int64) MaxAllocSize / 2, s->n * (int64) sizeof(double)));
-	for (int64 i = 0; i < s->n; i++)
-		pq_sendfloat8(&buf, s->x[i]);
+	if (s->n > (int64) ((MaxAllocSize - 1024) / sizeof(double)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many values to pass between parallel workers: %lld", (long long) s->n),
+				 errhint("Disable parallel query for this aggregate: SET max_parallel_workers_per_gather = 0.")));
+	/* native byte order: the state only travels between processes of one server */
+	pq_sendbytes(&buf, (const char *) s->x, (int) (s->n * sizeof(double)));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -289,14 +293,10 @@ nous_breaks_deserialize(PG_FUNCTION_ARGS)
 	if (n < 0 || n != (int64) (buf.len - buf.cursor) / 8 || (buf.len - buf.cursor) % 8 != 0)
 		corrupt("The number of values does not match the length of the state.");
 	state_reserve(s, n);
+	memcpy(s->x, pq_getmsgbytes(&buf, (int) (n * sizeof(double))), n * sizeof(double));
 	for (int64 i = 0; i < n; i++)
-	{
-		double		v = pq_getmsgfloat8(&buf);
-
-		if (!isfinite(v))
+		if (!isfinite(s->x[i]))
 			corrupt("The state holds a value that is not finite.");
-		s->x[i] = v;
-	}
 	s->n = n;
 	PG_RETURN_POINTER(s);
 }
