@@ -52,6 +52,11 @@ CREATE FUNCTION nous.neighbours(w nous.weights, OUT from_id bigint, OUT to_id bi
 COMMENT ON FUNCTION nous.neighbours(nous.weights) IS
   'The directed links of the weights as rows (from_id, to_id), e.g. to export a GAL file or draw them.';
 
+CREATE FUNCTION nous.neighbours(w nous.weights, style text, OUT from_id bigint, OUT to_id bigint, OUT weight float8)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_neighbours_styled';
+COMMENT ON FUNCTION nous.neighbours(nous.weights, text) IS
+  'The directed links of the weights with their weight in a style: B (1), W (1 / number of neighbours of from_id), C (number of areas / number of links); e.g. to write a GWT file.';
 CREATE FUNCTION nous.components(w nous.weights, OUT id bigint, OUT component bigint, OUT size integer)
   RETURNS SETOF record
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_components';

@@ -464,6 +464,45 @@ nous_components(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+PG_FUNCTION_INFO_V1(nous_neighbours_styled);
+
+/* nous.neighbours(w, style) → SETOF (from_id, to_id, weight): styled links. */
+Datum
+nous_neighbours_styled(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	NousWeights *w = weights_get(PG_GETARG_DATUM(0));
+	char	   *style = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char		st;
+
+	if (pg_strcasecmp(style, "B") == 0 || pg_strcasecmp(style, "W") == 0 || pg_strcasecmp(style, "C") == 0)
+		st = pg_toupper((unsigned char) style[0]);
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown weight style \"%s\"", style),
+				 errdetail("Use W (row-standardised), B (binary) or C (globally standardised).")));
+	InitMaterializedSRF(fcinfo, 0);
+	for (int32 i = 0; i < w->n; i++)
+	{
+		int32		deg = WEIGHTS_ROWPTR(w)[i + 1] - WEIGHTS_ROWPTR(w)[i];
+		double		wt = st == 'B' ? 1.0 : st == 'W' ? 1.0 / Max(deg, 1) :
+			(double) w->n / (double) Max(w->nnz, 1);
+
+		for (int32 k = WEIGHTS_ROWPTR(w)[i]; k < WEIGHTS_ROWPTR(w)[i + 1]; k++)
+		{
+			Datum		vals[3];
+			bool		nulls[3] = {false, false, false};
+
+			vals[0] = Int64GetDatum(WEIGHTS_IDS(w)[i]);
+			vals[1] = Int64GetDatum(WEIGHTS_IDS(w)[WEIGHTS_COL(w)[k]]);
+			vals[2] = Float8GetDatum(wt);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
+		}
+	}
+	return (Datum) 0;
+}
+
 /* ---- nous.weights(from_id, to_id) aggregate ---- */
 
 #define LINKS_STATE_VERSION 1

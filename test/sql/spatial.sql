@@ -10,6 +10,9 @@ SELECT nous.link_count('{3:[1],1:[3,2],2:[1],9:[]}'), nous.area_count('{3:[1],1:
        nous.islands('{3:[1],1:[3,2],2:[1],9:[]}');
 SELECT * FROM nous.neighbours('{3:[1],1:[3,2],2:[1],9:[]}') ORDER BY 1, 2;
 SELECT '{}'::nous.weights AS empty, nous.link_count('{}');
+-- with weights: W = 1 / number of neighbours; C = 4 areas / 4 links = 1
+SELECT * FROM nous.neighbours('{3:[1],1:[3,2],2:[1],9:[]}', 'W') ORDER BY 1, 2;
+SELECT sum(weight) AS c_sum_is_n FROM nous.neighbours('{3:[1],1:[3,2],2:[1],9:[]}', 'c');
 -- binary output: version 1, n = 2, nnz = 1, ids, row pointers, neighbour indexes
 SELECT nous.weights_send('{5:[7],7:[]}');
 
@@ -157,6 +160,7 @@ COPY (SELECT '\x0200000002000000010000000000000005000000000000000700000000000000
 COPY wt2 FROM '/tmp/nous_maps_bad.bin' WITH (FORMAT binary);
 -- contiguity
 SELECT nous.contiguity(id, geom, 'bishop') FROM grid;
+SELECT * FROM nous.neighbours('{1:[2],2:[1]}', 'X');
 SELECT nous.contiguity(id, geom, NULL) FROM grid;
 SELECT nous.contiguity(id, NULL) FROM grid;
 SELECT nous.contiguity(NULL, geom) FROM grid;
