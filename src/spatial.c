@@ -1583,6 +1583,24 @@ ac_values(AcState *s, nous_graph *g, AcOpts *o)
 				 errmsg("%d areas of the weights have no value", missing),
 				 errdetail("Area " INT64_FORMAT " has no row or a NULL value.", first_missing),
 				 errhint("Use the option missing=drop to leave them out with their links.")));
+	{
+		double		first = NAN;
+		bool		varies = false;
+
+		for (int32 i = 0; i < g->n && !varies; i++)
+			if (!isnan(x[i]))
+			{
+				if (isnan(first))
+					first = x[i];
+				else if (x[i] != first)
+					varies = true;
+			}
+		if (!varies)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("every area has the same value"),
+					 errdetail("Spatial autocorrelation is not defined when the values do not vary.")));
+	}
 	return x;
 }
 

@@ -798,7 +798,9 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 			r->z = NAN;
 		r->p_normal = nous_p_two_sided(r->z);
 		r->quadrant = z[i] >= 0 ? (lag >= 0 ? 1 : 4) : (lag >= 0 ? 2 : 3);
-		if (o->permutations > 0 && deg > 0 && deg < m.n)
+		if (o->permutations > 0 && deg > 0 && deg < m.n && z[i] == 0.0)
+			r->p_perm = 1.0;	/* Ii is 0 under every permutation: no evidence */
+		else if (o->permutations > 0 && deg > 0 && deg < m.n)
 		{
 			long		larger = 0;
 			int			p;

@@ -106,6 +106,12 @@ SELECT l.id, round(l.g::numeric, 12) g, round(l.z::numeric, 12) z, l.p_permutati
 -- W style z equals B style z (a common weight per row cancels)
 SELECT bool_and(abs(a.z - b.z) < 1e-12) FROM (SELECT (unnest(nous.local_g((SELECT w FROM smallw), id, v, 'style=B'))).* FROM small) a JOIN (SELECT (unnest(nous.local_g((SELECT w FROM smallw), id, v))).* FROM small) b USING (id);
 
+-- an area whose value is the mean has Ii = 0 under every permutation: its
+-- pseudo p-value is 1, not significant (values i + j on a 3 x 3 grid, mean 4)
+SELECT (l).id, round((l).ii::numeric, 12) AS ii, (l).p_permutation = 1 AS p_is_1, (l).cluster
+  FROM (SELECT unnest(nous.local_moran((SELECT nous.contiguity(id, geom) FROM grid), id, (id / 10 + id % 10)::float8)) l
+          FROM grid) q WHERE (l).ii = 0;
+
 -- islands: an error by default, a zero lag with islands=keep
 INSERT INTO small VALUES (99, public.ST_MakeEnvelope(10, 10, 11, 11, 2154), 3);
 CREATE TEMP TABLE islw AS SELECT nous.contiguity(id, geom) AS w FROM small;
@@ -184,6 +190,8 @@ SELECT nous.moran((SELECT w FROM smallw), id, v, 'colour=red') FROM small WHERE 
 SELECT nous.moran((SELECT w FROM smallw), id, v, 'style=') FROM small WHERE id <> 99;
 SELECT nous.moran('{1:[2],2:[1]}', id, v) FROM (VALUES (1, 1.0), (2, 2.0)) t(id, v);
 SELECT nous.getis_ord((SELECT w FROM smallw), id, v - 3) FROM small WHERE id <> 99;
+SELECT nous.moran((SELECT w FROM smallw), id, 5) FROM small WHERE id <> 99;
+SELECT nous.local_moran((SELECT w FROM smallw), id, 5) FROM small WHERE id <> 99;
 SELECT nous.local_gstar((SELECT w FROM smallw), id, v - 3) FROM small WHERE id <> 99;
 \set VERBOSITY default
 SELECT '{1:[2]}'::nous.weights;
