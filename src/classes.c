@@ -495,6 +495,13 @@ pg_nous_breaks_fisher(PG_FUNCTION_ARGS)
 	int			nout;
 
 	method_args(fcinfo, "fisher", allowed, &x, &n, &k);
+	/* the dynamic programme keeps one argmin per value and class */
+	if ((double) (k - 1) * (double) n > 268435456.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many classes for natural breaks of %zu values", n),
+				 errdetail("k - 1 times the number of values must not exceed 268435456 (1 GB of working memory)."),
+				 errhint("Use fewer classes: maps rarely need more than 10.")));
 	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
 	method_status(nous_breaks_fisher(x, n, k, out, &nout, NULL), "fisher");
 	PG_RETURN_DATUM(breaks_result(out, nout));
