@@ -99,6 +99,7 @@ SELECT nous.breaks(v, 3, 'headtails(thr=0)') FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.breaks(v, 3, 'quantile(') FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.breaks(v, k) FROM (VALUES (1, 2), (2, 3)) t(v, k);
 SELECT nous.breaks(v, 3, 'sd') FROM unnest('{-1e308,1e308}'::float8[]) v;
+SELECT nous.breaks(v, 1000) FROM generate_series(1, 300000) v;
 SELECT nous.class_of(1, '{}');
 SELECT nous.class_of(1, '{3,2}');
 SELECT nous.class_of(1, '{1,NULL}');
