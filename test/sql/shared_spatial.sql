@@ -193,3 +193,31 @@ SELECT count(*) AS band_links,
                               EXCEPT SELECT from_id, to_id FROM band) d) AS differences,
        cardinality(nous.islands((SELECT nous.distance_band(id, geom, 5.5) FROM pts))) AS islands
   FROM band;
+
+-- real polygons: the 105 QPV of Occitanie (2015 perimeters, WGS84), in
+-- Lambert-93: no two QPV touch (105 islands, as the plain self-join says); so
+-- neighbourhoods of QPV are by distance: distance band and k nearest of their
+-- points on surface equal ST_DWithin and ORDER BY ST_Distance
+\set f :shared '/data/qpv-occitanie-hackaviz2021/qp.geojson'
+CREATE TEMP TABLE qpv AS
+SELECT row_number() OVER (ORDER BY f->'properties'->>'code_qp')::bigint AS id, f->'properties'->>'code_qp' AS code,
+       public.ST_Transform(public.ST_SetSRID(public.ST_GeomFromGeoJSON(f->>'geometry'), 4326), 2154) AS geom
+  FROM jsonb_array_elements(pg_read_file(:'f')::jsonb->'features') f;
+SELECT count(*) AS qpv, count(*) FILTER (WHERE NOT public.ST_IsValid(geom)) AS invalid FROM qpv;
+-- 29 are invalid: repaired, keeping their polygonal parts
+CREATE TEMP TABLE qpv_valid AS SELECT id, code, public.ST_CollectionExtract(public.ST_MakeValid(geom), 3) AS geom FROM qpv;
+CREATE TEMP TABLE qw AS SELECT nous.contiguity(id, geom) AS w FROM qpv_valid;
+SELECT nous.link_count(w) AS queen_links,
+       (SELECT count(*) FROM qpv_valid a JOIN qpv_valid b ON a.id <> b.id AND public.ST_Intersects(a.geom, b.geom)) AS selfjoin_links,
+       cardinality(nous.islands(w)) AS islands, nous.area_count(w) AS areas
+  FROM qw;
+SELECT nous.link_count(nous.distance_band(id, public.ST_PointOnSurface(geom), 3000)) AS band_3km,
+       (SELECT count(*) FROM qpv_valid a JOIN qpv_valid b ON a.id <> b.id
+           AND public.ST_DWithin(public.ST_PointOnSurface(a.geom), public.ST_PointOnSurface(b.geom), 3000)) AS selfjoin_3km
+  FROM qpv_valid;
+SELECT count(*) AS knn3_links,
+       (SELECT count(*) FROM (SELECT a.id, b.id FROM qpv_valid a CROSS JOIN LATERAL
+           (SELECT b.id FROM qpv_valid b WHERE b.id <> a.id
+             ORDER BY public.ST_Distance(public.ST_PointOnSurface(a.geom), public.ST_PointOnSurface(b.geom)), b.id LIMIT 3) b
+         EXCEPT SELECT * FROM nous.neighbours((SELECT nous.knn(id, public.ST_PointOnSurface(geom), 3) FROM qpv_valid))) d) AS differences
+  FROM nous.neighbours((SELECT nous.knn(id, public.ST_PointOnSurface(geom), 3) FROM qpv_valid));
