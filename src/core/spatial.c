@@ -788,7 +788,7 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 			w2 += m.w[k] * m.w[k];
 		}
 		r->lag = lag;
-		r->ii = z[i] / m2 * lag;
+		r->ii = deg == 0 ? 0.0 : z[i] / m2 * lag;	/* no -0 for an island */
 		mu = -z[i] / N;
 		s2 = (n * m2 - z[i] * z[i]) / N - mu * mu;
 		r->expected = z[i] / m2 * wi * mu;
@@ -797,7 +797,8 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 		if (deg == 0)
 			r->z = NAN;
 		r->p_normal = nous_p_two_sided(r->z);
-		r->quadrant = z[i] >= 0 ? (lag >= 0 ? 1 : 4) : (lag >= 0 ? 2 : 3);
+		/* an island has no neighbourhood, hence no quadrant */
+		r->quadrant = deg == 0 ? 0 : z[i] >= 0 ? (lag >= 0 ? 1 : 4) : (lag >= 0 ? 2 : 3);
 		if (o->permutations > 0 && deg > 0 && deg < m.n && z[i] == 0.0)
 			r->p_perm = 1.0;	/* Ii is 0 under every permutation: no evidence */
 		else if (o->permutations > 0 && deg > 0 && deg < m.n)

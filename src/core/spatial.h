@@ -130,7 +130,7 @@ typedef struct nous_local_result
 	double		p_normal;		/* two-sided */
 	double		p_perm;			/* folded pseudo p; NaN without permutations */
 	double		p_fdr;			/* Benjamini-Hochberg adjustment of p_perm (or p_normal) */
-	int			quadrant;		/* 1 HH, 2 LH, 3 LL, 4 HL; 0 for an area without value */
+	int			quadrant;		/* 1 HH, 2 LH, 3 LL, 4 HL; 0 for an island or an area without value */
 	double		lag;			/* spatial lag of z */
 } nous_local_result;
 

@@ -117,6 +117,9 @@ INSERT INTO small VALUES (99, public.ST_MakeEnvelope(10, 10, 11, 11, 2154), 3);
 CREATE TEMP TABLE islw AS SELECT nous.contiguity(id, geom) AS w FROM small;
 SELECT (nous.moran((SELECT w FROM islw), id, v, 'islands=keep')).n,
        (nous.moran((SELECT w FROM islw), id, v, 'islands=keep')).islands FROM small;
+-- the island keeps Ii = 0 and has no z, p-value, quadrant or cluster
+SELECT l.id, l.ii, l.z, l.p_permutation, l.quadrant, l.cluster
+  FROM (SELECT (unnest(nous.local_moran((SELECT w FROM islw), id, v, 'islands=keep'))).* FROM small) l WHERE l.id = 99;
 -- missing values: an error by default; missing=drop leaves the areas out with their links
 SELECT (nous.moran((SELECT w FROM smallw), id, v, 'missing=drop')).n AS n_dropped
   FROM small WHERE id NOT IN (99, 32);
