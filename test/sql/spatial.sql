@@ -26,7 +26,8 @@ INSERT INTO wt VALUES ('{10:[20,30],20:[10],30:[10],40:[]}');
 COPY wt TO '/tmp/nous_maps_weights.bin' WITH (FORMAT binary);
 CREATE TEMP TABLE wt2 (w nous.weights);
 COPY wt2 FROM '/tmp/nous_maps_weights.bin' WITH (FORMAT binary);
-SELECT w::text = (SELECT w::text FROM wt) AS binary_round_trip FROM wt2;
+SELECT w::text = (SELECT w::text FROM wt) AS binary_round_trip,
+       w::text::nous.weights::text = w::text AS text_round_trip FROM wt2;
 
 -- contiguity of a 3 x 3 grid of unit squares (ids 11..33): rook = the 12 shared
 -- edges (24 directed links), queen adds the 8 diagonal corner contacts (40)
