@@ -1,0 +1,165 @@
+-- classes: class breaks for choropleth maps (exact natural breaks, quantiles,
+-- equal intervals, standard deviations, head/tails, pretty, box plot), the
+-- class of a value and the goodness of variance fit.
+\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit
+
+INSERT INTO nous.method_families (family, arg_types, return_type, params, description)
+VALUES ('classification', '{float8[],int4}', 'float8[]', true,
+        'Class breaks: from the values (NULL elements ignored) and a number of classes k, the upper bound of each class, strictly increasing, the last one the maximum.');
+
+CREATE FUNCTION nous.breaks_fisher("values" float8[], k int4, params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pg_nous_breaks_fisher';
+COMMENT ON FUNCTION nous.breaks_fisher(float8[], int4, jsonb) IS
+  'Exact natural breaks (Fisher 1958 optimal partition minimising the within-class sum of squares, on every value); no parameters.';
+
+CREATE FUNCTION nous.breaks_quantile("values" float8[], k int4, params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pg_nous_breaks_quantile';
+COMMENT ON FUNCTION nous.breaks_quantile(float8[], int4, jsonb) IS
+  'Quantile breaks at c/k; params: type = 1..9 (Hyndman and Fan 1996, as R''s quantile(); default 7).';
+
+CREATE FUNCTION nous.breaks_equal("values" float8[], k int4, params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pg_nous_breaks_equal';
+COMMENT ON FUNCTION nous.breaks_equal(float8[], int4, jsonb) IS
+  'Equal intervals: min + c (max - min) / k; no parameters.';
+
+CREATE FUNCTION nous.breaks_sd("values" float8[], k int4, params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pg_nous_breaks_sd';
+COMMENT ON FUNCTION nous.breaks_sd(float8[], int4, jsonb) IS
+  'Standard-deviation classes centred on the mean: bounds mean + (c - k/2) width sd (sample sd); params: width (default 1).';
+
+CREATE FUNCTION nous.breaks_headtails("values" float8[], k int4, params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pg_nous_breaks_headtails';
+COMMENT ON FUNCTION nous.breaks_headtails(float8[], int4, jsonb) IS
+  'Head/tail breaks (Jiang 2013): successive means of the head while it holds at most thr of the values; at most k classes; params: thr (default 0.4).';
+
+CREATE FUNCTION nous.breaks_pretty("values" float8[], k int4, params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pg_nous_breaks_pretty';
+COMMENT ON FUNCTION nous.breaks_pretty(float8[], int4, jsonb) IS
+  'Round bounds: multiples of 1, 2, 2.5 or 5 times a power of ten, the finest step giving at most k classes; no parameters.';
+
+CREATE FUNCTION nous.breaks_box("values" float8[], k int4, params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pg_nous_breaks_box';
+COMMENT ON FUNCTION nous.breaks_box(float8[], int4, jsonb) IS
+  'Box-plot classes: Q1 - hinge IQR, Q1, median, Q3, Q3 + hinge IQR, max (type 7 quartiles); k is ignored; params: hinge (default 1.5).';
+
+INSERT INTO nous.method_catalog (family, name, function, builtin, description) VALUES
+  ('classification', 'fisher',    'nous.breaks_fisher(float8[], int4, jsonb)',    true,
+   'exact natural breaks (Fisher 1958), the "Jenks" of GIS tools, on every value'),
+  ('classification', 'quantile',  'nous.breaks_quantile(float8[], int4, jsonb)',  true,
+   'quantiles; type = 1..9 (default 7, as R)'),
+  ('classification', 'equal',     'nous.breaks_equal(float8[], int4, jsonb)',     true,
+   'equal intervals'),
+  ('classification', 'sd',        'nous.breaks_sd(float8[], int4, jsonb)',        true,
+   'standard-deviation classes centred on the mean; width (default 1)'),
+  ('classification', 'headtails', 'nous.breaks_headtails(float8[], int4, jsonb)', true,
+   'head/tail breaks; thr (default 0.4)'),
+  ('classification', 'pretty',    'nous.breaks_pretty(float8[], int4, jsonb)',    true,
+   'round bounds (1, 2, 2.5, 5 x 10^e)'),
+  ('classification', 'box',       'nous.breaks_box(float8[], int4, jsonb)',       true,
+   'box-plot classes; hinge (default 1.5)');
+
+CREATE FUNCTION nous.breaks_transfn(internal, float8, int4, text)
+  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_breaks_transfn';
+COMMENT ON FUNCTION nous.breaks_transfn(internal, float8, int4, text) IS
+  'Transition function of nous.breaks: collects the non-NULL values.';
+CREATE FUNCTION nous.breaks_combine(internal, internal)
+  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_breaks_combine';
+COMMENT ON FUNCTION nous.breaks_combine(internal, internal) IS
+  'Combine function of nous.breaks: concatenates two partial states.';
+CREATE FUNCTION nous.breaks_serialize(internal)
+  RETURNS bytea LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_breaks_serialize';
+COMMENT ON FUNCTION nous.breaks_serialize(internal) IS
+  'Serialise a nous.breaks state (version byte, k, method, values).';
+CREATE FUNCTION nous.breaks_deserialize(bytea, internal)
+  RETURNS internal LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_breaks_deserialize';
+COMMENT ON FUNCTION nous.breaks_deserialize(bytea, internal) IS
+  'Deserialise a nous.breaks state, checking its version, sizes and values.';
+CREATE FUNCTION nous.breaks_finalfn(internal, float8, int4, text)
+  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_breaks_finalfn';
+COMMENT ON FUNCTION nous.breaks_finalfn(internal, float8, int4, text) IS
+  'Final function of nous.breaks: sorts the values and calls the classification method.';
+
+CREATE AGGREGATE nous.breaks(value float8, k int4, method text) (
+  SFUNC = nous.breaks_transfn,
+  STYPE = internal,
+  COMBINEFUNC = nous.breaks_combine,
+  SERIALFUNC = nous.breaks_serialize,
+  DESERIALFUNC = nous.breaks_deserialize,
+  FINALFUNC = nous.breaks_finalfn,
+  FINALFUNC_EXTRA,
+  FINALFUNC_MODIFY = READ_ONLY,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.breaks(float8, int4, text) IS
+  'Class breaks of the non-NULL values: the upper bound of each class, strictly increasing, the last one the maximum; method = a registered classification method (fisher, quantile, equal, sd, headtails, pretty, box, or a user one), e.g. ''quantile(type=6)''.';
+
+-- the default method: a separate two-argument aggregate (aggregates cannot
+-- have DEFAULT arguments shared with their three-argument form)
+CREATE FUNCTION nous.breaks_transfn(internal, float8, int4)
+  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_breaks_transfn_fisher';
+COMMENT ON FUNCTION nous.breaks_transfn(internal, float8, int4) IS
+  'Transition function of nous.breaks(value, k): collects the values, method fisher.';
+CREATE FUNCTION nous.breaks_finalfn(internal, float8, int4)
+  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_breaks_finalfn';
+COMMENT ON FUNCTION nous.breaks_finalfn(internal, float8, int4) IS
+  'Final function of nous.breaks(value, k).';
+
+CREATE AGGREGATE nous.breaks(value float8, k int4) (
+  SFUNC = nous.breaks_transfn,
+  STYPE = internal,
+  COMBINEFUNC = nous.breaks_combine,
+  SERIALFUNC = nous.breaks_serialize,
+  DESERIALFUNC = nous.breaks_deserialize,
+  FINALFUNC = nous.breaks_finalfn,
+  FINALFUNC_EXTRA,
+  FINALFUNC_MODIFY = READ_ONLY,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.breaks(float8, int4) IS
+  'Exact natural breaks (method fisher) of the non-NULL values: the upper bound of each class, the last one the maximum.';
+
+CREATE FUNCTION nous.class_of(value float8, breaks float8[])
+  RETURNS int4 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pg_nous_class_of';
+COMMENT ON FUNCTION nous.class_of(float8, float8[]) IS
+  '1-based class of a value for increasing upper bounds: the first class whose bound is >= value (a value equal to a bound is in that class); the first class is open below, the last open above.';
+
+CREATE FUNCTION nous.gvf_transfn(float8[], float8, float8[])
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_gvf_transfn';
+COMMENT ON FUNCTION nous.gvf_transfn(float8[], float8, float8[]) IS
+  'Transition function of nous.gvf: per-class count, mean and sum of squares.';
+CREATE FUNCTION nous.gvf_combine(float8[], float8[])
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_gvf_combine';
+COMMENT ON FUNCTION nous.gvf_combine(float8[], float8[]) IS
+  'Combine function of nous.gvf (Chan et al. 1979 merge of moments).';
+CREATE FUNCTION nous.gvf_finalfn(float8[])
+  RETURNS float8 LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_gvf_finalfn';
+COMMENT ON FUNCTION nous.gvf_finalfn(float8[]) IS
+  'Final function of nous.gvf: 1 - SDCM / SDAM.';
+
+CREATE AGGREGATE nous.gvf(value float8, breaks float8[]) (
+  SFUNC = nous.gvf_transfn,
+  STYPE = float8[],
+  COMBINEFUNC = nous.gvf_combine,
+  FINALFUNC = nous.gvf_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.gvf(float8, float8[]) IS
+  'Goodness of variance fit of a classification (Jenks 1977): 1 - SDCM / SDAM, values classed with nous.class_of; NULL when every value is equal or none is given.';

@@ -1,0 +1,362 @@
+-- spatial: the weights type (a compact sparse graph of areas), contiguity
+-- from polygons, and spatial autocorrelation (Moran, Geary, Getis-Ord,
+-- local Moran).
+\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit
+
+CREATE TYPE nous.weights;
+
+CREATE FUNCTION nous.weights_in(cstring) RETURNS nous.weights
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_in';
+COMMENT ON FUNCTION nous.weights_in(cstring) IS
+  'Text input of nous.weights: {id:[neighbour ids],...}; checks ids, self-links and that every neighbour is an area.';
+CREATE FUNCTION nous.weights_out(nous.weights) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_out';
+COMMENT ON FUNCTION nous.weights_out(nous.weights) IS
+  'Text output of nous.weights: {id:[neighbour ids],...} in increasing id order.';
+CREATE FUNCTION nous.weights_recv(internal) RETURNS nous.weights
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_recv';
+COMMENT ON FUNCTION nous.weights_recv(internal) IS
+  'Binary input of nous.weights, checking version, sizes and every index.';
+CREATE FUNCTION nous.weights_send(nous.weights) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_send';
+COMMENT ON FUNCTION nous.weights_send(nous.weights) IS
+  'Binary output of nous.weights.';
+
+CREATE TYPE nous.weights (
+  INPUT = nous.weights_in,
+  OUTPUT = nous.weights_out,
+  RECEIVE = nous.weights_recv,
+  SEND = nous.weights_send,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended
+);
+COMMENT ON TYPE nous.weights IS
+  'Spatial weights: the areas (bigint ids) and their directed neighbour links, stored as a compact sparse graph (CSR); binary weights, the style (B, W, C) is chosen where they are used.';
+
+CREATE FUNCTION nous.link_count(w nous.weights) RETURNS bigint
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_link_count';
+COMMENT ON FUNCTION nous.link_count(nous.weights) IS
+  'Number of directed links (a symmetric pair counts twice).';
+CREATE FUNCTION nous.area_count(w nous.weights) RETURNS integer
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_area_count';
+COMMENT ON FUNCTION nous.area_count(nous.weights) IS
+  'Number of areas of the weights, islands included.';
+CREATE FUNCTION nous.islands(w nous.weights) RETURNS bigint[]
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_islands';
+COMMENT ON FUNCTION nous.islands(nous.weights) IS
+  'Ids of the areas without any neighbour, in increasing order.';
+CREATE FUNCTION nous.neighbours(w nous.weights, OUT from_id bigint, OUT to_id bigint)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_neighbours';
+COMMENT ON FUNCTION nous.neighbours(nous.weights) IS
+  'The directed links of the weights as rows (from_id, to_id), e.g. to export a GAL file or draw them.';
+
+CREATE FUNCTION nous.neighbours(w nous.weights, style text, OUT from_id bigint, OUT to_id bigint, OUT weight float8)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_neighbours_styled';
+COMMENT ON FUNCTION nous.neighbours(nous.weights, text) IS
+  'The directed links of the weights with their weight in a style: B (1), W (1 / number of neighbours of from_id), C (number of areas / number of links); e.g. to write a GWT file.';
+CREATE FUNCTION nous.components(w nous.weights, OUT id bigint, OUT component bigint, OUT size integer)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_components';
+COMMENT ON FUNCTION nous.components(nous.weights) IS
+  'Connected components of the weights (links taken as undirected): each area with its component, named by the smallest id in it, and the number of areas of the component; e.g. contiguous squares grouped into candidate quartiers.';
+
+-- from an edge list
+CREATE FUNCTION nous.weights_transfn(internal, bigint, bigint) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_transfn';
+COMMENT ON FUNCTION nous.weights_transfn(internal, bigint, bigint) IS
+  'Transition function of nous.weights(from_id, to_id).';
+CREATE FUNCTION nous.weights_combine(internal, internal) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_combine';
+COMMENT ON FUNCTION nous.weights_combine(internal, internal) IS
+  'Combine function of nous.weights(from_id, to_id).';
+CREATE FUNCTION nous.weights_serialize(internal) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_serialize';
+COMMENT ON FUNCTION nous.weights_serialize(internal) IS
+  'Serialise the state of nous.weights(from_id, to_id).';
+CREATE FUNCTION nous.weights_deserialize(bytea, internal) RETURNS internal
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_deserialize';
+COMMENT ON FUNCTION nous.weights_deserialize(bytea, internal) IS
+  'Deserialise the state of nous.weights(from_id, to_id), checking version and sizes.';
+CREATE FUNCTION nous.weights_finalfn(internal) RETURNS nous.weights
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_finalfn';
+COMMENT ON FUNCTION nous.weights_finalfn(internal) IS
+  'Final function of nous.weights(from_id, to_id): builds the sparse graph.';
+
+CREATE AGGREGATE nous.weights(from_id bigint, to_id bigint) (
+  SFUNC = nous.weights_transfn,
+  STYPE = internal,
+  COMBINEFUNC = nous.weights_combine,
+  SERIALFUNC = nous.weights_serialize,
+  DESERIALFUNC = nous.weights_deserialize,
+  FINALFUNC = nous.weights_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.weights(bigint, bigint) IS
+  'Binary weights from an edge list, one row per directed link from_id -> to_id (duplicates merged; a row with to_id NULL declares an area, possibly an island; rows with both NULL are ignored).';
+
+-- contiguity from polygons
+CREATE FUNCTION nous.contiguity_transfn(internal, bigint, geometry, text) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn';
+COMMENT ON FUNCTION nous.contiguity_transfn(internal, bigint, geometry, text) IS
+  'Transition function of nous.contiguity: collects ids and polygons.';
+CREATE FUNCTION nous.contiguity_transfn(internal, bigint, geometry) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_queen';
+COMMENT ON FUNCTION nous.contiguity_transfn(internal, bigint, geometry) IS
+  'Transition function of nous.contiguity(id, geom): queen contiguity.';
+CREATE FUNCTION nous.contiguity_combine(internal, internal) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_combine';
+COMMENT ON FUNCTION nous.contiguity_combine(internal, internal) IS
+  'Combine function of nous.contiguity.';
+CREATE FUNCTION nous.contiguity_serialize(internal) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_serialize';
+COMMENT ON FUNCTION nous.contiguity_serialize(internal) IS
+  'Serialise the state of nous.contiguity.';
+CREATE FUNCTION nous.contiguity_deserialize(bytea, internal) RETURNS internal
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_deserialize';
+COMMENT ON FUNCTION nous.contiguity_deserialize(bytea, internal) IS
+  'Deserialise the state of nous.contiguity, checking version and lengths.';
+CREATE FUNCTION nous.contiguity_finalfn(internal) RETURNS nous.weights
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_finalfn';
+COMMENT ON FUNCTION nous.contiguity_finalfn(internal) IS
+  'Final function of nous.contiguity: bounding-box sweep, then the PostGIS predicate on the candidate pairs.';
+
+CREATE AGGREGATE nous.contiguity(id bigint, geom geometry, kind text) (
+  SFUNC = nous.contiguity_transfn,
+  STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize,
+  DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.contiguity_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.contiguity(bigint, geometry, text) IS
+  'Contiguity weights of polygons: kind = queen (at least one shared boundary point, ST_Intersects) or rook (a shared boundary segment of positive length, ST_Relate ****1****); every polygon is an area, islands included.';
+CREATE AGGREGATE nous.contiguity(id bigint, geom geometry) (
+  SFUNC = nous.contiguity_transfn,
+  STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize,
+  DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.contiguity_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.contiguity(bigint, geometry) IS
+  'Queen contiguity weights of polygons (at least one shared boundary point).';
+
+-- neighbourhoods of points
+CREATE FUNCTION nous.knn_transfn(internal, bigint, geometry, integer) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_knn_transfn';
+COMMENT ON FUNCTION nous.knn_transfn(internal, bigint, geometry, integer) IS
+  'Transition function of nous.knn: collects ids and points.';
+CREATE FUNCTION nous.distance_band_transfn(internal, bigint, geometry, float8) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_band_transfn';
+COMMENT ON FUNCTION nous.distance_band_transfn(internal, bigint, geometry, float8) IS
+  'Transition function of nous.distance_band: collects ids and points.';
+CREATE FUNCTION nous.points_finalfn(internal) RETURNS nous.weights
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_points_finalfn';
+COMMENT ON FUNCTION nous.points_finalfn(internal) IS
+  'Final function of nous.knn and nous.distance_band.';
+CREATE AGGREGATE nous.knn(id bigint, geom geometry, k integer) (
+  SFUNC = nous.knn_transfn, STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.points_finalfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.knn(bigint, geometry, integer) IS
+  'k-nearest-neighbour weights of points in a metric CRS: each point linked to the k other points nearest to it (Euclidean; ties broken by smaller id); not symmetric in general.';
+CREATE AGGREGATE nous.distance_band(id bigint, geom geometry, distance float8) (
+  SFUNC = nous.distance_band_transfn, STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.points_finalfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.distance_band(bigint, geometry, float8) IS
+  'Distance-band weights of points in a metric CRS: two points are neighbours when at most distance apart (Euclidean, coincident points included); symmetric; points with no neighbour are islands.';
+
+-- spatial autocorrelation
+CREATE TYPE nous.moran_result AS (
+  i float8, expected float8, variance_normal float8, variance_random float8,
+  z_normal float8, z_random float8, p_normal float8, p_random float8,
+  p_permutation float8, permutations integer, n integer, links bigint,
+  islands integer, style text, s0 float8);
+COMMENT ON TYPE nous.moran_result IS
+  'Global Moran''s I with its expectation, variances and z-scores under normality and randomisation, two-sided normal p-values, the folded permutation pseudo p-value, and the sizes used.';
+CREATE TYPE nous.geary_result AS (
+  c float8, expected float8, variance_normal float8, variance_random float8,
+  z_normal float8, z_random float8, p_normal float8, p_random float8,
+  p_permutation float8, permutations integer, n integer, links bigint,
+  islands integer, style text, s0 float8);
+COMMENT ON TYPE nous.geary_result IS
+  'Geary''s C with its expectation (1), variances and z-scores under normality and randomisation, p-values and permutation pseudo p-value.';
+CREATE TYPE nous.getis_ord_result AS (
+  g float8, expected float8, variance_normal float8, variance_random float8,
+  z_normal float8, z_random float8, p_normal float8, p_random float8,
+  p_permutation float8, permutations integer, n integer, links bigint,
+  islands integer, style text, s0 float8);
+COMMENT ON TYPE nous.getis_ord_result IS
+  'Getis-Ord general G with its expectation and variance under randomisation (no normality variance: NULL), p-values and permutation pseudo p-value.';
+CREATE TYPE nous.local_moran_result AS (
+  id bigint, ii float8, expected float8, variance float8, z float8,
+  p_normal float8, p_permutation float8, p_fdr float8, lag float8,
+  quadrant text, cluster text);
+COMMENT ON TYPE nous.local_moran_result IS
+  'Local Moran of one area: Ii, conditional-randomisation expectation and variance, z, two-sided normal p, conditional-permutation pseudo p, Benjamini-Hochberg adjusted p, spatial lag of the centred value, quadrant and significant cluster.';
+
+CREATE FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_transfn';
+COMMENT ON FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8) IS
+  'Transition function of the autocorrelation aggregates: collects ids and values.';
+CREATE FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8, text) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_transfn_opts';
+COMMENT ON FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8, text) IS
+  'Transition function of the autocorrelation aggregates with options.';
+CREATE FUNCTION nous.autocorrelation_combine(internal, internal) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_combine';
+COMMENT ON FUNCTION nous.autocorrelation_combine(internal, internal) IS
+  'Combine function of the autocorrelation aggregates.';
+CREATE FUNCTION nous.autocorrelation_serialize(internal) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_serialize';
+COMMENT ON FUNCTION nous.autocorrelation_serialize(internal) IS
+  'Serialise the state of the autocorrelation aggregates.';
+CREATE FUNCTION nous.autocorrelation_deserialize(bytea, internal) RETURNS internal
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_deserialize';
+COMMENT ON FUNCTION nous.autocorrelation_deserialize(bytea, internal) IS
+  'Deserialise the state of the autocorrelation aggregates, checking version, sizes and the weights.';
+
+CREATE FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.moran_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_moran_finalfn';
+COMMENT ON FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.moran.';
+CREATE FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.moran_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_moran_finalfn';
+COMMENT ON FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.moran with options.';
+CREATE FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.geary_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geary_finalfn';
+COMMENT ON FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.geary.';
+CREATE FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.geary_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geary_finalfn';
+COMMENT ON FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.geary with options.';
+CREATE FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.getis_ord_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_getis_ord_finalfn';
+COMMENT ON FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.getis_ord.';
+CREATE FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.getis_ord_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_getis_ord_finalfn';
+COMMENT ON FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.getis_ord with options.';
+CREATE FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.local_moran_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_moran_finalfn';
+COMMENT ON FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.local_moran.';
+CREATE FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.local_moran_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_moran_finalfn';
+COMMENT ON FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.local_moran with options.';
+
+CREATE AGGREGATE nous.moran(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.moran_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.moran(nous.weights, bigint, float8) IS
+  'Global Moran''s I of the values of the areas of w, row-standardised weights (W), 999 permutations with seed 12345.';
+CREATE AGGREGATE nous.moran(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.moran_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.moran(nous.weights, bigint, float8, text) IS
+  'Global Moran''s I; options: style = W|B|C, permutations (999), seed (12345), islands = error|keep, missing = error|drop.';
+CREATE AGGREGATE nous.geary(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.geary_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.geary(nous.weights, bigint, float8) IS
+  'Geary''s C of the values of the areas of w, row-standardised weights (W).';
+CREATE AGGREGATE nous.geary(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.geary_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.geary(nous.weights, bigint, float8, text) IS
+  'Geary''s C; options as for nous.moran.';
+CREATE AGGREGATE nous.getis_ord(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.getis_ord_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.getis_ord(nous.weights, bigint, float8) IS
+  'Getis-Ord general G of non-negative values; row-standardised weights by default (use style=B for the usual binary G).';
+CREATE AGGREGATE nous.getis_ord(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.getis_ord_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.getis_ord(nous.weights, bigint, float8, text) IS
+  'Getis-Ord general G; options as for nous.moran.';
+CREATE AGGREGATE nous.local_moran(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_moran_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_moran(nous.weights, bigint, float8) IS
+  'Local Moran (LISA) of every area, as an array of nous.local_moran_result in id order (unnest it); W style, 999 conditional permutations, seed 12345, clusters at alpha 0.05.';
+CREATE AGGREGATE nous.local_moran(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_moran_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_moran(nous.weights, bigint, float8, text) IS
+  'Local Moran (LISA); options as for nous.moran plus alpha (0.05) for the cluster column.';
+
+CREATE TYPE nous.local_g_result AS (
+  id bigint, g float8, expected float8, variance float8, z float8,
+  p_normal float8, p_permutation float8, p_fdr float8, cluster text);
+COMMENT ON TYPE nous.local_g_result IS
+  'Local Getis-Ord Gi or Gi* of one area: the statistic, its expectation and variance under randomisation, z (Ord and Getis 1995), two-sided normal p, conditional-permutation pseudo p, Benjamini-Hochberg adjusted p, and the hot (High) or cold (Low) spot at alpha.';
+CREATE FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_finalfn';
+COMMENT ON FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.local_g.';
+CREATE FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_finalfn';
+COMMENT ON FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.local_g with options.';
+CREATE FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_finalfn';
+COMMENT ON FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.local_gstar.';
+CREATE FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_finalfn';
+COMMENT ON FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.local_gstar with options.';
+CREATE AGGREGATE nous.local_g(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_g_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_g(nous.weights, bigint, float8) IS
+  'Local Getis-Ord Gi (the area itself left out) of every area, as an array of nous.local_g_result in id order; W style, 999 conditional permutations, seed 12345.';
+CREATE AGGREGATE nous.local_g(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_g_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_g(nous.weights, bigint, float8, text) IS
+  'Local Getis-Ord Gi; options as for nous.local_moran.';
+CREATE AGGREGATE nous.local_gstar(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_gstar_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_gstar(nous.weights, bigint, float8) IS
+  'Local Getis-Ord Gi* (the area counted as its own neighbour, before the style) of every area, as an array of nous.local_g_result in id order; W style, 999 conditional permutations, seed 12345.';
+CREATE AGGREGATE nous.local_gstar(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
+  COMBINEFUNC = nous.autocorrelation_combine,
+  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
+  FINALFUNC = nous.local_gstar_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.local_gstar(nous.weights, bigint, float8, text) IS
+  'Local Getis-Ord Gi*; options as for nous.local_moran.';
+
+-- areal interpolation
+CREATE FUNCTION nous.areal_interpolation(source_ids bigint[], source_geoms geometry[], source_values float8[],
+                                         target_ids bigint[], target_geoms geometry[], kind text DEFAULT 'extensive',
+                                         OUT target_id bigint, OUT estimate float8, OUT covered_area float8, OUT sources integer)
+  RETURNS SETOF record
+  LANGUAGE c STABLE PARALLEL SAFE ROWS 100 AS 'MODULE_PATHNAME', 'nous_areal_interpolation';
+COMMENT ON FUNCTION nous.areal_interpolation(bigint[], geometry[], float8[], bigint[], geometry[], text) IS
+  'Areal weighting from source polygons (e.g. 200 m squares) to target polygons (quartiers, QPV): extensive (counts) sum v_s |s n t| / |s|, totals preserved where the targets cover the sources; intensive (rates) the area-weighted mean over the covered part of each target. One row per target, in input order; NULL estimate when no source with a value overlaps it.';

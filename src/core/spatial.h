@@ -1,0 +1,172 @@
+/*
+ * spatial.h — spatial weights as a compact sparse graph (CSR over sorted
+ * bigint ids), candidate neighbour pairs from bounding boxes, and the
+ * spatial autocorrelation statistics: global Moran's I, Geary's C,
+ * Getis-Ord G, local Moran (LISA) with conditional permutations.
+ */
+#ifndef NOUS_SPATIAL_H
+#define NOUS_SPATIAL_H
+
+#include <stdint.h>
+
+#include "nous_core.h"
+
+/* A directed graph: node i has the neighbours col[rowptr[i] .. rowptr[i+1]-1],
+ * sorted increasing, never i itself; ids sorted strictly increasing. */
+typedef struct nous_graph
+{
+	int32_t		n;
+	int32_t		nnz;
+	const int64_t *ids;
+	const int32_t *rowptr;
+	const int32_t *col;
+} nous_graph;
+
+/* Largest number of nodes or links of a graph. */
+#define NOUS_GRAPH_MAX 200000000
+
+/*
+ * Build a graph from m directed links from[i] -> to[i] (duplicates merged)
+ * and nn extra nodes (areas that may have no neighbour).  The nodes are the
+ * union of all these ids.  Arrays returned are allocated with nous_alloc.
+ * NOUS_ERR_DOMAIN for a self-link (*bad_id receives its id), NOUS_ERR_PARAM
+ * when the graph is too large.
+ */
+extern nous_status nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
+									const int64_t *nodes, size_t nn,
+									int64_t **ids, int32_t *n, int32_t **rowptr,
+									int32_t **col, int32_t *nnz, int64_t *bad_id);
+
+/* Check the invariants of a graph read from outside; a sentence in err. */
+extern bool nous_graph_valid(const nous_graph *g, const char **err);
+
+/* Index of id in the graph, or -1. */
+extern int32_t nous_graph_find(const nous_graph *g, int64_t id);
+
+/*
+ * Candidate pairs (i < j) of the n boxes [xmin, xmax] x [ymin, ymax] that
+ * intersect (closed boxes), by a sweep over xmin (plane sweep, Preparata &
+ * Shamos 1985).  *pi, *pj receive the pairs (nous_alloc), *np their count.
+ */
+extern nous_status nous_bbox_pairs(const double *xmin, const double *ymin,
+								   const double *xmax, const double *ymax, int32_t n,
+								   int32_t **pi, int32_t **pj, size_t *np);
+
+/*
+ * k nearest neighbours of each of n points (x, y): nbr[i k .. i k + k - 1]
+ * receives the indexes of the k other points nearest to i, by increasing
+ * distance, ties broken by smaller id.  Uniform grid search (Bentley,
+ * Weide & Yao 1980).  NOUS_ERR_PARAM when k < 1 or k > n - 1.
+ */
+extern nous_status nous_knn(const double *x, const double *y, const int64_t *ids,
+							int32_t n, int32_t k, int32_t *nbr);
+
+/* Pairs (i < j) of points at most d apart (Euclidean), candidates from the
+ * box sweep on boxes of side d. */
+extern nous_status nous_band_pairs(const double *x, const double *y, int32_t n, double d,
+								   int32_t **pi, int32_t **pj, size_t *np);
+
+/* Weight styles (spdep nb2listw): binary, row-standardised, globally standardised. */
+typedef enum nous_wstyle
+{
+	NOUS_STYLE_B = 0,
+	NOUS_STYLE_W,
+	NOUS_STYLE_C
+} nous_wstyle;
+
+typedef struct nous_autocorr_opts
+{
+	nous_wstyle style;
+	bool		keep_islands;	/* false: islands are an error */
+	int			permutations;	/* 0: no permutation test */
+	uint64_t	seed;
+} nous_autocorr_opts;
+
+typedef struct nous_global_result
+{
+	int32_t		n;				/* areas with a value */
+	int64_t		links;			/* directed links between them */
+	int32_t		islands;		/* areas without a neighbour */
+	double		s0,
+				s1,
+				s2;
+	double		stat;			/* I, C or G */
+	double		expected;
+	double		var_normal;		/* NaN where not defined (G) */
+	double		var_random;
+	double		z_normal;
+	double		z_random;
+	double		p_normal;		/* two-sided */
+	double		p_random;
+	double		p_perm;			/* folded pseudo p (1 + extreme) / (1 + perms); NaN if none */
+} nous_global_result;
+
+typedef enum nous_global_kind
+{
+	NOUS_MORAN = 0,
+	NOUS_GEARY,
+	NOUS_GETIS_ORD
+} nous_global_kind;
+
+/*
+ * Global statistic of the values x[0..g->n-1] (one per node of g; NaN marks
+ * an area without value, left out with its links).  NOUS_ERR_DOMAIN with
+ * r->islands > 0 when there are islands and keep_islands is false;
+ * NOUS_ERR_EMPTY when fewer than 4 areas (the variances need n > 3) or no link.
+ */
+extern nous_status nous_global_autocorr(const nous_graph *g, const double *x,
+										nous_global_kind kind,
+										const nous_autocorr_opts *o,
+										nous_global_result *r);
+
+/* Per-area local Moran (Anselin 1995) with conditional-randomisation moments
+ * (Sokal et al. 1998; spdep >= 1.1-8). */
+typedef struct nous_local_result
+{
+	double		ii;
+	double		expected;
+	double		variance;
+	double		z;
+	double		p_normal;		/* two-sided */
+	double		p_perm;			/* folded pseudo p; NaN without permutations */
+	double		p_fdr;			/* Benjamini-Hochberg adjustment of p_perm (or p_normal) */
+	int			quadrant;		/* 1 HH, 2 LH, 3 LL, 4 HL; 0 for an island or an area without value */
+	double		lag;			/* spatial lag of z */
+} nous_local_result;
+
+extern nous_status nous_local_moran(const nous_graph *g, const double *x,
+									const nous_autocorr_opts *o,
+									nous_local_result *out, int32_t *islands);
+
+/* Per-area local Getis-Ord statistic. */
+typedef struct nous_local_g_result
+{
+	double		g;
+	double		expected;
+	double		variance;
+	double		z;
+	double		p_normal;		/* two-sided */
+	double		p_perm;			/* folded conditional-permutation pseudo p; NaN without */
+	double		p_fdr;			/* Benjamini-Hochberg adjustment of p_perm (or p_normal) */
+} nous_local_g_result;
+
+/*
+ * Local Gi (star = false: the area itself left out) or Gi* (star = true: the
+ * area is its own neighbour, weighted before the style), Getis & Ord (1992),
+ * Ord & Getis (1995).  Values must not be negative (glue checks).
+ */
+extern nous_status nous_local_g(const nous_graph *g, const double *x, bool star,
+								const nous_autocorr_opts *o,
+								nous_local_g_result *out, int32_t *islands);
+
+/*
+ * Connected components of the graph with links taken as undirected: comp[i]
+ * receives the index of the smallest node of i's component (union-find with
+ * path halving and union by index, Tarjan 1975).
+ */
+extern nous_status nous_graph_components(const nous_graph *g, int32_t *comp);
+
+/* Standard normal two-sided p-value 2 (1 - Phi(|z|)). */
+extern double nous_p_two_sided(double z);
+
+#endif							/* NOUS_SPATIAL_H */

@@ -1,0 +1,121 @@
+-- classes: class breaks, class_of and gvf against hand computations.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+SET extra_float_digits = 0;
+
+-- 1 2 3 10 11 12 30, k = 3: {1,2,3} {10,11,12} {30} (SDCM 2 + 2 + 0 = 4, any
+-- other contiguous split is worse); NULLs are ignored
+SELECT nous.breaks(v, 3) AS fisher_default, nous.breaks(v, 3, 'fisher') AS fisher
+  FROM unnest('{12,1,NULL,30,2,11,3,10}'::float8[]) v;
+-- k = 1: one class, the maximum
+SELECT nous.breaks(v, 1) FROM unnest('{5,1,3}'::float8[]) v;
+-- fewer distinct values than classes: each distinct value is a class
+SELECT nous.breaks(v, 5) FROM unnest('{2,2,2,7,7}'::float8[]) v;
+-- one value; all equal
+SELECT nous.breaks(v, 4) FROM unnest('{42}'::float8[]) v;
+SELECT nous.breaks(v, 4, m) FROM unnest('{3,3,3}'::float8[]) v,
+  unnest('{fisher,quantile,equal,sd,headtails,pretty,box}'::text[]) m GROUP BY m ORDER BY m;
+-- no row, or only NULLs: NULL
+SELECT nous.breaks(v, 4) FROM unnest('{NULL,NULL}'::float8[]) v;
+SELECT nous.breaks(v, 4) FROM unnest('{}'::float8[]) v;
+
+-- quantiles of 1..10: type 7 at 0.25/0.5/0.75 = 3.25, 5.5, 7.75; type 6 = 2.75, 5.5, 8.25
+SELECT nous.breaks(v, 4, 'quantile') AS type7, nous.breaks(v, 4, 'quantile(type=6)') AS type6,
+       nous.breaks(v, 4, 'quantile(type = 1)') AS type1
+  FROM generate_series(1, 10) v;
+-- same as percentile_cont (type 7)
+SELECT (nous.breaks(v, 4, 'quantile'))[1:3] = percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY v) AS type7_is_percentile_cont
+  FROM generate_series(1, 10) v;
+-- many ties: quantile bounds that repeat are merged
+SELECT nous.breaks(v, 4, 'quantile') FROM unnest('{0,0,0,0,0,0,0,1,2,3}'::float8[]) v;
+-- equal intervals over [0, 100]: 25 50 75 100
+SELECT nous.breaks(v, 4, 'equal') FROM unnest('{0,1,2,3,4,5,6,7,8,100}'::float8[]) v;
+-- sd, k = 4 on 2 4 4 4 5 5 7 9 (mean 5, sample sd sqrt(32/7) = 2.138):
+-- 5 - 2.138 = 2.862, 5, 7.138, then the max 9
+SELECT nous.breaks(v, 4, 'sd') FROM unnest('{2,4,4,4,5,5,7,9}'::float8[]) v;
+SELECT nous.breaks(v, 2, 'sd(width=0.5)') FROM unnest('{2,4,4,4,5,5,7,9}'::float8[]) v;
+-- head/tails on 1 1 1 1 2 2 3 10: mean 21/8 = 2.625, head {3, 10} = 2/8 <= 0.4;
+-- mean 6.5, head {10} has one value: stop -> 2.625, 6.5, 10
+SELECT nous.breaks(v, 9, 'headtails') FROM unnest('{1,1,1,1,2,2,3,10}'::float8[]) v;
+-- k caps the number of head/tail classes
+SELECT nous.breaks(v, 2, 'headtails') FROM unnest('{1,1,1,1,2,2,3,10}'::float8[]) v;
+-- pretty: 0..100 in 4 classes: steps of 25
+SELECT nous.breaks(v, 4, 'pretty') FROM unnest('{0,1,2,3,4,5,6,7,8,100}'::float8[]) v;
+-- box: Q1 2.25, median 4.5, Q3 6.75, fences -4.5 (below the min: dropped) and 13.5
+SELECT nous.breaks(v, 6, 'box') FROM unnest('{0,1,2,3,4,5,6,7,8,100}'::float8[]) v;
+SELECT nous.breaks(v, 6, 'box(hinge=3)') FROM unnest('{0,1,2,3,4,5,6,7,8,100}'::float8[]) v;
+
+-- the method functions can be called directly on arrays
+SELECT nous.breaks_fisher('{12,1,NULL,30,2,11,3,10}', 3), nous.breaks_quantile('{1,2,3,4}', 2, '{"type": 1}');
+
+-- class_of: value <= bound belongs to that class; first class open below, last open above
+SELECT v, nous.class_of(v, '{1,5,9}') FROM unnest('{-100,1,1.0001,5,8.9,9,1000,Infinity,-Infinity}'::float8[]) v;
+SELECT nous.class_of(NULL, '{1,2}');
+
+-- gvf: {1,3} {10,12}: SDCM 4, SDAM 85 -> 1 - 4/85 = 0.952941176470588
+SELECT nous.gvf(v, '{3,12}'), 1 - 4 / 85.0 AS by_hand FROM unnest('{1,3,10,12,NULL}'::float8[]) v;
+SELECT nous.gvf(v, '{3,12}') FROM unnest('{5,5}'::float8[]) v;
+
+-- pooled breaks for two periods: computed on the union of their values
+CREATE TEMP TABLE periods (area int, v2019 float8, v2020 float8);
+INSERT INTO periods VALUES (1, 1, 2), (2, 3, 11), (3, 10, 12), (4, 30, NULL);
+SELECT nous.breaks(v, 3) AS pooled
+  FROM periods CROSS JOIN LATERAL unnest(ARRAY[v2019, v2020]) v;
+
+-- as a window aggregate, over the whole partition or a growing frame
+SELECT v, nous.breaks(v, 2) OVER () AS whole, nous.breaks(v, 2) OVER (ORDER BY v) AS growing,
+       nous.class_of(v, nous.breaks(v, 2) OVER ()) AS class
+  FROM unnest('{1,2,10,11}'::float8[]) v;
+
+-- parallel plans give the serial answer
+CREATE TABLE classes_par AS SELECT (i * 7919 % 10007)::float8 / 7 AS v FROM generate_series(1, 60000) i;
+ANALYZE classes_par;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT nous.breaks(v, 5) FROM classes_par;
+CREATE TEMP TABLE par_result AS SELECT nous.breaks(v, 5) b, nous.breaks(v, 5, 'quantile') q, nous.gvf(v, '{100,500,1000,1400}') g FROM classes_par;
+RESET max_parallel_workers_per_gather; SET max_parallel_workers_per_gather = 0;
+SELECT b = (SELECT nous.breaks(v, 5) FROM classes_par) AS fisher_same,
+       q = (SELECT nous.breaks(v, 5, 'quantile') FROM classes_par) AS quantile_same,
+       abs(g - (SELECT nous.gvf(v, '{100,500,1000,1400}') FROM classes_par)) < 1e-12 AS gvf_same
+  FROM par_result;
+RESET max_parallel_workers_per_gather; RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+DROP TABLE classes_par;
+
+-- bad input
+\set VERBOSITY sqlstate
+SELECT nous.breaks(v, 0) FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, -3) FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 1001) FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, NULL) FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, NULL) FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v;
+SELECT nous.breaks(v, 3) FROM unnest('{1,Infinity}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'jenks') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'quantile(type=10)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'quantile(type=2.5)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'fisher(x=1)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'headtails(thr=0)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'quantile(') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, k) FROM (VALUES (1, 2), (2, 3)) t(v, k);
+SELECT nous.breaks(v, 3, 'sd') FROM unnest('{-1e308,1e308}'::float8[]) v;
+SELECT nous.breaks(v, 1000) FROM generate_series(1, 300000) v;
+SELECT nous.class_of(1, '{}');
+SELECT nous.class_of(1, '{3,2}');
+SELECT nous.class_of(1, '{1,NULL}');
+SELECT nous.class_of('NaN', '{1,2}');
+SELECT nous.gvf(v, '{2,1}') FROM unnest('{1}'::float8[]) v;
+SELECT nous.breaks_fisher(NULL, 3);
+SELECT nous.breaks_fisher('{NULL}', 3);
+SELECT nous.breaks_fisher('{{1,2},{3,4}}', 3);
+SELECT nous.gvf_finalfn('{2,1,1}');
+\set VERBOSITY default
+SELECT nous.breaks(v, 0) FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'jenks') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.class_of(1, '{3,2}');
+
+-- nothing depends on the caller's search_path
+SET search_path = '';
+SELECT nous.breaks(v, 3), nous.breaks(v, 2, 'quantile(type=6)') FROM pg_catalog.unnest('{12,1,NULL,30,2,11,3,10}'::float8[]) v;
+RESET search_path;

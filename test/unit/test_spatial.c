@@ -1,0 +1,429 @@
+/*
+ * Unit tests of src/core/spatial.c: graph construction, bounding-box pairs
+ * against brute force, and the global statistics against a dense-matrix
+ * computation of the published formulas written here independently.
+ */
+#include <stdlib.h>
+
+#include "unit.h"
+#include "spatial.h"
+
+static unsigned long long rng = 0x2545F4914F6CDD1DULL;
+static double
+urand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (double) (rng >> 11) / 9007199254740992.0;
+}
+
+TEST(build_graph)
+{
+	int64_t		from[] = {3, 1, 1, 1};
+	int64_t		to[] = {1, 3, 2, 2};
+	int64_t		nodes[] = {9, 2};
+	int64_t    *ids,
+				bad = 0;
+	int32_t    *rowptr,
+			   *col,
+				n,
+				nnz;
+	nous_graph	g;
+	const char *err;
+
+	CHECK_INT(nous_graph_build(from, to, 4, nodes, 2, &ids, &n, &rowptr, &col, &nnz, &bad), NOUS_OK);
+	CHECK_INT(n, 4);
+	CHECK_INT(nnz, 3);			/* 1->2 (twice), 1->3, 3->1 */
+	CHECK_INT(ids[3], 9);
+	CHECK_INT(rowptr[1], 2);	/* node 1 has 2 neighbours */
+	CHECK_INT(col[0], 1);		/* 1 -> 2 (index 1) */
+	CHECK_INT(rowptr[4], 3);
+	g.n = n;
+	g.nnz = nnz;
+	g.ids = ids;
+	g.rowptr = rowptr;
+	g.col = col;
+	CHECK(nous_graph_valid(&g, &err));
+	CHECK_INT(nous_graph_find(&g, 9), 3);
+	CHECK_INT(nous_graph_find(&g, 4), -1);
+	col[0] = 0;					/* self-link */
+	CHECK(!nous_graph_valid(&g, &err));
+	free(ids);
+	free(rowptr);
+	free(col);
+	{
+		int64_t		f[] = {5},
+					t[] = {5};
+
+		CHECK_INT(nous_graph_build(f, t, 1, NULL, 0, &ids, &n, &rowptr, &col, &nnz, &bad), NOUS_ERR_DOMAIN);
+		CHECK_INT(bad, 5);
+	}
+}
+
+TEST(bbox_pairs_brute_force)
+{
+	enum {N = 300};
+	double		x0[N],
+				y0[N],
+				x1[N],
+				y1[N];
+	int32_t    *pi,
+			   *pj;
+	size_t		np,
+				brute = 0,
+				k;
+	int			i,
+				j,
+				ok = 1;
+
+	for (i = 0; i < N; i++)
+	{
+		x0[i] = urand() * 100;
+		y0[i] = urand() * 100;
+		x1[i] = x0[i] + urand() * 8;
+		y1[i] = y0[i] + urand() * 8;
+	}
+	x1[5] = x0[6];				/* touching boxes count */
+	CHECK_INT(nous_bbox_pairs(x0, y0, x1, y1, N, &pi, &pj, &np), NOUS_OK);
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N; j++)
+			if (x0[i] <= x1[j] && x0[j] <= x1[i] && y0[i] <= y1[j] && y0[j] <= y1[i])
+				brute++;
+	CHECK_INT(np, brute);
+	for (k = 0; k < np; k++)
+	{
+		i = pi[k];
+		j = pj[k];
+		if (!(i < j && x0[i] <= x1[j] && x0[j] <= x1[i] && y0[i] <= y1[j] && y0[j] <= y1[i]))
+			ok = 0;
+	}
+	CHECK(ok);
+	free(pi);
+	free(pj);
+}
+
+/* dense reference: Moran's I, E, Var_norm, Var_rand with row-standardised weights */
+TEST(moran_dense_reference)
+{
+	enum {N = 30};
+	double		W[N][N],
+				x[N],
+				z[N];
+	int64_t		from[N * N],
+				to[N * N],
+				nodes[N];
+	size_t		m = 0;
+	int			i,
+				j;
+	int64_t    *ids,
+				bad;
+	int32_t    *rowptr,
+			   *col,
+				n,
+				nnz;
+	nous_graph	g;
+	nous_autocorr_opts o = {NOUS_STYLE_W, false, 99, 1};
+	nous_global_result r;
+	double		mean = 0,
+				s0 = 0,
+				s1 = 0,
+				s2 = 0,
+				num = 0,
+				m2 = 0,
+				m4 = 0,
+				I,
+				E,
+				vn,
+				vr,
+				b2,
+				dn = N,
+				C,
+				gnum = 0;
+
+	memset(W, 0, sizeof W);
+	for (i = 0; i < N; i++)
+	{
+		nodes[i] = 100 + i;
+		x[i] = urand() * 10 + (i % 5);
+		/* a ring plus random chords: no island, not symmetric */
+		from[m] = 100 + i;
+		to[m++] = 100 + (i + 1) % N;
+		if (urand() < 0.5)
+		{
+			j = (int) (urand() * N);
+			if (j != i)
+			{
+				from[m] = 100 + i;
+				to[m++] = 100 + j;
+			}
+		}
+	}
+	CHECK_INT(nous_graph_build(from, to, m, nodes, N, &ids, &n, &rowptr, &col, &nnz, &bad), NOUS_OK);
+	for (i = 0; i < N; i++)
+		for (j = rowptr[i]; j < rowptr[i + 1]; j++)
+			W[i][col[j]] = 1.0 / (rowptr[i + 1] - rowptr[i]);
+	for (i = 0; i < N; i++)
+		mean += x[i] / N;
+	for (i = 0; i < N; i++)
+	{
+		z[i] = x[i] - mean;
+		m2 += z[i] * z[i];
+		m4 += z[i] * z[i] * z[i] * z[i];
+	}
+	for (i = 0; i < N; i++)
+	{
+		double		rs = 0,
+					cs = 0;
+
+		for (j = 0; j < N; j++)
+		{
+			s0 += W[i][j];
+			s1 += 0.5 * (W[i][j] + W[j][i]) * (W[i][j] + W[j][i]);
+			rs += W[i][j];
+			cs += W[j][i];
+			num += W[i][j] * z[i] * z[j];
+			gnum += W[i][j] * (x[i] - x[j]) * (x[i] - x[j]);
+		}
+		s2 += (rs + cs) * (rs + cs);
+	}
+	I = dn / s0 * num / m2;
+	E = -1.0 / (dn - 1);
+	vn = (dn * dn * s1 - dn * s2 + 3 * s0 * s0) / ((dn * dn - 1) * s0 * s0) - E * E;
+	b2 = dn * m4 / (m2 * m2);
+	vr = (dn * ((dn * dn - 3 * dn + 3) * s1 - dn * s2 + 3 * s0 * s0) - b2 * ((dn * dn - dn) * s1 - 2 * dn * s2 + 6 * s0 * s0))
+		/ ((dn - 1) * (dn - 2) * (dn - 3) * s0 * s0) - E * E;
+	C = (dn - 1) * gnum / (2 * s0 * m2);
+	g.n = n;
+	g.nnz = nnz;
+	g.ids = ids;
+	g.rowptr = rowptr;
+	g.col = col;
+	CHECK_INT(nous_global_autocorr(&g, x, NOUS_MORAN, &o, &r), NOUS_OK);
+	CHECK_NEAR(r.s0, s0, 1e-12);
+	CHECK_NEAR(r.s1, s1, 1e-12);
+	CHECK_NEAR(r.s2, s2, 1e-12);
+	CHECK_NEAR(r.stat, I, 1e-12);
+	CHECK_NEAR(r.expected, E, 1e-15);
+	CHECK_NEAR(r.var_normal, vn, 1e-12);
+	CHECK_NEAR(r.var_random, vr, 1e-12);
+	CHECK(r.p_perm > 0 && r.p_perm <= 0.5 + 1e-12);
+	CHECK_INT(nous_global_autocorr(&g, x, NOUS_GEARY, &o, &r), NOUS_OK);
+	CHECK_NEAR(r.stat, C, 1e-12);
+	/* a missing value drops the area and its links */
+	x[3] = NAN;
+	o.keep_islands = true;		/* area 2 may have had 3 as only neighbour */
+	CHECK_INT(nous_global_autocorr(&g, x, NOUS_MORAN, &o, &r), NOUS_OK);
+	CHECK_INT(r.n, N - 1);
+	free(ids);
+	free(rowptr);
+	free(col);
+}
+
+/* complete graph, binary weights: G = 1 for any values, so Var[G] = 0 */
+TEST(getis_ord_complete_graph)
+{
+	enum {N = 7};
+	int64_t		from[N * N],
+				to[N * N];
+	double		x[N];
+	size_t		m = 0;
+	int			i,
+				j;
+	int64_t    *ids,
+				bad;
+	int32_t    *rowptr,
+			   *col,
+				n,
+				nnz;
+	nous_graph	g;
+	nous_autocorr_opts o = {NOUS_STYLE_B, false, 0, 1};
+	nous_global_result r;
+
+	for (i = 0; i < N; i++)
+	{
+		x[i] = 1 + urand() * 5;
+		for (j = 0; j < N; j++)
+			if (i != j)
+			{
+				from[m] = i;
+				to[m++] = j;
+			}
+	}
+	CHECK_INT(nous_graph_build(from, to, m, NULL, 0, &ids, &n, &rowptr, &col, &nnz, &bad), NOUS_OK);
+	g.n = n;
+	g.nnz = nnz;
+	g.ids = ids;
+	g.rowptr = rowptr;
+	g.col = col;
+	CHECK_INT(nous_global_autocorr(&g, x, NOUS_GETIS_ORD, &o, &r), NOUS_OK);
+	CHECK_NEAR(r.stat, 1.0, 1e-12);
+	CHECK_NEAR(r.expected, 1.0, 1e-12);
+	CHECK_NEAR(r.var_random, 0.0, 1e-10);
+	free(ids);
+	free(rowptr);
+	free(col);
+}
+
+TEST(islands)
+{
+	int64_t		from[] = {1, 2, 2, 3},
+				to[] = {2, 1, 3, 2},
+				nodes[] = {4, 5};
+	double		x[] = {1, 2, 3, 4, 6};
+	int64_t    *ids,
+				bad;
+	int32_t    *rowptr,
+			   *col,
+				n,
+				nnz,
+				isl;
+	nous_graph	g;
+	nous_autocorr_opts o = {NOUS_STYLE_W, false, 0, 1};
+	nous_global_result r;
+	nous_local_result lr[5];
+
+	CHECK_INT(nous_graph_build(from, to, 4, nodes, 2, &ids, &n, &rowptr, &col, &nnz, &bad), NOUS_OK);
+	g.n = n;
+	g.nnz = nnz;
+	g.ids = ids;
+	g.rowptr = rowptr;
+	g.col = col;
+	CHECK_INT(nous_global_autocorr(&g, x, NOUS_MORAN, &o, &r), NOUS_ERR_DOMAIN);
+	CHECK_INT(r.islands, 2);
+	o.keep_islands = true;
+	CHECK_INT(nous_global_autocorr(&g, x, NOUS_MORAN, &o, &r), NOUS_OK);
+	CHECK_NEAR(r.s0, 3, 1e-15);
+	CHECK_INT(nous_local_moran(&g, x, &o, lr, &isl), NOUS_OK);
+	CHECK_INT(isl, 2);
+	CHECK_NEAR(lr[3].ii, 0, 0);
+	free(ids);
+	free(rowptr);
+	free(col);
+}
+
+TEST(components)
+{
+	/* 1-2-3 (2 -> 3 one way), 7-8, 5 alone: components {1,2,3} {5} {7,8} */
+	int64_t		from[] = {1, 2, 2, 8},
+				to[] = {2, 1, 3, 7},
+				nodes[] = {5};
+	int64_t    *ids,
+				bad;
+	int32_t    *rowptr,
+			   *col,
+				n,
+				nnz,
+				comp[6];
+	nous_graph	g;
+
+	CHECK_INT(nous_graph_build(from, to, 4, nodes, 1, &ids, &n, &rowptr, &col, &nnz, &bad), NOUS_OK);
+	g.n = n;
+	g.nnz = nnz;
+	g.ids = ids;
+	g.rowptr = rowptr;
+	g.col = col;
+	CHECK_INT(nous_graph_components(&g, comp), NOUS_OK);
+	CHECK_INT(comp[0], 0);
+	CHECK_INT(comp[1], 0);
+	CHECK_INT(comp[2], 0);
+	CHECK_INT(comp[3], 3);		/* 5 */
+	CHECK_INT(comp[4], 4);		/* 7 */
+	CHECK_INT(comp[5], 4);		/* 8 */
+	free(ids);
+	free(rowptr);
+	free(col);
+}
+
+TEST(knn_brute_force)
+{
+	enum {N = 400, K = 5};
+	double		x[N],
+				y[N];
+	int64_t		ids[N];
+	int32_t		nbr[N * K];
+	int			i,
+				j,
+				ok = 1;
+
+	for (i = 0; i < N; i++)
+	{
+		x[i] = floor(urand() * 50);	/* many ties */
+		y[i] = urand() * urand() * 30;
+		ids[i] = 1000 - i;
+	}
+	CHECK_INT(nous_knn(x, y, ids, N, K, nbr), NOUS_OK);
+	for (i = 0; i < N; i++)
+	{
+		/* brute force: rank every other point by (d2, id) */
+		for (int r = 0; r < K; r++)
+		{
+			int			bj = -1;
+			double		bd = INFINITY;
+
+			for (j = 0; j < N; j++)
+			{
+				double		d2;
+				int			used = 0;
+
+				if (j == i)
+					continue;
+				for (int q = 0; q < r; q++)
+					if (nbr[i * K + q] == j)
+						used = 1;
+				if (used)
+					continue;
+				d2 = (x[i] - x[j]) * (x[i] - x[j]) + (y[i] - y[j]) * (y[i] - y[j]);
+				if (d2 < bd || (d2 == bd && ids[j] < ids[bj]))
+				{
+					bd = d2;
+					bj = j;
+				}
+			}
+			if (nbr[i * K + r] != bj)
+				ok = 0;
+		}
+	}
+	CHECK(ok);
+	CHECK_INT(nous_knn(x, y, ids, N, N, nbr), NOUS_ERR_PARAM);
+	CHECK_INT(nous_knn(x, y, ids, N, 0, nbr), NOUS_ERR_PARAM);
+	{
+		/* all points at one place */
+		double		z[4] = {1, 1, 1, 1};
+		int64_t		zi[4] = {4, 3, 2, 1};
+		int32_t		zn[8];
+
+		CHECK_INT(nous_knn(z, z, zi, 4, 2, zn), NOUS_OK);
+		CHECK_INT(zn[0], 3);	/* id 1 */
+		CHECK_INT(zn[1], 2);	/* id 2 */
+	}
+}
+
+TEST(band_pairs)
+{
+	double		x[] = {0, 3, 4, 10},
+				y[] = {0, 4, 0, 0};
+	int32_t    *pi,
+			   *pj;
+	size_t		np;
+
+	/* distances: (0,1) 5, (0,2) 4, (1,2) 4.12, (2,3) 6 */
+	CHECK_INT(nous_band_pairs(x, y, 4, 5.0, &pi, &pj, &np), NOUS_OK);
+	CHECK_INT(np, 3);
+	free(pi);
+	free(pj);
+}
+
+int
+main(void)
+{
+	RUN(build_graph);
+	RUN(bbox_pairs_brute_force);
+	RUN(moran_dense_reference);
+	RUN(getis_ord_complete_graph);
+	RUN(islands);
+	RUN(components);
+	RUN(knn_brute_force);
+	RUN(band_pairs);
+	UNIT_END();
+}
