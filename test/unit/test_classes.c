@@ -126,8 +126,14 @@ TEST(fisher_matches_brute_force)
 		qsort(x, n, sizeof(double), cmpd);
 		CHECK_INT(nous_breaks_fisher(x, n, k, out, &nout, &sdcm), NOUS_OK);
 		CHECK_NEAR(out[nout - 1], x[n - 1], 0);
-		for (i = 1; i < nout; i++)
-			CHECK(out[i] > out[i - 1]);
+		{
+			int			not_increasing = 0;
+
+			for (i = 1; i < nout; i++)
+				if (!(out[i] > out[i - 1]))
+					not_increasing++;
+			CHECK_INT(not_increasing, 0);
+		}
 		CHECK_NEAR(sdcm_of(x, n, out, nout), sdcm, 1e-9);
 		/* fewer distinct values than classes: SDCM 0 with each value a class */
 		CHECK_NEAR(sdcm, brute_sdcm(x, n, k), 1e-9);
@@ -176,8 +182,14 @@ TEST(sort_values)
 	x[3] = -0.0;
 	x[4] = 0.0;
 	CHECK_INT(nous_sort_values(x, 2000), NOUS_OK);
-	for (i = 1; i < 2000; i++)
-		CHECK(x[i] >= x[i - 1]);
+	{
+		int			unsorted = 0;	/* one check for the whole order */
+
+		for (i = 1; i < 2000; i++)
+			if (x[i] < x[i - 1])
+				unsorted++;
+		CHECK_INT(unsorted, 0);
+	}
 }
 
 TEST(quantiles_by_hand)
