@@ -19,6 +19,12 @@ SELECT id, round(nous.composite(ARRAY[x, y], normalise => 'minmax') OVER ()::num
   FROM public.priv_areas ORDER BY id;
 SELECT round(nous.dissimilarity(g, t)::numeric, 6) AS d FROM public.priv_areas;
 SELECT key, round(score::numeric, 2) AS score FROM nous.index_compute('priv_idx', 'public.priv_areas', 'id') ORDER BY key;
+-- flows, class breaks, weights: 1>2:5 and 2>3:1, stayers 1>1:2
+SELECT z.zone, z.inflow, z.outflow
+  FROM (SELECT nous.flow_matrix(o, d, w) AS m FROM (VALUES ('1', '2', 5.0), ('2', '3', 1.0), ('1', '1', 2.0)) v(o, d, w)) s,
+       nous.flow_zones(s.m) z ORDER BY 1;
+SELECT nous.breaks(x, 2, 'equal') AS equal_breaks FROM public.priv_areas;   -- 1 2 3: {2,3}
+SELECT nous.link_count(nous.weights(a, b)) AS links FROM (VALUES (1, 2), (2, 1), (2, 3), (3, 2)) e(a, b);
 \set VERBOSITY sqlstate
 CREATE FUNCTION pg_temp.f(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT v';
 SELECT nous.register_method('normalisation', 'mine', 'pg_temp.f(float8[])');
