@@ -25,14 +25,15 @@ nous_psql -c "SET client_min_messages = warning; DROP EXTENSION IF EXISTS nous; 
 
 have="$(nous_psql -tAc "SELECT to_regclass('public.nous_bench_data') IS NOT NULL" )"
 current=""
-[ "$have" = t ] && current="$(nous_psql -tAc "SELECT scale || '/' || seed FROM public.nous_bench_data")"
-if [ "$current" != "$scale/$seed" ]; then
-  say "generating data: scale $scale (EPCI), seed $seed, no square geometry"
+[ "$have" = t ] && current="$(nous_psql -tAc "SELECT scale || '/' || seed || '/' || geometry FROM public.nous_bench_data")"
+if [ "$current" != "$scale/$seed/on" ]; then
+  # square polygons are needed by the contiguity and LISA cases
+  say "generating data: scale $scale (EPCI), seed $seed, with square geometry"
   start=$(date +%s)
-  nous_psql -v scale="$scale" -v seed="$seed" -v geometry=off -v households=off \
+  nous_psql -v scale="$scale" -v seed="$seed" -v geometry=on -v households=off \
     -f "$NOUS_ROOT/test/gen/generate.sql" >/dev/null
   nous_psql -c "DROP TABLE IF EXISTS public.nous_bench_data;
-                CREATE TABLE public.nous_bench_data AS SELECT $scale AS scale, $seed AS seed"
+                CREATE TABLE public.nous_bench_data AS SELECT $scale AS scale, $seed AS seed, 'on'::text AS geometry"
   say "generated in $(( $(date +%s) - start )) s"
 fi
 
