@@ -25,7 +25,7 @@ nous_psql -c "SET client_min_messages = warning; DROP EXTENSION IF EXISTS nous; 
 
 have="$(nous_psql -tAc "SELECT to_regclass('public.nous_bench_data') IS NOT NULL" )"
 current=""
-[ "$have" = t ] && current="$(nous_psql -tAc "SELECT scale || '/' || seed || '/' || geometry FROM public.nous_bench_data")"
+[ "$have" = t ] && current="$(nous_psql -tAc "SELECT scale || '/' || seed || '/' || coalesce(to_jsonb(d) ->> 'geometry', 'off') FROM public.nous_bench_data d")"
 if [ "$current" != "$scale/$seed/on" ]; then
   # square polygons are needed by the contiguity and LISA cases
   say "generating data: scale $scale (EPCI), seed $seed, with square geometry"
