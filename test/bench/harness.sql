@@ -76,6 +76,9 @@ BEGIN
     floor_ms := round(nous_bench.median(tf)::numeric, 1);
     plain_over_nous := round((nous_bench.median(tp) / nous_bench.median(tn))::numeric, 2);
     nous_over_floor := round((nous_bench.median(tn) / nous_bench.median(tf))::numeric, 2);
+    -- progress, in case a long run is interrupted
+    RAISE NOTICE 'bench: % | % rows | nous % ms | plain % ms | floor % ms | plain/nous % | nous/floor %',
+      name, rows, nous_ms, plain_ms, floor_ms, plain_over_nous, nous_over_floor;
     RETURN NEXT;
   END LOOP;
   RESET ALL;

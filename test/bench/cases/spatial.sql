@@ -13,7 +13,8 @@ INSERT INTO nous_bench.cases (module, name, rows_sql, nous_sql, plain_sql, floor
  $$SELECT count(*) FROM nous_demo.communes$$,
  $$SELECT nous.link_count(nous.contiguity(com_code::bigint, geom, 'rook')) FROM nous_demo.communes$$,
  $$SELECT count(*) FROM nous_demo.communes a JOIN nous_demo.communes b
-      ON a.com_code <> b.com_code AND public.ST_Relate(a.geom, b.geom, 'F***1****')$$,
+      ON a.com_code <> b.com_code AND a.geom OPERATOR(public.&&) b.geom
+     AND public.ST_Relate(a.geom, b.geom, 'F***1****')$$,
  $$SELECT sum(population) FROM nous_demo.communes$$),
 ('spatial', 'Moran''s I (W, 999 permutations) of IRIS population on queen weights',
  $$SELECT count(*) FROM nous_demo.iris$$,
