@@ -28,7 +28,7 @@ SHLIB_LINK = $(ICU_LIBS) -llapack -lblas -lm
 REGRESS_ALL    = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
 REGRESS        = $(filter-out shared_%,$(REGRESS_ALL))
 REGRESS_SHARED = $(filter shared_%,$(REGRESS_ALL))
-REGRESS_OPTS   = --inputdir=test --outputdir=results --dbname=nous_regress
+REGRESS_OPTS   = --inputdir=test --dbname=nous_regress
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
