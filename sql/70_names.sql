@@ -48,10 +48,10 @@ BEGIN
             DETAIL = pg_catalog.format('The threshold is %s.', threshold);
   END IF;
   RETURN QUERY
-  WITH a AS (
+  WITH a AS MATERIALIZED (
     SELECT t.i, t.code, t.name, nous.name_key(t.name) AS k
       FROM unnest(a_codes, a_names) WITH ORDINALITY AS t(code, name, i)),
-  b AS (
+  b AS MATERIALIZED (
     SELECT t.j, t.code, t.name, nous.name_key(t.name) AS k
       FROM unnest(b_codes, b_names) WITH ORDINALITY AS t(code, name, j)
      WHERE t.name IS NOT NULL),
