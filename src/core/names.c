@@ -92,6 +92,7 @@ nous_levenshtein(const char *a, size_t la, const char *b, size_t lb, size_t *dis
 	size_t	   *cur;
 	size_t		i,
 				j;
+	size_t		work = 0;
 
 	if (la == 0 || lb == 0)
 	{
@@ -112,8 +113,13 @@ nous_levenshtein(const char *a, size_t la, const char *b, size_t lb, size_t *dis
 	{
 		size_t	   *t;
 
-		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+		/* count cells, not rows: one row of a long string is already long */
+		work += lb;
+		if (work >= NOUS_INTERRUPT_EVERY)
+		{
+			work = 0;
 			NOUS_CHECK_INTERRUPTS();
+		}
 		cur[0] = i;
 		for (j = 1; j <= lb; j++)
 		{

@@ -80,6 +80,17 @@ CREATE FUNCTION pg_temp.my_name_key(text) RETURNS text IMMUTABLE PARALLEL SAFE S
 CREATE INDEX ON places (pg_temp.my_name_key(name));
 SELECT name FROM places WHERE pg_temp.my_name_key(name) = nous.name_key('ST NAZAIRE');
 
+-- other scripts go to Latin first; a transliteration that grows (ß -> ss): 20,000
+-- words 'strasse' and 19,999 spaces = 159,999 bytes
+SELECT nous.name_key('Москва – Αθήνα') AS other_scripts,
+       length(nous.name_key(repeat('Straße ', 20000))) AS long_key;
+-- a long comparison answers a cancel: 400,000 x 400,000 cells stop at the timeout
+SET statement_timeout = '200ms';
+\set VERBOSITY sqlstate
+SELECT nous.name_similarity(repeat('ab', 200000), repeat('ba', 200000));
+\set VERBOSITY default
+RESET statement_timeout;
+
 -- volatility as documented
 SELECT p.proname, p.provolatile, p.proparallel, p.proisstrict
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
