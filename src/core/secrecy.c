@@ -305,9 +305,139 @@ fail:
 	return NOUS_ERR_DOMAIN;
 }
 
-/* Two-dimensional table with margins: the line rule on every row and every
- * column of the extended table (Hundepool et al. 2012, §4.4: a suppressed
- * cell needs a partner in each of its lines). */
+/*
+ * Two-dimensional table with margins.  Treat the extended table as a
+ * bipartite graph: row vertices 0..nr (nr = the column-total row), column
+ * vertices 0..nc (nc = the row-total column), one edge per suppressed
+ * present element.  Each line equation is a conservation law at a vertex,
+ * so the hidden values can move only along cycles: a hidden element is
+ * determined exactly by the published ones iff its edge is a bridge
+ * (Gusfield 1988, "A graph theoretic approach to statistical data
+ * security", SIAM J. Comput. 17(3)).
+ */
+typedef struct sec2d
+{
+	int			R,
+				C;
+	const bool *present;
+	const double *ext;
+	int		   *status;
+	int		   *queue;
+	int		   *mark;
+} sec2d;
+
+static inline bool
+hidden2(const sec2d *g, int k)
+{
+	return g->present[k] && g->status[k] != NOUS_SEC_PUBLISHED;
+}
+
+/* BFS over hidden edges from vertex v (rows 0..R-1, columns R..R+C-1),
+ * skipping the element skip; marks reached vertices with tag. */
+static void
+bfs2(sec2d *g, int v, int skip, int tag)
+{
+	int			head = 0,
+				tail = 0;
+
+	g->mark[v] = tag;
+	g->queue[tail++] = v;
+	while (head < tail)
+	{
+		int			u = g->queue[head++],
+					w;
+
+		if (u < g->R)
+		{
+			for (w = 0; w < g->C; w++)
+				if (u * g->C + w != skip && hidden2(g, u * g->C + w) &&
+					g->mark[g->R + w] != tag)
+				{
+					g->mark[g->R + w] = tag;
+					g->queue[tail++] = g->R + w;
+				}
+		}
+		else
+		{
+			int			c = u - g->R;
+
+			for (w = 0; w < g->R; w++)
+				if (w * g->C + c != skip && hidden2(g, w * g->C + c) &&
+					g->mark[w] != tag)
+				{
+					g->mark[w] = tag;
+					g->queue[tail++] = w;
+				}
+		}
+	}
+}
+
+/*
+ * Find one hidden element that is a bridge and hide one more published
+ * element that closes a cycle through it: the smallest element joining the
+ * two sides; failing that (structural empties), the smallest published
+ * element of its row or column.  Returns true when a status changed.
+ */
+static bool
+fix_one_bridge(sec2d *g)
+{
+	int			k,
+				n = g->R * g->C;
+	long		iter = 0;
+
+	for (k = 0; k < n; k++)
+	{
+		int			r = k / g->C,
+					c = k % g->C,
+					i,
+					best = -1;
+
+		if (!hidden2(g, k))
+			continue;
+		if (++iter % 1024 == 0)
+			NOUS_CHECK_INTERRUPTS();
+		for (i = 0; i < g->R + g->C; i++)
+			g->mark[i] = 0;
+		bfs2(g, r, k, 1);
+		if (g->mark[g->R + c] == 1)
+			continue;			/* on a cycle: not determined */
+		bfs2(g, g->R + c, k, 2);
+		/* a published element between the two sides of the bridge */
+		for (i = 0; i < n; i++)
+		{
+			int			a = g->mark[i / g->C],
+						b = g->mark[g->R + i % g->C];
+
+			if (!g->present[i] || g->status[i] != NOUS_SEC_PUBLISHED)
+				continue;
+			if (a == 0 || b == 0 || a == b)
+				continue;
+			if (best < 0 || g->ext[i] < g->ext[best])
+				best = i;
+		}
+		if (best < 0)
+		{
+			for (i = 0; i < g->C; i++)
+				if (g->present[r * g->C + i] && g->status[r * g->C + i] == NOUS_SEC_PUBLISHED &&
+					(best < 0 || g->ext[r * g->C + i] < g->ext[best]))
+					best = r * g->C + i;
+			for (i = 0; i < g->R; i++)
+				if (g->present[i * g->C + c] && g->status[i * g->C + c] == NOUS_SEC_PUBLISHED &&
+					(best < 0 || g->ext[i * g->C + c] < g->ext[best]))
+					best = i * g->C + c;
+		}
+		if (best >= 0)
+		{
+			g->status[best] = NOUS_SEC_SECONDARY;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The line rule on every row and column of the extended table (Hundepool
+ * et al. 2012, §4.4: a suppressed cell needs a partner in each of its
+ * lines), then the bridge audit above, alternately to a fixed point. */
 nous_status
 nous_sec_suppress_2d(int nr, int nc, const double *ext, const bool *present,
 					 int *status)
@@ -315,43 +445,65 @@ nous_sec_suppress_2d(int nr, int nc, const double *ext, const bool *present,
 	int			R = nr + 1,
 				C = nc + 1;
 	int		   *elem = nous_alloc(sizeof(int) * (size_t) (R > C ? R : C));
+	int		   *queue = nous_alloc(sizeof(int) * (size_t) (R + C));
+	int		   *mark = nous_alloc(sizeof(int) * (size_t) (R + C));
 	int			r,
 				c,
 				m;
 	bool		changed;
 	long		iter = 0;
+	sec2d		g;
 
-	if (elem == NULL)
+	if (elem == NULL || queue == NULL || mark == NULL)
+	{
+		nous_free(elem);
+		nous_free(queue);
+		nous_free(mark);
 		return NOUS_ERR_NOMEM;
+	}
 	for (r = 0; r < R * C; r++)
 		if (present[r] && (!isfinite(ext[r]) || ext[r] < 0.0))
 		{
 			nous_free(elem);
+			nous_free(queue);
+			nous_free(mark);
 			return NOUS_ERR_DOMAIN;
 		}
+	g.R = R;
+	g.C = C;
+	g.present = present;
+	g.ext = ext;
+	g.status = status;
+	g.queue = queue;
+	g.mark = mark;
 	do
 	{
-		changed = false;
-		for (r = 0; r < R; r++)
+		do
 		{
-			for (m = 0, c = 0; c < C; c++)
-				if (present[r * C + c])
-					elem[m++] = r * C + c;
-			if (line_rule(elem, m, ext, status))
-				changed = true;
-		}
-		for (c = 0; c < C; c++)
-		{
-			if (++iter % NOUS_INTERRUPT_EVERY == 0)
-				NOUS_CHECK_INTERRUPTS();
-			for (m = 0, r = 0; r < R; r++)
-				if (present[r * C + c])
-					elem[m++] = r * C + c;
-			if (line_rule(elem, m, ext, status))
-				changed = true;
-		}
-	} while (changed);
+			changed = false;
+			for (r = 0; r < R; r++)
+			{
+				for (m = 0, c = 0; c < C; c++)
+					if (present[r * C + c])
+						elem[m++] = r * C + c;
+				if (line_rule(elem, m, ext, status))
+					changed = true;
+			}
+			for (c = 0; c < C; c++)
+			{
+				if (++iter % NOUS_INTERRUPT_EVERY == 0)
+					NOUS_CHECK_INTERRUPTS();
+				for (m = 0, r = 0; r < R; r++)
+					if (present[r * C + c])
+						elem[m++] = r * C + c;
+				if (line_rule(elem, m, ext, status))
+					changed = true;
+			}
+		} while (changed);
+	} while (fix_one_bridge(&g));
 	nous_free(elem);
+	nous_free(queue);
+	nous_free(mark);
 	return NOUS_OK;
 }
 
