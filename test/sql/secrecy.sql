@@ -100,6 +100,24 @@ SELECT count(*) AS wrong_totals FROM rt JOIN (
   ON rt."row" IS NOT DISTINCT FROM x.r AND rt.col IS NOT DISTINCT FROM x.c
 WHERE rt.value IS NOT NULL AND rt.value <> x.s;
 
+-- 2-D: two suppression cycles joined by a bridge.  Every line has 0 or >= 2
+-- hidden cells, yet (r1,c2) = 7 is determined (it is a bridge: the rows r0
+-- and r1 minus their published cells give (r0,c0)+(r0,c1)+(r1,c0)+(r1,c1)+(r1,c2),
+-- and the columns c0, c1 give the first four).  The audit hides the
+-- smallest published cell joining the two sides: candidates (r0,c2) 50,
+-- (r0,c3) 60, (r1,c3) 70, (r2,c0) 80, (r2,c1) 90, (r3,c0) 55, (r3,c1) 45 -> (r3,c1).
+--       c0  c1  c2  c3
+--  r0    3   4  50  60      primary: the 9 cells below 11
+--  r1    5   6   7  70
+--  r2   80  90   8   9
+--  r3   55  45   2   1
+SELECT "row", col, status FROM nous.secrecy_suppress_2d(
+  '{r0,r0,r0,r0,r1,r1,r1,r1,r2,r2,r2,r2,r3,r3,r3,r3}',
+  '{c0,c1,c2,c3,c0,c1,c2,c3,c0,c1,c2,c3,c0,c1,c2,c3}',
+  '{3,4,50,60,5,6,7,70,80,90,8,9,55,45,2,1}',
+  '{t,t,f,f,t,t,t,f,f,f,t,t,f,f,t,t}')
+WHERE status <> 'published' ORDER BY 1, 2;
+
 -- the publishable version of a query, for a view
 SELECT id, value, status FROM nous.secrecy_suppress(
   ARRAY['A','A1','A2','A3'], ARRAY[NULL,'A','A','A'], ARRAY[30,4,12,14]::float8[],

@@ -395,6 +395,35 @@ TEST(round_base)
 }
 
 
+TEST(table_2d_bridge)
+{
+	/*
+	 * Two suppression cycles joined by the bridge (r1,c2) (see
+	 * test/sql/secrecy.sql): every line already has 0 or >= 2 hidden cells,
+	 * yet the rank test finds (r1,c2) determined; the audit adds (r3,c1) 45,
+	 * the smallest published cell joining the two sides.
+	 */
+	double		in[16] = {3, 4, 50, 60, 5, 6, 7, 70, 80, 90, 8, 9, 55, 45, 2, 1};
+	int			prim[9] = {0, 1, 5, 6, 7, 12, 13, 17, 18};	/* in the 5-wide extended table */
+	double		ext[25];
+	bool		pr[25];
+	int			st[25] = {0};
+	double		eq[MAXE][MAXV];
+	int			i,
+				nsec = 0;
+
+	extend(4, 4, in, ext, pr);
+	for (i = 0; i < 9; i++)
+		st[prim[i]] = NOUS_SEC_PRIMARY;
+	CHECK_INT(recoverable(eq, eq_2d(4, 4, pr, eq), 25, st), 1);
+	CHECK_INT(nous_sec_suppress_2d(4, 4, ext, pr, st), NOUS_OK);
+	for (i = 0; i < 25; i++)
+		nsec += st[i] == NOUS_SEC_SECONDARY;
+	CHECK_INT(nsec, 1);
+	CHECK_INT(st[3 * 5 + 1], NOUS_SEC_SECONDARY);
+	CHECK_INT(recoverable(eq, eq_2d(4, 4, pr, eq), 25, st), 0);
+}
+
 /* xorshift for reproducible random tables */
 static unsigned int rng_state = 12345u;
 
@@ -523,6 +552,7 @@ main(void)
 	RUN(table_2d_two_primaries_and_empty);
 	RUN(rank_check_detects_recovery);
 	RUN(round_base);
+	RUN(table_2d_bridge);
 	RUN(random_tables);
 	RUN(random_hierarchies);
 	UNIT_END();
