@@ -19,7 +19,7 @@
 #include "nous.h"
 #include "secrecy.h"
 
-static const char *const status_word[3] = {"published", "primary", "secondary"};
+static const char *const status_word[4] = {"published", "primary", "secondary", "dominance"};
 
 static void
 check_threshold(int32 threshold)
@@ -204,11 +204,28 @@ same_length(int n, int m, const char *what)
 				 errdetail("Every array holds one element per cell.")));
 }
 
+/* Optional dominance[] (argument arg): marks cells hidden by the dominance
+ * rule that the threshold rule did not already hide. */
+static void
+apply_dominance(FunctionCallInfo fcinfo, int arg, int n, const bool *prim,
+				int *status, const int *where)
+{
+	bool	   *dom;
+	int			i;
+
+	if (PG_NARGS() <= arg || PG_ARGISNULL(arg))
+		return;
+	same_length(n, bool_array(fcinfo, arg, "dominance", &dom), "dominance");
+	for (i = 0; i < n; i++)
+		if (dom[i] && !prim[i])
+			status[where == NULL ? i : where[i]] = NOUS_SEC_DOMINANCE;
+}
+
 PG_FUNCTION_INFO_V1(nous_secrecy_suppress);
 
 /*
  * nous.secrecy_suppress(ids text[], parents text[], counts float8[],
- * "primary" boolean[]) → TABLE(id text, value float8, status text)
+ * "primary" boolean[], dominance boolean[]) → TABLE(id text, value float8, status text)
  */
 Datum
 nous_secrecy_suppress(PG_FUNCTION_ARGS)
@@ -239,6 +256,7 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 	{
 		for (i = 0; i < n; i++)
 			status[i] = prim[i] ? NOUS_SEC_PRIMARY : NOUS_SEC_PUBLISHED;
+		apply_dominance(fcinfo, 4, n, prim, status, NULL);
 		st = nous_sec_suppress_1d(n, parent, v.x, status, 1e-9, &diag);
 	}
 	if (st == NOUS_ERR_DOMAIN)
@@ -335,7 +353,7 @@ PG_FUNCTION_INFO_V1(nous_secrecy_suppress_2d);
 
 /*
  * nous.secrecy_suppress_2d(rows text[], cols text[], counts float8[],
- * "primary" boolean[]) → TABLE(row text, col text, value float8, status text)
+ * "primary" boolean[], dominance boolean[]) → TABLE(row text, col text, value float8, status text)
  */
 Datum
 nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
@@ -398,6 +416,13 @@ nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
 		ext[nr * C + ci[i]] += v.x[i];
 		ext[nr * C + nc] += v.x[i];
 		status[k] = prim[i] ? NOUS_SEC_PRIMARY : NOUS_SEC_PUBLISHED;
+	}
+	{
+		int		   *where = palloc(sizeof(int) * Max(n, 1));
+
+		for (i = 0; i < n; i++)
+			where[i] = ri[i] * C + ci[i];
+		apply_dominance(fcinfo, 4, n, prim, status, where);
 	}
 	st = nous_sec_suppress_2d(nr, nc, ext, present, status);
 	if (st != NOUS_OK)

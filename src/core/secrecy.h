@@ -12,6 +12,7 @@
 #define NOUS_SEC_PUBLISHED 0
 #define NOUS_SEC_PRIMARY   1
 #define NOUS_SEC_SECONDARY 2
+#define NOUS_SEC_DOMINANCE 3		/* hidden by the dominance rule; any non-zero status is hidden */
 
 /* what went wrong, with the index of the offending element */
 typedef enum nous_sec_error

@@ -124,6 +124,20 @@ SELECT id, value, status FROM nous.secrecy_suppress(
   ARRAY(SELECT nous.secrecy_primary(x) FROM unnest(ARRAY[30,4,12,14]) WITH ORDINALITY u(x, o) ORDER BY o));
 -- A1 (4) primary; A line: A1 alone -> A2 (12, smaller than 14 and 30)
 
+-- the reason a value is hidden: dominance (optional fifth argument; a cell
+-- already primary stays 'primary').  A = 60 = A1 15 + A2 20 + A3 25; A3 is
+-- dominated: line A has one hidden element -> smallest published A1 (15).
+SELECT * FROM nous.secrecy_suppress(ARRAY['A','A1','A2','A3'], ARRAY[NULL,'A','A','A'],
+  ARRAY[60,15,20,25], ARRAY[false,false,false,false], ARRAY[false,false,false,true]);
+-- A1 primary, A2 dominance: two hidden in line A, no secondary needed
+SELECT * FROM nous.secrecy_suppress(ARRAY['A','A1','A2','A3'], ARRAY[NULL,'A','A','A'],
+  ARRAY[30,4,12,14], ARRAY[false,true,false,false], ARRAY[false,true,true,false]);
+-- 2-D: (a,x) dominated -> row a: smallest published (a,y) 30; column x:
+-- smallest published (b,x) 40; column y: (a,y) alone -> (b,y) 50; row b has
+-- (b,x), (b,y): a 2 x 2 cycle, fixed point; totals published.
+SELECT * FROM nous.secrecy_suppress_2d('{a,a,b,b}', '{x,y,x,y}', '{20,30,40,50}',
+  '{f,f,f,f}', '{t,f,f,f}') ORDER BY 1 NULLS LAST, 2 NULLS LAST;
+
 -- empty input
 SELECT count(*) FROM nous.secrecy_suppress('{}', '{}', '{}', '{}');
 SELECT count(*) FROM nous.secrecy_suppress_2d('{}', '{}', '{}', '{}');
@@ -152,6 +166,8 @@ SELECT * FROM nous.secrecy_suppress(NULL, '{NULL,a}', '{1,1}', '{f,f}');
 SELECT * FROM nous.secrecy_suppress_2d('{a,a}', '{x,x}', '{1,2}', '{f,f}');
 SELECT * FROM nous.secrecy_suppress_2d('{a,b}', '{x}', '{1,2}', '{f,f}');
 SELECT * FROM nous.secrecy_suppress_2d('{a,b}', '{x,y}', '{1,Infinity}', '{f,f}');
+SELECT * FROM nous.secrecy_suppress_2d('{a,b}', '{x,y}', '{1,2}', '{f,f}', '{t}');
+SELECT * FROM nous.secrecy_suppress('{a}', '{NULL}', '{1}', '{f}', '{NULL}');
 \set VERBOSITY default
 SELECT nous.secrecy_primary(5, 0);
 SELECT nous.secrecy_dominance('{1,2}', 1, 1.5);
