@@ -1,0 +1,449 @@
+/*
+ * secrecy.c — SQL glue of statistical secrecy (sql/80_secrecy.sql):
+ * nous.secrecy_primary, nous.secrecy_dominance, nous.secrecy_suppress,
+ * nous.secrecy_suppress_2d, nous.round_to_base.  The rules are in
+ * src/core/secrecy.c.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "nous.h"
+#include "secrecy.h"
+
+static const char *const status_word[4] = {"published", "primary", "secondary", "dominance"};
+
+static void
+check_threshold(int32 threshold)
+{
+	if (threshold < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("threshold must be at least 1, got %d", threshold),
+				 errhint("INSEE's rule for tax-based household data is 11.")));
+}
+
+PG_FUNCTION_INFO_V1(nous_secrecy_primary);
+
+/* nous.secrecy_primary(count bigint, threshold int, hide_zero boolean) → boolean */
+Datum
+nous_secrecy_primary(PG_FUNCTION_ARGS)
+{
+	int64		count = PG_GETARG_INT64(0);
+	int32		threshold = PG_GETARG_INT32(1);
+	bool		hide_zero = PG_GETARG_BOOL(2);
+
+	check_threshold(threshold);
+	if (count < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("count must not be negative, got " INT64_FORMAT, count)));
+	PG_RETURN_BOOL(nous_sec_primary((long long) count, threshold, hide_zero));
+}
+
+PG_FUNCTION_INFO_V1(nous_secrecy_dominance);
+
+/* nous.secrecy_dominance(contributions float8[], top int, share float8) → boolean */
+Datum
+nous_secrecy_dominance(PG_FUNCTION_ARGS)
+{
+	NousVec		v;
+	int32		top = PG_GETARG_INT32(1);
+	double		share = PG_GETARG_FLOAT8(2);
+	double	   *x;
+	int			i,
+				m = 0;
+	bool		hidden = false;
+	nous_status st;
+
+	if (top < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("top must be at least 1, got %d", top),
+				 errhint("The dominance rule is usually applied with the top 1 or 2 contributors.")));
+	if (!(share > 0.0 && share <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("share must be in (0, 1], got %g", share),
+				 errhint("The usual share is 0.85.")));
+	nous_vec_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), "contributions", true, &v);
+	x = palloc(sizeof(double) * Max(v.n, 1));
+	for (i = 0; i < v.n; i++)
+		if (v.present[i])
+			x[m++] = v.x[i];
+	st = nous_sec_dominance(x, m, top, share, &hidden);
+	if (st == NOUS_ERR_DOMAIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("contributions must not be negative")));
+	if (st != NOUS_OK)
+		nous_report_status(st, "secrecy_dominance");
+	PG_RETURN_BOOL(hidden);
+}
+
+PG_FUNCTION_INFO_V1(nous_round_to_base);
+
+/* nous.round_to_base(x float8, base int) → float8 */
+Datum
+nous_round_to_base(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(0);
+	int32		base = PG_GETARG_INT32(1);
+
+	if (base < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("base must be at least 1, got %d", base),
+				 errhint("Use 5 or 10 for counts.")));
+	if (!isfinite(x))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value to round must be finite")));
+	PG_RETURN_FLOAT8(nous_sec_round_to_base(x, base));
+}
+
+/* ---- array unpacking ---- */
+
+static int
+text_array(FunctionCallInfo fcinfo, int arg, const char *what, bool nulls_ok,
+		   char ***out)
+{
+	Datum	   *d;
+	bool	   *nulls;
+	int			n,
+				i;
+	ArrayType  *a;
+
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what)));
+	a = PG_GETARG_ARRAYTYPE_P(arg);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &n);
+	*out = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i] && !nulls_ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL (element %d)", what, i + 1)));
+		(*out)[i] = nulls[i] ? NULL : TextDatumGetCString(d[i]);
+	}
+	return n;
+}
+
+static int
+bool_array(FunctionCallInfo fcinfo, int arg, const char *what, bool **out)
+{
+	Datum	   *d;
+	bool	   *nulls;
+	int			n,
+				i;
+	ArrayType  *a;
+
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what)));
+	a = PG_GETARG_ARRAYTYPE_P(arg);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	deconstruct_array(a, BOOLOID, 1, true, TYPALIGN_CHAR, &d, &nulls, &n);
+	*out = palloc(sizeof(bool) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL (element %d)", what, i + 1)));
+		(*out)[i] = DatumGetBool(d[i]);
+	}
+	return n;
+}
+
+static void
+counts_array(FunctionCallInfo fcinfo, int arg, NousVec *v)
+{
+	int			i;
+
+	nous_vec_from_datum(PG_GETARG_DATUM(arg), PG_ARGISNULL(arg), "counts", true, v);
+	for (i = 0; i < v->n; i++)
+	{
+		if (!v->present[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("counts must not contain NULL (element %d)", i + 1)));
+		if (v->x[i] < 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("counts must not be negative (element %d is %g)", i + 1, v->x[i])));
+	}
+}
+
+static void
+same_length(int n, int m, const char *what)
+{
+	if (n != m)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s has %d elements, expected %d", what, m, n),
+				 errdetail("Every array holds one element per cell.")));
+}
+
+/* Optional dominance[] (argument arg): marks cells hidden by the dominance
+ * rule that the threshold rule did not already hide. */
+static void
+apply_dominance(FunctionCallInfo fcinfo, int arg, int n, const bool *prim,
+				int *status, const int *where)
+{
+	bool	   *dom;
+	int			i;
+
+	if (PG_NARGS() <= arg || PG_ARGISNULL(arg))
+		return;
+	same_length(n, bool_array(fcinfo, arg, "dominance", &dom), "dominance");
+	for (i = 0; i < n; i++)
+		if (dom[i] && !prim[i])
+			status[where == NULL ? i : where[i]] = NOUS_SEC_DOMINANCE;
+}
+
+PG_FUNCTION_INFO_V1(nous_secrecy_suppress);
+
+/*
+ * nous.secrecy_suppress(ids text[], parents text[], counts float8[],
+ * "primary" boolean[], dominance boolean[]) → TABLE(id text, value float8, status text)
+ */
+Datum
+nous_secrecy_suppress(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	  **ids,
+			  **parents;
+	bool	   *prim;
+	NousVec		v;
+	int			n,
+				i;
+	int		   *parent,
+			   *status;
+	nous_sec_diag diag;
+	nous_status st;
+
+	n = text_array(fcinfo, 0, "ids", false, &ids);
+	same_length(n, text_array(fcinfo, 1, "parents", true, &parents), "parents");
+	counts_array(fcinfo, 2, &v);
+	same_length(n, v.n, "counts");
+	same_length(n, bool_array(fcinfo, 3, "primary", &prim), "primary");
+
+	parent = palloc(sizeof(int) * Max(n, 1));
+	status = palloc(sizeof(int) * Max(n, 1));
+	st = nous_sec_parent_index(n, (const char *const *) ids,
+							   (const char *const *) parents, parent, &diag);
+	if (st == NOUS_OK)
+	{
+		for (i = 0; i < n; i++)
+			status[i] = prim[i] ? NOUS_SEC_PRIMARY : NOUS_SEC_PUBLISHED;
+		apply_dominance(fcinfo, 4, n, prim, status, NULL);
+		st = nous_sec_suppress_1d(n, parent, v.x, status, 1e-9, &diag);
+	}
+	if (st == NOUS_ERR_DOMAIN)
+	{
+		switch (diag.kind)
+		{
+			case NOUS_SEC_DUPLICATE:
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("duplicate id \"%s\"", ids[diag.index])));
+				break;
+			case NOUS_SEC_UNKNOWN_PARENT:
+				ereport(ERROR,
+						(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+						 errmsg("unknown parent \"%s\" of id \"%s\"",
+								parents[diag.index], ids[diag.index]),
+						 errdetail("Every parent must be one of the ids; a root has a NULL parent.")));
+				break;
+			case NOUS_SEC_CYCLE:
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the hierarchy has a cycle through id \"%s\"", ids[diag.index])));
+				break;
+			case NOUS_SEC_NOT_ADDITIVE:
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("the hierarchy is not additive at id \"%s\"", ids[diag.index]),
+						 errdetail("Its count is %g but its children sum to %g.",
+								   v.x[diag.index], diag.sum),
+						 errhint("Secondary suppression assumes that every parent is the sum of its children.")));
+				break;
+			default:
+				break;
+		}
+	}
+	if (st != NOUS_OK)
+		nous_report_status(st, "secrecy_suppress");
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < n; i++)
+	{
+		Datum		vals[3];
+		bool		nulls[3] = {false, false, false};
+
+		vals[0] = CStringGetTextDatum(ids[i]);
+		vals[1] = Float8GetDatum(v.x[i]);
+		nulls[1] = status[i] != NOUS_SEC_PUBLISHED;
+		vals[2] = CStringGetTextDatum(status_word[status[i]]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
+	}
+	return (Datum) 0;
+}
+
+typedef struct label_ref
+{
+	const char *s;
+	int			i;
+} label_ref;
+
+static int
+label_cmp(const void *a, const void *b)
+{
+	const label_ref *x = a,
+			   *y = b;
+
+	return strcmp(x->s, y->s);
+}
+
+/* Index labels by sorted order of distinct values; returns their number. */
+static int
+index_labels(int n, char **s, int *idx, char ***distinct)
+{
+	label_ref  *r = palloc(sizeof(label_ref) * Max(n, 1));
+	int			i,
+				k = -1;
+
+	for (i = 0; i < n; i++)
+	{
+		r[i].s = s[i];
+		r[i].i = i;
+	}
+	qsort(r, n, sizeof(label_ref), label_cmp);
+	*distinct = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		if (i == 0 || strcmp(r[i].s, r[i - 1].s) != 0)
+			(*distinct)[++k] = (char *) r[i].s;
+		idx[r[i].i] = k;
+	}
+	return k + 1;
+}
+
+PG_FUNCTION_INFO_V1(nous_secrecy_suppress_2d);
+
+/*
+ * nous.secrecy_suppress_2d(rows text[], cols text[], counts float8[],
+ * "primary" boolean[], dominance boolean[]) → TABLE(row text, col text, value float8, status text)
+ */
+Datum
+nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	  **rows,
+			  **cols,
+			  **rlab,
+			  **clab;
+	bool	   *prim,
+			   *present;
+	NousVec		v;
+	int			n,
+				i,
+				nr,
+				nc,
+				C,
+				r,
+				c;
+	int		   *ri,
+			   *ci,
+			   *status;
+	double	   *ext;
+	nous_status st;
+
+	n = text_array(fcinfo, 0, "rows", false, &rows);
+	same_length(n, text_array(fcinfo, 1, "cols", false, &cols), "cols");
+	counts_array(fcinfo, 2, &v);
+	same_length(n, v.n, "counts");
+	same_length(n, bool_array(fcinfo, 3, "primary", &prim), "primary");
+
+	ri = palloc(sizeof(int) * Max(n, 1));
+	ci = palloc(sizeof(int) * Max(n, 1));
+	nr = index_labels(n, rows, ri, &rlab);
+	nc = index_labels(n, cols, ci, &clab);
+	C = nc + 1;
+	if ((double) (nr + 1) * (double) C > 50e6)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("table of %d rows and %d columns is too large", nr, nc),
+				 errdetail("secrecy_suppress_2d holds the table densely and accepts at most 50 million cells.")));
+	ext = palloc0(sizeof(double) * (nr + 1) * C);
+	present = palloc0(sizeof(bool) * (nr + 1) * C);
+	status = palloc0(sizeof(int) * (nr + 1) * C);
+	for (r = 0; r <= nr; r++)
+		present[r * C + nc] = true;
+	for (c = 0; c < nc; c++)
+		present[nr * C + c] = true;
+	for (i = 0; i < n; i++)
+	{
+		int			k = ri[i] * C + ci[i];
+
+		if (present[k])
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("duplicate cell (\"%s\", \"%s\")", rows[i], cols[i])));
+		present[k] = true;
+		ext[k] = v.x[i];
+		ext[ri[i] * C + nc] += v.x[i];
+		ext[nr * C + ci[i]] += v.x[i];
+		ext[nr * C + nc] += v.x[i];
+		status[k] = prim[i] ? NOUS_SEC_PRIMARY : NOUS_SEC_PUBLISHED;
+	}
+	{
+		int		   *where = palloc(sizeof(int) * Max(n, 1));
+
+		for (i = 0; i < n; i++)
+			where[i] = ri[i] * C + ci[i];
+		apply_dominance(fcinfo, 4, n, prim, status, where);
+	}
+	st = nous_sec_suppress_2d(nr, nc, ext, present, status);
+	if (st != NOUS_OK)
+		nous_report_status(st, "secrecy_suppress_2d");
+
+	InitMaterializedSRF(fcinfo, 0);
+#define EMIT(rl, cl, k) \
+	do { Datum vals_[4]; bool nulls_[4] = {false, false, false, false}; \
+		 if ((rl) == NULL) nulls_[0] = true; else vals_[0] = CStringGetTextDatum(rl); \
+		 if ((cl) == NULL) nulls_[1] = true; else vals_[1] = CStringGetTextDatum(cl); \
+		 vals_[2] = Float8GetDatum(ext[k]); nulls_[2] = status[k] != NOUS_SEC_PUBLISHED; \
+		 vals_[3] = CStringGetTextDatum(status_word[status[k]]); \
+		 tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals_, nulls_); } while (0)
+	for (i = 0; i < n; i++)
+		EMIT(rows[i], cols[i], ri[i] * C + ci[i]);
+	for (r = 0; r < nr; r++)
+		EMIT(rlab[r], (char *) NULL, r * C + nc);
+	for (c = 0; c < nc; c++)
+		EMIT((char *) NULL, clab[c], nr * C + c);
+	if (n > 0)
+		EMIT((char *) NULL, (char *) NULL, nr * C + nc);
+#undef EMIT
+	return (Datum) 0;
+}
