@@ -866,71 +866,67 @@ nous_mixcounts_entropy_index(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(m / e);
 }
 
+/* One index of a stored table: unpack, compute, free; NaN (undefined) → NULL. */
+static Datum
+mixcounts_index(FunctionCallInfo fcinfo, double (*index) (const nous_mixtable *t))
+{
+	nous_mixtable t;
+	double		r;
+
+	table_arg(fcinfo, 0, &t);
+	r = index(&t);
+	nous_mixtable_free(&t);
+	RETURN_INDEX(r);
+}
+
+/* Simpson interaction = 1 - Simpson concentration */
+static double
+simpson_interaction(const nous_mixtable *t)
+{
+	double		r = nous_mix_simpson_concentration(t);
+
+	return isnan(r) ? r : 1.0 - r;
+}
+
 PG_FUNCTION_INFO_V1(nous_mixcounts_shannon);
+PG_FUNCTION_INFO_V1(nous_mixcounts_multi_dissimilarity);
+PG_FUNCTION_INFO_V1(nous_mixcounts_relative_diversity);
+PG_FUNCTION_INFO_V1(nous_mixcounts_simpson_concentration);
+PG_FUNCTION_INFO_V1(nous_mixcounts_simpson_interaction);
 
 /* Shannon diversity of the group totals (natural log) */
 Datum
 nous_mixcounts_shannon(PG_FUNCTION_ARGS)
 {
-	nous_mixtable t;
-	double		e;
-
-	table_arg(fcinfo, 0, &t);
-	e = nous_mix_entropy(&t);
-	nous_mixtable_free(&t);
-	RETURN_INDEX(e);
+	return mixcounts_index(fcinfo, nous_mix_entropy);
 }
 
-PG_FUNCTION_INFO_V1(nous_mixcounts_multi_dissimilarity);
+/* multigroup dissimilarity */
 Datum
 nous_mixcounts_multi_dissimilarity(PG_FUNCTION_ARGS)
 {
-	nous_mixtable t;
-	double		r;
-
-	table_arg(fcinfo, 0, &t);
-	r = nous_mix_multi_dissimilarity(&t);
-	nous_mixtable_free(&t);
-	RETURN_INDEX(r);
+	return mixcounts_index(fcinfo, nous_mix_multi_dissimilarity);
 }
 
-PG_FUNCTION_INFO_V1(nous_mixcounts_relative_diversity);
+/* relative diversity */
 Datum
 nous_mixcounts_relative_diversity(PG_FUNCTION_ARGS)
 {
-	nous_mixtable t;
-	double		r;
-
-	table_arg(fcinfo, 0, &t);
-	r = nous_mix_relative_diversity(&t);
-	nous_mixtable_free(&t);
-	RETURN_INDEX(r);
+	return mixcounts_index(fcinfo, nous_mix_relative_diversity);
 }
 
-PG_FUNCTION_INFO_V1(nous_mixcounts_simpson_concentration);
+/* Simpson concentration */
 Datum
 nous_mixcounts_simpson_concentration(PG_FUNCTION_ARGS)
 {
-	nous_mixtable t;
-	double		r;
-
-	table_arg(fcinfo, 0, &t);
-	r = nous_mix_simpson_concentration(&t);
-	nous_mixtable_free(&t);
-	RETURN_INDEX(r);
+	return mixcounts_index(fcinfo, nous_mix_simpson_concentration);
 }
 
-PG_FUNCTION_INFO_V1(nous_mixcounts_simpson_interaction);
+/* Simpson interaction */
 Datum
 nous_mixcounts_simpson_interaction(PG_FUNCTION_ARGS)
 {
-	nous_mixtable t;
-	double		r;
-
-	table_arg(fcinfo, 0, &t);
-	r = nous_mix_simpson_concentration(&t);
-	nous_mixtable_free(&t);
-	RETURN_INDEX(isnan(r) ? r : 1.0 - r);
+	return mixcounts_index(fcinfo, simpson_interaction);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_decomposition);
