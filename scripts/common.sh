@@ -27,6 +27,8 @@ NOUS_PACKAGES=(
   libicu-dev liblapack-dev
   clang-14 libclang-rt-14-dev
   python3 python3-numpy
+  postgresql-${NOUS_PGVER}-cron gdal-bin
+  python3-qgis qgis-providers
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
