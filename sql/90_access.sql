@@ -32,13 +32,16 @@ BEGIN
   src := nous._secrecy_check_args(source, ARRAY[id_column, parent_column, value_column],
                                   threshold, dominance_top, dominance_share, rounding_base);
   EXECUTE pg_catalog.format(
-    'SELECT pg_catalog.array_agg(s.%I::pg_catalog.text), pg_catalog.array_agg(s.%I::pg_catalog.text),'
-    ' pg_catalog.array_agg(s.%I::pg_catalog.float8), pg_catalog.array_agg(s.%I::pg_catalog.float8), %s'
-    ' FROM %s AS s',
+    'SELECT pg_catalog.array_agg(s.%1$I::pg_catalog.text ORDER BY s.%1$I::pg_catalog.text COLLATE "C"),'
+    ' pg_catalog.array_agg(s.%2$I::pg_catalog.text ORDER BY s.%1$I::pg_catalog.text COLLATE "C"),'
+    ' pg_catalog.array_agg(s.%3$I::pg_catalog.float8 ORDER BY s.%1$I::pg_catalog.text COLLATE "C"),'
+    ' pg_catalog.array_agg(s.%4$I::pg_catalog.float8 ORDER BY s.%1$I::pg_catalog.text COLLATE "C"), %5$s'
+    ' FROM %6$s AS s',
     id_column, parent_column, value_column, coalesce(count_column, value_column),
     CASE WHEN contributions_column IS NULL THEN 'NULL::pg_catalog.bool[]'
-         ELSE pg_catalog.format('pg_catalog.array_agg(coalesce(nous.secrecy_dominance(s.%I::pg_catalog.float8[], $1, $2), false))',
-                                contributions_column) END,
+         ELSE pg_catalog.format('pg_catalog.array_agg(coalesce(nous.secrecy_dominance(s.%I::pg_catalog.float8[], $1, $2), false)'
+                                ' ORDER BY s.%I::pg_catalog.text COLLATE "C")',
+                                contributions_column, id_column) END,
     src)
     INTO ids, parents, vals, cnts, dom USING dominance_top, dominance_share;
   ids := coalesce(ids, '{}');
@@ -105,13 +108,17 @@ BEGIN
   src := nous._secrecy_check_args(source, ARRAY[row_column, col_column, value_column],
                                   threshold, dominance_top, dominance_share, rounding_base);
   EXECUTE pg_catalog.format(
-    'SELECT pg_catalog.array_agg(s.%I::pg_catalog.text), pg_catalog.array_agg(s.%I::pg_catalog.text),'
-    ' pg_catalog.array_agg(s.%I::pg_catalog.float8), pg_catalog.array_agg(s.%I::pg_catalog.float8), %s'
-    ' FROM %s AS s',
+    'SELECT pg_catalog.array_agg(s.%1$I::pg_catalog.text ORDER BY %5$s),'
+    ' pg_catalog.array_agg(s.%2$I::pg_catalog.text ORDER BY %5$s),'
+    ' pg_catalog.array_agg(s.%3$I::pg_catalog.float8 ORDER BY %5$s),'
+    ' pg_catalog.array_agg(s.%4$I::pg_catalog.float8 ORDER BY %5$s), %6$s'
+    ' FROM %7$s AS s',
     row_column, col_column, value_column, coalesce(count_column, value_column),
+    pg_catalog.format('s.%I::pg_catalog.text COLLATE "C", s.%I::pg_catalog.text COLLATE "C"', row_column, col_column),
     CASE WHEN contributions_column IS NULL THEN 'NULL::pg_catalog.bool[]'
-         ELSE pg_catalog.format('pg_catalog.array_agg(coalesce(nous.secrecy_dominance(s.%I::pg_catalog.float8[], $1, $2), false))',
-                                contributions_column) END,
+         ELSE pg_catalog.format('pg_catalog.array_agg(coalesce(nous.secrecy_dominance(s.%I::pg_catalog.float8[], $1, $2), false)'
+                                ' ORDER BY s.%I::pg_catalog.text COLLATE "C", s.%I::pg_catalog.text COLLATE "C")',
+                                contributions_column, row_column, col_column) END,
     src)
     INTO rs, cs, vals, cnts, dom USING dominance_top, dominance_share;
   rs := coalesce(rs, '{}');

@@ -79,12 +79,14 @@ SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n', threshold =
 INSERT INTO public.acc_t VALUES ('r2', NULL, 66);
 SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n');
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 -- full messages: not additive (1-D: first offending parent; 2-D: first total)
 SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (''A1'', ''A'', 4), (''A2'', ''A'', 5)', 'column1', 'column2', 'column3');
 SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n');
 SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => 0);
 SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', dominance_share => 1.5);
 SELECT * FROM nous.secrecy_publish('acc_h', 'code', 'up', 'households');
+\set SHOW_CONTEXT errors
 
 -- ---- pseudonymisation: HMAC-SHA256 equal to pgcrypto's on many values ----
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
@@ -207,11 +209,13 @@ SET ROLE nous_t_acc_analyst;
 SELECT * FROM nous.setup_roles('nous_t_acc2');
 RESET ROLE;
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 SELECT * FROM nous.setup_roles('Bad-Prefix');
 SELECT * FROM nous.drop_roles('nous_t_unknown');
 SET ROLE nous_t_acc_analyst;
 SELECT * FROM nous.setup_roles('nous_t_acc2');
 RESET ROLE;
+\set SHOW_CONTEXT errors
 
 -- ---- clean up (roles are cluster-wide) ----
 DROP OWNED BY nous_t_acc_landlord_a, nous_t_acc_landlord_b;
