@@ -224,3 +224,5 @@ SELECT * FROM nous.drop_roles('nous_t_acc');
 SELECT count(*) AS roles_left FROM pg_roles WHERE rolname LIKE 'nous\_t\_acc%';
 SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname IN ('acc_micro', 'acc_pub', 'acc_agg');
 DROP TABLE public.acc_h, public.acc_t;
+
+DROP EXTENSION pgcrypto;

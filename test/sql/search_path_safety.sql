@@ -190,3 +190,4 @@ BEGIN
   END LOOP;
 END $$;
 SELECT count(*) AS hostile_left FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prosrc LIKE '%nous_hostile%';
+DROP EXTENSION pgcrypto;
