@@ -408,7 +408,7 @@ COMMENT ON FUNCTION nous.pseudonym(text, bytea) IS
   'Pseudonym of an identifier: HMAC-SHA256(key, identifier) in lower-case hex (RFC 2104, FIPS 180-4); the key must be at least 32 bytes. Pseudonymised data are still personal data (GDPR recital 26).';
 
 CREATE FUNCTION nous.pseudonym_new_key()
-  RETURNS bytea LANGUAGE c VOLATILE STRICT PARALLEL SAFE
+  RETURNS bytea LANGUAGE c VOLATILE PARALLEL RESTRICTED
   AS 'MODULE_PATHNAME', 'nous_pseudonym_new_key';
 COMMENT ON FUNCTION nous.pseudonym_new_key() IS
   'A new random 32-byte key for nous.pseudonym, from the server''s cryptographic random source (pg_strong_random).';
