@@ -399,6 +399,92 @@ $$;
 COMMENT ON FUNCTION nous.drop_roles(text) IS
   'Undo nous.setup_roles: DROP OWNED BY (in this database: schemas, tables and views owned by the roles go) and DROP ROLE for prefix_producer, prefix_analyst, prefix_reader; error if one does not exist. Roles are cluster-wide: run DROP OWNED in the other databases first.';
 
+CREATE FUNCTION nous.grant_access(member name, access text, prefix text DEFAULT 'nous')
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  grp text;
+BEGIN
+  grp := nous._access_group(member, access, prefix);
+  IF EXISTS (
+       SELECT 1 FROM pg_catalog.pg_auth_members m
+        WHERE m.roleid = pg_catalog.to_regrole(pg_catalog.quote_ident(grp))
+          AND m.member = pg_catalog.to_regrole(pg_catalog.quote_ident(grant_access.member))) THEN
+    RETURN pg_catalog.format('%s is already a member of %s', member, grp);
+  END IF;
+  EXECUTE pg_catalog.format('GRANT %I TO %I', grp, member);
+  RETURN pg_catalog.format('granted %s to %s', grp, member);
+END
+$$;
+COMMENT ON FUNCTION nous.grant_access(name, text, text) IS
+  'Make an existing role (a login user: Metabase, QGIS, an analyst) a member of prefix_reader, prefix_analyst or prefix_producer (access = reader | analyst | producer); returns what it did. Needs the right to grant the group role (CREATEROLE or ADMIN OPTION).';
+
+CREATE FUNCTION nous.revoke_access(member name, access text, prefix text DEFAULT 'nous')
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  grp text;
+BEGIN
+  grp := nous._access_group(member, access, prefix);
+  IF NOT EXISTS (
+       SELECT 1 FROM pg_catalog.pg_auth_members m
+        WHERE m.roleid = pg_catalog.to_regrole(pg_catalog.quote_ident(grp))
+          AND m.member = pg_catalog.to_regrole(pg_catalog.quote_ident(revoke_access.member))) THEN
+    RETURN pg_catalog.format('%s is not a direct member of %s', member, grp);
+  END IF;
+  EXECUTE pg_catalog.format('REVOKE %I FROM %I', grp, member);
+  RETURN pg_catalog.format('revoked %s from %s', grp, member);
+END
+$$;
+COMMENT ON FUNCTION nous.revoke_access(name, text, text) IS
+  'Undo nous.grant_access: revoke the direct membership of a role in prefix_reader, prefix_analyst or prefix_producer; returns what it did.';
+
+CREATE FUNCTION nous._access_group(member name, access text, prefix text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  grp text;
+BEGIN
+  IF member IS NULL OR access IS NULL OR prefix IS NULL THEN
+    RAISE EXCEPTION 'member, access and prefix must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF access NOT IN ('reader', 'analyst', 'producer') THEN
+    RAISE EXCEPTION 'unknown access "%"', access
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The access levels are reader, analyst and producer.';
+  END IF;
+  IF prefix !~ '^[a-z_][a-z0-9_]{0,53}$' THEN
+    RAISE EXCEPTION 'invalid role prefix "%"', prefix
+      USING ERRCODE = 'invalid_name';
+  END IF;
+  grp := prefix || '_' || access;
+  IF pg_catalog.to_regrole(pg_catalog.quote_ident(grp)) IS NULL THEN
+    RAISE EXCEPTION 'role "%" does not exist', grp
+      USING ERRCODE = 'undefined_object',
+            HINT = pg_catalog.format('Create the roles first: SELECT * FROM nous.setup_roles(%L);', prefix);
+  END IF;
+  IF pg_catalog.to_regrole(pg_catalog.quote_ident(member)) IS NULL THEN
+    RAISE EXCEPTION 'role "%" does not exist', member
+      USING ERRCODE = 'undefined_object',
+            HINT = 'Create the login role first, e.g. CREATE ROLE metabase LOGIN PASSWORD ''…'';';
+  END IF;
+  IF member IN (prefix || '_reader', prefix || '_analyst', prefix || '_producer') THEN
+    RAISE EXCEPTION 'role "%" is one of the group roles', member
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN grp;
+END
+$$;
+COMMENT ON FUNCTION nous._access_group(name, text, text) IS
+  'Internal: checks the arguments of nous.grant_access and nous.revoke_access and returns the group role.';
+
 -- ---- pseudonymisation --------------------------------------------------------
 
 CREATE FUNCTION nous.pseudonym(identifier text, key bytea)

@@ -124,6 +124,27 @@ SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolbypassrls,
        has_schema_privilege(r.rolname, 'acc_micro', 'USAGE') AS micro,
        has_table_privilege(r.rolname, 'acc_micro.pseudonym_key', 'SELECT') AS key
   FROM pg_roles r WHERE r.rolname LIKE 'nous\_t\_acc\_%' ORDER BY 1;
+-- members: a login user for the dashboards
+CREATE ROLE nous_t_acc_metabase LOGIN;
+SELECT nous.grant_access('nous_t_acc_metabase', 'reader', 'nous_t_acc');
+SELECT nous.grant_access('nous_t_acc_metabase', 'reader', 'nous_t_acc');   -- idempotent
+SELECT pg_has_role('nous_t_acc_metabase', 'nous_t_acc_reader', 'MEMBER') AS reader,
+       pg_has_role('nous_t_acc_metabase', 'nous_t_acc_analyst', 'MEMBER') AS analyst;
+SELECT nous.revoke_access('nous_t_acc_metabase', 'reader', 'nous_t_acc');
+SELECT nous.revoke_access('nous_t_acc_metabase', 'reader', 'nous_t_acc');
+SELECT nous.grant_access('nous_t_acc_metabase', 'reader', 'nous_t_acc');
+\set VERBOSITY sqlstate
+SELECT nous.grant_access('nous_t_acc_metabase', 'admin', 'nous_t_acc');
+SELECT nous.grant_access('nous_t_no_such_user', 'reader', 'nous_t_acc');
+SELECT nous.grant_access('nous_t_acc_metabase', 'reader', 'nous_t_nothing');
+SELECT nous.grant_access('nous_t_acc_analyst', 'reader', 'nous_t_acc');
+SELECT nous.grant_access(NULL, 'reader', 'nous_t_acc');
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT nous.grant_access('nous_t_acc_metabase', 'admin', 'nous_t_acc');
+SELECT nous.grant_access('nous_t_no_such_user', 'reader', 'nous_t_acc');
+SELECT nous.grant_access('nous_t_acc_metabase', 'reader', 'nous_t_nothing');
+\set SHOW_CONTEXT errors
 -- default privileges: what the producer creates is readable where it should be
 SET ROLE nous_t_acc_producer;
 CREATE TABLE acc_micro.households (id text, iris text, income float8);
@@ -144,6 +165,9 @@ CREATE VIEW acc_pub.households_by_iris_live AS
                                ARRAY(SELECT nous.secrecy_primary(x::bigint) FROM unnest(a.ns || (SELECT sum(x) FROM unnest(a.ns) x)) WITH ORDINALITY u(x, o) ORDER BY o)) s;
 RESET ROLE;
 -- I1 15, I2 3 (primary), all 18: line all {I1, I2, all}: I2 alone -> I1 (15 < 18) secondary
+SET ROLE nous_t_acc_metabase;   -- a member of the reader role
+SELECT * FROM acc_pub.households_by_iris ORDER BY 1;
+RESET ROLE;
 SET ROLE nous_t_acc_reader;
 SELECT * FROM acc_pub.households_by_iris ORDER BY 1;
 SELECT * FROM acc_pub.households_by_iris_live ORDER BY 1;
@@ -219,7 +243,7 @@ RESET ROLE;
 
 -- ---- clean up (roles are cluster-wide) ----
 DROP OWNED BY nous_t_acc_landlord_a, nous_t_acc_landlord_b;
-DROP ROLE nous_t_acc_landlord_a, nous_t_acc_landlord_b;
+DROP ROLE nous_t_acc_landlord_a, nous_t_acc_landlord_b, nous_t_acc_metabase;
 SELECT * FROM nous.drop_roles('nous_t_acc');
 SELECT count(*) AS roles_left FROM pg_roles WHERE rolname LIKE 'nous\_t\_acc%';
 SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname IN ('acc_micro', 'acc_pub', 'acc_agg');
