@@ -389,8 +389,14 @@ BEGIN
               HINT = 'nous.drop_roles removes the roles made by nous.setup_roles with the same prefix.';
     END IF;
   END LOOP;
+  -- every DROP OWNED before any DROP ROLE: a caller that holds the roles
+  -- through the producer's memberships loses that chain with the first
+  -- DROP ROLE (and one DROP OWNED naming the three trips over the shared
+  -- default privileges in PostgreSQL 15)
   FOREACH r IN ARRAY ARRAY[prefix || '_producer', prefix || '_analyst', prefix || '_reader'] LOOP
     EXECUTE pg_catalog.format('DROP OWNED BY %I CASCADE', r);
+  END LOOP;
+  FOREACH r IN ARRAY ARRAY[prefix || '_producer', prefix || '_analyst', prefix || '_reader'] LOOP
     EXECUTE pg_catalog.format('DROP ROLE %I', r);
     RETURN NEXT pg_catalog.format('dropped role %s and what it owned in this database', r);
   END LOOP;

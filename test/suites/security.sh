@@ -11,12 +11,14 @@ set -euo pipefail
 bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
 db=nous_security
 pfx=nous_sec
-users=(nous_sec_u_reader nous_sec_u_analyst nous_sec_u_producer nous_sec_u_landlord_a nous_sec_u_landlord_b)
+users=(nous_sec_u_reader nous_sec_u_analyst nous_sec_u_producer nous_sec_u_landlord_a nous_sec_u_landlord_b nous_sec_u_dba)
 admin() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -U postgres "$@"; }
 
 cleanup() {
   admin -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  for u in "${users[@]}" ${pfx}_reader ${pfx}_analyst ${pfx}_producer ${pfx}_landlord_a ${pfx}_landlord_b; do
+  admin -d "$db" -c "SELECT nous.drop_roles('nous_sec2')" >/dev/null 2>&1 || true
+  for u in "${users[@]}" ${pfx}_reader ${pfx}_analyst ${pfx}_producer ${pfx}_landlord_a ${pfx}_landlord_b \
+           nous_sec2_reader nous_sec2_analyst nous_sec2_producer; do
     admin -d postgres -c "DROP ROLE IF EXISTS $u" >/dev/null 2>&1 || true
   done
 }
@@ -171,6 +173,14 @@ expect_rows nous_sec_u_landlord_a "SELECT string_agg(landlord, ',') FROM nous_mi
 expect_denied nous_sec_u_landlord_a "SELECT * FROM nous_microdata.households"
 expect_denied nous_sec_u_landlord_a "SELECT * FROM nous_published.households"
 expect_denied nous_sec_u_landlord_b "UPDATE nous_microdata.allocations SET landlord = 'OfficeB'"
+
+# ---- a DBA that is not a superuser (CREATEROLE, CREATE on the database) can
+# run the setup; a plain user cannot
+admin -d "$db" -q -c "CREATE ROLE nous_sec_u_dba LOGIN CREATEROLE" -c "GRANT CREATE ON DATABASE $db TO nous_sec_u_dba"
+expect_rows nous_sec_u_dba "SELECT count(*) FROM nous.setup_roles('nous_sec2', 'sec2_micro', 'sec2_pub', 'sec2_agg') s WHERE s LIKE 'created%'" "7"
+expect_rows nous_sec_u_dba "SELECT string_agg(nspname || ':' || pg_get_userbyid(nspowner), ',' ORDER BY nspname) FROM pg_namespace WHERE nspname LIKE 'sec2%'" "sec2_agg:nous_sec2_producer,sec2_micro:nous_sec2_producer,sec2_pub:nous_sec2_producer"
+expect_denied nous_sec_u_analyst "SELECT * FROM nous.setup_roles('nous_sec3')"
+expect_rows nous_sec_u_dba "SELECT count(*) FROM nous.drop_roles('nous_sec2')" "3"
 
 echo "security: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
