@@ -101,6 +101,7 @@ CREATE TABLE nous_aggregates.households_linked AS
 CREATE MATERIALIZED VIEW nous_published.households AS
   SELECT id AS area, parent, value AS households, status
     FROM nous.secrecy_publish('nous_aggregates.households', 'id', 'parent', 'n', rounding_base => 5);
+ANALYZE nous_microdata.households;
 COMMENT ON MATERIALIZED VIEW nous_published.households IS 'Households by square, IRIS and commune (secrecy: threshold 11, rounded to 5).';
 SQL
 
@@ -132,6 +133,9 @@ expect_denied "$r" "CREATE TABLE nous_published.mine (x int)"
 expect_denied "$r" "CREATE TABLE public.mine (x int)"
 expect_denied "$r" "REFRESH MATERIALIZED VIEW nous_published.households"
 expect_denied "$r" "SET ROLE ${pfx}_analyst"
+# no statistics (most common values, histograms) of the microdata either
+expect_rows "$r" "SELECT count(*) FROM pg_stats WHERE schemaname = 'nous_microdata'" "0"
+expect_rows nous_sec_u_producer "SELECT count(*) > 0 FROM pg_stats WHERE schemaname = 'nous_microdata'" "t"
 # the reader's schemas: the published one only, among the observatory's
 expect_rows "$r" "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace WHERE has_schema_privilege(oid, 'USAGE') AND nspname LIKE 'nous%'" "nous,nous_published"
 
