@@ -27,6 +27,7 @@ CREATE FUNCTION nous.name_match(a_codes text[], a_names text[], b_codes text[], 
                                 threshold float8 DEFAULT 0.85)
   RETURNS TABLE (a_code text, b_code text, a_name text, b_name text, score float8, uncertain boolean)
   LANGUAGE plpgsql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
   AS $$
 BEGIN
   IF a_codes IS NULL OR a_names IS NULL OR b_codes IS NULL OR b_names IS NULL THEN

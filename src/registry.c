@@ -27,7 +27,7 @@ family_names(const char *family)
 	args[0] = CStringGetTextDatum(family);
 	ret = SPI_execute_with_args(
 		"SELECT pg_catalog.string_agg(name, ', ' ORDER BY name) "
-		"FROM nous.method_catalog WHERE family = $1",
+		"FROM nous.method_catalog WHERE family OPERATOR(pg_catalog.=) $1",
 		1, argtypes, args, NULL, true, 1);
 	if (ret == SPI_OK_SELECT && SPI_processed == 1)
 		result = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -99,9 +99,9 @@ nous_method_resolve(const char *family, const char *spec_text,
 		"SELECT c.function::pg_catalog.oid, c.builtin, p.pronargs::pg_catalog.int4, "
 		"       pg_catalog.cardinality(f.arg_types) "
 		"FROM nous.method_catalog c "
-		"JOIN nous.method_families f ON f.family = c.family "
-		"LEFT JOIN pg_catalog.pg_proc p ON p.oid = c.function::pg_catalog.oid "
-		"WHERE c.family = $1 AND c.name = $2",
+		"JOIN nous.method_families f ON f.family OPERATOR(pg_catalog.=) c.family "
+		"LEFT JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) c.function::pg_catalog.oid "
+		"WHERE c.family OPERATOR(pg_catalog.=) $1 AND c.name OPERATOR(pg_catalog.=) $2",
 		2, argtypes, args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "nous: registry lookup failed: %s", SPI_result_code_string(ret));

@@ -973,8 +973,8 @@ postgis_schema(void)
 {
 	int			ret = SPI_execute("SELECT pg_catalog.quote_ident(n.nspname) "
 								  "FROM pg_catalog.pg_extension e "
-								  "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-								  "WHERE e.extname = 'postgis'", true, 1);
+								  "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace "
+								  "WHERE e.extname OPERATOR(pg_catalog.=) 'postgis'", true, 1);
 
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
@@ -1934,8 +1934,8 @@ nous_areal_interpolation(PG_FUNCTION_ARGS)
 				 errmsg("sources and targets have different SRIDs: %d and %d", srid_s, srid_t),
 				 errhint("Transform both to the same metric coordinate system, e.g. ST_Transform(geom, 2154).")));
 	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT pg_catalog.strpos(proj4text, '+proj=longlat') > 0 "
-					 "FROM %s.spatial_ref_sys WHERE srid = %d", ps, srid_s);
+	appendStringInfo(&q, "SELECT pg_catalog.strpos(proj4text, '+proj=longlat') OPERATOR(pg_catalog.>) 0 "
+					 "FROM %s.spatial_ref_sys WHERE srid OPERATOR(pg_catalog.=) %d", ps, srid_s);
 	ret = SPI_execute(q.data, true, 1);
 	if (ret == SPI_OK_SELECT && SPI_processed == 1)
 	{
@@ -2217,8 +2217,8 @@ nous_points_finalfn(PG_FUNCTION_ARGS)
 	initStringInfo(&q);
 	appendStringInfo(&q,
 					 "SELECT %1$s.GeometryType(g), %1$s.ST_IsEmpty(g), %1$s.ST_SRID(g), "
-					 "CASE WHEN %1$s.GeometryType(g) = 'POINT' AND NOT %1$s.ST_IsEmpty(g) THEN %1$s.ST_X(g) END, "
-					 "CASE WHEN %1$s.GeometryType(g) = 'POINT' AND NOT %1$s.ST_IsEmpty(g) THEN %1$s.ST_Y(g) END "
+					 "CASE WHEN %1$s.GeometryType(g) OPERATOR(pg_catalog.=) 'POINT' AND NOT %1$s.ST_IsEmpty(g) THEN %1$s.ST_X(g) END, "
+					 "CASE WHEN %1$s.GeometryType(g) OPERATOR(pg_catalog.=) 'POINT' AND NOT %1$s.ST_IsEmpty(g) THEN %1$s.ST_Y(g) END "
 					 "FROM pg_catalog.unnest($1) WITH ORDINALITY AS t(g, i) ORDER BY i", ps);
 	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) n)
@@ -2257,8 +2257,8 @@ nous_points_finalfn(PG_FUNCTION_ARGS)
 					 errmsg("point of area " INT64_FORMAT " has coordinates that are not finite", s->ids[i])));
 	}
 	resetStringInfo(&q);
-	appendStringInfo(&q, "SELECT pg_catalog.strpos(proj4text, '+proj=longlat') > 0 "
-					 "FROM %s.spatial_ref_sys WHERE srid = %d", ps, srid);
+	appendStringInfo(&q, "SELECT pg_catalog.strpos(proj4text, '+proj=longlat') OPERATOR(pg_catalog.>) 0 "
+					 "FROM %s.spatial_ref_sys WHERE srid OPERATOR(pg_catalog.=) %d", ps, srid);
 	ret = SPI_execute(q.data, true, 1);
 	if (ret == SPI_OK_SELECT && SPI_processed == 1)
 	{
