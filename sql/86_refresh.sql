@@ -446,12 +446,10 @@ COMMENT ON FUNCTION nous.refresh_step(bigint, text, interval) IS
 
 CREATE FUNCTION nous.refresh_in_transaction_block()
 RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-  SELECT pg_catalog.transaction_timestamp() <> pg_catalog.statement_timestamp();
-END;
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'nous_refresh_in_transaction_block';
 COMMENT ON FUNCTION nous.refresh_in_transaction_block() IS
-  'Whether the current statement runs in a transaction block begun by an earlier statement (then CALL nous.refresh cannot commit after each view).';
+  'Whether the current statement runs in a transaction block (an explicit BEGIN, or several statements sent in one query string), where CALL nous.refresh cannot commit after each view.';
 
 CREATE FUNCTION nous.refresh_now("group" text DEFAULT NULL, lock_timeout interval DEFAULT NULL)
 RETURNS SETOF nous.refresh_log

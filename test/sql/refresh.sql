@@ -111,6 +111,11 @@ CALL nous.refresh('obs') \gset
 SELECT count(*) AS logged_in_transaction, bool_and(outcome = 'ok') AS all_ok FROM nous.refresh_log WHERE run_id = :run_id;
 ROLLBACK;
 SELECT count(*) AS logged_after_rollback FROM nous.refresh_log WHERE run_id = :run_id;
+-- also when BEGIN and CALL (or two statements) come in one query string
+SELECT nous.refresh_in_transaction_block() AS in_block_alone;
+BEGIN\; SELECT nous.refresh_in_transaction_block() AS in_block_after_begin\; COMMIT;
+SET client_min_messages = warning\; CALL nous.refresh('obs') \gset
+SELECT count(*) AS runs_ok FROM nous.refresh_log WHERE run_id = :run_id AND outcome = 'ok';
 -- NULL group: every enabled view of every group (11 in obs + forced)
 SELECT count(*) AS views, count(*) FILTER (WHERE outcome = 'ok') AS ok FROM nous.refresh_now();
 
