@@ -200,6 +200,18 @@ DROP OPERATOR public.= (text, text);
 DROP FUNCTION public.hostile_eq(text, text);
 DROP FUNCTION public.format(text, VARIADIC text[]);
 
+-- every PL/pgSQL routine of the module pins its search_path, except the
+-- procedure (PostgreSQL forbids COMMIT in a procedure with a SET clause),
+-- which only calls schema-qualified functions with exact argument types
+SELECT p.oid::regprocedure AS routine, p.prokind, p.proconfig
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE p.pronamespace = 'nous'::regnamespace AND p.proname LIKE 'refresh%'
+   AND l.lanname IN ('plpgsql', 'sql') AND p.prosqlbody IS NULL
+   AND (p.proconfig IS NULL OR NOT 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig));
+SELECT count(*) AS routines_with_pinned_search_path
+  FROM pg_proc p WHERE p.pronamespace = 'nous'::regnamespace AND p.proname LIKE 'refresh%'
+   AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig);
+
 -- pruning the log keeps the last run of each view
 SELECT nous.refresh_log_prune('0 s') > 0 AS pruned;
 SELECT count(*) = count(DISTINCT (view_schema, view_name)) AS one_run_per_view_left FROM nous.refresh_log;
