@@ -1,0 +1,519 @@
+-- refresh: registered materialized views refreshed in dependency order (one
+-- call for a nightly job), concurrently where a unique index allows, each run
+-- logged; a failing view keeps its last good data and only its dependants are
+-- skipped.
+\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit
+
+-- ---- registry ------------------------------------------------------------
+-- A view is identified by its schema and name as text (not by oid), so that
+-- registrations survive pg_dump / pg_restore.
+CREATE TABLE nous.refresh_views (
+  view_schema   text NOT NULL,
+  view_name     text NOT NULL,
+  view_group    text NOT NULL DEFAULT 'default' CHECK (view_group <> ''),
+  enabled       boolean NOT NULL DEFAULT true,
+  concurrent    boolean,
+  registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  registered_by name NOT NULL DEFAULT CURRENT_USER,
+  PRIMARY KEY (view_schema, view_name)
+);
+COMMENT ON TABLE nous.refresh_views IS
+  'Materialized views registered for nous.refresh(): one row per view, by schema and name (so that registrations survive dump/restore).';
+COMMENT ON COLUMN nous.refresh_views.view_schema IS 'Schema of the materialized view.';
+COMMENT ON COLUMN nous.refresh_views.view_name IS 'Name of the materialized view.';
+COMMENT ON COLUMN nous.refresh_views.view_group IS 'Group of the view: nous.refresh(group) refreshes one group (e.g. nightly); NULL refreshes all.';
+COMMENT ON COLUMN nous.refresh_views.enabled IS 'False to leave the view out of every refresh without unregistering it.';
+COMMENT ON COLUMN nous.refresh_views.concurrent IS 'REFRESH ... CONCURRENTLY: true always, false never, NULL (auto) when the view is populated and has a usable unique index.';
+COMMENT ON COLUMN nous.refresh_views.registered_at IS 'When the view was registered.';
+COMMENT ON COLUMN nous.refresh_views.registered_by IS 'Role that registered the view.';
+
+CREATE TABLE nous.refresh_dependencies (
+  view_schema    text NOT NULL,
+  view_name      text NOT NULL,
+  depends_schema text NOT NULL,
+  depends_name   text NOT NULL,
+  PRIMARY KEY (view_schema, view_name, depends_schema, depends_name),
+  FOREIGN KEY (view_schema, view_name) REFERENCES nous.refresh_views
+    ON DELETE CASCADE ON UPDATE CASCADE,
+  FOREIGN KEY (depends_schema, depends_name) REFERENCES nous.refresh_views
+    ON DELETE CASCADE ON UPDATE CASCADE
+);
+COMMENT ON TABLE nous.refresh_dependencies IS
+  'Explicit dependencies between registered views (those PostgreSQL cannot see, e.g. through a function); the ones read by the query, directly or through plain views, are found automatically.';
+COMMENT ON COLUMN nous.refresh_dependencies.view_schema IS 'Schema of the dependent view.';
+COMMENT ON COLUMN nous.refresh_dependencies.view_name IS 'Name of the dependent view.';
+COMMENT ON COLUMN nous.refresh_dependencies.depends_schema IS 'Schema of the view refreshed first.';
+COMMENT ON COLUMN nous.refresh_dependencies.depends_name IS 'Name of the view refreshed first.';
+
+CREATE SEQUENCE nous.refresh_run_seq;
+COMMENT ON SEQUENCE nous.refresh_run_seq IS 'Numbers of the refresh runs (nous.refresh_log.run_id).';
+
+CREATE TABLE nous.refresh_log (
+  run_id      bigint NOT NULL,
+  ordinal    integer NOT NULL,
+  view_schema text NOT NULL,
+  view_name   text NOT NULL,
+  view_group  text NOT NULL,
+  started_at  timestamptz NOT NULL,
+  finished_at timestamptz NOT NULL,
+  row_count   bigint,
+  concurrent  boolean,
+  outcome     text NOT NULL CHECK (outcome IN ('ok', 'failed', 'skipped')),
+  sqlstate    text,
+  error       text,
+  detail      text,
+  PRIMARY KEY (run_id, view_schema, view_name)
+);
+CREATE INDEX refresh_log_view ON nous.refresh_log (view_schema, view_name, run_id);
+COMMENT ON TABLE nous.refresh_log IS
+  'One row per view and refresh run: when, how many rows after the refresh, whether CONCURRENTLY was used, the outcome (ok, failed, skipped) and the error.';
+COMMENT ON COLUMN nous.refresh_log.run_id IS 'Number of the run (one call of nous.refresh or nous.refresh_now).';
+COMMENT ON COLUMN nous.refresh_log.ordinal IS 'Position of the view in the run (dependency order).';
+COMMENT ON COLUMN nous.refresh_log.view_schema IS 'Schema of the materialized view.';
+COMMENT ON COLUMN nous.refresh_log.view_name IS 'Name of the materialized view.';
+COMMENT ON COLUMN nous.refresh_log.view_group IS 'Group of the view at the time of the run.';
+COMMENT ON COLUMN nous.refresh_log.started_at IS 'When the refresh of this view started.';
+COMMENT ON COLUMN nous.refresh_log.finished_at IS 'When it ended (committed soon after by CALL nous.refresh).';
+COMMENT ON COLUMN nous.refresh_log.row_count IS 'Rows of the view after a successful refresh; NULL otherwise.';
+COMMENT ON COLUMN nous.refresh_log.concurrent IS 'Whether REFRESH MATERIALIZED VIEW CONCURRENTLY was used (readers not blocked).';
+COMMENT ON COLUMN nous.refresh_log.outcome IS 'ok; failed (the view keeps its previous data); skipped (a view it depends on failed or was skipped).';
+COMMENT ON COLUMN nous.refresh_log.sqlstate IS 'SQLSTATE of the error when failed.';
+COMMENT ON COLUMN nous.refresh_log.error IS 'Error message when failed; for skipped, the view that failed.';
+COMMENT ON COLUMN nous.refresh_log.detail IS 'Error detail when failed, if any.';
+
+-- registrations and the log are user data: pg_dump keeps them
+SELECT pg_catalog.pg_extension_config_dump('nous.refresh_views', '');
+SELECT pg_catalog.pg_extension_config_dump('nous.refresh_dependencies', '');
+SELECT pg_catalog.pg_extension_config_dump('nous.refresh_log', '');
+SELECT pg_catalog.pg_extension_config_dump('nous.refresh_run_seq', '');
+
+CREATE VIEW nous.refresh_last AS
+SELECT r.view_schema, r.view_name, r.view_group, r.enabled,
+       l.run_id, l.started_at, l.finished_at,
+       pg_catalog.date_part('epoch', l.finished_at - l.started_at) AS seconds,
+       l.row_count, l.concurrent, l.outcome, l.sqlstate, l.error,
+       g.last_ok_at
+  FROM nous.refresh_views r
+  LEFT JOIN LATERAL (SELECT x.* FROM nous.refresh_log x
+                      WHERE x.view_schema = r.view_schema AND x.view_name = r.view_name
+                      ORDER BY x.run_id DESC LIMIT 1) l ON true
+  LEFT JOIN LATERAL (SELECT max(x.finished_at) AS last_ok_at FROM nous.refresh_log x
+                      WHERE x.view_schema = r.view_schema AND x.view_name = r.view_name
+                        AND x.outcome = 'ok') g ON true;
+COMMENT ON VIEW nous.refresh_last IS
+  'Last refresh of each registered materialized view (for a Metabase dashboard): outcome, duration, rows, error, and when its data was last refreshed successfully.';
+COMMENT ON COLUMN nous.refresh_last.view_schema IS 'Schema of the materialized view.';
+COMMENT ON COLUMN nous.refresh_last.view_name IS 'Name of the materialized view.';
+COMMENT ON COLUMN nous.refresh_last.view_group IS 'Group of the view.';
+COMMENT ON COLUMN nous.refresh_last.enabled IS 'Whether the view is refreshed by nous.refresh().';
+COMMENT ON COLUMN nous.refresh_last.run_id IS 'Last run that included the view (NULL: never refreshed by nous).';
+COMMENT ON COLUMN nous.refresh_last.started_at IS 'When the last refresh of the view started.';
+COMMENT ON COLUMN nous.refresh_last.finished_at IS 'When the last refresh of the view ended.';
+COMMENT ON COLUMN nous.refresh_last.seconds IS 'Duration of the last refresh, in seconds.';
+COMMENT ON COLUMN nous.refresh_last.row_count IS 'Rows of the view after its last refresh (NULL if it failed or was skipped).';
+COMMENT ON COLUMN nous.refresh_last.concurrent IS 'Whether the last refresh was concurrent.';
+COMMENT ON COLUMN nous.refresh_last.outcome IS 'ok, failed or skipped.';
+COMMENT ON COLUMN nous.refresh_last.sqlstate IS 'SQLSTATE of the last error.';
+COMMENT ON COLUMN nous.refresh_last.error IS 'Message of the last error.';
+COMMENT ON COLUMN nous.refresh_last.last_ok_at IS 'When the data of the view was last refreshed successfully: the data is as of then.';
+
+-- ---- helpers -------------------------------------------------------------
+CREATE FUNCTION nous.refresh_concurrent_possible(view regclass)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT c.relispopulated
+         AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                      WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid
+                        AND i.indpred IS NULL AND i.indexprs IS NULL
+                        AND 0 <> ALL (i.indkey::int2[]))
+    FROM pg_catalog.pg_class c
+   WHERE c.oid = refresh_concurrent_possible.view AND c.relkind = 'm';
+END;
+COMMENT ON FUNCTION nous.refresh_concurrent_possible(regclass) IS
+  'Whether REFRESH MATERIALIZED VIEW CONCURRENTLY can run on the view: it is populated and has a valid unique index on plain columns with no WHERE clause.';
+
+CREATE FUNCTION nous.refresh_edges()
+RETURNS TABLE (view_schema text, view_name text, depends_schema text, depends_name text, kind text)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  WITH RECURSIVE reg AS (
+    SELECT r.view_schema, r.view_name, c.oid
+      FROM nous.refresh_views r
+      JOIN pg_catalog.pg_namespace n ON n.nspname = r.view_schema
+      JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.view_name AND c.relkind = 'm'
+  ), reads (root, rel) AS (
+    SELECT reg.oid, d.refobjid
+      FROM reg
+      JOIN pg_catalog.pg_rewrite w ON w.ev_class = reg.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = w.oid
+                                 AND d.refclassid = 'pg_catalog.pg_class'::regclass
+     WHERE d.refobjid <> reg.oid
+    UNION
+    SELECT reads.root, d.refobjid
+      FROM reads
+      JOIN pg_catalog.pg_class c ON c.oid = reads.rel AND c.relkind = 'v'
+      JOIN pg_catalog.pg_rewrite w ON w.ev_class = c.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = w.oid
+                                 AND d.refclassid = 'pg_catalog.pg_class'::regclass
+     WHERE d.refobjid <> c.oid
+  )
+  SELECT DISTINCT a.view_schema, a.view_name, b.view_schema, b.view_name, 'auto'
+    FROM reads JOIN reg a ON a.oid = reads.root JOIN reg b ON b.oid = reads.rel
+   WHERE a.oid <> b.oid
+  UNION
+  SELECT d.view_schema, d.view_name, d.depends_schema, d.depends_name, 'explicit'
+    FROM nous.refresh_dependencies d
+   ORDER BY 1, 2, 3, 4, 5;
+END;
+COMMENT ON FUNCTION nous.refresh_edges() IS
+  'Dependencies between registered views: auto (the query reads the other view, directly or through plain views) and explicit (nous.refresh_register depends_on).';
+
+CREATE FUNCTION nous.refresh_plan("group" text DEFAULT NULL)
+RETURNS TABLE (ordinal integer, view_schema text, view_name text, view_group text,
+               level integer, depends_on text[], concurrent boolean, note text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  lv       jsonb := '{}';
+  keys     text[];
+  ev       text[];
+  ed       text[];
+  k        text;
+  i        integer;
+  m        integer;
+  ready    boolean;
+  progress boolean;
+  left_    text[];
+BEGIN
+  -- levels by Kahn's algorithm over every registered view (enabled or not):
+  -- level 0 reads no registered view, level n reads one of level n-1
+  SELECT coalesce(array_agg(format('%I.%I', r.view_schema, r.view_name) ORDER BY r.view_schema, r.view_name), '{}')
+    INTO keys FROM nous.refresh_views r;
+  SELECT coalesce(array_agg(format('%I.%I', e.view_schema, e.view_name)), '{}'),
+         coalesce(array_agg(format('%I.%I', e.depends_schema, e.depends_name)), '{}')
+    INTO ev, ed FROM nous.refresh_edges() e;
+  LOOP
+    progress := false;
+    left_ := '{}';
+    FOREACH k IN ARRAY keys LOOP
+      CONTINUE WHEN lv ? k;
+      ready := true;
+      m := -1;
+      FOR i IN 1 .. cardinality(ev) LOOP
+        CONTINUE WHEN ev[i] <> k;
+        IF NOT lv ? ed[i] THEN ready := false; EXIT; END IF;
+        m := greatest(m, (lv->>ed[i])::integer);
+      END LOOP;
+      IF ready THEN
+        lv := lv || jsonb_build_object(k, m + 1);
+        progress := true;
+      ELSE
+        left_ := left_ || k;
+      END IF;
+    END LOOP;
+    EXIT WHEN cardinality(left_) = 0;
+    IF NOT progress THEN
+      RAISE EXCEPTION 'dependency cycle among registered materialized views'
+        USING ERRCODE = 'invalid_object_definition',
+              DETAIL = format('These views depend on each other, directly or through views they read: %s.',
+                              array_to_string(left_, ', ')),
+              HINT = 'Remove an explicit dependency with nous.refresh_unregister() and register the view again.';
+    END IF;
+  END LOOP;
+  RETURN QUERY
+  WITH e AS (SELECT x.view_schema, x.view_name,
+                    array_agg(DISTINCT format('%I.%I', x.depends_schema, x.depends_name)) AS deps
+               FROM nous.refresh_edges() x GROUP BY 1, 2),
+       v AS (SELECT r.*, c.oid, (lv->>format('%I.%I', r.view_schema, r.view_name))::integer AS lvl
+               FROM nous.refresh_views r
+               LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = r.view_schema
+               LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.view_name
+                                              AND c.relkind = 'm'
+              WHERE r.enabled AND (refresh_plan."group" IS NULL OR r.view_group = refresh_plan."group"))
+  SELECT (row_number() OVER (ORDER BY v.lvl, v.view_schema, v.view_name))::integer,
+         v.view_schema, v.view_name, v.view_group, v.lvl, coalesce(e.deps, '{}'),
+         CASE WHEN v.oid IS NULL THEN NULL
+              ELSE coalesce(v.concurrent, nous.refresh_concurrent_possible(v.oid::regclass)) END,
+         CASE WHEN v.oid IS NULL THEN 'missing: no materialized view of this name'
+              WHEN v.concurrent IS NULL AND nous.refresh_concurrent_possible(v.oid::regclass) THEN 'auto: concurrent (populated, unique index)'
+              WHEN v.concurrent IS NULL AND NOT (SELECT c.relispopulated FROM pg_catalog.pg_class c WHERE c.oid = v.oid) THEN 'auto: not concurrent (not populated yet)'
+              WHEN v.concurrent IS NULL THEN 'auto: not concurrent (no unique index on plain columns without WHERE)'
+              WHEN v.concurrent THEN 'forced concurrent'
+              ELSE 'forced not concurrent' END
+    FROM v LEFT JOIN e ON e.view_schema = v.view_schema AND e.view_name = v.view_name
+   ORDER BY 1;
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_plan(text) IS
+  'What nous.refresh(group) will do, in order: each enabled view of the group (NULL: all groups) with its dependency level, the registered views it depends on, and whether it will be refreshed concurrently and why; raises an error on a dependency cycle.';
+
+-- ---- registration --------------------------------------------------------
+CREATE FUNCTION nous.refresh_register(view regclass, "group" text DEFAULT 'default',
+                                      depends_on regclass[] DEFAULT '{}',
+                                      concurrent boolean DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c   record;
+  dep regclass;
+  dc  record;
+BEGIN
+  IF view IS NULL OR "group" IS NULL THEN
+    RAISE EXCEPTION 'view and group must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF "group" = '' THEN
+    RAISE EXCEPTION 'group must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT n.nspname::text AS s, cl.relname::text AS r, cl.relkind INTO c
+    FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.oid = view;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'relation with oid % does not exist', view::oid USING ERRCODE = 'undefined_table';
+  END IF;
+  IF c.relkind <> 'm' THEN
+    RAISE EXCEPTION '"%" is not a materialized view', view
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = format('It is %s.', CASE c.relkind WHEN 'r' THEN 'a table' WHEN 'v' THEN 'a plain view'
+                                                      WHEN 'p' THEN 'a partitioned table' WHEN 'f' THEN 'a foreign table'
+                                                      ELSE 'not a materialized view' END),
+            HINT = 'Only materialized views are refreshed; plain views are always up to date.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_schema = c.s AND r.view_name = c.r) THEN
+    RAISE EXCEPTION 'materialized view "%" is already registered', view
+      USING ERRCODE = 'duplicate_object',
+            HINT = 'Unregister it first with nous.refresh_unregister(), or change its row of nous.refresh_views.';
+  END IF;
+  INSERT INTO nous.refresh_views (view_schema, view_name, view_group, concurrent)
+  VALUES (c.s, c.r, "group", concurrent);
+  FOREACH dep IN ARRAY coalesce(depends_on, '{}') LOOP
+    CONTINUE WHEN dep IS NULL;
+    IF dep = view THEN
+      RAISE EXCEPTION 'dependency cycle: "%" cannot depend on itself', view
+        USING ERRCODE = 'invalid_object_definition';
+    END IF;
+    SELECT n.nspname::text AS s, cl.relname::text AS r, cl.relkind INTO dc
+      FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.oid = dep;
+    IF NOT FOUND OR dc.relkind <> 'm' THEN
+      RAISE EXCEPTION 'dependency "%" is not a materialized view', dep USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_schema = dc.s AND r.view_name = dc.r) THEN
+      RAISE EXCEPTION 'dependency "%" is not registered', dep
+        USING ERRCODE = 'undefined_object',
+              HINT = 'Register the views a view depends on first.';
+    END IF;
+    INSERT INTO nous.refresh_dependencies VALUES (c.s, c.r, dc.s, dc.r) ON CONFLICT DO NOTHING;
+  END LOOP;
+  -- a cycle through explicit dependencies raises here and undoes the registration
+  PERFORM count(*) FROM nous.refresh_plan(NULL);
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_register(regclass, text, regclass[], boolean) IS
+  'Register a materialized view for nous.refresh(): its group, the registered views it depends on beyond those its query reads (found automatically), and concurrent (true, false, or NULL = auto).';
+
+CREATE FUNCTION nous.refresh_unregister(view_schema text, view_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM nous.refresh_views r
+   WHERE r.view_schema = refresh_unregister.view_schema AND r.view_name = refresh_unregister.view_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'materialized view %.% is not registered', quote_ident(view_schema), quote_ident(view_name)
+      USING ERRCODE = 'undefined_object', HINT = 'See the table nous.refresh_views.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_unregister(text, text) IS
+  'Unregister a materialized view by schema and name (works after the view was dropped); its explicit dependencies go with it, its log stays.';
+
+CREATE FUNCTION nous.refresh_unregister(view regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s text;
+  r text;
+BEGIN
+  SELECT n.nspname, c.relname INTO s, r
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = view;
+  PERFORM nous.refresh_unregister(s, r);
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_unregister(regclass) IS
+  'Unregister a materialized view; its explicit dependencies go with it, its log stays.';
+
+CREATE FUNCTION nous.refresh_enable(view regclass, enabled boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE nous.refresh_views r SET enabled = coalesce(refresh_enable.enabled, true)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = view AND r.view_schema = n.nspname AND r.view_name = c.relname;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'materialized view "%" is not registered', view USING ERRCODE = 'undefined_object';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_enable(regclass, boolean) IS
+  'Include (true) or leave out (false) a registered view in the refreshes without unregistering it.';
+
+-- ---- running -------------------------------------------------------------
+CREATE FUNCTION nous.refresh_begin("group" text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF "group" IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_group = refresh_begin."group") THEN
+    RAISE EXCEPTION 'no materialized view is registered in group "%"', "group"
+      USING ERRCODE = 'undefined_object',
+            HINT = 'See the table nous.refresh_views; register views with nous.refresh_register(view, group).';
+  END IF;
+  PERFORM count(*) FROM nous.refresh_plan("group");   -- a cycle stops the run before it starts
+  RETURN nextval('nous.refresh_run_seq');
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_begin(text) IS
+  'Internal step of nous.refresh: check the group and the dependency graph, return a new run number.';
+
+CREATE FUNCTION nous.refresh_step(run_id bigint, "group" text, lock_timeout interval DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  p       record;
+  failed  text;
+  t0      timestamptz := clock_timestamp();
+  n       bigint;
+  conc    boolean;
+  st      text;
+  msg     text;
+  det     text;
+  old_lt  text := current_setting('lock_timeout');
+BEGIN
+  -- the next view of the plan that this run has not handled yet
+  SELECT pl.* INTO p FROM nous.refresh_plan(refresh_step."group") pl
+   WHERE NOT EXISTS (SELECT 1 FROM nous.refresh_log l
+                      WHERE l.run_id = refresh_step.run_id
+                        AND l.view_schema = pl.view_schema AND l.view_name = pl.view_name)
+   ORDER BY pl.ordinal LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  SELECT string_agg(format('%I.%I', l.view_schema, l.view_name) || ' ' || l.outcome, ', ' ORDER BY l.ordinal)
+    INTO failed FROM nous.refresh_log l
+   WHERE l.run_id = refresh_step.run_id AND l.outcome <> 'ok'
+     AND format('%I.%I', l.view_schema, l.view_name) = ANY (p.depends_on);
+  IF failed IS NOT NULL THEN
+    INSERT INTO nous.refresh_log (run_id, ordinal, view_schema, view_name, view_group, started_at,
+                                  finished_at, outcome, error)
+    VALUES (run_id, p.ordinal, p.view_schema, p.view_name, p.view_group, t0, clock_timestamp(),
+            'skipped', 'depends on ' || failed);
+    RETURN true;
+  END IF;
+  conc := coalesce(p.concurrent, false);
+  IF lock_timeout IS NOT NULL THEN
+    PERFORM set_config('lock_timeout',
+                       (greatest(1, round(date_part('epoch', lock_timeout) * 1000)))::bigint::text || 'ms', true);
+  END IF;
+  BEGIN
+    EXECUTE format('REFRESH MATERIALIZED VIEW %s%I.%I', CASE WHEN conc THEN 'CONCURRENTLY ' ELSE '' END,
+                   p.view_schema, p.view_name);
+    EXECUTE format('SELECT pg_catalog.count(*) FROM %I.%I', p.view_schema, p.view_name) INTO n;
+  EXCEPTION WHEN OTHERS THEN
+    -- the subtransaction is rolled back: the view keeps its previous data
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+  END;
+  PERFORM set_config('lock_timeout', old_lt, true);
+  INSERT INTO nous.refresh_log (run_id, ordinal, view_schema, view_name, view_group, started_at,
+                                finished_at, row_count, concurrent, outcome, sqlstate, error, detail)
+  VALUES (run_id, p.ordinal, p.view_schema, p.view_name, p.view_group, t0, clock_timestamp(),
+          n, conc, CASE WHEN st IS NULL THEN 'ok' ELSE 'failed' END, st, msg, nullif(det, ''));
+  RETURN true;
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_step(bigint, text, interval) IS
+  'Internal step of nous.refresh: refresh the next view of the run in a subtransaction (or skip it when a view it depends on failed) and log it; false when the run is complete.';
+
+CREATE FUNCTION nous.refresh_in_transaction_block()
+RETURNS boolean
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'nous_refresh_in_transaction_block';
+COMMENT ON FUNCTION nous.refresh_in_transaction_block() IS
+  'Whether the current statement runs in a transaction block (an explicit BEGIN, or several statements sent in one query string), where CALL nous.refresh cannot commit after each view.';
+
+CREATE FUNCTION nous.refresh_now("group" text DEFAULT NULL, lock_timeout interval DEFAULT NULL)
+RETURNS SETOF nous.refresh_log
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  run bigint := nous.refresh_begin("group");
+BEGIN
+  WHILE nous.refresh_step(run, "group", lock_timeout) LOOP
+  END LOOP;
+  RETURN QUERY SELECT * FROM nous.refresh_log l WHERE l.run_id = run ORDER BY l.ordinal;
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_now(text, interval) IS
+  'Refresh the enabled views of a group (NULL: all) in dependency order within the current transaction (each view in a subtransaction) and return the log of the run; for clients that can only SELECT. CALL nous.refresh() commits after each view instead.';
+
+-- A procedure so that it can COMMIT after each view: the log survives a later
+-- failure and readers see each view as soon as it is refreshed.  It has no
+-- SET search_path (PostgreSQL forbids COMMIT in a procedure with a SET
+-- clause): its body only calls the schema-qualified functions above, which
+-- all have SET search_path = pg_catalog, pg_temp.
+CREATE PROCEDURE nous.refresh("group" text DEFAULT NULL, lock_timeout interval DEFAULT NULL,
+                              INOUT run_id bigint DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  run_id := nous.refresh_begin("group");
+  IF nous.refresh_in_transaction_block() THEN
+    -- inside BEGIN ... COMMIT: no commit possible; each view still runs in a
+    -- subtransaction, and everything commits (or not) with the caller
+    RAISE NOTICE 'nous.refresh called inside a transaction block: the views are refreshed in subtransactions and committed with the transaction';
+    WHILE nous.refresh_step(run_id, "group", lock_timeout) LOOP
+    END LOOP;
+    RETURN;
+  END IF;
+  COMMIT;
+  WHILE nous.refresh_step(run_id, "group", lock_timeout) LOOP
+    COMMIT;
+  END LOOP;
+END
+$$;
+COMMENT ON PROCEDURE nous.refresh(text, interval, bigint) IS
+  'Refresh the enabled registered views of a group (NULL: all groups) in dependency order, concurrently where possible, committing after each view; a failing view keeps its data and its dependants are skipped; every view is logged in nous.refresh_log. Returns the run number.';
+
+CREATE FUNCTION nous.refresh_log_prune(keep interval DEFAULT '90 days')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  IF keep IS NULL OR keep < interval '0' THEN
+    RAISE EXCEPTION 'keep must be a non-negative interval' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- the last run of each view is always kept (nous.refresh_last)
+  DELETE FROM nous.refresh_log l
+   WHERE l.finished_at < now() - keep
+     AND l.run_id < (SELECT max(x.run_id) FROM nous.refresh_log x
+                      WHERE x.view_schema = l.view_schema AND x.view_name = l.view_name);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_log_prune(interval) IS
+  'Delete the log rows older than keep (default 90 days), except the last run of each view; returns the number of rows deleted.';
