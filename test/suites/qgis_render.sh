@@ -7,7 +7,10 @@
 #      NULL cell the "non disponible" grey);
 #   2. the generated agglomeration (test/gen, seed 42, scale 1): squares by
 #      unemployment rate, 5 natural-break classes, and IRIS by a rate, 4
-#      quantile classes.
+#      quantile classes;
+#   3. a table shaped like the observatory's territories (bigint primary key,
+#      typed MultiPolygon, score, class), made without nous.create_map_view:
+#      the class bounds come from the values of each class.
 # For each: the layer is valid, its feature count equals SQL count(*), its
 # extent equals ST_Extent (within 1 m: PostGIS boxes are float4-rounded), the
 # renderer's ranges are exactly nous's breaks (nous.breaks computed apart in
@@ -56,6 +59,16 @@ SELECT nous.create_map_view('maps.iris_map',
           i.geom
      FROM nous_demo.iris i JOIN nous_demo.squares s USING (iris_code) GROUP BY i.iris_code',
   'id', 'geom', 'rate', k => 4, method => 'quantile', descriptions => '{"iris_code": "Code IRIS"}');
+-- a table shaped like the observatory's (key bigint PK, code, label, typed
+-- geometry, score, rank, class) but not made by create_map_view: no legend view
+CREATE TABLE maps.territories (key bigint PRIMARY KEY, code text, label text,
+                               geom public.geometry(MultiPolygon, 2154), score float8, rank int, class int);
+CREATE INDEX ON maps.territories USING gist (geom);
+INSERT INTO maps.territories (key, code, label, geom, score)
+SELECT row_number() OVER (ORDER BY com_code), com_code, name, geom, population FROM nous_demo.communes;
+UPDATE maps.territories t SET rank = r.rank, class = nous.class_of(t.score, b.br)
+  FROM (SELECT key, rank() OVER (ORDER BY score DESC) AS rank FROM maps.territories) r,
+       (SELECT nous.breaks(score, 4) AS br FROM maps.territories) b WHERE r.key = t.key;
 SQL
 
 # what SQL says, computed apart from the views: count, extent, nous.breaks of
@@ -75,6 +88,11 @@ SELECT 'maps.iris_map', count(*), public.ST_XMin(public.ST_Extent(geom)), public
        public.ST_XMax(public.ST_Extent(geom)), public.ST_YMax(public.ST_Extent(geom)),
        array_to_string(nous.breaks(rate, 4, 'quantile'), ','), min(rate)
   FROM i;
+SELECT 'maps.territories', count(*), public.ST_XMin(public.ST_Extent(geom)), public.ST_YMin(public.ST_Extent(geom)),
+       public.ST_XMax(public.ST_Extent(geom)), public.ST_YMax(public.ST_Extent(geom)),
+       (SELECT string_agg(m::text, ',' ORDER BY class) FROM (SELECT class, max(score) AS m FROM maps.territories GROUP BY class) c),
+       min(score)
+  FROM maps.territories;
 SQL
 
 render() {  # render VIEW PNG W H [options]: JSON report in $work/VIEW.json
@@ -86,6 +104,7 @@ render() {  # render VIEW PNG W H [options]: JSON report in $work/VIEW.json
 render maps.cells_map "$work/cells.png" 800 400
 render maps.squares_map "$work/squares.png" 700 600
 render maps.iris_map "$work/iris.png" 640 640
+render maps.territories "$work/territories.png" 500 500 --value score
 render maps.squares_map "$work/squares_legend.png" 900 800 --title "Taux de chômage" --legend --outline '#ffffff' --antialias
 
 "$PY" - "$work" <<'PY'
@@ -115,7 +134,7 @@ def colour_counts(img):
     return counts
 
 for name, png, (w, h) in [("maps.cells_map", "cells", (800, 400)), ("maps.squares_map", "squares", (700, 600)),
-                          ("maps.iris_map", "iris", (640, 640))]:
+                          ("maps.iris_map", "iris", (640, 640)), ("maps.territories", "territories", (500, 500))]:
     r = json.load(open(os.path.join(work, png + ".json")))
     s = sql[name]
     check(r["layer_valid"], f"{name}: layer valid")
@@ -124,8 +143,14 @@ for name, png, (w, h) in [("maps.cells_map", "cells", (800, 400)), ("maps.square
     check(err <= 1.0, f"{name}: extent {r['extent']} vs ST_Extent {s['extent']} (max diff {err:.3g} m)")
     uppers = [u for _, u in r["renderer_ranges"]]
     lowers = [l for l, _ in r["renderer_ranges"]]
-    check(uppers == s["breaks"] and lowers == [s["min"]] + s["breaks"][:-1],
-          f"{name}: renderer ranges {r['renderer_ranges']} = nous.breaks {s['breaks']} from min {s['min']}")
+    if name == "maps.territories":
+        # no legend view: each range runs from the smallest to the largest
+        # value of its class (the uppers are nous's breaks: fisher maxima)
+        check(uppers == s["breaks"] and lowers[0] == s["min"] and all(l > u for l, u in zip(lowers[1:], uppers)),
+              f"{name}: renderer ranges {r['renderer_ranges']} from the classes' values, uppers {s['breaks']}")
+    else:
+        check(uppers == s["breaks"] and lowers == [s["min"]] + s["breaks"][:-1],
+              f"{name}: renderer ranges {r['renderer_ranges']} = nous.breaks {s['breaks']} from min {s['min']}")
     img = QImage(r["png"])
     check(not img.isNull() and (img.width(), img.height()) == (w, h), f"{name}: PNG {img.width()}x{img.height()}, asked {w}x{h}")
     counts = colour_counts(img)
