@@ -50,7 +50,7 @@ DECLARE
   lo text;
   hi text;
   out text[] := '{}';
-  amax float8;
+  gap float8;
 BEGIN
   IF n = 0 THEN
     RETURN out;
@@ -60,11 +60,13 @@ BEGIN
   END IF;
   b := ARRAY[coalesce(minimum, breaks[1])] || breaks;
   IF digits IS NULL THEN
-    -- the fewest decimals that keep the bounds apart, and at least two
-    -- significant digits on the largest bound
-    SELECT max(abs(x)) INTO amax FROM unnest(b) x;
-    d := CASE WHEN amax > 0 AND amax < 10 THEN greatest(0, 1 - floor(log(amax))::int) ELSE 0 END;
-    WHILE d < 10 AND (SELECT count(DISTINCT round(x::numeric, d)) < count(DISTINCT x) FROM unnest(b) x) LOOP
+    -- the fewest decimals that keep the bounds apart and move none of them
+    -- by more than a tenth of the smallest gap between two bounds
+    SELECT min(b[i + 1] - b[i]) INTO gap FROM generate_series(1, n) i WHERE b[i + 1] > b[i];
+    d := 0;
+    WHILE d < 10 AND (SELECT count(DISTINCT round(x::numeric, d)) < count(DISTINCT x)
+                             OR max(abs(round(x::numeric, d) - x::numeric)) > 0.1 * gap
+                        FROM unnest(b) x) LOOP
       d := d + 1;
     END LOOP;
   ELSE
@@ -83,7 +85,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION nous.class_labels(float8[], float8, int) IS
-  'French labels of classes given by their upper bounds and the minimum: ''12,3 – 18,7'' (class c runs from bound c-1, or the minimum, to bound c); digits NULL = the fewest decimals that keep the bounds apart (at least two significant digits).';
+  'French labels of classes given by their upper bounds and the minimum: ''12,3 – 18,7'' (class c runs from bound c-1, or the minimum, to bound c); digits NULL = the fewest decimals that keep the bounds apart and move none by more than a tenth of the smallest gap.';
 
 -- ---------------------------------------------------------------- columns
 
@@ -315,7 +317,9 @@ BEGIN
   q := regexp_replace(query, ';\s*$', '');
   -- parse the query (without running it) into a temporary view: its columns
   -- and types, with errors reported against the caller's query
-  DROP VIEW IF EXISTS pg_temp.nous_output_probe;
+  IF to_regclass('pg_temp.nous_output_probe') IS NOT NULL THEN
+    DROP VIEW pg_temp.nous_output_probe;
+  END IF;
   BEGIN
     -- in parentheses: a second statement after a semicolon is a syntax error
     -- (the newline ends a trailing -- comment of the query)
@@ -616,7 +620,8 @@ BEGIN
   EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, key_column, coalesce(descr ->> key_column,
     'Identifiant entier unique de l''entité (clé de la couche dans QGIS).'));
   EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, geom_column, coalesce(descr ->> geom_column,
-    format('Géométrie (%s, EPSG:%s).', gtype, gsrid)));
+    format('Géométrie (%s, EPSG:%s).', (SELECT o.geometry_type FROM nous.output_columns(target::regclass) o
+                                         WHERE o.column_name = geom_column), gsrid)));
   EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, value_column, coalesce(descr ->> value_column,
     format('Valeur représentée (colonne %s de la requête).', value_column)));
   EXECUTE format('COMMENT ON COLUMN %s.class IS %L', target, coalesce(descr ->> 'class',

@@ -13,13 +13,17 @@ SELECT v, d, replace(nous.format_fr(v, d), E'\u00a0', '_') AS fr
   FROM (VALUES (12345.678::float8, 1), (-0.04, 1), (1234567, 0), (0.5, 2), (-1234.5, 0),
                (999.95, 1), (0, 3), ('NaN', 1)) t(v, d);
 SELECT nous.format_fr(NULL, 1) IS NULL AS strict;
--- labels of classes: from the minimum to each upper bound; digits chosen so
--- that the bounds stay apart (3, 12, 30: none; 0.0512 .. 0.1234: two
--- decimals, 0,05 0,08 0,12); a class of a single value is that value
+-- labels of classes: from the minimum to each upper bound; digits: the fewest
+-- that keep the bounds apart and move none by more than a tenth of the
+-- smallest gap: 1 3 12 30 need none; 0.0512 0.0823 0.1234 (smallest gap
+-- 0.0311) need three, as two would move 0.1234 by 0.0034 > 0.00311; 1 4.5 9
+-- need one (4.5 -> 5 moves by 0.5 > 0.35); a class of a single value (1, 1)
+-- is that value
 SELECT nous.class_labels('{3,12,30}', 1) AS integers,
        nous.class_labels('{0.0823,0.1234}', 0.0512) AS rates,
        nous.class_labels('{0.0823,0.1234}', 0.0512, 3) AS three_digits,
        nous.class_labels('{1,5}', 1) AS single_value,
+       nous.class_labels('{4.5,9}', 1) AS halves,
        nous.class_labels('{10,20}', NULL) AS no_minimum,
        nous.class_labels('{}', 1) AS empty,
        nous.class_labels('{12000,15500}', 9800) AS euros;
