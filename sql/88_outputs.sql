@@ -577,10 +577,12 @@ BEGIN
                                         THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target);
     END IF;
   END IF;
+  -- lab is MATERIALIZED: inlined, the planner would evaluate class_labels
+  -- (and the breaks' subscripts) once a row instead of once a refresh
   EXECUTE format(
     'CREATE MATERIALIZED VIEW %s AS'
     ' WITH src AS MATERIALIZED (SELECT * FROM (%s) q),'
-    ' lab AS (%s)'
+    ' lab AS MATERIALIZED (%s)'
     ' SELECT src.%I::bigint AS %I%s, src.%I::float8 AS %I, c.class,'
     ' CASE WHEN c.class = 1 THEN least(lab.lo, lab.br[1]) ELSE lab.br[c.class - 1] END AS class_lower,'
     ' CASE WHEN c.class = cardinality(lab.br) THEN greatest(lab.hi, lab.br[c.class]) ELSE lab.br[c.class] END AS class_upper,'
@@ -604,13 +606,14 @@ BEGIN
 
   -- the legend: the same breaks, from the stored values
   EXECUTE format(
-    'CREATE VIEW %s AS WITH lab AS (%s)'
+    'CREATE VIEW %s AS WITH lab AS MATERIALIZED (%s),'
+    ' n AS (SELECT m.class, count(*) AS features FROM %s m WHERE m.class IS NOT NULL GROUP BY m.class)'
     ' SELECT c.class::int AS class,'
     ' CASE WHEN c.class = 1 THEN least(lab.lo, lab.br[1]) ELSE lab.br[c.class - 1] END AS lower,'
     ' CASE WHEN c.class = cardinality(lab.br) THEN greatest(lab.hi, lab.br[c.class]) ELSE lab.br[c.class] END AS upper,'
-    ' lab.labels[c.class] AS label,'
-    ' (SELECT count(*) FROM %s m WHERE m.class = c.class) AS features'
-    ' FROM lab CROSS JOIN LATERAL generate_subscripts(lab.br, 1) AS c(class)',
+    ' lab.labels[c.class] AS label, coalesce(n.features, 0) AS features'
+    ' FROM lab CROSS JOIN LATERAL generate_subscripts(lab.br, 1) AS c(class) LEFT JOIN n ON n.class = c.class'
+    ' ORDER BY c.class',
     legend, replace(replace(cls_sql, '@VALUE@', format('m.%I', value_column)), '@FROM@', target || ' m'), target);
 
   -- comments, in French (what QGIS and Metabase show)
