@@ -60,6 +60,58 @@ say "computing the indicators"
   done
 } | tee "$report"
 
+# maps: two nous map views (nous.create_map_view) rendered to PNG by a
+# headless QGIS (scripts/render_map.py); skipped without python3-qgis
+maps_dir="$NOUS_STATE/demo/maps"
+say "rendering the maps"
+nous_psql >/dev/null <<'SQL'
+SET client_min_messages = warning;
+SELECT nous.create_map_view('nous_demo.map_squares_unemployment',
+  'SELECT square_id, idcar, com_code, unemployment_rate, geom FROM nous_demo.squares',
+  'square_id', 'geom', 'unemployment_rate', k => 5, method => 'fisher',
+  descriptions => '{"idcar": "Identifiant du carreau de 200 m", "com_code": "Code de la commune",
+                    "unemployment_rate": "Taux de chômage (part de la population active)"}',
+  description => 'Taux de chômage des carreaux de 200 m, 5 classes de seuils naturels (Fisher).');
+SELECT nous.create_map_view('nous_demo.map_iris_fragility',
+  'SELECT row_number() OVER (ORDER BY iris_code) AS id, iris_code, name, score, geom
+     FROM (SELECT i.iris_code, i.name, i.geom,
+                  nous.composite(ARRAY[
+                    sum(s.unemployment_rate * s.population) / nullif(sum(s.population) FILTER (WHERE s.unemployment_rate IS NOT NULL), 0),
+                    sum(s.youth_inactivity_rate * s.population) / nullif(sum(s.population) FILTER (WHERE s.youth_inactivity_rate IS NOT NULL), 0),
+                    sum(s.inactivity_rate * s.population) / nullif(sum(s.population) FILTER (WHERE s.inactivity_rate IS NOT NULL), 0),
+                    sum(s.no_diploma_rate * s.population) / nullif(sum(s.population) FILTER (WHERE s.no_diploma_rate IS NOT NULL), 0),
+                    sum(s.single_parent_rate * s.population) / nullif(sum(s.population) FILTER (WHERE s.single_parent_rate IS NOT NULL), 0),
+                    sum(s.overcrowding_rate * s.population) / nullif(sum(s.population) FILTER (WHERE s.overcrowding_rate IS NOT NULL), 0)],
+                    ''{2,1,1,1,1,1}'') OVER () AS score
+             FROM nous_demo.iris i JOIN nous_demo.squares s USING (iris_code)
+            WHERE s.epci_code = (SELECT min(epci_code) FROM nous_demo.epci)
+            GROUP BY i.iris_code) f',
+  'id', 'geom', 'score', k => 5, method => 'fisher', digits => 2,
+  descriptions => '{"iris_code": "Code IRIS", "name": "Nom de l''IRIS",
+                    "score": "Indice de fragilité (moyenne pondérée de z-scores ; plus haut = plus fragile)"}',
+  description => 'Indice de fragilité des IRIS de l''agglomération de démonstration, 5 classes de seuils naturels.');
+SQL
+nous_psql -c "GRANT SELECT ON ALL TABLES IN SCHEMA nous_demo TO $role"
+rm -rf "$maps_dir"
+if /usr/bin/python3 -c 'import qgis.core' 2>/dev/null; then
+  mkdir -p "$maps_dir"
+  {
+    echo
+    echo "== Maps (nous.create_map_view, rendered by a headless QGIS: scripts/render_map.py)"
+    for m in "map_squares_unemployment|Taux de chômage des carreaux de 200 m" \
+             "map_iris_fragility|Indice de fragilité des IRIS"; do
+      view="${m%%|*}" title="${m#*|}"
+      QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$maps_dir" /usr/bin/python3 "$NOUS_ROOT/scripts/render_map.py" \
+        --view "nous_demo.$view" --out "$maps_dir/$view.png" --width 1000 --height 900 \
+        --title "$title" --legend --outline "#ffffff" --antialias >"$maps_dir/$view.json" 2>"$maps_dir/$view.log" \
+        && echo "$maps_dir/$view.png  (layer nous_demo.$view, legend nous_demo.${view}_legend)" \
+        || echo "map nous_demo.$view not rendered: see $maps_dir/$view.log"
+    done
+  } | tee -a "$report"
+else
+  echo "note: python3-qgis is not installed: the maps are not rendered (the map views are in nous_demo)" | tee -a "$report"
+fi
+
 cat <<EOF2
 
 ==============================================================================
@@ -72,6 +124,7 @@ cat <<EOF2
            Authentication: Basic, user $role, password $password
          then open schema nous_demo (communes, iris, qpv, squares …)
  Report: $report
+ Maps:   $maps_dir/*.png   (map views nous_demo.map_*: open them in QGIS)
  Stop:   bash scripts/cluster.sh stop          (start again: bash scripts/cluster.sh start)
 ==============================================================================
 EOF2

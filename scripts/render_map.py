@@ -1,0 +1,304 @@
+#!/usr/bin/python3
+"""render_map.py — render a nous map view to PNG with QGIS, headless.
+
+Loads a map view (made by nous.create_map_view, or any table/view with an
+integer key, a typed geometry and a class column) as a PostGIS layer, builds a
+graduated renderer whose ranges are exactly the class bounds nous stored (read
+from <view>_legend, never QGIS's own classification), renders a PNG and prints
+a JSON report: layer validity, feature count, extent, classes and colours,
+pixel counts of each class colour in the map.
+
+    QT_QPA_PLATFORM=offscreen /usr/bin/python3 scripts/render_map.py \\
+        --view nous_demo.map_squares --out squares.png --width 1000 --height 800 \\
+        --title "Taux de chômage" [--legend] [--value unemployment_rate]
+
+Connection: --host --port --dbname --user (default: PGHOST PGPORT PGDATABASE
+PGUSER; the password from PGPASSWORD or ~/.pgpass through libpq).
+Exit status: 0 rendered, 1 the layer or the render failed, 2 bad arguments.
+Use Debian's /usr/bin/python3 (python3-qgis belongs to it).
+"""
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# ColorBrewer YlOrRd, 3 to 9 classes (Brewer 2002, colorbrewer2.org): light =
+# low values, dark red = high values (the fragile end for fragility indicators)
+YLORRD = {
+    3: ["#ffeda0", "#feb24c", "#f03b20"],
+    4: ["#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"],
+    5: ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
+    6: ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"],
+    7: ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
+    8: ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
+    9: ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"],
+}
+NULL_COLOUR = "#bdbdbd"
+
+
+def palette(n):
+    if n <= 0:
+        return []
+    if n == 1:
+        return ["#fd8d3c"]
+    if n == 2:
+        return ["#fecc5c", "#e31a1c"]
+    if n in YLORRD:
+        return YLORRD[n]
+    # more than 9 classes: interpolate the 9-class ramp
+    from qgis.PyQt.QtGui import QColor
+    base = [QColor(c) for c in YLORRD[9]]
+    out = []
+    for i in range(n):
+        t = i * (len(base) - 1) / (n - 1)
+        j = min(int(t), len(base) - 2)
+        f = t - j
+        a, b = base[j], base[j + 1]
+        out.append(QColor(round(a.red() + f * (b.red() - a.red())),
+                          round(a.green() + f * (b.green() - a.green())),
+                          round(a.blue() + f * (b.blue() - a.blue()))).name())
+    return out
+
+
+def qident(s):
+    return '"' + s.replace('"', '""') + '"'
+
+
+def sql_literal(s):
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--view", required=True, help="schema.view of the map")
+    ap.add_argument("--out", required=True, help="PNG file to write")
+    ap.add_argument("--width", type=int, default=1000)
+    ap.add_argument("--height", type=int, default=800)
+    ap.add_argument("--title", default=None)
+    ap.add_argument("--legend", action="store_true", help="draw the legend (class labels)")
+    ap.add_argument("--value", default=None, help="value column (default: the column before 'class')")
+    ap.add_argument("--key", default=None, help="integer key column (default: from the unique index)")
+    ap.add_argument("--antialias", action="store_true", help="smooth edges (mixes colours at borders)")
+    ap.add_argument("--outline", default=None, help="outline colour of polygons, e.g. '#ffffff' (default none)")
+    ap.add_argument("--host", default=os.environ.get("PGHOST", ""))
+    ap.add_argument("--port", default=os.environ.get("PGPORT", "5432"))
+    ap.add_argument("--dbname", default=os.environ.get("PGDATABASE", os.environ.get("PGUSER", "postgres")))
+    ap.add_argument("--user", default=os.environ.get("PGUSER", ""))
+    args = ap.parse_args()
+    if args.width < 50 or args.height < 50 or args.width > 20000 or args.height > 20000:
+        ap.error("width and height must be between 50 and 20000 pixels")
+    parts = args.view.split(".")
+    if len(parts) != 2:
+        ap.error("--view must be schema.view")
+    schema, table = parts
+
+    from qgis.core import (QgsApplication, QgsDataSourceUri, QgsVectorLayer, QgsProviderRegistry,
+                           QgsGraduatedSymbolRenderer, QgsRendererRange, QgsSymbol, QgsWkbTypes,
+                           QgsMapSettings, QgsMapRendererCustomPainterJob, QgsCoordinateReferenceSystem,
+                           QgsSingleSymbolRenderer)
+    from qgis.PyQt.QtCore import QSize, Qt, QRectF
+    from qgis.PyQt.QtGui import QImage, QPainter, QColor, QFont, QPen
+
+    QgsApplication.setPrefixPath("/usr", True)
+    qgs = QgsApplication([], False)
+    qgs.initQgis()
+    report = {"view": args.view, "layer_valid": False}
+    try:
+        uri = QgsDataSourceUri()
+        uri.setConnection(args.host, str(args.port), args.dbname, args.user, "")
+        conn = QgsProviderRegistry.instance().providerMetadata("postgres").createConnection(uri.uri(False), {})
+
+        def sql(q):
+            return conn.executeSql(q)
+
+        qrel = qident(schema) + "." + qident(table)
+        rel = sql_literal(qrel)
+        geo = sql(f"SELECT column_name, geometry_type, srid FROM nous.output_columns({rel}::regclass) WHERE is_geometry")
+        if len(geo) != 1:
+            raise RuntimeError(f"{args.view} has {len(geo)} geometry columns: a map needs exactly one")
+        geom_col, gtype, srid = geo[0][0], geo[0][1], int(geo[0][2])
+        if not gtype or gtype.upper() == "GEOMETRY" or srid <= 0:
+            raise RuntimeError(f"{args.view}.{geom_col} is not a typed geometry with an SRID (see nous.check_output)")
+        cols = [r[0] for r in sql(f"SELECT column_name FROM nous.output_columns({rel}::regclass)")]
+        key = args.key
+        if key is None:
+            k = sql("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                    "AND a.attnum = i.indkey[0] WHERE i.indrelid = " + rel + "::regclass AND i.indisunique "
+                    "AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 1 "
+                    "AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) "
+                    "ORDER BY i.indisprimary DESC, a.attnum LIMIT 1")
+            if not k:
+                raise RuntimeError(f"{args.view} has no unique index on an integer column: pass --key")
+            key = k[0][0]
+        value = args.value
+        if value is None:
+            if "class" not in cols or cols.index("class") == 0:
+                raise RuntimeError(f"{args.view} has no class column: pass --value")
+            value = cols[cols.index("class") - 1]
+        if value not in cols:
+            raise RuntimeError(f"no column {value} in {args.view}")
+
+        # the classes: nous's bounds, from the legend view when there is one
+        legend_qrel = qident(schema) + "." + qident(table + "_legend")
+        has_legend = sql(f"SELECT to_regclass({sql_literal(legend_qrel)}) IS NOT NULL")[0][0]
+        qv = qident(value)
+        if has_legend in (True, "t", "true"):
+            rows = sql(f"SELECT class, lower, upper, label, features FROM {legend_qrel} ORDER BY class")
+        else:
+            # any table with a class column: bounds from the values of each class
+            rows = sql(f"WITH c AS (SELECT class, min({qv})::float8 AS lo, max({qv})::float8 AS hi, count(*) AS n "
+                       f"FROM {qrel} WHERE class IS NOT NULL GROUP BY class) "
+                       f"SELECT class, lo, hi, (nous.class_labels(array_agg(hi) OVER w, min(lo) OVER w))[row_number() OVER w], n "
+                       f"FROM c WINDOW w AS (ORDER BY class ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) ORDER BY class")
+        classes = [{"class": int(r[0]), "lower": float(r[1]), "upper": float(r[2]), "label": r[3],
+                    "features": int(r[4])} for r in rows]
+        n_null = int(sql(f"SELECT count(*) FROM {qrel} WHERE {qv} IS NULL")[0][0])
+
+        uri.setDataSource(schema, table, geom_col, "", key)
+        uri.setKeyColumn(key)
+        uri.setWkbType(QgsWkbTypes.parseType(gtype))
+        uri.setSrid(str(srid))
+        uri.setUseEstimatedMetadata(False)
+        layer = QgsVectorLayer(uri.uri(False), table, "postgres")
+        report["layer_valid"] = layer.isValid()
+        if not layer.isValid():
+            raise RuntimeError(f"QGIS could not load {args.view}: {layer.error().summary()}")
+        ext = layer.extent()
+        report.update({
+            "features": layer.featureCount(),
+            "extent": [ext.xMinimum(), ext.yMinimum(), ext.xMaximum(), ext.yMaximum()],
+            "crs": layer.crs().authid(),
+            "geometry_type": QgsWkbTypes.displayString(layer.wkbType()),
+            "key_column": key, "value_column": value, "null_features": n_null,
+        })
+
+        colours = palette(len(classes))
+
+        def symbol(colour):
+            s = QgsSymbol.defaultSymbol(layer.geometryType())
+            s.setColor(QColor(colour))
+            if layer.geometryType() == QgsWkbTypes.PolygonGeometry:
+                sl = s.symbolLayer(0)
+                if args.outline:
+                    sl.setStrokeColor(QColor(args.outline))
+                    sl.setStrokeWidth(0.1)
+                else:
+                    sl.setStrokeStyle(Qt.NoPen)
+            return s
+
+        ranges = []
+        for c, colour in zip(classes, colours):
+            c["color"] = colour
+            ranges.append(QgsRendererRange(c["lower"], c["upper"], symbol(colour), c["label"]))
+        renderer = QgsGraduatedSymbolRenderer(value, ranges)
+        layer.setRenderer(renderer)
+        # what QGIS holds now: the ranges must be nous's bounds, unchanged
+        report["renderer_ranges"] = [[r.lowerValue(), r.upperValue()] for r in layer.renderer().ranges()]
+        report["classes"] = classes
+        layers = [layer]
+        if n_null:
+            nulls = QgsVectorLayer(uri.uri(False), table + " (non disponible)", "postgres")
+            nulls.setSubsetString(f"{qv} IS NULL")
+            nulls.setRenderer(QgsSingleSymbolRenderer(symbol(NULL_COLOUR)))
+            layers.append(nulls)
+
+        title_h = 48 if args.title else 0
+        map_w, map_h = args.width, args.height - title_h
+        if map_h < 50:
+            raise RuntimeError("the image is too small for its title")
+        ms = QgsMapSettings()
+        ms.setLayers(layers)
+        ms.setDestinationCrs(layer.crs() if layer.crs().isValid() else QgsCoordinateReferenceSystem(f"EPSG:{srid}"))
+        ms.setOutputSize(QSize(map_w, map_h))
+        ms.setBackgroundColor(QColor("#ffffff"))
+        ms.setFlag(QgsMapSettings.Antialiasing, args.antialias)
+        if ext.isEmpty():
+            ext = ext.buffered(100.0)
+        ms.setExtent(ext.buffered(max(ext.width(), ext.height()) * 0.03))
+
+        img = QImage(args.width, args.height, QImage.Format_ARGB32)
+        img.fill(QColor("#ffffff"))
+        p = QPainter(img)
+        p.translate(0, title_h)
+        job = QgsMapRendererCustomPainterJob(ms, p)
+        job.start()
+        job.waitForFinished()
+        p.resetTransform()
+        errors = [e.message for e in job.errors()]
+        if errors:
+            p.end()
+            raise RuntimeError("render errors: " + "; ".join(errors))
+        vis = ms.visibleExtent()
+        report["map_rect"] = [0, title_h, map_w, map_h]
+        report["map_extent"] = [vis.xMinimum(), vis.yMinimum(), vis.xMaximum(), vis.yMaximum()]
+
+        # pixels of each colour in the map area (before title and legend)
+        counts = {}
+        ptr = img.constBits()
+        ptr.setsize(img.byteCount())
+        data = bytes(ptr)
+        bpl = img.bytesPerLine()
+        try:
+            import numpy as np
+            arr = np.frombuffer(data, dtype=np.uint32).reshape(args.height, bpl // 4)[title_h:, :map_w]
+            vals, ns = np.unique(arr & 0xFFFFFF, return_counts=True)
+            counts = {"#%06x" % int(v): int(n) for v, n in zip(vals, ns)}
+        except ImportError:
+            for y in range(title_h, args.height):
+                for x in range(map_w):
+                    c = "#%06x" % (img.pixel(x, y) & 0xFFFFFF)
+                    counts[c] = counts.get(c, 0) + 1
+        report["pixels"] = {c["color"]: counts.get(c["color"], 0) for c in classes}
+        report["pixels"]["background"] = counts.get("#ffffff", 0)
+        if n_null:
+            report["pixels"][NULL_COLOUR] = counts.get(NULL_COLOUR, 0)
+
+        if args.title:
+            p.setPen(QColor("#222222"))
+            f = QFont("DejaVu Sans")
+            f.setPixelSize(22)
+            f.setBold(True)
+            p.setFont(f)
+            p.drawText(QRectF(12, 0, args.width - 24, title_h), Qt.AlignVCenter | Qt.AlignLeft, args.title)
+        if args.legend:
+            items = [(c["color"], f'{c["label"]}  ({c["features"]})') for c in classes]
+            if n_null:
+                items.append((NULL_COLOUR, f"non disponible  ({n_null})"))
+            f = QFont("DejaVu Sans")
+            f.setPixelSize(14)
+            p.setFont(f)
+            box, gap = 18, 6
+            lw = 24 + box + 8 + max(p.fontMetrics().horizontalAdvance(t) for _, t in items)
+            lh = 16 + len(items) * (box + gap)
+            x0, y0 = 10, args.height - lh - 10
+            p.setPen(QPen(QColor("#888888")))
+            p.setBrush(QColor(255, 255, 255, 230))
+            p.drawRect(QRectF(x0, y0, lw, lh))
+            for i, (colour, text) in enumerate(items):
+                y = y0 + 8 + i * (box + gap)
+                p.setPen(QPen(QColor("#555555")))
+                p.setBrush(QColor(colour))
+                p.drawRect(QRectF(x0 + 12, y, box, box))
+                p.setPen(QColor("#222222"))
+                p.drawText(QRectF(x0 + 12 + box + 8, y, lw, box), Qt.AlignVCenter | Qt.AlignLeft, text)
+        p.end()
+        out = os.path.abspath(args.out)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        if not img.save(out, "PNG"):
+            raise RuntimeError(f"could not write {out}")
+        report.update({"png": out, "width": img.width(), "height": img.height()})
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    except Exception as e:  # report, then fail
+        report["error"] = str(e)
+        print(json.dumps(report, ensure_ascii=False))
+        print(f"render_map: {e}", file=sys.stderr)
+        return 1
+    finally:
+        qgs.exitQgis()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

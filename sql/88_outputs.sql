@@ -1,0 +1,771 @@
+-- outputs: publishable views for QGIS (maps) and Metabase (BI tables), French
+-- number formats and class labels, and a validator of output conventions.
+\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit
+
+-- ---------------------------------------------------------------- formats
+
+CREATE FUNCTION nous.format_fr(value float8, digits int DEFAULT 1)
+  RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t text;
+  ip text;
+  fp text;
+  neg boolean;
+BEGIN
+  IF digits < 0 OR digits > 15 THEN
+    RAISE EXCEPTION 'digits must be between 0 and 15'
+      USING ERRCODE = '22023', DETAIL = format('digits is %s.', digits);
+  END IF;
+  IF value = 'NaN'::float8 OR value = 'Infinity'::float8 OR value = '-Infinity'::float8 THEN
+    RETURN value::text;
+  END IF;
+  t := round(value::numeric, digits)::text;
+  neg := left(t, 1) = '-';
+  IF neg THEN
+    t := substr(t, 2);
+  END IF;
+  ip := split_part(t, '.', 1);
+  fp := split_part(t, '.', 2);
+  -- thousands grouped by a no-break space (U+00A0), as INSEE publishes
+  ip := regexp_replace(ip, '(\d)(?=(\d{3})+$)', E'\\1\u00a0', 'g');
+  IF neg AND (ip || fp) ~ '[1-9]' THEN   -- never "-0,0"
+    ip := '-' || ip;
+  END IF;
+  RETURN ip || CASE WHEN fp <> '' THEN ',' || fp ELSE '' END;
+END
+$$;
+COMMENT ON FUNCTION nous.format_fr(float8, int) IS
+  'A number written the French way: rounded to digits decimals (half away from zero), decimal comma, thousands grouped by a no-break space: 12345.678 -> ''12 345,7''.';
+
+CREATE FUNCTION nous.class_labels(breaks float8[], minimum float8, digits int DEFAULT NULL)
+  RETURNS text[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  b float8[];
+  n int := coalesce(cardinality(breaks), 0);
+  d int;
+  lo text;
+  hi text;
+  out text[] := '{}';
+  gap float8;
+BEGIN
+  IF n = 0 THEN
+    RETURN out;
+  END IF;
+  IF array_position(breaks, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'breaks must not contain NULL' USING ERRCODE = '22004';
+  END IF;
+  b := ARRAY[coalesce(minimum, breaks[1])] || breaks;
+  IF digits IS NULL THEN
+    -- the fewest decimals that keep the bounds apart and move none of them
+    -- by more than a tenth of the smallest gap between two bounds
+    SELECT min(b[i + 1] - b[i]) INTO gap FROM generate_series(1, n) i WHERE b[i + 1] > b[i];
+    d := 0;
+    WHILE d < 10 AND (SELECT count(DISTINCT round(x::numeric, d)) < count(DISTINCT x)
+                             OR max(abs(round(x::numeric, d) - x::numeric)) > 0.1 * gap
+                        FROM unnest(b) x) LOOP
+      d := d + 1;
+    END LOOP;
+  ELSE
+    d := digits;
+  END IF;
+  FOR c IN 1 .. n LOOP
+    hi := nous.format_fr(b[c + 1], d);
+    IF c = 1 AND minimum IS NULL THEN
+      out := out || ('≤ ' || hi);
+      CONTINUE;
+    END IF;
+    lo := nous.format_fr(b[c], d);
+    out := out || CASE WHEN lo = hi THEN hi ELSE lo || ' – ' || hi END;
+  END LOOP;
+  RETURN out;
+END
+$$;
+COMMENT ON FUNCTION nous.class_labels(float8[], float8, int) IS
+  'French labels of classes given by their upper bounds and the minimum: ''12,3 – 18,7'' (class c runs from bound c-1, or the minimum, to bound c); digits NULL = the fewest decimals that keep the bounds apart and move none by more than a tenth of the smallest gap.';
+
+-- ---------------------------------------------------------------- columns
+
+CREATE FUNCTION nous.output_columns(rel regclass)
+  RETURNS TABLE (column_name name, data_type text, plain boolean, is_geometry boolean,
+                 geometry_type text, srid int, description text)
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  WITH cols AS (
+    SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS ft,
+           -- a domain counts as its base type
+           CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END AS base,
+           col_description(a.attrelid, a.attnum) AS descr
+      FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+  ), typed AS (
+    SELECT c.*, bt.typname AS basename,
+           (bt.typname = 'geometry' AND bt.typnamespace =
+              (SELECT e.extnamespace FROM pg_extension e WHERE e.extname = 'postgis')) AS geo
+      FROM cols c JOIN pg_type bt ON bt.oid = c.base
+  )
+  SELECT t.attname, t.ft,
+         t.geo OR (t.basename IN ('bool', 'int2', 'int4', 'int8', 'float4', 'float8', 'numeric',
+                                  'text', 'varchar', 'bpchar', 'date', 'timestamp', 'timestamptz')
+                   AND t.base IN (SELECT oid FROM pg_type WHERE typnamespace = 'pg_catalog'::regnamespace)),
+         t.geo,
+         CASE WHEN t.geo THEN (regexp_match(t.ft, 'geometry\((\w+)'))[1] END,
+         CASE WHEN t.geo THEN coalesce((regexp_match(t.ft, 'geometry\(\w+,(-?\d+)\)'))[1]::int, 0) END,
+         t.descr
+    FROM typed t
+   ORDER BY t.attnum;
+END
+$$;
+COMMENT ON FUNCTION nous.output_columns(regclass) IS
+  'The columns of a table or view as a map or BI tool sees them: type, whether it is a plain type (boolean, integers, float, numeric, text, varchar, char, date, timestamp[tz], or a PostGIS geometry), geometry type and SRID from the typmod (SRID 0 = none), and the column comment.';
+
+-- ---------------------------------------------------------------- validator
+
+CREATE FUNCTION nous.check_output(view regclass, key_column text DEFAULT NULL)
+  RETURNS TABLE ("check" text, ok boolean, detail text)
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  kind "char";
+  cols record;
+  bad text;
+  has_geo boolean;
+  key_name name;
+  key_type text;
+  idx text;
+  n bigint;
+  m bigint;
+BEGIN
+  SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = view;
+  IF kind IS NULL THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', view::oid USING ERRCODE = '42P01';
+  END IF;
+  "check" := 'relation';
+  ok := kind IN ('v', 'm', 'r', 'p', 'f');
+  detail := CASE kind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'r' THEN 'table'
+                      WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table'
+                      ELSE format('relkind %s is not a table or view', kind) END;
+  RETURN NEXT;
+  IF NOT ok THEN
+    RETURN;
+  END IF;
+
+  "check" := 'relation comment';
+  ok := coalesce(btrim(obj_description(view, 'pg_class')), '') <> '';
+  detail := CASE WHEN ok THEN 'COMMENT ON the relation is set' ELSE 'no COMMENT ON the relation' END;
+  RETURN NEXT;
+
+  SELECT string_agg(quote_ident(o.column_name), ', ') INTO bad
+    FROM nous.output_columns(view) o WHERE coalesce(btrim(o.description), '') = '';
+  "check" := 'column comments';
+  ok := bad IS NULL;
+  detail := coalesce('columns without a comment: ' || bad, 'every column has a comment');
+  RETURN NEXT;
+
+  SELECT string_agg(format('%I (%s)', o.column_name, o.data_type), ', ') INTO bad
+    FROM nous.output_columns(view) o WHERE NOT o.plain;
+  "check" := 'plain column types';
+  ok := bad IS NULL;
+  detail := coalesce('columns of other types: ' || bad,
+                     'boolean, integer, float, numeric, text, date/time and geometry columns only');
+  RETURN NEXT;
+
+  SELECT bool_or(o.is_geometry) INTO has_geo FROM nous.output_columns(view) o;
+  has_geo := coalesce(has_geo, false);
+
+  -- the key: an integer column, unique and never NULL
+  IF key_column IS NOT NULL OR has_geo OR kind IN ('m', 'r', 'p') THEN
+    "check" := 'integer key';
+    key_name := NULL;
+    detail := NULL;
+    IF key_column IS NOT NULL THEN
+      SELECT o.column_name, o.data_type INTO key_name, key_type
+        FROM nous.output_columns(view) o WHERE o.column_name = key_column;
+      IF key_name IS NULL THEN
+        ok := false;
+        detail := format('no column %I', key_column);
+      ELSIF key_type NOT IN ('smallint', 'integer', 'bigint') THEN
+        ok := false;
+        detail := format('column %I is %s, not an integer type', key_name, key_type);
+        key_name := NULL;
+      END IF;
+    END IF;
+    IF kind IN ('m', 'r', 'p') THEN
+      -- a valid unique index on one integer column, without predicate or
+      -- expression: what REFRESH MATERIALIZED VIEW CONCURRENTLY and QGIS need
+      SELECT a.attname, i.indexrelid::regclass::text INTO key_name, idx
+        FROM pg_index i
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+       WHERE i.indrelid = view AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+         AND i.indexprs IS NULL AND i.indnkeyatts = 1
+         AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+         AND (key_column IS NULL OR a.attname = key_column)
+       ORDER BY i.indisprimary DESC, a.attnum
+       LIMIT 1;
+      ok := key_name IS NOT NULL;
+      detail := CASE WHEN ok THEN format('column %I, unique index %s', key_name, idx)
+                     WHEN key_column IS NOT NULL THEN coalesce(detail, format('no unique index on column %I alone', key_column))
+                     ELSE 'no valid unique index on one integer column (needed by QGIS and by REFRESH MATERIALIZED VIEW CONCURRENTLY)' END;
+    ELSIF key_column IS NULL THEN
+      ok := false;
+      detail := 'a plain view has no unique index: pass key_column to check the data, or publish a map with nous.create_map_view';
+    ELSIF key_name IS NOT NULL THEN
+      EXECUTE format('SELECT count(*), count(DISTINCT %I) FROM %s', key_name, view) INTO n, m;
+      ok := n = m;
+      detail := CASE WHEN ok THEN format('column %I: %s distinct values (checked on the data of a plain view)', key_name, m)
+                     ELSE format('column %I: %s duplicate values among %s rows', key_name, n - m, n) END;
+    END IF;
+    RETURN NEXT;
+
+    IF key_name IS NOT NULL THEN
+      "check" := 'key not null';
+      EXECUTE format('SELECT count(*) FROM %s WHERE %I IS NULL', view, key_name) INTO n;
+      ok := n = 0;
+      detail := CASE WHEN ok THEN format('no NULL in %I', key_name)
+                     ELSE format('%s NULL values in %I', n, key_name) END;
+      RETURN NEXT;
+    END IF;
+  END IF;
+
+  IF has_geo THEN
+    SELECT string_agg(format('%I (%s)', o.column_name, o.data_type), ', ') INTO bad
+      FROM nous.output_columns(view) o
+     WHERE o.is_geometry AND (o.geometry_type IS NULL OR upper(o.geometry_type) = 'GEOMETRY' OR o.srid <= 0);
+    "check" := 'typed geometry';
+    ok := bad IS NULL;
+    SELECT coalesce('untyped or without SRID: ' || bad,
+                    string_agg(format('%I geometry(%s,%s)', o.column_name, o.geometry_type, o.srid), ', '))
+      INTO detail FROM nous.output_columns(view) o WHERE o.is_geometry;
+    RETURN NEXT;
+
+    IF kind IN ('m', 'r', 'p') THEN
+      SELECT string_agg(quote_ident(o.column_name), ', ') INTO bad
+        FROM nous.output_columns(view) o
+       WHERE o.is_geometry AND NOT EXISTS (
+               SELECT 1 FROM pg_index i
+                 JOIN pg_class ic ON ic.oid = i.indexrelid
+                 JOIN pg_am am ON am.oid = ic.relam
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                WHERE i.indrelid = view AND am.amname IN ('gist', 'spgist', 'brin')
+                  AND i.indisvalid AND i.indpred IS NULL AND a.attname = o.column_name);
+      "check" := 'spatial index';
+      ok := bad IS NULL;
+      detail := coalesce('no spatial (GiST) index on: ' || bad, 'every geometry column has a spatial index');
+      RETURN NEXT;
+    END IF;
+  END IF;
+
+  IF kind = 'm' THEN
+    "check" := 'populated';
+    SELECT c.relispopulated INTO ok FROM pg_class c WHERE c.oid = view;
+    detail := CASE WHEN ok THEN 'the materialized view holds data'
+                   ELSE 'created WITH NO DATA: run REFRESH MATERIALIZED VIEW first' END;
+    RETURN NEXT;
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION nous.check_output(regclass, text) IS
+  'Checks the conventions of a published output (map or BI view): relation and column comments, plain column types, an integer key unique and not NULL (a unique index for tables and materialized views), typed geometry with an SRID and a spatial index; one row per check (check, ok, detail).';
+
+-- ---------------------------------------------------------------- helpers
+
+CREATE FUNCTION nous.output_prepare(name text, query text, replace boolean,
+                                    OUT schema_name name, OUT rel_name name, OUT probe regclass)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parts text[];
+  existing regclass;
+  kind "char";
+  q text;
+BEGIN
+  IF name IS NULL OR query IS NULL THEN
+    RAISE EXCEPTION 'name and query must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  parts := parse_ident(name);
+  IF cardinality(parts) <> 2 THEN
+    RAISE EXCEPTION 'output name must be schema-qualified: "%"', name
+      USING ERRCODE = '42602',
+            DETAIL = 'The functions of nous run with search_path = pg_catalog, pg_temp, so an unqualified name has no schema to go to.',
+            HINT = 'Write the name as schema.view, e.g. ''nous_demo.map_squares''.';
+  END IF;
+  schema_name := parts[1];
+  rel_name := parts[2];
+  IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = schema_name) THEN
+    RAISE EXCEPTION 'schema "%" does not exist', schema_name USING ERRCODE = '3F000';
+  END IF;
+  SELECT c.oid, c.relkind INTO existing, kind
+    FROM pg_class c WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = schema_name)
+     AND c.relname = rel_name;
+  IF existing IS NOT NULL THEN
+    IF NOT coalesce(replace, false) THEN
+      RAISE EXCEPTION 'relation "%" already exists', name USING ERRCODE = '42P07',
+        HINT = 'Pass replace => true to drop and recreate it (only views and materialized views are replaced).';
+    ELSIF kind NOT IN ('v', 'm') THEN
+      RAISE EXCEPTION '"%" is not a view or a materialized view: it is not replaced', name USING ERRCODE = '42809';
+    END IF;
+  END IF;
+  -- a trailing semicolon is harmless; anything after it is not
+  q := regexp_replace(query, ';\s*$', '');
+  -- parse the query (without running it) into a temporary view: its columns
+  -- and types, with errors reported against the caller's query
+  IF to_regclass('pg_temp.nous_output_probe') IS NOT NULL THEN
+    DROP VIEW pg_temp.nous_output_probe;
+  END IF;
+  BEGIN
+    -- in parentheses: a second statement after a semicolon is a syntax error
+    -- (the newline ends a trailing -- comment of the query)
+    EXECUTE format('CREATE TEMP VIEW nous_output_probe AS SELECT * FROM (%s) q', q || chr(10));
+  EXCEPTION WHEN undefined_table OR undefined_function OR undefined_object OR invalid_schema_name THEN
+    RAISE EXCEPTION '%', SQLERRM USING ERRCODE = SQLSTATE,
+      HINT = 'The query is parsed with search_path = pg_catalog, pg_temp: schema-qualify its tables and functions (nous_demo.squares, public.ST_Transform).';
+  END;
+  probe := 'pg_temp.nous_output_probe'::regclass;
+END
+$$;
+COMMENT ON FUNCTION nous.output_prepare(text, text, boolean) IS
+  'Internal to nous.create_map_view and nous.create_bi_view: checks the output name (schema-qualified, free or replaceable) and parses the query into the temporary view pg_temp.nous_output_probe.';
+
+CREATE FUNCTION nous.output_descriptions(descriptions jsonb, known text[], required text[])
+  RETURNS jsonb LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  bad text;
+BEGIN
+  IF descriptions IS NULL OR jsonb_typeof(descriptions) <> 'object' THEN
+    RAISE EXCEPTION 'descriptions must be a jsonb object {"column": "description", ...}'
+      USING ERRCODE = '22023', DETAIL = format('descriptions is %s.', coalesce(jsonb_typeof(descriptions), 'NULL'));
+  END IF;
+  SELECT string_agg(quote_ident(k), ', ' ORDER BY k) INTO bad
+    FROM jsonb_object_keys(descriptions) k WHERE k <> ALL (known);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'descriptions name columns that the output does not have: %', bad
+      USING ERRCODE = '42703', DETAIL = format('The output columns are: %s.', array_to_string(known, ', '));
+  END IF;
+  SELECT string_agg(quote_ident(k), ', ' ORDER BY k) INTO bad
+    FROM jsonb_each(descriptions) e(k, v) WHERE jsonb_typeof(v) <> 'string';
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'descriptions must be strings: %', bad USING ERRCODE = '22023';
+  END IF;
+  SELECT string_agg(quote_ident(k), ', ' ORDER BY o) INTO bad
+    FROM unnest(required) WITH ORDINALITY r(k, o)
+   WHERE coalesce(btrim(descriptions ->> k), '') = '';
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'columns without a description: %', bad
+      USING ERRCODE = '22023',
+            DETAIL = 'Every output column gets a COMMENT ON COLUMN, which Metabase and QGIS show as its description.',
+            HINT = 'Add them to descriptions, e.g. ''{"population": "Population municipale"}''.';
+  END IF;
+  RETURN descriptions;
+END
+$$;
+COMMENT ON FUNCTION nous.output_descriptions(jsonb, text[], text[]) IS
+  'Internal to the output helpers: checks descriptions (a jsonb object of strings naming known columns, every required column described).';
+
+-- ---------------------------------------------------------------- map views
+
+CREATE FUNCTION nous.create_map_view(name text, query text, key_column text, geom_column text,
+                                     value_column text, k int DEFAULT 5, method text DEFAULT 'fisher',
+                                     descriptions jsonb DEFAULT '{}', description text DEFAULT NULL,
+                                     breaks float8[] DEFAULT NULL, digits int DEFAULT NULL,
+                                     replace boolean DEFAULT false)
+  RETURNS regclass LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sch name;
+  rel name;
+  probe regclass;
+  pgis name;
+  target text;
+  legend text;
+  cols record;
+  key_t text;
+  geom_t text;
+  geom_typmod text;
+  val_t text;
+  others text[] := '{}';
+  other_sel text := '';
+  reserved text[] := ARRAY['class', 'class_lower', 'class_upper', 'class_label'];
+  bad text;
+  r record;
+  n_rows bigint := 0;
+  n_null_key bigint := 0;
+  n_null_geom bigint := 0;
+  types text[] := '{}';
+  srids int[] := '{}';
+  counts text[] := '{}';
+  gtype text;
+  gsrid int;
+  promote boolean := false;
+  geom_expr text;
+  br_expr text;
+  cls_sql text;
+  descr jsonb;
+  n bigint;
+BEGIN
+  IF key_column IS NULL OR geom_column IS NULL OR value_column IS NULL THEN
+    RAISE EXCEPTION 'key_column, geom_column and value_column must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  IF breaks IS NULL AND (k IS NULL OR method IS NULL) THEN
+    RAISE EXCEPTION 'k and method must not be NULL (or give fixed breaks)' USING ERRCODE = '22004';
+  END IF;
+  IF breaks IS NOT NULL THEN
+    IF cardinality(breaks) = 0 OR array_position(breaks, NULL) IS NOT NULL
+       OR EXISTS (SELECT 1 FROM unnest(breaks) WITH ORDINALITY a(b, i)
+                   JOIN unnest(breaks) WITH ORDINALITY c(b, i) ON c.i = a.i + 1 WHERE c.b <= a.b)
+       OR EXISTS (SELECT 1 FROM unnest(breaks) b WHERE b IN ('NaN', 'Infinity', '-Infinity')) THEN
+      RAISE EXCEPTION 'fixed breaks must be finite, not NULL and strictly increasing'
+        USING ERRCODE = '22023', DETAIL = format('breaks is %s.', breaks);
+    END IF;
+  END IF;
+  IF digits IS NOT NULL AND (digits < 0 OR digits > 15) THEN
+    RAISE EXCEPTION 'digits must be between 0 and 15' USING ERRCODE = '22023';
+  END IF;
+  IF breaks IS NULL THEN
+    -- k and the method checked once here, rather than deep inside the view
+    PERFORM nous.breaks(v, k, method) FROM (VALUES (1::float8)) t(v);
+  END IF;
+  SELECT p.schema_name, p.rel_name, p.probe INTO sch, rel, probe FROM nous.output_prepare(name, query, replace) p;
+  IF length(rel) > 56 THEN
+    RAISE EXCEPTION 'map view name "%" is too long', rel USING ERRCODE = '42622',
+      DETAIL = 'The name takes at most 56 bytes, so that its legend view <name>_legend fits in 63.';
+  END IF;
+  SELECT e.extnamespace::regnamespace::name INTO pgis FROM pg_extension e WHERE e.extname = 'postgis';
+  target := format('%I.%I', sch, rel);
+  legend := format('%I.%I', sch, rel || '_legend');
+
+  -- the three named columns, and the others passed through
+  FOR cols IN SELECT * FROM nous.output_columns(probe) LOOP
+    IF cols.column_name = key_column THEN
+      key_t := cols.data_type;
+    ELSIF cols.column_name = geom_column THEN
+      geom_t := cols.data_type;
+      geom_typmod := CASE WHEN cols.is_geometry AND upper(cols.geometry_type) <> 'GEOMETRY' AND cols.srid > 0
+                          THEN format('%s,%s', cols.geometry_type, cols.srid) END;
+      IF NOT cols.is_geometry THEN
+        RAISE EXCEPTION 'geometry column "%" is of type %, not geometry', geom_column, cols.data_type
+          USING ERRCODE = '42804', HINT = 'Transform geography or other types in the query (e.g. public.ST_Transform(geog::public.geometry, 2154)).';
+      END IF;
+    ELSIF cols.column_name = value_column THEN
+      val_t := cols.data_type;
+    ELSE
+      IF cols.column_name = ANY (reserved) THEN
+        RAISE EXCEPTION 'the query has a column "%", a name the map view uses for its classes', cols.column_name
+          USING ERRCODE = '42701', HINT = 'Rename it in the query.';
+      END IF;
+      IF NOT cols.plain OR cols.is_geometry THEN
+        bad := concat_ws(', ', bad, format('%I (%s)', cols.column_name, cols.data_type));
+      END IF;
+      others := others || cols.column_name::text;
+      other_sel := other_sel || format(', src.%I', cols.column_name);
+    END IF;
+  END LOOP;
+  IF key_t IS NULL OR geom_t IS NULL OR val_t IS NULL THEN
+    RAISE EXCEPTION 'column "%" does not exist in the query',
+      CASE WHEN key_t IS NULL THEN key_column WHEN geom_t IS NULL THEN geom_column ELSE value_column END
+      USING ERRCODE = '42703',
+            DETAIL = format('The query has the columns %s.',
+                            (SELECT string_agg(quote_ident(o.column_name), ', ') FROM nous.output_columns(probe) o));
+  END IF;
+  IF key_t NOT IN ('smallint', 'integer', 'bigint') THEN
+    RAISE EXCEPTION 'key column "%" is of type %, not an integer type', key_column, key_t
+      USING ERRCODE = '42804', HINT = 'QGIS needs an integer key: use an integer id, or number the rows (e.g. row_number() OVER (ORDER BY code)).';
+  END IF;
+  IF val_t NOT IN ('smallint', 'integer', 'bigint', 'real', 'double precision') AND val_t !~ '^numeric' THEN
+    RAISE EXCEPTION 'value column "%" is of type %, not a number', value_column, val_t USING ERRCODE = '42804';
+  END IF;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'columns of the query that are not of a plain type: %', bad
+      USING ERRCODE = '42804',
+            DETAIL = 'Map views hold one geometry and otherwise boolean, integer, float, numeric, text and date/time columns.',
+            HINT = 'Cast them in the query (array_to_string(a, '', ''), j::text) or leave them out.';
+  END IF;
+  descr := nous.output_descriptions(coalesce(descriptions, 'null'::jsonb),
+                                    ARRAY[key_column, geom_column, value_column] || others || reserved, others);
+
+  -- the data: NULL keys, NULL geometries, geometry types and SRIDs
+  FOR r IN EXECUTE format(
+      'SELECT CASE WHEN g IS NOT NULL THEN regexp_replace(%1$I.GeometryType(g), ''M$'', '''')'
+      ' || (ARRAY['''', ''M'', ''Z'', ''ZM''])[%1$I.ST_Zmflag(g) + 1] END AS t,'
+      ' %1$I.ST_SRID(g) AS srid, count(*) AS n, count(*) FILTER (WHERE key IS NULL) AS null_key'
+      '  FROM (SELECT p.%2$I AS key, p.%3$I AS g FROM pg_temp.nous_output_probe p) s'
+      ' GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2', pgis, key_column, geom_column) LOOP
+    n_rows := n_rows + r.n;
+    n_null_key := n_null_key + r.null_key;
+    IF r.t IS NULL THEN
+      n_null_geom := n_null_geom + r.n;
+    ELSE
+      types := types || r.t;
+      srids := srids || r.srid;
+      counts := counts || format('%s (SRID %s): %s rows', r.t, r.srid, r.n);
+    END IF;
+  END LOOP;
+  IF n_null_key > 0 THEN
+    RAISE EXCEPTION 'key column "%" has % NULL values', key_column, n_null_key
+      USING ERRCODE = '23502', DETAIL = format('%s rows of %s have no key.', n_null_key, n_rows);
+  END IF;
+  IF n_null_geom > 0 THEN
+    RAISE EXCEPTION 'geometry column "%" has % NULL values', geom_column, n_null_geom
+      USING ERRCODE = '23502', DETAIL = format('%s rows of %s have no geometry; a map layer has one geometry a row.', n_null_geom, n_rows),
+            HINT = 'Filter them out in the query (WHERE geom IS NOT NULL).';
+  END IF;
+  IF (SELECT count(DISTINCT s) FROM unnest(srids) s) > 1 THEN
+    RAISE EXCEPTION 'geometry column "%" mixes % SRIDs', geom_column, (SELECT count(DISTINCT s) FROM unnest(srids) s)
+      USING ERRCODE = '22023', DETAIL = format('The rows have: %s.', array_to_string(counts, '; ')),
+            HINT = 'Transform them to one SRID in the query (public.ST_Transform(geom, 2154)).';
+  END IF;
+  IF 0 = ANY (srids) THEN
+    RAISE EXCEPTION 'geometry column "%" has no SRID (0)', geom_column
+      USING ERRCODE = '22023', HINT = 'Set it in the query (public.ST_SetSRID(geom, 2154)).';
+  END IF;
+  IF (SELECT count(DISTINCT t) FROM unnest(types) t) > 1 THEN
+    -- single and multi parts of one kind are promoted to multi; others are an error
+    IF (SELECT count(DISTINCT regexp_replace(t, '^MULTI', '')) FROM unnest(types) t) = 1
+       AND (SELECT bool_and(t !~ '^GEOMETRYCOLLECTION') FROM unnest(types) t) THEN
+      promote := true;
+      gtype := 'MULTI' || regexp_replace(types[1], '^MULTI', '');
+    ELSE
+      RAISE EXCEPTION 'geometry column "%" mixes % geometry types', geom_column, (SELECT count(DISTINCT t) FROM unnest(types) t)
+        USING ERRCODE = '22023', DETAIL = format('The rows have: %s.', array_to_string(counts, '; ')),
+              HINT = 'A map layer has one geometry type: split the query, or convert (public.ST_Multi, public.ST_CollectionExtract).';
+    END IF;
+  ELSE
+    gtype := types[1];
+  END IF;
+  gsrid := srids[1];
+  IF gtype IS NULL THEN
+    -- no row: only a typed column tells the type
+    IF geom_typmod IS NULL THEN
+      RAISE EXCEPTION 'the query returns no row and its geometry column is not typed'
+        USING ERRCODE = '22023', HINT = 'Cast the geometry in the query, e.g. geom::public.geometry(MultiPolygon, 2154).';
+    END IF;
+    gtype := split_part(geom_typmod, ',', 1);
+    gsrid := split_part(geom_typmod, ',', 2)::int;
+  END IF;
+  geom_expr := CASE WHEN promote THEN format('%I.ST_Multi(src.%I)', pgis, geom_column)
+                    ELSE format('src.%I', geom_column) END;
+
+  -- the class breaks: recomputed on every refresh over the whole view, or fixed
+  IF breaks IS NOT NULL THEN
+    br_expr := format('%L::float8[]', breaks);
+  ELSE
+    br_expr := format('nous.breaks(s.v, %s, %L)', k, method);
+  END IF;
+  -- @VALUE@ and @FROM@: the value and the relation, filled in below for the
+  -- map (the query) and for its legend (the stored values)
+  cls_sql := format(
+    'SELECT b.br, b.lo, b.hi, nous.class_labels(CASE WHEN b.br IS NOT NULL THEN'
+    ' b.br[1:cardinality(b.br) - 1] || greatest(b.hi, b.br[cardinality(b.br)]) END,'
+    ' least(b.lo, b.br[1]), %s) AS labels'
+    ' FROM (SELECT %s AS br, min(s.v) AS lo, max(s.v) AS hi FROM (SELECT @VALUE@ AS v FROM @FROM@) s) b',
+    coalesce(digits::text, 'NULL'), br_expr);
+
+  IF replace THEN
+    EXECUTE format('DROP VIEW IF EXISTS %s', legend);
+    IF to_regclass(target) IS NOT NULL THEN
+      EXECUTE format('DROP %s %s', CASE WHEN (SELECT relkind FROM pg_class WHERE oid = to_regclass(target)) = 'm'
+                                        THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target);
+    END IF;
+  END IF;
+  -- lab is MATERIALIZED: inlined, the planner would evaluate class_labels
+  -- (and the breaks' subscripts) once a row instead of once a refresh
+  EXECUTE format(
+    'CREATE MATERIALIZED VIEW %s AS'
+    ' WITH src AS MATERIALIZED (SELECT * FROM (%s) q),'
+    ' lab AS MATERIALIZED (%s)'
+    ' SELECT src.%I::bigint AS %I%s, src.%I::float8 AS %I, c.class,'
+    ' CASE WHEN c.class = 1 THEN least(lab.lo, lab.br[1]) ELSE lab.br[c.class - 1] END AS class_lower,'
+    ' CASE WHEN c.class = cardinality(lab.br) THEN greatest(lab.hi, lab.br[c.class]) ELSE lab.br[c.class] END AS class_upper,'
+    ' coalesce(lab.labels[c.class], ''non disponible'') AS class_label,'
+    ' (%s)::%I.geometry(%s,%s) AS %I'
+    ' FROM src CROSS JOIN lab CROSS JOIN LATERAL (SELECT nous.class_of(src.%I::float8, lab.br) AS class) c',
+    target, regexp_replace(query, ';\s*$', '') || chr(10),
+    replace(replace(cls_sql, '@VALUE@', format('src.%I::float8', value_column)), '@FROM@', 'src'),
+    key_column, key_column, other_sel, value_column, value_column,
+    geom_expr, pgis, gtype, gsrid, geom_column, value_column);
+  BEGIN
+    EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', target, key_column);
+  EXCEPTION WHEN unique_violation THEN
+    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s GROUP BY %I HAVING count(*) > 1) d', target, key_column) INTO n;
+    RAISE EXCEPTION 'key column "%" has duplicate values', key_column
+      USING ERRCODE = '23505',
+            DETAIL = format('%s key values occur more than once (%s).', n, SQLERRM),
+            HINT = 'A map needs one row per key: aggregate in the query, or number the rows.';
+  END;
+  EXECUTE format('CREATE INDEX ON %s USING gist (%I)', target, geom_column);
+
+  -- the legend: the same breaks, from the stored values
+  EXECUTE format(
+    'CREATE VIEW %s AS WITH lab AS MATERIALIZED (%s),'
+    ' n AS (SELECT m.class, count(*) AS features FROM %s m WHERE m.class IS NOT NULL GROUP BY m.class)'
+    ' SELECT c.class::int AS class,'
+    ' CASE WHEN c.class = 1 THEN least(lab.lo, lab.br[1]) ELSE lab.br[c.class - 1] END AS lower,'
+    ' CASE WHEN c.class = cardinality(lab.br) THEN greatest(lab.hi, lab.br[c.class]) ELSE lab.br[c.class] END AS upper,'
+    ' lab.labels[c.class] AS label, coalesce(n.features, 0) AS features'
+    ' FROM lab CROSS JOIN LATERAL generate_subscripts(lab.br, 1) AS c(class) LEFT JOIN n ON n.class = c.class'
+    ' ORDER BY c.class',
+    legend, replace(replace(cls_sql, '@VALUE@', format('m.%I', value_column)), '@FROM@', target || ' m'), target);
+
+  -- comments, in French (what QGIS and Metabase show)
+  EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', target, coalesce(nullif(btrim(description), ''),
+    format('Carte de %s en classes (%s), une ligne par entité ; créée par nous.create_map_view.', value_column,
+           CASE WHEN breaks IS NOT NULL THEN 'seuils fixes' ELSE format('%s classes, méthode %s', k, method) END)));
+  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, key_column, coalesce(descr ->> key_column,
+    'Identifiant entier unique de l''entité (clé de la couche dans QGIS).'));
+  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, geom_column, coalesce(descr ->> geom_column,
+    format('Géométrie (%s, EPSG:%s).', (SELECT o.geometry_type FROM nous.output_columns(target::regclass) o
+                                         WHERE o.column_name = geom_column), gsrid)));
+  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, value_column, coalesce(descr ->> value_column,
+    format('Valeur représentée (colonne %s de la requête).', value_column)));
+  EXECUTE format('COMMENT ON COLUMN %s.class IS %L', target, coalesce(descr ->> 'class',
+    CASE WHEN breaks IS NOT NULL
+         THEN format('Classe de la valeur, de 1 (valeurs les plus basses) à %s, seuils fixes %s ; vide si la valeur manque.', cardinality(breaks), breaks)
+         ELSE format('Classe de la valeur, de 1 (valeurs les plus basses) à %s au plus, seuils nous.breaks(valeur, %s, %L) recalculés sur toute la vue à chaque rafraîchissement ; vide si la valeur manque.', k, k, method) END));
+  EXECUTE format('COMMENT ON COLUMN %s.class_lower IS %L', target, coalesce(descr ->> 'class_lower',
+    'Borne inférieure de la classe (exclue, sauf pour la classe 1 où c''est le minimum des valeurs).'));
+  EXECUTE format('COMMENT ON COLUMN %s.class_upper IS %L', target, coalesce(descr ->> 'class_upper',
+    'Borne supérieure de la classe (incluse ; pour la dernière classe, le maximum des valeurs).'));
+  EXECUTE format('COMMENT ON COLUMN %s.class_label IS %L', target, coalesce(descr ->> 'class_label',
+    'Libellé de la classe, ex. « 12,3 – 18,7 » ; « non disponible » si la valeur manque.'));
+  FOR i IN 1 .. cardinality(others) LOOP
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, others[i], descr ->> others[i]);
+  END LOOP;
+  EXECUTE format('COMMENT ON VIEW %s IS %L', legend,
+    format('Légende de la carte %s : une ligne par classe, mêmes seuils que la carte (recalculés sur ses valeurs).', target));
+  EXECUTE format('COMMENT ON COLUMN %s.class IS %L', legend, 'Numéro de la classe (1 = valeurs les plus basses).');
+  EXECUTE format('COMMENT ON COLUMN %s.lower IS %L', legend, 'Borne inférieure (exclue, sauf pour la classe 1 : le minimum).');
+  EXECUTE format('COMMENT ON COLUMN %s.upper IS %L', legend, 'Borne supérieure (incluse).');
+  EXECUTE format('COMMENT ON COLUMN %s.label IS %L', legend, 'Libellé de la classe, ex. « 12,3 – 18,7 ».');
+  EXECUTE format('COMMENT ON COLUMN %s.features IS %L', legend, 'Nombre d''entités de la carte dans la classe.');
+  DROP VIEW pg_temp.nous_output_probe;
+  RETURN target::regclass;
+END
+$$;
+COMMENT ON FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean) IS
+  'Publishes a query as a QGIS map layer: a materialized view with a bigint key (unique index, refreshable CONCURRENTLY), a typed geometry column (type and SRID read from the data) with a GiST index, the value, its class (nous.breaks over the whole view, recomputed at each refresh, or fixed breaks), class bounds and French labels, comments on every column; plus the view <name>_legend.';
+
+-- ---------------------------------------------------------------- BI views
+
+CREATE FUNCTION nous.create_bi_view(name text, query text, description text, descriptions jsonb,
+                                    key_column text DEFAULT NULL, materialized boolean DEFAULT false,
+                                    cast_to_text boolean DEFAULT false, replace boolean DEFAULT false)
+  RETURNS regclass LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sch name;
+  rel name;
+  probe regclass;
+  target text;
+  cols record;
+  names text[] := '{}';
+  sel text[] := '{}';
+  cast_from text[] := '{}';
+  bad text;
+  geo text;
+  key_t text;
+  descr jsonb;
+  n bigint;
+  m bigint;
+BEGIN
+  IF coalesce(btrim(description), '') = '' THEN
+    RAISE EXCEPTION 'description must not be empty' USING ERRCODE = '22023',
+      DETAIL = 'It becomes the COMMENT ON the view, which Metabase shows as the table description.';
+  END IF;
+  IF coalesce(materialized, false) AND key_column IS NULL THEN
+    RAISE EXCEPTION 'a materialized BI view needs a key_column' USING ERRCODE = '22023',
+      DETAIL = 'Its unique index lets REFRESH MATERIALIZED VIEW CONCURRENTLY keep it readable during the nightly refresh.';
+  END IF;
+  SELECT p.schema_name, p.rel_name, p.probe INTO sch, rel, probe FROM nous.output_prepare(name, query, replace) p;
+  target := format('%I.%I', sch, rel);
+  FOR cols IN SELECT * FROM nous.output_columns(probe) LOOP
+    names := names || cols.column_name::text;
+    IF cols.column_name = key_column THEN
+      key_t := cols.data_type;
+    END IF;
+    IF cols.is_geometry THEN
+      geo := concat_ws(', ', geo, quote_ident(cols.column_name));
+    ELSIF cols.plain THEN
+      sel := sel || format('q.%I', cols.column_name);
+    ELSIF coalesce(cast_to_text, false) THEN
+      sel := sel || format('q.%I::text AS %I', cols.column_name, cols.column_name);
+      cast_from := cast_from || format('%s:%s', cols.column_name, cols.data_type);
+    ELSE
+      bad := concat_ws(', ', bad, format('%I (%s)', cols.column_name, cols.data_type));
+    END IF;
+  END LOOP;
+  IF geo IS NOT NULL THEN
+    RAISE EXCEPTION 'a BI view has no geometry column: %', geo
+      USING ERRCODE = '42804',
+            DETAIL = 'Metabase reads geometry as unreadable binary; maps go through nous.create_map_view.',
+            HINT = 'Leave it out, or give coordinates (public.ST_X(public.ST_Transform(public.ST_PointOnSurface(geom), 4326))) or public.ST_AsText(geom).';
+  END IF;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'columns that are not of a plain type: %', bad
+      USING ERRCODE = '42804',
+            DETAIL = 'BI views hold boolean, integer, float, numeric, text, varchar, char, date and timestamp columns only.',
+            HINT = 'Cast them in the query, or pass cast_to_text => true to publish their text form.';
+  END IF;
+  IF key_column IS NOT NULL THEN
+    IF key_t IS NULL THEN
+      RAISE EXCEPTION 'column "%" does not exist in the query', key_column USING ERRCODE = '42703',
+        DETAIL = format('The query has the columns %s.', array_to_string(names, ', '));
+    ELSIF key_t NOT IN ('smallint', 'integer', 'bigint') THEN
+      RAISE EXCEPTION 'key column "%" is of type %, not an integer type', key_column, key_t USING ERRCODE = '42804';
+    END IF;
+  END IF;
+  descr := nous.output_descriptions(coalesce(descriptions, 'null'::jsonb), names, names);
+  IF key_column IS NOT NULL THEN
+    EXECUTE format('SELECT count(*), count(*) FILTER (WHERE %1$I IS NULL) FROM pg_temp.nous_output_probe', key_column) INTO n, m;
+    IF m > 0 THEN
+      RAISE EXCEPTION 'key column "%" has % NULL values', key_column, m USING ERRCODE = '23502';
+    END IF;
+    IF NOT coalesce(materialized, false) THEN
+      EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM pg_temp.nous_output_probe GROUP BY %I HAVING count(*) > 1) d', key_column) INTO m;
+      IF m > 0 THEN
+        RAISE EXCEPTION 'key column "%" has duplicate values', key_column USING ERRCODE = '23505',
+          DETAIL = format('%s key values occur more than once.', m);
+      END IF;
+    END IF;
+  END IF;
+
+  IF replace AND to_regclass(target) IS NOT NULL THEN
+    EXECUTE format('DROP %s %s', CASE WHEN (SELECT relkind FROM pg_class WHERE oid = to_regclass(target)) = 'm'
+                                      THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target);
+  END IF;
+  EXECUTE format('CREATE %s %s AS SELECT %s FROM (%s) q',
+                 CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
+                 array_to_string(sel, ', '), regexp_replace(query, ';\s*$', '') || chr(10));
+  IF materialized THEN
+    BEGIN
+      EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', target, key_column);
+    EXCEPTION WHEN unique_violation THEN
+      EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s GROUP BY %I HAVING count(*) > 1) d', target, key_column) INTO m;
+      RAISE EXCEPTION 'key column "%" has duplicate values', key_column USING ERRCODE = '23505',
+        DETAIL = format('%s key values occur more than once.', m);
+    END;
+  END IF;
+  EXECUTE format('COMMENT ON %s %s IS %L', CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                 target, description);
+  FOR i IN 1 .. cardinality(names) LOOP
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, names[i],
+                   (descr ->> names[i]) || coalesce(
+                     (SELECT format(' (texte ; type d''origine %s)', split_part(c, ':', 2))
+                        FROM unnest(cast_from) c WHERE split_part(c, ':', 1) = names[i]), ''));
+  END LOOP;
+  DROP VIEW pg_temp.nous_output_probe;
+  RETURN target::regclass;
+END
+$$;
+COMMENT ON FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean) IS
+  'Publishes a query for Metabase: a view (or a materialized view with a unique integer key) with plain column types only (others rejected, or cast to text with cast_to_text), no geometry, and a COMMENT ON the view and on every column from description and descriptions {column: text}, all required.';

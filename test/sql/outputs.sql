@@ -1,0 +1,265 @@
+-- outputs: map views (QGIS) and BI views (Metabase), French labels and the
+-- output validator, on hand-made tables (hand-computed classes) and on the
+-- generated territory (checked against nous.breaks/class_of computed apart).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+SET extra_float_digits = 0;
+DROP SCHEMA IF EXISTS out_test CASCADE;
+CREATE SCHEMA out_test;
+
+-- French numbers: decimal comma, thousands grouped by a no-break space
+-- (shown here as '_'), no "-0"
+SELECT v, d, replace(nous.format_fr(v, d), E'\u00a0', '_') AS fr
+  FROM (VALUES (12345.678::float8, 1), (-0.04, 1), (1234567, 0), (0.5, 2), (-1234.5, 0),
+               (999.95, 1), (0, 3), ('NaN', 1)) t(v, d);
+SELECT nous.format_fr(NULL, 1) IS NULL AS strict;
+-- labels of classes: from the minimum to each upper bound; digits: the fewest
+-- that keep the bounds apart and move none by more than a tenth of the
+-- smallest gap: 1 3 12 30 need none; 0.0512 0.0823 0.1234 (smallest gap
+-- 0.0311) need three, as two would move 0.1234 by 0.0034 > 0.00311; 1 4.5 9
+-- need one (4.5 -> 5 moves by 0.5 > 0.35); a class of a single value (1, 1)
+-- is that value
+SELECT nous.class_labels('{3,12,30}', 1) AS integers,
+       nous.class_labels('{0.0823,0.1234}', 0.0512) AS rates,
+       nous.class_labels('{0.0823,0.1234}', 0.0512, 3) AS three_digits,
+       nous.class_labels('{1,5}', 1) AS single_value,
+       nous.class_labels('{4.5,9}', 1) AS halves,
+       nous.class_labels('{10,20}', NULL) AS no_minimum,
+       nous.class_labels('{}', 1) AS empty,
+       nous.class_labels('{12000,15500}', 9800) AS euros;
+
+-- ---------------------------------------------------------------- a hand-made map
+-- eight 100 m squares in a row, values 12 1 NULL 30 2 11 3 10 (ids 1..8):
+-- natural breaks, k = 3: {1,2,3} {10,11,12} {30} (SDCM 4: the minimum), so
+-- breaks {3,12,30} and classes 2 1 - 3 1 2 1 2; labels 1 – 3, 3 – 12, 12 – 30
+CREATE TABLE out_test.cells (id int, name text, v numeric, geom public.geometry);
+INSERT INTO out_test.cells
+SELECT i, 'cellule ' || i, v, public.ST_MakeEnvelope(650000 + 100 * i, 6860000, 650100 + 100 * i, 6860100, 2154)
+  FROM unnest('{12,1,NULL,30,2,11,3,10}'::numeric[]) WITH ORDINALITY u(v, i);
+SELECT nous.create_map_view('out_test.map_cells', 'SELECT id, name, v, geom FROM out_test.cells',
+                            'id', 'geom', 'v', k => 3, descriptions => '{"name": "Nom de la cellule"}');
+SELECT id, name, v, class, class_lower, class_upper, class_label, public.ST_AsText(geom) = public.ST_AsText(c.g) AS same_geom
+  FROM out_test.map_cells JOIN (SELECT id, geom AS g FROM out_test.cells) c USING (id) ORDER BY id;
+SELECT * FROM out_test.map_cells_legend;
+-- the classes are nous.class_of with nous.breaks over the whole table
+SELECT bool_and(m.class IS NOT DISTINCT FROM nous.class_of(c.v, b.br)) AS same_as_breaks, b.br
+  FROM out_test.map_cells m JOIN out_test.cells c USING (id),
+       (SELECT nous.breaks(v, 3) AS br FROM out_test.cells) b GROUP BY b.br;
+-- the columns as QGIS sees them: bigint key, typed geometry with SRID
+SELECT column_name, data_type, plain, is_geometry, geometry_type, srid, description IS NOT NULL AS commented
+  FROM nous.output_columns('out_test.map_cells');
+SELECT obj_description('out_test.map_cells'::regclass, 'pg_class');
+SELECT col_description('out_test.map_cells'::regclass, 5) AS class_comment;
+SELECT * FROM nous.check_output('out_test.map_cells');
+SELECT * FROM nous.check_output('out_test.map_cells_legend');
+SELECT indexdef FROM pg_indexes WHERE schemaname = 'out_test' AND tablename = 'map_cells' ORDER BY 1;
+
+-- refresh: the breaks follow the data.  Cell 3 gets 100: values 1 2 3 10 11
+-- 12 30 100, k = 3: {1 .. 12} (SDCM 125.5) {30} {100} beats {1,2,3}
+-- {10,11,12,30} {100} (2 + 272.75) and {1,2,3} {10,11,12} {30,100} (2454):
+-- breaks {12,30,100}; the legend view sees the same breaks
+UPDATE out_test.cells SET v = 100 WHERE id = 3;
+REFRESH MATERIALIZED VIEW CONCURRENTLY out_test.map_cells;
+SELECT id, v, class, class_label FROM out_test.map_cells ORDER BY id;
+SELECT * FROM out_test.map_cells_legend;
+SELECT (SELECT nous.breaks(v, 3) FROM out_test.cells) AS breaks_by_hand_check;
+
+-- fixed breaks {5, 20}: class 1 up to 5 (open below), class 2 above 5 (open
+-- above: 30 and 100 are in it); bounds widened to the data: 1 – 5, 5 – 100
+SELECT nous.create_map_view('out_test.map_fixed', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v',
+                            breaks => '{5,20}');
+SELECT id, v, class, class_lower, class_upper, class_label FROM out_test.map_fixed ORDER BY id;
+SELECT * FROM out_test.map_fixed_legend;
+-- lines; quantiles of 1..12 in 4 classes (type 7: 1 + 11 c/4 = 3.75, 6.5,
+-- 9.25, 12), 3 lines a class; labels with 2 decimals: 1,00 – 3,75 …
+CREATE TABLE out_test.line AS
+SELECT i AS id, i::float8 AS v, public.ST_SetSRID(public.ST_MakeLine(public.ST_MakePoint(i, 0), public.ST_MakePoint(i, 1)), 2154) AS geom
+  FROM generate_series(1, 12) i;
+SELECT nous.create_map_view('out_test.map_line', 'SELECT id, v, geom FROM out_test.line', 'id', 'geom', 'v',
+                            k => 4, method => 'quantile', digits => 2);
+SELECT * FROM out_test.map_line_legend;
+SELECT geometry_type, srid FROM nous.output_columns('out_test.map_line') WHERE is_geometry;
+
+-- Polygon and MultiPolygon together: promoted to MultiPolygon
+CREATE TABLE out_test.mixed AS
+SELECT 1 AS id, 1.0 AS v, public.ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))', 2154) AS geom
+UNION ALL SELECT 2, 2.0, public.ST_GeomFromText('MULTIPOLYGON(((2 0,3 0,3 1,2 0)),((4 0,5 0,5 1,4 0)))', 2154);
+SELECT nous.create_map_view('out_test.map_mixed', 'SELECT id, v, geom FROM out_test.mixed', 'id', 'geom', 'v', k => 2);
+SELECT id, public.ST_AsText(geom) FROM out_test.map_mixed ORDER BY id;
+SELECT geometry_type, srid FROM nous.output_columns('out_test.map_mixed') WHERE is_geometry;
+
+-- no row but a typed geometry: an empty layer, refreshable; its legend is empty
+SELECT nous.create_map_view('out_test.map_empty',
+  'SELECT id, v, geom::public.geometry(Polygon, 2154) AS geom FROM out_test.cells WHERE false', 'id', 'geom', 'v');
+SELECT count(*) FROM out_test.map_empty;
+SELECT count(*) FROM out_test.map_empty_legend;
+INSERT INTO out_test.cells VALUES (9, 'cellule 9', 5, public.ST_MakeEnvelope(0, 0, 1, 1, 2154));
+REFRESH MATERIALIZED VIEW out_test.map_empty;
+SELECT * FROM nous.check_output('out_test.map_empty') WHERE NOT ok;
+DELETE FROM out_test.cells WHERE id = 9;
+
+-- replace: the map and its legend are recreated
+SELECT nous.create_map_view('out_test.map_cells', 'SELECT id, name, v, geom FROM out_test.cells',
+                            'id', 'geom', 'v', k => 2, descriptions => '{"name": "Nom", "v": "Valeur test"}',
+                            description => 'Carte de test', replace => true);
+SELECT obj_description('out_test.map_cells'::regclass, 'pg_class'), col_description('out_test.map_cells'::regclass, 3);
+SELECT count(*) AS classes FROM out_test.map_cells_legend;
+
+-- bad inputs
+\set VERBOSITY sqlstate
+SELECT nous.create_map_view('map_cells', 'SELECT 1', 'id', 'geom', 'v');                                   -- 42602
+SELECT nous.create_map_view('no_schema.m', 'SELECT 1', 'id', 'geom', 'v');                                 -- 3F000
+SELECT nous.create_map_view('out_test.map_cells', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v'); -- 42P07
+SELECT nous.create_map_view('out_test.cells', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', replace => true); -- 42809
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM cells', 'id', 'geom', 'v');             -- 42P01
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells; DROP TABLE out_test.cells', 'id', 'geom', 'v'); -- 42601
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'nope', 'geom', 'v');  -- 42703
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'nope'); -- 42703
+SELECT nous.create_map_view('out_test.m', 'SELECT name, v, geom FROM out_test.cells', 'name', 'geom', 'v'); -- 42804
+SELECT nous.create_map_view('out_test.m', 'SELECT id, name, geom FROM out_test.cells', 'id', 'geom', 'name'); -- 42804
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, name AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 42804
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, ARRAY[id] AS a FROM out_test.cells', 'id', 'geom', 'v'); -- 42804
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, name FROM out_test.cells', 'id', 'geom', 'v'); -- 22023 (no description)
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', descriptions => '{"nope": "x"}'); -- 42703
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', descriptions => '[]'); -- 22023
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, 1 AS class FROM out_test.cells', 'id', 'geom', 'v', descriptions => '{"class": "x"}'); -- 42701
+SELECT nous.create_map_view('out_test.m', 'SELECT 1 AS id, v, geom FROM out_test.cells', 'id', 'geom', 'v'); -- 23505
+SELECT nous.create_map_view('out_test.m', 'SELECT NULLIF(id, 2) AS id, v, geom FROM out_test.cells', 'id', 'geom', 'v'); -- 23502
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom END AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 23502
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom ELSE public.ST_Transform(geom, 4326) END AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 22023
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, public.ST_SetSRID(geom, 0) AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 22023
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom ELSE public.ST_Centroid(geom) END AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 22023
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells WHERE false', 'id', 'geom', 'v'); -- 22023
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', k => 0); -- 22023
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', method => 'nope'); -- 42704
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', breaks => '{3,2}'); -- 22023
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', breaks => '{NaN}'); -- 22023
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', NULL, 'v');      -- 22004
+SELECT nous.create_map_view('out_test.m', NULL, 'id', 'geom', 'v');                                        -- 22004
+SELECT nous.format_fr(1, 16);                                                                              -- 22023
+SELECT nous.class_labels('{1,NULL}', 0);                                                                   -- 22004
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+-- a few full messages
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom ELSE public.ST_Transform(geom, 4326) END AS geom FROM out_test.cells', 'id', 'geom', 'v');
+SELECT nous.create_map_view('out_test.m', 'SELECT id % 3 AS id, v, geom FROM out_test.cells', 'id', 'geom', 'v');
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, name, name AS name2 FROM out_test.cells', 'id', 'geom', 'v');
+SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM cells', 'id', 'geom', 'v');
+\set SHOW_CONTEXT errors
+-- nothing was left behind by the failures
+SELECT count(*) FROM pg_class WHERE relname IN ('m', 'nous_output_probe');
+
+-- ---------------------------------------------------------------- BI views
+SELECT nous.create_bi_view('out_test.bi_cells',
+  'SELECT id, name, v, v > 10 AS high, ARRAY[id, id] AS pair, jsonb_build_object(''id'', id) AS j FROM out_test.cells',
+  'Cellules de test', '{"id": "Identifiant", "name": "Nom", "v": "Valeur", "high": "Valeur > 10",
+                       "pair": "Identifiant deux fois", "j": "Objet JSON"}', cast_to_text => true);
+SELECT column_name, data_type, plain, description FROM nous.output_columns('out_test.bi_cells');
+SELECT * FROM out_test.bi_cells ORDER BY id LIMIT 2;
+SELECT * FROM nous.check_output('out_test.bi_cells');
+SELECT * FROM nous.check_output('out_test.bi_cells', 'id');
+-- materialized, with a key: unique index, refreshable concurrently
+SELECT nous.create_bi_view('out_test.bi_mat', 'SELECT id::smallint AS id, name FROM out_test.cells', 'Cellules',
+                           '{"id": "Identifiant", "name": "Nom"}', key_column => 'id', materialized => true);
+REFRESH MATERIALIZED VIEW CONCURRENTLY out_test.bi_mat;
+SELECT * FROM nous.check_output('out_test.bi_mat');
+\set VERBOSITY sqlstate
+SELECT nous.create_bi_view('out_test.b', 'SELECT id, pair FROM (SELECT id, ARRAY[id] AS pair FROM out_test.cells) s', 'x', '{"id": "a", "pair": "b"}'); -- 42804
+SELECT nous.create_bi_view('out_test.b', 'SELECT id, geom FROM out_test.cells', 'x', '{"id": "a", "geom": "b"}', cast_to_text => true); -- 42804
+SELECT nous.create_bi_view('out_test.b', 'SELECT id, name, v FROM out_test.cells', 'x', '{"id": "a"}');  -- 22023
+SELECT nous.create_bi_view('out_test.b', 'SELECT id, name FROM out_test.cells', 'x', '{"id": "a", "name": ""}'); -- 22023
+SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', '{"id": 1}');              -- 22023
+SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', NULL);                     -- 22023
+SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', '', '{"id": "a"}');              -- 22023
+SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', '{"id": "a"}', materialized => true); -- 22023
+SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', '{"id": "a"}', key_column => 'nope'); -- 42703
+SELECT nous.create_bi_view('out_test.b', 'SELECT name FROM out_test.cells', 'x', '{"name": "a"}', key_column => 'name'); -- 42804
+SELECT nous.create_bi_view('out_test.b', 'SELECT 1 AS id FROM out_test.cells', 'x', '{"id": "a"}', key_column => 'id'); -- 23505
+SELECT nous.create_bi_view('out_test.b', 'SELECT 1 AS id FROM out_test.cells', 'x', '{"id": "a"}', key_column => 'id', materialized => true); -- 23505
+SELECT nous.create_bi_view('out_test.b', 'SELECT NULL::int AS id', 'x', '{"id": "a"}', key_column => 'id'); -- 23502
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT nous.create_bi_view('out_test.b', 'SELECT id, name, v, ARRAY[v] AS a FROM out_test.cells', 'x', '{"id": "a"}');
+SELECT nous.create_bi_view('out_test.b', 'SELECT id, name, v FROM out_test.cells', 'x', '{"id": "a"}');
+
+\set SHOW_CONTEXT errors
+
+-- ---------------------------------------------------------------- check_output fails
+-- on views that break the conventions: no comments, an array, a geometry
+-- without type or SRID, no unique index, no spatial index, a NULL key, no data
+CREATE MATERIALIZED VIEW out_test.bad_map AS
+SELECT id, v, ARRAY[id] AS a, public.ST_SetSRID(geom, 0) AS geom FROM out_test.cells WITH NO DATA;
+SELECT * FROM nous.check_output('out_test.bad_map');
+CREATE TABLE out_test.bad_table (id bigint UNIQUE, g public.geometry(Polygon, 2154), t text);
+CREATE INDEX ON out_test.bad_table USING gist (g);
+INSERT INTO out_test.bad_table VALUES (1, NULL, 'a'), (NULL, NULL, 'b');
+COMMENT ON TABLE out_test.bad_table IS 'test';
+COMMENT ON COLUMN out_test.bad_table.id IS 'clé';
+SELECT * FROM nous.check_output('out_test.bad_table');
+CREATE VIEW out_test.bad_view AS SELECT id, geom::public.geometry(Polygon, 2154) AS geom FROM out_test.cells
+UNION ALL SELECT 1, NULL;
+SELECT * FROM nous.check_output('out_test.bad_view');
+SELECT * FROM nous.check_output('out_test.bad_view', 'id');
+SELECT * FROM nous.check_output('out_test.bad_view', 'nope');
+CREATE SEQUENCE out_test.seq;
+SELECT * FROM nous.check_output('out_test.seq');
+
+-- ---------------------------------------------------------------- generated territory
+\set ECHO none
+\set seed 42
+\set scale 1
+\o /dev/null
+\ir test/gen/generate.sql
+\o
+\set ECHO all
+-- squares: unemployment rate in 5 natural-break classes
+SELECT nous.create_map_view('out_test.map_squares',
+  'SELECT square_id, com_code, qpv_code IS NOT NULL AS in_qpv, unemployment_rate, geom FROM nous_demo.squares',
+  'square_id', 'geom', 'unemployment_rate',
+  descriptions => '{"com_code": "Code de la commune", "in_qpv": "Centre dans un QPV", "unemployment_rate": "Taux de chômage"}');
+-- IRIS: population-weighted mean of the rates, quantiles
+SELECT nous.create_map_view('out_test.map_iris',
+  'SELECT row_number() OVER (ORDER BY i.iris_code) AS id, i.iris_code, i.name,
+          sum(s.unemployment_rate * s.population) / sum(s.population) FILTER (WHERE s.unemployment_rate IS NOT NULL) AS rate,
+          i.geom
+     FROM nous_demo.iris i JOIN nous_demo.squares s USING (iris_code) GROUP BY i.iris_code',
+  'id', 'geom', 'rate', k => 4, method => 'quantile',
+  descriptions => '{"iris_code": "Code IRIS", "name": "Nom de l''IRIS"}');
+-- every check passes
+SELECT v, bool_and(ok) AS all_ok, count(*) AS checks
+  FROM unnest('{out_test.map_squares,out_test.map_squares_legend,out_test.map_iris,out_test.map_iris_legend}'::regclass[]) v,
+       nous.check_output(v) GROUP BY v ORDER BY v::text;
+-- as many rows as the source; classes = class_of(breaks of the source); the
+-- NULL rates (about 2 %) have no class; bounds and labels are the legend's
+SELECT (SELECT count(*) FROM out_test.map_squares) = (SELECT count(*) FROM nous_demo.squares) AS same_count,
+       (SELECT count(*) FROM out_test.map_squares WHERE class IS NULL)
+         = (SELECT count(*) FROM nous_demo.squares WHERE unemployment_rate IS NULL) AS nulls_unclassed;
+WITH b AS (SELECT nous.breaks(unemployment_rate, 5, 'fisher') AS br FROM nous_demo.squares)
+SELECT bool_and(m.class IS NOT DISTINCT FROM nous.class_of(s.unemployment_rate, b.br)) AS classes_ok,
+       bool_and(m.class IS NULL OR m.class_upper = b.br[m.class]) AS upper_ok,
+       bool_and(m.class IS NULL OR m.class_lower = coalesce(b.br[m.class - 1], (SELECT min(unemployment_rate) FROM nous_demo.squares))) AS lower_ok,
+       bool_and(m.unemployment_rate IS NULL OR m.unemployment_rate > m.class_lower OR m.class = 1) AS in_bounds,
+       bool_and(m.unemployment_rate IS NULL OR m.unemployment_rate <= m.class_upper) AS in_bounds_up,
+       cardinality(b.br) AS k
+  FROM out_test.map_squares m JOIN nous_demo.squares s USING (square_id), b GROUP BY b.br;
+SELECT bool_and(l.label = m.class_label AND l.lower = m.class_lower AND l.upper = m.class_upper) AS legend_matches,
+       (SELECT sum(features) FROM out_test.map_squares_legend) = (SELECT count(class) FROM out_test.map_squares) AS counts_ok
+  FROM out_test.map_squares m JOIN out_test.map_squares_legend l USING (class);
+-- quantile classes of the 39 IRIS: 4 classes of 9 or 10 (39 = 10 + 10 + 9 + 10
+-- for type 7 bounds at 25 %, 50 %, 75 % of 38 intervals: ranks 10.5, 20, 29.5)
+SELECT class, features FROM out_test.map_iris_legend ORDER BY class;
+SELECT (SELECT count(*) FROM out_test.map_iris) AS iris,
+       (SELECT geometry_type || ',' || srid FROM nous.output_columns('out_test.map_iris') WHERE is_geometry) AS geom;
+-- a BI table for Metabase: communes with their population and a class label
+SELECT nous.create_bi_view('out_test.bi_communes',
+  'SELECT c.com_code, c.name, c.population, m.class_label AS chomage_classe
+     FROM nous_demo.communes c
+     LEFT JOIN (SELECT com_code, (array_agg(class_label ORDER BY class))[1] AS class_label
+                  FROM out_test.map_squares WHERE class IS NOT NULL GROUP BY com_code) m USING (com_code)',
+  'Communes de l''agglomération de démonstration',
+  '{"com_code": "Code commune (INSEE)", "name": "Nom de la commune", "population": "Population",
+    "chomage_classe": "Plus basse classe de chômage de ses carreaux"}');
+SELECT count(*) FROM out_test.bi_communes;
+SELECT bool_and(ok) FROM nous.check_output('out_test.bi_communes');
+
+DROP SCHEMA out_test CASCADE;
