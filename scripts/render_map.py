@@ -99,7 +99,7 @@ def main():
                            QgsMapSettings, QgsMapRendererCustomPainterJob, QgsCoordinateReferenceSystem,
                            QgsSingleSymbolRenderer)
     from qgis.PyQt.QtCore import QSize, Qt, QRectF
-    from qgis.PyQt.QtGui import QImage, QPainter, QColor, QFont, QPen
+    from qgis.PyQt.QtGui import QImage, QPainter, QColor, QFont, QFontMetrics, QPen
 
     QgsApplication.setPrefixPath("/usr", True)
     qgs = QgsApplication([], False)
@@ -205,7 +205,20 @@ def main():
             layers.append(nulls)
 
         title_h = 48 if args.title else 0
-        map_w, map_h = args.width, args.height - title_h
+        # the legend sits in its own panel right of the map, never over it
+        legend_items, legend_w = [], 0
+        legend_font = QFont("DejaVu Sans")
+        legend_font.setPixelSize(14)
+        box, gap = 18, 6
+        if args.legend:
+            legend_items = [(c["color"], f'{c["label"]}  ({c["features"]})') for c in classes]
+            if n_null:
+                legend_items.append((NULL_COLOUR, f"non disponible  ({n_null})"))
+            fm = QFontMetrics(legend_font)
+            legend_w = 24 + box + 8 + max(fm.horizontalAdvance(t) for _, t in legend_items)
+        map_w, map_h = args.width - (legend_w + 20 if legend_w else 0), args.height - title_h
+        if map_w < 50:
+            raise RuntimeError("the image is too narrow for its legend")
         if map_h < 50:
             raise RuntimeError("the image is too small for its title")
         ms = QgsMapSettings()
@@ -263,20 +276,14 @@ def main():
             p.setFont(f)
             p.drawText(QRectF(12, 0, args.width - 24, title_h), Qt.AlignVCenter | Qt.AlignLeft, args.title)
         if args.legend:
-            items = [(c["color"], f'{c["label"]}  ({c["features"]})') for c in classes]
-            if n_null:
-                items.append((NULL_COLOUR, f"non disponible  ({n_null})"))
-            f = QFont("DejaVu Sans")
-            f.setPixelSize(14)
-            p.setFont(f)
-            box, gap = 18, 6
-            lw = 24 + box + 8 + max(p.fontMetrics().horizontalAdvance(t) for _, t in items)
-            lh = 16 + len(items) * (box + gap)
-            x0, y0 = 10, args.height - lh - 10
+            p.setFont(legend_font)
+            lw = legend_w
+            lh = 16 + len(legend_items) * (box + gap)
+            x0, y0 = map_w + 10, args.height - lh - 10
             p.setPen(QPen(QColor("#888888")))
             p.setBrush(QColor(255, 255, 255, 230))
             p.drawRect(QRectF(x0, y0, lw, lh))
-            for i, (colour, text) in enumerate(items):
+            for i, (colour, text) in enumerate(legend_items):
                 y = y0 + 8 + i * (box + gap)
                 p.setPen(QPen(QColor("#555555")))
                 p.setBrush(QColor(colour))
