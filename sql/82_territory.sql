@@ -74,12 +74,13 @@ CREATE FUNCTION nous.territories_check()
   RETURNS trigger LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
   AS $$
+#variable_conflict use_variable
 BEGIN
   PERFORM nous.check_code(NEW.level, NEW.code);
-  IF NEW.geom IS NOT NULL AND NOT public.ST_IsValid(NEW.geom) THEN
+  IF NEW.geom IS NOT NULL AND NOT (public.ST_IsValidDetail(NEW.geom)).valid THEN
     RAISE EXCEPTION 'invalid geometry for % %', NEW.level, NEW.code
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = public.ST_IsValidReason(NEW.geom) || '.',
+            DETAIL = (public.ST_IsValidDetail(NEW.geom)).reason || '.',
             HINT = 'Repair it with ST_MakeValid, or load it with nous.load_territories, which does.';
   END IF;
   RETURN NEW;
@@ -112,6 +113,7 @@ CREATE FUNCTION nous.territory_links_check()
   RETURNS trigger LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
   AS $$
+#variable_conflict use_variable
 DECLARE
   c record;
   p record;
@@ -243,6 +245,7 @@ CREATE FUNCTION nous.rollup(indicator text, to_level text, period integer, from_
   LANGUAGE plpgsql STABLE PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
   AS $$
+#variable_conflict use_variable
 DECLARE
   ind nous.indicators;
   bad text;
@@ -283,7 +286,7 @@ BEGIN
       JOIN nous.territories c ON c.territory_id = l.child_id AND c.level = from_level
       JOIN nous.territories p ON p.territory_id = l.parent_id AND p.level = to_level),
   vals AS (   -- per child: numerator and denominator (a count: value and 1)
-    SELECT x.territory_id,
+    SELECT ch.territory_id,
            CASE WHEN ind.kind = 'count' THEN x.value
                 ELSE coalesce(x.numerator, n.value) END AS num,
            CASE WHEN ind.kind = 'count' THEN 1::float8
@@ -314,6 +317,7 @@ CREATE FUNCTION nous.rollup_store(indicator text, to_level text, period integer,
   RETURNS integer LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
   AS $$
+#variable_conflict use_variable
 DECLARE
   n integer;
 BEGIN
