@@ -287,7 +287,14 @@ BEGIN
       JOIN nous.territories p ON p.territory_id = l.parent_id AND p.level = to_level),
   vals AS (   -- per child: numerator and denominator (a count: value and 1)
     SELECT ch.territory_id,
-           CASE WHEN ind.kind = 'count' THEN x.value
+           CASE WHEN ind.kind = 'count' THEN coalesce(x.value,
+                  -- a count also comes as the numerator or denominator stored with a rate
+                  (SELECT r.numerator FROM nous.observations r JOIN nous.indicators i ON i.code = r.indicator
+                    WHERE i.numerator = ind.code AND r.territory_id = ch.territory_id AND r.period = rollup.period
+                      AND r.numerator IS NOT NULL ORDER BY r.indicator LIMIT 1),
+                  (SELECT r.denominator FROM nous.observations r JOIN nous.indicators i ON i.code = r.indicator
+                    WHERE i.denominator = ind.code AND r.territory_id = ch.territory_id AND r.period = rollup.period
+                      AND r.denominator IS NOT NULL ORDER BY r.indicator LIMIT 1))
                 ELSE coalesce(x.numerator, n.value) END AS num,
            CASE WHEN ind.kind = 'count' THEN 1::float8
                 ELSE coalesce(x.denominator, d.value) END AS den
@@ -311,7 +318,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION nous.rollup(text, text, integer, text) IS
-  'Indicator at to_level from its values at from_level over nous.territory_links (direct links only): a count is sum(share x value); a rate is scale x sum(share x numerator) / sum(share x denominator), never a mean of rates. children = children used, missing = linked children lacking a value (or numerator or denominator).';
+  'Indicator at to_level from its values at from_level over nous.territory_links (direct links only): a count is sum(share x value) (a child without the count but with a rate storing it as numerator or denominator uses that); a rate is scale x sum(share x numerator) / sum(share x denominator), never a mean of rates. children = children used, missing = linked children lacking a value (or numerator or denominator).';
 
 CREATE FUNCTION nous.rollup_store(indicator text, to_level text, period integer, from_level text)
   RETURNS integer LANGUAGE plpgsql

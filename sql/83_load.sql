@@ -293,7 +293,7 @@ BEGIN
     FROM (SELECT t.item, t.code, min(t.item) OVER (PARTITION BY t.code) AS first FROM pg_temp.nous_load_feat t) x
    WHERE x.item <> x.first;
   INSERT INTO pg_temp.nous_load_rejects_tmp
-  SELECT t.item, t.code, format('duplicate territory: %s %s of %s is already loaded (territory_id %s)', level, t.code, vintage, e.territory_id)
+  SELECT t.item, t.code, format('duplicate territory: %s %s of %s is already loaded', level, t.code, vintage)
     FROM pg_temp.nous_load_feat t
     JOIN nous.territories e ON e.level = load_territories.level AND e.code = t.code AND e.vintage = load_territories.vintage;
   IF parent_property IS NOT NULL THEN
@@ -369,7 +369,7 @@ BEGIN
    WHERE x.item <> x.first;
   IF if_exists = 'reject' THEN
     INSERT INTO pg_temp.nous_load_rejects_tmp
-    SELECT t.item, t.code, format('duplicate territory: %s %s of %s is already loaded (territory_id %s)', level, t.code, vintage, e.territory_id)
+    SELECT t.item, t.code, format('duplicate territory: %s %s of %s is already loaded', level, t.code, vintage)
       FROM pg_temp.nous_load_items t
       JOIN nous.territories e ON e.level = load_territory_rows.level AND e.code = t.code AND e.vintage = load_territory_rows.vintage;
   ELSE
@@ -504,9 +504,11 @@ BEGIN
                                 AND t.vintage = load_observations.vintage
     CROSS JOIN jsonb_each_text(indicators) j;
   SELECT count(DISTINCT o.item) INTO n FROM pg_temp.nous_load_obs o;
-  UPDATE pg_temp.nous_load_obs o SET v = replace(o.raw, ',', '.')::float8
-   WHERE btrim(o.raw) ~ '^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$'
-      OR btrim(o.raw) ~ '^[-+]?[0-9]+,[0-9]+$';
+  -- numbers: a decimal point or comma; spaces (also no-break and narrow no-break) between thousands
+  UPDATE pg_temp.nous_load_obs o SET v = replace(x.t, ',', '.')::float8
+    FROM (SELECT o2.ctid AS c, translate(btrim(o2.raw), U&' \00A0\202F', '') AS t FROM pg_temp.nous_load_obs o2) x
+   WHERE x.c = o.ctid
+     AND (x.t ~ '^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$' OR x.t ~ '^[-+]?[0-9]+,[0-9]+$');
   INSERT INTO pg_temp.nous_load_rejects_tmp
   SELECT DISTINCT ON (o.item) o.item, o.code,
          CASE WHEN o.code IS NULL OR o.code = '' THEN 'empty code'
@@ -536,7 +538,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION nous.load_observations(regclass, text, text, integer, jsonb, integer, text, text, text[]) IS
-  'Loads a wide staging table or view (one row per territory, text columns) into nous.observations: indicators maps column names to indicator codes, period is the year. Values are numbers (a decimal comma is accepted); the strings of missing (default '''', NA, s, nd, n.d.) are loaded as NULL (not published). Rejects with their line: malformed or unknown territory codes, duplicate territories, non-numbers. Loaded values replace earlier ones of the same indicator, territory and period.';
+  'Loads a wide staging table or view (one row per territory, text columns) into nous.observations: indicators maps column names to indicator codes, period is the year. Values are numbers (a decimal comma and spaces between thousands are accepted); the strings of missing (default '''', NA, s, nd, n.d.) are loaded as NULL (not published). Rejects with their line: malformed or unknown territory codes, duplicate territories, non-numbers. Loaded values replace earlier ones of the same indicator, territory and period.';
 
 CREATE FUNCTION nous.create_staging(name text, header text, separator text DEFAULT NULL, temporary boolean DEFAULT true)
   RETURNS text LANGUAGE plpgsql
