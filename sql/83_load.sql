@@ -206,8 +206,10 @@ BEGIN
   IF parent_property IS NOT NULL AND NOT EXISTS (SELECT 1 FROM nous.territory_levels l WHERE l.level = parent_level) THEN
     RAISE EXCEPTION 'unknown parent level "%"', parent_level USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF doc IS NULL OR jsonb_typeof(doc) <> 'object' OR doc ->> 'type' NOT IN ('FeatureCollection', 'Feature') THEN
-    RAISE EXCEPTION 'not a GeoJSON FeatureCollection or Feature' USING ERRCODE = 'invalid_parameter_value';
+  IF doc IS NULL OR jsonb_typeof(doc) <> 'object' OR coalesce(doc ->> 'type', '') NOT IN ('FeatureCollection', 'Feature')
+     OR (doc ->> 'type' = 'FeatureCollection' AND jsonb_typeof(doc -> 'features') IS DISTINCT FROM 'array') THEN
+    RAISE EXCEPTION 'not a GeoJSON FeatureCollection or Feature' USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = 'A FeatureCollection is an object with "type": "FeatureCollection" and a "features" array.';
   END IF;
   IF doc ? 'crs' OR srid IS NULL THEN
     declared := nous.geojson_srid(doc);

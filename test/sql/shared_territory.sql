@@ -5,6 +5,7 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
 SET extra_float_digits = 0;
+\set SHOW_CONTEXT never
 \getenv shared NOUS_SHARED
 \set d :shared '/data/'
 

@@ -2,6 +2,7 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
 SET extra_float_digits = 0;
+\set SHOW_CONTEXT never
 
 -- ---- code checks
 SELECT l, c, nous.code_valid(l, c) AS ok, nous.code_problem(l, c) AS problem
@@ -152,6 +153,8 @@ SELECT l.kind, l.loaded, l.rejected, r.item, r.code, r.reason
 SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "Lambert 93"}}, "features": []}', 'commune', 2024, 'code');
 \set VERBOSITY sqlstate
 SELECT status, item, code, reason FROM nous.load_territories('[1, 2]', 'commune', 2024, 'code');
+SELECT status, item, code, reason FROM nous.load_territories('{}', 'commune', 2024, 'code');
+SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": {}}', 'commune', 2024, 'code');
 SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'canton', 2024, 'code');
 SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'commune', 2024, 'code', on_error => 'ignore');
 SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'commune', 2024, 'code', srid => 999999);
