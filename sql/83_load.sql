@@ -169,6 +169,62 @@ $$;
 COMMENT ON FUNCTION nous.geojson_srid(jsonb, integer) IS
   'SRID declared by the crs member of a GeoJSON document (urn:ogc:def:crs:EPSG::2154 -> 2154, CRS84 -> 4326); assume (default 4326, RFC 7946) when there is none; an unreadable crs name raises 22023.';
 
+CREATE FUNCTION nous.load_geometry(g public.geometry, declared integer,
+                                   OUT geom public.geometry, OUT problem text, OUT repaired boolean)
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+DECLARE
+  b public.box2d;
+BEGIN
+  repaired := false;
+  IF g IS NULL THEN
+    RETURN;
+  END IF;
+  IF public.ST_SRID(g) = 0 THEN
+    g := public.ST_SetSRID(g, declared);
+  ELSIF declared IS NOT NULL AND public.ST_SRID(g) <> declared THEN
+    problem := format('the geometry says SRID %s, the load EPSG:%s', public.ST_SRID(g), declared);
+    RETURN;
+  END IF;
+  IF public.GeometryType(g) NOT IN ('POLYGON', 'MULTIPOLYGON') THEN
+    problem := format('a %s, not a polygon', lower(public.GeometryType(g)));
+    RETURN;
+  END IF;
+  b := public.Box2D(g);
+  IF public.ST_SRID(g) = 4326 AND (public.ST_XMin(b) < -180 OR public.ST_XMax(b) > 180
+                                   OR public.ST_YMin(b) < -90 OR public.ST_YMax(b) > 90) THEN
+    problem := format('coordinates out of range for EPSG:4326 (x %s to %s, y %s to %s): is the file in another CRS?',
+                      round(public.ST_XMin(b)::numeric), round(public.ST_XMax(b)::numeric),
+                      round(public.ST_YMin(b)::numeric), round(public.ST_YMax(b)::numeric));
+    RETURN;
+  END IF;
+  BEGIN
+    g := public.ST_Transform(g, 2154);
+  EXCEPTION WHEN OTHERS THEN
+    problem := format('cannot reproject from EPSG:%s: %s', public.ST_SRID(g), SQLERRM);
+    RETURN;
+  END;
+  b := public.Box2D(g);
+  -- area of use of Lambert-93 (EPSG:2154, metropolitan France) with a 100 km margin
+  IF public.ST_XMin(b) < -100000 OR public.ST_XMax(b) > 1350000
+     OR public.ST_YMin(b) < 5950000 OR public.ST_YMax(b) > 7200000 THEN
+    problem := format('outside metropolitan France once in Lambert-93 (x %s to %s, y %s to %s): is EPSG:%s the right CRS?',
+                      round(public.ST_XMin(b)::numeric), round(public.ST_XMax(b)::numeric),
+                      round(public.ST_YMin(b)::numeric), round(public.ST_YMax(b)::numeric), coalesce(declared, 0));
+    RETURN;
+  END IF;
+  IF NOT (public.ST_IsValidDetail(g)).valid THEN
+    g := public.ST_CollectionExtract(public.ST_MakeValid(g), 3);
+    repaired := true;
+  END IF;
+  geom := public.ST_Multi(g);
+END;
+$$;
+COMMENT ON FUNCTION nous.load_geometry(public.geometry, integer) IS
+  'Internal step of the loaders: a polygon in the declared SRID (set when the geometry has none) checked against that CRS (longitude/latitude ranges), reprojected to EPSG:2154, checked against Lambert-93''s area of use, made valid (repaired = true) and multi; else problem says why.';
+
 CREATE FUNCTION nous.load_territories(doc jsonb, level text, vintage integer, code_property text,
                                       label_property text DEFAULT NULL, source text DEFAULT NULL,
                                       on_error text DEFAULT 'abort', srid integer DEFAULT NULL,
@@ -189,7 +245,7 @@ DECLARE
   nrep integer := 0;
   nload integer := 0;
   id bigint;
-  b public.box2d;
+  rep boolean;
   opts jsonb;
 BEGIN
   PERFORM nous.load_start(on_error);
@@ -236,6 +292,7 @@ BEGIN
     c := f.e -> 'properties' ->> code_property;
     why := NULL;
     g := NULL;
+    rep := NULL;
     IF c IS NULL THEN
       why := format('no property "%s"', code_property);
     ELSE
@@ -247,46 +304,16 @@ BEGIN
       EXCEPTION WHEN OTHERS THEN
         why := 'unreadable geometry: ' || SQLERRM;
       END;
-      IF why IS NULL AND public.GeometryType(g) NOT IN ('POLYGON', 'MULTIPOLYGON') THEN
-        why := format('a %s, not a polygon', lower(public.GeometryType(g)));
-      END IF;
       IF why IS NULL THEN
-        b := public.Box2D(g);
-        IF public.ST_SRID(g) = 4326 AND (public.ST_XMin(b) < -180 OR public.ST_XMax(b) > 180
-                                         OR public.ST_YMin(b) < -90 OR public.ST_YMax(b) > 90) THEN
-          why := format('coordinates out of range for EPSG:4326 (x %s to %s, y %s to %s): is the file in another CRS?',
-                        round(public.ST_XMin(b)::numeric), round(public.ST_XMax(b)::numeric),
-                        round(public.ST_YMin(b)::numeric), round(public.ST_YMax(b)::numeric));
-        ELSE
-          BEGIN
-            g := public.ST_Transform(g, 2154);
-            b := public.Box2D(g);
-            -- area of use of Lambert-93 (EPSG:2154, metropolitan France) with a 100 km margin
-            IF public.ST_XMin(b) < -100000 OR public.ST_XMax(b) > 1350000
-               OR public.ST_YMin(b) < 5950000 OR public.ST_YMax(b) > 7200000 THEN
-              why := format('outside metropolitan France once in Lambert-93 (x %s to %s, y %s to %s): is EPSG:%s the right CRS?',
-                            round(public.ST_XMin(b)::numeric), round(public.ST_XMax(b)::numeric),
-                            round(public.ST_YMin(b)::numeric), round(public.ST_YMax(b)::numeric), declared);
-            END IF;
-          EXCEPTION WHEN OTHERS THEN
-            why := format('cannot reproject from EPSG:%s: %s', declared, SQLERRM);
-          END;
-        END IF;
+        SELECT x.geom, x.problem, x.repaired INTO g, why, rep FROM nous.load_geometry(g, declared) x;
       END IF;
     END IF;
     IF why IS NOT NULL THEN
       INSERT INTO pg_temp.nous_load_rejects_tmp VALUES (f.i, c, why);
       CONTINUE;
     END IF;
-    IF g IS NOT NULL AND NOT (public.ST_IsValidDetail(g)).valid THEN
-      g := public.ST_MakeValid(g);
-      nrep := nrep + 1;
-      INSERT INTO pg_temp.nous_load_feat VALUES (f.i, c, f.e -> 'properties' ->> label_property,
-        f.e -> 'properties' ->> parent_property, public.ST_Multi(public.ST_CollectionExtract(g, 3)), true);
-    ELSE
-      INSERT INTO pg_temp.nous_load_feat VALUES (f.i, c, f.e -> 'properties' ->> label_property,
-        f.e -> 'properties' ->> parent_property, public.ST_Multi(g), false);
-    END IF;
+    INSERT INTO pg_temp.nous_load_feat VALUES (f.i, c, f.e -> 'properties' ->> label_property,
+      f.e -> 'properties' ->> parent_property, g, coalesce(rep, false));
   END LOOP;
 
   -- duplicates inside the file, then against the table
@@ -336,7 +363,8 @@ COMMENT ON FUNCTION nous.load_territories(jsonb, text, integer, text, text, text
 -- ---- territories from rows (codes, labels, no geometry)
 CREATE FUNCTION nous.load_territory_rows(rows regclass, level text, vintage integer, code_column text,
                                          label_column text DEFAULT NULL, source text DEFAULT NULL,
-                                         on_error text DEFAULT 'abort', if_exists text DEFAULT 'reject')
+                                         on_error text DEFAULT 'abort', if_exists text DEFAULT 'reject',
+                                         geom_column text DEFAULT NULL, srid integer DEFAULT NULL)
   RETURNS TABLE (load_id bigint, item integer, code text, status text, reason text)
   LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
@@ -345,7 +373,11 @@ CREATE FUNCTION nous.load_territory_rows(rows regclass, level text, vintage inte
 DECLARE
   n integer;
   nload integer;
+  nrep integer;
   id bigint;
+  rw record;
+  g public.geometry;
+  lg record;
 BEGIN
   PERFORM nous.load_start(on_error);
   IF if_exists NOT IN ('reject', 'skip') THEN
@@ -354,14 +386,40 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM nous.territory_levels l WHERE l.level = load_territory_rows.level) THEN
     RAISE EXCEPTION 'unknown territory level "%"', level USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM nous.load_columns_check(rows, ARRAY[code_column, label_column]);
+  PERFORM nous.load_columns_check(rows, ARRAY[code_column, label_column, geom_column]);
+  IF srid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.spatial_ref_sys WHERE spatial_ref_sys.srid = load_territory_rows.srid) THEN
+    RAISE EXCEPTION 'unknown SRID %', srid USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF to_regclass('pg_temp.nous_load_items') IS NULL THEN
-    CREATE TEMP TABLE nous_load_items (item integer, code text, label text);
+    CREATE TEMP TABLE nous_load_items (item integer, code text, label text, wkt text, geom public.geometry, repaired boolean);
   END IF;
   TRUNCATE pg_temp.nous_load_items;
   INSERT INTO pg_temp.nous_load_items
-  SELECT x.item, x.r ->> code_column, x.r ->> label_column FROM nous.load_rows(rows) x;
+  SELECT x.item, x.r ->> code_column, x.r ->> label_column, x.r ->> geom_column, NULL, false FROM nous.load_rows(rows) x;
   SELECT count(*) INTO n FROM pg_temp.nous_load_items;
+  -- geometries as WKT or EWKT (or hex WKB), in srid unless they carry their own
+  FOR rw IN SELECT t.item, t.code, t.wkt FROM pg_temp.nous_load_items t WHERE nullif(btrim(t.wkt), '') IS NOT NULL LOOP
+    BEGIN
+      g := public.ST_GeomFromEWKT(rw.wkt);
+    EXCEPTION WHEN OTHERS THEN
+      BEGIN
+        g := public.ST_GeomFromEWKB(decode(rw.wkt, 'hex'));
+      EXCEPTION WHEN OTHERS THEN
+        INSERT INTO pg_temp.nous_load_rejects_tmp VALUES (rw.item, rw.code, 'unreadable geometry: ' || left(rw.wkt, 40));
+        CONTINUE;
+      END;
+    END;
+    IF public.ST_SRID(g) = 0 AND srid IS NULL THEN
+      RAISE EXCEPTION 'geometries without SRID in column %', geom_column USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'Pass srid => the EPSG code of the file (e.g. 3035 for the INSEE grid, 2154 for Lambert-93).';
+    END IF;
+    SELECT * INTO lg FROM nous.load_geometry(g, srid);
+    IF lg.problem IS NOT NULL THEN
+      INSERT INTO pg_temp.nous_load_rejects_tmp VALUES (rw.item, rw.code, lg.problem);
+    ELSE
+      UPDATE pg_temp.nous_load_items t SET geom = lg.geom, repaired = lg.repaired WHERE t.item = rw.item;
+    END IF;
+  END LOOP;
   INSERT INTO pg_temp.nous_load_rejects_tmp
   SELECT t.item, t.code, coalesce(nous.code_problem(level, t.code), 'empty code')
     FROM pg_temp.nous_load_items t WHERE t.code IS NULL OR NOT nous.code_valid(level, t.code);
@@ -379,18 +437,21 @@ BEGIN
      WHERE e.level = load_territory_rows.level AND e.code = t.code AND e.vintage = load_territory_rows.vintage;
   END IF;
   DELETE FROM pg_temp.nous_load_items t USING pg_temp.nous_load_rejects_tmp r WHERE r.item = t.item;
-  SELECT count(*) INTO nload FROM pg_temp.nous_load_items;
+  SELECT count(*), count(*) FILTER (WHERE t.repaired) INTO nload, nrep FROM pg_temp.nous_load_items t;
   id := nous.load_finish('territories', source, on_error,
-                         jsonb_build_object('relation', rows::text, 'level', level, 'vintage', vintage), n, nload, 0);
-  INSERT INTO nous.territories (level, code, label, vintage, source, load_id)
-  SELECT level, t.code, t.label, vintage, source, id FROM pg_temp.nous_load_items t ORDER BY t.item;
+                         jsonb_build_object('relation', rows::text, 'level', level, 'vintage', vintage, 'srid', srid), n, nload, nrep);
+  INSERT INTO nous.territories (level, code, label, vintage, geom, source, load_id)
+  SELECT level, t.code, t.label, vintage, t.geom, source, id FROM pg_temp.nous_load_items t ORDER BY t.item;
   RETURN QUERY SELECT id, NULL::integer, NULL::text, 'loaded'::text,
-                      format('%s loaded, %s rejected (of %s rows)', nload, (SELECT count(*) FROM pg_temp.nous_load_rejects_tmp), n);
-  RETURN QUERY SELECT id, r.item, r.code, 'rejected'::text, r.reason FROM pg_temp.nous_load_rejects_tmp r ORDER BY r.item;
+                      format('%s loaded, %s rejected, %s repaired (of %s rows)', nload,
+                             (SELECT count(*) FROM pg_temp.nous_load_rejects_tmp), nrep, n);
+  RETURN QUERY SELECT id, j.item, j.code, 'rejected'::text, j.reason FROM pg_temp.nous_load_rejects_tmp j ORDER BY j.item;
+  RETURN QUERY SELECT id, t.item, t.code, 'repaired'::text, 'invalid geometry made valid (ST_MakeValid)'::text
+                 FROM pg_temp.nous_load_items t WHERE t.repaired ORDER BY t.item;
 END;
 $$;
-COMMENT ON FUNCTION nous.load_territory_rows(regclass, text, integer, text, text, text, text, text) IS
-  'Loads territories without geometry from a staging table or view (one row per territory: code and label columns). Rejects malformed codes and duplicates (in the rows, and already loaded unless if_exists => ''skip''), with their line.';
+COMMENT ON FUNCTION nous.load_territory_rows(regclass, text, integer, text, text, text, text, text, text, integer) IS
+  'Loads territories from a staging table or view (one row per territory: code and label columns, optional geometry column in WKT, EWKT or hex WKB in srid, reprojected to EPSG:2154 and checked like nous.load_territories). Rejects malformed codes, bad geometries and duplicates (in the rows, and already loaded unless if_exists => ''skip''), with their line.';
 
 -- ---- links
 CREATE FUNCTION nous.load_links(rows regclass, child_level text, child_column text,

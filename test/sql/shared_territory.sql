@@ -160,3 +160,24 @@ SELECT count(*) AS epci_rows, count(*) FILTER (WHERE nous.code_valid('epci', "ep
 
 -- ---- the load log
 SELECT kind, loaded, rejected, repaired FROM nous.load_log ORDER BY load_id;
+
+-- ---- 8. 200 m squares of Filosofi 2021 (central Nantes): codes CRS3035RES200mN{y}E{x}, polygons as WKT in EPSG:3035
+\set f :d 'filosofi-2021-carreaux-nantes-extrait/filosofi2021_carreaux200m_nantes_centre_malakoff.csv'
+SELECT nous.create_staging('squares', pg_read_file(:'f', 0, 1000)) AS separator;
+COPY squares FROM :'f' WITH (FORMAT csv, HEADER);
+SELECT status, reason FROM nous.load_territory_rows('squares', 'square200', 2021, 'idcar_200m', NULL, 'INSEE Filosofi 2021',
+                                                   geom_column => 'wkt_3035', srid => 3035);
+-- independent checks: the code's corner is the lower-left corner of the WKT square and the
+-- x_ll_3035 / y_ll_3035 columns; 200 m x 200 m = 40,000 m2 in the equal-area EPSG:3035, and
+-- within 0.2 % of it in Lambert-93 (scale factor near Nantes about 0.9995: area x 0.999)
+SELECT count(*) AS squares,
+       count(*) FILTER (WHERE t.code = 'CRS3035RES200mN' || s.y_ll_3035 || 'E' || s.x_ll_3035) AS code_matches_corner,
+       count(*) FILTER (WHERE ST_XMin(ST_GeomFromText(s.wkt_3035)) = s.x_ll_3035::float8
+                          AND ST_YMin(ST_GeomFromText(s.wkt_3035)) = s.y_ll_3035::float8) AS wkt_corner,
+       count(*) FILTER (WHERE ST_Area(ST_GeomFromText(s.wkt_3035)) = 40000) AS area_3035,
+       count(*) FILTER (WHERE abs(ST_Area(t.geom) / 40000 - 1) < 0.002) AS area_2154,
+       count(*) FILTER (WHERE ST_Intersects(t.geom, (SELECT geom FROM nous.territories WHERE level = 'commune' AND code = '44109' AND vintage = 2018))) AS in_nantes
+  FROM squares s JOIN nous.territories t ON t.level = 'square200' AND t.code = s.idcar_200m;
+-- a square in a file that is not in EPSG:3035 (here: declared 2154) is refused
+SELECT status, left(reason, 60) AS reason FROM nous.load_territory_rows('squares', 'square200', 2020, 'idcar_200m', NULL, 'wrong CRS',
+                                                   on_error => 'keep', geom_column => 'wkt_3035', srid => 2154) ORDER BY item NULLS FIRST LIMIT 2;
