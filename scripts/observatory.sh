@@ -20,7 +20,9 @@ for f in communes-admin-express-2018/communes-44-loire-atlantique.geojson \
          migrations-residentielles-loire-atlantique/MRE44_migrations_residentielles_2008_2012.csv \
          qpv-occitanie-hackaviz2021/qp.geojson qpv-occitanie-hackaviz2021/qp.csv \
          qpv-occitanie-hackaviz2021/meta_qp.csv qpv-occitanie-hackaviz2021/communes.geojson \
-         iris-indicateurs-ptod/agg_iris_44.csv; do
+         iris-indicateurs-ptod/agg_iris_44.csv \
+         qpv2024-liste-anct-superposeur/qpv2024_code_lib_commune_from_superposeur.csv \
+         filosofi-2021-carreaux-nantes-extrait/filosofi2021_carreaux200m_nantes_centre_malakoff.csv; do
   [ -r "$D/$f" ] || { echo "observatory: missing $D/$f" >&2; exit 1; }
 done
 
@@ -31,8 +33,9 @@ CREATE SCHEMA nous_obs;
 COMMENT ON SCHEMA nous_obs IS 'Real-data observatory built by scripts/observatory.sh from ../shared/data (INSEE, IGN, ANCT open data).';
 SELECT nous.drop_index(n) FROM (VALUES ('obs_qpv_fragility'), ('obs_iris_fragility')) v(n)
  WHERE EXISTS (SELECT 1 FROM nous.index_definitions d WHERE d.name = v.n);
-DELETE FROM nous.observations WHERE indicator LIKE 'qp\_%' OR indicator LIKE 'iris\_%';
-DELETE FROM nous.indicators WHERE code LIKE 'qp\_%' OR code LIKE 'iris\_%';
+DELETE FROM nous.observations WHERE indicator LIKE 'qp\_%' OR indicator LIKE 'iris\_%' OR indicator LIKE 'sq\_%';
+DELETE FROM nous.indicators WHERE (code LIKE 'qp\_%' OR code LIKE 'iris\_%' OR code LIKE 'sq\_%') AND kind = 'rate';
+DELETE FROM nous.indicators WHERE code LIKE 'qp\_%' OR code LIKE 'iris\_%' OR code LIKE 'sq\_%';
 DELETE FROM nous.territories WHERE source LIKE 'observatory:%';
 DELETE FROM nous.load_log WHERE source LIKE 'observatory:%';
 
@@ -85,6 +88,51 @@ INSERT INTO nous.indicators (code, label, unit, source, year, polarity) VALUES
 SELECT * FROM nous.load_observations('iris44', 'code', 'iris', 2022,
   '{"P22_POP": "iris_pop", "rev_txpauv_21": "iris_txpauv", "rev_med_21": "iris_revmed", "soc_txchom_1564_22": "iris_txchom",
     "men_mono_pct_22": "iris_mono", "dsp_dipl_infbac_pct_22": "iris_infbac"}', 2022, 'observatory: agg_iris_44.csv');
+
+-- ---- the QPV 2024 list (ANCT): codes, communes, multi-commune QPV (no perimeters in the data)
+\set h \`head -1 '$D/qpv2024-liste-anct-superposeur/qpv2024_code_lib_commune_from_superposeur.csv'\`
+SELECT nous.create_staging('qpv24', :'h');
+\copy qpv24 FROM '$D/qpv2024-liste-anct-superposeur/qpv2024_code_lib_commune_from_superposeur.csv' WITH (FORMAT csv, HEADER)
+CREATE TEMP VIEW qpv24_qpv AS SELECT DISTINCT ON (code_qp) code_qp, lib_qp FROM qpv24 ORDER BY code_qp;
+CREATE TEMP VIEW qpv24_com AS SELECT DISTINCT insee_com FROM qpv24;
+SELECT * FROM nous.load_territory_rows('qpv24_qpv', 'qpv', 2024, 'code_qp', 'lib_qp', 'observatory: qpv2024_code_lib_commune_from_superposeur.csv (ANCT)');
+SELECT * FROM nous.load_territory_rows('qpv24_com', 'commune', 2024, 'insee_com', NULL, 'observatory: qpv2024_code_lib_commune_from_superposeur.csv (ANCT)', if_exists => 'skip');
+SELECT * FROM nous.load_links('qpv24', 'qpv', 'code_qp', 'commune', 'insee_com', 2024, source => 'observatory: qpv2024_code_lib_commune_from_superposeur.csv (ANCT)');
+
+-- ---- 200 m squares of central Nantes (Filosofi 2021, EPSG:3035 reprojected)
+\set h \`head -1 '$D/filosofi-2021-carreaux-nantes-extrait/filosofi2021_carreaux200m_nantes_centre_malakoff.csv'\`
+SELECT nous.create_staging('squares', :'h');
+\copy squares FROM '$D/filosofi-2021-carreaux-nantes-extrait/filosofi2021_carreaux200m_nantes_centre_malakoff.csv' WITH (FORMAT csv, HEADER)
+SELECT * FROM nous.load_territory_rows('squares', 'square200', 2021, 'idcar_200m', NULL,
+  'observatory: filosofi2021_carreaux200m_nantes_centre_malakoff.csv (INSEE Filosofi 2021)', geom_column => 'wkt_3035', srid => 3035);
+INSERT INTO nous.indicators (code, label, unit, source, year, polarity, kind, numerator, denominator, scale) VALUES
+  ('sq_men', 'Ménages', 'households', 'Filosofi 2021 200 m grid', 2021, 0, 'count', NULL, NULL, 1),
+  ('sq_men_pauv', 'Ménages pauvres', 'households', 'Filosofi 2021 200 m grid', 2021, 1, 'count', NULL, NULL, 1),
+  ('sq_log_soc', 'Logements sociaux', 'dwellings', 'Filosofi 2021 200 m grid', 2021, 0, 'count', NULL, NULL, 1),
+  ('sq_ind', 'Individus', 'persons', 'Filosofi 2021 200 m grid', 2021, 0, 'count', NULL, NULL, 1);
+INSERT INTO nous.indicators (code, label, unit, source, year, polarity, kind, numerator, denominator, scale) VALUES
+  ('sq_part_pauv', 'Part des ménages pauvres', '%', 'Filosofi 2021 200 m grid', 2021, 1, 'rate', 'sq_men_pauv', 'sq_men', 100);
+SELECT * FROM nous.load_observations('squares', 'idcar_200m', 'square200', 2021,
+  '{"men": "sq_men", "men_pauv": "sq_men_pauv", "log_soc": "sq_log_soc", "ind": "sq_ind"}', 2021,
+  'observatory: filosofi2021_carreaux200m_nantes_centre_malakoff.csv');
+-- squares -> the commune (Admin Express 2018) holding most of each square
+INSERT INTO nous.territory_links (child_id, parent_id, share, kind)
+SELECT DISTINCT ON (s.territory_id) s.territory_id, c.territory_id, 1, 'within'
+  FROM nous.territories s JOIN nous.territories c ON c.level = 'commune' AND c.vintage = 2018 AND ST_Intersects(s.geom, c.geom)
+ WHERE s.level = 'square200' AND s.vintage = 2021
+ ORDER BY s.territory_id, ST_Area(ST_Intersection(s.geom, c.geom)) DESC;
+CREATE TABLE nous_obs.squares_poverty AS
+SELECT t.territory_id AS key, t.code, t.label, t.geom,
+       m.value AS households, p.value AS poor_households, 100 * p.value / nullif(m.value, 0) AS score,
+       rank() OVER (ORDER BY p.value / nullif(m.value, 0) DESC NULLS LAST) AS rank,
+       ntile(5) OVER (ORDER BY p.value / nullif(m.value, 0)) AS class,
+       'filosofi2021_carreaux200m_nantes_centre_malakoff.csv (INSEE Filosofi 2021)'::text AS source
+  FROM nous.territories t
+  JOIN nous.observations m ON m.territory_id = t.territory_id AND m.indicator = 'sq_men'
+  JOIN nous.observations p ON p.territory_id = t.territory_id AND p.indicator = 'sq_men_pauv'
+ WHERE t.level = 'square200' AND t.vintage = 2021;
+ALTER TABLE nous_obs.squares_poverty ADD PRIMARY KEY (key), ALTER COLUMN geom TYPE geometry(MultiPolygon, 2154);
+COMMENT ON TABLE nous_obs.squares_poverty IS 'The 140 populated 200 m squares of central Nantes (Filosofi 2021): share of poor households (score, %), rank 1 = highest share, class = quintile.';
 
 -- ---- fragility of the QPV of Occitanie (z-scores, mean; polarity from the catalogue)
 CREATE VIEW nous_obs.qpv_values AS
@@ -166,6 +214,45 @@ SELECT row_number() OVER (ORDER BY l.weight DESC, l.origin, l.destination)::bigi
   JOIN nous.territories d ON d.level = 'commune' AND d.vintage = 2012 AND d.code = l.destination;
 ALTER TABLE nous_obs.flow_lines ADD PRIMARY KEY (key);
 COMMENT ON TABLE nous_obs.flow_lines IS 'Flows of at least 500 movers between two communes of Loire-Atlantique, as lines between points on surface (nous.flow_lines).';
+
+-- column descriptions for Metabase and QGIS
+DO \$do\$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c
+            WHERE c.table_schema = 'nous_obs' LOOP
+    EXECUTE format('COMMENT ON COLUMN nous_obs.%I.%I IS %L', r.table_name, r.column_name,
+      CASE r.column_name
+        WHEN 'key' THEN 'Integer key (nous.territories.territory_id, or the line number for flow lines).'
+        WHEN 'territory_id' THEN 'Territory (nous.territories).'
+        WHEN 'code' THEN 'Official code (INSEE, ANCT or grid identifier).'
+        WHEN 'label' THEN 'Name.'
+        WHEN 'geom' THEN 'Geometry in Lambert-93 (EPSG:2154); NULL when the data has none.'
+        WHEN 'score' THEN 'Score: higher = more fragile (index) or the share shown.'
+        WHEN 'rank' THEN 'Rank, 1 = most fragile.'
+        WHEN 'class' THEN 'Class 1 (least) to 5 (most).'
+        WHEN 'coverage' THEN 'Share of the component weights with a value.'
+        WHEN 'contributions' THEN 'Contribution of each component to the score.'
+        WHEN 'source' THEN 'Source files of the row.'
+        WHEN 'm' THEN 'The origin-destination matrix (nous.flows).'
+        WHEN 'origin' THEN 'Commune of residence five years before.'
+        WHEN 'destination' THEN 'Commune of residence at the census.'
+        WHEN 'origin_label' THEN 'Name of the origin commune.'
+        WHEN 'destination_label' THEN 'Name of the destination commune.'
+        WHEN 'weight' THEN 'Movers from origin to destination.'
+        WHEN 'reverse_weight' THEN 'Movers in the opposite direction.'
+        WHEN 'net' THEN 'Net migration (in - out), persons.'
+        WHEN 'stayers' THEN 'Persons living in the same commune five years before.'
+        WHEN 'inflow' THEN 'In-movers from the other communes of the file.'
+        WHEN 'outflow' THEN 'Out-movers to the other communes of the file.'
+        WHEN 'net_rate' THEN 'Net migration rate (Observatoire des territoires TM).'
+        WHEN 'turnover_rate' THEN 'Turnover rate (in + out) / mean population (TR).'
+        WHEN 'households' THEN 'Households (Filosofi).'
+        WHEN 'poor_households' THEN 'Households under the poverty line (Filosofi).'
+        ELSE 'Component of the index: ' || r.column_name || ' (see nous.indicators).' END);
+  END LOOP;
+END
+\$do\$;
 SQL
 
 # ---- the report: every figure names its source file
@@ -188,6 +275,18 @@ SELECT count(*) AS qpv_scored, count(geom) AS with_perimeter FROM nous_obs.qpv_f
 SELECT rank, code, label, round(score::numeric, 2) AS score, class, round(coverage::numeric, 2) AS coverage
   FROM nous_obs.iris_fragility WHERE score IS NOT NULL ORDER BY rank LIMIT 5;
 SELECT count(*) AS iris, count(score) AS scored FROM nous_obs.iris_fragility;
+\echo
+\echo 'QPV 2024 (source: qpv2024_code_lib_commune_from_superposeur.csv, ANCT): QPV, communes, QPV over several communes (one link per commune, share unknown)'
+SELECT count(DISTINCT q.territory_id) AS qpv_2024, count(DISTINCT l.parent_id) AS communes,
+       (SELECT count(*) FROM (SELECT child_id FROM nous.territory_links l2 JOIN nous.territories q2 ON q2.territory_id = l2.child_id
+                               WHERE q2.level = 'qpv' AND q2.vintage = 2024 GROUP BY 1 HAVING count(*) > 1) x) AS multi_commune
+  FROM nous.territories q JOIN nous.territory_links l ON l.child_id = q.territory_id WHERE q.level = 'qpv' AND q.vintage = 2024;
+\echo
+\echo 'Poor households in the 200 m squares of central Nantes (source: filosofi2021_carreaux200m_nantes_centre_malakoff.csv, INSEE Filosofi 2021) - table nous_obs.squares_poverty'
+SELECT count(*) AS squares, round(sum(households)) AS households, round(sum(poor_households)) AS poor,
+       round((100 * sum(poor_households) / sum(households))::numeric, 1) AS poor_pct,
+       (SELECT round(value::numeric, 1) FROM nous.rollup('sq_part_pauv', 'commune', 2021, 'square200') WHERE code = '44109') AS rollup_pct_nantes
+  FROM nous_obs.squares_poverty;
 \echo
 \echo 'Residential moves between the communes of Loire-Atlantique (source: MRE44_migrations_residentielles_2008_2012.csv, INSEE census 2012) - tables nous_obs.commune_flows, nous_obs.flow_lines'
 SELECT s.zones, s.flows, round(s.stayers) AS stayers, round(s.movers) AS movers,

@@ -171,7 +171,7 @@ COMMENT ON FUNCTION nous.geojson_srid(jsonb, integer) IS
 
 CREATE FUNCTION nous.load_geometry(g public.geometry, declared integer,
                                    OUT geom public.geometry, OUT problem text, OUT repaired boolean)
-  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
   AS $$
 #variable_conflict use_variable
