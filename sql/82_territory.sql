@@ -95,7 +95,7 @@ CREATE TRIGGER territories_check BEFORE INSERT OR UPDATE OF level, code, geom ON
 CREATE TABLE nous.territory_links (
   child_id  bigint NOT NULL REFERENCES nous.territories (territory_id) ON DELETE CASCADE,
   parent_id bigint NOT NULL REFERENCES nous.territories (territory_id) ON DELETE CASCADE,
-  share     float8 CHECK (share > 0 AND share <= 1),
+  share     float8 DEFAULT 1 CHECK (share > 0 AND share <= 1),
   kind      text NOT NULL DEFAULT 'within' CHECK (kind IN ('within', 'part')),
   load_id   bigint,
   PRIMARY KEY (child_id, parent_id)
@@ -104,7 +104,7 @@ COMMENT ON TABLE nous.territory_links IS
   'Child-parent links between territories of different levels (parent strictly wider). A child may have several parents of one level (a QPV over several communes): share is then the part of the child in each parent (NULL = unknown, which nous.rollup refuses).';
 COMMENT ON COLUMN nous.territory_links.child_id IS 'The finer territory.';
 COMMENT ON COLUMN nous.territory_links.parent_id IS 'The wider territory.';
-COMMENT ON COLUMN nous.territory_links.share IS 'Part of the child''s counts that belongs to the parent, in (0, 1]; 1 for a child wholly inside; NULL when unknown.';
+COMMENT ON COLUMN nous.territory_links.share IS 'Part of the child''s counts that belongs to the parent, in (0, 1]; 1 (the default) for a child wholly inside; NULL when unknown.';
 COMMENT ON COLUMN nous.territory_links.kind IS '''within'' (the child lies in the parent) or ''part'' (the child spans several parents).';
 COMMENT ON COLUMN nous.territory_links.load_id IS 'The load that wrote the link.';
 CREATE INDEX territory_links_parent_idx ON nous.territory_links (parent_id);

@@ -207,6 +207,18 @@ INSERT INTO comrows VALUES ('44020', 'Le Bignon'), ('44021', 'Blain'), ('44021',
 SELECT status, item, code, reason FROM nous.load_territory_rows('comrows', 'commune', 2024, 'code', 'lib');
 SELECT status, item, code, reason FROM nous.load_territory_rows('comrows', 'commune', 2024, 'code', 'lib', on_error => 'keep', if_exists => 'skip');
 
+-- ---- nothing depends on the caller's search_path
+SET search_path = '';
+SELECT status, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": [
+  {"type": "Feature", "properties": {"code": "44030"}, "geometry": {"type": "Polygon", "coordinates": [[[-1.55, 47.55], [-1.50, 47.55], [-1.50, 47.60], [-1.55, 47.55]]]}}]}',
+  'commune', 2024, 'code', source => 'empty search_path');
+INSERT INTO nous.territory_links (child_id, parent_id)
+SELECT c.territory_id, d.territory_id FROM nous.territories c, nous.territories d
+ WHERE c.code = '44030' AND d.level = 'departement' AND c.vintage = 2024 AND d.vintage = 2024;
+-- the new commune has no data: 11.25 % as before, one child missing
+SELECT code, value, children, missing FROM nous.rollup('tx_chom', 'departement', 2020, 'commune');
+RESET search_path;
+
 -- ---- catalogue: comments on everything, public read of the descriptions only
 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'nous' AND c.relkind IN ('r', 'v') AND c.relname IN
