@@ -239,7 +239,8 @@ SELECT pg_catalog.pg_extension_config_dump('nous.territories_territory_id_seq', 
 SELECT pg_catalog.pg_extension_config_dump('nous.load_log_load_id_seq', '');
 
 -- ---- rates up the hierarchy
-CREATE FUNCTION nous.rollup(indicator text, to_level text, period integer, from_level text)
+CREATE FUNCTION nous.rollup(indicator text, to_level text, period integer, from_level text,
+                            via text[] DEFAULT '{}')
   RETURNS TABLE (territory_id bigint, code text, numerator float8, denominator float8,
                  value float8, children integer, missing integer)
   LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -249,6 +250,8 @@ CREATE FUNCTION nous.rollup(indicator text, to_level text, period integer, from_
 DECLARE
   ind nous.indicators;
   bad text;
+  path text[] := ARRAY[from_level] || coalesce(via, '{}') || ARRAY[to_level];
+  k integer;
 BEGIN
   SELECT * INTO ind FROM nous.indicators i WHERE i.code = rollup.indicator;
   IF NOT FOUND THEN
@@ -259,32 +262,45 @@ BEGIN
     RAISE EXCEPTION 'indicator "%" does not add up', ind.code USING ERRCODE = 'invalid_parameter_value',
       DETAIL = 'Only counts and rates with a numerator and a denominator roll up; a median or an index of children says nothing of their parent.';
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM nous.territory_levels WHERE level = from_level)
-     OR NOT EXISTS (SELECT 1 FROM nous.territory_levels WHERE level = to_level) THEN
-    RAISE EXCEPTION 'unknown territory level' USING ERRCODE = 'invalid_parameter_value',
-      DETAIL = format('Levels given: %s and %s.', from_level, to_level);
-  END IF;
-  IF (SELECT rank FROM nous.territory_levels WHERE level = to_level)
-     <= (SELECT rank FROM nous.territory_levels WHERE level = from_level) THEN
-    RAISE EXCEPTION 'cannot roll up from % to %', from_level, to_level USING ERRCODE = 'invalid_parameter_value',
-      DETAIL = 'The target level must be wider than the source level.';
-  END IF;
-  SELECT string_agg(DISTINCT c.code, ', ') INTO bad
-    FROM nous.territory_links l
-    JOIN nous.territories c ON c.territory_id = l.child_id AND c.level = from_level
-    JOIN nous.territories p ON p.territory_id = l.parent_id AND p.level = to_level
-   WHERE l.share IS NULL;
-  IF bad IS NOT NULL THEN
-    RAISE EXCEPTION 'links of unknown share from % to %', from_level, to_level USING ERRCODE = 'invalid_parameter_value',
-      DETAIL = format('These territories have parents with no share: %s.', left(bad, 400)),
-      HINT = 'Set nous.territory_links.share (the part of each child in each parent) before rolling up.';
-  END IF;
-  RETURN QUERY
-  WITH links AS (
-    SELECT l.child_id, l.parent_id, l.share
+  FOR k IN 1 .. array_length(path, 1) LOOP
+    IF path[k] IS NULL OR NOT EXISTS (SELECT 1 FROM nous.territory_levels WHERE level = path[k]) THEN
+      RAISE EXCEPTION 'unknown territory level' USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = format('Levels given: %s.', array_to_string(path, ' -> ', 'NULL'));
+    END IF;
+  END LOOP;
+  FOR k IN 1 .. array_length(path, 1) - 1 LOOP
+    IF (SELECT rank FROM nous.territory_levels WHERE level = path[k + 1])
+       <= (SELECT rank FROM nous.territory_levels WHERE level = path[k]) THEN
+      RAISE EXCEPTION 'cannot roll up from % to %', path[k], path[k + 1] USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = 'Each level of the path must be wider than the one before.';
+    END IF;
+    SELECT string_agg(DISTINCT c.code, ', ') INTO bad
       FROM nous.territory_links l
-      JOIN nous.territories c ON c.territory_id = l.child_id AND c.level = from_level
-      JOIN nous.territories p ON p.territory_id = l.parent_id AND p.level = to_level),
+      JOIN nous.territories c ON c.territory_id = l.child_id AND c.level = path[k]
+      JOIN nous.territories p ON p.territory_id = l.parent_id AND p.level = path[k + 1]
+     WHERE l.share IS NULL;
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION 'links of unknown share from % to %', path[k], path[k + 1] USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = format('These territories have parents with no share: %s.', left(bad, 400)),
+        HINT = 'Set nous.territory_links.share (the part of each child in each parent) before rolling up.';
+    END IF;
+  END LOOP;
+  RETURN QUERY
+  WITH RECURSIVE chain AS (   -- links along the path of levels, shares multiplied
+    SELECT l.child_id, l.parent_id, l.share, 1 AS step
+      FROM nous.territory_links l
+      JOIN nous.territories c ON c.territory_id = l.child_id AND c.level = path[1]
+      JOIN nous.territories p ON p.territory_id = l.parent_id AND p.level = path[2]
+    UNION ALL
+    SELECT ch.child_id, l.parent_id, ch.share * l.share, ch.step + 1
+      FROM chain ch
+      JOIN nous.territory_links l ON l.child_id = ch.parent_id
+      JOIN nous.territories p ON p.territory_id = l.parent_id AND p.level = path[ch.step + 2]
+     WHERE ch.step + 2 <= array_length(path, 1)),
+  links AS (   -- a child reaching one parent by several routes: the shares add up
+    SELECT ch.child_id, ch.parent_id, sum(ch.share) AS share
+      FROM chain ch WHERE ch.step = array_length(path, 1) - 1
+     GROUP BY ch.child_id, ch.parent_id),
   vals AS (   -- per child: numerator and denominator (a count: value and 1)
     SELECT ch.territory_id,
            CASE WHEN ind.kind = 'count' THEN coalesce(x.value,
@@ -317,10 +333,11 @@ BEGIN
    ORDER BY p.code;
 END;
 $$;
-COMMENT ON FUNCTION nous.rollup(text, text, integer, text) IS
-  'Indicator at to_level from its values at from_level over nous.territory_links (direct links only): a count is sum(share x value) (a child without the count but with a rate storing it as numerator or denominator uses that); a rate is scale x sum(share x numerator) / sum(share x denominator), never a mean of rates. children = children used, missing = linked children lacking a value (or numerator or denominator).';
+COMMENT ON FUNCTION nous.rollup(text, text, integer, text, text[]) IS
+  'Indicator at to_level from its values at from_level over nous.territory_links (direct links, or through the levels of via in order with shares multiplied): a count is sum(share x value) (a child without the count but with a rate storing it as numerator or denominator uses that); a rate is scale x sum(share x numerator) / sum(share x denominator), never a mean of rates. children = children used, missing = linked children lacking a value (or numerator or denominator).';
 
-CREATE FUNCTION nous.rollup_store(indicator text, to_level text, period integer, from_level text)
+CREATE FUNCTION nous.rollup_store(indicator text, to_level text, period integer, from_level text,
+                                  via text[] DEFAULT '{}')
   RETURNS integer LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
   AS $$
@@ -330,7 +347,7 @@ DECLARE
 BEGIN
   INSERT INTO nous.observations (indicator, territory_id, period, value, numerator, denominator, derived)
   SELECT rollup_store.indicator, r.territory_id, rollup_store.period, r.value, r.numerator, r.denominator, true
-    FROM nous.rollup(rollup_store.indicator, to_level, rollup_store.period, from_level) r
+    FROM nous.rollup(rollup_store.indicator, to_level, rollup_store.period, from_level, via) r
   ON CONFLICT ON CONSTRAINT observations_pkey DO UPDATE
      SET value = EXCLUDED.value, numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator, derived = true
    WHERE nous.observations.derived;
@@ -338,5 +355,5 @@ BEGIN
   RETURN n;
 END;
 $$;
-COMMENT ON FUNCTION nous.rollup_store(text, text, integer, text) IS
-  'Writes nous.rollup(indicator, to_level, period, from_level) into nous.observations as derived rows (overwriting earlier derived rows, never loaded ones); returns the number of rows written.';
+COMMENT ON FUNCTION nous.rollup_store(text, text, integer, text, text[]) IS
+  'Writes nous.rollup(indicator, to_level, period, from_level, via) into nous.observations as derived rows (overwriting earlier derived rows, never loaded ones); returns the number of rows written.';

@@ -101,6 +101,13 @@ SELECT code, numerator, denominator, value FROM nous.rollup('tx_chom', 'departem
 SELECT round(value::numeric, 4) FROM nous.rollup('tx_chom', 'commune', 2020, 'iris') WHERE code = '44162';
 -- the QPV over two communes: shares 3/4 and 1/4 of 40 of 100 -> 30/75 and 10/25
 SELECT code, numerator, denominator, value, children FROM nous.rollup('tx_chom', 'commune', 2020, 'qpv');
+-- straight from the IRIS to the département through the communes: (10 + 30 + 5) / 400 = 11.25 %;
+-- the QPV through its two communes (3/4 + 1/4 of 40 of 100): 40 / 100 = 40 %
+SELECT code, numerator, denominator, value, children FROM nous.rollup('tx_chom', 'departement', 2020, 'iris', via => '{commune}');
+SELECT code, numerator, denominator, value, children FROM nous.rollup('tx_chom', 'departement', 2020, 'qpv', via => '{commune}');
+-- no direct IRIS -> département link: nothing without via
+SELECT count(*) FROM nous.rollup('tx_chom', 'departement', 2020, 'iris');
+SELECT * FROM nous.rollup('tx_chom', 'commune', 2020, 'iris', via => '{departement}');
 -- errors
 SELECT * FROM nous.rollup('rev_med', 'commune', 2020, 'iris');
 \set VERBOSITY sqlstate
