@@ -60,6 +60,17 @@ say "computing the indicators"
   done
 } | tee "$report"
 
+# the real-data observatory, when ../shared/data is beside the checkout
+shared_data="$(cd "$NOUS_ROOT/.." && pwd)/shared/data"
+if [ -d "$shared_data" ]; then
+  say "building the real-data observatory from $shared_data"
+  { echo; bash "$NOUS_ROOT/scripts/observatory.sh" "$shared_data"; } | tee -a "$report"
+  nous_psql <<SQL
+GRANT USAGE ON SCHEMA nous_obs TO $role;
+GRANT SELECT ON ALL TABLES IN SCHEMA nous_obs TO $role;
+SQL
+fi
+
 # maps: two nous map views (nous.create_map_view) rendered to PNG by a
 # headless QGIS (scripts/render_map.py); skipped without python3-qgis
 maps_dir="$NOUS_STATE/demo/maps"
@@ -123,6 +134,7 @@ cat <<EOF2
            Host localhost · Port $port · Database $db
            Authentication: Basic, user $role, password $password
          then open schema nous_demo (communes, iris, qpv, squares …)
+         and, with ../shared/data, schema nous_obs (qpv_fragility, commune_flows, flow_lines …)
  Report: $report
  Maps:   $maps_dir/*.png   (map views nous_demo.map_*: open them in QGIS)
  Stop:   bash scripts/cluster.sh stop          (start again: bash scripts/cluster.sh start)
