@@ -103,25 +103,54 @@ SELECT nous.create_map_view('nous_demo.map_iris_fragility',
   description => 'Indice de fragilité des IRIS de l''agglomération de démonstration, 5 classes de seuils naturels.');
 SQL
 nous_psql -c "GRANT SELECT ON ALL TABLES IN SCHEMA nous_demo TO $role"
+maps=("nous_demo.map_squares_unemployment|Taux de chômage des carreaux de 200 m"
+      "nous_demo.map_iris_fragility|Indice de fragilité des IRIS")
+# with the real-data observatory: the QPV of Occitanie and the communes of Loire-Atlantique
+if [ -d "$shared_data" ]; then
+  nous_psql >/dev/null <<SQL
+SET client_min_messages = warning;
+SELECT nous.create_map_view('nous_obs.map_qpv_fragility',
+  'SELECT key, code, label, score, geom FROM nous_obs.qpv_fragility',
+  'key', 'geom', 'score', k => 5, method => 'fisher', digits => 2,
+  descriptions => '{"code": "Code du QPV (liste 2015)", "label": "Nom du QPV",
+                    "score": "Indice de fragilité (moyenne de z-scores : pauvreté, emploi (-), revenu médian (-), emplois précaires ; plus haut = plus fragile). Source : INSEE 2017 via Hackaviz 2021"}',
+  description => 'Indice de fragilité des 105 QPV d''Occitanie (qp.csv, périmètres ANCT), 5 classes de seuils naturels.');
+SELECT nous.create_map_view('nous_obs.map_commune_turnover',
+  'SELECT key, code, label, turnover_rate, geom FROM nous_obs.commune_flows',
+  'key', 'geom', 'turnover_rate', k => 5, method => 'quantile', digits => 2,
+  descriptions => '{"code": "Code commune", "label": "Nom de la commune",
+                    "turnover_rate": "Taux de rotation (Observatoire des territoires) : (entrants + sortants) / moyenne des populations de début et de fin de période. Source : INSEE, recensement 2012 (MIGCOM 2008-2012)"}',
+  description => 'Taux de rotation résidentielle des communes de Loire-Atlantique (migrations 2008-2012), 5 classes de quantiles.');
+GRANT SELECT ON ALL TABLES IN SCHEMA nous_obs TO $role;
+SQL
+  maps+=("nous_obs.map_qpv_fragility|Fragilité des QPV de Toulouse, classes régionales (INSEE 2017, ANCT)|--zoom|public.ST_Intersects(geom, (SELECT t.geom FROM nous.territories t WHERE t.level = 'commune' AND t.vintage = 2015 AND t.code = '31555'))|--context|nous.territories|level = 'commune' AND vintage = 2015"
+         "nous_obs.map_commune_turnover|Rotation résidentielle, Loire-Atlantique (INSEE 2008-2012)")
+fi
 rm -rf "$maps_dir"
+runtime_dir="$(mktemp -d)"   # Qt wants a private (0700) runtime directory
 if /usr/bin/python3 -c 'import qgis.core' 2>/dev/null; then
   mkdir -p "$maps_dir"
   {
     echo
     echo "== Maps (nous.create_map_view, rendered by a headless QGIS: scripts/render_map.py)"
-    for m in "map_squares_unemployment|Taux de chômage des carreaux de 200 m" \
-             "map_iris_fragility|Indice de fragilité des IRIS"; do
-      view="${m%%|*}" title="${m#*|}"
-      QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$maps_dir" /usr/bin/python3 "$NOUS_ROOT/scripts/render_map.py" \
-        --view "nous_demo.$view" --out "$maps_dir/$view.png" --width 1000 --height 900 \
+    for m in "${maps[@]}"; do
+      # view|title[|--zoom|condition][|--context|table|condition]
+      IFS='|' read -r qview title opt1 zoom opt2 ctx ctxwhere <<<"$m"
+      view="${qview#*.}"
+      extra=()
+      [ "${opt1:-}" = --zoom ] && extra+=(--zoom "$zoom")
+      [ "${opt2:-}" = --context ] && extra+=(--context "$ctx|$ctxwhere")
+      QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$runtime_dir" /usr/bin/python3 "$NOUS_ROOT/scripts/render_map.py" \
+        --view "$qview" --out "$maps_dir/$view.png" --width 1000 --height 900 "${extra[@]}" \
         --title "$title" --legend --outline "#ffffff" --antialias >"$maps_dir/$view.json" 2>"$maps_dir/$view.log" \
-        && echo "$maps_dir/$view.png  (layer nous_demo.$view, legend nous_demo.${view}_legend)" \
-        || echo "map nous_demo.$view not rendered: see $maps_dir/$view.log"
+        && echo "$maps_dir/$view.png  (layer $qview, legend ${qview}_legend)" \
+        || echo "map $qview not rendered: see $maps_dir/$view.log"
     done
   } | tee -a "$report"
 else
   echo "note: python3-qgis is not installed: the maps are not rendered (the map views are in nous_demo)" | tee -a "$report"
 fi
+rm -rf "$runtime_dir"
 
 cat <<EOF2
 
@@ -136,7 +165,7 @@ cat <<EOF2
          then open schema nous_demo (communes, iris, qpv, squares …)
          and, with ../shared/data, schema nous_obs (qpv_fragility, commune_flows, flow_lines …)
  Report: $report
- Maps:   $maps_dir/*.png   (map views nous_demo.map_*: open them in QGIS)
+ Maps:   $maps_dir/*.png   (map views nous_demo.map_*, nous_obs.map_*: open them in QGIS)
  Stop:   bash scripts/cluster.sh stop          (start again: bash scripts/cluster.sh start)
 ==============================================================================
 EOF2

@@ -174,7 +174,8 @@ COMMENT ON VIEW nous_obs.iris_values IS 'IRIS of Loire-Atlantique with at least 
 SELECT nous.define_index('obs_iris_fragility', '[{"column": "txpauv", "label": "taux de pauvreté"},
   {"column": "revmed", "polarity": -1, "label": "revenu médian"}, {"column": "txchom", "label": "taux de chômage"},
   {"column": "mono", "label": "familles monoparentales"}, {"column": "infbac", "label": "sans bac"}]',
-  description => 'Fragility of the IRIS of Loire-Atlantique (agg_iris_44.csv)');
+  aggregate => 'mean(min_coverage=0.8)',
+  description => 'Fragility of the IRIS of Loire-Atlantique (agg_iris_44.csv); scored when at least 4 of the 5 components are known');
 CREATE TABLE nous_obs.iris_fragility AS
 SELECT t.territory_id AS key, t.code, t.label, NULL::geometry(MultiPolygon, 2154) AS geom,
        r.score, r.rank, r.class, r.coverage, r.contributions,
@@ -183,7 +184,7 @@ SELECT t.territory_id AS key, t.code, t.label, NULL::geometry(MultiPolygon, 2154
   LEFT JOIN nous.index_compute('obs_iris_fragility', 'nous_obs.iris_values', 'code') r ON r.key = t.code
  WHERE t.level = 'iris' AND t.vintage = 2022;
 ALTER TABLE nous_obs.iris_fragility ADD PRIMARY KEY (key);
-COMMENT ON TABLE nous_obs.iris_fragility IS 'Fragility index of the 504 IRIS of Loire-Atlantique (mean of z-scores over the IRIS of at least 250 inhabitants; NULL score for the smaller ones and when less than half the weights have a value, e.g. income under statistical secrecy); no IRIS perimeters in ../shared/data, so geom is NULL.';
+COMMENT ON TABLE nous_obs.iris_fragility IS 'Fragility index of the 504 IRIS of Loire-Atlantique (mean of z-scores over the IRIS of at least 250 inhabitants; NULL score for the smaller ones and when fewer than 4 of the 5 components have a value, e.g. income under statistical secrecy); no IRIS perimeters in ../shared/data, so geom is NULL.';
 
 -- ---- residential flows between the communes of Loire-Atlantique (MRE44, census 2012, moves 2008-2012)
 \set h \`head -1 '$D/migrations-residentielles-loire-atlantique/MRE44_migrations_residentielles_2008_2012.csv'\`

@@ -82,6 +82,11 @@ def main():
     ap.add_argument("--key", default=None, help="integer key column (default: from the unique index)")
     ap.add_argument("--antialias", action="store_true", help="smooth edges (mixes colours at borders)")
     ap.add_argument("--outline", default=None, help="outline colour of polygons, e.g. '#ffffff' (default none)")
+    ap.add_argument("--context", default=None,
+                    help="schema.table drawn beneath the map in grey (e.g. commune outlines); "
+                         "append '|<SQL condition>' to keep some of its rows")
+    ap.add_argument("--zoom", default=None,
+                    help="SQL condition on the map view: the map shows the extent of the rows that meet it")
     ap.add_argument("--host", default=os.environ.get("PGHOST", ""))
     ap.add_argument("--port", default=os.environ.get("PGPORT", "5432"))
     ap.add_argument("--dbname", default=os.environ.get("PGDATABASE", os.environ.get("PGUSER", "postgres")))
@@ -203,6 +208,43 @@ def main():
             nulls.setSubsetString(f"{qv} IS NULL")
             nulls.setRenderer(QgsSingleSymbolRenderer(symbol(NULL_COLOUR)))
             layers.append(nulls)
+        if args.context:
+            # a context layer beneath the map: light grey fill, grey outline
+            crel, _, cwhere = args.context.partition("|")
+            cparts = crel.split(".")
+            if len(cparts) != 2:
+                raise RuntimeError(f"--context {crel}: give it as schema.table")
+            cq = sql_literal(qident(cparts[0]) + "." + qident(cparts[1]))
+            cg = sql("SELECT a.attname FROM pg_attribute a WHERE a.attrelid = " + cq + "::regclass "
+                     "AND a.atttypid = 'public.geometry'::regtype AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum LIMIT 1")
+            ck = sql("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                     "AND a.attnum = i.indkey[0] WHERE i.indrelid = " + cq + "::regclass AND i.indisunique "
+                     "AND i.indnkeyatts = 1 ORDER BY i.indisprimary DESC LIMIT 1")
+            if not cg or not ck:
+                raise RuntimeError(f"--context {crel}: needs a geometry column and a single-column unique key")
+            curi = QgsDataSourceUri(uri.uri(False))
+            curi.setDataSource(cparts[0], cparts[1], cg[0][0], cwhere, ck[0][0])
+            curi.setWkbType(QgsWkbTypes.Unknown)
+            curi.setSrid("")
+            ctx = QgsVectorLayer(curi.uri(False), cparts[1], "postgres")
+            if not ctx.isValid():
+                raise RuntimeError(f"QGIS could not load the context layer {crel}: {ctx.error().summary()}")
+            cs = QgsSymbol.defaultSymbol(ctx.geometryType())
+            cs.setColor(QColor("#eeeeee"))
+            if ctx.geometryType() == QgsWkbTypes.PolygonGeometry:
+                cs.symbolLayer(0).setStrokeColor(QColor("#9e9e9e"))
+                cs.symbolLayer(0).setStrokeWidth(0.3)
+            ctx.setRenderer(QgsSingleSymbolRenderer(cs))
+            layers.append(ctx)
+            report["context_features"] = ctx.featureCount()
+        if args.zoom:
+            z = sql(f"SELECT public.ST_XMin(e), public.ST_YMin(e), public.ST_XMax(e), public.ST_YMax(e) "
+                    f"FROM (SELECT public.ST_Extent({qident(geom_col)})::public.box2d AS e FROM {qrel} WHERE {args.zoom}) z")
+            if not z or z[0][0] is None:
+                raise RuntimeError(f"--zoom: no row of {args.view} meets {args.zoom}")
+            from qgis.core import QgsRectangle
+            ext = QgsRectangle(float(z[0][0]), float(z[0][1]), float(z[0][2]), float(z[0][3]))
+            report["zoom_extent"] = [ext.xMinimum(), ext.yMinimum(), ext.xMaximum(), ext.yMaximum()]
 
         title_h = 48 if args.title else 0
         # the legend sits in its own panel right of the map, never over it

@@ -106,6 +106,16 @@ render maps.squares_map "$work/squares.png" 700 600
 render maps.iris_map "$work/iris.png" 640 640
 render maps.territories "$work/territories.png" 500 500 --value score
 render maps.squares_map "$work/squares_legend.png" 900 800 --title "Taux de chômage" --legend --outline '#ffffff' --antialias
+# zoom on the squares of one commune, its outline as context beneath
+"$PSQL" -X -q -At -F'|' -v ON_ERROR_STOP=1 >"$work/zoom.txt" <<'SQL'
+SELECT c, public.ST_XMin(e), public.ST_YMin(e), public.ST_XMax(e), public.ST_YMax(e)
+  FROM (SELECT min(com_code) AS c FROM nous_demo.squares) m,
+       LATERAL (SELECT public.ST_Extent(geom)::public.box2d AS e FROM nous_demo.squares WHERE com_code = m.c) x;
+SQL
+zoom_commune="$(cut -d'|' -f1 "$work/zoom.txt")"
+render maps.squares_map "$work/squares_zoom.png" 600 600 \
+  --zoom "square_id IN (SELECT s.square_id FROM nous_demo.squares s WHERE s.com_code = '$zoom_commune')" \
+  --context "maps.territories|code = '$zoom_commune'"
 
 "$PY" - "$work" <<'PY'
 import json, os, sys
@@ -175,6 +185,19 @@ for name, png, (w, h) in [("maps.cells_map", "cells", (800, 400)), ("maps.square
             got = "#%06x" % (img.pixel(int(px), int(py)) & 0xFFFFFF)
             want = by_class[cls] if cls else "#bdbdbd"
             check(got == want, f"{name}: cell {i} (class {cls}) at pixel ({int(px)}, {int(py)}) is {got}, expected {want}")
+
+# --zoom and --context: the map shows the extent of the chosen rows (as SQL
+# computes it) and the context layer holds exactly the chosen commune
+z = open(os.path.join(work, "zoom.txt")).read().strip().split("|")
+r = json.load(open(os.path.join(work, "squares_zoom.json")))
+check(all(abs(a - float(b)) < 1.0 for a, b in zip(r.get("zoom_extent", []), z[1:])) and len(r.get("zoom_extent", [])) == 4,
+      f"maps.squares_map --zoom commune {z[0]}: extent {r.get('zoom_extent')} = SQL {z[1:]}")
+check(r.get("context_features") == 1, f"--context maps.territories|code = {z[0]}: 1 feature (got {r.get('context_features')})")
+vis = r["map_extent"]
+zx = [float(v) for v in z[1:]]
+check(vis[0] <= zx[0] and vis[1] <= zx[1] and vis[2] >= zx[2] and vis[3] >= zx[3]
+      and (vis[2] - vis[0]) < (sql["maps.squares_map"]["extent"][2] - sql["maps.squares_map"]["extent"][0]),
+      "the zoomed map shows the commune's squares and less than the whole territory")
 
 r = json.load(open(os.path.join(work, "squares_legend.json")))
 img = QImage(r["png"])
