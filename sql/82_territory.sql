@@ -143,7 +143,7 @@ CREATE TABLE nous.indicators (
   source            text,
   year              integer,
   polarity          smallint NOT NULL DEFAULT 0 CHECK (polarity IN (-1, 0, 1)),
-  secrecy_threshold integer DEFAULT 11 CHECK (secrecy_threshold >= 0),
+  secrecy_threshold integer DEFAULT 11 CHECK (secrecy_threshold >= 1),
   dominance_share   float8 DEFAULT 0.85 CHECK (dominance_share > 0 AND dominance_share <= 1),
   numerator         text REFERENCES nous.indicators (code) ON UPDATE CASCADE,
   denominator       text REFERENCES nous.indicators (code) ON UPDATE CASCADE,
@@ -160,7 +160,7 @@ COMMENT ON COLUMN nous.indicators.unit IS 'Unit (persons, households, %, euros .
 COMMENT ON COLUMN nous.indicators.source IS 'Producer and file (e.g. INSEE Filosofi 2021).';
 COMMENT ON COLUMN nous.indicators.year IS 'Reference year of the source.';
 COMMENT ON COLUMN nous.indicators.polarity IS '+1 when a high value means more fragility, -1 when less, 0 neutral (for nous.composite polarities).';
-COMMENT ON COLUMN nous.indicators.secrecy_threshold IS 'Smallest publishable count (INSEE: 11).';
+COMMENT ON COLUMN nous.indicators.secrecy_threshold IS 'Smallest publishable count (INSEE: 11); read by nous.secrecy_publish(..., indicator => code).';
 COMMENT ON COLUMN nous.indicators.dominance_share IS 'Dominance rule: a cell is secret when one contributor holds more than this share.';
 COMMENT ON COLUMN nous.indicators.numerator IS 'For a rate: the indicator counted in the numerator.';
 COMMENT ON COLUMN nous.indicators.denominator IS 'For a rate: the indicator counted in the denominator.';

@@ -5,15 +5,41 @@
 
 -- ---- secrecy over a table or a query ----------------------------------------
 
+CREATE FUNCTION nous.indicator_secrecy(indicator text)
+RETURNS TABLE(secrecy_threshold int, dominance_share float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF indicator IS NULL THEN
+    RAISE EXCEPTION 'indicator must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  RETURN QUERY
+  SELECT coalesce(i.secrecy_threshold, 11), coalesce(i.dominance_share, 0.85::float8)
+    FROM nous.indicators AS i
+   WHERE i.code OPERATOR(pg_catalog.=) indicator_secrecy.indicator;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'indicator "%" is not in the catalogue', indicator
+      USING ERRCODE = 'undefined_object',
+            HINT = 'See the table nous.indicators.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION nous.indicator_secrecy(text) IS
+  'Secrecy rules of an indicator of the catalogue nous.indicators: its threshold (smallest publishable count) and dominance share, with INSEE''s 11 and 0.85 where the catalogue leaves them NULL.';
+
+
 CREATE FUNCTION nous.secrecy_publish(source text, id_column text, parent_column text,
                                      value_column text,
-                                     threshold int DEFAULT 11,
+                                     threshold int DEFAULT NULL,
                                      count_column text DEFAULT NULL,
                                      contributions_column text DEFAULT NULL,
                                      dominance_top int DEFAULT 1,
-                                     dominance_share float8 DEFAULT 0.85,
+                                     dominance_share float8 DEFAULT NULL,
                                      rounding_base int DEFAULT NULL,
-                                     hide_zero boolean DEFAULT false)
+                                     hide_zero boolean DEFAULT false,
+                                     indicator text DEFAULT NULL)
 RETURNS TABLE(id text, parent text, value float8, status text)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
@@ -29,6 +55,15 @@ DECLARE
   dom     boolean[];
   k       int;
 BEGIN
+  -- thresholds: the arguments, else the indicator's catalogue entry, else INSEE's 11 and 0.85
+  IF secrecy_publish.indicator IS NOT NULL THEN
+    SELECT coalesce(secrecy_publish.threshold, c.secrecy_threshold),
+           coalesce(secrecy_publish.dominance_share, c.dominance_share)
+      INTO threshold, dominance_share
+      FROM nous.indicator_secrecy(secrecy_publish.indicator) AS c;
+  END IF;
+  threshold := coalesce(threshold, 11);
+  dominance_share := coalesce(dominance_share, 0.85);
   src := nous._secrecy_check_args(source, ARRAY[id_column, parent_column, value_column],
                                   threshold, dominance_top, dominance_share, rounding_base);
   EXECUTE pg_catalog.format(
@@ -76,18 +111,19 @@ BEGIN
    ORDER BY r.o;
 END
 $$;
-COMMENT ON FUNCTION nous.secrecy_publish(text, text, text, text, int, text, text, int, float8, int, boolean) IS
-  'Publishable version of an additive hierarchy read from a table, view or query (schema-qualified names): threshold rule on count_column (default the value), optional dominance on a float8[] contributions column, secondary suppression, optional rounding to a base; value NULL unless published, status published | primary | dominance | secondary.';
+COMMENT ON FUNCTION nous.secrecy_publish(text, text, text, text, int, text, text, int, float8, int, boolean, text) IS
+  'Publishable version of an additive hierarchy read from a table, view or query (schema-qualified names): threshold rule on count_column (default the value; threshold and dominance share from the arguments, else from the catalogue entry of indicator, else 11 and 0.85), optional dominance on a float8[] contributions column, secondary suppression, optional rounding to a base; value NULL unless published, status published | primary | dominance | secondary.';
 
 CREATE FUNCTION nous.secrecy_publish_2d(source text, row_column text, col_column text,
                                         value_column text,
-                                        threshold int DEFAULT 11,
+                                        threshold int DEFAULT NULL,
                                         count_column text DEFAULT NULL,
                                         contributions_column text DEFAULT NULL,
                                         dominance_top int DEFAULT 1,
-                                        dominance_share float8 DEFAULT 0.85,
+                                        dominance_share float8 DEFAULT NULL,
                                         rounding_base int DEFAULT NULL,
-                                        hide_zero boolean DEFAULT false)
+                                        hide_zero boolean DEFAULT false,
+                                        indicator text DEFAULT NULL)
 RETURNS TABLE("row" text, col text, value float8, status text)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
@@ -105,6 +141,15 @@ DECLARE
   bad     record;
   k       int;
 BEGIN
+  -- thresholds: the arguments, else the indicator's catalogue entry, else INSEE's 11 and 0.85
+  IF secrecy_publish_2d.indicator IS NOT NULL THEN
+    SELECT coalesce(secrecy_publish_2d.threshold, c.secrecy_threshold),
+           coalesce(secrecy_publish_2d.dominance_share, c.dominance_share)
+      INTO threshold, dominance_share
+      FROM nous.indicator_secrecy(secrecy_publish_2d.indicator) AS c;
+  END IF;
+  threshold := coalesce(threshold, 11);
+  dominance_share := coalesce(dominance_share, 0.85);
   src := nous._secrecy_check_args(source, ARRAY[row_column, col_column, value_column],
                                   threshold, dominance_top, dominance_share, rounding_base);
   EXECUTE pg_catalog.format(
@@ -174,8 +219,8 @@ BEGIN
            prim, dom) AS r;
 END
 $$;
-COMMENT ON FUNCTION nous.secrecy_publish_2d(text, text, text, text, int, text, text, int, float8, int, boolean) IS
-  'Publishable version of a two-dimensional table read from a table, view or query (schema-qualified names): cells with their row, column and grand totals (computed; declared totals, rows with a NULL label, are checked), threshold, optional dominance, secondary suppression, optional rounding; value NULL unless published.';
+COMMENT ON FUNCTION nous.secrecy_publish_2d(text, text, text, text, int, text, text, int, float8, int, boolean, text) IS
+  'Publishable version of a two-dimensional table read from a table, view or query (schema-qualified names): cells with their row, column and grand totals (computed; declared totals, rows with a NULL label, are checked), threshold (argument, else the catalogue entry of indicator, else 11), optional dominance, secondary suppression, optional rounding; value NULL unless published.';
 
 CREATE FUNCTION nous._secrecy_check_args(source text, columns text[], threshold int,
                                          dominance_top int, dominance_share float8,

@@ -19,6 +19,35 @@ SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', r
 -- threshold 20: s1 (5) and s5 (18) primary; line I2 {I2, s4, s5}: s5 alone ->
 -- s4 (22) secondary; line I1: s1 alone -> s2 secondary
 SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => 20);
+-- thresholds from the indicator catalogue (nous.indicators): an indicator
+-- with threshold 20 gives exactly the threshold-20 result above; an explicit
+-- argument wins over the catalogue; the catalogue's dominance share is used
+INSERT INTO nous.indicators (code, label, secrecy_threshold, dominance_share)
+VALUES ('acc_households', 'ménages', 20, 0.75), ('acc_default', 'ménages (règles par défaut)', NULL, NULL);
+SELECT * FROM nous.indicator_secrecy('acc_households');
+SELECT * FROM nous.indicator_secrecy('acc_default');
+SELECT count(*) AS differ
+  FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', indicator => 'acc_households') a
+  FULL JOIN nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => 20) b USING (id)
+ WHERE a.status IS DISTINCT FROM b.status OR a.value IS DISTINCT FROM b.value;
+-- threshold 11 given explicitly: s1 primary, s2 secondary, as with the default
+SELECT id, status FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households',
+  threshold => 11, indicator => 'acc_households') WHERE status <> 'published';
+-- the catalogue's 0.75 with the top 2 contributors (threshold 11 given):
+-- s4 (95 %) and s5 (80 %) dominance, as with dominance_share => 0.75 below
+SELECT id, status FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households',
+  threshold => 11, contributions_column => 'income', dominance_top => 2, indicator => 'acc_households')
+ WHERE status <> 'published';
+\set VERBOSITY sqlstate
+SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', indicator => 'no_such');
+SELECT * FROM nous.indicator_secrecy(NULL);
+UPDATE nous.indicators SET secrecy_threshold = 0 WHERE code = 'acc_households';
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', indicator => 'no_such');
+\set SHOW_CONTEXT errors
+DELETE FROM nous.indicators WHERE code IN ('acc_households', 'acc_default');
+
 -- dominance on the contributions (incomes): s4's largest is 95/98 > 85 % ->
 -- dominance; line I2: s4 alone -> s5 (18) secondary.  s5: 40/100 = 40 %;
 -- with the top 2 at 0.75: s5 80 % > 75 % -> dominance too; s3 20/30 < 75 %.
@@ -52,6 +81,11 @@ CREATE TABLE public.acc_t (r text, c text, n int);
 INSERT INTO public.acc_t VALUES ('r0','c0',20), ('r0','c1',3), ('r0','c2',15),
   ('r1','c0',12), ('r1','c1',30), ('r1','c2',25), ('r2','c0',7), ('r2','c1',18), ('r2','c2',40);
 SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n') ORDER BY 1 NULLS LAST, 2 NULLS LAST;
+-- with the catalogue (threshold 20): 3, 7, 12, 15, 18 are below 20
+INSERT INTO nous.indicators (code, label, secrecy_threshold) VALUES ('acc_t20', 'test', 20);
+SELECT count(*) FILTER (WHERE status = 'primary') AS primary_cells
+  FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n', indicator => 'acc_t20');
+DELETE FROM nous.indicators WHERE code = 'acc_t20';
 -- declared totals (NULL labels) that agree are accepted; rounding to 10
 INSERT INTO public.acc_t VALUES ('r0', NULL, 38), (NULL, 'c1', 51), (NULL, NULL, 170);
 SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n', rounding_base => 10)
@@ -60,7 +94,7 @@ SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n', rounding_ba
 -- ---- bad input ----
 \set VERBOSITY sqlstate
 SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => 0);
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => NULL);
+SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => -1);
 SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', contributions_column => 'income', dominance_share => 0);
 SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', contributions_column => 'income', dominance_share => 1.01);
 SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', dominance_share => 'NaN');
