@@ -15,6 +15,13 @@ case "$name" in
   *) die "unknown cluster '$name' (demo, test or bench)" ;;
 esac
 dir="$(nous_cluster_dir "$name")"
+# without an explicit NOUS_*PORT, use the port the cluster was last started on
+recorded="$(nous_as_owner cat "$dir/data/nous_port.conf" 2>/dev/null | sed 's/[^0-9]//g' || true)"
+case "$name" in
+  demo) port="${NOUS_PORT:-${recorded:-$port}}" ;;
+  test) port="${NOUS_TEST_PORT:-${recorded:-$port}}" ;;
+  bench) port="${NOUS_BENCH_PORT:-${recorded:-$port}}" ;;
+esac
 case "$cmd" in
   start) nous_cluster_start "$name" "$port" ;;
   stop) nous_cluster_stop "$name" ;;

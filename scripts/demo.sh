@@ -152,6 +152,12 @@ else
 fi
 rm -rf "$runtime_dir"
 
+# what is published and refreshed every night: roles, a secrecy-safe view,
+# every materialized view registered and refreshed once, the refresh log
+say "publishing and refreshing (roles, secrecy, nightly refresh)"
+"$NOUS_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -P footer=off -v role="$role" \
+  -f "$NOUS_ROOT/scripts/demo_nightly.sql" | tee -a "$report"
+
 cat <<EOF2
 
 ==============================================================================
