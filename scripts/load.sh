@@ -104,12 +104,16 @@ PY
 # territories through ogr2ogr: FILE LEVEL VINTAGE CODE LABEL
 territories_ogr() {
   local file="$1" level="$2" vintage="$3" code="$4" label="$5"
-  local src="$file" layers n info fields ftype enc guess cfg=() srs=() table
+  local src="$file" layers n info fields ftype enc guess cfg srs=() table
   command -v ogr2ogr >/dev/null || die "ogr2ogr not found: install GDAL (Debian package gdal-bin), or load a GeoJSON file with --psql"
   case "$file" in *.zip|*.ZIP) src="/vsizip/$(cd "$(dirname "$file")" && pwd)/$(basename "$file")" ;; esac
+  # GML without its .xsd: every attribute as text (else "01053" is read as the integer 1053),
+  # and no .gfs written beside the file
+  cfg=(--config GML_FIELDTYPES ALWAYS_STRING)
+  case "$file" in *.gml|*.GML) cfg+=(-oo WRITE_GFS=NO) ;; esac
   if [ -n "$encoding_given" ]; then
     enc="$(gdal_encoding "$encoding")"
-    cfg=(--config SHAPE_ENCODING "$enc")
+    cfg+=(--config SHAPE_ENCODING "$enc")
   fi
   # the layers: lines "1: name (Polygon)" or "1: name"
   layers="$(ogrinfo -ro -q "${cfg[@]}" "$src" 2>&1)" || die "cannot read $file as a vector source: $(echo "$layers" | grep -m1 -i error || echo "$layers" | head -1)"
@@ -131,7 +135,7 @@ territories_ogr() {
         guess="$(guess_dbf_encoding "$file" "$layer")" || guess=
         if [ -n "$guess" ]; then
           echo "load.sh: $layer.dbf has no .cpg: read as $guess (pass --encoding to choose)" >&2
-          cfg=(--config SHAPE_ENCODING "$guess")
+          cfg+=(--config SHAPE_ENCODING "$guess")
         fi ;;
     esac
   fi
@@ -144,7 +148,7 @@ territories_ogr() {
   fi
   case "$ftype" in
     String) ;;
-    *) echo "load.sh: warning: \"$code\" is a $ftype field in $file: codes with leading zeros (01053, 2A004) were lost in the file itself" >&2 ;;
+    *) echo "load.sh: warning: \"$code\" is stored as $ftype in $file: a code with a leading zero (01053) may have lost it in the file itself" >&2 ;;
   esac
   if printf '%s\n' "$info" | grep -A1 '^Layer SRS WKT:' | grep -qx '(unknown)'; then
     [ -n "$srid" ] || die "$file declares no coordinate reference system (a Shapefile without its .prj?): pass --srid N (2154 for Lambert-93, 4326 for longitude/latitude); nothing loaded"
@@ -155,8 +159,10 @@ territories_ogr() {
   fi
 
   table="load_$$_$RANDOM$RANDOM"
+  # the staging table goes whatever happens (an error, Ctrl-C, kill)
   # shellcheck disable=SC2064
   trap "psql -c 'DROP TABLE IF EXISTS nous_staging.$table' >/dev/null 2>&1 || true" EXIT
+  trap 'exit 130' INT TERM HUP
   if [ -z "$(psql -tA -c "SELECT 1 FROM pg_namespace WHERE nspname = 'nous_staging'")" ]; then
     psql -c "CREATE SCHEMA nous_staging" \
          -c "COMMENT ON SCHEMA nous_staging IS 'Staging tables of scripts/load.sh (ogr2ogr copies of the files, dropped after each load)'"
@@ -172,10 +178,15 @@ territories_ogr() {
   local s
   s="$(psql -tA -c "SELECT public.Find_SRID('nous_staging', '$table', 'geom')")"
   [ -n "$s" ] && [ "$s" != 0 ] || die "$file: no SRID for its CRS; pass --srid N; nothing loaded"
-  psql --single-transaction <<SQL
+  local rc=0
+  psql --single-transaction <<SQL || rc=$?
 SELECT status, item, code, reason FROM nous.load_territory_rows('nous_staging.$table', $(sq "$level"), $vintage, $(sq "$code"),
   $( [ -n "$label" ] && sq "$label" || echo NULL ), $(sq "${source:-$(basename "$file")}"), $(sq "$on_error"), 'reject', 'geom', $s);
 SQL
+  if [ "$rc" -ne 0 ] && [ "$on_error" = abort ]; then
+    echo "load.sh: nothing loaded from $file (--keep loads the good features and keeps the rejected ones in nous.load_rejects)" >&2
+  fi
+  return "$rc"
 }
 
 case "$kind" in

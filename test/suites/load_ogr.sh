@@ -5,7 +5,8 @@
 # code has a leading zero; GEOFLA communes of Loire-Atlantique, Lambert-93):
 # a Shapefile in Lambert-93 with a Windows-1252 (Latin-1) DBF and its .cpg, the
 # same without .cpg (guessed, or --encoding), a UTF-8 DBF without .cpg, a
-# zipped Shapefile, a GeoPackage with two layers, a FlatGeobuf, the GeoJSON
+# zipped Shapefile, a GeoPackage with two layers, a FlatGeobuf, a GML without
+# its .xsd, a KML, the GeoJSON
 # itself through ogr2ogr. Each is loaded into a fresh database and compared
 # with the load of the GeoJSON by psql (nous.load_territories): same count,
 # same codes (leading zeros), same labels (accents: Rezé, Paimbœuf), same areas
@@ -74,8 +75,12 @@ with zipfile.ZipFile('c.zip', 'w') as z:
 ogr2ogr -f GPKG g.gpkg a.geojson -nln communes
 ogr2ogr -f GPKG -update g.gpkg "$geofla" -nln geofla
 ogr2ogr -f FlatGeobuf f.fgb a.geojson
+ogr2ogr -f GML gm.gml a.geojson && rm gm.xsd   # without its schema, GDAL would read the codes as integers
+ogr2ogr -f KML k.kml a.geojson
 ogr2ogr -f GPKG dup.gpkg a.geojson -nln dup -dialect SQLite \
   -sql "SELECT * FROM communes UNION ALL SELECT * FROM communes WHERE code = '01143'"
+ogr2ogr -f GeoJSON num.geojson "$geofla" -nln num -dialect SQLite \
+  -sql "SELECT CAST(INSEE_COM AS integer) AS code, NOM_COM AS nom, geometry FROM COM44"
 check "the DBF is Windows-1252: Rez\\xe9 and Paimb\\x9cuf, with c.cpg" \
   bash -c "LC_ALL=C grep -q \$'Rez\\xe9' cpg/c.dbf && LC_ALL=C grep -q \$'Paimb\\x9cuf' cpg/c.dbf && [ \"\$(cat cpg/c.cpg)\" = CP1252 ]"
 
@@ -116,8 +121,17 @@ ogr_case "zipped Shapefile (/vsizip/)" ref_a 2018 territories c.zip commune 2018
 ogr_case "GeoPackage, layer communes" ref_a 2018 --layer communes territories g.gpkg commune 2018 code nom
 ogr_case "GeoPackage, layer geofla (Lambert-93)" ref_g 2012 --layer geofla territories g.gpkg commune 2012 INSEE_COM NOM_COM
 ogr_case "FlatGeobuf" ref_a 2018 territories f.fgb commune 2018 code nom
+ogr_case "GML without .xsd (codes kept as text)" ref_a 2018 territories gm.gml commune 2018 code nom
+check "GML: no .gfs written beside the file" [ ! -e gm.gfs ]
+ogr_case "KML" ref_a 2018 territories k.kml commune 2018 code nom
 ogr_case "GeoJSON through ogr2ogr" ref_a 2018 territories a.geojson commune 2018 code nom
 ogr_case "GEOFLA GeoJSON (crs member) through ogr2ogr" ref_g 2012 territories "$geofla" commune 2012 INSEE_COM NOM_COM
+fresh
+out="$(PGDATABASE=$db load territories num.geojson commune 2012 code nom 2>&1)" || true
+check "codes stored as numbers: warned" has "$out" 'warning: "code" is stored as Integer in num.geojson: a code with a leading zero (01053) may have lost it in the file itself'
+check "codes stored as numbers (no leading zero in 44): loaded as text" has "$out" "221 loaded, 0 rejected"
+fingerprint "$db" commune 2012 >got
+check "codes stored as numbers: same as the GEOFLA GeoJSON by psql" same ref_g got
 
 # ---- bad inputs: refused with a clear message, nothing loaded, no staging left
 refused() {  # LABEL MESSAGE LOAD_ARGS...
@@ -127,6 +141,7 @@ refused() {  # LABEL MESSAGE LOAD_ARGS...
   check "$label: refused (rc $rc)" [ "$rc" -ne 0 ]
   check "$label: says \"$msg\"" has "$out" "$msg"
   [ "$rc" -ne 0 ] && has "$out" "$msg" || echo "$out" | head -5 | sed 's/^/    /'
+  [ "$rc" -eq 3 ] && check "$label: load.sh points to --keep" has "$out" "load.sh: nothing loaded from"
   check "$label: nothing loaded ($before before)" [ "$(count "$db")" = "$before" ]
   check "$label: no staging table left" [ "$(staging_left "$db")" = 0 ]
 }
