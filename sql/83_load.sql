@@ -402,6 +402,7 @@ BEGIN
   END IF;
   IF to_regclass('pg_temp.nous_load_items') IS NULL THEN
     CREATE TEMP TABLE nous_load_items (item integer, code text, label text, wkt text, geom public.geometry, repaired boolean);
+    CREATE INDEX ON pg_temp.nous_load_items (item);   -- the geometry loop updates by item
   END IF;
   TRUNCATE pg_temp.nous_load_items;
   INSERT INTO pg_temp.nous_load_items
