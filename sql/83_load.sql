@@ -53,6 +53,9 @@ CREATE FUNCTION nous.load_rows(rows regclass)
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = rows AND attname = 'line' AND attnum > 0 AND NOT attisdropped) THEN
     RETURN QUERY EXECUTE format('SELECT (t.line)::integer, to_jsonb(t) FROM %s t', rows);
+  ELSIF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = rows AND attname = 'feature' AND attnum > 0 AND NOT attisdropped
+                AND atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)) THEN
+    RETURN QUERY EXECUTE format('SELECT (t.feature)::integer, to_jsonb(t) FROM %s t', rows);
   ELSIF (SELECT relkind FROM pg_class WHERE oid = rows) IN ('r', 'p') THEN
     RETURN QUERY EXECUTE format('SELECT (row_number() OVER (ORDER BY t.ctid) + 1)::integer, to_jsonb(t) FROM %s t', rows);
   ELSE
@@ -61,7 +64,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION nous.load_rows(regclass) IS
-  'Rows of a staging table or view as jsonb with their line number: its "line" column when there is one, else the record number in physical (COPY) order + 1, the header being line 1.';
+  'Rows of a staging table or view as jsonb with their line number: its "line" column when there is one, else its integer "feature" column (the feature number of a table made by ogr2ogr -lco FID=feature), else the record number in physical (COPY) order + 1, the header being line 1.';
 
 CREATE FUNCTION nous.load_columns_check(rows regclass, wanted text[])
   RETURNS void LANGUAGE plpgsql STABLE
@@ -105,7 +108,8 @@ DECLARE
 BEGIN
   SELECT count(*) INTO nrej FROM pg_temp.nous_load_rejects_tmp;
   IF nrej > 0 AND on_error = 'abort' THEN
-    SELECT string_agg(format('%s %s%s: %s', CASE WHEN kind = 'territories' AND options ? 'geojson' THEN 'feature' ELSE 'line' END,
+    SELECT string_agg(format('%s %s%s: %s', CASE WHEN kind = 'territories' AND (options ? 'geojson' OR options ->> 'item' = 'feature')
+                                                 THEN 'feature' ELSE 'line' END,
                              x.item, coalesce(' (' || x.code || ')', ''), x.reason), E'\n' ORDER BY x.item)
       INTO detail
       FROM (SELECT * FROM pg_temp.nous_load_rejects_tmp ORDER BY item LIMIT 10) x;
@@ -378,8 +382,14 @@ DECLARE
   rw record;
   g public.geometry;
   lg record;
+  unit text;
 BEGIN
   PERFORM nous.load_start(on_error);
+  -- items are features when the rows carry a "feature" column (and no "line"): tables made by ogr2ogr
+  unit := CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = rows AND a.attname = 'feature' AND a.attnum > 0 AND NOT a.attisdropped
+                             AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype))
+                AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = rows AND a.attname = 'line' AND a.attnum > 0 AND NOT a.attisdropped)
+               THEN 'feature' ELSE 'line' END;
   IF if_exists NOT IN ('reject', 'skip') THEN
     RAISE EXCEPTION 'if_exists must be ''reject'' or ''skip''' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -392,6 +402,7 @@ BEGIN
   END IF;
   IF to_regclass('pg_temp.nous_load_items') IS NULL THEN
     CREATE TEMP TABLE nous_load_items (item integer, code text, label text, wkt text, geom public.geometry, repaired boolean);
+    CREATE INDEX ON pg_temp.nous_load_items (item);   -- the geometry loop updates by item
   END IF;
   TRUNCATE pg_temp.nous_load_items;
   INSERT INTO pg_temp.nous_load_items
@@ -424,7 +435,8 @@ BEGIN
   SELECT t.item, t.code, coalesce(nous.code_problem(level, t.code), 'empty code')
     FROM pg_temp.nous_load_items t WHERE t.code IS NULL OR NOT nous.code_valid(level, t.code);
   INSERT INTO pg_temp.nous_load_rejects_tmp
-  SELECT x.item, x.code, format('duplicate territory: %s %s is also on line %s', level, x.code, x.first)
+  SELECT x.item, x.code, format('duplicate territory: %s %s is also %s %s', level, x.code,
+                                CASE unit WHEN 'feature' THEN 'feature' ELSE 'on line' END, x.first)
     FROM (SELECT t.item, t.code, min(t.item) OVER (PARTITION BY t.code) AS first FROM pg_temp.nous_load_items t) x
    WHERE x.item <> x.first;
   IF if_exists = 'reject' THEN
@@ -439,19 +451,23 @@ BEGIN
   DELETE FROM pg_temp.nous_load_items t USING pg_temp.nous_load_rejects_tmp r WHERE r.item = t.item;
   SELECT count(*), count(*) FILTER (WHERE t.repaired) INTO nload, nrep FROM pg_temp.nous_load_items t;
   id := nous.load_finish('territories', source, on_error,
-                         jsonb_build_object('relation', rows::text, 'level', level, 'vintage', vintage, 'srid', srid), n, nload, nrep);
+                         jsonb_build_object('relation', rows::text, 'level', level, 'vintage', vintage, 'srid', srid, 'item', unit),
+                         n, nload, nrep);
   INSERT INTO nous.territories (level, code, label, vintage, geom, source, load_id)
   SELECT level, t.code, t.label, vintage, t.geom, source, id FROM pg_temp.nous_load_items t ORDER BY t.item;
   RETURN QUERY SELECT id, NULL::integer, NULL::text, 'loaded'::text,
-                      format('%s loaded, %s rejected, %s repaired (of %s rows)', nload,
-                             (SELECT count(*) FROM pg_temp.nous_load_rejects_tmp), nrep, n);
+                      format('%s loaded, %s rejected, %s repaired (of %s %s)', nload,
+                             (SELECT count(*) FROM pg_temp.nous_load_rejects_tmp), nrep, n,
+                             CASE WHEN unit = 'line' THEN 'rows'
+                                  WHEN srid IS NULL OR geom_column IS NULL THEN 'features'
+                                  ELSE format('features, EPSG:%s to EPSG:2154', srid) END);
   RETURN QUERY SELECT id, j.item, j.code, 'rejected'::text, j.reason FROM pg_temp.nous_load_rejects_tmp j ORDER BY j.item;
   RETURN QUERY SELECT id, t.item, t.code, 'repaired'::text, 'invalid geometry made valid (ST_MakeValid)'::text
                  FROM pg_temp.nous_load_items t WHERE t.repaired ORDER BY t.item;
 END;
 $$;
 COMMENT ON FUNCTION nous.load_territory_rows(regclass, text, integer, text, text, text, text, text, text, integer) IS
-  'Loads territories from a staging table or view (one row per territory: code and label columns, optional geometry column in WKT, EWKT or hex WKB in srid, reprojected to EPSG:2154 and checked like nous.load_territories). Rejects malformed codes, bad geometries and duplicates (in the rows, and already loaded unless if_exists => ''skip''), with their line.';
+  'Loads territories from a staging table or view (one row per territory: code and label columns, optional geometry column in WKT, EWKT or hex WKB in srid, reprojected to EPSG:2154 and checked like nous.load_territories). Rejects malformed codes, bad geometries and duplicates (in the rows, and already loaded unless if_exists => ''skip''), with their line (or their feature number when the rows have an integer "feature" column, as the staging tables of scripts/load.sh do).';
 
 -- ---- links
 CREATE FUNCTION nous.load_links(rows regclass, child_level text, child_column text,
