@@ -80,7 +80,8 @@ nous_as_owner() {
 # checkout unless the postgres user cannot reach the checkout (a checkout
 # under /root, say), in which case it falls back to /var/tmp.
 nous_cluster_dir() {
-  local name="$1" dir="$NOUS_STATE/$name"
+  local name="$1" dir
+  dir="$NOUS_STATE/$name"
   mkdir -p "$NOUS_STATE"
   if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$NOUS_STATE"; then
     dir="/var/tmp/nous-$(printf '%s' "$NOUS_ROOT" | md5sum | cut -c1-8)/$name"
