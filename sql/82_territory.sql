@@ -145,8 +145,8 @@ CREATE TABLE nous.indicators (
   polarity          smallint NOT NULL DEFAULT 0 CHECK (polarity IN (-1, 0, 1)),
   secrecy_threshold integer DEFAULT 11 CHECK (secrecy_threshold >= 1),
   dominance_share   float8 DEFAULT 0.85 CHECK (dominance_share > 0 AND dominance_share <= 1),
-  numerator         text REFERENCES nous.indicators (code) ON UPDATE CASCADE,
-  denominator       text REFERENCES nous.indicators (code) ON UPDATE CASCADE,
+  numerator         text,   -- an indicator of this table: nous.indicators_refs()
+  denominator       text,
   scale             float8 NOT NULL DEFAULT 1 CHECK (scale > 0),
   kind              text NOT NULL DEFAULT 'count' CHECK (kind IN ('count', 'rate', 'other')),
   CHECK ((numerator IS NULL) = (denominator IS NULL)),
@@ -167,6 +167,50 @@ COMMENT ON COLUMN nous.indicators.denominator IS 'For a rate: the indicator coun
 COMMENT ON COLUMN nous.indicators.scale IS 'For a rate: value = scale x numerator / denominator (100 for a percentage).';
 COMMENT ON COLUMN nous.indicators.kind IS 'count (adds up), rate (numerator/denominator) or other (does not roll up).';
 GRANT SELECT ON nous.indicators TO PUBLIC;
+
+-- A rate's numerator and denominator are indicators of the catalogue. A
+-- trigger, not a self-referencing foreign key: pg_dump dumps the catalogue
+-- (an extension configuration table) as data only and warns of circular
+-- foreign keys on every dump otherwise. AFTER ROW triggers run at the end of
+-- the statement, so one INSERT or COPY may hold a rate and its components in
+-- any order, and one DELETE may remove them together.
+CREATE FUNCTION nous.indicators_refs() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  missing text;
+  used    text;
+BEGIN
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    SELECT r INTO missing FROM unnest(ARRAY[NEW.numerator, NEW.denominator]) AS r
+     WHERE r IS NOT NULL AND NOT EXISTS (SELECT 1 FROM nous.indicators i WHERE i.code = r) LIMIT 1;
+    IF missing IS NOT NULL THEN
+      RAISE EXCEPTION 'indicator "%" names "%" as numerator or denominator, which is not in the catalogue', NEW.code, missing
+        USING ERRCODE = 'foreign_key_violation',
+              HINT = 'Add the component indicators to nous.indicators first (or in the same statement).';
+    END IF;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.code IS DISTINCT FROM NEW.code THEN
+    -- renaming an indicator renames it in the rates that use it
+    UPDATE nous.indicators SET numerator = NEW.code WHERE numerator = OLD.code;
+    UPDATE nous.indicators SET denominator = NEW.code WHERE denominator = OLD.code;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    SELECT i.code INTO used FROM nous.indicators i
+     WHERE i.numerator = OLD.code OR i.denominator = OLD.code LIMIT 1;
+    IF used IS NOT NULL THEN
+      RAISE EXCEPTION 'indicator "%" is still used by the rate "%"', OLD.code, used
+        USING ERRCODE = 'foreign_key_violation';
+    END IF;
+  END IF;
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION nous.indicators_refs() IS
+  'Trigger of nous.indicators: a rate''s numerator and denominator exist in the catalogue; renaming an indicator renames it in the rates; an indicator used by a rate cannot be deleted.';
+CREATE TRIGGER indicators_refs AFTER INSERT OR UPDATE OR DELETE ON nous.indicators
+  FOR EACH ROW EXECUTE FUNCTION nous.indicators_refs();
 
 -- ---- observations (long form)
 CREATE TABLE nous.observations (

@@ -71,7 +71,18 @@ INSERT INTO nous.indicators (code, label, unit, source, year, polarity, kind, nu
 INSERT INTO nous.indicators (code, label, kind, numerator) VALUES ('bad', 'x', 'rate', 'chom');      -- no denominator
 INSERT INTO nous.indicators (code, label, polarity) VALUES ('bad2', 'x', 2);
 INSERT INTO nous.indicators (code, label) VALUES ('Bad', 'x');
+-- a rate's components must be in the catalogue; one used by a rate stays
+INSERT INTO nous.indicators (code, label, kind, numerator, denominator) VALUES ('bad3', 'x', 'rate', 'chom', 'nope');
+DELETE FROM nous.indicators WHERE code = 'act';
 \set VERBOSITY default
+-- a rate and its components in one statement, in any order; renaming a
+-- component renames it in the rate; deleting them together is allowed
+INSERT INTO nous.indicators (code, label, kind, numerator, denominator) VALUES
+  ('r_t', 'rate', 'rate', 'r_n', 'r_d'), ('r_n', 'num', 'count', NULL, NULL), ('r_d', 'den', 'count', NULL, NULL);
+UPDATE nous.indicators SET code = 'r_num' WHERE code = 'r_n';
+SELECT code, numerator, denominator FROM nous.indicators WHERE code = 'r_t';
+DELETE FROM nous.indicators WHERE code IN ('r_num', 'r_t', 'r_d');
+SELECT count(*) FROM nous.indicators WHERE code LIKE 'r\_%';
 -- A: 10 of 100; B: 30 of 100 (rate published only); C: 5 of 200; QPV: 40 of 100
 INSERT INTO nous.observations (indicator, territory_id, period, value) VALUES
   ('chom', pg_temp.tid('441090101'), 2020, 10), ('act', pg_temp.tid('441090101'), 2020, 100),

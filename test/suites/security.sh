@@ -16,6 +16,7 @@ admin() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -U postgres "$@"; }
 
 cleanup() {
   admin -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  admin -d postgres -c "DROP DATABASE IF EXISTS ${db}_restored" >/dev/null 2>&1 || true
   admin -d "$db" -c "SELECT nous.drop_roles('nous_sec2')" >/dev/null 2>&1 || true
   for u in "${users[@]}" ${pfx}_reader ${pfx}_analyst ${pfx}_producer ${pfx}_landlord_a ${pfx}_landlord_b \
            nous_sec2_reader nous_sec2_analyst nous_sec2_producer; do
@@ -177,6 +178,26 @@ expect_rows nous_sec_u_landlord_a "SELECT string_agg(landlord, ',') FROM nous_mi
 expect_denied nous_sec_u_landlord_a "SELECT * FROM nous_microdata.households"
 expect_denied nous_sec_u_landlord_a "SELECT * FROM nous_published.households"
 expect_denied nous_sec_u_landlord_b "UPDATE nous_microdata.allocations SET landlord = 'OfficeB'"
+
+# ---- dump and restore (roles are cluster-wide and already exist): grants,
+# default privileges, row-level security and the published view come back
+work="$(mktemp -d)"
+"$bin/pg_dump" -U postgres -Fc -d "$db" -f "$work/sec.dump"
+admin -d postgres -c "DROP DATABASE IF EXISTS ${db}_restored" -c "CREATE DATABASE ${db}_restored" >/dev/null
+"$bin/pg_restore" -U postgres -d "${db}_restored" --exit-on-error "$work/sec.dump"
+rm -rf "$work"
+db_main="$db"; db="${db}_restored"
+expect_rows "$r" "SELECT area, parent, households, status FROM nous_published.households ORDER BY area" "$want_pub"
+expect_denied "$r" "SELECT * FROM nous_microdata.households"
+expect_denied "$r" "SELECT * FROM nous_aggregates.households"
+expect_denied "$a" "SELECT * FROM nous_microdata.pseudonym_key"
+expect_rows nous_sec_u_landlord_a "SELECT string_agg(allocation_id::text, ',' ORDER BY allocation_id) FROM nous_microdata.allocations" "1,2"
+expect_rows nous_sec_u_landlord_b "SELECT string_agg(allocation_id::text, ',' ORDER BY allocation_id) FROM nous_microdata.allocations" "3"
+# a table the producer creates after the restore: the default privileges came back too
+expect_rows "$p" "SET ROLE ${pfx}_producer; CREATE TABLE nous_published.after_restore AS SELECT 1 AS x; SELECT 1" "1"
+expect_rows "$r" "SELECT x FROM nous_published.after_restore" "1"
+admin -d postgres -c "DROP DATABASE ${db}" >/dev/null
+db="$db_main"
 
 # ---- a DBA that is not a superuser (CREATEROLE, CREATE on the database) can
 # run the setup; a plain user cannot

@@ -30,7 +30,11 @@ INSERT INTO nous.observations (indicator, territory_id, period, value)
 SELECT i, t.territory_id, 2020, CASE i WHEN 'act' THEN 100 ELSE CASE t.code WHEN '44109' THEN 10 ELSE 30 END END
   FROM nous.territories t, unnest(ARRAY['act', 'z_num']) i WHERE t.level = 'commune';
 SQL
-"$bin/pg_dump" -Fc -d "$src" -f "$work/db.dump"
+"$bin/pg_dump" -Fc -d "$src" -f "$work/db.dump" 2>"$work/dump.err"
+# a clean dump: no warning (e.g. circular foreign keys in the catalogue)
+if [ -s "$work/dump.err" ]; then
+  echo "territory_dump_restore: pg_dump printed:"; cat "$work/dump.err"; exit 1
+fi
 "$bin/pg_restore" --exit-on-error -d "$dst" "$work/db.dump"
 
 # by hand: 3 territories, 2 links, 3 indicators, 4 observations, 1 load with 1 reject;
