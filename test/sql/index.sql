@@ -53,6 +53,17 @@ SELECT id, epci, round(nous.composite(ARRAY[a]) OVER (PARTITION BY epci)::numeri
 SELECT nous.composite(NULL::float8[]) OVER () FROM generate_series(1, 2);
 -- weights given for all-NULL components: coverage 0, no score
 SELECT nous.composite(ARRAY[NULL, NULL]::float8[], '{1,1}') OVER () FROM generate_series(1, 2);
+-- weights, polarity and methods taken from columns, not constants: the first
+-- row's values must survive the reading of the other rows (they used to be
+-- read from the window's reused tuple slot: garbage weights, "values must not
+-- be empty" or "compressed pglz data is corrupt").  By hand: zscore (n - 1)
+-- of {1,2,3} = -1 0 1; of {2,5,1} (mean 8/3, sd sqrt(13/3)) = -0.320256
+-- 1.120897 -0.800641; weights {1,3} of the first row: (z1 + 3 z2) / 4 =
+-- -0.490192 0.840673 -0.350481
+SELECT round(nous.composite(v, w, p, n, a) OVER ()::numeric, 6) AS score
+  FROM (VALUES ('{1,2}'::float8[], '{1,3}'::float8[], '{1,1}'::int[], 'zscore', 'mean'),
+               ('{2,5}', '{9,9}', '{1,1}', 'minmax', 'power(p=2)'),
+               ('{3,1}', '{9,9}', '{1,1}', 'minmax', 'power(p=2)')) AS t(v, w, p, n, a);
 
 -- polarity reflects about the centre of the scale: minmax 2 4 9 -> 0 28.571 100
 -- -> 100 71.429 0; rank 3 1 2 -> 1 3 2 (m + 1 - r); zscore -> -z
