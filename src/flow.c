@@ -501,7 +501,8 @@ nous_flows_in(PG_FUNCTION_ARGS)
 			w = strtod(num, &end);
 			if (end == num || strspn(num, "0123456789.eE+-") < (size_t) (end - num))
 				parse_error(&fp, "Expected a weight (a decimal number)");
-			if (!isfinite(w) || errno == ERANGE)
+			/* like float8in: subnormal values are read, not rejected */
+			if (!isfinite(w) || (errno == ERANGE && w == 0.0))
 				parse_error(&fp, "A weight is out of range");
 			if (w < 0)
 				parse_error(&fp, "A weight is negative");

@@ -534,7 +534,8 @@ parse_double(const char **p, const char *type, const char *str)
 		(*p)++;
 	errno = 0;
 	x = strtod(*p, &end);
-	if (end == *p || errno == ERANGE || !isfinite(x))
+	/* like float8in: subnormal values are read, underflow to 0 is not */
+	if (end == *p || (errno == ERANGE && x == 0.0) || !isfinite(x))
 		bad_text(type, str, "A finite number was expected.");
 	*p = end;
 	while (isspace((unsigned char) **p))
