@@ -104,6 +104,12 @@ SELECT nous.aggregate('{{1,3},{2,NULL}}', '{1,3}', 'mean') AS mean,
 SELECT nous.aggregate('{{1,7}}', NULL, 'power(p=2)') AS quadratic,
        nous.aggregate('{{1,3}}', NULL, 'power(p=-1)') AS harmonic,
        nous.aggregate('{{1,3}}', NULL, 'power(p=0)') = nous.aggregate('{{1,3}}', NULL, 'geometric') AS p0_is_geometric;
+-- a large p tends to the max instead of overflowing (it gave Infinity):
+-- 100 ((1 + 0.5^200) / 2)^(1/200) = 99.654 and (1 + 0.5^(1e20) ...) -> 100
+SELECT round(x::numeric, 3) AS power_200 FROM unnest(nous.aggregate('{{100,50}}', NULL, 'power(p=200)')) x;
+SELECT x AS power_1e20, y AS power_minus_1e20
+  FROM unnest(nous.aggregate('{{100,50}}', NULL, 'power(p=1e20)'),
+              nous.aggregate('{{100,50}}', NULL, 'power(p=-1e20)')) AS t(x, y);
 -- MPI of z = (1, -1): 110 and 90, M = 100, population variance 100:
 -- 100 + 100 / 100 = 101; sign -1: 99; sample variance 200: 102
 SELECT nous.aggregate('{{1,-1},{0,0}}', NULL, 'mpi') AS mpi,
