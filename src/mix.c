@@ -834,6 +834,11 @@ table_from_image(const char *img, Size len, nous_mixtable *t)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid mix state"),
 				 errdetail("The cell records of a mixcounts state are corrupt.")));
+	if (st == NOUS_ERR_NONFINITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("counts of a mixcounts state add up beyond the range of double precision"),
+				 errdetail("A cell or a total would be infinite.")));
 	if (st != NOUS_OK)
 		nous_report_status(st, "mixcounts");
 }
