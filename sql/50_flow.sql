@@ -180,10 +180,19 @@ CREATE FUNCTION nous.flow_lines_check(m nous.flows, zones text[], on_missing tex
 COMMENT ON FUNCTION nous.flow_lines_check(nous.flows, text[], text, text) IS
   'Helper of nous.flow_lines: checks the options and that every zone with a flow has a geometry (error or notice naming the missing zones).';
 
+CREATE FUNCTION nous.flow_arc_check(a_type text, b_type text, a_empty boolean, b_empty boolean,
+                                    a_srid integer, b_srid integer, curvature float8, segments integer)
+  RETURNS boolean LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_arc_check';
+COMMENT ON FUNCTION nous.flow_arc_check(text, text, boolean, boolean, integer, integer, float8, integer) IS
+  'Helper of nous.flow_arc: true, or an error when a or b is not a non-empty point, their SRIDs differ, curvature is not finite or segments is above 10000.';
+
 CREATE FUNCTION nous.flow_arc(a geometry, b geometry, curvature float8 DEFAULT 0, segments integer DEFAULT 16)
   RETURNS geometry LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
   SELECT CASE
+    WHEN NOT nous.flow_arc_check(GeometryType(a), GeometryType(b), ST_IsEmpty(a), ST_IsEmpty(b),
+                                 ST_SRID(a), ST_SRID(b), curvature, segments) THEN NULL
     WHEN curvature = 0 OR segments < 2 OR ST_Equals(a, b) THEN ST_MakeLine(a, b)
     ELSE (SELECT ST_SetSRID(ST_MakeLine(array_agg(
             ST_MakePoint((1 - t) * (1 - t) * ST_X(a) + 2 * (1 - t) * t * cx + t * t * ST_X(b),
@@ -195,7 +204,7 @@ BEGIN ATOMIC
   END;
 END;
 COMMENT ON FUNCTION nous.flow_arc(geometry, geometry, float8, integer) IS
-  'Line from point a to point b: straight when curvature = 0, else a quadratic Bezier arc bending to the right of the direction of travel by curvature x the distance (so a->b and b->a do not overlap), with segments segments.';
+  'Line from point a to point b: straight when curvature = 0, else a quadratic Bezier arc bending to the right of the direction of travel by curvature x the distance (so a->b and b->a do not overlap), with segments segments (at most 10000); a and b must be non-empty points of one SRID.';
 
 CREATE FUNCTION nous.flow_lines(m nous.flows, zones text[], geoms geometry[],
                                 curvature float8 DEFAULT 0, anchor text DEFAULT 'point_on_surface',

@@ -743,7 +743,10 @@ nous_gvf_transfn(PG_FUNCTION_ARGS)
 	int			c;
 
 	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_gvf_transfn called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "nous.gvf_transfn"),
+				 errhint("Use the aggregate nous.gvf(value, breaks).")));
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -786,7 +789,10 @@ nous_gvf_combine(PG_FUNCTION_ARGS)
 				nb;
 
 	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_gvf_combine called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "nous.gvf_combine"),
+				 errhint("Use the aggregate nous.gvf(value, breaks).")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

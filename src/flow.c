@@ -501,7 +501,8 @@ nous_flows_in(PG_FUNCTION_ARGS)
 			w = strtod(num, &end);
 			if (end == num || strspn(num, "0123456789.eE+-") < (size_t) (end - num))
 				parse_error(&fp, "Expected a weight (a decimal number)");
-			if (!isfinite(w) || errno == ERANGE)
+			/* like float8in: subnormal values are read, not rejected */
+			if (!isfinite(w) || (errno == ERANGE && w == 0.0))
 				parse_error(&fp, "A weight is out of range");
 			if (w < 0)
 				parse_error(&fp, "A weight is negative");
@@ -1382,6 +1383,55 @@ nous_flow_between(PG_FUNCTION_ARGS)
 }
 
 /* ------------------------------------------------------------ flow lines */
+
+/* at most this many segments in an arc of nous.flow_arc */
+#define NOUS_FLOW_ARC_MAX_SEGMENTS 10000
+
+PG_FUNCTION_INFO_V1(nous_flow_arc_check);
+
+/*
+ * flow_arc_check(a_type, b_type, a_empty, b_empty, a_srid, b_srid,
+ * curvature, segments): helper of nous.flow_arc, which passes what PostGIS
+ * says of its two geometries; true, or an error naming the bad argument
+ * (PostGIS would otherwise fail with an internal error, or an arc of
+ * billions of points exhaust memory).
+ */
+Datum
+nous_flow_arc_check(PG_FUNCTION_ARGS)
+{
+	const char *names[2] = {"a", "b"};
+
+	for (int i = 0; i < 2; i++)
+	{
+		char	   *gtype = text_to_cstring(PG_GETARG_TEXT_PP(i));
+
+		if (strcmp(gtype, "POINT") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be a point, not a %s", names[i], gtype),
+					 errhint("Use a representative point: ST_PointOnSurface(geom) or ST_Centroid(geom).")));
+		if (PG_GETARG_BOOL(2 + i))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not be an empty point", names[i])));
+	}
+	if (PG_GETARG_INT32(4) != PG_GETARG_INT32(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a and b have different SRIDs (%d and %d)",
+						PG_GETARG_INT32(4), PG_GETARG_INT32(5))));
+	if (!isfinite(PG_GETARG_FLOAT8(6)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("curvature must be a finite number")));
+	if (PG_GETARG_INT32(7) > NOUS_FLOW_ARC_MAX_SEGMENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("segments must be at most %d, got %d",
+						NOUS_FLOW_ARC_MAX_SEGMENTS, PG_GETARG_INT32(7))));
+	PG_RETURN_BOOL(true);
+}
+
 
 PG_FUNCTION_INFO_V1(nous_flow_lines_check);
 

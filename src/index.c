@@ -1113,6 +1113,12 @@ composite_compute(FunctionCallInfo fcinfo, WindowObject winobj,
 	{
 		args[argno] = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD,
 											   false, &nulls[argno], &isout);
+		/*
+		 * The datum points into the window's tuple slot, which the next fetch
+		 * refills: keep a copy (all four arguments are varlena).
+		 */
+		if (!nulls[argno])
+			args[argno] = PointerGetDatum(PG_DETOAST_DATUM_COPY(args[argno]));
 	}
 	norm_text = text_arg(args[3], nulls[3], "normalise",
 						 "Name a normalisation method, for example 'zscore'; see nous.methods.");

@@ -534,7 +534,8 @@ parse_double(const char **p, const char *type, const char *str)
 		(*p)++;
 	errno = 0;
 	x = strtod(*p, &end);
-	if (end == *p || errno == ERANGE || !isfinite(x))
+	/* like float8in: subnormal values are read, underflow to 0 is not */
+	if (end == *p || (errno == ERANGE && x == 0.0) || !isfinite(x))
 		bad_text(type, str, "A finite number was expected.");
 	*p = end;
 	while (isspace((unsigned char) **p))
@@ -833,6 +834,11 @@ table_from_image(const char *img, Size len, nous_mixtable *t)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid mix state"),
 				 errdetail("The cell records of a mixcounts state are corrupt.")));
+	if (st == NOUS_ERR_NONFINITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("counts of a mixcounts state add up beyond the range of double precision"),
+				 errdetail("A cell or a total would be infinite.")));
 	if (st != NOUS_OK)
 		nous_report_status(st, "mixcounts");
 }

@@ -291,18 +291,36 @@ nous_agg_power(const double *x, const bool *present, int n, int k,
 	for (i = 0; i < n; i++)
 	{
 		double		s = 0.0,
-					sw = 0.0;
+					sw = 0.0,
+					m = 0.0;
+		bool		any = false;
 
 		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
 			NOUS_CHECK_INTERRUPTS();
+		/*
+		 * M_p(x) = m M_p(x / m) with m the largest value (p > 0) or the
+		 * smallest (p < 0): every (x / m)^p is then in [0, 1], so a large |p|
+		 * cannot overflow (it used to give Infinity) and M_p tends to the
+		 * max (min) as it should.
+		 */
 		for (j = 0; j < k; j++)
 			if (present[AT(j, i)] && w[j] > 0.0)
 			{
-				s += w[j] * pow(x[AT(j, i)], p);
-				sw += w[j];
+				double		v = x[AT(j, i)];
+
+				if (!any || (p > 0.0 ? v > m : v < m))
+					m = v;
+				any = true;
 			}
-		outp[i] = sw > 0.0;
-		out[i] = sw > 0.0 ? pow(s / sw, 1.0 / p) : 0.0;
+		if (any && m > 0.0)
+			for (j = 0; j < k; j++)
+				if (present[AT(j, i)] && w[j] > 0.0)
+				{
+					s += w[j] * pow(x[AT(j, i)] / m, p);
+					sw += w[j];
+				}
+		outp[i] = any;
+		out[i] = sw > 0.0 ? m * pow(s / sw, 1.0 / p) : 0.0;
 	}
 	return NOUS_OK;
 }

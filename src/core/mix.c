@@ -711,6 +711,13 @@ nous_mixtable_build(const unsigned char *buf, size_t len, nous_mixtable *t)
 		t->group_n[g] += ck[i].n;
 		t->N += ck[i].n;
 	}
+	/* counts are finite and >= 0: if the grand total is finite, so is every sum */
+	if (!isfinite(t->N))
+	{
+		nous_mixtable_free(t);
+		st = NOUS_ERR_NONFINITE;
+		goto done;
+	}
 	st = NOUS_OK;
 	goto done;
 nomem:

@@ -109,7 +109,11 @@ SELECT nous.breaks_fisher(NULL, 3);
 SELECT nous.breaks_fisher('{NULL}', 3);
 SELECT nous.breaks_fisher('{{1,2},{3,4}}', 3);
 SELECT nous.gvf_finalfn('{2,1,1}');
+-- the transition and combine functions called directly: a clear error (0A000)
+SELECT nous.gvf_transfn(NULL, 1, '{2}');
+SELECT nous.gvf_combine('{1,0,0,0,0,0,0}', NULL);
 \set VERBOSITY default
+SELECT nous.gvf_transfn(NULL, 1, '{2}');
 SELECT nous.breaks(v, 0) FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v;
 SELECT nous.breaks(v, 3, 'jenks') FROM unnest('{1,2}'::float8[]) v;

@@ -53,6 +53,17 @@ SELECT id, epci, round(nous.composite(ARRAY[a]) OVER (PARTITION BY epci)::numeri
 SELECT nous.composite(NULL::float8[]) OVER () FROM generate_series(1, 2);
 -- weights given for all-NULL components: coverage 0, no score
 SELECT nous.composite(ARRAY[NULL, NULL]::float8[], '{1,1}') OVER () FROM generate_series(1, 2);
+-- weights, polarity and methods taken from columns, not constants: the first
+-- row's values must survive the reading of the other rows (they used to be
+-- read from the window's reused tuple slot: garbage weights, "values must not
+-- be empty" or "compressed pglz data is corrupt").  By hand: zscore (n - 1)
+-- of {1,2,3} = -1 0 1; of {2,5,1} (mean 8/3, sd sqrt(13/3)) = -0.320256
+-- 1.120897 -0.800641; weights {1,3} of the first row: (z1 + 3 z2) / 4 =
+-- -0.490192 0.840673 -0.350481
+SELECT round(nous.composite(v, w, p, n, a) OVER ()::numeric, 6) AS score
+  FROM (VALUES ('{1,2}'::float8[], '{1,3}'::float8[], '{1,1}'::int[], 'zscore', 'mean'),
+               ('{2,5}', '{9,9}', '{1,1}', 'minmax', 'power(p=2)'),
+               ('{3,1}', '{9,9}', '{1,1}', 'minmax', 'power(p=2)')) AS t(v, w, p, n, a);
 
 -- polarity reflects about the centre of the scale: minmax 2 4 9 -> 0 28.571 100
 -- -> 100 71.429 0; rank 3 1 2 -> 1 3 2 (m + 1 - r); zscore -> -z
@@ -93,6 +104,12 @@ SELECT nous.aggregate('{{1,3},{2,NULL}}', '{1,3}', 'mean') AS mean,
 SELECT nous.aggregate('{{1,7}}', NULL, 'power(p=2)') AS quadratic,
        nous.aggregate('{{1,3}}', NULL, 'power(p=-1)') AS harmonic,
        nous.aggregate('{{1,3}}', NULL, 'power(p=0)') = nous.aggregate('{{1,3}}', NULL, 'geometric') AS p0_is_geometric;
+-- a large p tends to the max instead of overflowing (it gave Infinity):
+-- 100 ((1 + 0.5^200) / 2)^(1/200) = 99.654 and (1 + 0.5^(1e20) ...) -> 100
+SELECT round(x::numeric, 3) AS power_200 FROM unnest(nous.aggregate('{{100,50}}', NULL, 'power(p=200)')) x;
+SELECT x AS power_1e20, y AS power_minus_1e20
+  FROM unnest(nous.aggregate('{{100,50}}', NULL, 'power(p=1e20)'),
+              nous.aggregate('{{100,50}}', NULL, 'power(p=-1e20)')) AS t(x, y);
 -- MPI of z = (1, -1): 110 and 90, M = 100, population variance 100:
 -- 100 + 100 / 100 = 101; sign -1: 99; sample variance 200: 102
 SELECT nous.aggregate('{{1,-1},{0,0}}', NULL, 'mpi') AS mpi,

@@ -144,6 +144,25 @@ TEST(mean_geometric_power)
 	CHECK_NEAR(out[0], sqrt(3), 1e-14);
 	nous_agg_power(h, T4, 2, 2, eq, 1, out, op);
 	CHECK_NEAR(out[1], 4, 1e-14);
+	/* a large |p| tends to the max (min) instead of overflowing to Infinity:
+	 * 3 (1/2 + (1/3)^p / 2)^(1/p) = 3 * 2^(-1/p) */
+	nous_agg_power(h, T4, 2, 2, eq, 1e6, out, op);
+	CHECK_NEAR(out[0], 3 * pow(2, -1e-6), 1e-12);
+	CHECK_NEAR(out[1], 7 * pow(2, -1e-6), 1e-12);
+	nous_agg_power(h, T4, 2, 2, eq, 1e20, out, op);
+	CHECK_NEAR(out[0], 3, 1e-12);
+	nous_agg_power(h, T4, 2, 2, eq, -1e6, out, op);
+	CHECK_NEAR(out[0], pow(2, 1e-6), 1e-12);	/* 1 (1/2 + 3^-p / 2)^(1/-p) */
+	{
+		/* values on a 0-100 scale with p = 200: 100^200 overflows a double */
+		static const double big[2] = {100, 50};
+		static const bool pr[2] = {true, true};
+		static const double w1[2] = {1, 1};
+
+		nous_agg_power(big, pr, 1, 2, w1, 200, out, op);
+		CHECK(isfinite(out[0]));
+		CHECK_NEAR(out[0], 100 * pow(0.5 + pow(0.5, 200) / 2, 1.0 / 200), 1e-12);
+	}
 }
 
 TEST(mpi)

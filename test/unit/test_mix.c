@@ -165,6 +165,13 @@ TEST(multigroup_corrupt_and_empty)
 	len = put(buf, 0, "", "u", "g", 1);
 	buf[12] = 0xff;
 	CHECK_INT(nous_mixtable_build(buf, len, &t), NOUS_ERR_SYNTAX);
+	/* counts adding up beyond DBL_MAX: an error, not an infinite cell or total */
+	len = put(buf, 0, "", "u", "g", 1e308);
+	len = put(buf, len, "", "v", "g", 1e308);
+	CHECK_INT(nous_mixtable_build(buf, len, &t), NOUS_ERR_NONFINITE);
+	len = put(buf, 0, "", "u", "g", 1e308);
+	len = put(buf, len, "", "u", "g", 1e308);
+	CHECK_INT(nous_mixtable_build(buf, len, &t), NOUS_ERR_NONFINITE);
 	CHECK_INT(nous_mixtable_build(buf, 0, &t), NOUS_OK);
 	CHECK_NAN(nous_mix_mutual_information(&t));
 	CHECK_NAN(nous_mix_entropy(&t));
