@@ -21,6 +21,7 @@
 #include "port/pg_bswap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -1278,6 +1279,7 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	size_t		nsure = 0,
 				nmaybe = 0;
 	bool		fast = false;
+	int			guc_nest;
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
@@ -1300,6 +1302,10 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	x1 = palloc(sizeof(double) * n);
 	y1 = palloc(sizeof(double) * n);
 
+	/* one pass over the polygons each: compiling these queries costs more than it saves */
+	guc_nest = NewGUCNestLevel();
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "nous: SPI_connect failed");
 	ps = postgis_schema();
@@ -1327,6 +1333,7 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 		polygon_rings(ps, s->geomtype, garr, n, &rb);
 	}
 	SPI_finish();
+	AtEOXact_GUC(true, guc_nest);
 
 	/*
 	 * Rook: the pairs whose boundaries provably share a segment, and those

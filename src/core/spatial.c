@@ -1266,6 +1266,8 @@ nous_knn(const double *x, const double *y, const int64_t *ids, int32_t n, int32_
 /* ---- rook contiguity from rings, decided exactly where possible ---- */
 
 #define ROOK_EPS 1.1102230246251565e-16	/* 2^-53, half an ulp of 1 */
+#define ROOK_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define ROOK_MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Error of the floating difference x = a - b: 0 when x is exact (Knuth's two-diff) */
 static double
@@ -1327,6 +1329,9 @@ pair_push(pair_list *l, int32_t i, int32_t j)
 		i = j;
 		j = t;
 	}
+	/* a ring along one neighbour pushes the same pair vertex after vertex */
+	if (l->n > 0 && l->a[l->n - 1] == (((int64_t) i << 32) | (int64_t) j))
+		return true;
 	if (l->n == l->cap)
 	{
 		size_t		cap = l->cap ? 2 * l->cap : 1024;
@@ -1360,36 +1365,6 @@ pair_unique(pair_list *l)
 	l->n = m;
 }
 
-static uint64_t
-dbl_bits(double v)
-{
-	uint64_t	u;
-
-	v += 0.0;					/* -0 and +0 alike */
-	memcpy(&u, &v, 8);
-	return u;
-}
-
-/* an edge as (lower point, upper point) in lexicographic order */
-static void
-edge_key(const double *x, const double *y, uint32_t i, uint32_t j, double k[4])
-{
-	if (x[i] < x[j] || (x[i] == x[j] && y[i] <= y[j]))
-	{
-		k[0] = x[i];
-		k[1] = y[i];
-		k[2] = x[j];
-		k[3] = y[j];
-	}
-	else
-	{
-		k[0] = x[j];
-		k[1] = y[j];
-		k[2] = x[i];
-		k[3] = y[i];
-	}
-}
-
 nous_status
 nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 				int64_t **maybe_out, size_t *nmaybe)
@@ -1400,8 +1375,6 @@ nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 	int32_t    *poly = NULL;
 	uint32_t   *next = NULL,
 			   *prev = NULL,
-			   *head = NULL,
-			   *chain = NULL,
 			   *cell_edges = NULL;
 	size_t	   *cell_start = NULL;
 	pair_list	sure = {NULL, 0, 0},
@@ -1409,7 +1382,6 @@ nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 	size_t		ne = 0,
 				ri,
 				k,
-				hcap = 16,
 				work = 0;
 	double		minx = HUGE_VAL,
 				miny = HUGE_VAL,
@@ -1487,48 +1459,7 @@ nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 		goto done;
 	}
 
-	/* 2. edges of two polygons that are the same segment (hashing) */
-	while (hcap < 2 * ne)
-		hcap *= 2;
-	head = nous_alloc(sizeof(uint32_t) * hcap);
-	chain = nous_alloc(sizeof(uint32_t) * ne);
-	if (head == NULL || chain == NULL)
-		goto done;
-	memset(head, 0xff, sizeof(uint32_t) * hcap);
-	for (k = 0; k < ne; k++)
-	{
-		double		key[4],
-					o[4];
-		uint64_t	h = UINT64_C(0x243F6A8885A308D3);
-		uint32_t	j;
-		int			t;
-
-		if ((++work & (NOUS_INTERRUPT_EVERY - 1)) == 0)
-			NOUS_CHECK_INTERRUPTS();
-		edge_key(x, y, (uint32_t) k, next[k], key);
-		for (t = 0; t < 4; t++)
-		{
-			h = (h ^ dbl_bits(key[t])) * UINT64_C(0x9E3779B97F4A7C15);
-			h ^= h >> 29;
-		}
-		h &= hcap - 1;
-		for (j = head[h]; j != UINT32_MAX; j = chain[j])
-		{
-			if (poly[j] == poly[k])
-				continue;
-			edge_key(x, y, j, next[j], o);
-			if (o[0] == key[0] && o[1] == key[1] && o[2] == key[2] && o[3] == key[3] &&
-				!pair_push(&sure, poly[j], poly[k]))
-				goto done;
-		}
-		chain[k] = head[h];
-		head[h] = (uint32_t) k;
-	}
-	nous_free(head);
-	nous_free(chain);
-	head = chain = NULL;
-
-	/* 3. a uniform grid of the edges, cells about one mean edge long */
+	/* 2. a uniform grid of the edges, cells about one mean edge long */
 	for (k = 0; k < ne; k++)
 		len += fabs(x[next[k]] - x[k]) + fabs(y[next[k]] - y[k]);
 	cs = len / (double) ne;
@@ -1552,8 +1483,8 @@ nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 			nentries = 0;
 			for (k = 0; k < ne; k++)
 			{
-				double		ex0 = fmin(x[k], x[next[k]]), ex1 = fmax(x[k], x[next[k]]);
-				double		ey0 = fmin(y[k], y[next[k]]), ey1 = fmax(y[k], y[next[k]]);
+				double		ex0 = ROOK_MIN(x[k], x[next[k]]), ex1 = ROOK_MAX(x[k], x[next[k]]);
+				double		ey0 = ROOK_MIN(y[k], y[next[k]]), ey1 = ROOK_MAX(y[k], y[next[k]]);
 				size_t		cx0 = (size_t) ((ex0 - minx) / cs), cx1 = (size_t) ((ex1 - minx) / cs);
 				size_t		cy0 = (size_t) ((ey0 - miny) / cs), cy1 = (size_t) ((ey1 - miny) / cs);
 
@@ -1585,8 +1516,8 @@ nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 		goto done;
 	memset(cell_start, 0, sizeof(size_t) * (nx * ny + 1));
 #define CELL_RANGE(k_) \
-	double		ex0 = fmin(x[k_], x[next[k_]]), ex1 = fmax(x[k_], x[next[k_]]); \
-	double		ey0 = fmin(y[k_], y[next[k_]]), ey1 = fmax(y[k_], y[next[k_]]); \
+	double		ex0 = ROOK_MIN(x[k_], x[next[k_]]), ex1 = ROOK_MAX(x[k_], x[next[k_]]); \
+	double		ey0 = ROOK_MIN(y[k_], y[next[k_]]), ey1 = ROOK_MAX(y[k_], y[next[k_]]); \
 	size_t		cx0 = (size_t) ((ex0 - minx) / cs), cx1 = (size_t) ((ex1 - minx) / cs); \
 	size_t		cy0 = (size_t) ((ey0 - miny) / cs), cy1 = (size_t) ((ey1 - miny) / cs); \
 	size_t		gx, gy; \
@@ -1620,9 +1551,9 @@ nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 	}
 #undef CELL_RANGE
 
-	/* 4. each vertex against the edges of other polygons in its cell: strictly
-	 * inside one of them, with an incident edge on the same line, is a shared
-	 * segment */
+	/* 3. each vertex against the edges of other polygons in its cell: an
+	 * incident edge equal to one of them, or the vertex strictly inside one
+	 * of them with an incident edge on the same line, is a shared segment */
 	for (k = 0; k < ne; k++)
 	{
 		double		vx = x[k],
@@ -1648,11 +1579,23 @@ nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 
 			if (poly[p] == poly[k])
 				continue;
-			if (vx < fmin(x[p], x[q]) || vx > fmax(x[p], x[q]) ||
-				vy < fmin(y[p], y[q]) || vy > fmax(y[p], y[q]))
+			if ((vx < x[p] && vx < x[q]) || (vx > x[p] && vx > x[q]) ||
+				(vy < y[p] && vy < y[q]) || (vy > y[p] && vy > y[q]))
 				continue;
 			if ((vx == x[p] && vy == y[p]) || (vx == x[q] && vy == y[q]))
+			{
+				/* a shared vertex: the same segment when an incident edge
+				 * of v ends at the other end of (p, q) */
+				uint32_t	o = (vx == x[p] && vy == y[p]) ? q : p;
+
+				if ((x[next[k]] == x[o] && y[next[k]] == y[o]) ||
+					(x[prev[k]] == x[o] && y[prev[k]] == y[o]))
+				{
+					if (!pair_push(&sure, poly[p], poly[k]))
+						goto done;
+				}
 				continue;
+			}
 			o = orient_sign(x[p], y[p], x[q], y[q], vx, vy);
 			if (o == 2)
 			{
@@ -1679,7 +1622,7 @@ nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 		}
 	}
 
-	/* 5. sorted, unique, and the undecided pairs without the proven ones */
+	/* 4. sorted, unique, and the undecided pairs without the proven ones */
 	pair_unique(&sure);
 	pair_unique(&maybe);
 	{
@@ -1704,8 +1647,6 @@ done:
 	nous_free(poly);
 	nous_free(next);
 	nous_free(prev);
-	nous_free(head);
-	nous_free(chain);
 	nous_free(cell_start);
 	nous_free(cell_edges);
 	if (st != NOUS_OK)

@@ -71,10 +71,11 @@ typedef struct nous_rings
  * Rook contiguity decided exactly where possible: two polygons are rook
  * neighbours when their boundaries share a segment of positive length
  * (DE-9IM boundary/boundary of dimension 1).  Such a segment is either an
- * edge of both (found by hashing the edges) or starts at a vertex of one that
- * lies strictly inside an edge of the other, with an incident edge collinear
- * with it (found on a uniform grid of the edges, with exact orientation
- * tests: Shewchuk 1997's filter, then exact products and differences).
+ * edge of both or starts at a vertex of one that lies strictly inside an
+ * edge of the other, with an incident edge collinear with it; both are found
+ * by looking up each vertex on a uniform grid of the edges, with exact
+ * orientation tests (Shewchuk 1997's filter, then exact products and
+ * differences).
  * Pairs (i < j, as i << 32 | j) proven neighbours go to *sure; pairs the
  * arithmetic cannot settle exactly go to *maybe for an outside predicate;
  * every other pair is not rook contiguous.  Arrays sorted, from nous_alloc.
