@@ -1054,11 +1054,12 @@ cells_start(NousBufEO *eo)
 	char	   *img = eo->data;
 	Size		len = eo->len;
 
-	h->cellcap = 1024;
+	/* small at first: a GROUP BY may hold one state per group */
+	h->cellcap = 8;
 	h->cell = MemoryContextAllocHuge(cxt, h->cellcap * sizeof(HCell));
-	h->cap = 2048;
+	h->cap = 16;
 	h->slot = MemoryContextAllocZero(cxt, h->cap * sizeof(uint32));
-	h->keycap = 16384;
+	h->keycap = 256;
 	h->keys = MemoryContextAllocHuge(cxt, h->keycap);
 	h->flatlen = COUNTS_HDR;
 	eo->cells = h;
