@@ -89,6 +89,11 @@ INSERT INTO rk_misc VALUES
   (7, 'POLYGON((2.5 10,3.5 10,3.5 12,2.5 12,2.5 10))');
 SELECT pg_temp.same_as_relate('rk_misc') AS holes_and_multipolygons;
 SELECT from_id, to_id FROM nous.neighbours((SELECT nous.contiguity(id, geom, 'rook') FROM rk_misc)) ORDER BY 1, 2;
+-- with Z and M ordinates (only x and y count, as for PostGIS)
+SELECT (SELECT nous.contiguity(id, public.ST_Force4D(geom, 5, 7), 'rook') FROM rk_misc)::text =
+       (SELECT nous.contiguity(id, geom, 'rook') FROM rk_misc)::text AS same_in_4d,
+       (SELECT nous.contiguity(id, public.ST_Force3DZ(geom, 1), 'rook') FROM rk_misc)::text =
+       (SELECT nous.contiguity(id, geom, 'rook') FROM rk_misc)::text AS same_in_3d;
 
 -- queen is unchanged: corners and points count
 SELECT nous.link_count(nous.contiguity(id, geom)) AS queen_links,
