@@ -836,7 +836,7 @@ typedef struct CellHash
 {
 	HCell	   *cell;
 	Size		ncell, cellcap;
-	uint32	   *slot;			/* cell index + 1; 0 is empty */
+	uint64	   *slot;			/* hash << 32 | cell index + 1; 0 is empty */
 	Size		cap;			/* a power of 2, at least twice ncell */
 	char	   *keys;
 	Size		keylen, keycap;
@@ -925,19 +925,19 @@ static void
 cells_grow_slots(CellHash *h, MemoryContext cxt)
 {
 	Size		cap = h->cap * 2, i;
-	uint32	   *slot;
+	uint64	   *slot;
 
-	if (cap > MaxAllocHugeSize / sizeof(uint32))
+	if (cap > MaxAllocHugeSize / sizeof(uint64))
 		state_too_large();
-	slot = MemoryContextAllocHuge(cxt, cap * sizeof(uint32));
-	memset(slot, 0, cap * sizeof(uint32));
+	slot = MemoryContextAllocHuge(cxt, cap * sizeof(uint64));
+	memset(slot, 0, cap * sizeof(uint64));
 	for (i = 0; i < h->ncell; i++)
 	{
 		Size		k = h->cell[i].hash & (cap - 1);
 
 		while (slot[k] != 0)
 			k = (k + 1) & (cap - 1);
-		slot[k] = (uint32) (i + 1);
+		slot[k] = (uint64) h->cell[i].hash << 32 | (uint64) (i + 1);
 	}
 	pfree(h->slot);
 	h->slot = slot;
@@ -958,14 +958,20 @@ cells_add(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 	h->image_valid = false;
 	for (;;)
 	{
-		uint32		id = h->slot[k];
+		uint64		sv = h->slot[k];
 		const char *kp;
 
-		if (id == 0)
+		if (sv == 0)
 			break;
-		c = &h->cell[id - 1];
+		/* the hash in the slot: other cells are skipped without reading them */
+		if ((uint32) (sv >> 32) != hv)
+		{
+			k = (k + 1) & (h->cap - 1);
+			continue;
+		}
+		c = &h->cell[(uint32) sv - 1];
 		kp = HCELL_KEY(h, c);
-		if (c->hash == hv && c->ls == ls && c->lu == lu && c->lg == lg &&
+		if (c->ls == ls && c->lu == lu && c->lg == lg &&
 			bytes_eq(kp, s, ls) && bytes_eq(kp + ls, u, lu) &&
 			bytes_eq(kp + ls + lu, g, lg))
 		{
@@ -1012,7 +1018,8 @@ cells_add(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 			memcpy(kd + ls + lu, g, lg);
 	}
 	h->flatlen += NOUS_MIXREC_HDR + klen;
-	h->slot[k] = (uint32) (++h->ncell);
+	h->ncell++;
+	h->slot[k] = (uint64) hv << 32 | (uint64) h->ncell;
 	if (2 * h->ncell > h->cap)
 		cells_grow_slots(h, eo->hdr.eoh_context);
 }
@@ -1058,7 +1065,7 @@ cells_start(NousBufEO *eo)
 	h->cellcap = 8;
 	h->cell = MemoryContextAllocHuge(cxt, h->cellcap * sizeof(HCell));
 	h->cap = 16;
-	h->slot = MemoryContextAllocZero(cxt, h->cap * sizeof(uint32));
+	h->slot = MemoryContextAllocZero(cxt, h->cap * sizeof(uint64));
 	h->keycap = 256;
 	h->keys = MemoryContextAllocHuge(cxt, h->keycap);
 	h->flatlen = COUNTS_HDR;
