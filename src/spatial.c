@@ -985,14 +985,19 @@ postgis_schema(void)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
+typedef struct RingBuf RingBuf;
+static void rings_init(RingBuf *rb);
+static void rings_add_wkb(RingBuf *rb, Datum wkb, int32 poly);
+
 /*
  * Inside SPI: the bounding box of each polygon of garr, checking that each is
- * a non-empty valid (multi)polygon and that they share one SRID (*srid).
+ * a non-empty valid (multi)polygon and that they share one SRID (*srid); with
+ * rb, also the rings of every polygon (from WKB), in the same pass.
  */
 static void
 polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64 *ids, int32 n,
 			  double *x0, double *y0, double *x1, double *y1, int32 *srid_out,
-			  const char *why_polygons)
+			  const char *why_polygons, RingBuf *rb)
 {
 	Oid			argtypes[1];
 	Datum		args[1];
@@ -1005,12 +1010,17 @@ polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64 *ids, i
 	initStringInfo(&q);
 	appendStringInfo(&q,
 					 "SELECT %1$s.ST_XMin(b), %1$s.ST_YMin(b), %1$s.ST_XMax(b), %1$s.ST_YMax(b), "
-					 "%1$s.ST_SRID(g), %1$s.ST_IsEmpty(g), %1$s.GeometryType(g), %1$s.ST_IsValid(g) "
+					 "%1$s.ST_SRID(g), %1$s.ST_IsEmpty(g), %1$s.GeometryType(g), %1$s.ST_IsValid(g) ", ps);
+	if (rb != NULL)
+		appendStringInfo(&q, ", %s.ST_AsBinary(g) ", ps);
+	appendStringInfo(&q,
 					 "FROM pg_catalog.unnest($1) WITH ORDINALITY AS t(g, i), "
 					 "LATERAL (SELECT %1$s.box3d(g) AS b) bb ORDER BY i", ps);
 	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) n)
 		elog(ERROR, "nous: bounding boxes query failed: %s", SPI_result_code_string(ret));
+	if (rb != NULL)
+		rings_init(rb);
 	for (int32 i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -1048,6 +1058,14 @@ polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64 *ids, i
 		y0[i] = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
 		x1[i] = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
 		y1[i] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+		if (rb != NULL)
+		{
+			Datum		wkb = SPI_getbinval(tup, td, 9, &isnull);
+
+			if (isnull)
+				elog(ERROR, "nous: no WKB for a polygon");
+			rings_add_wkb(rb, wkb, i);
+		}
 	}
 	SPI_freetuptable(SPI_tuptable);
 	*srid_out = srid;
@@ -1055,7 +1073,7 @@ polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64 *ids, i
 
 /* ---- rings of polygons from WKB, for the exact rook test ---- */
 
-typedef struct RingBuf
+struct RingBuf
 {
 	MemoryContext cxt;
 	double	   *x,
@@ -1066,7 +1084,7 @@ typedef struct RingBuf
 	int32	   *poly;
 	Size		nring,
 				ringcap;
-} RingBuf;
+};
 
 typedef struct WkbReader
 {
@@ -1184,27 +1202,10 @@ wkb_geometry(WkbReader *r, RingBuf *rb, int32 poly, int depth)
 	}
 }
 
-/*
- * Inside SPI: the rings of every polygon of garr (already checked to be
- * valid polygons or multipolygons), in rb allocated in rb->cxt.
- */
+/* an empty ring buffer in rb->cxt */
 static void
-polygon_rings(const char *ps, Oid geomtype, ArrayType *garr, int32 n, RingBuf *rb)
+rings_init(RingBuf *rb)
 {
-	Oid			argtypes[1];
-	Datum		args[1];
-	StringInfoData q;
-	int			ret;
-
-	argtypes[0] = get_array_type(geomtype);
-	args[0] = PointerGetDatum(garr);
-	initStringInfo(&q);
-	appendStringInfo(&q,
-					 "SELECT %1$s.ST_AsBinary(g) FROM pg_catalog.unnest($1) WITH ORDINALITY AS t(g, i) ORDER BY i",
-					 ps);
-	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0);
-	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) n)
-		elog(ERROR, "nous: polygon rings query failed: %s", SPI_result_code_string(ret));
 	rb->ptcap = 4096;
 	rb->ringcap = 1024;
 	rb->x = MemoryContextAllocHuge(rb->cxt, sizeof(double) * rb->ptcap);
@@ -1213,25 +1214,22 @@ polygon_rings(const char *ps, Oid geomtype, ArrayType *garr, int32 n, RingBuf *r
 	rb->poly = MemoryContextAllocHuge(rb->cxt, sizeof(int32) * rb->ringcap);
 	rb->npts = rb->nring = 0;
 	rb->start[0] = 0;
-	for (int32 i = 0; i < n; i++)
-	{
-		bool		isnull;
-		bytea	   *b;
-		WkbReader	r;
+}
 
-		CHECK_FOR_INTERRUPTS();
-		b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		if (isnull)
-			wkb_bad();
-		r.p = (const unsigned char *) VARDATA_ANY(b);
-		r.len = VARSIZE_ANY_EXHDR(b);
-		r.off = 0;
-		r.swap = false;
-		wkb_geometry(&r, rb, i, 0);
-		if (r.off != r.len)
-			wkb_bad();
-	}
-	SPI_freetuptable(SPI_tuptable);
+/* the rings of one (multi)polygon given as WKB (bytea), for polygon poly */
+static void
+rings_add_wkb(RingBuf *rb, Datum wkb, int32 poly)
+{
+	bytea	   *b = DatumGetByteaPP(wkb);
+	WkbReader	r;
+
+	r.p = (const unsigned char *) VARDATA_ANY(b);
+	r.len = VARSIZE_ANY_EXHDR(b);
+	r.off = 0;
+	r.swap = false;
+	wkb_geometry(&r, rb, poly, 0);
+	if (r.off != r.len)
+		wkb_bad();
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_finalfn);
@@ -1309,8 +1307,10 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "nous: SPI_connect failed");
 	ps = postgis_schema();
+	rb.cxt = outer;
 	polygon_boxes(ps, s->geomtype, garr, s->ids, n, x0, y0, x1, y1, &srid,
-				  "Contiguity is defined for polygons and multipolygons.");
+				  "Contiguity is defined for polygons and multipolygons.",
+				  s->kind == 'r' ? &rb : NULL);
 	initStringInfo(&q);
 
 	/* the predicate functions, called directly (no SPI per pair) */
@@ -1326,11 +1326,6 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 
 		fn_intersects = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		fn_relate = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	if (s->kind == 'r')
-	{
-		rb.cxt = outer;
-		polygon_rings(ps, s->geomtype, garr, n, &rb);
 	}
 	SPI_finish();
 	AtEOXact_GUC(true, guc_nest);
@@ -2180,9 +2175,9 @@ nous_areal_interpolation(PG_FUNCTION_ARGS)
 		elog(ERROR, "nous: SPI_connect failed");
 	ps = postgis_schema();
 	polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(1), ids, ns, x0, y0, x1, y1, &srid_s,
-				  "Areal interpolation works on polygons and multipolygons.");
+				  "Areal interpolation works on polygons and multipolygons.", NULL);
 	polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(4), ids + ns, nt, x0 + ns, y0 + ns, x1 + ns, y1 + ns,
-				  &srid_t, "Areal interpolation works on polygons and multipolygons.");
+				  &srid_t, "Areal interpolation works on polygons and multipolygons.", NULL);
 	if (srid_s != srid_t)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
