@@ -34,6 +34,16 @@ SELECT abs((SELECT nous.mutual_information(u, g, n) FROM mc) -
            (SELECT sum(c.n / tot.n * ln(c.n * tot.n / (nu.n * ng.n)))
               FROM c JOIN nu USING (u) JOIN ng USING (g), tot WHERE c.n > 0)) < 1e-12 AS m_matches_sql;
 
+-- long keys (kept outside the cell, unlike keys of up to 16 bytes) and keys
+-- around that length, with empty and multibyte names
+SELECT nous.mutual_information(u, g, n) = nous.mutual_information(nous.mixcounts_agg(u, g, n)) AS long_keys_same,
+       nous.entropy_index(u, g, n) = nous.entropy_index(nous.mixcounts_agg(u, g, n)) AS long_keys_h_same,
+       count(DISTINCT (u, g)) AS cells
+  FROM (SELECT repeat('é', i % 40) || (i % 97) AS u,
+               CASE WHEN i % 5 = 0 THEN '' ELSE repeat('g', i % 13) END AS g,
+               (i % 17) / 3.0 AS n
+          FROM generate_series(1, 20000) i) q;
+
 -- hand case with integer groups: u1 = (1: 2), u2 = (2: 2): M = ln 2, H = 1;
 -- a zero count still names its unit and group; a NULL count skips the row
 SELECT round(nous.mutual_information(u, g, n)::numeric, 12) AS m, round(ln(2)::numeric, 12) AS ln2,
