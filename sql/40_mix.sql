@@ -161,6 +161,18 @@ CREATE FUNCTION nous.mixcounts_trans(nous.mixcounts, text, text, text, float8) R
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_trans_super';
 COMMENT ON FUNCTION nous.mixcounts_trans(nous.mixcounts, text, text, text, float8) IS
   'Transition function of the multigroup aggregates with a super-unit: add n to cell (super, unit, grp).';
+CREATE FUNCTION nous.mixcounts_sum_trans(nous.mixcounts, text, text, float8) RETURNS nous.mixcounts
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_sum_trans';
+COMMENT ON FUNCTION nous.mixcounts_sum_trans(nous.mixcounts, text, text, float8) IS
+  'Transition function of the multigroup indices: add n to cell (unit, grp), the cells summed in a hash table as the rows come.';
+CREATE FUNCTION nous.mixcounts_sum_trans(nous.mixcounts, text, bigint, float8) RETURNS nous.mixcounts
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_sum_trans_int';
+COMMENT ON FUNCTION nous.mixcounts_sum_trans(nous.mixcounts, text, bigint, float8) IS
+  'Transition function of the multigroup indices over integer groups: add n to cell (unit, grp::text), summed in a hash table.';
+CREATE FUNCTION nous.mixcounts_sum_trans(nous.mixcounts, text, text, text, float8) RETURNS nous.mixcounts
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_sum_trans_super';
+COMMENT ON FUNCTION nous.mixcounts_sum_trans(nous.mixcounts, text, text, text, float8) IS
+  'Transition function of the multigroup decomposition: add n to cell (super, unit, grp), summed in a hash table.';
 CREATE FUNCTION nous.mixcounts_combine(nous.mixcounts, nous.mixcounts) RETURNS nous.mixcounts
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_combine';
 COMMENT ON FUNCTION nous.mixcounts_combine(nous.mixcounts, nous.mixcounts) IS
@@ -242,31 +254,43 @@ COMMENT ON AGGREGATE nous.merge(nous.mixcounts) IS
   'Merge stored multigroup states (counts of the same cell add up).';
 
 CREATE AGGREGATE nous.mutual_information(unit text, grp text, n float8) (
-  SFUNC = nous.mixcounts_trans, STYPE = nous.mixcounts, FINALFUNC = nous.mutual_information,
+  SFUNC = nous.mixcounts_sum_trans, STYPE = nous.mixcounts, FINALFUNC = nous.mutual_information,
   COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.mutual_information(text, text, float8) IS
   'Mutual information index M over (unit, group, count) cells, natural log (Theil & Finizza 1971; Mora & Ruiz-Castillo 2011).';
 CREATE AGGREGATE nous.entropy_index(unit text, grp text, n float8) (
-  SFUNC = nous.mixcounts_trans, STYPE = nous.mixcounts, FINALFUNC = nous.entropy_index,
+  SFUNC = nous.mixcounts_sum_trans, STYPE = nous.mixcounts, FINALFUNC = nous.entropy_index,
   COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.entropy_index(text, text, float8) IS
   'Theil''s multigroup entropy index H = M / E over (unit, group, count) cells.';
+CREATE AGGREGATE nous.mutual_information(unit text, grp bigint, n float8) (
+  SFUNC = nous.mixcounts_sum_trans, STYPE = nous.mixcounts, FINALFUNC = nous.mutual_information,
+  COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.mutual_information(text, bigint, float8) IS
+  'Mutual information index M over (unit, integer group, count) cells: the same as with grp::text, without a text per row (Theil & Finizza 1971; Mora & Ruiz-Castillo 2011).';
+CREATE AGGREGATE nous.entropy_index(unit text, grp bigint, n float8) (
+  SFUNC = nous.mixcounts_sum_trans, STYPE = nous.mixcounts, FINALFUNC = nous.entropy_index,
+  COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.entropy_index(text, bigint, float8) IS
+  'Theil''s multigroup entropy index H = M / E over (unit, integer group, count) cells: the same as with grp::text.';
 CREATE AGGREGATE nous.mutual_information_decomposition(super text, unit text, grp text, n float8) (
-  SFUNC = nous.mixcounts_trans, STYPE = nous.mixcounts, FINALFUNC = nous.mutual_information_decomposition,
+  SFUNC = nous.mixcounts_sum_trans, STYPE = nous.mixcounts, FINALFUNC = nous.mutual_information_decomposition,
   COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.mutual_information_decomposition(text, text, text, float8) IS
   'M and H with their between/within decomposition for super-units (e.g. IRIS within communes).';
 CREATE AGGREGATE nous.multigroup_dissimilarity(unit text, grp text, n float8) (
-  SFUNC = nous.mixcounts_trans, STYPE = nous.mixcounts, FINALFUNC = nous.multigroup_dissimilarity,
+  SFUNC = nous.mixcounts_sum_trans, STYPE = nous.mixcounts, FINALFUNC = nous.multigroup_dissimilarity,
   COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.multigroup_dissimilarity(text, text, float8) IS
   'Multigroup dissimilarity over (unit, group, count) cells (Reardon & Firebaugh 2002).';
 CREATE AGGREGATE nous.relative_diversity(unit text, grp text, n float8) (
-  SFUNC = nous.mixcounts_trans, STYPE = nous.mixcounts, FINALFUNC = nous.relative_diversity,
+  SFUNC = nous.mixcounts_sum_trans, STYPE = nous.mixcounts, FINALFUNC = nous.relative_diversity,
   COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.relative_diversity(text, text, float8) IS

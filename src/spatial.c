@@ -18,8 +18,10 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "port/pg_bswap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -983,14 +985,19 @@ postgis_schema(void)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
+typedef struct RingBuf RingBuf;
+static void rings_init(RingBuf *rb);
+static void rings_add_wkb(RingBuf *rb, Datum wkb, int32 poly);
+
 /*
  * Inside SPI: the bounding box of each polygon of garr, checking that each is
- * a non-empty valid (multi)polygon and that they share one SRID (*srid).
+ * a non-empty valid (multi)polygon and that they share one SRID (*srid); with
+ * rb, also the rings of every polygon (from WKB), in the same pass.
  */
 static void
 polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64 *ids, int32 n,
 			  double *x0, double *y0, double *x1, double *y1, int32 *srid_out,
-			  const char *why_polygons)
+			  const char *why_polygons, RingBuf *rb)
 {
 	Oid			argtypes[1];
 	Datum		args[1];
@@ -1003,12 +1010,17 @@ polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64 *ids, i
 	initStringInfo(&q);
 	appendStringInfo(&q,
 					 "SELECT %1$s.ST_XMin(b), %1$s.ST_YMin(b), %1$s.ST_XMax(b), %1$s.ST_YMax(b), "
-					 "%1$s.ST_SRID(g), %1$s.ST_IsEmpty(g), %1$s.GeometryType(g), %1$s.ST_IsValid(g) "
+					 "%1$s.ST_SRID(g), %1$s.ST_IsEmpty(g), %1$s.GeometryType(g), %1$s.ST_IsValid(g) ", ps);
+	if (rb != NULL)
+		appendStringInfo(&q, ", %s.ST_AsBinary(g) ", ps);
+	appendStringInfo(&q,
 					 "FROM pg_catalog.unnest($1) WITH ORDINALITY AS t(g, i), "
 					 "LATERAL (SELECT %1$s.box3d(g) AS b) bb ORDER BY i", ps);
 	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) n)
 		elog(ERROR, "nous: bounding boxes query failed: %s", SPI_result_code_string(ret));
+	if (rb != NULL)
+		rings_init(rb);
 	for (int32 i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -1046,9 +1058,178 @@ polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64 *ids, i
 		y0[i] = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
 		x1[i] = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
 		y1[i] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+		if (rb != NULL)
+		{
+			Datum		wkb = SPI_getbinval(tup, td, 9, &isnull);
+
+			if (isnull)
+				elog(ERROR, "nous: no WKB for a polygon");
+			rings_add_wkb(rb, wkb, i);
+		}
 	}
 	SPI_freetuptable(SPI_tuptable);
 	*srid_out = srid;
+}
+
+/* ---- rings of polygons from WKB, for the exact rook test ---- */
+
+struct RingBuf
+{
+	MemoryContext cxt;
+	double	   *x,
+			   *y;
+	Size		npts,
+				ptcap;
+	Size	   *start;			/* nring + 1 */
+	int32	   *poly;
+	Size		nring,
+				ringcap;
+};
+
+typedef struct WkbReader
+{
+	const unsigned char *p;
+	Size		len,
+				off;
+	bool		swap;
+} WkbReader;
+
+static void
+wkb_bad(void)
+{
+	elog(ERROR, "nous: unexpected WKB from PostGIS");
+}
+
+static uint32
+wkb_u32(WkbReader *r)
+{
+	uint32		v;
+
+	if (r->len - r->off < 4)
+		wkb_bad();
+	memcpy(&v, r->p + r->off, 4);
+	r->off += 4;
+	return r->swap ? pg_bswap32(v) : v;
+}
+
+static double
+wkb_f64(WkbReader *r)
+{
+	uint64		v;
+	double		d;
+
+	if (r->len - r->off < 8)
+		wkb_bad();
+	memcpy(&v, r->p + r->off, 8);
+	r->off += 8;
+	if (r->swap)
+		v = pg_bswap64(v);
+	memcpy(&d, &v, 8);
+	return d;
+}
+
+/* one (multi)polygon geometry of WKB (ISO or extended): its rings into rb */
+static void
+wkb_geometry(WkbReader *r, RingBuf *rb, int32 poly, int depth)
+{
+	uint32		type,
+				base,
+				ndims = 2,
+				n,
+				i;
+	uint8		order;
+
+	if (r->len - r->off < 1)
+		wkb_bad();
+	order = r->p[r->off++];
+	if (order > 1)
+		wkb_bad();
+#ifdef WORDS_BIGENDIAN
+	r->swap = (order == 1);
+#else
+	r->swap = (order == 0);
+#endif
+	type = wkb_u32(r);
+	if (type & 0x80000000u)
+		ndims++;				/* EWKB Z */
+	if (type & 0x40000000u)
+		ndims++;				/* EWKB M */
+	if (type & 0x20000000u)
+		(void) wkb_u32(r);		/* EWKB SRID */
+	type &= 0x0fffffffu;
+	base = type % 1000;
+	ndims += (type / 1000 == 3) ? 2 : (type / 1000 >= 1 ? 1 : 0);
+	n = wkb_u32(r);
+	if (base == 6 && depth == 0)
+	{
+		for (i = 0; i < n; i++)
+			wkb_geometry(r, rb, poly, 1);
+		return;
+	}
+	if (base != 3)
+		wkb_bad();
+	for (i = 0; i < n; i++)
+	{
+		uint32		np = wkb_u32(r),
+					k;
+
+		if ((Size) np > (r->len - r->off) / (8 * ndims))
+			wkb_bad();
+		if (rb->nring + 1 >= rb->ringcap)
+		{
+			rb->ringcap *= 2;
+			rb->start = repalloc_huge(rb->start, sizeof(Size) * rb->ringcap);
+			rb->poly = repalloc_huge(rb->poly, sizeof(int32) * rb->ringcap);
+		}
+		if (rb->npts + np > rb->ptcap)
+		{
+			while (rb->npts + np > rb->ptcap)
+				rb->ptcap *= 2;
+			rb->x = repalloc_huge(rb->x, sizeof(double) * rb->ptcap);
+			rb->y = repalloc_huge(rb->y, sizeof(double) * rb->ptcap);
+		}
+		rb->start[rb->nring] = rb->npts;
+		rb->poly[rb->nring] = poly;
+		for (k = 0; k < np; k++)
+		{
+			rb->x[rb->npts] = wkb_f64(r);
+			rb->y[rb->npts] = wkb_f64(r);
+			r->off += 8 * (ndims - 2);
+			rb->npts++;
+		}
+		rb->nring++;
+		rb->start[rb->nring] = rb->npts;
+	}
+}
+
+/* an empty ring buffer in rb->cxt */
+static void
+rings_init(RingBuf *rb)
+{
+	rb->ptcap = 4096;
+	rb->ringcap = 1024;
+	rb->x = MemoryContextAllocHuge(rb->cxt, sizeof(double) * rb->ptcap);
+	rb->y = MemoryContextAllocHuge(rb->cxt, sizeof(double) * rb->ptcap);
+	rb->start = MemoryContextAllocHuge(rb->cxt, sizeof(Size) * rb->ringcap);
+	rb->poly = MemoryContextAllocHuge(rb->cxt, sizeof(int32) * rb->ringcap);
+	rb->npts = rb->nring = 0;
+	rb->start[0] = 0;
+}
+
+/* the rings of one (multi)polygon given as WKB (bytea), for polygon poly */
+static void
+rings_add_wkb(RingBuf *rb, Datum wkb, int32 poly)
+{
+	bytea	   *b = DatumGetByteaPP(wkb);
+	WkbReader	r;
+
+	r.p = (const unsigned char *) VARDATA_ANY(b);
+	r.len = VARSIZE_ANY_EXHDR(b);
+	r.off = 0;
+	r.swap = false;
+	wkb_geometry(&r, rb, poly, 0);
+	if (r.off != r.len)
+		wkb_bad();
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_finalfn);
@@ -1056,7 +1237,10 @@ PG_FUNCTION_INFO_V1(nous_contiguity_finalfn);
 /*
  * Candidate pairs from a bounding-box sweep in C, then the PostGIS predicate
  * on those pairs only: ST_Intersects (queen: a shared point) or ST_Relate
- * with boundary/boundary of dimension 1 (rook: a shared segment).
+ * with boundary/boundary of dimension 1 (rook: a shared segment).  Rook is
+ * first decided in C on the rings (nous_rook_pairs: shared edges hashed,
+ * vertices inside collinear edges found on a grid, exact arithmetic); only
+ * the pairs it cannot settle exactly go to PostGIS, with the same answer.
  */
 Datum
 nous_contiguity_finalfn(PG_FUNCTION_ARGS)
@@ -1086,6 +1270,14 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	int32		n;
 	Oid			fn_intersects,
 				fn_relate;
+	MemoryContext outer = CurrentMemoryContext;
+	RingBuf		rb;
+	int64	   *sure = NULL,
+			   *maybe = NULL;
+	size_t		nsure = 0,
+				nmaybe = 0;
+	bool		fast = false;
+	int			guc_nest;
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
@@ -1108,11 +1300,17 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	x1 = palloc(sizeof(double) * n);
 	y1 = palloc(sizeof(double) * n);
 
+	/* one pass over the polygons each: compiling these queries costs more than it saves */
+	guc_nest = NewGUCNestLevel();
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "nous: SPI_connect failed");
 	ps = postgis_schema();
+	rb.cxt = outer;
 	polygon_boxes(ps, s->geomtype, garr, s->ids, n, x0, y0, x1, y1, &srid,
-				  "Contiguity is defined for polygons and multipolygons.");
+				  "Contiguity is defined for polygons and multipolygons.",
+				  s->kind == 'r' ? &rb : NULL);
 	initStringInfo(&q);
 
 	/* the predicate functions, called directly (no SPI per pair) */
@@ -1130,30 +1328,80 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 		fn_relate = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	}
 	SPI_finish();
+	AtEOXact_GUC(true, guc_nest);
 
-	st = nous_bbox_pairs(x0, y0, x1, y1, n, &pi, &pj, &np);
-	if (st != NOUS_OK)
-		nous_report_status(st, "contiguity");
-	if (np > (size_t) NOUS_GRAPH_MAX / 2)
+	/*
+	 * Rook: the pairs whose boundaries provably share a segment, and those
+	 * exact double arithmetic cannot settle, which PostGIS decides below
+	 * (all candidate pairs when the coordinates defeat the grid).
+	 */
+	if (s->kind == 'r')
+	{
+		nous_rings	rings;
+
+		rings.npoly = n;
+		rings.nring = rb.nring;
+		rings.ring_start = rb.start;
+		rings.ring_poly = rb.poly;
+		rings.x = rb.x;
+		rings.y = rb.y;
+		st = nous_rook_pairs(&rings, &sure, &nsure, &maybe, &nmaybe);
+		if (st == NOUS_OK)
+		{
+			fast = true;
+			elog(DEBUG1, "nous.contiguity: %zu rook pairs proven, %zu left to PostGIS", nsure, nmaybe);
+		}
+		else if (st != NOUS_ERR_DOMAIN)
+			nous_report_status(st, "contiguity");
+		pfree(rb.x);
+		pfree(rb.y);
+		pfree(rb.start);
+		pfree(rb.poly);
+	}
+	if (fast)
+	{
+		np = nmaybe;
+		pi = pj = NULL;
+	}
+	else
+	{
+		st = nous_bbox_pairs(x0, y0, x1, y1, n, &pi, &pj, &np);
+		if (st != NOUS_OK)
+			nous_report_status(st, "contiguity");
+	}
+	if (np > (size_t) NOUS_GRAPH_MAX / 2 || nsure > (size_t) NOUS_GRAPH_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many candidate neighbour pairs: %zu", np)));
+				 errmsg("too many candidate neighbour pairs: %zu", np + nsure)));
 	/* pairs sorted by their first polygon: PostGIS caches it prepared */
 	{
-		int64	   *key = palloc(sizeof(int64) * Max(np, 1));
+		int64	   *key = fast ? maybe : palloc(sizeof(int64) * Max(np, 1));
 		FmgrInfo	fi,
 					fr;
 		MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "nous contiguity",
 												  ALLOCSET_DEFAULT_SIZES);
 		Datum		pattern = CStringGetTextDatum("****1****");
 
-		for (size_t k = 0; k < np; k++)
-			key[k] = ((int64) pi[k] << 32) | (int64) pj[k];
-		qsort(key, np, sizeof(int64), cmp_id_index);
+		if (!fast)
+		{
+			for (size_t k = 0; k < np; k++)
+				key[k] = ((int64) pi[k] << 32) | (int64) pj[k];
+			qsort(key, np, sizeof(int64), cmp_id_index);
+		}
 		fmgr_info(fn_intersects, &fi);
 		fmgr_info(fn_relate, &fr);
-		from = palloc(sizeof(int64) * Max(2 * np, 1));
-		to = palloc(sizeof(int64) * Max(2 * np, 1));
+		from = palloc(sizeof(int64) * Max(2 * (np + nsure), 1));
+		to = palloc(sizeof(int64) * Max(2 * (np + nsure), 1));
+		for (size_t k = 0; k < nsure; k++)
+		{
+			int32		a = (int32) (sure[k] >> 32);
+			int32		b = (int32) (sure[k] & 0xFFFFFFFF);
+
+			from[m] = s->ids[a];
+			to[m++] = s->ids[b];
+			from[m] = s->ids[b];
+			to[m++] = s->ids[a];
+		}
 		for (size_t k = 0; k < np; k++)
 		{
 			int32		a = (int32) (key[k] >> 32);
@@ -1181,6 +1429,8 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	}
 	nous_free(pi);
 	nous_free(pj);
+	nous_free(sure);
+	nous_free(maybe);
 	w = weights_from_links(from, to, m, s->ids, n);
 	PG_RETURN_POINTER(w);
 }
@@ -1925,9 +2175,9 @@ nous_areal_interpolation(PG_FUNCTION_ARGS)
 		elog(ERROR, "nous: SPI_connect failed");
 	ps = postgis_schema();
 	polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(1), ids, ns, x0, y0, x1, y1, &srid_s,
-				  "Areal interpolation works on polygons and multipolygons.");
+				  "Areal interpolation works on polygons and multipolygons.", NULL);
 	polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(4), ids + ns, nt, x0 + ns, y0 + ns, x1 + ns, y1 + ns,
-				  &srid_t, "Areal interpolation works on polygons and multipolygons.");
+				  &srid_t, "Areal interpolation works on polygons and multipolygons.", NULL);
 	if (srid_s != srid_t)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -53,6 +53,37 @@ extern nous_status nous_bbox_pairs(const double *xmin, const double *ymin,
 								   int32_t **pi, int32_t **pj, size_t *np);
 
 /*
+ * Polygons as rings of vertices: ring r holds the points
+ * x[ring_start[r] .. ring_start[r+1]-1] (a closing copy of the first point
+ * may be present) and belongs to polygon ring_poly[r] (0 <= ring_poly < npoly).
+ */
+typedef struct nous_rings
+{
+	int32_t		npoly;
+	size_t		nring;
+	const size_t *ring_start;	/* nring + 1 offsets */
+	const int32_t *ring_poly;
+	const double *x;
+	const double *y;
+} nous_rings;
+
+/*
+ * Rook contiguity decided exactly where possible: two polygons are rook
+ * neighbours when their boundaries share a segment of positive length
+ * (DE-9IM boundary/boundary of dimension 1).  Such a segment is either an
+ * edge of both or starts at a vertex of one that lies strictly inside an
+ * edge of the other, with an incident edge collinear with it; both are found
+ * by looking up each vertex on a uniform grid of the edges, with exact
+ * orientation tests (Shewchuk 1997's filter, then exact products and
+ * differences).
+ * Pairs (i < j, as i << 32 | j) proven neighbours go to *sure; pairs the
+ * arithmetic cannot settle exactly go to *maybe for an outside predicate;
+ * every other pair is not rook contiguous.  Arrays sorted, from nous_alloc.
+ */
+extern nous_status nous_rook_pairs(const nous_rings *r, int64_t **sure, size_t *nsure,
+								   int64_t **maybe, size_t *nmaybe);
+
+/*
  * k nearest neighbours of each of n points (x, y): nbr[i k .. i k + k - 1]
  * receives the indexes of the k other points nearest to i, by increasing
  * distance, ties broken by smaller id.  Uniform grid search (Bentley,

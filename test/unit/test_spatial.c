@@ -414,6 +414,79 @@ TEST(band_pairs)
 	free(pj);
 }
 
+/* rook pairs of polygons given as closed rings (one ring each) */
+static nous_status
+rook_of(const double *x, const double *y, const size_t *start, const int32_t *poly,
+		size_t nring, int32_t npoly, int64_t **sure, size_t *ns, int64_t **maybe, size_t *nm)
+{
+	nous_rings	r;
+
+	r.npoly = npoly;
+	r.nring = nring;
+	r.ring_start = start;
+	r.ring_poly = poly;
+	r.x = x;
+	r.y = y;
+	return nous_rook_pairs(&r, sure, ns, maybe, nm);
+}
+
+TEST(rook_pairs_exact)
+{
+	/*
+	 * 0: [0,2]x[0,1]; 1: [2,3]x[0,1] shares the edge x = 2 (same segment);
+	 * 2: [0.5,1.5]x[1,2] on top of 0, no shared vertex (T-junctions);
+	 * 3: [3,4]x[1,2] touches 1 at the corner (3,1) only;
+	 * 4: [1.5,2.75]x[1,2] is 2's neighbour (edge x = 1.5) and above 0 and 1
+	 *    with a repeated vertex and no closing point
+	 */
+	const double x[] = {0, 2, 2, 0, 0, 2, 3, 3, 2, 2, 0.5, 1.5, 1.5, 0.5, 0.5,
+		3, 4, 4, 3, 3, 1.5, 2.75, 2.75, 2.75, 1.5};
+	const double y[] = {0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1, 1, 2, 2, 1,
+		1, 1, 2, 2, 1, 1, 1, 2, 2, 2};
+	const size_t start[] = {0, 5, 10, 15, 20, 25};
+	const int32_t poly[] = {0, 1, 2, 3, 4};
+	int64_t    *sure,
+			   *maybe;
+	size_t		ns,
+				nm;
+	const int64_t want[] = {(0LL << 32) | 1, (0LL << 32) | 2, (0LL << 32) | 4,
+		(1LL << 32) | 4, (2LL << 32) | 4};
+
+	CHECK_INT(rook_of(x, y, start, poly, 5, 5, &sure, &ns, &maybe, &nm), NOUS_OK);
+	CHECK_INT(ns, 5);
+	CHECK_INT(nm, 0);
+	for (size_t i = 0; i < ns && i < 5; i++)
+		CHECK_INT(sure[i], want[i]);
+	free(sure);
+	free(maybe);
+}
+
+TEST(rook_pairs_undecided)
+{
+	/*
+	 * 0: triangle (0,0) (3,1) (0,1); 1: (0,0) (3,1) (3,0) with an extra
+	 * vertex (0.3,0.1) on the shared edge: 0.3 * 1 - 0.1 * 3 is not exact in
+	 * doubles, so the pair is left to the outside predicate
+	 */
+	const double x2[] = {0, 3, 0, 0, 0, 3, 3, 0.3, 0};
+	const double y2[] = {0, 1, 1, 0, 0, 0, 1, 0.1, 0};
+	const size_t start2[] = {0, 4, 9};
+	const int32_t poly[] = {0, 1};
+	int64_t    *sure,
+			   *maybe;
+	size_t		ns,
+				nm;
+
+	/* ring 1: (0,0) (3,0) (3,1) (0.3,0.1) (0,0): (0.3,0.1) lies near edge (0,0)-(3,1) of 0 */
+	CHECK_INT(rook_of(x2, y2, start2, poly, 2, 2, &sure, &ns, &maybe, &nm), NOUS_OK);
+	CHECK_INT(ns, 0);
+	CHECK_INT(nm, 1);
+	if (nm == 1)
+		CHECK_INT(maybe[0], 1);
+	free(sure);
+	free(maybe);
+}
+
 int
 main(void)
 {
@@ -425,5 +498,7 @@ main(void)
 	RUN(components);
 	RUN(knn_brute_force);
 	RUN(band_pairs);
+	RUN(rook_pairs_exact);
+	RUN(rook_pairs_undecided);
 	UNIT_END();
 }

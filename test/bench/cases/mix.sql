@@ -104,7 +104,7 @@ INSERT INTO nous_bench.cases (module, name, rows_sql, nous_sql, plain_sql, floor
  'max_parallel_workers_per_gather = 0'),
 ('mix', 'mix mutual information M of movers'' income quartiles over destination IRIS',
  $$SELECT count(*) FROM nous_demo.moves$$,
- $$SELECT nous.mutual_information(destination_iris, income_quartile::text, weight) FROM nous_demo.moves$$,
+ $$SELECT nous.mutual_information(destination_iris, income_quartile, weight) FROM nous_demo.moves$$,
  $$WITH c AS (SELECT destination_iris u, income_quartile g, sum(weight) n FROM nous_demo.moves GROUP BY 1, 2),
         nu AS (SELECT u, sum(n) n FROM c GROUP BY u), ng AS (SELECT g, sum(n) n FROM c GROUP BY g),
         tot AS (SELECT sum(n) n FROM c)
