@@ -260,7 +260,11 @@ COMMENT ON AGGREGATE nous.composite_agg(bigint, float8[], float8[], int[], text,
 
 CREATE FUNCTION nous.composite_rows(r nous.composite_scores)
   RETURNS TABLE (key bigint, score float8, coverage float8)
-  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_rows';
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- inlined by the planner: the rows stream out of a ProjectSet node, without
+-- being materialised in a tuplestore as a function scan would
+BEGIN ATOMIC
+  SELECT unnest(r.keys), unnest(r.scores), unnest(r.coverage);
+END;
 COMMENT ON FUNCTION nous.composite_rows(nous.composite_scores) IS
-  'One row per key of a nous.composite_agg result: key, score (NULL below the coverage threshold), coverage.';
+  'One row per key of a nous.composite_agg result: key, score (NULL below the coverage threshold), coverage; no row for NULL.';

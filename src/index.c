@@ -2034,6 +2034,12 @@ nous_composite_agg_final(PG_FUNCTION_ARGS)
 		{
 			const double *row = st->x + (size_t) order[i].idx * k;
 
+#ifdef __GNUC__
+			/* rows are read in key order, i.e. at random: fetch ahead */
+			if (i + 16 < n)
+				__builtin_prefetch(st->x + (size_t) order[i + 16].idx * k);
+#endif
+
 			for (j = 0; j < k; j++)
 			{
 				size_t		c = (size_t) j * n + i;
@@ -2064,96 +2070,6 @@ nous_composite_agg_final(PG_FUNCTION_ARGS)
 		values[2] = PointerGetDatum(nous_vec_to_array(&v, cov));
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
-}
-
-typedef struct CompRowsCtx
-{
-	int			n;
-	Datum	   *keys;
-	bool	   *knull;
-	Datum	   *scores;
-	bool	   *snull;
-	Datum	   *cov;
-	bool	   *cnull;
-} CompRowsCtx;
-
-/* Deconstruct field attno of a nous.composite_scores value. */
-static int
-scores_field(HeapTupleHeader t, int attno, Oid elemtype, Datum **el, bool **nulls)
-{
-	bool		isnull;
-	Datum		d = GetAttributeByNum(t, attno, &isnull);
-	ArrayType  *a;
-	int			n;
-
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("nous.composite_scores must not have NULL fields"),
-				 errdetail("Field %d is NULL.", attno)));
-	a = DatumGetArrayTypeP(d);
-	if (ARR_ELEMTYPE(a) != elemtype)
-		elog(ERROR, "nous: composite_scores field %d has the wrong element type", attno);
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("the arrays of nous.composite_scores must be one-dimensional")));
-	deconstruct_array(a, elemtype, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, el, nulls, &n);
-	return n;
-}
-
-PG_FUNCTION_INFO_V1(nous_composite_rows);
-
-/*
- * nous.composite_rows(nous.composite_scores) → (key, score, coverage): one
- * row per key of a nous.composite_agg result.
- */
-Datum
-nous_composite_rows(PG_FUNCTION_ARGS)
-{
-	FuncCallContext *fc;
-	CompRowsCtx *c;
-
-	if (SRF_IS_FIRSTCALL())
-	{
-		MemoryContext old;
-		HeapTupleHeader t;
-		TupleDesc	tupdesc;
-		int			n1,
-					n2,
-					n3;
-
-		fc = SRF_FIRSTCALL_INIT();
-		old = MemoryContextSwitchTo(fc->multi_call_memory_ctx);
-		t = PG_GETARG_HEAPTUPLEHEADER(0);
-		c = palloc0(sizeof(CompRowsCtx));
-		n1 = scores_field(t, 1, INT8OID, &c->keys, &c->knull);
-		n2 = scores_field(t, 2, FLOAT8OID, &c->scores, &c->snull);
-		n3 = scores_field(t, 3, FLOAT8OID, &c->cov, &c->cnull);
-		if (n1 != n2 || n1 != n3)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("the arrays of nous.composite_scores must have the same length"),
-					 errdetail("keys has %d elements, scores %d, coverage %d.", n1, n2, n3)));
-		c->n = n1;
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "nous: composite_rows must return a composite type");
-		fc->tuple_desc = BlessTupleDesc(tupdesc);
-		fc->user_fctx = c;
-		fc->max_calls = n1;
-		MemoryContextSwitchTo(old);
-	}
-	fc = SRF_PERCALL_SETUP();
-	c = fc->user_fctx;
-	if (fc->call_cntr < fc->max_calls)
-	{
-		int			i = (int) fc->call_cntr;
-		Datum		values[3] = {c->keys[i], c->scores[i], c->cov[i]};
-		bool		nulls[3] = {c->knull[i], c->snull[i], c->cnull[i]};
-
-		SRF_RETURN_NEXT(fc, HeapTupleGetDatum(heap_form_tuple(fc->tuple_desc, values, nulls)));
-	}
-	SRF_RETURN_DONE(fc);
 }
 
 /* ------------------------------------------------------------------ */

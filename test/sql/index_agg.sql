@@ -79,6 +79,11 @@ SELECT key, round(score::numeric, 9) AS score, coverage FROM nous.composite_rows
 SELECT (r).keys = (SELECT array_agg(id ORDER BY id) FROM agg_hand) AS keys_sorted
   FROM (SELECT nous.composite_agg(id, ARRAY[a, b, c, d]) r FROM agg_hand) q;
 
+-- composite_rows streams rows (ProjectSet, no tuplestore); NULL gives no row
+EXPLAIN (COSTS OFF) SELECT s.* FROM (SELECT nous.composite_agg(id, ARRAY[a]) r FROM agg_hand) q,
+                                    nous.composite_rows(q.r) s;
+SELECT count(*) FROM nous.composite_rows(NULL);
+
 -- ---- empty input, NULL values ----
 SELECT nous.composite_agg(id, ARRAY[a]) FROM agg_hand WHERE false;
 SELECT count(*) FROM nous.composite_rows((SELECT nous.composite_agg(id, ARRAY[a]) FROM agg_hand WHERE false));
@@ -112,8 +117,6 @@ SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{1,2}'::float8[]), (1, '{3,1}'
 SELECT nous.composite_agg(k, v, w) FROM (VALUES (1, '{1,2}'::float8[], '{1,1}'::float8[]), (2, '{3,1}', '{1,2}')) t(k, v, w);
 SELECT nous.composite_agg(k, v, NULL, NULL, n) FROM (VALUES (1, '{1,2}'::float8[], 'zscore'), (2, '{3,1}', 'minmax')) t(k, v, n);
 SELECT nous.composite_agg(k, ARRAY[x], NULL, NULL, 'log') FROM (VALUES (1, 1.0), (2, -3)) t(k, x);
-SELECT * FROM nous.composite_rows(ROW('{1,2}', '{1}', '{1,1}')::nous.composite_scores);
-SELECT * FROM nous.composite_rows(ROW('{1,2}', NULL, '{1,1}')::nous.composite_scores);
 \set VERBOSITY default
 -- a few full messages
 SELECT nous.composite_agg(k, ARRAY[k]::float8[]) FROM (VALUES (1), (NULL)) t(k);
