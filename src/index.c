@@ -1448,7 +1448,7 @@ cagg_same_args(CompAggState *st, FunctionCallInfo fcinfo, int nargs)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must be the same in every row of a group", cagg_argname[a]),
-					 errdetail("Row %lld of the group gives a different %s from the first row.",
+					 errdetail("Row %lld of the group gives another value of %s than the first row.",
 							   (long long) st->n + 1, cagg_argname[a]),
 					 errhint("Use constants, or group by the columns they depend on.")));
 		st->last[a] = d;
@@ -1679,6 +1679,12 @@ nous_composite_agg_combine(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(aggcxt);
 	if (PG_ARGISNULL(0))
 	{
+		/* a deserialized state already lives in the aggregate context */
+		if (GetMemoryChunkContext(b) == aggcxt)
+		{
+			MemoryContextSwitchTo(old);
+			PG_RETURN_POINTER(b);
+		}
 		a = cagg_copy_empty(b);
 		cagg_concat(a, b);
 		MemoryContextSwitchTo(old);
