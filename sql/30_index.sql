@@ -166,3 +166,105 @@ CREATE FUNCTION nous.qpv_income_threshold(national_median float8, unit_median fl
   AS 'MODULE_PATHNAME', 'nous_qpv_income_threshold_sql';
 COMMENT ON FUNCTION nous.qpv_income_threshold(float8, float8, bigint) IS
   'Décret 2014-767 art. 4: 0.6 x (0.7 national + 0.3 unit median) for urban units under 5 million inhabitants, 0.6 x (0.3 national + 0.7 unit) at 5 million and more, rounded up to the next 100 euros.';
+
+-- ---- the composite index, aggregate form (whole territories, nightly jobs) ----
+
+CREATE TYPE nous.composite_scores AS (keys bigint[], scores float8[], coverage float8[]);
+COMMENT ON TYPE nous.composite_scores IS
+  'Result of nous.composite_agg: the keys of a group in ascending order, the composite score of each (NULL below the coverage threshold or without any value), and its coverage (share of the weight carried by its present components, before normalisation).';
+
+CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[])
+  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
+CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[])
+  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
+CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[])
+  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
+CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[], text)
+  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
+CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[], text, text)
+  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
+COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[]) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[]) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[]) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[], text) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[], text, text) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+
+CREATE FUNCTION nous.composite_agg_combine(internal, internal)
+  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_combine';
+COMMENT ON FUNCTION nous.composite_agg_combine(internal, internal) IS
+  'Combine function of nous.composite_agg: concatenates the rows of two partial states built with the same weights, polarity and methods.';
+CREATE FUNCTION nous.composite_agg_serialize(internal)
+  RETURNS bytea LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_serialize';
+COMMENT ON FUNCTION nous.composite_agg_serialize(internal) IS
+  'Serialize function of nous.composite_agg (partial states between parallel workers).';
+CREATE FUNCTION nous.composite_agg_deserialize(bytea, internal)
+  RETURNS internal LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_deserialize';
+COMMENT ON FUNCTION nous.composite_agg_deserialize(bytea, internal) IS
+  'Deserialize function of nous.composite_agg; checks the version byte, the sizes and the values.';
+CREATE FUNCTION nous.composite_agg_final(internal)
+  RETURNS nous.composite_scores LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_final';
+COMMENT ON FUNCTION nous.composite_agg_final(internal) IS
+  'Final function of nous.composite_agg: sorts the rows by key, normalises and aggregates as nous.composite does over the same rows.';
+
+CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[]) (
+  SFUNC = nous.composite_agg_trans, STYPE = internal,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
+  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
+  PARALLEL = SAFE);
+CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[], weights float8[]) (
+  SFUNC = nous.composite_agg_trans, STYPE = internal,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
+  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
+  PARALLEL = SAFE);
+CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[], weights float8[], polarity int[]) (
+  SFUNC = nous.composite_agg_trans, STYPE = internal,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
+  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
+  PARALLEL = SAFE);
+CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[], weights float8[], polarity int[],
+                                    normalise text) (
+  SFUNC = nous.composite_agg_trans, STYPE = internal,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
+  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
+  PARALLEL = SAFE);
+CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[], weights float8[], polarity int[],
+                                    normalise text, aggregate text) (
+  SFUNC = nous.composite_agg_trans, STYPE = internal,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
+  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.composite_agg(bigint, float8[]) IS
+  'Aggregate form of nous.composite: the composite score of every row of the group (z-scores, arithmetic mean, coverage >= 0.5), returned as nous.composite_scores (keys ascending, scores, coverage); unnest with nous.composite_rows.';
+COMMENT ON AGGREGATE nous.composite_agg(bigint, float8[], float8[]) IS
+  'Aggregate form of nous.composite with weights (the same in every row of the group); returns nous.composite_scores.';
+COMMENT ON AGGREGATE nous.composite_agg(bigint, float8[], float8[], int[]) IS
+  'Aggregate form of nous.composite with weights and polarity (the same in every row of the group); returns nous.composite_scores.';
+COMMENT ON AGGREGATE nous.composite_agg(bigint, float8[], float8[], int[], text) IS
+  'Aggregate form of nous.composite with weights, polarity and a normalisation method; returns nous.composite_scores.';
+COMMENT ON AGGREGATE nous.composite_agg(bigint, float8[], float8[], int[], text, text) IS
+  'Aggregate form of nous.composite: the same scores as nous.composite(values, weights, polarity, normalise, aggregate) OVER the group, for the rows of the group sorted by key; returns nous.composite_scores.';
+
+CREATE FUNCTION nous.composite_rows(r nous.composite_scores)
+  RETURNS TABLE (key bigint, score float8, coverage float8)
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- inlined by the planner: the rows stream out of a ProjectSet node, without
+-- being materialised in a tuplestore as a function scan would
+BEGIN ATOMIC
+  SELECT unnest(r.keys), unnest(r.scores), unnest(r.coverage);
+END;
+COMMENT ON FUNCTION nous.composite_rows(nous.composite_scores) IS
+  'One row per key of a nous.composite_agg result: key, score (NULL below the coverage threshold), coverage; no row for NULL.';

@@ -1072,6 +1072,27 @@ array_arg_length(Datum d, bool isnull)
 	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
 }
 
+/*
+ * The scores of one partition or group from its column-major n x k matrix:
+ * coverage (before normalisation: a method may turn values into NULL),
+ * normalisation and polarity per column, aggregation, then the coverage
+ * rule.  x and present are overwritten; cov receives each row's coverage.
+ */
+static void
+composite_scores(ResolvedMethods *rm, double *x, bool *present, int n, int k,
+				 const double *w, const int *pol, double *score, bool *scorep,
+				 double *cov)
+{
+	int			i;
+
+	nous_coverage(present, n, k, w, cov);
+	normalise_matrix(&rm->norm, x, present, n, k, pol);
+	aggregate_matrix(&rm->agg, x, present, n, k, w, score, scorep);
+	for (i = 0; i < n; i++)
+		scorep[i] = scorep[i] && cov[i] > 0.0 &&
+			cov[i] >= rm->min_coverage - 1e-12;
+}
+
 static void
 composite_compute(FunctionCallInfo fcinfo, WindowObject winobj,
 				  CompositePartition *part)
@@ -1173,15 +1194,9 @@ composite_compute(FunctionCallInfo fcinfo, WindowObject winobj,
 	w = weights_from_datum(args[1], nulls[1], k);
 	pol = polarity_from_datum(args[2], nulls[2], k);
 
-	/* coverage before normalisation: a method may turn values into NULL */
 	cov = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
-	nous_coverage(present, (int) n, k, w, cov);
-	normalise_matrix(&rm->norm, x, present, (int) n, k, pol);
 	/* the scores go straight into the partition's memory */
-	aggregate_matrix(&rm->agg, x, present, (int) n, k, w, part->score, part->present);
-	for (i = 0; i < n; i++)
-		part->present[i] = part->present[i] && cov[i] > 0.0 &&
-			cov[i] >= rm->min_coverage - 1e-12;
+	composite_scores(rm, x, present, (int) n, k, w, pol, part->score, part->present, cov);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
 	part->done = true;
@@ -1210,6 +1225,857 @@ nous_composite(PG_FUNCTION_ARGS)
 	if (cur >= part->n || !part->present[cur])
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(part->score[cur]);
+}
+
+/* ------------------------------------------------------------------ */
+/* nous.composite_agg(): the aggregate form                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The state keeps one row per input row: its key and its k values packed
+ * row-major as doubles, NaN standing for a NULL element (NaN is refused on
+ * input, so it cannot be confused with a value).  The arguments that must be
+ * the same in every row (weights, polarity, methods) are kept once, checked
+ * on each row (pointer comparison first: constants come as the same datum).
+ */
+#define CAGG_VERSION 1
+#define CAGG_MAX_K 10000
+#define CAGG_SPEC_MAX 255
+
+typedef struct CompAggState
+{
+	int			k;				/* components; -1 while unknown */
+	bool		args_set;		/* the constant arguments are known */
+	int64		n;				/* rows */
+	int64		cap;			/* allocated rows */
+	int64	   *keys;
+	double	   *x;				/* cap x k, row-major, NaN = NULL */
+	bool		has_w;
+	bool		has_pol;
+	double	   *w;				/* k weights as given (has_w) */
+	int		   *pol;			/* k polarities (has_pol) */
+	char		norm[CAGG_SPEC_MAX + 1];
+	char		agg[CAGG_SPEC_MAX + 1];
+	/* last datums seen for the constant arguments (transition only) */
+	Datum		last[4];
+	bool		lastnull[4];
+	bool		last_valid;
+	struct varlena *orig[4];	/* detoasted copies of the first row's */
+} CompAggState;
+
+static void
+cagg_grow(CompAggState *st, int64 need)
+{
+	int64		cap = st->cap;
+
+	if (need <= cap)
+		return;
+	if ((Size) need > MaxAllocHugeSize / sizeof(double) / Max(st->k, 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("group of %lld rows is too large for nous.composite_agg", (long long) need)));
+	cap = Max(cap * 2, Max(need, 1024));
+	if (st->keys == NULL)
+		st->keys = palloc_extended(sizeof(int64) * cap, MCXT_ALLOC_HUGE);
+	else
+		st->keys = repalloc_huge(st->keys, sizeof(int64) * cap);
+	if (st->k > 0)
+	{
+		if (st->x == NULL)
+			st->x = palloc_extended(sizeof(double) * cap * st->k, MCXT_ALLOC_HUGE);
+		else
+			st->x = repalloc_huge(st->x, sizeof(double) * cap * st->k);
+	}
+	st->cap = cap;
+}
+
+/* k becomes known: rows stored so far (all with NULL values) get NaN rows. */
+static void
+cagg_set_k(CompAggState *st, int k)
+{
+	int64		i;
+
+	if (k == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("values must not be empty"),
+				 errdetail("Give at least one component.")));
+	if (k > CAGG_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("values has %d elements, more than the %d nous.composite_agg accepts",
+						k, CAGG_MAX_K)));
+	st->k = k;
+	if (st->cap > 0)
+	{
+		st->x = palloc_extended(sizeof(double) * st->cap * k, MCXT_ALLOC_HUGE);
+		for (i = 0; i < st->n * k; i++)
+			st->x[i] = NAN;
+	}
+}
+
+/* Weights and polarity checked as nous.composite checks them, once k is known. */
+static void
+cagg_check_args(CompAggState *st)
+{
+	if (st->has_w)
+	{
+		ArrayType  *a;
+		int			j;
+		Datum	   *el = palloc(sizeof(Datum) * st->k);
+
+		for (j = 0; j < st->k; j++)
+			el[j] = Float8GetDatum(st->w[j]);
+		a = construct_array(el, st->k, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+		pfree(weights_from_datum(PointerGetDatum(a), false, st->k));
+	}
+}
+
+static void
+text_spec_copy(char *dst, Datum d, bool isnull, const char *what, const char *hint)
+{
+	char	   *s = text_arg(d, isnull, what, hint);
+
+	if (strlen(s) > CAGG_SPEC_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("method specification is too long"),
+				 errdetail("At most %d bytes are allowed.", CAGG_SPEC_MAX)));
+	strlcpy(dst, s, CAGG_SPEC_MAX + 1);
+}
+
+/* First row of a state: keep and check the constant arguments. */
+static void
+cagg_first_row(CompAggState *st, FunctionCallInfo fcinfo, int nargs)
+{
+	Datum		d[4];
+	bool		isnull[4];
+	int			a,
+				kw = -1,
+				kp = -1;
+
+	for (a = 0; a < 4; a++)
+	{
+		isnull[a] = (3 + a >= nargs) || PG_ARGISNULL(3 + a);
+		d[a] = isnull[a] ? (Datum) 0 : PG_GETARG_DATUM(3 + a);
+		st->orig[a] = isnull[a] ? NULL : PG_DETOAST_DATUM_COPY(d[a]);
+	}
+	/* the defaults of nous.composite */
+	if (nargs <= 5)
+		strlcpy(st->norm, "zscore", sizeof(st->norm));
+	else
+		text_spec_copy(st->norm, d[2], isnull[2], "normalise",
+					   "Name a normalisation method, for example 'zscore'; see nous.methods.");
+	if (nargs <= 6)
+		strlcpy(st->agg, "mean", sizeof(st->agg));
+	else
+		text_spec_copy(st->agg, d[3], isnull[3], "aggregate",
+					   "Name an aggregation method, for example 'mean'; see nous.methods.");
+	if (!isnull[0])
+	{
+		NousVec		v;
+		int			j;
+
+		/* NULL elements are checked with the length, as nous.composite does */
+		kw = array_arg_length(d[0], false);
+		st->has_w = true;
+		st->w = palloc(sizeof(double) * Max(kw, 1));
+		nous_vec_from_datum(d[0], false, "weights", true, &v);
+		for (j = 0; j < kw; j++)
+		{
+			if (!v.present[j])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("weights must not contain NULL"),
+						 errdetail("Element %d is NULL.", j + 1)));
+			st->w[j] = v.x[j];
+		}
+	}
+	if (!isnull[1])
+	{
+		kp = array_arg_length(d[1], false);
+		st->has_pol = true;
+		/* checked against its own length now, against k below */
+		st->pol = polarity_from_datum(d[1], false, kp);
+	}
+	for (a = 0; a < 4; a++)
+	{
+		st->last[a] = d[a];
+		st->lastnull[a] = isnull[a];
+	}
+	st->last_valid = true;
+	st->args_set = true;
+	if (kw >= 0 || kp >= 0)
+	{
+		cagg_set_k(st, kw >= 0 ? kw : kp);
+		if (st->has_w)
+			cagg_check_args(st);
+		if (st->has_pol && kp != st->k)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("polarity has %d elements, values %d", kp, st->k),
+					 errdetail("Give one polarity per component (1: higher is more fragile, -1: higher is less fragile), or NULL for all 1.")));
+	}
+}
+
+static const char *const cagg_argname[4] = {"weights", "polarity", "normalise", "aggregate"};
+
+/* Later rows: the constant arguments must equal the first row's. */
+static void
+cagg_same_args(CompAggState *st, FunctionCallInfo fcinfo, int nargs)
+{
+	int			a;
+
+	for (a = 0; a < 4; a++)
+	{
+		bool		isnull = (3 + a >= nargs) || PG_ARGISNULL(3 + a);
+		Datum		d = isnull ? (Datum) 0 : PG_GETARG_DATUM(3 + a);
+		bool		same;
+
+		if (isnull == st->lastnull[a] && (isnull || d == st->last[a]))
+			continue;
+		if (isnull || st->orig[a] == NULL)
+			same = isnull && st->orig[a] == NULL;
+		else
+		{
+			struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
+			struct varlena *o = st->orig[a];
+
+			same = VARSIZE_ANY_EXHDR(v) == VARSIZE_ANY_EXHDR(o) &&
+				memcmp(VARDATA_ANY(v), VARDATA_ANY(o), VARSIZE_ANY_EXHDR(o)) == 0;
+		}
+		if (!same)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be the same in every row of a group", cagg_argname[a]),
+					 errdetail("Row %lld of the group gives another value of %s than the first row.",
+							   (long long) st->n + 1, cagg_argname[a]),
+					 errhint("Use constants, or group by the columns they depend on.")));
+		st->last[a] = d;
+		st->lastnull[a] = isnull;
+	}
+}
+
+/* Append row values (NULL = all NaN) to the state. */
+static void
+cagg_append_values(CompAggState *st, Datum d, bool isnull)
+{
+	double	   *row;
+	ArrayType  *a;
+	int			nitems,
+				j;
+	bits8	   *bitmap;
+	const double *data;
+
+	if (isnull)
+	{
+		if (st->k > 0)
+		{
+			row = st->x + (size_t) st->n * st->k;
+			for (j = 0; j < st->k; j++)
+				row[j] = NAN;
+		}
+		return;
+	}
+	a = DatumGetArrayTypeP(d);
+	if (ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "values: expected a float8 array");
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("values must be a one-dimensional array"),
+				 errdetail("Row %lld of the group has %d dimensions.",
+						   (long long) st->n + 1, ARR_NDIM(a))));
+	nitems = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	if (st->k < 0)
+	{
+		cagg_set_k(st, nitems);
+		if (st->x == NULL)
+		{
+			st->cap = 0;
+			cagg_grow(st, st->n + 1);
+		}
+	}
+	if (nitems != st->k)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("values has %d elements in row %lld of the group, expected %d",
+						nitems, (long long) st->n + 1, st->k),
+				 errdetail("Every row must give the same components, in the same order; "
+						   "the weights, the polarity or the first row give %d.", st->k)));
+	row = st->x + (size_t) st->n * st->k;
+	bitmap = ARR_NULLBITMAP(a);
+	data = (const double *) ARR_DATA_PTR(a);
+	for (j = 0; j < st->k; j++)
+	{
+		double		v;
+
+		if (bitmap != NULL && !(bitmap[j / 8] & (1 << (j % 8))))
+		{
+			row[j] = NAN;
+			continue;
+		}
+		v = *data++;
+		if (!isfinite(v))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("values must be finite"),
+					 errdetail("Element %d of row %lld of the group is %s.", j + 1,
+							   (long long) st->n + 1,
+							   isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity"),
+					 errhint("Replace NaN and infinite values by NULL: NULL elements are ignored.")));
+		row[j] = v;
+	}
+	if ((Pointer) a != DatumGetPointer(d))
+		pfree(a);
+}
+
+PG_FUNCTION_INFO_V1(nous_composite_agg_trans);
+
+/*
+ * composite_agg transition: (state, key, values[, weights[, polarity[,
+ * normalise[, aggregate]]]]) → state.
+ */
+Datum
+nous_composite_agg_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt,
+				old;
+	CompAggState *st;
+	int			nargs = PG_NARGS();
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "nous_composite_agg_trans called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("key must not be NULL"),
+				 errdetail("Row %lld of the group has a NULL key.",
+						   PG_ARGISNULL(0) ? 1LL :
+						   (long long) ((CompAggState *) PG_GETARG_POINTER(0))->n + 1),
+				 errhint("Every row needs a key (for example the square identifier) to find its score.")));
+	old = MemoryContextSwitchTo(aggcxt);
+	if (PG_ARGISNULL(0))
+	{
+		st = palloc0(sizeof(CompAggState));
+		st->k = -1;
+		cagg_first_row(st, fcinfo, nargs);
+	}
+	else
+	{
+		st = (CompAggState *) PG_GETARG_POINTER(0);
+		cagg_same_args(st, fcinfo, nargs);
+	}
+	if (st->n >= st->cap)
+		cagg_grow(st, st->n + 1);
+	cagg_append_values(st, PG_GETARG_DATUM(2), PG_ARGISNULL(2));
+	st->keys[st->n] = PG_GETARG_INT64(1);
+	st->n++;
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+/* Error unless two states have the same constant arguments. */
+static void
+cagg_check_compatible(const CompAggState *a, const CompAggState *b)
+{
+	const char *what = NULL;
+
+	if (a->has_w != b->has_w ||
+		(a->has_w && (a->k != b->k || memcmp(a->w, b->w, sizeof(double) * a->k) != 0)))
+		what = "weights";
+	else if (a->has_pol != b->has_pol ||
+			 (a->has_pol && (a->k != b->k || memcmp(a->pol, b->pol, sizeof(int) * a->k) != 0)))
+		what = "polarity";
+	else if (strcmp(a->norm, b->norm) != 0)
+		what = "normalise";
+	else if (strcmp(a->agg, b->agg) != 0)
+		what = "aggregate";
+	if (what)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be the same in every row of a group", what),
+				 errdetail("Two partial states of the group were built with different %s.", what),
+				 errhint("Use constants, or group by the columns they depend on.")));
+	if (a->k >= 0 && b->k >= 0 && a->k != b->k)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("values has %d elements in some rows of the group, expected %d", b->k, a->k),
+				 errdetail("Every row must give the same components, in the same order.")));
+}
+
+/* Append the rows of src to dst (dst in the current context). */
+static void
+cagg_concat(CompAggState *dst, const CompAggState *src)
+{
+	int64		i;
+
+	if (src->n == 0)
+		return;
+	if (dst->k < 0 && src->k >= 0)
+	{
+		cagg_set_k(dst, src->k);
+		if (dst->x == NULL && dst->cap > 0)
+		{
+			dst->x = palloc_extended(sizeof(double) * dst->cap * dst->k, MCXT_ALLOC_HUGE);
+			for (i = 0; i < dst->n * dst->k; i++)
+				dst->x[i] = NAN;
+		}
+	}
+	cagg_grow(dst, dst->n + src->n);
+	memcpy(dst->keys + dst->n, src->keys, sizeof(int64) * src->n);
+	if (dst->k > 0)
+	{
+		if (src->k > 0)
+			memcpy(dst->x + (size_t) dst->n * dst->k, src->x,
+				   sizeof(double) * (size_t) src->n * dst->k);
+		else
+			for (i = 0; i < src->n * dst->k; i++)
+				dst->x[(size_t) dst->n * dst->k + i] = NAN;
+	}
+	dst->n += src->n;
+}
+
+static CompAggState *
+cagg_copy_empty(const CompAggState *src)
+{
+	CompAggState *st = palloc0(sizeof(CompAggState));
+
+	st->k = src->k;
+	st->args_set = src->args_set;
+	st->has_w = src->has_w;
+	st->has_pol = src->has_pol;
+	if (src->has_w)
+	{
+		st->w = palloc(sizeof(double) * Max(src->k, 1));
+		memcpy(st->w, src->w, sizeof(double) * Max(src->k, 0));
+	}
+	if (src->has_pol)
+	{
+		st->pol = palloc(sizeof(int) * Max(src->k, 1));
+		memcpy(st->pol, src->pol, sizeof(int) * Max(src->k, 0));
+	}
+	memcpy(st->norm, src->norm, sizeof(st->norm));
+	memcpy(st->agg, src->agg, sizeof(st->agg));
+	return st;
+}
+
+PG_FUNCTION_INFO_V1(nous_composite_agg_combine);
+
+/* composite_agg combine: concatenate the rows of two partial states. */
+Datum
+nous_composite_agg_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt,
+				old;
+	CompAggState *a,
+			   *b;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "nous_composite_agg_combine called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	b = (CompAggState *) PG_GETARG_POINTER(1);
+	old = MemoryContextSwitchTo(aggcxt);
+	if (PG_ARGISNULL(0))
+	{
+		/* a deserialized state already lives in the aggregate context */
+		if (GetMemoryChunkContext(b) == aggcxt)
+		{
+			MemoryContextSwitchTo(old);
+			PG_RETURN_POINTER(b);
+		}
+		a = cagg_copy_empty(b);
+		cagg_concat(a, b);
+		MemoryContextSwitchTo(old);
+		PG_RETURN_POINTER(a);
+	}
+	a = (CompAggState *) PG_GETARG_POINTER(0);
+	cagg_check_compatible(a, b);
+	a->last_valid = false;
+	cagg_concat(a, b);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
+/*
+ * Serialized state: version byte, k (int32, -1 = unknown), n (int64),
+ * flags (1 = weights, 2 = polarity), the two method specifications
+ * (int32 length + bytes), k weights, k polarities, n keys, n x k values.
+ */
+PG_FUNCTION_INFO_V1(nous_composite_agg_serialize);
+
+Datum
+nous_composite_agg_serialize(PG_FUNCTION_ARGS)
+{
+	CompAggState *st;
+	int32		len;
+	size_t		kk,
+				total;
+	bytea	   *out;
+	char	   *p;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "nous_composite_agg_serialize called in non-aggregate context");
+	st = (CompAggState *) PG_GETARG_POINTER(0);
+	kk = st->k > 0 ? st->k : 0;
+	total = VARHDRSZ + 1 + 4 + 8 + 1 + 4 + strlen(st->norm) + 4 + strlen(st->agg) +
+		(st->has_w ? sizeof(double) * kk : 0) + (st->has_pol ? sizeof(int32) * kk : 0) +
+		sizeof(int64) * st->n + sizeof(double) * (size_t) st->n * kk;
+	if (total > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("partial state of nous.composite_agg is too large to send between processes"),
+				 errdetail("It would take %zu bytes; at most %zu are allowed.", total, (size_t) MaxAllocSize),
+				 errhint("Group by a finer territory, or disable parallel query for this statement.")));
+	out = palloc(total);
+	SET_VARSIZE(out, total);
+	p = VARDATA(out);
+	*p++ = CAGG_VERSION;
+	memcpy(p, &st->k, 4);
+	p += 4;
+	memcpy(p, &st->n, 8);
+	p += 8;
+	*p++ = (st->has_w ? 1 : 0) | (st->has_pol ? 2 : 0);
+	len = strlen(st->norm);
+	memcpy(p, &len, 4);
+	p += 4;
+	memcpy(p, st->norm, len);
+	p += len;
+	len = strlen(st->agg);
+	memcpy(p, &len, 4);
+	p += 4;
+	memcpy(p, st->agg, len);
+	p += len;
+	if (st->has_w && kk > 0)
+	{
+		memcpy(p, st->w, sizeof(double) * kk);
+		p += sizeof(double) * kk;
+	}
+	if (st->has_pol && kk > 0)
+	{
+		memcpy(p, st->pol, sizeof(int32) * kk);
+		p += sizeof(int32) * kk;
+	}
+	memcpy(p, st->keys, sizeof(int64) * st->n);
+	p += sizeof(int64) * st->n;
+	if (kk > 0)
+		memcpy(p, st->x, sizeof(double) * (size_t) st->n * kk);
+	PG_RETURN_BYTEA_P(out);
+}
+
+static void
+cagg_corrupt(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("invalid serialized state of nous.composite_agg"),
+			 errdetail("%s", detail)));
+}
+
+/* Read len bytes at *p within [.., end) or report a corrupt state. */
+static const char *
+cagg_take(const char **p, const char *end, size_t len)
+{
+	const char *r = *p;
+
+	if ((size_t) (end - *p) < len)
+		cagg_corrupt("The state is shorter than its header says.");
+	*p += len;
+	return r;
+}
+
+PG_FUNCTION_INFO_V1(nous_composite_agg_deserialize);
+
+Datum
+nous_composite_agg_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt,
+				old;
+	bytea	   *in;
+	const char *p,
+			   *end;
+	CompAggState *st;
+	int32		len;
+	int64		i;
+	size_t		kk;
+	uint8		flags;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "nous_composite_agg_deserialize called in non-aggregate context");
+	in = PG_GETARG_BYTEA_PP(0);
+	p = VARDATA_ANY(in);
+	end = p + VARSIZE_ANY_EXHDR(in);
+	old = MemoryContextSwitchTo(aggcxt);
+	st = palloc0(sizeof(CompAggState));
+	if (*(const uint8 *) cagg_take(&p, end, 1) != CAGG_VERSION)
+		cagg_corrupt("The version byte is not 1.");
+	memcpy(&st->k, cagg_take(&p, end, 4), 4);
+	memcpy(&st->n, cagg_take(&p, end, 8), 8);
+	flags = *(const uint8 *) cagg_take(&p, end, 1);
+	if (st->k < -1 || st->k == 0 || st->k > CAGG_MAX_K || st->n < 0 || (flags & ~3) != 0)
+		cagg_corrupt("The number of components, of rows or the flags are out of range.");
+	st->has_w = (flags & 1) != 0;
+	st->has_pol = (flags & 2) != 0;
+	if ((st->has_w || st->has_pol) && st->k < 0)
+		cagg_corrupt("Weights or polarity are given without a number of components.");
+	kk = st->k > 0 ? st->k : 0;
+	memcpy(&len, cagg_take(&p, end, 4), 4);
+	if (len < 0 || len > CAGG_SPEC_MAX)
+		cagg_corrupt("A method specification has an invalid length.");
+	memcpy(st->norm, cagg_take(&p, end, len), len);
+	st->norm[len] = '\0';
+	memcpy(&len, cagg_take(&p, end, 4), 4);
+	if (len < 0 || len > CAGG_SPEC_MAX)
+		cagg_corrupt("A method specification has an invalid length.");
+	memcpy(st->agg, cagg_take(&p, end, len), len);
+	st->agg[len] = '\0';
+	if (strlen(st->norm) == 0 || strlen(st->agg) == 0)
+		cagg_corrupt("A method specification is empty or contains a zero byte.");
+	if (st->has_w)
+	{
+		st->w = palloc(sizeof(double) * Max(kk, 1));
+		memcpy(st->w, cagg_take(&p, end, sizeof(double) * kk), sizeof(double) * kk);
+	}
+	if (st->has_pol)
+	{
+		st->pol = palloc(sizeof(int) * Max(kk, 1));
+		memcpy(st->pol, cagg_take(&p, end, sizeof(int32) * kk), sizeof(int32) * kk);
+		for (i = 0; i < (int64) kk; i++)
+			if (st->pol[i] != 1 && st->pol[i] != -1)
+				cagg_corrupt("A polarity is neither 1 nor -1.");
+	}
+	if ((size_t) st->n > (size_t) (end - p) / (sizeof(int64) + sizeof(double) * kk))
+		cagg_corrupt("The state is shorter than its number of rows says.");
+	if ((size_t) (end - p) != (sizeof(int64) + sizeof(double) * kk) * (size_t) st->n)
+		cagg_corrupt("The state is longer than its number of rows says.");
+	st->cap = Max(st->n, 1);
+	st->keys = palloc_extended(sizeof(int64) * st->cap, MCXT_ALLOC_HUGE);
+	memcpy(st->keys, cagg_take(&p, end, sizeof(int64) * st->n), sizeof(int64) * st->n);
+	if (kk > 0)
+	{
+		st->x = palloc_extended(sizeof(double) * st->cap * kk, MCXT_ALLOC_HUGE);
+		memcpy(st->x, cagg_take(&p, end, sizeof(double) * kk * st->n), sizeof(double) * kk * st->n);
+		for (i = 0; i < st->n * (int64) kk; i++)
+			if (isinf(st->x[i]))
+				cagg_corrupt("A value is infinite.");
+	}
+	st->args_set = true;
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+typedef struct KeyIdx
+{
+	int64		key;
+	int64		idx;
+} KeyIdx;
+
+/*
+ * Sort (key, idx) pairs by key: LSD radix sort on 16-bit digits of the key
+ * with its sign bit flipped, skipping the digits every key shares (stable,
+ * O(n), no comparisons).
+ */
+static void
+keyidx_sort(KeyIdx *a, int n)
+{
+	KeyIdx	   *b = palloc_extended(sizeof(KeyIdx) * Max(n, 1), MCXT_ALLOC_HUGE);
+	KeyIdx	   *src = a,
+			   *dst = b;
+	uint32	   *count = palloc(sizeof(uint32) * 65536);
+	int			pass,
+				i;
+
+	for (pass = 0; pass < 4; pass++)
+	{
+		int			shift = pass * 16;
+		uint32		sum = 0;
+		uint32		first;
+
+		memset(count, 0, sizeof(uint32) * 65536);
+		for (i = 0; i < n; i++)
+			count[(((uint64) src[i].key ^ UINT64CONST(0x8000000000000000)) >> shift) & 0xFFFF]++;
+		first = (((uint64) src[0].key ^ UINT64CONST(0x8000000000000000)) >> shift) & 0xFFFF;
+		if (count[first] == (uint32) n)
+			continue;			/* every key has this digit */
+		for (i = 0; i < 65536; i++)
+		{
+			uint32		c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(((uint64) src[i].key ^ UINT64CONST(0x8000000000000000)) >> shift) & 0xFFFF]++] = src[i];
+		{
+			KeyIdx	   *t = src;
+
+			src = dst;
+			dst = t;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (src != a)
+		memcpy(a, src, sizeof(KeyIdx) * n);
+	pfree(b);
+	pfree(count);
+}
+
+/* A one-dimensional bigint[] built in place (no NULL). */
+static ArrayType *
+int8_array(const KeyIdx *k, int n)
+{
+	ArrayType  *r;
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(int64) * (Size) n;
+	int64	   *data;
+	int			i;
+
+	if (n == 0)
+		return construct_empty_array(INT8OID);
+	if (nbytes > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("result array of %d elements is too large", n)));
+	r = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(r, nbytes);
+	r->ndim = 1;
+	r->dataoffset = 0;
+	r->elemtype = INT8OID;
+	ARR_DIMS(r)[0] = n;
+	ARR_LBOUND(r)[0] = 1;
+	data = (int64 *) ARR_DATA_PTR(r);
+	for (i = 0; i < n; i++)
+		data[i] = k[i].key;
+	return r;
+}
+
+PG_FUNCTION_INFO_V1(nous_composite_agg_final);
+
+/*
+ * composite_agg final: sort the rows by key, then compute what
+ * nous.composite computes over the same rows; returns nous.composite_scores
+ * (keys, scores, coverage), empty arrays for an empty input.
+ */
+Datum
+nous_composite_agg_final(PG_FUNCTION_ARGS)
+{
+	CompAggState *st = PG_ARGISNULL(0) ? NULL : (CompAggState *) PG_GETARG_POINTER(0);
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	int			n,
+				k,
+				i,
+				j;
+	KeyIdx	   *order;
+	bool		sorted = true;
+	double	   *x,
+			   *score,
+			   *cov,
+			   *w;
+	bool	   *present,
+			   *scorep;
+	int		   *pol;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "nous: composite_agg must return a composite type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	if (st == NULL || st->n == 0)
+	{
+		values[0] = PointerGetDatum(construct_empty_array(INT8OID));
+		values[1] = PointerGetDatum(construct_empty_array(FLOAT8OID));
+		values[2] = PointerGetDatum(construct_empty_array(FLOAT8OID));
+		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	}
+	if (st->n > INT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("group of %lld rows is too large for nous.composite_agg", (long long) st->n),
+				 errdetail("At most %d rows are allowed in one group.", INT_MAX)));
+	n = (int) st->n;
+	k = st->k;
+
+	/* sort by key, so that the result does not depend on the input order */
+	order = palloc_extended(sizeof(KeyIdx) * n, MCXT_ALLOC_HUGE);
+	for (i = 0; i < n; i++)
+	{
+		order[i].key = st->keys[i];
+		order[i].idx = i;
+		if (i > 0 && st->keys[i] <= st->keys[i - 1])
+			sorted = false;
+	}
+	if (!sorted)
+	{
+		keyidx_sort(order, n);
+		for (i = 1; i < n; i++)
+			if (order[i].key == order[i - 1].key)
+				ereport(ERROR,
+						(errcode(ERRCODE_CARDINALITY_VIOLATION),
+						 errmsg("key %lld appears more than once in a group", (long long) order[i].key),
+						 errdetail("Each row of a group needs its own key to find its score.")));
+	}
+	CHECK_FOR_INTERRUPTS();
+
+	score = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE);
+	scorep = palloc_extended(sizeof(bool) * n, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	cov = palloc_extended(sizeof(double) * n, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	if (k > 0)
+	{
+		ResolvedMethods *rm;
+
+		/* checked here too: a combined state may have learnt k late */
+		w = weights_from_datum((Datum) 0, true, k);
+		if (st->has_w)
+		{
+			cagg_check_args(st);
+			memcpy(w, st->w, sizeof(double) * k);
+		}
+		pol = palloc(sizeof(int) * k);
+		for (j = 0; j < k; j++)
+			pol[j] = st->has_pol ? st->pol[j] : 1;
+		rm = resolve_methods(fcinfo->flinfo, st->norm, st->agg);
+		x = palloc_extended(sizeof(double) * (size_t) n * k, MCXT_ALLOC_HUGE);
+		present = palloc_extended(sizeof(bool) * (size_t) n * k, MCXT_ALLOC_HUGE);
+		for (i = 0; i < n; i++)
+		{
+			const double *row = st->x + (size_t) order[i].idx * k;
+
+#ifdef __GNUC__
+			/* rows are read in key order, i.e. at random: fetch ahead */
+			if (i + 16 < n)
+				__builtin_prefetch(st->x + (size_t) order[i + 16].idx * k);
+#endif
+
+			for (j = 0; j < k; j++)
+			{
+				size_t		c = (size_t) j * n + i;
+
+				present[c] = !isnan(row[j]);
+				x[c] = present[c] ? row[j] : 0.0;
+			}
+		}
+		composite_scores(rm, x, present, n, k, w, pol, score, scorep, cov);
+		pfree(x);
+		pfree(present);
+	}
+	else
+	{
+		/* every values array is NULL and nothing gives k: still check methods */
+		(void) resolve_methods(fcinfo->flinfo, st->norm, st->agg);
+	}
+
+	values[0] = PointerGetDatum(int8_array(order, n));
+	{
+		NousVec		v;
+
+		v.n = n;
+		v.present = scorep;
+		values[1] = PointerGetDatum(nous_vec_to_array(&v, score));
+		/* every row has a coverage */
+		memset(scorep, true, sizeof(bool) * n);
+		values[2] = PointerGetDatum(nous_vec_to_array(&v, cov));
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
 /* ------------------------------------------------------------------ */
