@@ -30,6 +30,25 @@ COMMENT ON FUNCTION nous.indicator_secrecy(text) IS
   'Secrecy rules of an indicator of the catalogue nous.indicators: its threshold (smallest publishable count) and dominance share, with INSEE''s 11 and 0.85 where the catalogue leaves them NULL.';
 
 
+CREATE FUNCTION nous._secrecy_rules(threshold int, dominance_share float8, indicator text)
+RETURNS TABLE(rule_threshold int, rule_share float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- the arguments, else the indicator's catalogue entry, else INSEE's 11 and 0.85
+  IF _secrecy_rules.indicator IS NULL THEN
+    RETURN QUERY SELECT coalesce(_secrecy_rules.threshold, 11), coalesce(_secrecy_rules.dominance_share, 0.85::float8);
+  ELSE
+    RETURN QUERY SELECT coalesce(_secrecy_rules.threshold, c.secrecy_threshold),
+                        coalesce(_secrecy_rules.dominance_share, c.dominance_share)
+                   FROM nous.indicator_secrecy(_secrecy_rules.indicator) AS c;
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION nous._secrecy_rules(int, float8, text) IS
+  'Internal: the threshold and dominance share of nous.secrecy_publish and nous.secrecy_publish_2d: the arguments, else the catalogue entry of the indicator, else 11 and 0.85.';
+
 CREATE FUNCTION nous.secrecy_publish(source text, id_column text, parent_column text,
                                      value_column text,
                                      threshold int DEFAULT NULL,
@@ -55,15 +74,8 @@ DECLARE
   dom     boolean[];
   k       int;
 BEGIN
-  -- thresholds: the arguments, else the indicator's catalogue entry, else INSEE's 11 and 0.85
-  IF secrecy_publish.indicator IS NOT NULL THEN
-    SELECT coalesce(secrecy_publish.threshold, c.secrecy_threshold),
-           coalesce(secrecy_publish.dominance_share, c.dominance_share)
-      INTO threshold, dominance_share
-      FROM nous.indicator_secrecy(secrecy_publish.indicator) AS c;
-  END IF;
-  threshold := coalesce(threshold, 11);
-  dominance_share := coalesce(dominance_share, 0.85);
+  SELECT r.rule_threshold, r.rule_share INTO threshold, dominance_share
+    FROM nous._secrecy_rules(secrecy_publish.threshold, secrecy_publish.dominance_share, secrecy_publish.indicator) AS r;
   src := nous._secrecy_check_args(source, ARRAY[id_column, parent_column, value_column],
                                   threshold, dominance_top, dominance_share, rounding_base);
   EXECUTE pg_catalog.format(
@@ -141,15 +153,8 @@ DECLARE
   bad     record;
   k       int;
 BEGIN
-  -- thresholds: the arguments, else the indicator's catalogue entry, else INSEE's 11 and 0.85
-  IF secrecy_publish_2d.indicator IS NOT NULL THEN
-    SELECT coalesce(secrecy_publish_2d.threshold, c.secrecy_threshold),
-           coalesce(secrecy_publish_2d.dominance_share, c.dominance_share)
-      INTO threshold, dominance_share
-      FROM nous.indicator_secrecy(secrecy_publish_2d.indicator) AS c;
-  END IF;
-  threshold := coalesce(threshold, 11);
-  dominance_share := coalesce(dominance_share, 0.85);
+  SELECT r.rule_threshold, r.rule_share INTO threshold, dominance_share
+    FROM nous._secrecy_rules(secrecy_publish_2d.threshold, secrecy_publish_2d.dominance_share, secrecy_publish_2d.indicator) AS r;
   src := nous._secrecy_check_args(source, ARRAY[row_column, col_column, value_column],
                                   threshold, dominance_top, dominance_share, rounding_base);
   EXECUTE pg_catalog.format(
