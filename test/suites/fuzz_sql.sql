@@ -230,7 +230,7 @@ INSERT INTO fz.hint VALUES
  ('consumption_units', 3, '''oecd'''), ('income_per_uc', 4, '''oecd''');
 
 -- ---------------------------------------------------------------- targets
-CREATE TABLE fz.result (fn text, call text, sqlstate text, message text);
+CREATE TABLE fz.result (fn text, call text, sqlstate text, message text, at timestamptz DEFAULT clock_timestamp());
 
 CREATE TABLE fz.target AS
 SELECT p.oid, p.oid::regprocedure::text AS sig, p.proname::text AS proname, p.prokind,
@@ -270,7 +270,7 @@ BEGIN
     WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
   END;
-  INSERT INTO fz.result VALUES (fn, q, st, msg);
+  INSERT INTO fz.result (fn, call, sqlstate, message) VALUES (fn, q, st, msg);
   RETURN st;
 END $$;
 
@@ -402,13 +402,13 @@ BEGIN
       -- truncated
       PERFORM fz.try('recv nous.' || s.typ, format('SELECT fz.recv_one(%L, %L)', s.typ, substr(b, 1, i)), loud);
       -- one byte overwritten
-      FOREACH c IN ARRAY ARRAY[0, 1, 127, 128, 255, (random() * 255)::int] LOOP
+      FOREACH c IN ARRAY ARRAY[0, 255, (random() * 255)::int] LOOP
         m := set_byte(b, i, c);
         PERFORM fz.try('recv nous.' || s.typ, format('SELECT fz.recv_one(%L, %L)', s.typ, m), loud);
       END LOOP;
       -- four bytes overwritten with a huge or negative int32
       IF i + 4 <= length(b) THEN
-        FOREACH m IN ARRAY ARRAY['\x7fffffff'::bytea, '\xffffffff', '\x80000000', '\x00010000'] LOOP
+        FOREACH m IN ARRAY ARRAY['\x7fffffff'::bytea, '\x80000000'] LOOP
           PERFORM fz.try('recv nous.' || s.typ, format('SELECT fz.recv_one(%L, %L)', s.typ,
                                                        overlay(b placing m from i + 1 for 4)), loud);
         END LOOP;
