@@ -3,13 +3,18 @@
 # arguments (test/suites/fuzz_sql.sql: NULLs, empty / NULL-holding /
 # multidimensional / non-1-based arrays, NaN, ±Infinity, huge and negative
 # numbers, long text, malformed jsonb parameters and method specifications,
-# empty / mixed-SRID / invalid geometries, corrupt text forms of nous.flows,
-# nous.mixpairs, nous.mixcounts and nous.weights), each call in its own
-# subtransaction.  Deterministic (fixed seeds).  Fails when the server crashes
-# (connection lost: the crashing call is then replayed and printed) or when a
-# call raises SQLSTATE XX000 (an internal error: elog where ereport belongs);
-# prints the SQLSTATE classes seen.  Runs against the test cluster
-# (PGHOST/PGPORT/PGUSER set by scripts/test.sh) in a database of its own.
+# empty / mixed-SRID / invalid geometries, corrupt text and binary forms of
+# nous.flows, nous.mixpairs, nous.mixcounts and nous.weights, aggregates in
+# parallel plans), each call in its own subtransaction.  Deterministic (fixed
+# seeds).  Fails when the server crashes (connection lost: the crashing call
+# is then replayed and printed) or when a call raises an SQLSTATE of class XX
+# (an internal error: elog where ereport belongs); prints the SQLSTATE
+# classes seen.  Runs against the test cluster (PGHOST/PGPORT/PGUSER set by
+# scripts/test.sh) in a database of its own, in about a minute.
+# Environment: NOUS_FUZZ_SEED (other draws), NOUS_FUZZ_ONLY_C=1 (C functions
+# and aggregates only, e.g. under valgrind), NOUS_FUZZ_TIMEOUT (per target,
+# default 30s), NOUS_FUZZ_DB, NOUS_FUZZ_KEEP=1 (keep the database and the
+# work directory: fz.result holds every call, its SQLSTATE and time).
 set -uo pipefail
 bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
