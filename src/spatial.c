@@ -1954,6 +1954,35 @@ nous_getis_ord_finalfn(PG_FUNCTION_ARGS)
 	return ac_global_final(fcinfo, NOUS_GETIS_ORD);
 }
 
+/*
+ * The row type of the elements of a final function's array result (a
+ * blessed descriptor of natts columns) and the array of those rows.
+ */
+static TupleDesc
+result_row_desc(FunctionCallInfo fcinfo, int natts, const char *what, Oid *elemtype)
+{
+	TupleDesc	td;
+
+	*elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	if (!OidIsValid(*elemtype))
+		elog(ERROR, "%s: return type must be an array", what);
+	td = BlessTupleDesc(lookup_rowtype_tupdesc_copy(*elemtype, -1));
+	if (td->natts != natts)
+		elog(ERROR, "%s: unexpected result type", what);
+	return td;
+}
+
+static Datum
+result_rows_array(Datum *elems, int ne, Oid elemtype)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, ne, elemtype, typlen, typbyval, typalign));
+}
+
 PG_FUNCTION_INFO_V1(nous_local_moran_finalfn);
 
 /* nous.local_moran final: an array of nous.local_moran_result, by id. */
@@ -1966,14 +1995,10 @@ nous_local_moran_finalfn(PG_FUNCTION_ARGS)
 	double	   *x;
 	nous_local_result *lr;
 	int32		islands = 0;
-	Oid			rettype,
-				elemtype;
+	Oid			elemtype;
 	TupleDesc	td;
 	Datum	   *elems;
 	int			ne = 0;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 	static const char *const quad[] = {"", "High-High", "Low-High", "Low-Low", "High-Low"};
 
 	if (s == NULL || s->n == 0)
@@ -1986,14 +2011,7 @@ nous_local_moran_finalfn(PG_FUNCTION_ARGS)
 
 		ac_status(st, islands, "local Moran");
 	}
-	rettype = get_fn_expr_rettype(fcinfo->flinfo);
-	elemtype = get_element_type(rettype);
-	if (!OidIsValid(elemtype))
-		elog(ERROR, "local_moran: return type must be an array");
-	td = lookup_rowtype_tupdesc_copy(elemtype, -1);
-	td = BlessTupleDesc(td);
-	if (td->natts != 11)
-		elog(ERROR, "local_moran: unexpected result type");
+	td = result_row_desc(fcinfo, 11, "local_moran", &elemtype);
 	elems = palloc(sizeof(Datum) * Max(g.n, 1));
 	for (int32 i = 0; i < g.n; i++)
 	{
@@ -2024,8 +2042,7 @@ nous_local_moran_finalfn(PG_FUNCTION_ARGS)
 			nl[10] = true;
 		elems[ne++] = HeapTupleGetDatum(heap_form_tuple(td, v, nl));
 	}
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, ne, elemtype, typlen, typbyval, typalign));
+	return result_rows_array(elems, ne, elemtype);
 }
 
 /* ---- areal interpolation ---- */
@@ -2301,9 +2318,6 @@ local_g_final(FunctionCallInfo fcinfo, bool star)
 	TupleDesc	td;
 	Datum	   *elems;
 	int			ne = 0;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
@@ -2321,12 +2335,7 @@ local_g_final(FunctionCallInfo fcinfo, bool star)
 
 		ac_status(st, islands, star ? "local Gi*" : "local Gi");
 	}
-	elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
-	if (!OidIsValid(elemtype))
-		elog(ERROR, "local_g: return type must be an array");
-	td = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
-	if (td->natts != 9)
-		elog(ERROR, "local_g: unexpected result type");
+	td = result_row_desc(fcinfo, 9, "local_g", &elemtype);
 	elems = palloc(sizeof(Datum) * Max(g.n, 1));
 	for (int32 i = 0; i < g.n; i++)
 	{
@@ -2352,8 +2361,7 @@ local_g_final(FunctionCallInfo fcinfo, bool star)
 			nl[8] = true;
 		elems[ne++] = HeapTupleGetDatum(heap_form_tuple(td, v, nl));
 	}
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, ne, elemtype, typlen, typbyval, typalign));
+	return result_rows_array(elems, ne, elemtype);
 }
 
 PG_FUNCTION_INFO_V1(nous_local_g_finalfn);
