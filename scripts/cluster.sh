@@ -9,19 +9,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 cmd="${1:-status}"; name="${2:-demo}"
 case "$name" in
-  demo) port="${NOUS_PORT:-5499}" ;;
-  test) port="${NOUS_TEST_PORT:-5498}" ;;
-  bench) port="${NOUS_BENCH_PORT:-5497}" ;;
+  demo) var=NOUS_PORT default=5499 ;;
+  test) var=NOUS_TEST_PORT default=5498 ;;
+  bench) var=NOUS_BENCH_PORT default=5497 ;;
   *) die "unknown cluster '$name' (demo, test or bench)" ;;
 esac
 dir="$(nous_cluster_dir "$name")"
-# without an explicit NOUS_*PORT, use the port the cluster was last started on
+# the port: $var when set, else the one the cluster was last started on
 recorded="$(nous_as_owner cat "$dir/data/nous_port.conf" 2>/dev/null | sed 's/[^0-9]//g' || true)"
-case "$name" in
-  demo) port="${NOUS_PORT:-${recorded:-$port}}" ;;
-  test) port="${NOUS_TEST_PORT:-${recorded:-$port}}" ;;
-  bench) port="${NOUS_BENCH_PORT:-${recorded:-$port}}" ;;
-esac
+port="${!var:-${recorded:-$default}}"
 case "$cmd" in
   start) nous_cluster_start "$name" "$port" ;;
   stop) nous_cluster_stop "$name" ;;
