@@ -1314,23 +1314,6 @@ cagg_set_k(CompAggState *st, int k)
 	}
 }
 
-/* Weights and polarity checked as nous.composite checks them, once k is known. */
-static void
-cagg_check_args(CompAggState *st)
-{
-	if (st->has_w)
-	{
-		ArrayType  *a;
-		int			j;
-		Datum	   *el = palloc(sizeof(Datum) * st->k);
-
-		for (j = 0; j < st->k; j++)
-			el[j] = Float8GetDatum(st->w[j]);
-		a = construct_array(el, st->k, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-		pfree(weights_from_datum(PointerGetDatum(a), false, st->k));
-	}
-}
-
 static void
 text_spec_copy(char *dst, Datum d, bool isnull, const char *what, const char *hint)
 {
@@ -1373,23 +1356,9 @@ cagg_first_row(CompAggState *st, FunctionCallInfo fcinfo, int nargs)
 					   "Name an aggregation method, for example 'mean'; see nous.methods.");
 	if (!isnull[0])
 	{
-		NousVec		v;
-		int			j;
-
-		/* NULL elements are checked with the length, as nous.composite does */
+		/* the weights themselves are checked once k is set, below */
 		kw = array_arg_length(d[0], false);
 		st->has_w = true;
-		st->w = palloc(sizeof(double) * Max(kw, 1));
-		nous_vec_from_datum(d[0], false, "weights", true, &v);
-		for (j = 0; j < kw; j++)
-		{
-			if (!v.present[j])
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("weights must not contain NULL"),
-						 errdetail("Element %d is NULL.", j + 1)));
-			st->w[j] = v.x[j];
-		}
 	}
 	if (!isnull[1])
 	{
@@ -1409,7 +1378,7 @@ cagg_first_row(CompAggState *st, FunctionCallInfo fcinfo, int nargs)
 	{
 		cagg_set_k(st, kw >= 0 ? kw : kp);
 		if (st->has_w)
-			cagg_check_args(st);
+			st->w = weights_from_datum(d[0], false, st->k);
 		if (st->has_pol && kp != st->k)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -1836,6 +1805,11 @@ nous_composite_agg_deserialize(PG_FUNCTION_ARGS)
 	{
 		st->w = palloc(sizeof(double) * Max(kk, 1));
 		memcpy(st->w, cagg_take(&p, end, sizeof(double) * kk), sizeof(double) * kk);
+		for (i = 0; i < (int64) kk; i++)
+			if (!isfinite(st->w[i]))
+				cagg_corrupt("A weight is not finite.");
+		if (nous_check_weights(st->w, (int) kk) != NOUS_OK)
+			cagg_corrupt("The weights are negative or sum to 0.");
 	}
 	if (st->has_pol)
 	{
@@ -2023,13 +1997,8 @@ nous_composite_agg_final(PG_FUNCTION_ARGS)
 	{
 		ResolvedMethods *rm;
 
-		/* checked here too: a combined state may have learnt k late */
-		w = weights_from_datum((Datum) 0, true, k);
-		if (st->has_w)
-		{
-			cagg_check_args(st);
-			memcpy(w, st->w, sizeof(double) * k);
-		}
+		/* weights given are checked by the first row (or the deserializer) */
+		w = st->has_w ? st->w : weights_from_datum((Datum) 0, true, k);
 		pol = palloc(sizeof(int) * k);
 		for (j = 0; j < k; j++)
 			pol[j] = st->has_pol ? st->pol[j] : 1;
