@@ -9,8 +9,14 @@ OBJS       = $(SRCS:.c=.o)
 
 # the install script is assembled from one file per module, in file-name order
 SQL_PARTS  = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(wildcard sql/$(EXTENSION)--*--*.sql)
+# upgrade scripts sql/nous--A--B.sql, each assembled from the fragments of
+# sql/upgrade/A--B/ (one file per module); released install scripts are kept
+# as released in sql/released/ (see its README)
+UPGRADE_DIRS    = $(sort $(wildcard sql/upgrade/*--*))
+UPGRADE_SCRIPTS = $(patsubst sql/upgrade/%,sql/$(EXTENSION)--%.sql,$(UPGRADE_DIRS))
+INSTALL_SCRIPT = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA_built = $(INSTALL_SCRIPT) $(UPGRADE_SCRIPTS)
+DATA       = $(wildcard sql/released/$(EXTENSION)--*.sql)
 EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out
 
 ICU_CFLAGS = $(shell pkg-config --cflags icu-uc icu-i18n)
@@ -18,7 +24,9 @@ ICU_LIBS   = $(shell pkg-config --libs icu-uc icu-i18n)
 PG_CONFIG ?= pg_config
 # server headers as system headers: -Wextra applies to our code, not to theirs
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -Isrc -Isrc/core $(ICU_CFLAGS) -DNOUS_VERSION='"$(EXTVERSION)"'
-PG_CFLAGS  = -Wall -Wextra -Werror
+# warnings are errors in our own test builds only (scripts set NOUS_WERROR=1),
+# never in the plain `make` of a packager or a DBA on a newer compiler
+PG_CFLAGS  = -Wall -Wextra $(if $(filter 1,$(NOUS_WERROR)),-Werror)
 # LAPACK (Debian liblapack-dev) for the linear algebra of the index module
 SHLIB_LINK = $(ICU_LIBS) -llapack -lblas -lm
 
@@ -34,11 +42,18 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(DATA_built): $(SQL_PARTS) nous.control Makefile
+$(INSTALL_SCRIPT): $(SQL_PARTS) nous.control Makefile
 	@{ echo '-- nous $(EXTVERSION): generated from sql/[0-9][0-9]_*.sql by make; edit those files.'; \
 	   printf '%s\n' '\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit'; \
 	   for f in $(SQL_PARTS); do echo; echo "-- ---- $$f ----"; \
 	     sed -e '/^\\echo Use "CREATE EXTENSION/d' -e 's/@NOUS_VERSION@/$(EXTVERSION)/g' $$f; done; } > $@
+
+.SECONDEXPANSION:
+$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) nous.control Makefile
+	@{ echo '-- nous upgrade $*: generated from sql/upgrade/$*/*.sql by make; edit those files.'; \
+	   printf '%s\n' '\echo Use "ALTER EXTENSION nous UPDATE" to load this file. \quit'; \
+	   for f in $(sort $(wildcard sql/upgrade/$*/*.sql)); do echo; echo "-- ---- $$f ----"; \
+	     sed -e '/^\\echo Use "ALTER EXTENSION/d' -e 's/@NOUS_VERSION@/$(EXTVERSION)/g' $$f; done; } > $@
 
 all: $(DATA_built)
 

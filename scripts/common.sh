@@ -62,7 +62,7 @@ nous_build() {
   say "building nous"
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo=sudo
-  make -C "$NOUS_ROOT" -s -j2 PG_CONFIG="$NOUS_PGBIN/pg_config"
+  make -C "$NOUS_ROOT" -s -j2 NOUS_WERROR=1 PG_CONFIG="$NOUS_PGBIN/pg_config"
   $sudo make -C "$NOUS_ROOT" -s install PG_CONFIG="$NOUS_PGBIN/pg_config" >/dev/null
 }
 

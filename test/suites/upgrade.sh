@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
-# upgrade: for every shipped upgrade script sql/nous--A--B.sql, install
-# version A from its release tag (vA), ALTER EXTENSION nous UPDATE along the
+# upgrade: for every upgrade sql/upgrade/A--B/, install released version A
+# (sql/released/nous--A.sql, installed by make), ALTER EXTENSION nous UPDATE along the
 # chain to the current version, and check that the updated extension has
 # exactly the objects of a fresh install (same functions, signatures,
 # volatility, parallel safety, comments, views, tables and registry rows).
-# Exits 77 (skipped) while no upgrade script exists: 0.1.0 is the first release.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 shopt -s nullglob
-scripts=("$root"/sql/nous--*--*.sql)
-if [ "${#scripts[@]}" -eq 0 ]; then
-  echo "upgrade: no upgrade script yet (first release); nothing to test"
-  exit 77
-fi
+scripts=("$root"/sql/upgrade/*--*)
+[ "${#scripts[@]}" -gt 0 ] || { echo "upgrade: no upgrade in sql/upgrade"; exit 1; }
 bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
 psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 sharedir="$("$bin/pg_config" --sharedir)/extension"
@@ -25,13 +21,10 @@ describe="SELECT p.oid::regprocedure::text || ' ' || p.provolatile || p.proparal
           ORDER BY 1"
 status=0
 for s in "${scripts[@]}"; do
-  from="$(basename "$s" .sql | sed 's/^nous--\(.*\)--.*$/\1/')"
-  old="$sharedir/nous--$from.sql"
-  if [ ! -f "$old" ]; then
-    git -C "$root" show "v$from:sql/nous--$from.sql" >/dev/null 2>&1 \
-      || { echo "upgrade: no install script for $from (tag v$from missing)"; status=1; continue; }
-    git -C "$root" show "v$from:sql/nous--$from.sql" > "$old"
-  fi
+  from="$(basename "$s" | sed 's/--.*$//')"
+  for f in "$sharedir/nous--$from.sql" "$sharedir/nous--$(basename "$s").sql"; do
+    [ -f "$f" ] || { echo "upgrade: $f is not installed (make install)"; status=1; continue 2; }
+  done
   psql -d postgres -c "DROP DATABASE IF EXISTS nous_up" -c "DROP DATABASE IF EXISTS nous_fresh" \
        -c "CREATE DATABASE nous_up" -c "CREATE DATABASE nous_fresh"
   psql -d nous_up -c "SET client_min_messages = warning" -c "CREATE EXTENSION nous VERSION '$from' CASCADE" -c "ALTER EXTENSION nous UPDATE TO '$current'"

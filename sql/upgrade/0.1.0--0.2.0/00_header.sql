@@ -1,0 +1,6 @@
+-- nous 0.1.0 -> 0.2.0.  Each module adds its changes in a file of its own
+-- in this folder (same number as its fragment of sql/); make concatenates
+-- them, in file-name order, into sql/nous--0.1.0--0.2.0.sql.
+-- Rules (contrib/cube): never DROP AGGREGATE (materialized views depend on
+-- them; use CREATE OR REPLACE AGGREGATE); every object changed here must end
+-- equal to a fresh 0.2.0 install (test/suites/upgrade.sh checks it).
