@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# citus: nous on a Citus 13.0.5 cluster (a coordinator and two workers on
+# loopback ports, started here and stopped on exit, failure included).
+#
+# Data from test/gen/generate.sql (scale 3: ~5,400 squares, ~25,000 moves),
+# identical in schema loc (plain tables) and schema dist (distributed by
+# epci_code).  For EVERY aggregate of schema nous (from pg_aggregate; each
+# needs a query in test/citus/cases.sql):
+#   (a) the result on dist equals the result on loc (numbers to 1e-12
+#       relative: Citus adds the workers' partial float sums in another order),
+#       over all rows, grouped by a non-distribution column g, grouped by
+#       epci_code (errors must be the same error on both sides);
+#   (b) the plan (EXPLAIN VERBOSE): storable state -> partial aggregation
+#       (worker_partial_agg / coord_combine_agg) over all rows and by g;
+#       internal state -> Citus gathers the rows on the coordinator (listed:
+#       the aggregates issue 14 must still convert); by epci_code -> pushed
+#       down whole to the workers, whatever the state;
+#   (c) the storable types in distributed columns: a rollup (one row per EPCI
+#       and year) inserted, read back, literals inserted from the coordinator,
+#       and merged by the merge aggregates to the single-node result;
+#   (d) a user method registered on the coordinator, used by a pushed-down
+#       query: nous.citus_sync_methods() copies it to the workers.
+# Skips (exit 77) where Citus 13.0.5 cannot be built (PostgreSQL 18).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$root/scripts/citus.sh"
+t_start=$(date +%s)
+
+if ! reason="$(citus_supported)"; then
+  echo "citus: skipped: $reason"
+  exit 77
+fi
+citus_install
+
+NOUS_CITUS_PORT="${NOUS_CITUS_PORT:-5583}"
+NOUS_CITUS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/nous-citus-test.XXXXXX")"
+trap 'citus_cluster_stop remove' EXIT
+citus_cluster_start
+db=nous_citus
+citus_create_db "$db"
+q() { citus_psql 0 -d "$db" "$@"; }
+q -c "SET client_min_messages = warning" -c "CREATE EXTENSION nous CASCADE"
+# the extension reached the workers (Citus propagates it)
+for n in 1 2; do
+  v="$(citus_psql $n -d "$db" -tAc "SELECT extversion FROM pg_extension WHERE extname = 'nous'")"
+  [ -n "$v" ] || { echo "citus: nous is not installed on worker $n"; exit 1; }
+done
+t_ready=$(date +%s)
+
+# ---- data: the generator on the coordinator (its schemas stay local)
+PGOPTIONS="-c citus.enable_ddl_propagation=off" q -v scale=3 -v seed=42 -f "$root/test/gen/generate.sql" >/dev/null
+q -f "$root/test/citus/setup.sql"
+q -f "$root/test/citus/harness.sql"
+q -c "SET citus.enable_ddl_propagation = off" -f "$root/test/citus/cases.sql"
+q -tA -c "SELECT 'rows: ' || string_agg(t || ' ' || n, ', ') FROM (VALUES
+  ('squares', (SELECT count(*) FROM dist.squares)), ('moves', (SELECT count(*) FROM dist.moves)),
+  ('iris', (SELECT count(*) FROM dist.iris)), ('applications', (SELECT count(*) FROM dist.applications)),
+  ('allocations', (SELECT count(*) FROM dist.allocations)), ('rollup', (SELECT count(*) FROM dist.rollup))) v(t, n)"
+t_data=$(date +%s)
+
+status=0
+fail() { echo "citus: FAIL: $*"; status=1; }
+
+# ---- every aggregate has a case
+missing="$(q -tA -c "SELECT string_agg(a.aggfnoid::regprocedure::text, ', ' ORDER BY 1)
+  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+ WHERE p.pronamespace = 'nous'::regnamespace
+   AND a.aggfnoid::regprocedure::text NOT IN (SELECT signature FROM citus_test.cases)")"
+[ -z "$missing" ] || fail "aggregates without a query in test/citus/cases.sql: $missing"
+stale="$(q -tA -c "SELECT string_agg(signature, ', ') FROM citus_test.cases
+ WHERE to_regprocedure(signature) IS NULL")"
+[ -z "$stale" ] || fail "cases of aggregates that no longer exist (remove them from test/citus/cases.sql): $stale"
+
+# ---- (a) and (b): every aggregate, three query shapes, loc vs dist
+w="$(q -tA -c "SELECT quote_literal(nous.contiguity(iris_id, geom)::text) || '::nous.weights' FROM loc.iris")"
+q -c "SELECT citus_test.check(c.signature, c.tbl, c.call, \$w\$$w\$w\$)
+        FROM citus_test.cases c
+       WHERE to_regprocedure(c.signature) IS NOT NULL ORDER BY c.signature" >/dev/null
+t_aggs=$(date +%s)
+echo
+echo "every aggregate of nous on Citus (plan: all rows / by g / by epci_code; same: dist = loc):"
+q -P pager=off -c "SELECT signature AS aggregate, stype AS state,
+       plan_all || ' / ' || plan_g || ' / ' || plan_epci AS plan,
+       CASE WHEN same_all AND same_g AND same_epci THEN 'yes' ELSE
+         concat_ws(' ', CASE WHEN NOT same_all THEN 'NO(all)' END, CASE WHEN NOT same_g THEN 'NO(g)' END,
+                   CASE WHEN NOT same_epci THEN 'NO(epci)' END) END AS same
+  FROM citus_test.results ORDER BY storable DESC, signature"
+# (a) equal results
+bad="$(q -tA -c "SELECT string_agg(signature || E'\n    loc:  ' || loc_all || E'\n    dist: ' || dist_all, E'\n  ')
+  FROM citus_test.results WHERE NOT (same_all AND same_g AND same_epci)")"
+[ -z "$bad" ] || fail "results differ between the distributed and the local table:
+  $bad"
+# (b) plans: storable -> partial; internal -> row-gather (reported); by EPCI -> pushdown
+bad="$(q -tA -c "SELECT string_agg(signature || ' (' || stype || '): ' || plan_all || ' / ' || plan_g || ' / ' || plan_epci, E'\n  ')
+  FROM citus_test.results
+ WHERE plan_epci <> 'pushdown'
+    OR (storable AND (plan_all <> 'partial' OR plan_g <> 'partial'))
+    OR (NOT storable AND (plan_all <> 'row-gather' OR plan_g <> 'row-gather'))")"
+[ -z "$bad" ] || fail "unexpected plans (want partial / partial / pushdown for a storable state, row-gather / row-gather / pushdown for internal):
+  $bad"
+echo
+q -tA -c "SELECT count(*) FILTER (WHERE storable) || ' aggregates run as partial aggregates on the workers; '
+          || count(*) FILTER (WHERE NOT storable) || ' (internal state) make Citus gather every row on the coordinator:'
+     FROM citus_test.results"
+q -tA -c "SELECT '  ' || string_agg(DISTINCT split_part(signature, '(', 1), ', ') FROM citus_test.results WHERE NOT storable"
+
+# ---- (c) storable types in distributed columns
+echo
+echo "storable states in distributed columns:"
+checks="$(q -tA <<'SQL'
+SET extra_float_digits = 1;
+-- read back: each row of the rollup equals its single-node twin
+SELECT 'rollup rows equal: ' || bool_and(citus_test.same(l.flows::text, d.flows::text, 1e-12)
+                                        AND citus_test.same(l.pairs::text, d.pairs::text, 1e-12)
+                                        AND citus_test.same(l.counts::text, d.counts::text, 1e-12)
+                                        AND l.w::text = d.w::text) || ' (' || count(*) || ' rows)'
+  FROM loc.rollup l JOIN dist.rollup d USING (epci_code, g);
+-- literals inserted from the coordinator travel to the shards and back unchanged
+INSERT INTO dist.rollup SELECT 'literal', 0, flows::text::nous.flows, pairs::text::nous.mixpairs,
+                               counts::text::nous.mixcounts, w::text::nous.weights
+  FROM loc.rollup ORDER BY epci_code, g LIMIT 1;
+SELECT 'literal round trip: ' || (l.flows::text = d.flows::text AND l.pairs::text = d.pairs::text
+                                  AND l.counts::text = d.counts::text AND l.w::text = d.w::text)
+  FROM (SELECT * FROM loc.rollup ORDER BY epci_code, g LIMIT 1) l, dist.rollup d WHERE d.epci_code = 'literal';
+DELETE FROM dist.rollup WHERE epci_code = 'literal';
+-- merged for the whole territory (partial merges on the workers) = computed on one node from the rows
+SELECT 'merged flows = single-node flow_matrix: ' || citus_test.same(
+         (SELECT nous.flow_matrix(flows)::text FROM dist.rollup),
+         (SELECT nous.flow_matrix(origin_com, destination_com, weight)::text FROM loc.moves), 1e-12);
+SELECT 'merged mixcounts: same M as single-node: ' || citus_test.same(
+         (SELECT nous.mutual_information(nous.merge(counts))::text FROM dist.rollup),
+         (SELECT nous.mutual_information(destination_iris, income_quartile::text, weight)::text FROM loc.moves), 1e-12);
+SELECT 'merged mixpairs (one year): same D as single-node: ' || citus_test.same(
+         (SELECT nous.dissimilarity(nous.merge(pairs))::text FROM dist.rollup WHERE g = 2024),
+         (SELECT nous.dissimilarity(poor_households, households)::text FROM loc.squares), 1e-12);
+SELECT 'merge plan: ' || citus_test.kind(citus_test.plan('SELECT nous.flow_matrix(flows) FROM dist.rollup'));
+SQL
+)"
+echo "$checks" | sed 's/^/  /'
+for want in "rollup rows equal: true" "literal round trip: true" "merged flows = single-node flow_matrix: true" \
+            "merged mixcounts: same M as single-node: true" "merged mixpairs (one year): same D as single-node: true" \
+            "merge plan: partial"; do
+  grep -qF "$want" <<<"$checks" || fail "storable states: want \"$want\""
+done
+t_states=$(date +%s)
+
+# ---- (d) a user method on the workers
+echo
+echo "user methods on the workers:"
+# Citus propagates the function (CREATE FUNCTION is a distributed object);
+# the registry row stays on the coordinator
+q >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE SCHEMA obs;
+CREATE FUNCTION obs.halves(v float8[], k int4) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT ARRAY[(SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(v) x), (SELECT max(x) FROM unnest(v) x)] $$;
+SELECT nous.register_method('classification', 'halves', 'obs.halves(float8[], int4)', 'two classes at the median');
+SQL
+pushed="SELECT epci_code, nous.breaks(value, 2, 'halves') FROM dist.iris GROUP BY epci_code"
+before="$(q -tA -c "SELECT citus_test.result(\$\$$pushed\$\$)")"
+echo "  before nous.citus_sync_methods(): ${before:0:160}"
+case "$before" in
+  "ERROR 42704"*) echo "  (as issue 14 says: the workers do not know the method)" ;;
+  *) echo "  (the workers already know the method)" ;;
+esac
+synced="$(q -tA -c "SELECT nous.citus_sync_methods()")"
+after="$(q -tA -c "SELECT citus_test.result(\$\$$pushed\$\$)")"
+single="$(q -tA -c "SELECT citus_test.result(\$\$$(sed 's/dist\./loc./' <<<"$pushed")\$\$)")"
+echo "  nous.citus_sync_methods() -> $synced; after: ${after:0:160}"
+[ "$after" = "$single" ] || fail "a pushed-down query with a user method differs from one node:
+    dist: $after
+    loc:  $single"
+# unregistering reaches the workers too
+q -tA -c "SELECT nous.unregister_method('classification', 'halves')" -c "SELECT nous.citus_sync_methods()" >/dev/null
+gone="$(citus_psql 1 -d "$db" -tAc "SELECT count(*) FROM nous.method_catalog WHERE name = 'halves'")"
+[ "$gone" = 0 ] || fail "an unregistered method is still on worker 1"
+t_end=$(date +%s)
+
+echo
+echo "citus: timings: cluster + extension $((t_ready - t_start)) s, data $((t_data - t_ready)) s, aggregates $((t_aggs - t_data)) s, states $((t_states - t_aggs)) s, methods $((t_end - t_states)) s; total $((t_end - t_start)) s"
+if [ "$status" -eq 0 ]; then echo "citus: all checks passed"; fi
+exit $status
