@@ -115,7 +115,7 @@ citus_install() {
   pkglib="$("$NOUS_PGBIN/pg_config" --pkglibdir)"
   share="$("$NOUS_PGBIN/pg_config" --sharedir)"
   if cmp -s "$cache/lib/citus.so" "$pkglib/citus.so" \
-     && [ -f "$share/extension/citus--$NOUS_CITUS_VERSION.sql" ] ; then
+     && cmp -s "$cache/share/extension/citus.control" "$share/extension/citus.control"; then
     return 0
   fi
   [ -w "$pkglib" ] || sudo=sudo
@@ -190,7 +190,7 @@ citus_psql() {
 citus_create_db() {
   local db="$1" n
   for n in 0 1 2; do
-    citus_psql $n -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    citus_psql $n -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
     citus_psql $n -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION citus"
   done
   citus_psql 0 -d "$db" -c "SET client_min_messages = warning" \
@@ -211,4 +211,23 @@ citus_cluster_stop() {
   done
   [ "${1:-}" = remove ] && rm -rf "$NOUS_CITUS_DIR"
   return 0
+}
+
+# citus_bench [SCALE] — one node against the cluster on generated data of
+# SCALE EPCI (default 10): bytes moved and times (test/citus/bench.sql).
+# Starts its own cluster in a temporary directory and removes it.
+citus_bench() {
+  local scale="${1:-10}" db=nous_citus_bench
+  citus_supported || return 1
+  citus_install || return 1
+  NOUS_CITUS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/nous-citus-bench.XXXXXX")"
+  trap 'citus_cluster_stop remove' EXIT
+  citus_cluster_start || return 1
+  citus_create_db "$db" || return 1
+  citus_psql 0 -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION nous CASCADE" || return 1
+  PGOPTIONS="-c citus.enable_ddl_propagation=off" citus_psql 0 -d "$db" -v scale="$scale" -f "$NOUS_ROOT/test/gen/generate.sql" >/dev/null || return 1
+  citus_psql 0 -d "$db" -f "$NOUS_ROOT/test/citus/setup.sql" || return 1
+  citus_psql 0 -d "$db" -f "$NOUS_ROOT/test/citus/harness.sql" || return 1
+  citus_psql 0 -d "$db" -tA -c "SELECT 'scale $scale: ' || (SELECT count(*) FROM dist.squares) || ' squares, ' || (SELECT count(*) FROM dist.moves) || ' moves, ' || (SELECT count(*) FROM dist.applications) || ' applications, ' || (SELECT count(*) FROM dist.allocations) || ' allocations'"
+  citus_psql 0 -d "$db" -f "$NOUS_ROOT/test/citus/bench.sql"
 }

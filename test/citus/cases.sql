@@ -58,7 +58,7 @@ INSERT INTO citus_test.cases VALUES
 ('nous.breaks(double precision,integer)', 'iris', 'nous.breaks(value, 4)'),
 ('nous.gvf(double precision,double precision[])', 'squares', 'nous.gvf(unemployment_rate, ''{0.05,0.1,0.2,1}'')'),
 -- spatial: weights
-('nous.weights(bigint,bigint)', 'moves', 'nous.weights(origin_id, destination_id)'),
+('nous.weights(bigint,bigint)', 'moves', 'nous.weights(origin_id, nullif(destination_id, origin_id))'),
 ('nous.contiguity(bigint,geometry,text)', 'iris', 'nous.contiguity(iris_id, geom, ''rook'')'),
 ('nous.contiguity(bigint,geometry)', 'iris', 'nous.contiguity(iris_id, geom)'),
 ('nous.knn(bigint,geometry,integer)', 'iris', 'nous.knn(iris_id, public.st_centroid(geom), 4)'),

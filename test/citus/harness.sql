@@ -29,6 +29,16 @@ BEGIN
   RETURN true;
 END $$;
 
+-- canon(t): a nous.mixpairs keeps its areas in the order it met them (the
+-- order of the rows, then of the partial states): sort the (group, total)
+-- pairs before comparing
+CREATE FUNCTION citus_test.canon(t text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT regexp_replace(t, '\((-?[0-9.eE+-]+),(-?[0-9.eE+-]+)\)', '', 'g') || ' pairs: ' ||
+         coalesce((SELECT string_agg(m[1], ',' ORDER BY m[1])
+                     FROM regexp_matches(t, '(\(-?[0-9.eE+-]+,-?[0-9.eE+-]+\))', 'g') m), '')
+$$;
+
 -- result(q): the rows of q as one text (sorted), or the error it raised
 CREATE FUNCTION citus_test.result(q text) RETURNS text
 LANGUAGE plpgsql AS $$
@@ -86,16 +96,27 @@ DECLARE
                                   'SELECT g, %s FROM %s.%I GROUP BY g',
                                   'SELECT epci_code, %s FROM %s.%I GROUP BY epci_code'];
   st regtype;
+  rt regtype;
   kinds text[] := '{}';
   sames boolean[] := '{}';
   rl text; rd text; rl1 text; rd1 text;
 BEGIN
-  SELECT a.aggtranstype::regtype INTO st FROM pg_aggregate a WHERE a.aggfnoid = sig::regprocedure;
+  SELECT a.aggtranstype::regtype, p.prorettype::regtype INTO st, rt
+    FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid WHERE a.aggfnoid = sig::regprocedure;
   FOR i IN 1 .. 3 LOOP
     rl := citus_test.result(format(shapes[i], c, 'loc', tbl));
     rd := citus_test.result(format(shapes[i], c, 'dist', tbl));
+    IF rt = 'nous.mixpairs'::regtype THEN
+      rl := citus_test.canon(rl); rd := citus_test.canon(rd);
+    END IF;
     IF i = 1 THEN rl1 := rl; rd1 := rd; END IF;
-    sames := sames || citus_test.same(rl, rd, 1e-12);
+    -- an error on both sides: the same error (its message may name the first
+    -- group that failed, which depends on the order the groups come in)
+    IF rl LIKE 'ERROR %' AND rd LIKE 'ERROR %' THEN
+      sames := sames || (left(rl, 11) = left(rd, 11));
+    ELSE
+      sames := sames || citus_test.same(rl, rd, 1e-12);
+    END IF;
     kinds := kinds || citus_test.kind(citus_test.plan(format(shapes[i], c, 'dist', tbl)));
   END LOOP;
   INSERT INTO citus_test.results VALUES

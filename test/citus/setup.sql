@@ -75,7 +75,7 @@ INSERT INTO loc.rollup
   SELECT m.epci_code, m.g, m.flows, s.pairs, m.counts, m.w
     FROM (SELECT epci_code, g, nous.flow_matrix(origin_com, destination_com, weight) AS flows,
                  nous.mixcounts_agg(destination_iris, income_quartile::text, weight) AS counts,
-                 nous.weights(origin_id, destination_id) AS w
+                 nous.weights(origin_id, nullif(destination_id, origin_id)) AS w
             FROM loc.moves GROUP BY epci_code, g) m
     JOIN (SELECT epci_code, nous.mixpairs_agg(poor_households, households) AS pairs
             FROM loc.squares GROUP BY epci_code) s USING (epci_code);
@@ -83,7 +83,7 @@ INSERT INTO dist.rollup
   SELECT m.epci_code, m.g, m.flows, s.pairs, m.counts, m.w
     FROM (SELECT epci_code, g, nous.flow_matrix(origin_com, destination_com, weight) AS flows,
                  nous.mixcounts_agg(destination_iris, income_quartile::text, weight) AS counts,
-                 nous.weights(origin_id, destination_id) AS w
+                 nous.weights(origin_id, nullif(destination_id, origin_id)) AS w
             FROM dist.moves GROUP BY epci_code, g) m
     JOIN (SELECT epci_code, nous.mixpairs_agg(poor_households, households) AS pairs
             FROM dist.squares GROUP BY epci_code) s USING (epci_code);

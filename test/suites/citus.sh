@@ -34,7 +34,12 @@ citus_install
 
 NOUS_CITUS_PORT="${NOUS_CITUS_PORT:-5583}"
 NOUS_CITUS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/nous-citus-test.XXXXXX")"
-trap 'citus_cluster_stop remove' EXIT
+# NOUS_CITUS_KEEP=1 leaves the cluster running (to look into a failure)
+if [ "${NOUS_CITUS_KEEP:-0}" = 1 ]; then
+  trap 'echo "citus: the cluster is left running in $NOUS_CITUS_DIR (coordinator port $NOUS_CITUS_PORT)"' EXIT
+else
+  trap 'citus_cluster_stop remove' EXIT
+fi
 citus_cluster_start
 db=nous_citus
 citus_create_db "$db"
@@ -109,19 +114,22 @@ echo
 echo "storable states in distributed columns:"
 checks="$(q -tA <<'SQL'
 SET extra_float_digits = 1;
+-- each side's values are read in a subquery of its own (Citus plans the
+-- distributed one alone); the comparison runs on the coordinator
 -- read back: each row of the rollup equals its single-node twin
-SELECT 'rollup rows equal: ' || bool_and(citus_test.same(l.flows::text, d.flows::text, 1e-12)
-                                        AND citus_test.same(l.pairs::text, d.pairs::text, 1e-12)
-                                        AND citus_test.same(l.counts::text, d.counts::text, 1e-12)
-                                        AND l.w::text = d.w::text) || ' (' || count(*) || ' rows)'
-  FROM loc.rollup l JOIN dist.rollup d USING (epci_code, g);
+SELECT 'rollup rows equal: ' || (citus_test.same(l.f, d.f, 1e-12) AND citus_test.same(l.c, d.c, 1e-12)
+                                 AND l.w = d.w AND citus_test.canon(l.p) = citus_test.canon(d.p))
+       || ' (' || l.n || ' rows)'
+  FROM (SELECT count(*) n, string_agg(flows::text, ';' ORDER BY epci_code, g) f, string_agg(counts::text, ';' ORDER BY epci_code, g) c,
+               string_agg(w::text, ';' ORDER BY epci_code, g) w, string_agg(pairs::text, ';' ORDER BY epci_code, g) p FROM loc.rollup) l,
+       (SELECT count(*) n, string_agg(flows::text, ';' ORDER BY epci_code, g) f, string_agg(counts::text, ';' ORDER BY epci_code, g) c,
+               string_agg(w::text, ';' ORDER BY epci_code, g) w, string_agg(pairs::text, ';' ORDER BY epci_code, g) p FROM dist.rollup) d;
 -- literals inserted from the coordinator travel to the shards and back unchanged
 INSERT INTO dist.rollup SELECT 'literal', 0, flows::text::nous.flows, pairs::text::nous.mixpairs,
                                counts::text::nous.mixcounts, w::text::nous.weights
   FROM loc.rollup ORDER BY epci_code, g LIMIT 1;
-SELECT 'literal round trip: ' || (l.flows::text = d.flows::text AND l.pairs::text = d.pairs::text
-                                  AND l.counts::text = d.counts::text AND l.w::text = d.w::text)
-  FROM (SELECT * FROM loc.rollup ORDER BY epci_code, g LIMIT 1) l, dist.rollup d WHERE d.epci_code = 'literal';
+SELECT 'literal round trip: ' || ((SELECT flows::text || pairs::text || counts::text || w::text FROM loc.rollup ORDER BY epci_code, g LIMIT 1)
+                                  = (SELECT flows::text || pairs::text || counts::text || w::text FROM dist.rollup WHERE epci_code = 'literal'));
 DELETE FROM dist.rollup WHERE epci_code = 'literal';
 -- merged for the whole territory (partial merges on the workers) = computed on one node from the rows
 SELECT 'merged flows = single-node flow_matrix: ' || citus_test.same(
@@ -147,8 +155,8 @@ t_states=$(date +%s)
 # ---- (d) a user method on the workers
 echo
 echo "user methods on the workers:"
-# Citus propagates the function (CREATE FUNCTION is a distributed object);
-# the registry row stays on the coordinator
+# Citus propagates the function (CREATE FUNCTION is a distributed object),
+# not the rows of nous.method_catalog: the trigger of sql/95_citus.sql does
 q >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE SCHEMA obs;
@@ -157,23 +165,43 @@ CREATE FUNCTION obs.halves(v float8[], k int4) RETURNS float8[] LANGUAGE sql IMM
 SELECT nous.register_method('classification', 'halves', 'obs.halves(float8[], int4)', 'two classes at the median');
 SQL
 pushed="SELECT epci_code, nous.breaks(value, 2, 'halves') FROM dist.iris GROUP BY epci_code"
-before="$(q -tA -c "SELECT citus_test.result(\$\$$pushed\$\$)")"
-echo "  before nous.citus_sync_methods(): ${before:0:160}"
-case "$before" in
-  "ERROR 42704"*) echo "  (as issue 14 says: the workers do not know the method)" ;;
-  *) echo "  (the workers already know the method)" ;;
-esac
-synced="$(q -tA -c "SELECT nous.citus_sync_methods()")"
-after="$(q -tA -c "SELECT citus_test.result(\$\$$pushed\$\$)")"
-single="$(q -tA -c "SELECT citus_test.result(\$\$$(sed 's/dist\./loc./' <<<"$pushed")\$\$)")"
-echo "  nous.citus_sync_methods() -> $synced; after: ${after:0:160}"
-[ "$after" = "$single" ] || fail "a pushed-down query with a user method differs from one node:
-    dist: $after
+single="$(q -tA -c "SELECT replace(citus_test.result(\$\$$(sed 's/dist\./loc./' <<<"$pushed")\$\$), E'\\n', ' ')")"
+res() { q -tA -c "SELECT replace(citus_test.result(\$\$$pushed\$\$), E'\\n', ' ')"; }
+# 1. the trigger of nous.method_catalog copied the registration to the workers
+on_workers="$(for n in 1 2; do citus_psql $n -d "$db" -tAc "SELECT count(*) FROM nous.method_catalog WHERE name = 'halves'"; done | tr '\n' ' ')"
+echo "  registered on the coordinator; rows on the workers: $on_workers"
+[ "$on_workers" = "1 1 " ] || fail "the registration did not reach both workers ($on_workers)"
+got="$(res)"
+echo "  pushed-down query with the user method: ${got:0:120}"
+[ "$got" = "$single" ] || fail "a pushed-down query with a user method differs from one node:
+    dist: $got
     loc:  $single"
-# unregistering reaches the workers too
-q -tA -c "SELECT nous.unregister_method('classification', 'halves')" -c "SELECT nous.citus_sync_methods()" >/dev/null
-gone="$(citus_psql 1 -d "$db" -tAc "SELECT count(*) FROM nous.method_catalog WHERE name = 'halves'")"
-[ "$gone" = 0 ] || fail "an unregistered method is still on worker 1"
+# 2. the problem of issue 14, reproduced by removing the rows from the
+#    workers (as on workers added after the registration): 42704
+for n in 1 2; do citus_psql $n -d "$db" -c "DELETE FROM nous.method_catalog WHERE name = 'halves'"; done
+got="$(res)"
+echo "  without the rows on the workers: ${got:0:120}"
+case "$got" in "ERROR 42704"*) ;; *) fail "want error 42704 from the workers without the registration, got: $got" ;; esac
+synced="$(q -tA -c "SELECT nous.citus_sync_methods()")"
+got="$(res)"
+echo "  nous.citus_sync_methods() updated $synced workers; then: ${got:0:120}"
+[ "$synced" = 2 ] || fail "nous.citus_sync_methods() should update 2 workers, said $synced"
+[ "$got" = "$single" ] || fail "after nous.citus_sync_methods() the pushed-down query differs from one node: $got"
+# 3. a function created in the registering transaction reaches the workers
+#    only at commit: the copy warns, nous.citus_sync_methods() after commit
+warn="$(q -c "BEGIN" -c "CREATE FUNCTION obs.tops(v float8[], k int4) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS \$\$ SELECT ARRAY[(SELECT max(x) FROM unnest(v) x)] \$\$" \
+          -c "SELECT nous.register_method('classification', 'tops', 'obs.tops(float8[], int4)')" -c "COMMIT" 2>&1 >/dev/null)"
+echo "  registered in the transaction that created the function: $(head -1 <<<"$warn")"
+grep -q "WARNING:  the method registry was not copied" <<<"$warn" || fail "want a warning when the function is not yet on the workers, got: $warn"
+q -tA -c "SELECT nous.citus_sync_methods()" >/dev/null
+tops="$(for n in 1 2; do citus_psql $n -d "$db" -tAc "SELECT count(*) FROM nous.method_catalog WHERE name = 'tops'"; done | tr '\n' ' ')"
+[ "$tops" = "1 1 " ] || fail "nous.citus_sync_methods() after commit did not copy the method ($tops)"
+q -tA -c "SELECT nous.unregister_method('classification', 'tops')" >/dev/null
+# 4. unregistering reaches the workers too
+q -tA -c "SELECT nous.unregister_method('classification', 'halves')" >/dev/null
+gone="$(for n in 1 2; do citus_psql $n -d "$db" -tAc "SELECT count(*) FROM nous.method_catalog WHERE name = 'halves'"; done | tr '\n' ' ')"
+echo "  unregistered on the coordinator; rows on the workers: $gone"
+[ "$gone" = "0 0 " ] || fail "an unregistered method is still on a worker ($gone)"
 t_end=$(date +%s)
 
 echo
