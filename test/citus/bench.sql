@@ -16,7 +16,8 @@ DECLARE t timestamptz; d float8[] := '{}';
 BEGIN
   FOR i IN 1 .. 3 LOOP
     t := clock_timestamp();
-    EXECUTE 'SELECT count(*) FROM (' || q || ') x';
+    -- every column read (count(*) alone lets the planner drop the aggregate)
+    EXECUTE 'SELECT sum(length(x::text)) FROM (' || q || ') x';
     d := d || extract(epoch FROM clock_timestamp() - t) * 1000;
   END LOOP;
   RETURN (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(d) x);
@@ -24,18 +25,19 @@ END $$;
 
 -- bytes the coordinator received, from EXPLAIN ANALYZE ("Tuple data received
 -- from nodes"); NULL where Citus 13 cannot EXPLAIN ANALYZE (partial custom
--- aggregates, Citus issue 4043)
-CREATE FUNCTION citus_bench.received(q text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE l text; n bigint;
+-- aggregates, Citus issue 4043: then the error's SQLSTATE); Citus prints
+-- the size rounded by pg_size_pretty
+CREATE FUNCTION citus_bench.received(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE l text; n text;
 BEGIN
   FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
-    IF l ~ 'Tuple data received from nodes: [0-9]+ bytes' THEN
-      n := substring(l FROM 'received from nodes: ([0-9]+) bytes')::bigint;
+    IF l ~ 'Tuple data received from nodes: ' THEN
+      n := substring(l FROM 'received from nodes: ([0-9]+ [a-zA-Z]+)');
     END IF;
   END LOOP;
   RETURN n;
 EXCEPTION WHEN OTHERS THEN
-  RETURN NULL;
+  RETURN 'fails (' || SQLSTATE || ')';
 END $$;
 
 -- bytes of the partial states the workers send (worker_partial_agg returns
@@ -52,7 +54,7 @@ BEGIN
 END $$;
 
 CREATE TABLE citus_bench.results (
-  what text, query text, plan text, bytes bigint, bytes_how text,
+  what text, query text, plan text, explain_analyze text, partial_bytes bigint,
   rows_bytes bigint, ms_one_node float8, ms_citus float8);
 
 -- q: the query over %s (schema-qualified table); state_call: the state
@@ -64,19 +66,17 @@ DECLARE
                     CASE WHEN grp IS NULL THEN '' ELSE ' GROUP BY ' || grp END);
   qd text := replace(ql, 'loc.', 'dist.');
   k text := citus_test.kind(citus_test.plan(qd));
-  b bigint; how text;
+  b bigint;
   rb bigint;
 BEGIN
   IF k = 'partial' THEN
-    b := citus_bench.partial_bytes('dist.' || tbl, state_call, grp); how := 'partial states (text)';
-  ELSE
-    b := citus_bench.received(qd); how := 'EXPLAIN ANALYZE';
+    b := citus_bench.partial_bytes('dist.' || tbl, state_call, grp);
   END IF;
   -- for scale: the raw rows of the aggregate's columns, as row-gather ships them
   EXECUTE format('SELECT sum(pg_column_size(t.*)) FROM (SELECT %s FROM loc.%I) t',
                  regexp_replace(regexp_replace(call, '^[a-z_.]+\((.*)\)$', '\1'), '''[^'']*''(::[a-z_.]+)?', 'NULL', 'g'), tbl) INTO rb;
   INSERT INTO citus_bench.results VALUES
-    (what, qd, k, b, how, rb, citus_bench.ms(ql), citus_bench.ms(qd));
+    (what, qd, k, citus_bench.received(qd), b, rb, citus_bench.ms(ql), citus_bench.ms(qd));
 END $$;
 RESET citus.enable_ddl_propagation;
 
@@ -101,6 +101,7 @@ SELECT citus_bench.run('fragility index: composite_agg per EPCI', 'squares',
   'nous.composite_agg(square_id, ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{2,1,1}'', ''{-1,1,1}'')', NULL, 'epci_code');
 
 \pset pager off
-SELECT what, plan, bytes, bytes_how, rows_bytes AS raw_rows_bytes,
+SELECT what, plan, explain_analyze AS "received (EXPLAIN ANALYZE)",
+       partial_bytes AS "partial states (bytes)", rows_bytes AS "raw rows (bytes)",
        round(ms_one_node::numeric, 1) AS ms_one_node, round(ms_citus::numeric, 1) AS ms_citus
   FROM citus_bench.results;
