@@ -53,7 +53,7 @@ citus_cache_dir() {
   base="${NOUS_CITUS_CACHE:-}"
   if [ -z "$base" ]; then
     if mkdir -p /var/cache/nous 2>/dev/null && [ -w /var/cache/nous ]; then base=/var/cache/nous
-    else base="${XDG_CACHE_HOME:-$HOME/.cache}/nous"; fi
+    else base="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/nous"; fi
   fi
   key="$(printf '%s|%s|%s' "$NOUS_CITUS_SHA256" "$(citus_pgmajor)" "$("$NOUS_PGBIN/pg_config" --version)" | sha256sum | cut -c1-16)"
   printf '%s/citus-%s-pg%s-%s\n' "$base" "$NOUS_CITUS_VERSION" "$(citus_pgmajor)" "$key"

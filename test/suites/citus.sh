@@ -221,6 +221,8 @@ srf="$(q -tA -c "SELECT citus_test.result('SELECT nous.flow_zones(nous.flow_matr
 srf_loc="$(q -tA -c "SELECT citus_test.result('SELECT nous.flow_zones(nous.flow_matrix(origin_com, destination_com, weight)) FROM loc.moves')")"
 echo "  in the select list: ${srf:0:120} (one node: $(wc -l <<<"$srf_loc") zones)"
 case "$srf_loc" in ERROR*) fail "the select-list form fails on one node too: $srf_loc" ;; esac
+builtin_srf="$(q -tA -c "SELECT citus_test.result('SELECT unnest(array_agg(iris_id)) FROM dist.iris')")"
+echo "  built-ins too, unnest(array_agg(...)): ${builtin_srf:0:100}"
 case "$srf" in ERROR*) ;; *) echo "  (Citus now accepts it: README and doc/scaling.md can drop the LATERAL advice)" ;; esac
 lat="SELECT z.* FROM (SELECT nous.flow_matrix(origin_com, destination_com, weight) AS m FROM %s.moves) s, LATERAL nous.flow_zones(s.m) z"
 lat_d="$(q -tA -c "SELECT citus_test.result(format(\$\$$lat\$\$, 'dist'))")"
