@@ -10,7 +10,8 @@ OBJS       = $(SRCS:.c=.o)
 # the install script is assembled from one file per module, in file-name order
 SQL_PARTS  = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 # upgrade scripts sql/nous--A--B.sql, each assembled from the fragments of
-# sql/upgrade/A--B/ (one file per module); released install scripts are kept
+# sql/upgrade/A--B/ (one file per module; the folder is a prerequisite so that
+# removing a fragment rebuilds the script); released install scripts are kept
 # as released in sql/released/ (see its README)
 UPGRADE_DIRS    = $(sort $(wildcard sql/upgrade/*--*))
 UPGRADE_SCRIPTS = $(patsubst sql/upgrade/%,sql/$(EXTENSION)--%.sql,$(UPGRADE_DIRS))
@@ -49,7 +50,7 @@ $(NOUS_SCRIPT): $(SQL_PARTS) nous.control Makefile
 	     sed -e '/^\\echo Use "CREATE EXTENSION/d' -e 's/@NOUS_VERSION@/$(EXTVERSION)/g' $$f; done; } > $@
 
 .SECONDEXPANSION:
-$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) nous.control Makefile
+$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) sql/upgrade/% nous.control Makefile
 	@{ echo '-- nous upgrade $*: generated from sql/upgrade/$*/*.sql by make; edit those files.'; \
 	   printf '%s\n' '\echo Use "ALTER EXTENSION nous UPDATE" to load this file. \quit'; \
 	   for f in $(sort $(wildcard sql/upgrade/$*/*.sql)); do echo; echo "-- ---- $$f ----"; \
