@@ -37,6 +37,9 @@ die() { echo "deb: FAILED: $*"; exit 1; }
 deb_version="$(sed -n '1s/^nous (\([^)]*\)).*/\1/p' "$root/debian/changelog")"
 [ "$deb_version" = "$version" ] \
   || die "debian/changelog is at $deb_version but nous.control at $version: add a changelog entry"
+# so is META.json's (PGXN), for the distribution and for the extension
+meta="$(sed '/"meta-spec"/,$d' "$root/META.json" | sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' | sort -u | tr '\n' ' ')"
+[ "$meta" = "$version " ] || die "META.json gives version(s) $meta but nous.control $version"
 
 # ---- 1. build
 need=(debhelper postgresql-server-dev-all dpkg-dev "postgresql-server-dev-$major"
