@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deb: the Debian package of nous for the PostgreSQL of NOUS_PGBIN.
 #
-#   1. builds postgresql-N-nous with pg_buildext (dpkg-buildpackage -b) in a
+#   1. builds postgresql-N-nous with pg_buildext (updatecontrol, then
+#      dpkg-buildpackage -b) in a
 #      throwaway copy of the checkout, N being the major version of
 #      $NOUS_PGBIN/pg_config; checks its version (debian/changelog =
 #      nous.control), its files and its dependencies;
