@@ -2,10 +2,10 @@
 # deb: the Debian package of nous for the PostgreSQL of NOUS_PGBIN.
 #
 #   1. builds postgresql-N-nous with pg_buildext (updatecontrol, then
-#      dpkg-buildpackage -b) in a
-#      throwaway copy of the checkout, N being the major version of
-#      $NOUS_PGBIN/pg_config; checks its version (debian/changelog =
-#      nous.control), its files and its dependencies;
+#      dpkg-buildpackage -b) in a throwaway copy of the checkout, N being the
+#      major version of $NOUS_PGBIN/pg_config; checks its version
+#      (debian/changelog = META.json = nous.control), its files and its
+#      dependencies;
 #   2. installs it with `apt-get install ./postgresql-N-nous_*.deb` (no build
 #      tool used after that), starts a throwaway cluster of that PostgreSQL,
 #      runs CREATE EXTENSION nous CASCADE and smoke queries with checked
