@@ -53,7 +53,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "${NOUS_NO_APT:-0}" = 1 ] && die "missing Debian packages: ${missing[*]}"
   say "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
-    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; } \
+    || { apt-get update -q -o Acquire::Check-Valid-Until=false >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; } \
     || die "cannot install ${missing[*]}"
 fi
 
