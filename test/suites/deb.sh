@@ -59,6 +59,7 @@ fi
 
 rm -rf "$state"; mkdir -p "$state"
 work="$(mktemp -d /var/tmp/nous-deb.XXXXXX)"
+chmod 755 "$work"   # the throwaway cluster under it runs as postgres
 cleanup() {
   if [ -n "${cluster:-}" ] && [ -f "$cluster/data/postmaster.pid" ]; then
     runuser -u postgres -- "/usr/lib/postgresql/$major/bin/pg_ctl" -D "$cluster/data" -m immediate stop >/dev/null 2>&1 || true
@@ -162,7 +163,7 @@ fi
 for from in "$root"/sql/released/nous--*.sql; do
   from="$(basename "$from" .sql)"; from="${from#nous--}"
   [ "$from" = "$version" ] && continue
-  got="$(q -d postgres -c "DROP DATABASE IF EXISTS deb_up" -c "CREATE DATABASE deb_up" 2>&1 \
+  got="$(q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS deb_up" -c "CREATE DATABASE deb_up" 2>&1 \
          && q -d deb_up -c "SET client_min_messages = warning" -c "CREATE EXTENSION nous VERSION '$from' CASCADE" \
               -c "ALTER EXTENSION nous UPDATE" -c "SELECT extversion FROM pg_extension WHERE extname = 'nous'" 2>&1)" || true
   if [ "$got" = "$version" ]; then say "update $from -> $version with the package: ok"
