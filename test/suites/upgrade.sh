@@ -77,7 +77,7 @@ for from in "${released[@]}"; do
   done
   echo "upgrade: $from -> $current (PostgreSQL $("$bin/pg_config" --version | sed 's/^PostgreSQL //'))"
   d="$out/$from"; mkdir -p "$d"
-  psql -d postgres -c "DROP DATABASE IF EXISTS nous_up" -c "DROP DATABASE IF EXISTS nous_fresh" \
+  psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS nous_up" -c "DROP DATABASE IF EXISTS nous_fresh" \
        -c "CREATE DATABASE nous_up" -c "CREATE DATABASE nous_fresh"
 
   # A: the released version, its data, the update
