@@ -10,12 +10,13 @@ OBJS       = $(SRCS:.c=.o)
 # the install script is assembled from one file per module, in file-name order
 SQL_PARTS  = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 # upgrade scripts sql/nous--A--B.sql, each assembled from the fragments of
-# sql/upgrade/A--B/ (one file per module); released install scripts are kept
+# sql/upgrade/A--B/ (one file per module; the folder is a prerequisite so that
+# removing a fragment rebuilds the script); released install scripts are kept
 # as released in sql/released/ (see its README)
 UPGRADE_DIRS    = $(sort $(wildcard sql/upgrade/*--*))
 UPGRADE_SCRIPTS = $(patsubst sql/upgrade/%,sql/$(EXTENSION)--%.sql,$(UPGRADE_DIRS))
-NOUS_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA_built = $(NOUS_INSTALL_SQL) $(UPGRADE_SCRIPTS)
+NOUS_SCRIPT = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA_built = $(NOUS_SCRIPT) $(UPGRADE_SCRIPTS)
 DATA       = $(wildcard sql/released/$(EXTENSION)--*.sql)
 EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out
 
@@ -42,14 +43,14 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(NOUS_INSTALL_SQL): $(SQL_PARTS) nous.control Makefile
+$(NOUS_SCRIPT): $(SQL_PARTS) nous.control Makefile
 	@{ echo '-- nous $(EXTVERSION): generated from sql/[0-9][0-9]_*.sql by make; edit those files.'; \
 	   printf '%s\n' '\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit'; \
 	   for f in $(SQL_PARTS); do echo; echo "-- ---- $$f ----"; \
 	     sed -e '/^\\echo Use "CREATE EXTENSION/d' -e 's/@NOUS_VERSION@/$(EXTVERSION)/g' $$f; done; } > $@
 
 .SECONDEXPANSION:
-$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) nous.control Makefile
+$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) sql/upgrade/% nous.control Makefile
 	@{ echo '-- nous upgrade $*: generated from sql/upgrade/$*/*.sql by make; edit those files.'; \
 	   printf '%s\n' '\echo Use "ALTER EXTENSION nous UPDATE" to load this file. \quit'; \
 	   for f in $(sort $(wildcard sql/upgrade/$*/*.sql)); do echo; echo "-- ---- $$f ----"; \

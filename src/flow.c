@@ -32,6 +32,9 @@ flows_view_of(struct varlena *p, nous_flow_view *v)
 {
 	const char *why;
 
+	if (VARSIZE(p) > VARHDRSZ)
+		nous_check_format_version("nous.flows", ((const unsigned char *) VARDATA(p))[0],
+								  1, NOUS_FLOW_VERSION);
 	if (nous_flow_decode(VARDATA(p), VARSIZE(p) - VARHDRSZ, v, &why) != NOUS_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -613,8 +616,7 @@ nous_flows_recv(PG_FUNCTION_ARGS)
 	if (buf->len - buf->cursor < 9)
 		recv_error("The value is shorter than its 9-byte header.");
 	version = pq_getmsgbyte(buf);
-	if (version != NOUS_FLOW_VERSION)
-		recv_error("The format version byte is not 1.");
+	nous_check_format_version("nous.flows", version, 1, NOUS_FLOW_VERSION);
 	nz = (int32) pq_getmsgint(buf, 4);
 	ne = (int32) pq_getmsgint(buf, 4);
 	if (nz < 0 || ne < 0 || nz > NOUS_FLOW_MAX_ITEMS || ne > NOUS_FLOW_MAX_ITEMS)

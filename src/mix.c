@@ -154,11 +154,14 @@ state_image(Datum d, int kind, Size *len)
 		Size		hdr = kind == BUF_PAIRS ? PAIRS_HDR : COUNTS_HDR;
 
 		*len = VARSIZE(v);
-		if (*len < hdr || ((const unsigned char *) v)[VARHDRSZ] != MIX_VERSION)
+		if (*len > VARHDRSZ)
+			nous_check_format_version(kind == BUF_PAIRS ? "nous.mixpairs" : "nous.mixcounts",
+									  ((const unsigned char *) v)[VARHDRSZ], 1, MIX_VERSION);
+		if (*len < hdr)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("invalid mix state"),
-					 errdetail("The state has a wrong length or version.")));
+					 errdetail("The state is shorter than its header.")));
 		if (kind == BUF_PAIRS && (*len - PAIRS_HDR) % (2 * sizeof(double)) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
@@ -663,8 +666,7 @@ nous_mixpairs_recv(PG_FUNCTION_ARGS)
 	if (msg->len - msg->cursor < 17)
 		bad_binary("nous.mixpairs", "The message is too short.");
 	version = pq_getmsgbyte(msg);
-	if (version != MIX_VERSION)
-		bad_binary("nous.mixpairs", "Unknown version byte.");
+	nous_check_format_version("nous.mixpairs", version, 1, MIX_VERSION);
 	b = pq_getmsgfloat8(msg);
 	if (!isnan(b) && !(b >= 0.0 && b < 1.0))
 		bad_binary("nous.mixpairs", "The parameter b must be NaN or in [0, 1).");
@@ -1614,8 +1616,7 @@ nous_mixcounts_recv(PG_FUNCTION_ARGS)
 
 	if (msg->len - msg->cursor < 9)
 		bad_binary("nous.mixcounts", "The message is too short.");
-	if (pq_getmsgbyte(msg) != MIX_VERSION)
-		bad_binary("nous.mixcounts", "Unknown version byte.");
+	nous_check_format_version("nous.mixcounts", pq_getmsgbyte(msg), 1, MIX_VERSION);
 	c = pq_getmsgint64(msg);
 	/* every record takes at least 20 bytes in the message */
 	if (c < 0 || c > (int64) (msg->len - msg->cursor) / 20)

@@ -56,6 +56,32 @@ nous_version(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(NOUS_VERSION));
 }
 
+/* The format version of a stored or binary value of type (see nous.h). */
+void
+nous_check_format_version(const char *type, int version, int oldest, int newest)
+{
+	char		reads[64];
+
+	if (version >= oldest && version <= newest)
+		return;
+	if (oldest == newest)
+		snprintf(reads, sizeof(reads), "format version %d", newest);
+	else
+		snprintf(reads, sizeof(reads), "format versions %d to %d", oldest, newest);
+	if (version > newest)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s value of format version %d is newer than this library reads", type, version),
+				 errdetail("The nous library %s reads %s %s; the value was written by a newer version of nous.",
+						   NOUS_VERSION, type, reads),
+				 errhint("Install the version of nous that wrote the value (or a newer one) and run ALTER EXTENSION nous UPDATE.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("invalid %s value", type),
+			 errdetail("The format version byte is %d; the nous library %s reads %s %s.",
+					   version, NOUS_VERSION, type, reads)));
+}
+
 void
 nous_vec_from_datum(Datum d, bool isnull, const char *what, bool allow_empty,
 					NousVec *v)

@@ -33,6 +33,16 @@ extern void nous_vec_from_datum(Datum d, bool isnull, const char *what,
 								bool allow_empty, NousVec *v);
 extern ArrayType *nous_vec_to_array(const NousVec *v, const double *out);
 
+/*
+ * Stored formats: the first byte of every stored or binary value of
+ * nous.flows, nous.mixpairs, nous.mixcounts and nous.weights is its format
+ * version.  This library reads versions oldest..newest of a type; a newer
+ * version (a value written by a newer nous) is feature_not_supported, an
+ * unknown older one data_exception, both naming the versions (doc/upgrading.md).
+ */
+extern void nous_check_format_version(const char *type, int version,
+									  int oldest, int newest);
+
 /* Report a core status as an ERROR with a SQLSTATE; context names the call. */
 extern void nous_report_status(nous_status st, const char *context) pg_attribute_noreturn();
 

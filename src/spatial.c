@@ -94,8 +94,10 @@ weights_get(Datum d)
 {
 	NousWeights *w = (NousWeights *) PG_DETOAST_DATUM(d);
 
-	if (VARSIZE(w) < WEIGHTS_HDRSZ || w->version != WEIGHTS_VERSION)
-		weights_corrupt("Unknown version or truncated value.");
+	if (VARSIZE(w) > VARHDRSZ)
+		nous_check_format_version("nous.weights", w->version, 1, WEIGHTS_VERSION);
+	if (VARSIZE(w) < WEIGHTS_HDRSZ)
+		weights_corrupt("The value is truncated.");
 	if (w->n < 0 || w->nnz < 0 || w->n > NOUS_GRAPH_MAX || w->nnz > NOUS_GRAPH_MAX ||
 		VARSIZE(w) != weights_size(w->n, w->nnz))
 		weights_corrupt("The length does not match the number of areas and links.");
@@ -345,11 +347,7 @@ nous_weights_recv(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary nous.weights value"),
 				 errdetail("The binary value is too short.")));
-	if (pq_getmsgbyte(buf) != WEIGHTS_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary nous.weights value"),
-				 errdetail("Unknown binary format version.")));
+	nous_check_format_version("nous.weights", pq_getmsgbyte(buf), 1, WEIGHTS_VERSION);
 	n = pq_getmsgint(buf, 4);
 	nnz = pq_getmsgint(buf, 4);
 	if (n < 0 || nnz < 0 || n > NOUS_GRAPH_MAX || nnz > NOUS_GRAPH_MAX ||
