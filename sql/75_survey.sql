@@ -26,33 +26,115 @@ COMMENT ON FUNCTION nous.svystate_out(nous.svystate) IS 'Text output of nous.svy
 COMMENT ON FUNCTION nous.svystate_recv(internal) IS 'Binary input of nous.svystate (validated).';
 COMMENT ON FUNCTION nous.svystate_send(nous.svystate) IS 'Binary output of nous.svystate.';
 
-CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, anyelement, anycompatible, float8)
-  RETURNS nous.svystate
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
-COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, anyelement, anycompatible, float8) IS
-  'Transition function of nous.svy_agg(y, weight, stratum, psu, fpc): add one respondent.';
-CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, anyelement, anycompatible, float8)
-  RETURNS nous.svystate
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
-COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, anyelement, anycompatible, float8) IS
-  'Transition function of nous.svy_agg(y, x, weight, stratum, psu, fpc): add one respondent.';
 CREATE FUNCTION nous.svy_merge(nous.svystate, nous.svystate) RETURNS nous.svystate
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_combine';
 COMMENT ON FUNCTION nous.svy_merge(nous.svystate, nous.svystate) IS
   'Merge two survey states (the combine function of nous.svy_agg): clusters with the same (stratum, psu) add up; waves, days or shards merge into the state of one pass.';
 
-CREATE AGGREGATE nous.svy_agg(y float8, weight float8, stratum anyelement, psu anycompatible, fpc float8) (
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, text, text, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, text, text, float8) IS
+  'Transition function of nous.svy_agg(y, weight, stratum text, psu text, fpc): add one respondent.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, text, text, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, text, text, float8) IS
+  'Transition function of nous.svy_agg(y, x, weight, stratum text, psu text, fpc): add one respondent.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, text, bigint, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, text, bigint, float8) IS
+  'Transition function of nous.svy_agg(y, weight, stratum text, psu bigint, fpc): add one respondent.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, text, bigint, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, text, bigint, float8) IS
+  'Transition function of nous.svy_agg(y, x, weight, stratum text, psu bigint, fpc): add one respondent.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, bigint, text, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, bigint, text, float8) IS
+  'Transition function of nous.svy_agg(y, weight, stratum bigint, psu text, fpc): add one respondent.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, bigint, text, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, bigint, text, float8) IS
+  'Transition function of nous.svy_agg(y, x, weight, stratum bigint, psu text, fpc): add one respondent.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, bigint, bigint, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, bigint, bigint, float8) IS
+  'Transition function of nous.svy_agg(y, weight, stratum bigint, psu bigint, fpc): add one respondent.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, bigint, bigint, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, bigint, bigint, float8) IS
+  'Transition function of nous.svy_agg(y, x, weight, stratum bigint, psu bigint, fpc): add one respondent.';
+
+CREATE AGGREGATE nous.svy_agg(y float8, weight float8, stratum text, psu text, fpc float8) (
   SFUNC = nous.svy_trans, STYPE = nous.svystate,
   COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE nous.svy_agg(float8, float8, anyelement, anycompatible, float8) IS
-  'Survey state of y with sampling weights, strata (NULL: one stratum), clusters (psu NULL: each row is its own unit) and fpc by stratum (population count > 1, sampling fraction <= 1, or NULL); y NULL = outside the domain (the row still counts as a unit of the design). Keys are integers or text.';
-CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum anyelement, psu anycompatible, fpc float8) (
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, text, text, float8) IS
+  'Survey state of y with sampling weights, strata (NULL: one stratum), clusters (psu NULL: each row is its own unit) and fpc by stratum (population count > 1, sampling fraction <= 1, or NULL); y NULL = outside the domain (the row still counts as a unit of the design).';
+
+CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum text, psu text, fpc float8) (
   SFUNC = nous.svy_trans, STYPE = nous.svystate,
   COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, anyelement, anycompatible, float8) IS
-  'Survey state of the pair (y, x) for ratios and covariances of means, with the design of nous.svy_agg(y, weight, stratum, psu, fpc); a row with y or x NULL is outside the domain.';
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, text, text, float8) IS
+  'Survey state of the pair (y, x) for ratios and covariances of means, with the design of the one-variable form; a row with y or x NULL is outside the domain.';
+
+CREATE AGGREGATE nous.svy_agg(y float8, weight float8, stratum text, psu bigint, fpc float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, text, bigint, float8) IS
+  'Survey state of y with sampling weights, strata (NULL: one stratum), clusters (psu NULL: each row is its own unit) and fpc by stratum (population count > 1, sampling fraction <= 1, or NULL); y NULL = outside the domain (the row still counts as a unit of the design).';
+
+CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum text, psu bigint, fpc float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, text, bigint, float8) IS
+  'Survey state of the pair (y, x) for ratios and covariances of means, with the design of the one-variable form; a row with y or x NULL is outside the domain.';
+
+CREATE AGGREGATE nous.svy_agg(y float8, weight float8, stratum bigint, psu text, fpc float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, bigint, text, float8) IS
+  'Survey state of y with sampling weights, strata (NULL: one stratum), clusters (psu NULL: each row is its own unit) and fpc by stratum (population count > 1, sampling fraction <= 1, or NULL); y NULL = outside the domain (the row still counts as a unit of the design).';
+
+CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum bigint, psu text, fpc float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, bigint, text, float8) IS
+  'Survey state of the pair (y, x) for ratios and covariances of means, with the design of the one-variable form; a row with y or x NULL is outside the domain.';
+
+CREATE AGGREGATE nous.svy_agg(y float8, weight float8, stratum bigint, psu bigint, fpc float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, bigint, bigint, float8) IS
+  'Survey state of y with sampling weights, strata (NULL: one stratum), clusters (psu NULL: each row is its own unit) and fpc by stratum (population count > 1, sampling fraction <= 1, or NULL); y NULL = outside the domain (the row still counts as a unit of the design).';
+
+CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum bigint, psu bigint, fpc float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, bigint, bigint, float8) IS
+  'Survey state of the pair (y, x) for ratios and covariances of means, with the design of the one-variable form; a row with y or x NULL is outside the domain.';
 
 -- ---- estimates ----
 CREATE TYPE nous.svy_estimate AS (estimate float8, se float8, cv float8, df integer, n bigint);

@@ -41,6 +41,11 @@ SELECT round((nous.svy_ratio(nous.svy_agg(y, 1, w, stratum, psu, NULL))).se::num
        nous.svy_total(nous.svy_agg(y, w, stratum::text, psu::text, NULL)) =
        nous.svy_total(nous.svy_agg(y, w, stratum, psu, NULL)) AS text_keys_same
   FROM clus;
+-- the keys are text or bigint (integer and smallint cast implicitly); a bare NULL resolves
+SELECT (nous.svy_total(nous.svy_agg(y, w, NULL, psu, NULL))).se AS psu_only_se,
+       (nous.svy_total(nous.svy_agg(y, w, NULL, NULL, NULL))).estimate AS no_design_total,
+       (nous.svy_total(nous.svy_agg(y, w, 'one', psu, NULL))).se AS text_stratum_int_psu
+  FROM clus;
 
 -- ---- lonely PSU: add a stratum C with one row (y 5, w 1) ----
 INSERT INTO hand VALUES (6, 'C', NULL, 5, 1, NULL);
