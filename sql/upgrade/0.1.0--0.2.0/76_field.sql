@@ -69,21 +69,23 @@ COMMENT ON FUNCTION nous.km_rmean(nous.kmstate, float8) IS
 
 -- ---- the field-observation log ----
 CREATE TABLE nous.field_category (
-  code  text PRIMARY KEY,
-  label text NOT NULL
+  code    text PRIMARY KEY,
+  label   text NOT NULL,
+  builtin boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE nous.field_category IS
   'Categories of field observations (waste, lighting, roads, degradation ...); an observation must name one.';
 COMMENT ON COLUMN nous.field_category.code IS 'Short code of the category.';
 COMMENT ON COLUMN nous.field_category.label IS 'Label shown in reports.';
+COMMENT ON COLUMN nous.field_category.builtin IS 'True for the categories installed with nous (not dumped: CREATE EXTENSION makes them).';
 INSERT INTO nous.field_category VALUES
-  ('waste', 'Déchets, encombrants, dépôts sauvages'),
-  ('lighting', 'Éclairage public'),
-  ('roads', 'Voirie, trottoirs'),
-  ('degradation', 'Dégradations, tags'),
-  ('green', 'Espaces verts'),
-  ('building', 'Parties communes des immeubles');
-SELECT pg_catalog.pg_extension_config_dump('nous.field_category', '');
+  ('waste', 'Déchets, encombrants, dépôts sauvages', true),
+  ('lighting', 'Éclairage public', true),
+  ('roads', 'Voirie, trottoirs', true),
+  ('degradation', 'Dégradations, tags', true),
+  ('green', 'Espaces verts', true),
+  ('building', 'Parties communes des immeubles', true);
+SELECT pg_catalog.pg_extension_config_dump('nous.field_category', 'WHERE NOT builtin');
 
 CREATE TABLE nous.field_holiday (
   day   date PRIMARY KEY,
@@ -126,6 +128,7 @@ COMMENT ON COLUMN nous.field_observation.note IS 'Free text.';
 CREATE INDEX field_observation_territory ON nous.field_observation (territory_code, observed_at);
 COMMENT ON INDEX nous.field_observation_territory IS 'Observations of a territory by date.';
 SELECT pg_catalog.pg_extension_config_dump('nous.field_observation', '');
+SELECT pg_catalog.pg_extension_config_dump('nous.field_observation_id_seq', '');
 
 CREATE FUNCTION nous.field_working_days(start_at timestamptz, end_at timestamptz)
   RETURNS integer
