@@ -147,6 +147,41 @@ SELECT m, round(sum(w) FILTER (WHERE stype = 'E')::numeric, 6) AS e, round(sum(w
        round(sum(w) FILTER (WHERE stype = 'M')::numeric, 6) AS m_, round(sum(w) FILTER (WHERE sch_wide = 'Yes')::numeric, 6) AS yes
   FROM calrows GROUP BY m ORDER BY m;
 
+-- post-stratification on stype (= linear calibration on 1, stype H, stype M): weights, mean and total
+CREATE TEMP TABLE ps AS
+WITH arr AS (
+  SELECT array_agg(pw ORDER BY id) AS d,
+         array_agg(ARRAY[1, (stype = 'H')::int, (stype = 'M')::int]::float8[] ORDER BY id) AS x,
+         array_agg(api00 ORDER BY id) AS y, array_agg(enroll ORDER BY id) AS y2
+    FROM apiclus1)
+SELECT (nous.svy_calibrate(d, x, ARRAY[6194, 755, 1018]::float8[])).weights AS w,
+       nous.svy_greg_residuals(d, x, y) AS e1, nous.svy_greg_residuals(d, x, y2) AS e2
+  FROM arr;
+SELECT bool_and(pg_temp.ok(w.w, ew.w_poststrat)) AS poststrat_weights_ok
+  FROM ps, unnest(ps.w) WITH ORDINALITY AS w(w, id) JOIN ew USING (id);
+SELECT pg_temp.ok((m).estimate, pg_temp.want('clus1_poststrat_stype_mean_api00', 1)) AS mean_ok,
+       pg_temp.ok((m).se, pg_temp.want('clus1_poststrat_stype_mean_api00', 2)) AS mean_se_ok,
+       pg_temp.ok((t).estimate, pg_temp.want('clus1_poststrat_stype_total_enroll', 1)) AS total_ok,
+       pg_temp.ok((t).se, pg_temp.want('clus1_poststrat_stype_total_enroll', 2)) AS total_se_ok
+  FROM (SELECT nous.svy_calibrated_mean(nous.svy_agg(a.api00, w.w, NULL, a.dnum, a.fpc), nous.svy_agg(r1.e, w.w, NULL, a.dnum, a.fpc)) AS m,
+               nous.svy_calibrated_total(nous.svy_agg(a.enroll, w.w, NULL, a.dnum, a.fpc), nous.svy_agg(r2.e, w.w, NULL, a.dnum, a.fpc)) AS t
+          FROM ps, unnest(ps.w) WITH ORDINALITY AS w(w, id), unnest(ps.e1) WITH ORDINALITY AS r1(e, id1),
+               unnest(ps.e2) WITH ORDINALITY AS r2(e, id2), apiclus1 a
+         WHERE r1.id1 = w.id AND r2.id2 = w.id AND a.id = w.id) s;
+-- calibrate(dstrat, ~stype+sch.wide, linear): the stratified design after calibration
+WITH arr AS (
+  SELECT array_agg(pw ORDER BY id) AS d,
+         array_agg(ARRAY[1, (stype = 'H')::int, (stype = 'M')::int, (sch_wide = 'Yes')::int]::float8[] ORDER BY id) AS x,
+         array_agg(api00 ORDER BY id) AS y FROM apistrat),
+c AS (SELECT (nous.svy_calibrate(d, x, ARRAY[6194, 755, 1018, 5122]::float8[])).weights AS w,
+             nous.svy_greg_residuals(d, x, y) AS e FROM arr)
+SELECT pg_temp.ok((m).estimate, pg_temp.want('strat_callinear_mean_api00', 1)) AS strat_cal_mean_ok,
+       pg_temp.ok((m).se, pg_temp.want('strat_callinear_mean_api00', 2)) AS strat_cal_se_ok
+  FROM (SELECT nous.svy_calibrated_mean(nous.svy_agg(a.api00, w.w, a.stype, NULL::int, a.fpc),
+                                        nous.svy_agg(r.e, w.w, a.stype, NULL::int, a.fpc)) AS m
+          FROM c, unnest(c.w) WITH ORDINALITY AS w(w, id), unnest(c.e) WITH ORDINALITY AS r(e, id1), apistrat a
+         WHERE r.id1 = w.id AND a.id = w.id) s;
+
 -- ---- Calmar / icarus: linear, raking, logit (0.4, 2.2) ----
 CREATE TEMP TABLE emp (id text, service int, categ int, sexe int, salaire float8, cinema int, poids float8,
                        movies int, weight float8, category int, sex int, department int, salary float8);
