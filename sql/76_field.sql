@@ -150,3 +150,11 @@ SELECT o.id, o.territory_code, o.category, o.service, o.observed_at, o.closed_at
   FROM nous.field_observation o;
 COMMENT ON VIEW nous.field_delays IS
   'Delay of every observation in days and working days, to its closing or, for open cases, to now (censored); feed nous.km_agg(delay_days, closed).';
+
+CREATE VIEW nous.field_counts AS
+SELECT o.territory_code, o.category, pg_catalog.date_trunc('month', o.observed_at) AS month,
+       count(*) AS observations, count(*) FILTER (WHERE o.closed_at IS NULL) AS still_open
+  FROM nous.field_observation o
+ GROUP BY o.territory_code, o.category, pg_catalog.date_trunc('month', o.observed_at);
+COMMENT ON VIEW nous.field_counts IS
+  'Observations per territory, category and month (session time zone), with the cases still open: the trend of the log.';

@@ -310,8 +310,14 @@ check_records(int kind, int n, const int64 *keys, const double *vals)
 			corrupt("A cluster record has a negative weight, count or fpc.");
 		if (kind == K_UNCL && (v[0] < 0 || v[13] < 0 || v[14] < 0 || v[0] < v[13]))
 			corrupt("A stratum record has inconsistent counts.");
-		if (kind == K_KM && (v[0] < 0 || v[1] < 0 || keys[2 * i] < 0 || keys[2 * i + 1] != 0))
-			corrupt("A time record has a negative count or time.");
+		if (kind == K_KM)
+		{
+			double		t;
+
+			memcpy(&t, &keys[2 * i], sizeof(t));
+			if (v[0] < 0 || v[1] < 0 || keys[2 * i] < 0 || keys[2 * i + 1] != 0 || !isfinite(t))
+				corrupt("A time record has a negative count or a time that is negative or not finite.");
+		}
 	}
 }
 

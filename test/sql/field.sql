@@ -59,6 +59,7 @@ SELECT territory_code, (nous.km_quantile(nous.km_agg(delay_working_days, closed)
        count(*) AS cases, count(*) FILTER (WHERE NOT closed) AS open
   FROM nous.field_delays GROUP BY territory_code ORDER BY territory_code;
 SELECT nous.field_working_days('2025-05-09 18:00', '2025-05-12 08:00') AS friday_to_monday;
+SELECT territory_code, category, month, observations, still_open FROM nous.field_counts ORDER BY 1, 2, 3;
 
 -- ---- bad inputs ----
 \set VERBOSITY sqlstate
@@ -79,7 +80,9 @@ SELECT nous.km_curve(nous.km_agg(1, true), 0);
 SELECT nous.km_rmean(nous.km_agg(1, true), -1);
 SELECT 'k(1,1:1,0)'::nous.kmstate;
 SELECT 'k(0,0:-1,0)'::nous.kmstate;
+SELECT 'k(9221120237041090560,0:1,0)'::nous.kmstate;  -- the bits of NaN as a time
 SELECT 'c(1,2:3,3,2,2,0)'::nous.kmstate;
 SELECT nous.km_trans(NULL, 1, true);
 DELETE FROM nous.field_observation;
 DELETE FROM nous.field_holiday;
+DROP TABLE d, many, km_serial;

@@ -161,3 +161,4 @@ SELECT nous.svy_calibrate(ARRAY[1, 1, 2]::float8[], ARRAY[[1, 0], [1, 0], [0, 1]
 -- a cell with no respondent cannot reach a positive total
 SELECT nous.svy_calibrate(ARRAY[1, 1, 2]::float8[], ARRAY[[1, 0, 0], [1, 0, 0], [0, 1, 0]]::float8[], ARRAY[4, 3, 1]::float8[], 'raking');
 SELECT nous.svy_trans(NULL, 1, 1, 1, 1, NULL);
+DROP TABLE hand, clus, states, big, serial, par;
