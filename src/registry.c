@@ -429,7 +429,7 @@ registry_init_cache(void)
  * errors on any failure.  Returns whether the function takes the trailing
  * jsonb and whether it belongs to extension nous.
  */
-static void
+static uint64
 verify_method(const char *family, const char *name, Oid fn,
 			  bool *takes_params, bool *extension_member)
 {
@@ -440,6 +440,13 @@ verify_method(const char *family, const char *name, Oid fn,
 	bool		found;
 	Form_pg_proc p;
 	char	   *fname;
+
+	/*
+	 * The state the checks are made in: an invalidation processed while
+	 * they run (catalogue lookups take locks) leaves the verdict older than
+	 * the next generation, so that it is checked again.
+	 */
+	uint64		generation = registry_generation;
 
 	if (verdicts == NULL)
 		registry_init_cache();
@@ -452,7 +459,7 @@ verify_method(const char *family, const char *name, Oid fn,
 	{
 		*takes_params = v->takes_params;
 		*extension_member = v->extension_member;
-		return;
+		return generation;
 	}
 
 	p = check_signature(fam, fn, name, takes_params);
@@ -497,9 +504,10 @@ verify_method(const char *family, const char *name, Oid fn,
 		registry_init_cache();
 	}
 	v = hash_search(verdicts, &key, HASH_ENTER, &found);
-	v->generation = registry_generation;
+	v->generation = generation;
 	v->takes_params = *takes_params;
 	v->extension_member = *extension_member;
+	return generation;
 }
 
 void
@@ -622,7 +630,8 @@ nous_method_resolve(const char *family, const char *spec_text,
 	SPI_finish();
 
 	/* the row says which function; whether it may be called is decided here */
-	verify_method(family, m->spec.name, fn, &takes_params, &extension_member);
+	m->checked_generation = verify_method(family, m->spec.name, fn, &takes_params,
+										  &extension_member);
 
 	m->fn = fn;
 	/* the C fast paths of the engines serve only the extension's own functions */
@@ -631,7 +640,6 @@ nous_method_resolve(const char *family, const char *spec_text,
 	m->takes_params = takes_params;
 	m->nargs = m->nleading + (takes_params ? 1 : 0);
 	m->checked_role = GetUserId();
-	m->checked_generation = registry_generation;
 	if (!m->takes_params && m->spec.nparams > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -655,11 +663,12 @@ recheck_method(NousMethod *m)
 {
 	bool		takes_params;
 	bool		extension_member;
+	uint64		generation;
 
 	if (likely(m->checked_generation == registry_generation &&
 			   m->checked_role == GetUserId()))
 		return;
-	verify_method(m->family, m->spec.name, m->fn, &takes_params, &extension_member);
+	generation = verify_method(m->family, m->spec.name, m->fn, &takes_params, &extension_member);
 	if (takes_params != m->takes_params)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
@@ -668,7 +677,7 @@ recheck_method(NousMethod *m)
 	/* the function may have been replaced: strictness, language, settings */
 	fmgr_info_cxt(m->fn, &m->flinfo, m->flinfo.fn_mcxt);
 	m->checked_role = GetUserId();
-	m->checked_generation = registry_generation;
+	m->checked_generation = generation;
 }
 
 Datum

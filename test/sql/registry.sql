@@ -149,6 +149,10 @@ SELECT nous.normalise('{1,2}', 'twice');
 SET ROLE regress_nous_reg_reader;
 SELECT nous.normalise('{1,2}', 'twice');
 RESET ROLE;
+-- registered by a superuser changes nothing: the owner decides
+SELECT nous.register_method('normalisation', 'twice_su', 'regress_nous_reg.twice(float8[])');
+SELECT nous.normalise('{1,2}', 'twice_su');
+SELECT nous.unregister_method('normalisation', 'twice_su');
 SELECT nous.method_owner_trusted('regress_nous_reg.twice(float8[])'),
        nous.method_owner_trusted('public.share_of_total(float8[])'),
        nous.method_owner_trusted('nous.normalise_zscore(float8[], jsonb)');
