@@ -33,6 +33,25 @@ COMMENT ON TABLE nous.method_catalog IS
 -- user registrations survive pg_dump / pg_restore; built-ins come with the extension
 SELECT pg_catalog.pg_extension_config_dump('nous.method_catalog', 'WHERE NOT builtin');
 
+-- every row written, by nous.register_method or directly, is checked by the
+-- same C code the engines run before each call (signature of the family;
+-- built-in only for the extension's functions).  The engines check again at
+-- call time, with trust and privileges: the table decides names, never what
+-- may run.  Added in 0.2.0.
+CREATE FUNCTION nous.method_catalog_check() RETURNS trigger
+  LANGUAGE c VOLATILE PARALLEL UNSAFE
+  AS 'MODULE_PATHNAME', 'nous_method_catalog_check';
+COMMENT ON FUNCTION nous.method_catalog_check() IS
+  'Trigger of nous.method_catalog: the function of each row written must have the signature of its family; only functions of nous are built-in.';
+CREATE TRIGGER method_catalog_check BEFORE INSERT OR UPDATE ON nous.method_catalog
+  FOR EACH ROW EXECUTE FUNCTION nous.method_catalog_check();
+
+CREATE FUNCTION nous.method_owner_trusted(fn regprocedure) RETURNS boolean
+  LANGUAGE c STABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_method_owner_trusted';
+COMMENT ON FUNCTION nous.method_owner_trusted(regprocedure) IS
+  'Whether the owner of fn is trusted (a superuser, the owner of nous, or listed in nous.trusted_method_owners): a method registered with fn then runs for every role that may execute it, otherwise only for its owner. NULL when fn does not exist.';
+
 CREATE VIEW nous.methods AS
 SELECT c.family, c.name, c.function, c.builtin, c.description,
        c.registered_at, c.registered_by
@@ -56,8 +75,6 @@ AS $$
 DECLARE
   fam   nous.method_families%ROWTYPE;
   p     pg_catalog.pg_proc%ROWTYPE;
-  want  oid[];
-  got   oid[];
   names text;
 BEGIN
   IF family IS NULL OR name IS NULL OR fn IS NULL THEN
@@ -80,51 +97,24 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'function % does not exist', fn::oid USING ERRCODE = 'undefined_function';
   END IF;
-  IF p.prokind <> 'f' OR p.proretset THEN
-    RAISE EXCEPTION '% cannot be a % method', fn, family
-      USING ERRCODE = 'invalid_function_definition',
-            DETAIL = 'A method must be a plain function returning one value (not an aggregate, a window function, a procedure or a set-returning function).';
-  END IF;
-  -- oidvector is 0-based: rebuild both as 1-based arrays before comparing
-  want := ARRAY(SELECT t::oid FROM unnest(fam.arg_types) t);
-  got  := ARRAY(SELECT t FROM unnest(p.proargtypes::oid[]) t);
-  IF NOT (got = want OR (fam.params AND got = want || 'jsonb'::regtype::oid))
-     OR p.prorettype <> fam.return_type::oid THEN
-    RAISE EXCEPTION '% does not have the signature of a % method', fn, family
-      USING ERRCODE = 'invalid_function_definition',
-            DETAIL = format('A %s method takes (%s)%s and returns %s; this function takes (%s) and returns %s.',
-                            family,
-                            array_to_string(fam.arg_types::text[], ', '),
-                            CASE WHEN fam.params THEN ' or (' || array_to_string(fam.arg_types::text[], ', ') || ', jsonb)' ELSE '' END,
-                            fam.return_type,
-                            coalesce((SELECT string_agg(t::regtype::text, ', ' ORDER BY i)
-                                        FROM unnest(got) WITH ORDINALITY AS a(t, i)), ''),
-                            p.prorettype::regtype);
-  END IF;
-  IF p.provolatile = 'v' THEN
-    RAISE EXCEPTION '% is VOLATILE', fn
-      USING ERRCODE = 'invalid_function_definition',
-            DETAIL = 'Methods are called from STABLE functions and must give the same result for the same input within a query.',
-            HINT = 'Declare the function IMMUTABLE or STABLE.';
-  END IF;
-  IF p.proparallel <> 's' THEN
-    RAISE EXCEPTION '% is not PARALLEL SAFE', fn
-      USING ERRCODE = 'invalid_function_definition',
-            DETAIL = 'Methods run inside parallel queries.',
-            HINT = 'Declare the function PARALLEL SAFE if it is (no writes, no temporary tables, no cursors).';
-  END IF;
   IF EXISTS (SELECT 1 FROM nous.method_catalog c
               WHERE c.family = register_method.family AND c.name = register_method.name) THEN
     RAISE EXCEPTION '% method "%" is already registered', family, name
       USING ERRCODE = 'duplicate_object',
             HINT = 'Choose another name, or remove a user method first with nous.unregister_method().';
   END IF;
+  -- the trigger nous.method_catalog_check checks the signature
   INSERT INTO nous.method_catalog (family, name, function, builtin, description)
   VALUES (family, name, fn, false, description);
+  IF NOT nous.method_owner_trusted(fn) THEN
+    RAISE NOTICE '% method "%" runs only for role "%" until its owner is trusted', family, name, pg_catalog.pg_get_userbyid(p.proowner)
+      USING DETAIL = format('The function %s is owned by %s, which is not a superuser, the owner of nous, or listed in nous.trusted_method_owners.', fn, pg_catalog.pg_get_userbyid(p.proowner)),
+            HINT = 'See "Security model" in the README: a superuser may list the role in nous.trusted_method_owners.';
+  END IF;
 END
 $$;
 COMMENT ON FUNCTION nous.register_method(text, text, regprocedure, text) IS
-  'Register a function as a method of a family, after checking its signature, volatility and parallel safety.';
+  'Register a function as a method of a family, after checking its signature, volatility, parallel safety and SECURITY INVOKER; the engines check it again, with its owner and the caller''s privileges, at every call.';
 
 CREATE FUNCTION nous.unregister_method(family text, name text)
 RETURNS void
@@ -153,5 +143,7 @@ COMMENT ON FUNCTION nous.unregister_method(text, text) IS
 
 -- every role that calls an engine reads the registry (the lookup runs with
 -- the caller's privileges); registering stays with the owner and the roles
--- granted INSERT, DELETE on nous.method_catalog
+-- granted INSERT, DELETE on nous.method_catalog.  Those rights decide which
+-- function a name means, never what may run (see the trigger above and
+-- src/registry.c): nous.trusted_method_owners (PGC_SUSET) does.
 GRANT SELECT ON nous.method_families, nous.method_catalog, nous.methods TO PUBLIC;

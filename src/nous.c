@@ -44,6 +44,7 @@ _PG_init(void)
 	nous_alloc_hook = nous_palloc_hook;
 	nous_free_hook = nous_pfree_hook;
 	nous_interrupt_hook = nous_interrupts;
+	nous_registry_init();
 }
 
 PG_FUNCTION_INFO_V1(nous_version);

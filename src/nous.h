@@ -71,13 +71,24 @@ typedef struct NousMethod
 	bool		takes_params;
 	Datum		params;			/* jsonb object built from spec (fn_mcxt) */
 	FmgrInfo	flinfo;
+	Oid			checked_role;	/* role the checks were made for */
+	uint64		checked_generation; /* registry state they were made in */
 } NousMethod;
+
+/*
+ * Define nous.trusted_method_owners and register the invalidation callbacks
+ * of the registry; called once, from _PG_init.
+ */
+extern void nous_registry_init(void);
 
 /*
  * Resolve a method specification of a family ('zscore', 'rank(ties=min)')
  * into m, looking the name up in nous.method_catalog.  Unknown names raise an
- * error that lists the registered methods of the family.  Memory for the
- * FmgrInfo and params lives in mcxt.
+ * error that lists the registered methods of the family.  The function is
+ * checked (signature, trusted owner, EXECUTE and schema USAGE for the
+ * current role) here, and again by nous_method_call whenever the role or
+ * the catalogues changed since.  Memory for the FmgrInfo and params lives
+ * in mcxt.
  */
 extern void nous_method_resolve(const char *family, const char *spec_text,
 								MemoryContext mcxt, NousMethod *m);

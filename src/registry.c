@@ -1,19 +1,532 @@
 /*
  * registry.c — resolve a method name of a family to its registered function
- * (nous.method_catalog) and call it a vector at a time.
+ * (nous.method_catalog), check that the function may be called, and call it
+ * a vector at a time.
  *
- * Registration itself (nous.register_method) is SQL: sql/10_registry.sql.
+ * The catalogue is only a map from names to functions: nothing it says is
+ * trusted.  Before a registered function is called, and again whenever a
+ * function, schema or role changes (syscache invalidation) or the calling
+ * role changes, the engine checks:
+ *
+ *   1. the signature, against the family's definition compiled in here (not
+ *      against nous.method_families): argument and result types exactly,
+ *      a plain function (prokind 'f', not set-returning), IMMUTABLE or
+ *      STABLE, PARALLEL SAFE, not SECURITY DEFINER;
+ *   2. trust: the function's owner is a superuser, the owner of the
+ *      extension, a role listed in nous.trusted_method_owners (PGC_SUSET),
+ *      or the calling role itself — otherwise the owner could replace the
+ *      body (CREATE OR REPLACE keeps the OID) and run code with the rights of
+ *      whoever calls the engine;
+ *   3. EXECUTE on the function and USAGE on its schema for the calling role.
+ *
+ * Results of 1-3 are cached per backend, keyed by (function, role, family),
+ * and dropped on any change to pg_proc, pg_namespace, pg_authid,
+ * pg_auth_members or to nous.trusted_method_owners.  Registration
+ * (nous.register_method, or a direct write to the table) runs check 1 in a
+ * trigger: sql/10_registry.sql.
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
+#include "utils/varlena.h"
 
 #include "nous.h"
+
+/* ---- the families, as the engines call them ---- */
+
+/* one argument or result type: a built-in type, or a type of schema nous */
+typedef struct FamilyType
+{
+	Oid			oid;			/* built-in type, or InvalidOid */
+	const char *nous_type;		/* name of a type in schema nous */
+} FamilyType;
+
+typedef struct FamilyDef
+{
+	const char *family;
+	int			nargs;
+	FamilyType	args[2];
+	FamilyType	result;
+	bool		params;			/* a trailing jsonb argument is allowed */
+} FamilyDef;
+
+#define BUILTIN_TYPE(o) {(o), NULL}
+#define NOUS_TYPE(n) {InvalidOid, (n)}
+
+/*
+ * What the engines pass and expect: the C callers build exactly these
+ * Datums, so these (not the rows of nous.method_families, which only
+ * document them) decide what a method must look like.
+ */
+static const FamilyDef families[] = {
+	{"normalisation", 1, {BUILTIN_TYPE(FLOAT8ARRAYOID)}, BUILTIN_TYPE(FLOAT8ARRAYOID), true},
+	{"aggregation", 2, {BUILTIN_TYPE(FLOAT8ARRAYOID), BUILTIN_TYPE(FLOAT8ARRAYOID)},
+	BUILTIN_TYPE(FLOAT8ARRAYOID), true},
+	{"segregation", 1, {NOUS_TYPE("mixpairs")}, BUILTIN_TYPE(FLOAT8OID), true},
+	{"multigroup_segregation", 1, {NOUS_TYPE("mixcounts")}, BUILTIN_TYPE(FLOAT8OID), true},
+	{"flow_selection", 1, {NOUS_TYPE("flows")}, NOUS_TYPE("flows"), true},
+	{"classification", 2, {BUILTIN_TYPE(FLOAT8ARRAYOID), BUILTIN_TYPE(INT4OID)},
+	BUILTIN_TYPE(FLOAT8ARRAYOID), true},
+};
+
+static int
+family_index(const char *family)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(families); i++)
+		if (strcmp(families[i].family, family) == 0)
+			return i;
+	return -1;
+}
+
+static const FamilyDef *
+family_def(const char *family)
+{
+	int			i = family_index(family);
+
+	if (i < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown method family \"%s\"", family),
+				 errdetail("The families are those of the table nous.method_families, "
+						   "as the engines of this version of nous call them.")));
+	return &families[i];
+}
+
+static Oid
+family_type_oid(const FamilyType *t)
+{
+	Oid			nsp;
+	Oid			typ;
+
+	if (OidIsValid(t->oid))
+		return t->oid;
+	nsp = get_namespace_oid("nous", false);
+	typ = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+						  CStringGetDatum(t->nous_type), ObjectIdGetDatum(nsp));
+	if (!OidIsValid(typ))
+		elog(ERROR, "nous: type nous.%s does not exist", t->nous_type);
+	return typ;
+}
+
+/* "(double precision[]) or (double precision[], jsonb)" */
+static char *
+family_signature_text(const FamilyDef *fam)
+{
+	StringInfoData buf;
+	int			i;
+	int			variant;
+
+	initStringInfo(&buf);
+	for (variant = 0; variant < (fam->params ? 2 : 1); variant++)
+	{
+		if (variant > 0)
+			appendStringInfoString(&buf, " or ");
+		appendStringInfoChar(&buf, '(');
+		for (i = 0; i < fam->nargs; i++)
+			appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
+							 format_type_be(family_type_oid(&fam->args[i])));
+		if (variant > 0)
+			appendStringInfoString(&buf, ", jsonb");
+		appendStringInfoChar(&buf, ')');
+	}
+	return buf.data;
+}
+
+/* ---- invalidation: one generation counter for every cached verdict ---- */
+
+static uint64 registry_generation = 1;
+
+static void
+registry_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	registry_generation++;
+}
+
+/* ---- nous.trusted_method_owners ---- */
+
+static char *trusted_method_owners = NULL;
+
+static bool
+check_trusted_owners(char **newval, void **extra, GucSource source)
+{
+	char	   *raw;
+	List	   *names;
+	bool		ok;
+
+	(void) extra;
+	(void) source;
+	raw = pstrdup(*newval);
+	ok = SplitIdentifierString(raw, ',', &names);
+	if (!ok)
+		GUC_check_errdetail("List syntax is invalid: give role names separated by commas.");
+	list_free(names);
+	pfree(raw);
+	return ok;
+}
+
+static void
+assign_trusted_owners(const char *newval, void *extra)
+{
+	(void) newval;
+	(void) extra;
+	registry_generation++;
+}
+
+/* Whether role is listed by name in nous.trusted_method_owners (not its members). */
+static bool
+listed_trusted_owner(Oid role)
+{
+	char	   *raw;
+	List	   *names;
+	ListCell   *lc;
+	bool		found = false;
+
+	if (trusted_method_owners == NULL || trusted_method_owners[0] == '\0')
+		return false;
+	raw = pstrdup(trusted_method_owners);
+	if (!SplitIdentifierString(raw, ',', &names))
+		return false;			/* cannot happen: the check hook parsed it */
+	foreach(lc, names)
+	{
+		if (get_role_oid((const char *) lfirst(lc), true) == role)
+		{
+			found = true;
+			break;
+		}
+	}
+	list_free(names);
+	pfree(raw);
+	return found;
+}
+
+/* The owner of extension nous (InvalidOid while it is not installed). */
+static Oid
+extension_owner(void)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("nous"));
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+/*
+ * Whether the functions owned by role may run for any caller: a superuser,
+ * the owner of the extension (it owns every nous function already), or a
+ * role a superuser listed in nous.trusted_method_owners.
+ */
+static bool
+owner_trusted(Oid role)
+{
+	return superuser_arg(role) || role == extension_owner() || listed_trusted_owner(role);
+}
+
+/*
+ * EXECUTE on a function and USAGE on a schema for a role.  PostgreSQL 16
+ * replaced pg_proc_aclcheck and pg_namespace_aclcheck by object_aclcheck.
+ */
+static bool
+registry_can_execute(Oid fn, Oid role)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_aclcheck(ProcedureRelationId, fn, role, ACL_EXECUTE) == ACLCHECK_OK;
+#else
+	return pg_proc_aclcheck(fn, role, ACL_EXECUTE) == ACLCHECK_OK;
+#endif
+}
+
+static bool
+registry_can_use_schema(Oid nsp, Oid role)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_aclcheck(NamespaceRelationId, nsp, role, ACL_USAGE) == ACLCHECK_OK;
+#else
+	return pg_namespace_aclcheck(nsp, role, ACL_USAGE) == ACLCHECK_OK;
+#endif
+}
+
+/* ---- check 1: the signature ---- */
+
+/*
+ * Check that fn has the signature of a method of fam; raise an error that
+ * says what is wrong otherwise.  name is the method's registered name when
+ * called at resolution (NULL at registration): the error then says how to
+ * remove the registration.  Returns the function's pg_proc row, copied.
+ */
+static Form_pg_proc
+check_signature(const FamilyDef *fam, Oid fn, const char *name, bool *takes_params)
+{
+	HeapTuple	tup;
+	Form_pg_proc p;
+	Form_pg_proc copy;
+	char	   *fname;
+	int			i;
+	bool		ok;
+	char		hint[512];
+
+	hint[0] = '\0';
+	if (name != NULL)
+		snprintf(hint, sizeof(hint),
+				 "The registration of %s method \"%s\" is refused at every call; "
+				 "remove it with nous.unregister_method('%s', '%s') and register a function "
+				 "that has the signature.", fam->family, name, fam->family, name);
+
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	if (!HeapTupleIsValid(tup))
+	{
+		if (name != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("%s method \"%s\" refers to a function that no longer exists",
+							fam->family, name),
+					 errdetail("The function registered under this name was dropped."),
+					 errhint("Remove the entry with nous.unregister_method('%s', '%s') "
+							 "and register the method again.", fam->family, name)));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("function %u does not exist", fn)));
+	}
+	p = (Form_pg_proc) GETSTRUCT(tup);
+	fname = format_procedure(fn);
+
+	if (p->prokind != PROKIND_FUNCTION || p->proretset)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("%s cannot be a %s method", fname, fam->family),
+				 errdetail("A method must be a plain function returning one value (not an aggregate, "
+						   "a window function, a procedure or a set-returning function)."),
+				 hint[0] ? errhint("%s", hint) : 0));
+
+	ok = (p->pronargs == fam->nargs || (fam->params && p->pronargs == fam->nargs + 1));
+	for (i = 0; ok && i < fam->nargs; i++)
+		ok = p->proargtypes.values[i] == family_type_oid(&fam->args[i]);
+	if (ok && p->pronargs == fam->nargs + 1)
+		ok = p->proargtypes.values[fam->nargs] == JSONBOID;
+	if (ok)
+		ok = p->prorettype == family_type_oid(&fam->result);
+	if (!ok)
+	{
+		StringInfoData got;
+
+		initStringInfo(&got);
+		for (i = 0; i < p->pronargs; i++)
+			appendStringInfo(&got, "%s%s", i > 0 ? ", " : "",
+							 format_type_be(p->proargtypes.values[i]));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("%s does not have the signature of a %s method", fname, fam->family),
+				 errdetail("A %s method takes %s and returns %s; this function takes (%s) and returns %s.",
+						   fam->family, family_signature_text(fam),
+						   format_type_be(family_type_oid(&fam->result)),
+						   got.data, format_type_be(p->prorettype)),
+				 hint[0] ? errhint("%s", hint) : 0));
+	}
+	if (p->provolatile == PROVOLATILE_VOLATILE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("%s is VOLATILE", fname),
+				 errdetail("Methods are called from STABLE functions and must give the same result "
+						   "for the same input within a query."),
+				 errhint("%s", hint[0] ? hint : "Declare the function IMMUTABLE or STABLE.")));
+	if (p->proparallel != PROPARALLEL_SAFE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("%s is not PARALLEL SAFE", fname),
+				 errdetail("Methods run inside parallel queries."),
+				 errhint("%s", hint[0] ? hint :
+						 "Declare the function PARALLEL SAFE if it is (no writes, no temporary tables, no cursors).")));
+	if (p->prosecdef)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("%s is SECURITY DEFINER", fname),
+				 errdetail("A method runs with the rights of the role that calls the engine; "
+						   "a SECURITY DEFINER function would lend its owner's rights to every caller "
+						   "of the method's name."),
+				 errhint("%s", hint[0] ? hint : "Declare the function SECURITY INVOKER.")));
+
+	*takes_params = (p->pronargs > fam->nargs);
+	copy = palloc(sizeof(FormData_pg_proc));
+	memcpy(copy, p, sizeof(FormData_pg_proc));
+	ReleaseSysCache(tup);
+	return copy;
+}
+
+/* ---- checks 2 and 3, and the cache of verdicts ---- */
+
+typedef struct VerdictKey
+{
+	Oid			fn;
+	Oid			role;
+	int			family;
+} VerdictKey;
+
+typedef struct Verdict
+{
+	VerdictKey	key;
+	uint64		generation;
+	bool		takes_params;
+	bool		extension_member;
+} Verdict;
+
+static HTAB *verdicts = NULL;
+
+static void
+registry_init_cache(void)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(VerdictKey);
+	ctl.entrysize = sizeof(Verdict);
+	ctl.hcxt = TopMemoryContext;
+	verdicts = hash_create("nous method verdicts", 64, &ctl,
+						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * Run checks 1-3 for fn as method name of family, for the current role;
+ * errors on any failure.  Returns whether the function takes the trailing
+ * jsonb and whether it belongs to extension nous.
+ */
+static uint64
+verify_method(const char *family, const char *name, Oid fn,
+			  bool *takes_params, bool *extension_member)
+{
+	const FamilyDef *fam = family_def(family);
+	Oid			role = GetUserId();
+	VerdictKey	key;
+	Verdict    *v;
+	bool		found;
+	Form_pg_proc p;
+	char	   *fname;
+
+	/*
+	 * The state the checks are made in: an invalidation processed while
+	 * they run (catalogue lookups take locks) leaves the verdict older than
+	 * the next generation, so that it is checked again.
+	 */
+	uint64		generation = registry_generation;
+
+	if (verdicts == NULL)
+		registry_init_cache();
+	memset(&key, 0, sizeof(key));
+	key.fn = fn;
+	key.role = role;
+	key.family = family_index(family);
+	v = hash_search(verdicts, &key, HASH_FIND, NULL);
+	if (v != NULL && v->generation == registry_generation)
+	{
+		*takes_params = v->takes_params;
+		*extension_member = v->extension_member;
+		return generation;
+	}
+
+	p = check_signature(fam, fn, name, takes_params);
+	fname = format_procedure(fn);
+	if (p->proowner != role && !owner_trusted(p->proowner))
+	{
+		char	   *owner = GetUserNameFromId(p->proowner, true);
+		char	   *caller = GetUserNameFromId(role, true);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s method \"%s\" is owned by role \"%s\", which is not trusted",
+						family, name, owner ? owner : "?"),
+				 errdetail("The function %s runs with the rights of the calling role \"%s\"; "
+						   "a method runs for other roles than its owner only when a superuser, "
+						   "the owner of extension nous or a role listed in nous.trusted_method_owners owns it.",
+						   fname, caller ? caller : "?"),
+				 errhint("A superuser may trust the role: ALTER DATABASE ... SET nous.trusted_method_owners = '%s' "
+						 "(its members can then act as it), or make a trusted role own the function.",
+						 owner ? owner : "?")));
+	}
+	if (!registry_can_use_schema(p->pronamespace, role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for schema %s", get_namespace_name(p->pronamespace)),
+				 errdetail("%s method \"%s\" calls the function %s, in a schema the role \"%s\" may not use.",
+						   family, name, fname, GetUserNameFromId(role, true))));
+	if (!registry_can_execute(fn, role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for function %s", fname),
+				 errdetail("%s method \"%s\" calls this function; the role \"%s\" may not execute it.",
+						   family, name, GetUserNameFromId(role, true))));
+
+	*extension_member = OidIsValid(get_extension_oid("nous", true)) &&
+		getExtensionOfObject(ProcedureRelationId, fn) == get_extension_oid("nous", true);
+
+	/* remember the verdict; the table stays small (one entry per function and role) */
+	if (hash_get_num_entries(verdicts) >= 4096)
+	{
+		hash_destroy(verdicts);
+		registry_init_cache();
+	}
+	v = hash_search(verdicts, &key, HASH_ENTER, &found);
+	v->generation = generation;
+	v->takes_params = *takes_params;
+	v->extension_member = *extension_member;
+	return generation;
+}
+
+void
+nous_registry_init(void)
+{
+	DefineCustomStringVariable("nous.trusted_method_owners",
+							   "Roles whose functions registered as methods run for every caller.",
+							   "Besides superusers and the owner of extension nous.  Role names, comma-separated; "
+							   "members of a listed role are not trusted unless listed.",
+							   &trusted_method_owners,
+							   "",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   check_trusted_owners, assign_trusted_owners, NULL);
+	CacheRegisterSyscacheCallback(PROCOID, registry_syscache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, registry_syscache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, registry_syscache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, registry_syscache_callback, (Datum) 0);
+}
 
 /* The registered names of a family, comma-separated, for error details. */
 static char *
@@ -70,8 +583,8 @@ nous_method_resolve(const char *family, const char *spec_text,
 	bool		isnull;
 	Oid			fn = InvalidOid;
 	bool		builtin = false;
-	int			pronargs = -1;
-	int			nleading;
+	bool		takes_params;
+	bool		extension_member;
 	MemoryContext old;
 
 	memset(m, 0, sizeof(*m));
@@ -96,11 +609,8 @@ nous_method_resolve(const char *family, const char *spec_text,
 	args[0] = CStringGetTextDatum(family);
 	args[1] = CStringGetTextDatum(m->spec.name);
 	ret = SPI_execute_with_args(
-		"SELECT c.function::pg_catalog.oid, c.builtin, p.pronargs::pg_catalog.int4, "
-		"       pg_catalog.cardinality(f.arg_types) "
+		"SELECT c.function::pg_catalog.oid, c.builtin "
 		"FROM nous.method_catalog c "
-		"JOIN nous.method_families f ON f.family OPERATOR(pg_catalog.=) c.family "
-		"LEFT JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) c.function::pg_catalog.oid "
 		"WHERE c.family OPERATOR(pg_catalog.=) $1 AND c.name OPERATOR(pg_catalog.=) $2",
 		2, argtypes, args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
@@ -117,24 +627,19 @@ nous_method_resolve(const char *family, const char *spec_text,
 	}
 	fn = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	builtin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	nleading = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
-	pronargs = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("%s method \"%s\" refers to a function that no longer exists",
-						family, m->spec.name),
-				 errdetail("The function registered under this name was dropped."),
-				 errhint("Remove the entry with nous.unregister_method('%s', '%s') "
-						 "and register the method again.", family, m->spec.name)));
 	SPI_finish();
 
+	/* the row says which function; whether it may be called is decided here */
+	m->checked_generation = verify_method(family, m->spec.name, fn, &takes_params,
+										  &extension_member);
+
 	m->fn = fn;
-	m->builtin = builtin;
-	m->nargs = pronargs;
-	m->nleading = nleading;
-	/* registration allows the family's arguments, or those plus jsonb */
-	m->takes_params = (pronargs > nleading);
+	/* the C fast paths of the engines serve only the extension's own functions */
+	m->builtin = builtin && extension_member;
+	m->nleading = family_def(family)->nargs;
+	m->takes_params = takes_params;
+	m->nargs = m->nleading + (takes_params ? 1 : 0);
+	m->checked_role = GetUserId();
 	if (!m->takes_params && m->spec.nparams > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -145,6 +650,34 @@ nous_method_resolve(const char *family, const char *spec_text,
 		m->params = spec_params_jsonb(&m->spec);
 	fmgr_info_cxt(fn, &m->flinfo, mcxt);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Check a resolved method again when something it depends on changed since
+ * it was checked (a function, a schema, a role, the trusted owners) or
+ * another role calls it (SET ROLE, SECURITY DEFINER callers, a refresh run
+ * as the owner of a view).  Costs two comparisons otherwise.
+ */
+static void
+recheck_method(NousMethod *m)
+{
+	bool		takes_params;
+	bool		extension_member;
+	uint64		generation;
+
+	if (likely(m->checked_generation == registry_generation &&
+			   m->checked_role == GetUserId()))
+		return;
+	generation = verify_method(m->family, m->spec.name, m->fn, &takes_params, &extension_member);
+	if (takes_params != m->takes_params)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("the function of %s method \"%s\" changed during the query",
+						m->family, m->spec.name)));
+	/* the function may have been replaced: strictness, language, settings */
+	fmgr_info_cxt(m->fn, &m->flinfo, m->flinfo.fn_mcxt);
+	m->checked_role = GetUserId();
+	m->checked_generation = generation;
 }
 
 Datum
@@ -158,6 +691,7 @@ nous_method_call(NousMethod *m, const Datum *args, const bool *argnulls,
 	if (nargs != m->nleading)
 		elog(ERROR, "nous: method \"%s\" called with %d arguments, family has %d",
 			 m->spec.name, nargs, m->nleading);
+	recheck_method(m);
 	InitFunctionCallInfoData(*fcinfo, &m->flinfo, nargs + (m->takes_params ? 1 : 0),
 							 InvalidOid, NULL, NULL);
 	for (i = 0; i < nargs; i++)
@@ -189,4 +723,79 @@ nous_method_call1(NousMethod *m, Datum arg1, bool *isnull)
 	bool		argnull = false;
 
 	return nous_method_call(m, &arg1, &argnull, 1, isnull);
+}
+
+PG_FUNCTION_INFO_V1(nous_method_catalog_check);
+
+/*
+ * Trigger BEFORE INSERT OR UPDATE on nous.method_catalog: every row written,
+ * by nous.register_method or directly, names a function with the signature
+ * of its family (check 1); only functions of extension nous may be marked
+ * built-in.  Trust and privileges are checked when the method is called.
+ */
+Datum
+nous_method_catalog_check(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	row;
+	TupleDesc	desc;
+	Datum		d;
+	bool		isnull;
+	char	   *family;
+	Oid			fn;
+	bool		builtin;
+	bool		takes_params;
+	Oid			ext;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("nous.method_catalog_check() must be called as a BEFORE ROW trigger")));
+	row = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	desc = trigdata->tg_relation->rd_att;
+
+	d = heap_getattr(row, SPI_fnumber(desc, "family"), desc, &isnull);
+	if (isnull)
+		PG_RETURN_POINTER(row);	/* NOT NULL reports it */
+	family = TextDatumGetCString(d);
+	d = heap_getattr(row, SPI_fnumber(desc, "function"), desc, &isnull);
+	if (isnull)
+		PG_RETURN_POINTER(row);
+	fn = DatumGetObjectId(d);
+	d = heap_getattr(row, SPI_fnumber(desc, "builtin"), desc, &isnull);
+	builtin = !isnull && DatumGetBool(d);
+
+	pfree(check_signature(family_def(family), fn, NULL, &takes_params));
+	ext = get_extension_oid("nous", true);
+	if (builtin && (!OidIsValid(ext) || getExtensionOfObject(ProcedureRelationId, fn) != ext))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s cannot be registered as a built-in method", format_procedure(fn)),
+				 errdetail("Only the functions of extension nous are built-in methods."),
+				 errhint("Register it with builtin = false (the default).")));
+	PG_RETURN_POINTER(row);
+}
+
+PG_FUNCTION_INFO_V1(nous_method_owner_trusted);
+
+/*
+ * nous.method_owner_trusted(fn regprocedure) -> boolean: whether the owner
+ * of fn is trusted (a superuser, the owner of the extension or a role
+ * listed in nous.trusted_method_owners), i.e. whether a method registered
+ * with fn runs for every role that may execute it, not only for its owner.
+ */
+Datum
+nous_method_owner_trusted(PG_FUNCTION_ARGS)
+{
+	Oid			fn = PG_GETARG_OID(0);
+	HeapTuple	tup;
+	Oid			owner;
+
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	if (!HeapTupleIsValid(tup))
+		PG_RETURN_NULL();
+	owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
+	ReleaseSysCache(tup);
+	PG_RETURN_BOOL(owner_trusted(owner));
 }

@@ -78,6 +78,130 @@ SELECT c.tab::regclass AS config_table, c.cond AS extcondition
   FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS c(tab, cond)
  WHERE e.extname = 'nous' AND c.tab = 'nous.method_catalog'::regclass;
 
+-- ---- every resolution checks the function again (issue 13) ----
+\set VERBOSITY sqlstate
+-- a direct write to the catalogue runs the same checks as register_method:
+-- int4abs(integer) as a normalisation crashed 0.1.0 at the first call
+INSERT INTO nous.method_catalog (family, name, function) VALUES ('normalisation', 'confused', 'pg_catalog.int4abs(integer)');
+UPDATE nous.method_catalog SET function = 'pg_catalog.int4abs(integer)' WHERE name = 'share';
+INSERT INTO nous.method_catalog (family, name, function, builtin) VALUES ('normalisation', 'fake', 'public.share_of_total(float8[])', true);
+-- rows the trigger never saw (disabled by the table's owner, or written
+-- under 0.1.0) are refused at every call, in every family, with the reason
+ALTER TABLE nous.method_catalog DISABLE TRIGGER method_catalog_check;
+INSERT INTO nous.method_catalog (family, name, function) VALUES
+  ('normalisation', 'confused', 'pg_catalog.int4abs(integer)'),
+  ('aggregation', 'confused', 'pg_catalog.int4abs(integer)'),
+  ('classification', 'confused', 'pg_catalog.int4abs(integer)'),
+  ('flow_selection', 'confused', 'pg_catalog.int4abs(integer)'),
+  ('segregation', 'confused', 'pg_catalog.int4abs(integer)'),
+  ('multigroup_segregation', 'confused', 'pg_catalog.int4abs(integer)'),
+  ('normalisation', 'poly', 'pg_catalog.array_to_json(anyarray)'),
+  ('normalisation', 'fake', 'public.share_of_total(float8[])');
+ALTER TABLE nous.method_catalog ENABLE TRIGGER method_catalog_check;
+\set VERBOSITY default
+SELECT nous.normalise('{1,2,3}', 'confused');
+\set VERBOSITY sqlstate
+SELECT nous.aggregate('{{1,2},{3,4}}', NULL, 'confused');
+SELECT nous.breaks(x, 2, 'confused') FROM unnest('{1,2,3,4}'::float8[]) x;
+SELECT nous.flow_select(nous.flow_matrix('a', 'b', 1.0), 'confused', 1);
+SELECT nous.segregation(nous.mixpairs_agg(g, t), 'confused') FROM (VALUES (1.0, 10.0), (4.0, 10.0)) p(g, t);
+SELECT nous.normalise('{1,2,3}', 'poly');
+-- a row marked built-in by hand is served as the user function it is
+SELECT nous.normalise('{1,3,4}', 'fake');
+DELETE FROM nous.method_catalog WHERE name IN ('confused', 'poly', 'fake');
+
+-- SECURITY DEFINER is refused: a method runs with the rights of its caller
+CREATE FUNCTION public.lend(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE SECURITY DEFINER AS 'SELECT v';
+SELECT nous.register_method('normalisation', 'lend', 'public.lend(float8[])');
+
+-- the function changed after its registration: checked at the next call,
+-- in the same session (the cached verdict is dropped with the pg_proc row)
+SELECT nous.normalise('{1,3,4}', 'share');
+ALTER FUNCTION public.share_of_total(float8[]) VOLATILE;
+SELECT nous.normalise('{1,3,4}', 'share');
+ALTER FUNCTION public.share_of_total(float8[]) IMMUTABLE PARALLEL RESTRICTED;
+SELECT nous.normalise('{1,3,4}', 'share');
+ALTER FUNCTION public.share_of_total(float8[]) PARALLEL SAFE SECURITY DEFINER;
+SELECT nous.normalise('{1,3,4}', 'share');
+ALTER FUNCTION public.share_of_total(float8[]) SECURITY INVOKER;
+SELECT nous.normalise('{1,3,4}', 'share');
+
+-- trust: a method runs for other roles only when its owner is trusted
+CREATE ROLE regress_nous_reg_analyst;
+CREATE ROLE regress_nous_reg_reader;
+CREATE ROLE regress_nous_reg_trusted;
+CREATE SCHEMA regress_nous_reg AUTHORIZATION regress_nous_reg_analyst;
+GRANT USAGE ON SCHEMA regress_nous_reg TO PUBLIC;
+GRANT INSERT, DELETE ON nous.method_catalog TO regress_nous_reg_analyst;
+SET ROLE regress_nous_reg_analyst;
+CREATE FUNCTION regress_nous_reg.twice(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT array_agg(x * 2 ORDER BY i) FROM unnest(v) WITH ORDINALITY t(x, i) $$;
+\set VERBOSITY default
+SET client_min_messages = notice;
+SELECT nous.register_method('normalisation', 'twice', 'regress_nous_reg.twice(float8[])');
+SET client_min_messages = warning;
+-- its owner may call it ...
+SELECT nous.normalise('{1,2}', 'twice');
+RESET ROLE;
+-- ... a superuser may not
+SELECT nous.normalise('{1,2}', 'twice');
+\set VERBOSITY sqlstate
+SET ROLE regress_nous_reg_reader;
+SELECT nous.normalise('{1,2}', 'twice');
+RESET ROLE;
+-- registered by a superuser changes nothing: the owner decides
+SELECT nous.register_method('normalisation', 'twice_su', 'regress_nous_reg.twice(float8[])');
+SELECT nous.normalise('{1,2}', 'twice_su');
+SELECT nous.unregister_method('normalisation', 'twice_su');
+SELECT nous.method_owner_trusted('regress_nous_reg.twice(float8[])'),
+       nous.method_owner_trusted('public.share_of_total(float8[])'),
+       nous.method_owner_trusted('nous.normalise_zscore(float8[], jsonb)');
+-- a superuser lists the role: its methods run for everyone (same session)
+SET nous.trusted_method_owners = 'regress_nous_reg_trusted, regress_nous_reg_analyst';
+SELECT nous.method_owner_trusted('regress_nous_reg.twice(float8[])');
+SELECT nous.normalise('{1,2}', 'twice');
+RESET nous.trusted_method_owners;
+SELECT nous.normalise('{1,2}', 'twice');
+-- only superusers set the list
+SET ROLE regress_nous_reg_analyst;
+SET nous.trusted_method_owners = 'regress_nous_reg_analyst';
+RESET ROLE;
+-- a member of a listed role is not trusted for being a member
+SET nous.trusted_method_owners = 'regress_nous_reg_trusted';
+GRANT regress_nous_reg_trusted TO regress_nous_reg_analyst;
+SELECT nous.normalise('{1,2}', 'twice');
+-- the listed role owning the function is
+ALTER FUNCTION regress_nous_reg.twice(float8[]) OWNER TO regress_nous_reg_trusted;
+SELECT nous.normalise('{1,2}', 'twice');
+SET ROLE regress_nous_reg_reader;
+SELECT nous.normalise('{1,2}', 'twice');
+RESET ROLE;
+-- EXECUTE on the function and USAGE on its schema, for the calling role
+REVOKE EXECUTE ON FUNCTION regress_nous_reg.twice(float8[]) FROM PUBLIC;
+SET ROLE regress_nous_reg_reader;
+SELECT nous.normalise('{1,2}', 'twice');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION regress_nous_reg.twice(float8[]) TO regress_nous_reg_reader;
+REVOKE USAGE ON SCHEMA regress_nous_reg FROM PUBLIC;
+SET ROLE regress_nous_reg_reader;
+\set VERBOSITY default
+SELECT nous.normalise('{1,2}', 'twice');
+\set VERBOSITY sqlstate
+RESET ROLE;
+GRANT USAGE ON SCHEMA regress_nous_reg TO regress_nous_reg_reader;
+SET ROLE regress_nous_reg_reader;
+SELECT nous.normalise('{1,2}', 'twice');
+RESET ROLE;
+RESET nous.trusted_method_owners;
+SELECT nous.unregister_method('normalisation', 'twice');
+DROP SCHEMA regress_nous_reg CASCADE;
+REVOKE ALL ON nous.method_catalog FROM regress_nous_reg_analyst;
+DROP ROLE regress_nous_reg_analyst;
+DROP ROLE regress_nous_reg_reader;
+DROP ROLE regress_nous_reg_trusted;
+DROP FUNCTION public.lend(float8[]);
+\set VERBOSITY default
+
 -- the unknown-method error lists the user methods too
 SELECT nous.normalise('{1,2}', 'nope');
 SELECT nous.unregister_method('normalisation', 'share');
