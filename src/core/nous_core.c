@@ -32,6 +32,8 @@ nous_status_text(nous_status st)
 			return "value outside the domain of the method";
 		case NOUS_ERR_NOMEM:
 			return "out of memory";
+		case NOUS_ERR_LIMIT:
+			return "more results than the limit allows";
 	}
 	return "unknown status";
 }

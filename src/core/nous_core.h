@@ -24,7 +24,8 @@ typedef enum nous_status
 	NOUS_ERR_PARAM,				/* a method parameter is missing or invalid */
 	NOUS_ERR_SYNTAX,			/* a method specification does not parse */
 	NOUS_ERR_DOMAIN,			/* a value outside the domain of the method */
-	NOUS_ERR_NOMEM				/* the allocator returned NULL (unit tests) */
+	NOUS_ERR_NOMEM,				/* the allocator returned NULL (unit tests) */
+	NOUS_ERR_LIMIT				/* more results than the caller's limit allows */
 } nous_status;
 
 /* A short English phrase for a status, for messages and tests. */

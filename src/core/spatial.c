@@ -226,10 +226,19 @@ cmp_by_key(const void *p, const void *q)
 	return (a > b) - (a < b);
 }
 
-/* Plane sweep over xmin with an active list (Preparata & Shamos 1985). */
 nous_status
 nous_bbox_pairs(const double *xmin, const double *ymin, const double *xmax,
 				const double *ymax, int32_t n, int32_t **pi, int32_t **pj, size_t *np)
+{
+	return nous_bbox_pairs_max(xmin, ymin, xmax, ymax, n, NULL, NULL, SIZE_MAX, pi, pj, np);
+}
+
+/* Plane sweep over xmin with an active list (Preparata & Shamos 1985). */
+nous_status
+nous_bbox_pairs_max(const double *xmin, const double *ymin, const double *xmax,
+					const double *ymax, int32_t n,
+					bool (*keep) (void *arg, int32_t i, int32_t j), void *arg,
+					size_t max, int32_t **pi, int32_t **pj, size_t *np)
 {
 	int32_t    *order,
 			   *active;
@@ -270,12 +279,29 @@ nous_bbox_pairs(const double *xmin, const double *ymin, const double *xmax,
 				active[t] = active[--na];	/* it ends before every later box */
 				continue;
 			}
-			if (ymin[o] <= ymax[c] && ymin[c] <= ymax[o])
+			if (ymin[o] <= ymax[c] && ymin[c] <= ymax[o] &&
+				(keep == NULL || keep(arg, o < c ? o : c, o < c ? c : o)))
 			{
 				if (cnt == cap)
 				{
-					int32_t    *a2 = nous_alloc(sizeof(int32_t) * cap * 2);
-					int32_t    *b2 = nous_alloc(sizeof(int32_t) * cap * 2);
+					size_t		cap2 = cap * 2;
+					int32_t    *a2,
+							   *b2;
+
+					/* never more than max pairs, never memory for more */
+					if (cnt >= max)
+					{
+						nous_free(order);
+						nous_free(active);
+						nous_free(a);
+						nous_free(b);
+						*np = cnt;
+						return NOUS_ERR_LIMIT;
+					}
+					if (cap2 > max)
+						cap2 = max;
+					a2 = nous_alloc(sizeof(int32_t) * cap2);
+					b2 = nous_alloc(sizeof(int32_t) * cap2);
 
 					if (a2 == NULL || b2 == NULL)
 					{
@@ -289,7 +315,7 @@ nous_bbox_pairs(const double *xmin, const double *ymin, const double *xmax,
 					nous_free(b);
 					a = a2;
 					b = b2;
-					cap *= 2;
+					cap = cap2;
 				}
 				a[cnt] = o < c ? o : c;
 				b[cnt] = o < c ? c : o;
@@ -1109,17 +1135,42 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 
 /* ---- point neighbourhoods ---- */
 
+typedef struct band_filter
+{
+	const double *x;
+	const double *y;
+	double		d2;
+} band_filter;
+
+static bool
+within_band(void *arg, int32_t i, int32_t j)
+{
+	const band_filter *f = arg;
+	double		dx = f->x[i] - f->x[j],
+				dy = f->y[i] - f->y[j];
+
+	return dx * dx + dy * dy <= f->d2;
+}
+
 nous_status
 nous_band_pairs(const double *x, const double *y, int32_t n, double d,
 				int32_t **pi, int32_t **pj, size_t *np)
 {
+	return nous_band_pairs_max(x, y, n, d, SIZE_MAX, pi, pj, np);
+}
+
+/* the pairs are filtered by distance while the sweep finds them: max bounds
+ * the pairs within the band, not the candidates of the boxes */
+nous_status
+nous_band_pairs_max(const double *x, const double *y, int32_t n, double d, size_t max,
+					int32_t **pi, int32_t **pj, size_t *np)
+{
+	band_filter f;
 	double	   *x0 = nous_alloc(sizeof(double) * (size_t) (n > 0 ? n : 1));
 	double	   *y0 = nous_alloc(sizeof(double) * (size_t) (n > 0 ? n : 1));
 	double	   *x1 = nous_alloc(sizeof(double) * (size_t) (n > 0 ? n : 1));
 	double	   *y1 = nous_alloc(sizeof(double) * (size_t) (n > 0 ? n : 1));
 	nous_status st;
-	size_t		k,
-				m = 0;
 	int32_t		i;
 
 	if (!x0 || !y0 || !x1 || !y1)
@@ -1137,27 +1188,15 @@ nous_band_pairs(const double *x, const double *y, int32_t n, double d,
 		y0[i] = y[i] - d / 2;
 		y1[i] = y[i] + d / 2;
 	}
-	st = nous_bbox_pairs(x0, y0, x1, y1, n, pi, pj, np);
+	f.x = x;
+	f.y = y;
+	f.d2 = d * d;
+	st = nous_bbox_pairs_max(x0, y0, x1, y1, n, within_band, &f, max, pi, pj, np);
 	nous_free(x0);
 	nous_free(y0);
 	nous_free(x1);
 	nous_free(y1);
-	if (st != NOUS_OK)
-		return st;
-	for (k = 0; k < *np; k++)
-	{
-		double		dx = x[(*pi)[k]] - x[(*pj)[k]],
-					dy = y[(*pi)[k]] - y[(*pj)[k]];
-
-		if (dx * dx + dy * dy <= d * d)
-		{
-			(*pi)[m] = (*pi)[k];
-			(*pj)[m] = (*pj)[k];
-			m++;
-		}
-	}
-	*np = m;
-	return NOUS_OK;
+	return st;
 }
 
 typedef struct knn_cand
