@@ -450,6 +450,12 @@ nous_breaks_finalfn(PG_FUNCTION_ARGS)
 		double	   *out;
 		int			nout;
 
+		if ((double) (s->k - 1) * (double) m > 268435456.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many classes for natural breaks of %zu values", m),
+					 errdetail("k - 1 times the number of distinct values must not exceed 268435456 (1 GB of working memory)."),
+					 errhint("Use fewer classes: maps rarely need more than 10.")));
 		fisher_work_check(m, s->k);
 		out = palloc(sizeof(double) * NOUS_BREAKS_MAX(s->k));
 		method_status(nous_breaks_fisher(s->x, (size_t) s->n, s->k, out, &nout, NULL), "fisher");

@@ -282,22 +282,22 @@ nous_bbox_pairs_max(const double *xmin, const double *ymin, const double *xmax,
 			if (ymin[o] <= ymax[c] && ymin[c] <= ymax[o] &&
 				(keep == NULL || keep(arg, o < c ? o : c, o < c ? c : o)))
 			{
+				/* never more than max pairs, never memory for more */
+				if (cnt >= max)
+				{
+					nous_free(order);
+					nous_free(active);
+					nous_free(a);
+					nous_free(b);
+					*np = cnt;
+					return NOUS_ERR_LIMIT;
+				}
 				if (cnt == cap)
 				{
 					size_t		cap2 = cap * 2;
 					int32_t    *a2,
 							   *b2;
 
-					/* never more than max pairs, never memory for more */
-					if (cnt >= max)
-					{
-						nous_free(order);
-						nous_free(active);
-						nous_free(a);
-						nous_free(b);
-						*np = cnt;
-						return NOUS_ERR_LIMIT;
-					}
 					if (cap2 > max)
 						cap2 = max;
 					a2 = nous_alloc(sizeof(int32_t) * cap2);
