@@ -89,6 +89,7 @@ CREATE TABLE nous.refresh_runs (
   backend_pid   integer NOT NULL,
   backend_start timestamptz,
   outcome       text NOT NULL CHECK (outcome IN ('running', 'done', 'interrupted')),
+  planned       text[] NOT NULL,
   not_refreshed text[]
 );
 COMMENT ON TABLE nous.refresh_runs IS
@@ -100,7 +101,8 @@ COMMENT ON COLUMN nous.refresh_runs.finished_at IS 'When the run ended; NULL whi
 COMMENT ON COLUMN nous.refresh_runs.backend_pid IS 'Process id of the backend that ran it.';
 COMMENT ON COLUMN nous.refresh_runs.backend_start IS 'Start of that backend (process ids are reused).';
 COMMENT ON COLUMN nous.refresh_runs.outcome IS 'running; done (every view handled, see nous.refresh_log); interrupted (the run stopped before its end: see not_refreshed).';
-COMMENT ON COLUMN nous.refresh_runs.not_refreshed IS 'For an interrupted run: the views of its plan it did not refresh (the one being refreshed when it stopped and those after it): their data is older than the run.';
+COMMENT ON COLUMN nous.refresh_runs.planned IS 'The views the run was to refresh, in its order (schema.name).';
+COMMENT ON COLUMN nous.refresh_runs.not_refreshed IS 'For an interrupted run: the views of its plan it did not refresh, in its order (the first was being refreshed when it stopped): their data is older than the run.';
 
 -- registrations and the log are user data: pg_dump keeps them
 SELECT pg_catalog.pg_extension_config_dump('nous.refresh_views', '');
@@ -134,13 +136,12 @@ SELECT r.run_id, r.run_group, r.started_at, r.finished_at, r.backend_pid,
        coalesce(r.not_refreshed,
                 CASE WHEN r.outcome = 'running'
                           AND NOT nous.refresh_run_alive(r.backend_pid, r.backend_start, r.started_at)
-                     THEN (SELECT coalesce(array_agg(pg_catalog.format('%I.%I', v.view_schema, v.view_name)
-                                                     ORDER BY v.view_schema, v.view_name), '{}')
-                             FROM nous.refresh_views v
-                            WHERE v.enabled AND (r.run_group IS NULL OR v.view_group = r.run_group)
-                              AND NOT EXISTS (SELECT 1 FROM nous.refresh_log l
-                                               WHERE l.run_id = r.run_id AND l.view_schema = v.view_schema
-                                                 AND l.view_name = v.view_name)) END) AS not_refreshed,
+                     THEN (SELECT coalesce(array_agg(u.v ORDER BY u.o), '{}')
+                             FROM pg_catalog.unnest(r.planned) WITH ORDINALITY AS u(v, o)
+                            WHERE NOT EXISTS (SELECT 1 FROM nous.refresh_log l
+                                               WHERE l.run_id = r.run_id
+                                                 AND pg_catalog.format('%I.%I', l.view_schema, l.view_name) = u.v))
+                END) AS not_refreshed,
        (SELECT count(*) FROM nous.refresh_log l WHERE l.run_id = r.run_id AND l.outcome = 'ok') AS views_ok,
        (SELECT count(*) FROM nous.refresh_log l WHERE l.run_id = r.run_id AND l.outcome <> 'ok') AS views_not_ok
   FROM nous.refresh_runs r;
@@ -152,7 +153,7 @@ COMMENT ON COLUMN nous.refresh_run_status.started_at IS 'When the run started.';
 COMMENT ON COLUMN nous.refresh_run_status.finished_at IS 'When it ended (NULL: running or interrupted).';
 COMMENT ON COLUMN nous.refresh_run_status.backend_pid IS 'Process id of the backend that ran it.';
 COMMENT ON COLUMN nous.refresh_run_status.outcome IS 'running, done or interrupted.';
-COMMENT ON COLUMN nous.refresh_run_status.not_refreshed IS 'For an interrupted run: the views it did not refresh (stale since then).';
+COMMENT ON COLUMN nous.refresh_run_status.not_refreshed IS 'For an interrupted run: the views of its plan it did not refresh, in its order (the first was being refreshed when it stopped): stale since then.';
 COMMENT ON COLUMN nous.refresh_run_status.views_ok IS 'Views the run refreshed successfully.';
 COMMENT ON COLUMN nous.refresh_run_status.views_not_ok IS 'Views the run logged as failed or skipped.';
 
@@ -471,9 +472,11 @@ BEGIN
                           ELSE format('It did not refresh %s.', array_to_string(prev.not_refreshed, ', ')) END;
   END LOOP;
   run := nextval('nous.refresh_run_seq');
-  INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome)
+  INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome, planned)
   SELECT run, "group", statement_timestamp(), pg_backend_pid(),
-         (SELECT a.backend_start FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()), 'running';
+         (SELECT a.backend_start FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()), 'running',
+         (SELECT coalesce(array_agg(format('%I.%I', p.view_schema, p.view_name) ORDER BY p.ordinal), '{}')
+            FROM nous.refresh_plan("group") p);
   RETURN run;
 END
 $$;

@@ -218,8 +218,9 @@ SELECT count(*) AS routines_with_pinned_search_path
 -- views it did not refresh, which nous.refresh_last marks stale; the next run
 -- records it as interrupted and says so
 SELECT nextval('nous.refresh_run_seq') AS dead_run \gset
-INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome)
-  VALUES (:dead_run, 'obs', now(), 0, now(), 'running');
+INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome, planned)
+  SELECT :dead_run, 'obs', now(), 0, now(), 'running', array_agg(format('%I.%I', view_schema, view_name) ORDER BY ordinal)
+    FROM nous.refresh_plan('obs');
 INSERT INTO nous.refresh_log (run_id, ordinal, view_schema, view_name, view_group, started_at, finished_at,
                               row_count, concurrent, outcome)
   VALUES (:dead_run, 1, 'rf', 'a', 'obs', now(), now(), 10, true, 'ok');
@@ -237,8 +238,8 @@ SELECT count(*) FILTER (WHERE stale) AS stale_views FROM nous.refresh_last;
 -- a run is alive while its backend runs the statement that started it, and
 -- only then: the same backend running another statement has left it
 WITH r AS (
-  INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome)
-  SELECT nextval('nous.refresh_run_seq'), 'obs', statement_timestamp(), pg_backend_pid(), a.backend_start, 'running'
+  INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome, planned)
+  SELECT nextval('nous.refresh_run_seq'), 'obs', statement_timestamp(), pg_backend_pid(), a.backend_start, 'running', '{}'
     FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()
   RETURNING *)
 SELECT nous.refresh_run_alive(r.backend_pid, r.backend_start, r.started_at) AS alive_in_its_statement FROM r;

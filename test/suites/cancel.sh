@@ -69,6 +69,7 @@ measure() {
   PGAPPNAME="$app" "$bin/psql" -X -q -U postgres -d "$db" -v VERBOSITY=verbose >"$out" 2>&1 <<SQL &
 SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;
+SET work_mem = '1GB';
 $sql;
 SQL
   bg=$!
@@ -111,6 +112,8 @@ SQL
   fi
 }
 
+# PostgreSQL's own latency, for reference: the floor of these measures
+measure pg_sleep_reference "SELECT pg_sleep(30)"
 measure breaks_fisher \
   "SELECT array_length(nous.breaks_fisher(a, 7), 1) FROM c_values, generate_series(1, 20)"
 measure breaks_aggregate \
@@ -140,6 +143,7 @@ for t in breaks_fisher local_moran; do
   t0=$(date +%s.%N)
   "$bin/psql" -X -q -U postgres -d "$db" -v VERBOSITY=verbose >"$out" 2>&1 <<SQL || true
 SET max_parallel_workers_per_gather = 0;
+SET work_mem = '1GB';
 SET statement_timeout = '1s';
 $sql;
 SQL
@@ -176,19 +180,20 @@ for how in cancel terminate; do
   measure "refresh_$how" "CALL nous.refresh('ct')" "$how"
   got="$(psql_ -d "$db" -At -c "SELECT outcome || ' ' || array_to_string(not_refreshed, ',') FROM nous.refresh_run_status WHERE run_id = (SELECT max(run_id) FROM nous.refresh_runs)")"
   stale="$(psql_ -d "$db" -At -c "SELECT string_agg(view_name, ',' ORDER BY view_name) FROM nous.refresh_last WHERE stale")"
-  if [ "$got" = "interrupted ct.after,ct.slow" ] && [ "$stale" = "after,slow" ]; then
-    printf '%-28s %10s  %s\n' "refresh_${how}_trace" "-" "interrupted, not refreshed: ct.after, ct.slow (stale)"
+  if [ "$got" = "interrupted ct.slow,ct.after" ] && [ "$stale" = "after,slow" ]; then
+    printf '%-28s %10s  %s\n' "refresh_${how}_trace" "-" "interrupted, not refreshed: ct.slow, ct.after (stale)"
   else
     printf '%-28s %10s  %s\n' "refresh_${how}_trace" "-" "FAILED: run '$got', stale views '$stale'"
     failed=$((failed + 1))
   fi
 done
-# the next run records the interruptions
+# the next run records the interruptions (the second run already recorded
+# the first one)
 psql_ -d "$db" -c "UPDATE nous.refresh_views SET enabled = false WHERE view_name <> 'fast'" >/dev/null
 note="$(psql_ -d "$db" -c "CALL nous.refresh('ct')" 2>&1 | grep -c 'NOTICE:  refresh run [0-9]* was interrupted before its end' || true)"
-recorded="$(psql_ -d "$db" -At -c "SELECT count(*) FROM nous.refresh_runs WHERE outcome = 'interrupted'")"
-if [ "$note" = 2 ] && [ "$recorded" = 2 ]; then
-  printf '%-28s %10s  %s\n' "refresh_next_run" "-" "2 interrupted runs recorded and reported"
+recorded="$(psql_ -d "$db" -At -c "SELECT count(*) FILTER (WHERE outcome = 'interrupted' AND not_refreshed = '{ct.slow,ct.after}') || ' ' || count(*) FILTER (WHERE outcome = 'done') FROM nous.refresh_runs")"
+if [ "$note" = 1 ] && [ "$recorded" = "2 1" ]; then
+  printf '%-28s %10s  %s\n' "refresh_next_run" "-" "both interrupted runs recorded, the last one reported"
 else
   printf '%-28s %10s  %s\n' "refresh_next_run" "-" "FAILED: $note notices, $recorded runs recorded as interrupted"
   failed=$((failed + 1))
