@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -72,6 +73,53 @@ state_new(MemoryContext ctx)
 	return s;
 }
 
+/* Megabytes to suggest for work_mem when bytes are needed: twice, rounded up. */
+static long
+suggest_mb(double bytes)
+{
+	return (long) ceil(2.0 * bytes / (1024.0 * 1024.0));
+}
+
+/*
+ * Exact natural breaks are the heavy method: the aggregate's values and the
+ * working memory of the dynamic programme each stay within work_mem.
+ */
+static bool
+is_fisher(const BreaksState *s)
+{
+	return strcmp(s->method, "fisher") == 0;
+}
+
+static void
+fisher_values_check(int64 n, int k)
+{
+	double		bytes = (double) n * sizeof(double);
+
+	if (bytes > (double) work_mem * 1024.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("nous.breaks with method fisher holds more values than work_mem allows"),
+				 errdetail("%lld values take %.0f kB; work_mem is %d kB.",
+						   (long long) n, ceil(bytes / 1024.0), work_mem),
+				 errhint("Raise work_mem for this query, e.g. SET work_mem = '%ldMB' (room for the values and the working memory of as many distinct values).",
+						 suggest_mb(Max(bytes, nous_fisher_bytes((size_t) n, k))))));
+}
+
+static void
+fisher_work_check(size_t m, int k)
+{
+	double		bytes = nous_fisher_bytes(m, k);
+
+	if (bytes > (double) work_mem * 1024.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("natural breaks of %zu distinct values in %d classes need more memory than work_mem allows", m, k),
+				 errdetail("The method needs about %.0f kB of working memory; work_mem is %d kB.",
+						   ceil(bytes / 1024.0), work_mem),
+				 errhint("Raise work_mem for this query, e.g. SET work_mem = '%ldMB'; or round the values: only distinct values count.",
+						 suggest_mb(bytes))));
+}
+
 static void
 state_reserve(BreaksState *s, int64 more)
 {
@@ -79,8 +127,13 @@ state_reserve(BreaksState *s, int64 more)
 	{
 		int64		cap = s->cap;
 
+		if (is_fisher(s))
+			fisher_values_check(s->n + more, s->k);
 		while (cap < s->n + more)
 			cap *= 2;
+		/* a fisher state never allocates more than work_mem */
+		if (is_fisher(s) && (double) cap * sizeof(double) > (double) work_mem * 1024.0)
+			cap = Max(s->n + more, (int64) ((double) work_mem * 1024.0 / sizeof(double)));
 		if ((Size) cap > MaxAllocHugeSize / sizeof(double))
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -295,8 +348,12 @@ nous_breaks_deserialize(PG_FUNCTION_ARGS)
 	state_reserve(s, n);
 	memcpy(s->x, pq_getmsgbytes(&buf, (int) (n * sizeof(double))), n * sizeof(double));
 	for (int64 i = 0; i < n; i++)
+	{
+		if ((i & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (!isfinite(s->x[i]))
 			corrupt("The state holds a value that is not finite.");
+	}
 	s->n = n;
 	PG_RETURN_POINTER(s);
 }
@@ -357,6 +414,9 @@ check_breaks_result(Datum d, const char *method, double max)
 	return a;
 }
 
+static void method_status(nous_status st, const char *method);
+extern Datum pg_nous_breaks_fisher(PG_FUNCTION_ARGS);
+
 PG_FUNCTION_INFO_V1(nous_breaks_finalfn);
 
 /* nous.breaks final: sort once, call the method with the sorted values. */
@@ -382,6 +442,24 @@ nous_breaks_finalfn(PG_FUNCTION_ARGS)
 		s->resolved_ok = false;
 		nous_method_resolve(FAMILY, s->method, fcinfo->flinfo->fn_mcxt, &s->resolved);
 		s->resolved_ok = true;
+	}
+	/* the built-in fisher straight on the sorted state: no copy of the values */
+	if (s->resolved.flinfo.fn_addr == pg_nous_breaks_fisher && s->resolved.spec.nparams == 0)
+	{
+		size_t		m = nous_distinct_sorted(s->x, (size_t) s->n);
+		double	   *out;
+		int			nout;
+
+		if ((double) (s->k - 1) * (double) m > 268435456.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many classes for natural breaks of %zu values", m),
+					 errdetail("k - 1 times the number of distinct values must not exceed 268435456 (1 GB of working memory)."),
+					 errhint("Use fewer classes: maps rarely need more than 10.")));
+		fisher_work_check(m, s->k);
+		out = palloc(sizeof(double) * NOUS_BREAKS_MAX(s->k));
+		method_status(nous_breaks_fisher(s->x, (size_t) s->n, s->k, out, &nout, NULL), "fisher");
+		PG_RETURN_ARRAYTYPE_P(doubles_to_array(out, nout));
 	}
 	values = doubles_to_array(s->x, s->n);
 	args[0] = PointerGetDatum(values);
@@ -427,6 +505,8 @@ sorted_values_arg(FunctionCallInfo fcinfo, size_t *n)
 	x = palloc_extended(sizeof(double) * Max(len, 1), MCXT_ALLOC_HUGE);
 	for (int i = 0; i < len; i++)
 	{
+		if ((i & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (bitmap && !(bitmap[i / 8] & (1 << (i % 8))))
 			continue;
 		x[m] = *data++;
@@ -502,6 +582,7 @@ pg_nous_breaks_fisher(PG_FUNCTION_ARGS)
 				 errmsg("too many classes for natural breaks of %zu values", n),
 				 errdetail("k - 1 times the number of values must not exceed 268435456 (1 GB of working memory)."),
 				 errhint("Use fewer classes: maps rarely need more than 10.")));
+	fisher_work_check(nous_distinct_sorted(x, n), k);
 	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
 	method_status(nous_breaks_fisher(x, n, k, out, &nout, NULL), "fisher");
 	PG_RETURN_DATUM(breaks_result(out, nout));

@@ -45,6 +45,7 @@ _PG_init(void)
 	nous_free_hook = nous_pfree_hook;
 	nous_interrupt_hook = nous_interrupts;
 	nous_registry_init();
+	nous_spatial_init();
 }
 
 PG_FUNCTION_INFO_V1(nous_version);
@@ -222,6 +223,9 @@ nous_report_status(nous_status st, const char *context)
 			break;
 		case NOUS_ERR_NOMEM:
 			code = ERRCODE_OUT_OF_MEMORY;
+			break;
+		case NOUS_ERR_LIMIT:
+			code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 			break;
 		default:
 			code = ERRCODE_INTERNAL_ERROR;

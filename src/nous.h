@@ -46,6 +46,9 @@ extern void nous_check_format_version(const char *type, int version,
 /* Report a core status as an ERROR with a SQLSTATE; context names the call. */
 extern void nous_report_status(nous_status st, const char *context) pg_attribute_noreturn();
 
+/* start-up of the spatial module: its settings (spatial.c) */
+extern void nous_spatial_init(void);
+
 /* ---- method parameters, passed to every method as a jsonb object ---- */
 
 /* Check that params (may be NULL) is an object with only these keys. */

@@ -33,6 +33,42 @@
 
 #define WEIGHTS_VERSION 1
 
+/*
+ * nous.max_neighbour_pairs: the most pairs of areas or points that
+ * nous.contiguity, nous.distance_band and nous.areal_interpolation collect
+ * (checked while collecting: memory never grows past it).  The hard maximum
+ * keeps every array of links under PostgreSQL's 1 GB allocation limit.
+ */
+#define MAX_PAIRS_HARD 50000000
+static int	max_neighbour_pairs = MAX_PAIRS_HARD;
+
+void
+nous_spatial_init(void)
+{
+	DefineCustomIntVariable("nous.max_neighbour_pairs",
+							"Most pairs of neighbours (or candidate pairs) a spatial weights function collects.",
+							"nous.contiguity, nous.distance_band and nous.areal_interpolation stop with an error "
+							"past it; each pair takes about 100 bytes while the weights are built.",
+							&max_neighbour_pairs, MAX_PAIRS_HARD, 1, MAX_PAIRS_HARD,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+}
+
+/* The error of a function that found more pairs than the setting allows. */
+static void
+too_many_pairs(const char *what, const char *pairs, int32 n)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("%s: more than %d %s", what, max_neighbour_pairs, pairs),
+			 errdetail("The %d inputs give more pairs than nous.max_neighbour_pairs (%d) allows; "
+					   "each pair takes about 100 bytes of memory while the weights are built.",
+					   n, max_neighbour_pairs),
+			 errhint("%s", strcmp(what, "nous.distance_band") == 0
+					 ? "Choose a smaller distance, or nous.knn for a fixed number of neighbours."
+					 : "Check that the geometries are in a projected coordinate system and do not overlap; "
+					 "a superuser may change nous.max_neighbour_pairs (at most 50000000).")));
+}
+
 typedef struct NousWeights
 {
 	int32		vl_len_;
@@ -1230,7 +1266,49 @@ rings_add_wkb(RingBuf *rb, Datum wkb, int32 poly)
 		wkb_bad();
 }
 
+
+/*
+ * PostGIS passes a cancel on to GEOS, which then fails with an error of its
+ * own ("GEOS isvalid() threw an error!", SQLSTATE XX000): when a cancel or a
+ * statement timeout is pending, report that instead, with its SQLSTATE 57014.
+ */
+static Datum
+call_keeping_cancel(PGFunction impl, FunctionCallInfo fcinfo)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	Datum		result = (Datum) 0;
+
+	PG_TRY();
+	{
+		result = impl(fcinfo);
+	}
+	PG_CATCH();
+	{
+		if (QueryCancelPending)
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(outer);
+			edata = CopyErrorData();
+			FlushErrorState();
+			CHECK_FOR_INTERRUPTS();
+			ReThrowError(edata);	/* interrupts held off: the original error */
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return result;
+}
+
 PG_FUNCTION_INFO_V1(nous_contiguity_finalfn);
+
+static Datum contiguity_final(PG_FUNCTION_ARGS);
+
+Datum
+nous_contiguity_finalfn(PG_FUNCTION_ARGS)
+{
+	return call_keeping_cancel(contiguity_final, fcinfo);
+}
 
 /*
  * Candidate pairs from a bounding-box sweep in C, then the PostGIS predicate
@@ -1240,8 +1318,8 @@ PG_FUNCTION_INFO_V1(nous_contiguity_finalfn);
  * vertices inside collinear edges found on a grid, exact arithmetic); only
  * the pairs it cannot settle exactly go to PostGIS, with the same answer.
  */
-Datum
-nous_contiguity_finalfn(PG_FUNCTION_ARGS)
+static Datum
+contiguity_final(PG_FUNCTION_ARGS)
 {
 	GeomState  *s = PG_ARGISNULL(0) ? NULL : (GeomState *) PG_GETARG_POINTER(0);
 	int16		typlen;
@@ -1363,14 +1441,15 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		st = nous_bbox_pairs(x0, y0, x1, y1, n, &pi, &pj, &np);
+		st = nous_bbox_pairs_max(x0, y0, x1, y1, n, NULL, NULL, (size_t) max_neighbour_pairs,
+								 &pi, &pj, &np);
+		if (st == NOUS_ERR_LIMIT)
+			too_many_pairs("nous.contiguity", "candidate pairs of polygons", n);
 		if (st != NOUS_OK)
 			nous_report_status(st, "contiguity");
 	}
-	if (np > (size_t) NOUS_GRAPH_MAX / 2 || nsure > (size_t) NOUS_GRAPH_MAX / 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many candidate neighbour pairs: %zu", np + nsure)));
+	if (np + nsure > (size_t) max_neighbour_pairs)
+		too_many_pairs("nous.contiguity", "candidate pairs of polygons", n);
 	/* pairs sorted by their first polygon: PostGIS caches it prepared */
 	{
 		int64	   *key = fast ? maybe : palloc(sizeof(int64) * Max(np, 1));
@@ -2085,8 +2164,16 @@ PG_FUNCTION_INFO_V1(nous_areal_interpolation);
  * covered_area, sources): areal weighting (Goodchild & Lam 1980).
  * extensive: Σ_s v_s |s ∩ t| / |s|; intensive: Σ_s v_s |s ∩ t| / Σ_s |s ∩ t|.
  */
+static Datum areal_interpolation(PG_FUNCTION_ARGS);
+
 Datum
 nous_areal_interpolation(PG_FUNCTION_ARGS)
+{
+	return call_keeping_cancel(areal_interpolation, fcinfo);
+}
+
+static Datum
+areal_interpolation(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			garrtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
@@ -2229,7 +2316,10 @@ nous_areal_interpolation(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 
-	st = nous_bbox_pairs(x0, y0, x1, y1, ns + nt, &pi, &pj, &np);
+	st = nous_bbox_pairs_max(x0, y0, x1, y1, ns + nt, NULL, NULL, (size_t) max_neighbour_pairs,
+							 &pi, &pj, &np);
+	if (st == NOUS_ERR_LIMIT)
+		too_many_pairs("nous.areal_interpolation", "candidate pairs of polygons", ns + nt);
 	if (st != NOUS_OK)
 		nous_report_status(st, "areal_interpolation");
 	sarea = palloc0(sizeof(double) * ns);
@@ -2552,15 +2642,13 @@ nous_points_finalfn(PG_FUNCTION_ARGS)
 		int32	   *pi,
 				   *pj;
 		size_t		np;
-		nous_status st = nous_band_pairs(x, y, n, s->param, &pi, &pj, &np);
+		nous_status st = nous_band_pairs_max(x, y, n, s->param, (size_t) max_neighbour_pairs,
+											 &pi, &pj, &np);
 
+		if (st == NOUS_ERR_LIMIT)
+			too_many_pairs("nous.distance_band", "pairs within the distance", n);
 		if (st != NOUS_OK)
 			nous_report_status(st, what);
-		if (np > (size_t) NOUS_GRAPH_MAX / 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many pairs within the distance: %zu", np),
-					 errhint("Choose a smaller distance.")));
 		from = palloc(sizeof(int64) * Max(2 * np, 1));
 		to = palloc(sizeof(int64) * Max(2 * np, 1));
 		for (size_t k = 0; k < np; k++)

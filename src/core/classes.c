@@ -41,8 +41,12 @@ nous_sort_values(double *x, size_t n)
 	bool		sorted = true;
 
 	for (i = 1; i < n && sorted; i++)
+	{
+		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
 		if (x[i] < x[i - 1])
 			sorted = false;
+	}
 	if (sorted)
 		return NOUS_OK;
 	/* -0.0 and 0.0 compare equal: normalise them so the keys agree */
@@ -57,7 +61,11 @@ nous_sort_values(double *x, size_t n)
 		return NOUS_ERR_NOMEM;
 	}
 	for (i = 0; i < n; i++)
+	{
+		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
 		a[i] = key_of(x[i] == 0.0 ? 0.0 : x[i]);
+	}
 	for (pass = 0; pass < 4; pass++)
 	{
 		int			shift = pass * 16;
@@ -66,7 +74,11 @@ nous_sort_values(double *x, size_t n)
 
 		memset(count, 0, sizeof(size_t) * 65536);
 		for (i = 0; i < n; i++)
+		{
+			if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+				NOUS_CHECK_INTERRUPTS();
 			count[(a[i] >> shift) & 0xFFFF]++;
+		}
 		if (count[(a[0] >> shift) & 0xFFFF] == n)
 			continue;			/* every key has this digit: nothing to do */
 		for (d = 0; d < 65536; d++)
@@ -87,7 +99,11 @@ nous_sort_values(double *x, size_t n)
 		b = t;
 	}
 	for (i = 0; i < n; i++)
+	{
+		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
 		x[i] = double_of(a[i]);
+	}
 	nous_free(a);
 	nous_free(b);
 	nous_free(count);
@@ -270,6 +286,29 @@ smawk(fisher_ctx *f, const int *rows, int nr, const int *cols, int nc)
 	nous_free(odd);
 }
 
+size_t
+nous_distinct_sorted(const double *x, size_t n)
+{
+	size_t		m = n > 0 ? 1 : 0;
+
+	for (size_t i = 1; i < n; i++)
+	{
+		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
+		if (x[i] != x[i - 1])
+			m++;
+	}
+	return m;
+}
+
+double
+nous_fisher_bytes(size_t m, int k)
+{
+	/* distinct values, prefix sums, two layers, the argmins, the rows */
+	return (double) m * (double) (sizeof(double) + sizeof(prefix) + 2 * sizeof(double)
+								  + sizeof(int) * (size_t) (k > 1 ? k - 1 : 1) + sizeof(int));
+}
+
 /* Fisher (1958), "On grouping for maximum homogeneity", JASA 53:789-798. */
 nous_status
 nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
@@ -297,16 +336,25 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 		return NOUS_ERR_PARAM;
 	if ((uint64_t) n > (uint64_t) 0x7FFFFFF0)
 		return NOUS_ERR_DOMAIN;
-	v = nous_alloc(sizeof(double) * n);
-	P = nous_alloc(sizeof(prefix) * (n + 1));
+	/* the mean and the number of distinct values first: memory for those only */
+	for (i = 0; i < n; i++)
+	{
+		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
+		mean += x[i];
+	}
+	mean /= (double) n;
+	{
+		size_t		md = nous_distinct_sorted(x, n);
+
+		v = nous_alloc(sizeof(double) * md);
+		P = nous_alloc(sizeof(prefix) * (md + 1));
+	}
 	if (v == NULL || P == NULL)
 	{
 		st = NOUS_ERR_NOMEM;
 		goto done0;
 	}
-	for (i = 0; i < n; i++)
-		mean += x[i];
-	mean /= (double) n;
 	/* collapse duplicates: distinct values with weights, centred on the mean */
 	memset(&P[0], 0, sizeof(prefix));
 	for (i = 0; i < n;)
@@ -315,6 +363,8 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 		double		d = x[i] - mean;
 		double		w;
 
+		if ((m & 65535) == 0)
+			NOUS_CHECK_INTERRUPTS();
 		while (e < n && x[e] == x[i])
 			e++;
 		w = (double) (e - i);
@@ -348,13 +398,18 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 	memset(&f, 0, sizeof f);
 	f.P = P;
 	for (j = 0; j < m; j++)
+	{
+		if ((j & 65535) == 0)
+			NOUS_CHECK_INTERRUPTS();
 		prev[j] = ssq(&f, 0, j);
+	}
 	/* layers 1..k-2 over every row; args[(c-1) m + j] = first index of class c */
 	for (c = 1; c < k - 1; c++)
 	{
 		int			nr = m - c;
 		double	   *t;
 
+		NOUS_CHECK_INTERRUPTS();
 		for (j = 0; j < nr; j++)
 			rows[j] = c + j;
 		f.prev = prev;
@@ -384,6 +439,9 @@ nous_breaks_fisher(const double *x, size_t n, int k, double *out, int *nout,
 		for (j = k - 1; j < m; j++)
 		{
 			double		val = prev[j - 1] + ssq(&f, j, m - 1);
+
+			if ((j & 65535) == 0)
+				NOUS_CHECK_INTERRUPTS();
 
 			if (val < best)
 			{

@@ -27,6 +27,13 @@
 /* Sort n finite values in increasing order (radix sort; O(n) when sorted). */
 extern nous_status nous_sort_values(double *x, size_t n);
 
+/* Number of distinct values of sorted x. */
+extern size_t nous_distinct_sorted(const double *x, size_t n);
+
+/* Bytes of working memory nous_breaks_fisher needs for m distinct values and
+ * k classes (beyond its input). */
+extern double nous_fisher_bytes(size_t m, int k);
+
 /* Fisher (1958) exact optimal partition of sorted x into at most k classes
  * minimising the within-class sum of squares; *sdcm receives that minimum
  * (may be NULL). */

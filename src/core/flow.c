@@ -658,7 +658,8 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 		keys[i].len = b->zent[i].len;
 		keys[i].id = (int32_t) i;
 	}
-	qsort(keys, nz, sizeof(zkey), zkey_cmp);
+	if (nous_sort(keys, nz, sizeof(zkey), zkey_cmp) != NOUS_OK)
+		goto done;
 	pos = 0;
 	for (i = 0; i < nz; i++)
 	{
@@ -702,7 +703,10 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 		if ((i & 1023) == 0)
 			NOUS_CHECK_INTERRUPTS();
 		if (t - s > 1)
-			qsort(bucket + s, t - s, sizeof(dw), dw_cmp);
+		{
+			if (nous_sort(bucket + s, t - s, sizeof(dw), dw_cmp) != NOUS_OK)
+				goto done;
+		}
 		for (e = s; e < t; e++)
 		{
 			i32 = (int32_t) i;
@@ -777,10 +781,14 @@ nous_gini_sparse(double *x, int64_t m, double n)
 
 	if (n < 1 || m < 0 || zeros < 0)
 		return NAN;
-	qsort(x, (size_t) m, sizeof(double), dbl_cmp);
+	if (nous_sort(x, (size_t) m, sizeof(double), dbl_cmp) != NOUS_OK)
+		return NAN;
 	for (k = 0; k < m; k++)
 	{
 		double		r = zeros + (double) k + 1.0;
+
+		if ((k & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
 
 		sum += x[k];
 		acc += (2.0 * r - n - 1.0) * x[k];
@@ -975,7 +983,11 @@ nous_flow_select(const nous_flow_view *v, nous_flow_selector sel, double value,
 
 						while (end < v->nedges && nous_fv_orig(v, end) == o)
 							end++;
-						qsort(x + start, (size_t) (end - start), sizeof(ew), ew_cmp);
+						if (nous_sort(x + start, (size_t) (end - start), sizeof(ew), ew_cmp) != NOUS_OK)
+						{
+							nous_free(x);
+							return NOUS_ERR_NOMEM;
+						}
 						for (i = start; i < end && (double) (i - start) < value; i++)
 							keep[x[i].e] = true;
 						start = end;
@@ -986,7 +998,11 @@ nous_flow_select(const nous_flow_view *v, nous_flow_selector sel, double value,
 					double		total = 0,
 								acc = 0;
 
-					qsort(x, ne, sizeof(ew), ew_cmp);
+					if (nous_sort(x, ne, sizeof(ew), ew_cmp) != NOUS_OK)
+					{
+						nous_free(x);
+						return NOUS_ERR_NOMEM;
+					}
 					for (e = 0; e < v->nedges; e++)
 						total += x[e].w;
 					/* keep until the kept volume reaches value * total */

@@ -24,7 +24,8 @@ typedef enum nous_status
 	NOUS_ERR_PARAM,				/* a method parameter is missing or invalid */
 	NOUS_ERR_SYNTAX,			/* a method specification does not parse */
 	NOUS_ERR_DOMAIN,			/* a value outside the domain of the method */
-	NOUS_ERR_NOMEM				/* the allocator returned NULL (unit tests) */
+	NOUS_ERR_NOMEM,				/* the allocator returned NULL (unit tests) */
+	NOUS_ERR_LIMIT				/* more results than the caller's limit allows */
 } nous_status;
 
 /* A short English phrase for a status, for messages and tests. */
@@ -52,5 +53,16 @@ nous_free(void *ptr)
 #define NOUS_INTERRUPT_EVERY 65536
 #define NOUS_CHECK_INTERRUPTS() \
 	do { if (nous_interrupt_hook != NULL) nous_interrupt_hook(); } while (0)
+
+/*
+ * Sort n elements of `size` bytes at base in the order of cmp, like qsort,
+ * but stable (equal elements keep their input order) and interruptible: a
+ * merge sort (von Neumann 1945; runs of 16 by insertion sort first) that
+ * calls NOUS_CHECK_INTERRUPTS() every NOUS_INTERRUPT_EVERY element moves, so
+ * that sorting millions of items stops within milliseconds of a cancel.
+ * NOUS_ERR_NOMEM when the buffer of n elements cannot be allocated.
+ */
+extern nous_status nous_sort(void *base, size_t n, size_t size,
+							 int (*cmp) (const void *, const void *));
 
 #endif							/* NOUS_CORE_H */

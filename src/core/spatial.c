@@ -84,11 +84,15 @@ nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
 	if (m > NOUS_GRAPH_MAX || nn > NOUS_GRAPH_MAX)
 		return NOUS_ERR_PARAM;
 	for (i = 0; i < m; i++)
+	{
+		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
 		if (from[i] == to[i])
 		{
 			*bad_id = from[i];
 			return NOUS_ERR_DOMAIN;
 		}
+	}
 	all = nous_alloc(sizeof(int64_t) * (2 * m + nn));
 	e = nous_alloc(sizeof(edge) * m);
 	if (all == NULL || e == NULL)
@@ -106,22 +110,33 @@ nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
 	}
 	for (i = 0; i < nn; i++)
 		all[na++] = nodes[i];
-	NOUS_CHECK_INTERRUPTS();
-	qsort(all, na, sizeof(int64_t), cmp_i64);
+	if (nous_sort(all, na, sizeof(int64_t), cmp_i64) != NOUS_OK ||
+		nous_sort(e, m, sizeof(edge), cmp_edge) != NOUS_OK)
+	{
+		nous_free(all);
+		nous_free(e);
+		return NOUS_ERR_NOMEM;
+	}
 	for (i = 0; i < na; i++)
+	{
+		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
 		if (n == 0 || all[i] != all[n - 1])
 			all[n++] = all[i];
+	}
 	if (n > NOUS_GRAPH_MAX)
 	{
 		nous_free(all);
 		nous_free(e);
 		return NOUS_ERR_PARAM;
 	}
-	qsort(e, m, sizeof(edge), cmp_edge);
-	NOUS_CHECK_INTERRUPTS();
 	for (i = 0; i < m; i++)
+	{
+		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
 		if (ne == 0 || e[i].a != e[ne - 1].a || e[i].b != e[ne - 1].b)
 			e[ne++] = e[i];
+	}
 	rowptr = nous_alloc(sizeof(int32_t) * ((size_t) n + 1));
 	col = nous_alloc(sizeof(int32_t) * (ne > 0 ? ne : 1));
 	if (rowptr == NULL || col == NULL)
@@ -137,6 +152,9 @@ nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
 	for (i = 0; i < ne; i++)
 	{
 		int32_t		a = find_id(all, n, e[i].a);
+
+		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
+			NOUS_CHECK_INTERRUPTS();
 
 		rowptr[a + 1]++;
 		col[nnz++] = find_id(all, n, e[i].b);
@@ -208,10 +226,19 @@ cmp_by_key(const void *p, const void *q)
 	return (a > b) - (a < b);
 }
 
-/* Plane sweep over xmin with an active list (Preparata & Shamos 1985). */
 nous_status
 nous_bbox_pairs(const double *xmin, const double *ymin, const double *xmax,
 				const double *ymax, int32_t n, int32_t **pi, int32_t **pj, size_t *np)
+{
+	return nous_bbox_pairs_max(xmin, ymin, xmax, ymax, n, NULL, NULL, SIZE_MAX, pi, pj, np);
+}
+
+/* Plane sweep over xmin with an active list (Preparata & Shamos 1985). */
+nous_status
+nous_bbox_pairs_max(const double *xmin, const double *ymin, const double *xmax,
+					const double *ymax, int32_t n,
+					bool (*keep) (void *arg, int32_t i, int32_t j), void *arg,
+					size_t max, int32_t **pi, int32_t **pj, size_t *np)
 {
 	int32_t    *order,
 			   *active;
@@ -234,7 +261,8 @@ nous_bbox_pairs(const double *xmin, const double *ymin, const double *xmax,
 	for (k = 0; k < n; k++)
 		order[k] = k;
 	sort_key = xmin;
-	qsort(order, (size_t) n, sizeof(int32_t), cmp_by_key);
+	if (nous_sort(order, (size_t) n, sizeof(int32_t), cmp_by_key) != NOUS_OK)
+		goto nomem;
 	for (k = 0; k < n; k++)
 	{
 		int32_t		c = order[k],
@@ -251,12 +279,29 @@ nous_bbox_pairs(const double *xmin, const double *ymin, const double *xmax,
 				active[t] = active[--na];	/* it ends before every later box */
 				continue;
 			}
-			if (ymin[o] <= ymax[c] && ymin[c] <= ymax[o])
+			if (ymin[o] <= ymax[c] && ymin[c] <= ymax[o] &&
+				(keep == NULL || keep(arg, o < c ? o : c, o < c ? c : o)))
 			{
+				/* never more than max pairs, never memory for more */
+				if (cnt >= max)
+				{
+					nous_free(order);
+					nous_free(active);
+					nous_free(a);
+					nous_free(b);
+					*np = cnt;
+					return NOUS_ERR_LIMIT;
+				}
 				if (cnt == cap)
 				{
-					int32_t    *a2 = nous_alloc(sizeof(int32_t) * cap * 2);
-					int32_t    *b2 = nous_alloc(sizeof(int32_t) * cap * 2);
+					size_t		cap2 = cap * 2;
+					int32_t    *a2,
+							   *b2;
+
+					if (cap2 > max)
+						cap2 = max;
+					a2 = nous_alloc(sizeof(int32_t) * cap2);
+					b2 = nous_alloc(sizeof(int32_t) * cap2);
 
 					if (a2 == NULL || b2 == NULL)
 					{
@@ -270,7 +315,7 @@ nous_bbox_pairs(const double *xmin, const double *ymin, const double *xmax,
 					nous_free(b);
 					a = a2;
 					b = b2;
-					cap *= 2;
+					cap = cap2;
 				}
 				a[cnt] = o < c ? o : c;
 				b[cnt] = o < c ? c : o;
@@ -693,7 +738,11 @@ bh_adjust(const double *p, const int32_t *idx, int32_t m, double *q_out, size_t 
 		pair[2 * i] = p[i];
 		pair[2 * i + 1] = (double) idx[i];
 	}
-	qsort(pair, (size_t) m, 2 * sizeof(double), cmp_pidx);
+	if (nous_sort(pair, (size_t) m, 2 * sizeof(double), cmp_pidx) != NOUS_OK)
+	{
+		nous_free(pair);
+		return NOUS_ERR_NOMEM;
+	}
 	for (i = m - 1; i >= 0; i--)
 	{
 		double		adj = pair[2 * i] * (double) m / (double) (i + 1);
@@ -720,10 +769,12 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 	double	   *z,
 			   *pv;
 	int32_t    *pool,
+			   *where,
 			   *idx;
 	int32_t		i,
 				cnt = 0;
 	uint64_t	seed = o->seed;
+	unsigned long work = 0;
 
 	st = wmat_build(g, x, o->style, &m);
 	if (st != NOUS_OK)
@@ -742,12 +793,14 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 	n = m.n;
 	z = nous_alloc(sizeof(double) * (size_t) m.n);
 	pool = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	where = nous_alloc(sizeof(int32_t) * (size_t) m.n);
 	pv = nous_alloc(sizeof(double) * (size_t) m.n);
 	idx = nous_alloc(sizeof(int32_t) * (size_t) m.n);
-	if (!z || !pool || !pv || !idx)
+	if (!z || !pool || !where || !pv || !idx)
 	{
 		nous_free(z);
 		nous_free(pool);
+		nous_free(where);
 		nous_free(pv);
 		nous_free(idx);
 		wmat_free(&m);
@@ -761,6 +814,7 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 		z[i] = m.x[i] - mean;
 		m2 += z[i] * z[i];
 		pool[i] = i;
+		where[i] = i;
 	}
 	m2 /= n;
 	for (i = 0; i < g->n; i++)
@@ -807,14 +861,13 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 			int			p;
 			double		rw = m.rw[i];
 
-			/* put i at the end of the pool: draw from the first n - 1 */
-			for (k = 0; k < m.n; k++)
-				if (pool[k] == i)
-				{
-					pool[k] = pool[m.n - 1];
-					pool[m.n - 1] = i;
-					break;
-				}
+			/* put i at the end of the pool (found through where[], the
+			 * inverse of pool): draw from the first n - 1 */
+			k = where[i];
+			pool[k] = pool[m.n - 1];
+			where[pool[k]] = k;
+			pool[m.n - 1] = i;
+			where[i] = m.n - 1;
 			for (p = 0; p < o->permutations; p++)
 			{
 				double		s = 0.0,
@@ -828,7 +881,16 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 
 					pool[t] = pool[j];
 					pool[j] = tmp;
+					where[tmp] = (int32_t) j;
+					where[pool[t]] = t;
 					s += z[pool[t]];
+				}
+				/* a check every million draws or so: a few milliseconds */
+				work += (unsigned long) deg + 1;
+				if (work >= 16 * NOUS_INTERRUPT_EVERY)
+				{
+					work = 0;
+					NOUS_CHECK_INTERRUPTS();
 				}
 				isim = z[i] / m2 * rw * s;
 				if (isim >= r->ii)
@@ -846,6 +908,7 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 	st = bh_adjust(pv, idx, cnt, &out[0].p_fdr, sizeof(nous_local_result));
 	nous_free(z);
 	nous_free(pool);
+	nous_free(where);
 	nous_free(pv);
 	nous_free(idx);
 	wmat_free(&m);
@@ -907,10 +970,12 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 				sxx = 0.0;
 	double	   *pv;
 	int32_t    *pool,
+			   *where,
 			   *idx;
 	int32_t		i,
 				cnt = 0;
 	uint64_t	seed = o->seed;
+	unsigned long work = 0;
 
 	st = wmat_build(g, x, NOUS_STYLE_B, &m);
 	if (st != NOUS_OK)
@@ -928,11 +993,13 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 	}
 	n = m.n;
 	pool = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	where = nous_alloc(sizeof(int32_t) * (size_t) m.n);
 	pv = nous_alloc(sizeof(double) * (size_t) m.n);
 	idx = nous_alloc(sizeof(int32_t) * (size_t) m.n);
-	if (!pool || !pv || !idx)
+	if (!pool || !where || !pv || !idx)
 	{
 		nous_free(pool);
+		nous_free(where);
 		nous_free(pv);
 		nous_free(idx);
 		wmat_free(&m);
@@ -943,6 +1010,7 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 		sx += m.x[i];
 		sxx += m.x[i] * m.x[i];
 		pool[i] = i;
+		where[i] = i;
 	}
 	for (i = 0; i < g->n; i++)
 	{
@@ -1017,13 +1085,11 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 			int			p;
 			double		obs = lag / w;
 
-			for (k = 0; k < m.n; k++)
-				if (pool[k] == i)
-				{
-					pool[k] = pool[m.n - 1];
-					pool[m.n - 1] = i;
-					break;
-				}
+			k = where[i];
+			pool[k] = pool[m.n - 1];
+			where[pool[k]] = k;
+			pool[m.n - 1] = i;
+			where[i] = m.n - 1;
 			for (p = 0; p < o->permutations; p++)
 			{
 				double		s = star ? m.x[i] : 0.0;
@@ -1036,7 +1102,15 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 
 					pool[t] = pool[j];
 					pool[j] = tmp;
+					where[tmp] = (int32_t) j;
+					where[pool[t]] = t;
 					s += m.x[pool[t]];
+				}
+				work += (unsigned long) deg + 1;
+				if (work >= 16 * NOUS_INTERRUPT_EVERY)
+				{
+					work = 0;
+					NOUS_CHECK_INTERRUPTS();
 				}
 				if (s >= obs)
 					larger++;
@@ -1052,6 +1126,7 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 	}
 	st = bh_adjust(pv, idx, cnt, &out[0].p_fdr, sizeof(nous_local_g_result));
 	nous_free(pool);
+	nous_free(where);
 	nous_free(pv);
 	nous_free(idx);
 	wmat_free(&m);
@@ -1060,17 +1135,42 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 
 /* ---- point neighbourhoods ---- */
 
+typedef struct band_filter
+{
+	const double *x;
+	const double *y;
+	double		d2;
+} band_filter;
+
+static bool
+within_band(void *arg, int32_t i, int32_t j)
+{
+	const band_filter *f = arg;
+	double		dx = f->x[i] - f->x[j],
+				dy = f->y[i] - f->y[j];
+
+	return dx * dx + dy * dy <= f->d2;
+}
+
 nous_status
 nous_band_pairs(const double *x, const double *y, int32_t n, double d,
 				int32_t **pi, int32_t **pj, size_t *np)
 {
+	return nous_band_pairs_max(x, y, n, d, SIZE_MAX, pi, pj, np);
+}
+
+/* the pairs are filtered by distance while the sweep finds them: max bounds
+ * the pairs within the band, not the candidates of the boxes */
+nous_status
+nous_band_pairs_max(const double *x, const double *y, int32_t n, double d, size_t max,
+					int32_t **pi, int32_t **pj, size_t *np)
+{
+	band_filter f;
 	double	   *x0 = nous_alloc(sizeof(double) * (size_t) (n > 0 ? n : 1));
 	double	   *y0 = nous_alloc(sizeof(double) * (size_t) (n > 0 ? n : 1));
 	double	   *x1 = nous_alloc(sizeof(double) * (size_t) (n > 0 ? n : 1));
 	double	   *y1 = nous_alloc(sizeof(double) * (size_t) (n > 0 ? n : 1));
 	nous_status st;
-	size_t		k,
-				m = 0;
 	int32_t		i;
 
 	if (!x0 || !y0 || !x1 || !y1)
@@ -1088,27 +1188,15 @@ nous_band_pairs(const double *x, const double *y, int32_t n, double d,
 		y0[i] = y[i] - d / 2;
 		y1[i] = y[i] + d / 2;
 	}
-	st = nous_bbox_pairs(x0, y0, x1, y1, n, pi, pj, np);
+	f.x = x;
+	f.y = y;
+	f.d2 = d * d;
+	st = nous_bbox_pairs_max(x0, y0, x1, y1, n, within_band, &f, max, pi, pj, np);
 	nous_free(x0);
 	nous_free(y0);
 	nous_free(x1);
 	nous_free(y1);
-	if (st != NOUS_OK)
-		return st;
-	for (k = 0; k < *np; k++)
-	{
-		double		dx = x[(*pi)[k]] - x[(*pj)[k]],
-					dy = y[(*pi)[k]] - y[(*pj)[k]];
-
-		if (dx * dx + dy * dy <= d * d)
-		{
-			(*pi)[m] = (*pi)[k];
-			(*pj)[m] = (*pj)[k];
-			m++;
-		}
-	}
-	*np = m;
-	return NOUS_OK;
+	return st;
 }
 
 typedef struct knn_cand
@@ -1350,19 +1438,21 @@ pair_push(pair_list *l, int32_t i, int32_t j)
 }
 
 /* sort and drop duplicates */
-static void
+static nous_status
 pair_unique(pair_list *l)
 {
 	size_t		i,
 				m = 0;
 
 	if (l->n == 0)
-		return;
-	qsort(l->a, l->n, sizeof(int64_t), cmp_i64);
+		return NOUS_OK;
+	if (nous_sort(l->a, l->n, sizeof(int64_t), cmp_i64) != NOUS_OK)
+		return NOUS_ERR_NOMEM;
 	for (i = 0; i < l->n; i++)
 		if (m == 0 || l->a[m - 1] != l->a[i])
 			l->a[m++] = l->a[i];
 	l->n = m;
+	return NOUS_OK;
 }
 
 nous_status
@@ -1623,8 +1713,8 @@ nous_rook_pairs(const nous_rings *r, int64_t **sure_out, size_t *nsure,
 	}
 
 	/* 4. sorted, unique, and the undecided pairs without the proven ones */
-	pair_unique(&sure);
-	pair_unique(&maybe);
+	if (pair_unique(&sure) != NOUS_OK || pair_unique(&maybe) != NOUS_OK)
+		goto done;
 	{
 		size_t		i = 0,
 					j = 0,

@@ -53,6 +53,17 @@ extern nous_status nous_bbox_pairs(const double *xmin, const double *ymin,
 								   int32_t **pi, int32_t **pj, size_t *np);
 
 /*
+ * The same, keeping only the pairs for which keep(arg, i, j) is true (all
+ * when keep is NULL), and stopping with NOUS_ERR_LIMIT as soon as more than
+ * max pairs would be kept: memory never grows past max pairs.
+ */
+extern nous_status nous_bbox_pairs_max(const double *xmin, const double *ymin,
+									   const double *xmax, const double *ymax, int32_t n,
+									   bool (*keep) (void *arg, int32_t i, int32_t j),
+									   void *arg, size_t max,
+									   int32_t **pi, int32_t **pj, size_t *np);
+
+/*
  * Polygons as rings of vertices: ring r holds the points
  * x[ring_start[r] .. ring_start[r+1]-1] (a closing copy of the first point
  * may be present) and belongs to polygon ring_poly[r] (0 <= ring_poly < npoly).
@@ -96,6 +107,9 @@ extern nous_status nous_knn(const double *x, const double *y, const int64_t *ids
  * box sweep on boxes of side d. */
 extern nous_status nous_band_pairs(const double *x, const double *y, int32_t n, double d,
 								   int32_t **pi, int32_t **pj, size_t *np);
+/* The same, stopping with NOUS_ERR_LIMIT beyond max pairs within the band. */
+extern nous_status nous_band_pairs_max(const double *x, const double *y, int32_t n, double d,
+									   size_t max, int32_t **pi, int32_t **pj, size_t *np);
 
 /* Weight styles (spdep nb2listw): binary, row-standardised, globally standardised. */
 typedef enum nous_wstyle

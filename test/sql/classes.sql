@@ -119,6 +119,18 @@ SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v;
 SELECT nous.breaks(v, 3, 'jenks') FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.class_of(1, '{3,2}');
 
+-- natural breaks stay within work_mem (issue 13): first the values the
+-- aggregate holds (8 bytes each), then the working memory of the method
+-- (about 76 bytes per distinct value for k = 7); other methods are not bounded
+SET work_mem = '64kB';
+SELECT nous.breaks(v, 7) FROM generate_series(1, 10000) v;
+SELECT nous.breaks(v % 100, 7) FROM generate_series(1, 8000) v;
+SELECT nous.breaks(v, 7) FROM generate_series(1, 5000) v;
+SELECT nous.breaks_fisher(array_agg(v::float8), 7) FROM generate_series(1, 5000) v;
+SELECT nous.breaks(v, 4, 'quantile') FROM generate_series(1, 10000) v;
+RESET work_mem;
+SELECT nous.breaks(v, 7) FROM generate_series(1, 5000) v;
+
 -- nothing depends on the caller's search_path
 SET search_path = '';
 SELECT nous.breaks(v, 3), nous.breaks(v, 2, 'quantile(type=6)') FROM pg_catalog.unnest('{12,1,NULL,30,2,11,3,10}'::float8[]) v;

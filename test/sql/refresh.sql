@@ -212,6 +212,41 @@ SELECT count(*) AS routines_with_pinned_search_path
   FROM pg_proc p WHERE p.pronamespace = 'nous'::regnamespace AND p.proname LIKE 'refresh%'
    AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig);
 
+-- an interrupted run (issue 13): each run is recorded as running before its
+-- first view; one whose backend died after it refreshed rf.a (simulated here
+-- by a backend that does not exist) shows as interrupted at once, with the
+-- views it did not refresh, which nous.refresh_last marks stale; the next run
+-- records it as interrupted and says so
+SELECT nextval('nous.refresh_run_seq') AS dead_run \gset
+INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome, planned)
+  SELECT :dead_run, 'obs', now(), 0, now(), 'running', array_agg(format('%I.%I', view_schema, view_name) ORDER BY ordinal)
+    FROM nous.refresh_plan('obs');
+INSERT INTO nous.refresh_log (run_id, ordinal, view_schema, view_name, view_group, started_at, finished_at,
+                              row_count, concurrent, outcome)
+  VALUES (:dead_run, 1, 'rf', 'a', 'obs', now(), now(), 10, true, 'ok');
+SELECT outcome, finished_at, not_refreshed, views_ok, views_not_ok
+  FROM nous.refresh_run_status WHERE run_id = :dead_run;
+SELECT outcome FROM nous.refresh_runs WHERE run_id = :dead_run;
+SELECT view_name, stale, interrupted_run = :dead_run AS by_that_run
+  FROM nous.refresh_last WHERE view_group = 'obs' ORDER BY view_name;
+SET client_min_messages = notice;
+CALL nous.refresh('obs') \gset
+SET client_min_messages = warning;
+SELECT outcome, finished_at, not_refreshed FROM nous.refresh_runs WHERE run_id = :dead_run;
+SELECT outcome, finished_at IS NOT NULL AS finished, not_refreshed FROM nous.refresh_runs WHERE run_id = :run_id;
+SELECT count(*) FILTER (WHERE stale) AS stale_views FROM nous.refresh_last;
+-- a run is alive while its backend runs the statement that started it, and
+-- only then: the same backend running another statement has left it
+WITH r AS (
+  INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome, planned)
+  SELECT nextval('nous.refresh_run_seq'), 'obs', statement_timestamp(), pg_backend_pid(), a.backend_start, 'running', '{}'
+    FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()
+  RETURNING *)
+SELECT nous.refresh_run_alive(r.backend_pid, r.backend_start, r.started_at) AS alive_in_its_statement FROM r;
+SELECT outcome FROM nous.refresh_run_status WHERE run_id = (SELECT max(run_id) FROM nous.refresh_runs);
+SELECT count(*) AS views FROM nous.refresh_now('obs');
+SELECT outcome, count(*) FROM nous.refresh_runs GROUP BY outcome ORDER BY outcome;
+
 -- pruning the log keeps the last run of each view
 SELECT nous.refresh_log_prune('0 s') > 0 AS pruned;
 SELECT count(*) = count(DISTINCT (view_schema, view_name)) AS one_run_per_view_left FROM nous.refresh_log;
@@ -220,3 +255,4 @@ SELECT count(*) AS views_with_a_last_run FROM nous.refresh_last WHERE run_id IS 
 DROP SCHEMA rf CASCADE;
 DELETE FROM nous.refresh_views;
 DELETE FROM nous.refresh_log;
+DELETE FROM nous.refresh_runs;

@@ -258,6 +258,18 @@ SELECT nous.knn(id, geom, 0) FROM line;
 SELECT nous.knn(id, geom, NULL) FROM line;
 SELECT nous.distance_band(id, geom, -1) FROM line;
 SELECT nous.distance_band(id, geom, 'NaN') FROM line;
+-- the pairs are counted while they are collected, against
+-- nous.max_neighbour_pairs (issue 13): never more memory than the limit
+SET nous.max_neighbour_pairs = 3;
+\set VERBOSITY default
+SELECT nous.link_count(nous.distance_band(id, geom, 2)) FROM line;
+SELECT nous.link_count(nous.distance_band(id, geom, 3)) FROM line;
+SELECT nous.link_count(nous.contiguity(id, g)) FROM (SELECT i::bigint AS id, ST_MakeEnvelope(i, 0, i + 1, 1) AS g FROM generate_series(1, 4) i) s;
+SELECT nous.link_count(nous.contiguity(id, g)) FROM (SELECT i::bigint AS id, ST_MakeEnvelope(i, 0, i + 1, 1) AS g FROM generate_series(1, 5) i) s;
+SELECT nous.link_count(nous.contiguity(id, g, 'rook')) FROM (SELECT i::bigint AS id, ST_MakeEnvelope(i, 0, i + 1, 1) AS g FROM generate_series(1, 5) i) s;
+\set VERBOSITY sqlstate
+RESET nous.max_neighbour_pairs;
+SELECT nous.link_count(nous.contiguity(id, g)) FROM (SELECT i::bigint AS id, ST_MakeEnvelope(i, 0, i + 1, 1) AS g FROM generate_series(1, 5) i) s;
 SELECT nous.knn(id, public.ST_SetSRID(geom, 4326), 1) FROM line;
 SELECT nous.knn(id, public.ST_Buffer(geom, 1), 1) FROM line;
 SELECT nous.knn(1, geom, 1) FROM line;

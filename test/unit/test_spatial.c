@@ -412,6 +412,43 @@ TEST(band_pairs)
 	CHECK_INT(np, 3);
 	free(pi);
 	free(pj);
+	/* the limit counts the pairs within the band, not the candidate boxes
+	 * (4 boxes of side 5 intersect in 4 pairs, 3 are within 5) */
+	CHECK_INT(nous_band_pairs_max(x, y, 4, 5.0, 3, &pi, &pj, &np), NOUS_OK);
+	CHECK_INT(np, 3);
+	free(pi);
+	free(pj);
+	CHECK_INT(nous_band_pairs_max(x, y, 4, 5.0, 2, &pi, &pj, &np), NOUS_ERR_LIMIT);
+	CHECK(pi == NULL && pj == NULL);
+}
+
+/* the sweep stops at the limit, before it allocates for more pairs */
+TEST(bbox_pairs_limit)
+{
+	enum { N = 3000 };
+	double	   *x0 = malloc(sizeof(double) * N),
+			   *x1 = malloc(sizeof(double) * N),
+			   *y0 = malloc(sizeof(double) * N),
+			   *y1 = malloc(sizeof(double) * N);
+	int32_t    *pi,
+			   *pj;
+	size_t		np;
+
+	for (int i = 0; i < N; i++)
+	{
+		x0[i] = y0[i] = 0;		/* every box overlaps every other: N (N - 1) / 2 pairs */
+		x1[i] = y1[i] = 1;
+	}
+	CHECK_INT(nous_bbox_pairs_max(x0, y0, x1, y1, N, NULL, NULL, 10000, &pi, &pj, &np), NOUS_ERR_LIMIT);
+	CHECK_INT(np, 10000);
+	CHECK_INT(nous_bbox_pairs_max(x0, y0, x1, y1, N, NULL, NULL, (size_t) N * (N - 1) / 2, &pi, &pj, &np), NOUS_OK);
+	CHECK_INT(np, (long long) N * (N - 1) / 2);
+	free(pi);
+	free(pj);
+	free(x0);
+	free(x1);
+	free(y0);
+	free(y1);
 }
 
 /* rook pairs of polygons given as closed rings (one ring each) */
@@ -498,6 +535,7 @@ main(void)
 	RUN(components);
 	RUN(knn_brute_force);
 	RUN(band_pairs);
+	RUN(bbox_pairs_limit);
 	RUN(rook_pairs_exact);
 	RUN(rook_pairs_undecided);
 	UNIT_END();
