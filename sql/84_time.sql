@@ -109,6 +109,26 @@ SELECT pg_catalog.pg_extension_config_dump('nous.cog_communes', '');
 SELECT pg_catalog.pg_extension_config_dump('nous.cog_events_event_id_seq', '');
 
 -- ---- loaders (staging tables made by nous.create_staging + \copy)
+CREATE FUNCTION nous.cog_columns_check(rows regclass, wanted text[])
+  RETURNS void LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+DECLARE
+  missing text;
+BEGIN
+  SELECT string_agg(w, ', ') INTO missing FROM unnest(wanted) w
+   WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                      WHERE a.attrelid = rows AND a.attnum > 0 AND NOT a.attisdropped AND upper(a.attname) = w);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'missing columns in %: %', rows, missing USING ERRCODE = 'undefined_column',
+      DETAIL = 'INSEE''s column names are expected, in upper or lower case.';
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION nous.cog_columns_check(regclass, text[]) IS
+  'Raises 42703 when the staging table rows lacks one of the columns wanted (INSEE names, compared in upper case).';
+
 CREATE FUNCTION nous.cog_load_events(rows regclass, source text DEFAULT NULL)
   RETURNS integer LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
@@ -122,8 +142,10 @@ BEGIN
   IF rows IS NULL THEN
     RAISE EXCEPTION 'rows must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM nous.load_columns_check(rows, ARRAY['MOD', 'DATE_EFF', 'TYPECOM_AV', 'COM_AV', 'TYPECOM_AP', 'COM_AP']);
-  DROP TABLE IF EXISTS pg_temp.nous_cog_stage;
+  PERFORM nous.cog_columns_check(rows, ARRAY['MOD', 'DATE_EFF', 'TYPECOM_AV', 'COM_AV', 'TYPECOM_AP', 'COM_AP']);
+  IF to_regclass('pg_temp.nous_cog_stage') IS NOT NULL THEN
+    DROP TABLE pg_temp.nous_cog_stage;
+  END IF;
   CREATE TEMP TABLE nous_cog_stage AS
   SELECT x.item, r ->> 'MOD' AS mod, r ->> 'DATE_EFF' AS date_eff,
          nullif(r ->> 'TYPECOM_AV', '') AS typecom_av, nullif(r ->> 'COM_AV', '') AS com_av, r ->> 'TNCC_AV' AS tncc_av,
@@ -135,7 +157,7 @@ BEGIN
   SELECT string_agg(format('line %s (%s)', s.item, s.why), '; ' ORDER BY s.item) INTO bad
     FROM (SELECT s.item,
                  CASE WHEN s.mod IS NULL OR s.mod !~ '^[0-9]{1,3}$' THEN format('MOD "%s" is not a number', s.mod)
-                      WHEN s.date_eff IS NULL OR s.date_eff !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN format('DATE_EFF "%s" is not a date YYYY-MM-DD', s.date_eff)
+                      WHEN s.date_eff IS NULL OR s.date_eff !~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' THEN format('DATE_EFF "%s" is not a date YYYY-MM-DD', s.date_eff)
                       WHEN coalesce(s.typecom_av, 'COM') NOT IN ('COM', 'COMD', 'COMA', 'ARM') OR coalesce(s.typecom_ap, '') NOT IN ('COM', 'COMD', 'COMA', 'ARM')
                         THEN format('TYPECOM "%s" -> "%s" is not COM, COMD, COMA or ARM', s.typecom_av, s.typecom_ap)
                       WHEN (s.typecom_av IS NULL) <> (s.com_av IS NULL)
@@ -191,12 +213,14 @@ BEGIN
   IF rows IS NULL OR vintage IS NULL THEN
     RAISE EXCEPTION 'rows and vintage must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM nous.load_columns_check(rows, ARRAY['TYPECOM', 'COM']);
+  PERFORM nous.cog_columns_check(rows, ARRAY['TYPECOM', 'COM']);
   IF EXISTS (SELECT 1 FROM nous.cog_communes c WHERE c.vintage = cog_load_communes.vintage) THEN
     RAISE EXCEPTION 'the commune list of COG % is already loaded', vintage USING ERRCODE = 'unique_violation',
       HINT = format('DELETE FROM nous.cog_communes WHERE vintage = %s first to replace it.', vintage);
   END IF;
-  DROP TABLE IF EXISTS pg_temp.nous_cog_stage;
+  IF to_regclass('pg_temp.nous_cog_stage') IS NOT NULL THEN
+    DROP TABLE pg_temp.nous_cog_stage;
+  END IF;
   CREATE TEMP TABLE nous_cog_stage AS
   SELECT x.item, r ->> 'TYPECOM' AS typecom, r ->> 'COM' AS com, r ->> 'DEP' AS dep, r ->> 'REG' AS reg,
          r ->> 'LIBELLE' AS libelle, nullif(r ->> 'COMPARENT', '') AS comparent
@@ -500,3 +524,280 @@ END;
 $$;
 COMMENT ON FUNCTION nous.cog_passage(date, date, text, regclass) IS
   'Passage table between two COG vintages (dates; vintage Y = Y-01-01) from nous.cog_events: one row (code_from, code_to, share) per commune of from_vintage and commune of to_vintage it goes to. Merges and code changes have share 1 and chain across any number of years (same-day chains composed). A split needs a rule (none: an error listing the splits): weight (shares of weights (code, weight), e.g. population or area, of the communes after the split), territory (each source commune goes to its own restored code, else to the continuing commune) or code (COGiter). Backwards (from_vintage later), a commune made of several older ones is shared by the weights of the older communes (an error when they are missing). Passages without weights are cached in nous.cog_passage_cache.';
+
+-- ---- converting a table to another vintage
+CREATE FUNCTION nous.cog_convert(data anyelement, code_column text, from_vintage date, to_vintage date,
+                                 rules jsonb, split text DEFAULT NULL, weights regclass DEFAULT NULL,
+                                 unknown text DEFAULT 'error')
+  RETURNS SETOF anyelement LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+DECLARE
+  rel regclass;
+  a record;
+  rule jsonb;
+  kind text;
+  bad text;
+  sel text[] := '{}';
+  ctes text := '';
+  joins text := '';
+  src text;
+  passage text;
+  k integer := 0;
+  num text;
+  den text;
+  scale float8;
+  w text;
+BEGIN
+  IF code_column IS NULL OR from_vintage IS NULL OR to_vintage IS NULL OR rules IS NULL THEN
+    RAISE EXCEPTION 'code_column, from_vintage, to_vintage and rules must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF unknown IS NULL OR unknown NOT IN ('error', 'drop', 'keep') THEN
+    RAISE EXCEPTION 'unknown must be error, drop or keep' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT t.typrelid::regclass INTO rel FROM pg_catalog.pg_type t WHERE t.oid = pg_typeof(data) AND t.typrelid <> 0;
+  IF rel IS NULL THEN
+    RAISE EXCEPTION 'data must be a NULL of a table''s row type, not %', pg_typeof(data) USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Call it as nous.cog_convert(NULL::my_table, ''code'', ...): the rows of my_table are read and returned with the same columns.';
+  END IF;
+  IF jsonb_typeof(rules) <> 'object' THEN
+    RAISE EXCEPTION 'rules must be a jsonb object {"column": rule, ...}' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute x WHERE x.attrelid = rel AND x.attname = code_column
+                    AND x.attnum > 0 AND NOT x.attisdropped) THEN
+    RAISE EXCEPTION 'column "%" not found in %', code_column, rel USING ERRCODE = 'undefined_column';
+  END IF;
+  SELECT string_agg(quote_ident(r), ', ') INTO bad FROM jsonb_object_keys(rules) r
+   WHERE r = code_column OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute x WHERE x.attrelid = rel AND x.attname = r
+                                           AND x.attnum > 0 AND NOT x.attisdropped);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'rules for columns that are not converted columns of %: %', rel, bad USING ERRCODE = 'undefined_column',
+      DETAIL = 'rules names each column of the table but the code column.';
+  END IF;
+  SELECT string_agg(quote_ident(x.attname), ', ' ORDER BY x.attnum) INTO bad FROM pg_catalog.pg_attribute x
+   WHERE x.attrelid = rel AND x.attnum > 0 AND NOT x.attisdropped AND x.attname <> code_column AND NOT rules ? x.attname;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'columns without a conversion rule: %', bad USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = 'Each column needs a rule: "sum" (counts), {"rate": [numerator, denominator], "scale": s}, "majority", {"majority": weight column}, or "first".',
+      HINT = 'Leave out (select away) the columns that cannot be converted, such as medians.';
+  END IF;
+  -- the passage: from the cache (no weights) or computed into a session table
+  IF weights IS NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM nous.cog_passage_cache c
+                    WHERE c.from_date = from_vintage AND c.to_date = to_vintage AND c.split = coalesce(split, '')) THEN
+      PERFORM 1 FROM nous.cog_passage(from_vintage, to_vintage, split) LIMIT 1;
+    END IF;
+    passage := format('(SELECT c.code_from, c.code_to, c.share FROM nous.cog_passage_cache c WHERE c.from_date = %L AND c.to_date = %L AND c.split = %L)',
+                      from_vintage, to_vintage, coalesce(split, ''));
+  ELSE
+    IF to_regclass('pg_temp.nous_cog_p') IS NULL THEN
+      CREATE TEMP TABLE nous_cog_p (code_from text, code_to text, share float8);
+    END IF;
+    TRUNCATE pg_temp.nous_cog_p;
+    INSERT INTO pg_temp.nous_cog_p SELECT * FROM nous.cog_passage(from_vintage, to_vintage, split, weights);
+    passage := 'pg_temp.nous_cog_p';
+  END IF;
+  EXECUTE format('SELECT string_agg(DISTINCT coalesce(d.%1$I::text, ''NULL''), '', '') FROM %2$s d WHERE NOT EXISTS (SELECT 1 FROM %3$s p WHERE p.code_from = d.%1$I::text)',
+                 code_column, rel, passage) INTO bad;
+  IF bad IS NOT NULL AND unknown = 'error' THEN
+    RAISE EXCEPTION 'codes unknown in COG %', from_vintage USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = format('These codes of %s are not communes (or arrondissements municipaux) of %s: %s.', rel, from_vintage, left(bad, 800)),
+      HINT = 'Check the vintage of the table; unknown => ''drop'' leaves them out, ''keep'' keeps them unchanged.';
+  END IF;
+  IF unknown = 'keep' THEN
+    passage := format('(SELECT * FROM %1$s p UNION ALL SELECT DISTINCT d.%2$I::text, d.%2$I::text, 1::float8 FROM %3$s d WHERE NOT EXISTS (SELECT 1 FROM %1$s p WHERE p.code_from = d.%2$I::text))',
+                      passage, code_column, rel);
+  END IF;
+  FOR a IN SELECT x.attname::text AS name, format_type(x.atttypid, x.atttypmod) AS typ
+             FROM pg_catalog.pg_attribute x
+            WHERE x.attrelid = rel AND x.attnum > 0 AND NOT x.attisdropped ORDER BY x.attnum LOOP
+    k := k + 1;
+    IF a.name = code_column THEN
+      sel := sel || format('j.nous_code_to::%s', a.typ);
+      CONTINUE;
+    END IF;
+    rule := rules -> a.name;
+    kind := CASE jsonb_typeof(rule) WHEN 'string' THEN rule #>> '{}'
+                                    WHEN 'object' THEN (SELECT min(o) FROM jsonb_object_keys(rule) o WHERE o IN ('rate', 'majority')) END;
+    IF kind = 'sum' THEN
+      sel := sel || format('(sum(j.%1$I * j.nous_share))::%2$s', a.name, a.typ);
+    ELSIF kind = 'rate' THEN
+      IF jsonb_typeof(rule -> 'rate') <> 'array' OR jsonb_array_length(rule -> 'rate') <> 2 THEN
+        RAISE EXCEPTION 'rule of column "%": rate needs [numerator, denominator]', a.name USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      num := rule -> 'rate' ->> 0;
+      den := rule -> 'rate' ->> 1;
+      scale := coalesce((rule ->> 'scale')::float8, 1);
+      SELECT string_agg(c, ', ') INTO bad FROM unnest(ARRAY[num, den]) c
+       WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute x WHERE x.attrelid = rel AND x.attname = c AND x.attnum > 0 AND NOT x.attisdropped);
+      IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'rule of column "%": no column % in %', a.name, bad, rel USING ERRCODE = 'undefined_column';
+      END IF;
+      sel := sel || format('(%3$s * sum(j.%1$I * j.nous_share) / nullif(sum(j.%2$I * j.nous_share), 0))::%4$s', num, den, scale, a.typ);
+    ELSIF kind = 'first' THEN
+      sel := sel || format('((array_agg(j.%1$I ORDER BY (j.nous_code_from = j.nous_code_to) DESC, j.nous_code_from))[1])::%2$s', a.name, a.typ);
+    ELSIF kind = 'majority' THEN
+      w := CASE WHEN jsonb_typeof(rule) = 'object' THEN rule ->> 'majority' END;
+      IF w IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute x WHERE x.attrelid = rel AND x.attname = w AND x.attnum > 0 AND NOT x.attisdropped) THEN
+        RAISE EXCEPTION 'rule of column "%": no weight column % in %', a.name, w, rel USING ERRCODE = 'undefined_column';
+      END IF;
+      -- the class holding the largest share (of the weight column), ties to the smallest class
+      ctes := ctes || format(', m%1$s AS (SELECT DISTINCT ON (x.nous_code_to) x.nous_code_to, x.v FROM (SELECT j.nous_code_to, j.%2$I AS v, sum(j.nous_share * %3$s) AS s FROM j WHERE j.%2$I IS NOT NULL GROUP BY 1, 2) x ORDER BY x.nous_code_to, x.s DESC NULLS LAST, x.v)',
+                             k, a.name, CASE WHEN w IS NULL THEN '1' ELSE format('j.%I', w) END);
+      joins := joins || format(' LEFT JOIN m%1$s ON m%1$s.nous_code_to = j.nous_code_to', k);
+      sel := sel || format('(min(m%1$s.v))::%2$s', k, a.typ);
+    ELSIF kind IN ('median', 'none', 'refuse') THEN
+      RAISE EXCEPTION 'column "%" cannot be converted', a.name USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = 'A median (or any statistic of a distribution) of merged or split communes cannot be computed from the communes'' values.',
+        HINT = 'Recompute it from the individual data in the target vintage, or leave the column out.';
+    ELSE
+      RAISE EXCEPTION 'unknown rule for column "%": %', a.name, rule USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = 'The rules are "sum", {"rate": [numerator, denominator], "scale": s}, "majority", {"majority": weight column} and "first"; "median" is refused.';
+    END IF;
+  END LOOP;
+  src := format('WITH j AS (SELECT p.code_to AS nous_code_to, p.code_from AS nous_code_from, p.share AS nous_share, d.* FROM %1$s d JOIN %2$s p ON p.code_from = d.%3$I::text)%4$s SELECT %5$s FROM j%6$s GROUP BY j.nous_code_to',
+                rel, passage, code_column, ctes, array_to_string(sel, ', '), joins);
+  RETURN QUERY EXECUTE src;
+END;
+$$;
+COMMENT ON FUNCTION nous.cog_convert(anyelement, text, date, date, jsonb, text, regclass, text) IS
+  'Converts a table of communes of COG from_vintage to COG to_vintage in one call (nous.cog_convert(NULL::t, ''code'', ...) reads t and returns rows of t): rules names a rule for every other column: "sum" (counts: sum of share x value), {"rate": [numerator, denominator], "scale": s} (s x sum(share x numerator) / sum(share x denominator), never a mean of rates), "majority" or {"majority": weight column} (the class of the largest share), "first" (the value of the commune that keeps the code, else of the smallest code); medians are refused. Unknown codes are an error listing them (unknown => drop or keep). split and weights as in nous.cog_passage.';
+
+CREATE FUNCTION nous.cog_changes(data anyelement, code_column text, from_vintage date, to_vintage date,
+                                 split text DEFAULT NULL, weights regclass DEFAULT NULL)
+  RETURNS TABLE (code_from text, code_to text, share float8, change text)
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+DECLARE
+  rel regclass;
+BEGIN
+  SELECT t.typrelid::regclass INTO rel FROM pg_catalog.pg_type t WHERE t.oid = pg_typeof(data) AND t.typrelid <> 0;
+  IF rel IS NULL OR code_column IS NULL THEN
+    RAISE EXCEPTION 'data must be a NULL of a table''s row type and code_column a column of it' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF to_regclass('pg_temp.nous_cog_p2') IS NULL THEN
+    CREATE TEMP TABLE nous_cog_p2 (code_from text, code_to text, share float8);
+  END IF;
+  TRUNCATE pg_temp.nous_cog_p2;
+  INSERT INTO pg_temp.nous_cog_p2 SELECT * FROM nous.cog_passage(from_vintage, to_vintage, split, weights);
+  RETURN QUERY EXECUTE format(
+    'WITH codes AS (SELECT DISTINCT d.%1$I::text AS c FROM %2$s d),
+          p AS (SELECT p.*, count(*) OVER (PARTITION BY p.code_from) AS nto,
+                       count(*) OVER (PARTITION BY p.code_to) AS nfrom FROM pg_temp.nous_cog_p2 p)
+     SELECT codes.c, p.code_to, p.share,
+            CASE WHEN p.code_from IS NULL THEN ''unknown''
+                 WHEN p.nto > 1 THEN ''split''
+                 WHEN p.nfrom > 1 THEN ''merged''
+                 WHEN p.code_to <> p.code_from THEN ''code changed'' END
+       FROM codes LEFT JOIN p ON p.code_from = codes.c
+      WHERE p.code_from IS NULL OR p.nto > 1 OR p.nfrom > 1 OR p.code_to <> p.code_from
+      ORDER BY 4, 1, 2', code_column, rel);
+END;
+$$;
+COMMENT ON FUNCTION nous.cog_changes(anyelement, text, date, date, text, regclass) IS
+  'What converting a table of communes from COG from_vintage to to_vintage changes: one row per code of the table that is unknown in from_vintage, split, merged with others, or renumbered (code changed), with its target and share; unchanged codes are not listed.';
+
+-- ---- series: annualised change (Observatoire des territoires)
+CREATE FUNCTION nous.annual_rate(p0 float8, p1 float8, years float8)
+  RETURNS float8 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_annual_rate_sql';
+COMMENT ON FUNCTION nous.annual_rate(float8, float8, float8) IS
+  'Annualised rate of change (p1 / p0)^(1 / years) - 1 (Observatoire des territoires, TX_EVOL_DEMO_AN), so that periods of different lengths compare; p0 must be positive, p1 not negative, years positive (22023).';
+
+CREATE FUNCTION nous.annual_rate_parts(p0 float8, p1 float8, years float8, natural_balance float8,
+                                       OUT rate_total float8, OUT rate_natural float8, OUT rate_migration float8)
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT r.t, r.t * natural_balance / nullif(p1 - p0, 0), r.t - r.t * natural_balance / nullif(p1 - p0, 0)
+    FROM (SELECT nous.annual_rate(p0, p1, years) AS t) r;
+END;
+COMMENT ON FUNCTION nous.annual_rate_parts(float8, float8, float8, float8) IS
+  'Annualised rate of change and its split into natural balance and apparent migration as the Observatoire des territoires publishes it (TX_EVOL_DEMO_AN_TOT, _SN, _SMA): rate_total = (p1 / p0)^(1 / years) - 1, rate_natural = rate_total x natural_balance / (p1 - p0) (natural_balance = births - deaths over the period), rate_migration = rate_total - rate_natural; the parts are NULL when p1 = p0 (the split is undefined).';
+
+CREATE FUNCTION nous.census_comparable(year0 integer, year1 integer, level text)
+  RETURNS boolean LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+DECLARE
+  r integer;
+BEGIN
+  SELECT l.rank INTO r FROM nous.territory_levels l WHERE l.level = census_comparable.level;
+  IF r IS NULL THEN
+    RAISE EXCEPTION 'unknown territory level "%"', level USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF r < 50 AND abs(year1 - year0) < 5 THEN
+    RAISE WARNING 'census vintages % and % are less than 5 years apart: no change below the commune', year0, year1
+      USING DETAIL = 'INSEE''s rolling census surveys each small area once in five years: two vintages less than five years apart share survey years and their difference is not a change.',
+            HINT = 'Compare vintages at least five years apart (e.g. 2015 and 2020).';
+    RETURN false;
+  END IF;
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION nous.census_comparable(integer, integer, text) IS
+  'INSEE''s rule for changes between census vintages: below the commune (IRIS, QPV, squares ...) two vintages less than five years apart must not be compared; returns false with a WARNING then, true otherwise.';
+
+-- ---- trends: Theil-Sen slope and Mann-Kendall test
+CREATE TYPE nous.trend_result AS (
+  n         integer,
+  slope     float8,
+  intercept float8,
+  s         bigint,
+  var_s     float8,
+  z         float8,
+  p_value   float8,
+  tau       float8
+);
+COMMENT ON TYPE nous.trend_result IS
+  'Result of nous.trend: points used, Theil-Sen slope (per unit of time) and intercept, Mann-Kendall S, its variance (ties corrected), Z, two-sided p-value and Kendall''s tau.';
+
+CREATE FUNCTION nous.trend_accum(state float8[], t float8, y float8)
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_trend_accum';
+COMMENT ON FUNCTION nous.trend_accum(float8[], float8, float8) IS
+  'Transition of nous.trend: appends (t, y) to the state (a float8[] of pairs); a NULL time or value is skipped.';
+
+CREATE FUNCTION nous.trend_combine(a float8[], b float8[])
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_trend_combine';
+COMMENT ON FUNCTION nous.trend_combine(float8[], float8[]) IS
+  'Combine function of nous.trend: the pairs of both states (states stored per area or per year merge the same way).';
+
+CREATE FUNCTION nous.trend_final(state float8[])
+  RETURNS nous.trend_result LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_trend_final';
+COMMENT ON FUNCTION nous.trend_final(float8[]) IS
+  'Final function of nous.trend (also callable on a stored state): Theil-Sen and Mann-Kendall of the pairs; fewer than two points or a repeated time raise 22023.';
+
+CREATE AGGREGATE nous.trend(t float8, y float8) (
+  SFUNC = nous.trend_accum,
+  STYPE = float8[],
+  COMBINEFUNC = nous.trend_combine,
+  FINALFUNC = nous.trend_final,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.trend(float8, float8) IS
+  'Robust trend of a series (t = year, y = value): Theil-Sen slope (median of the pairwise slopes; Theil 1950, Sen 1968), intercept median(y) - slope median(t), Mann-Kendall S, its variance corrected for ties, Z with continuity correction and two-sided p-value (Mann 1945, Kendall 1975). NULL times or values are skipped; one point or a repeated time raise 22023; at most 10,000 points. The state is a plain float8[] (storable, combinable).';
+
+CREATE AGGREGATE nous.trend_state(t float8, y float8) (
+  SFUNC = nous.trend_accum,
+  STYPE = float8[],
+  COMBINEFUNC = nous.trend_combine,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.trend_state(float8, float8) IS
+  'The state of nous.trend (a float8[] of (t, y) pairs), to store per area and period and merge later with nous.trend_merge, or finish with nous.trend_final.';
+
+CREATE AGGREGATE nous.trend_merge(float8[]) (
+  SFUNC = nous.trend_combine,
+  STYPE = float8[],
+  COMBINEFUNC = nous.trend_combine,
+  FINALFUNC = nous.trend_final,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.trend_merge(float8[]) IS
+  'nous.trend over stored states (from nous.trend_state): merges them and computes the trend.';
