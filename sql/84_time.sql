@@ -129,6 +129,18 @@ $$;
 COMMENT ON FUNCTION nous.cog_columns_check(regclass, text[]) IS
   'Raises 42703 when the staging table rows lacks one of the columns wanted (INSEE names, compared in upper case).';
 
+CREATE FUNCTION nous.cog_columns(rows regclass, wanted text[])
+  RETURNS text LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
+  SELECT string_agg(coalesce((SELECT pg_catalog.format('%I::text', a.attname) FROM pg_catalog.pg_attribute a
+                               WHERE a.attrelid = rows AND a.attnum > 0 AND NOT a.attisdropped
+                                 AND pg_catalog.upper(a.attname) = w.w LIMIT 1), 'NULL::text')
+                    OPERATOR(pg_catalog.||) ' AS ' OPERATOR(pg_catalog.||) pg_catalog.lower(w.w), ', ' ORDER BY w.k)
+    FROM pg_catalog.unnest(wanted) WITH ORDINALITY AS w(w, k);
+END;
+COMMENT ON FUNCTION nous.cog_columns(regclass, text[]) IS
+  'Select list reading the columns wanted (INSEE names, matched in upper case) of a staging table as text, named in lower case; a missing column reads as NULL.';
+
 CREATE FUNCTION nous.cog_load_events(rows regclass, source text DEFAULT NULL)
   RETURNS integer LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
@@ -146,14 +158,10 @@ BEGIN
   IF to_regclass('pg_temp.nous_cog_stage') IS NOT NULL THEN
     DROP TABLE pg_temp.nous_cog_stage;
   END IF;
-  CREATE TEMP TABLE nous_cog_stage AS
-  SELECT x.item, r ->> 'MOD' AS mod, r ->> 'DATE_EFF' AS date_eff,
-         nullif(r ->> 'TYPECOM_AV', '') AS typecom_av, nullif(r ->> 'COM_AV', '') AS com_av, r ->> 'TNCC_AV' AS tncc_av,
-         r ->> 'NCC_AV' AS ncc_av, r ->> 'NCCENR_AV' AS nccenr_av, r ->> 'LIBELLE_AV' AS libelle_av,
-         r ->> 'TYPECOM_AP' AS typecom_ap, r ->> 'COM_AP' AS com_ap, r ->> 'TNCC_AP' AS tncc_ap,
-         r ->> 'NCC_AP' AS ncc_ap, r ->> 'NCCENR_AP' AS nccenr_ap, r ->> 'LIBELLE_AP' AS libelle_ap
-    FROM (SELECT l.item, (SELECT jsonb_object_agg(upper(k.key), k.value) FROM jsonb_each(l.r) k) AS r
-            FROM nous.load_rows(rows) l) x;
+  EXECUTE format('CREATE TEMP TABLE nous_cog_stage AS SELECT (row_number() OVER () + 1)::integer AS item, %s FROM %s',
+                 nous.cog_columns(rows, ARRAY['MOD', 'DATE_EFF', 'TYPECOM_AV', 'COM_AV', 'TNCC_AV', 'NCC_AV', 'NCCENR_AV', 'LIBELLE_AV',
+                                              'TYPECOM_AP', 'COM_AP', 'TNCC_AP', 'NCC_AP', 'NCCENR_AP', 'LIBELLE_AP']), rows);
+  UPDATE pg_temp.nous_cog_stage SET typecom_av = nullif(typecom_av, ''), com_av = nullif(com_av, '') WHERE typecom_av = '' OR com_av = '';
   SELECT string_agg(format('line %s (%s)', s.item, s.why), '; ' ORDER BY s.item) INTO bad
     FROM (SELECT s.item,
                  CASE WHEN s.mod IS NULL OR s.mod !~ '^[0-9]{1,3}$' THEN format('MOD "%s" is not a number', s.mod)
@@ -221,11 +229,9 @@ BEGIN
   IF to_regclass('pg_temp.nous_cog_stage') IS NOT NULL THEN
     DROP TABLE pg_temp.nous_cog_stage;
   END IF;
-  CREATE TEMP TABLE nous_cog_stage AS
-  SELECT x.item, r ->> 'TYPECOM' AS typecom, r ->> 'COM' AS com, r ->> 'DEP' AS dep, r ->> 'REG' AS reg,
-         r ->> 'LIBELLE' AS libelle, nullif(r ->> 'COMPARENT', '') AS comparent
-    FROM (SELECT l.item, (SELECT jsonb_object_agg(upper(k.key), k.value) FROM jsonb_each(l.r) k) AS r
-            FROM nous.load_rows(rows) l) x;
+  EXECUTE format('CREATE TEMP TABLE nous_cog_stage AS SELECT (row_number() OVER () + 1)::integer AS item, %s FROM %s',
+                 nous.cog_columns(rows, ARRAY['TYPECOM', 'COM', 'DEP', 'REG', 'LIBELLE', 'COMPARENT']), rows);
+  UPDATE pg_temp.nous_cog_stage SET comparent = NULL WHERE comparent = '';
   SELECT string_agg(format('line %s (%s %s)', s.item, s.typecom, s.com), '; ' ORDER BY s.item) INTO bad
     FROM pg_temp.nous_cog_stage s
    WHERE coalesce(s.typecom, '') NOT IN ('COM', 'COMD', 'COMA', 'ARM') OR coalesce(s.com, '') !~ '^[0-9][0-9AB][0-9]{3}$';
@@ -276,7 +282,7 @@ BEGIN
    GROUP BY w.av, w.ap ORDER BY 1, 2
   LOOP
     IF r.depth >= 10 THEN
-      RAISE EXCEPTION 'commune events of % form a cycle', day USING ERRCODE = 'data_exception',
+      RAISE EXCEPTION 'commune events of % form a cycle', to_char(day, 'YYYY-MM-DD') USING ERRCODE = 'data_exception',
         DETAIL = 'Codes of that day send each other round without end; the event file is inconsistent.';
     END IF;
     code_av := r.av;
@@ -393,7 +399,7 @@ BEGIN
       IF split IS NULL THEN
         SELECT string_agg(format('%s -> %s', s.av, array_to_string(s.targets, ', ')), '; ' ORDER BY s.av) INTO bad
           FROM pg_temp.nous_cog_splits s;
-        RAISE EXCEPTION 'split of a commune on % and no rule to share it', d USING ERRCODE = 'invalid_parameter_value',
+        RAISE EXCEPTION 'split of a commune on % and no rule to share it', to_char(d, 'YYYY-MM-DD') USING ERRCODE = 'invalid_parameter_value',
           DETAIL = format('Splits: %s. nous never shares a split commune equally by default.', bad),
           HINT = 'Give weights of the communes after the split (population or area: split => ''weight'', weights => a table (code, weight)), or a named rule: split => ''territory'' (each source commune goes to its own restored code, else to the continuing commune) or ''code'' (COGiter''s rule).';
       ELSIF split = 'weight' THEN
@@ -401,7 +407,7 @@ BEGIN
           FROM pg_temp.nous_cog_splits s, unnest(s.targets) t
          WHERE NOT EXISTS (SELECT 1 FROM pg_temp.nous_cog_w w WHERE w.code = t AND w.weight > 0);
         IF bad IS NOT NULL THEN
-          RAISE EXCEPTION 'split of a commune on % without weights', d USING ERRCODE = 'invalid_parameter_value',
+          RAISE EXCEPTION 'split of a commune on % without weights', to_char(d, 'YYYY-MM-DD') USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('These communes receive part of a split commune but have no positive weight: %s.', left(bad, 600)),
             HINT = 'Add their population (or area) to the weights table.';
         END IF;
@@ -423,7 +429,7 @@ BEGIN
           FROM pg_temp.nous_cog_units u JOIN pg_temp.nous_cog_splits s ON s.av = u.code;
         SELECT string_agg(DISTINCT n.unit, ', ') INTO bad FROM pg_temp.nous_cog_next n WHERE n.code IS NULL;
         IF bad IS NOT NULL THEN
-          RAISE EXCEPTION 'split of a commune on % that rule % cannot resolve', d, split USING ERRCODE = 'invalid_parameter_value',
+          RAISE EXCEPTION 'split of a commune on % that rule % cannot resolve', to_char(d, 'YYYY-MM-DD'), split USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('No single commune continues the split commune for: %s.', left(bad, 600)),
             HINT = 'Give weights of the communes after the split (split => ''weight'').';
         END IF;
@@ -504,7 +510,8 @@ BEGIN
     IF bad IS NOT NULL THEN
       RAISE EXCEPTION 'a backward passage splits merged communes, and weights are missing' USING ERRCODE = 'invalid_parameter_value',
         DETAIL = format('From %s back to %s, these communes of %s share a commune of %s but have no weight: %s.',
-                        from_vintage, to_vintage, to_vintage, from_vintage, left(bad, 600)),
+                        to_char(from_vintage, 'YYYY-MM-DD'), to_char(to_vintage, 'YYYY-MM-DD'), to_char(to_vintage, 'YYYY-MM-DD'),
+                        to_char(from_vintage, 'YYYY-MM-DD'), left(bad, 600)),
         HINT = 'weights => a table (code, weight) with the population (or area) of the older communes.';
     END IF;
     INSERT INTO pg_temp.nous_cog_result
@@ -601,8 +608,8 @@ BEGIN
   EXECUTE format('SELECT string_agg(DISTINCT coalesce(d.%1$I::text, ''NULL''), '', '') FROM %2$s d WHERE NOT EXISTS (SELECT 1 FROM %3$s p WHERE p.code_from = d.%1$I::text)',
                  code_column, rel, passage) INTO bad;
   IF bad IS NOT NULL AND unknown = 'error' THEN
-    RAISE EXCEPTION 'codes unknown in COG %', from_vintage USING ERRCODE = 'invalid_parameter_value',
-      DETAIL = format('These codes of %s are not communes (or arrondissements municipaux) of %s: %s.', rel, from_vintage, left(bad, 800)),
+    RAISE EXCEPTION 'codes unknown in COG %', to_char(from_vintage, 'YYYY-MM-DD') USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = format('These codes of %s are not communes (or arrondissements municipaux) of %s: %s.', rel, to_char(from_vintage, 'YYYY-MM-DD'), left(bad, 800)),
       HINT = 'Check the vintage of the table; unknown => ''drop'' leaves them out, ''keep'' keeps them unchanged.';
   END IF;
   IF unknown = 'keep' THEN
