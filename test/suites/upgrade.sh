@@ -14,9 +14,9 @@ psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 sharedir="$("$bin/pg_config" --sharedir)/extension"
 current="$(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" "$root/nous.control")"
 # the catalogue of what an install defines, for comparison
-describe="SELECT p.oid::regprocedure::text || ' ' || p.provolatile || p.proparallel || p.proisstrict || ' ' || coalesce(obj_description(p.oid, 'pg_proc'), '-')
+describe="SELECT p.oid::regprocedure::text || ' ' || p.provolatile::text || p.proparallel::text || p.proisstrict::text || ' ' || coalesce(obj_description(p.oid, 'pg_proc'), '-')
             FROM pg_proc p WHERE p.pronamespace = 'nous'::regnamespace
-          UNION ALL SELECT 'rel ' || c.relname || ' ' || c.relkind FROM pg_class c WHERE c.relnamespace = 'nous'::regnamespace
+          UNION ALL SELECT 'rel ' || c.relname || ' ' || c.relkind::text FROM pg_class c WHERE c.relnamespace = 'nous'::regnamespace
           UNION ALL SELECT 'method ' || family || ' ' || name || ' ' || function::text FROM nous.method_catalog WHERE builtin
           ORDER BY 1"
 status=0
