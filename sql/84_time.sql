@@ -521,10 +521,13 @@ BEGIN
               FROM (SELECT v.code, v.unit, sum(v.share) AS share FROM pg_temp.nous_cog_units v GROUP BY 1, 2) u
               LEFT JOIN pg_temp.nous_cog_w w ON w.code = u.unit) x;
   END IF;
-  IF weights IS NULL THEN
-    -- kept for the next call with the same vintages and rule
+  IF weights IS NULL AND has_table_privilege('nous.cog_passage_cache', 'INSERT') THEN
+    -- kept for the next call with the same vintages and rule (by the roles that may write it)
     INSERT INTO nous.cog_passage_cache (from_date, to_date, split, code_from, code_to, share)
     SELECT from_vintage, to_vintage, key, r.code_from, r.code_to, r.share FROM pg_temp.nous_cog_result r;
+    IF pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'nous.cog_passage_cache'::regclass), 'USAGE') THEN
+      ANALYZE nous.cog_passage_cache;
+    END IF;
   END IF;
   RETURN QUERY SELECT r.code_from, r.code_to, r.share FROM pg_temp.nous_cog_result r ORDER BY 1, 2;
 END;
