@@ -421,7 +421,7 @@ BEGIN
                CASE WHEN split = 'territory' THEN
                       CASE WHEN u.unit = ANY (s.targets) AND u.unit IN (SELECT r.code FROM pg_temp.nous_cog_restored r) THEN u.unit
                            WHEN cardinality(s.cont) = 1 THEN s.cont[1]
-                           WHEN cardinality(s.cont) = 0 AND u.code = ANY (s.targets) THEN u.code END
+                           WHEN u.code = ANY (s.targets) THEN u.code END
                     ELSE   -- code
                       CASE WHEN u.unit = ANY (s.targets) THEN u.unit
                            WHEN u.code = ANY (s.targets) THEN u.code END
@@ -533,7 +533,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION nous.cog_passage(date, date, text, regclass) IS
-  'Passage table between two COG vintages (dates; vintage Y = Y-01-01) from nous.cog_events: one row (code_from, code_to, share) per commune of from_vintage and commune of to_vintage it goes to. Merges and code changes have share 1 and chain across any number of years (same-day chains composed). A split needs a rule (none: an error listing the splits): weight (shares of weights (code, weight), e.g. population or area, of the communes after the split), territory (each source commune goes to its own restored code, else to the continuing commune) or code (COGiter). Backwards (from_vintage later), a commune made of several older ones is shared by the weights of the older communes (an error when they are missing). Passages without weights are cached in nous.cog_passage_cache.';
+  'Passage table between two COG vintages (dates; vintage Y = Y-01-01) from nous.cog_events: one row (code_from, code_to, share) per commune of from_vintage and commune of to_vintage it goes to. Merges and code changes have share 1 and chain across any number of years (same-day chains composed). A split needs a rule (none: an error listing the splits): weight (shares of weights (code, weight), e.g. population or area, of the communes after the split), territory (each source commune goes to its own restored code, else to the one commune that is not restored, else to the commune keeping the split commune''s code) or code (COGiter). Backwards (from_vintage later), a commune made of several older ones is shared by the weights of the older communes (an error when they are missing). Passages without weights are cached in nous.cog_passage_cache.';
 
 -- ---- converting a table to another vintage
 CREATE FUNCTION nous.cog_convert(data anyelement, code_column text, from_vintage date, to_vintage date,
@@ -592,12 +592,9 @@ BEGIN
       DETAIL = 'Each column needs a rule: "sum" (counts), {"rate": [numerator, denominator], "scale": s}, "majority", {"majority": weight column}, or "first".',
       HINT = 'Leave out (select away) the columns that cannot be converted, such as medians.';
   END IF;
-  -- the passage: from the cache (no weights) or computed into a session table
-  IF weights IS NULL THEN
-    IF NOT EXISTS (SELECT 1 FROM nous.cog_passage_cache c
-                    WHERE c.from_date = from_vintage AND c.to_date = to_vintage AND c.split = coalesce(split, '')) THEN
-      PERFORM 1 FROM nous.cog_passage(from_vintage, to_vintage, split) LIMIT 1;
-    END IF;
+  -- the passage: from the cache (no weights), else computed into a session table
+  IF weights IS NULL AND EXISTS (SELECT 1 FROM nous.cog_passage_cache c
+                                  WHERE c.from_date = from_vintage AND c.to_date = to_vintage AND c.split = coalesce(split, '')) THEN
     passage := format('(SELECT c.code_from, c.code_to, c.share FROM nous.cog_passage_cache c WHERE c.from_date = %L AND c.to_date = %L AND c.split = %L)',
                       from_vintage, to_vintage, coalesce(split, ''));
   ELSE
@@ -606,6 +603,7 @@ BEGIN
     END IF;
     TRUNCATE pg_temp.nous_cog_p;
     INSERT INTO pg_temp.nous_cog_p SELECT * FROM nous.cog_passage(from_vintage, to_vintage, split, weights);
+    ANALYZE pg_temp.nous_cog_p;
     passage := 'pg_temp.nous_cog_p';
   END IF;
   EXECUTE format('SELECT string_agg(DISTINCT coalesce(d.%1$I::text, ''NULL''), '', '') FROM %2$s d WHERE NOT EXISTS (SELECT 1 FROM %3$s p WHERE p.code_from = d.%1$I::text)',
