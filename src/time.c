@@ -213,6 +213,12 @@ nous_trend_final(PG_FUNCTION_ARGS)
 	p = state_pairs(a, &n);
 	if (n == 0)
 		PG_RETURN_NULL();
+	if (n > NOUS_TREND_MAX_POINTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("series too long for nous.trend"),
+				 errdetail("A series holds at most %d points (the Theil-Sen slope compares every pair); this state has %d.",
+						   NOUS_TREND_MAX_POINTS, n)));
 	t = palloc(sizeof(double) * (size_t) n);
 	y = palloc(sizeof(double) * (size_t) n);
 	for (i = 0; i < n; i++)
