@@ -522,9 +522,14 @@ BEGIN
               LEFT JOIN pg_temp.nous_cog_w w ON w.code = u.unit) x;
   END IF;
   IF weights IS NULL AND has_table_privilege('nous.cog_passage_cache', 'INSERT') THEN
-    -- kept for the next call with the same vintages and rule (by the roles that may write it)
+    -- kept for the next call with the same vintages and rule (by the roles
+    -- that may write it); one writer at a time, so that two sessions
+    -- computing the same passage store it once
+    PERFORM pg_advisory_xact_lock(hashtext('nous.cog_passage_cache'));
     INSERT INTO nous.cog_passage_cache (from_date, to_date, split, code_from, code_to, share)
-    SELECT from_vintage, to_vintage, key, r.code_from, r.code_to, r.share FROM pg_temp.nous_cog_result r;
+    SELECT from_vintage, to_vintage, key, r.code_from, r.code_to, r.share FROM pg_temp.nous_cog_result r
+     WHERE NOT EXISTS (SELECT 1 FROM nous.cog_passage_cache c
+                        WHERE c.from_date = from_vintage AND c.to_date = to_vintage AND c.split = key);
     IF pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'nous.cog_passage_cache'::regclass), 'USAGE') THEN
       ANALYZE nous.cog_passage_cache;
     END IF;
