@@ -298,3 +298,6 @@ SELECT code, label, round(inflow) AS inflow, round(outflow) AS outflow, round(ne
 SELECT origin_label, destination_label, round(weight) AS movers, round(reverse_weight) AS reverse
   FROM nous_obs.flow_lines ORDER BY key LIMIT 5;
 SQL
+
+# observation over time: communes across COG vintages, series and trends
+bash "$(dirname "${BASH_SOURCE[0]}")/observatory_time.sh" "$D"
