@@ -95,4 +95,8 @@ INSERT INTO citus_test.cases VALUES
 ('nous.svy_agg(double precision,double precision,double precision,bigint,bigint,double precision)', 'squares',
  'nous.svy_ratio(nous.svy_agg(poor_households, households, 1 + population, hashtext(com_code)::bigint, hashtext(iris_code)::bigint, NULL::float8), ''certainty'')'),
 ('nous.km_agg(double precision,boolean)', 'squares',
- 'nous.km_quantile(nous.km_agg(100 * unemployment_rate, households > 5))');
+ 'nous.km_quantile(nous.km_agg(100 * unemployment_rate, households > 5))'),
+-- time: trends (float8[] states)
+('nous.trend(double precision,double precision)', 'iris', 'nous.trend(iris_id::float8, value)'),
+('nous.trend_state(double precision,double precision)', 'iris', 'nous.trend_final(nous.trend_state(iris_id::float8, value))'),
+('nous.trend_merge(double precision[])', 'iris', 'nous.trend_merge(ARRAY[iris_id::float8, value])');
