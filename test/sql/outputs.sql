@@ -278,6 +278,12 @@ SELECT nous.create_bi_view('out_test.bi_evil', 'SELECT 1 AS a) q; DROP TABLE out
 SELECT nous.create_bi_view('out_test.bi_evil', 'DELETE FROM out_test.victim RETURNING x', 'x', '{"x": "x"}');
 SELECT nous.create_bi_view('out_test.bi_evil', 'SELECT 1 AS a; SELECT 2 AS a', 'x', '{"a": "a"}');
 SELECT count(*) AS victim_rows FROM out_test.victim;
+-- nous.create_staging(..., temporary => false) quotes the name it is given
+SELECT nous.create_staging('out_test.st (a text); DROP TABLE out_test.victim; CREATE TABLE out_test.st2',
+                           'a;b', temporary => false);
+SELECT nous.create_staging('out_test."Staging one"', 'a;b', temporary => false);
+SELECT attname FROM pg_attribute WHERE attrelid = 'out_test."Staging one"'::regclass AND attnum > 0 ORDER BY attnum;
+SELECT count(*) AS victim_rows FROM out_test.victim;
 -- a trailing semicolon is still fine
 SELECT nous.create_bi_view('out_test.bi_ok', 'SELECT 1 AS a;', 'x', '{"a": "a"}');
 
