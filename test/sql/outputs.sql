@@ -298,16 +298,16 @@ SELECT nous.create_map_view('out_test.map_squares_secret',
   'square_id', 'geom', 'unemployment_rate', count_column => 'households',
   descriptions => '{"com_code": "Code de la commune", "households": "Ménages"}');
 SELECT count(*) AS squares,
-       count(*) FILTER (WHERE round(s.households::numeric) BETWEEN 1 AND 10) AS under_11,
+       count(*) FILTER (WHERE (s.households > 0 AND s.households < 11)) AS under_11,
        count(*) FILTER (WHERE m.secrecy_status = 'secret statistique') AS secret,
-       count(*) FILTER (WHERE (m.secrecy_status = 'secret statistique') <> (round(s.households::numeric) BETWEEN 1 AND 10)) AS wrong_status,
-       count(*) FILTER (WHERE m.unemployment_rate IS NOT NULL AND round(s.households::numeric) BETWEEN 1 AND 10) AS published_under_11,
-       count(*) FILTER (WHERE m.households BETWEEN 1 AND 10) AS counts_1_to_10_published,
+       count(*) FILTER (WHERE (m.secrecy_status = 'secret statistique') <> ((s.households > 0 AND s.households < 11))) AS wrong_status,
+       count(*) FILTER (WHERE m.unemployment_rate IS NOT NULL AND (s.households > 0 AND s.households < 11)) AS published_under_11,
+       count(*) FILTER (WHERE m.households > 0 AND m.households < 11) AS counts_1_to_10_published,
        count(*) FILTER (WHERE m.class = 0) = count(*) FILTER (WHERE m.secrecy_status = 'secret statistique') AS class_0,
        bool_and(m.class_label = 'secret statistique') FILTER (WHERE m.class = 0) AS labels
   FROM out_test.map_squares_secret m JOIN nous_demo.squares s USING (square_id);
 WITH b AS (SELECT nous.breaks(unemployment_rate, 5, 'fisher') AS br, min(unemployment_rate) AS lo
-             FROM nous_demo.squares WHERE round(households::numeric) NOT BETWEEN 1 AND 10)
+             FROM nous_demo.squares WHERE NOT (households > 0 AND households < 11))
 SELECT bool_and(m.class IS NOT DISTINCT FROM nous.class_of(m.unemployment_rate, b.br)) FILTER (WHERE m.class <> 0) AS classes_over_published,
        min(m.class_lower) = min(b.lo) AS lowest_bound_published
   FROM out_test.map_squares_secret m, b;
@@ -322,7 +322,7 @@ SELECT nous.create_map_view('out_test.map_squares_20',
   'SELECT square_id, households, unemployment_rate, geom FROM nous_demo.squares',
   'square_id', 'geom', 'unemployment_rate', count_column => 'households', indicator => 'out_households20',
   descriptions => '{"households": "Ménages"}');
-SELECT count(*) FILTER (WHERE (m.secrecy_status = 'secret statistique') <> (round(s.households::numeric) BETWEEN 1 AND 19)) AS wrong_status_20
+SELECT count(*) FILTER (WHERE (m.secrecy_status = 'secret statistique') <> ((s.households > 0 AND s.households < 20))) AS wrong_status_20
   FROM out_test.map_squares_20 m JOIN nous_demo.squares s USING (square_id);
 -- a count map: the count is the value
 SELECT nous.create_map_view('out_test.map_cells_secret', 'SELECT id, name, v, geom FROM out_test.cells',
@@ -339,8 +339,8 @@ SELECT nous.create_bi_view('out_test.bi_squares_secret',
   'SELECT square_id, com_code, households, unemployment_rate FROM nous_demo.squares',
   'Carreaux', '{"square_id": "Carreau", "com_code": "Commune", "households": "Ménages", "unemployment_rate": "Taux de chômage"}',
   count_column => 'households');
-SELECT count(*) FILTER (WHERE b.secrecy_status = 'secret statistique') = count(*) FILTER (WHERE round(s.households::numeric) BETWEEN 1 AND 10) AS same_secret,
-       count(*) FILTER (WHERE (b.households BETWEEN 1 AND 10) OR (b.unemployment_rate IS NOT NULL AND round(s.households::numeric) BETWEEN 1 AND 10)) AS leaks,
+SELECT count(*) FILTER (WHERE b.secrecy_status = 'secret statistique') = count(*) FILTER (WHERE (s.households > 0 AND s.households < 11)) AS same_secret,
+       count(*) FILTER (WHERE (b.households > 0 AND b.households < 11) OR (b.unemployment_rate IS NOT NULL AND (s.households > 0 AND s.households < 11))) AS leaks,
        count(*) FILTER (WHERE b.square_id IS NULL) AS lost_keys
   FROM out_test.bi_squares_secret b JOIN nous_demo.squares s USING (square_id);
 SELECT nous.create_bi_view('out_test.bi_bad', 'SELECT 1 AS a', 'x', '{"a": "a"}', threshold => 11);
