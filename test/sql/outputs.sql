@@ -338,11 +338,19 @@ SELECT nous.create_map_view('out_test.map_bad', 'SELECT id, name, v, geom FROM o
 SELECT nous.create_bi_view('out_test.bi_squares_secret',
   'SELECT square_id, com_code, households, unemployment_rate FROM nous_demo.squares',
   'Carreaux', '{"square_id": "Carreau", "com_code": "Commune", "households": "Ménages", "unemployment_rate": "Taux de chômage"}',
-  count_column => 'households');
+  key_column => 'square_id', count_column => 'households');
 SELECT count(*) FILTER (WHERE b.secrecy_status = 'secret statistique') = count(*) FILTER (WHERE (s.households > 0 AND s.households < 11)) AS same_secret,
        count(*) FILTER (WHERE (b.households > 0 AND b.households < 11) OR (b.unemployment_rate IS NOT NULL AND (s.households > 0 AND s.households < 11))) AS leaks,
-       count(*) FILTER (WHERE b.square_id IS NULL) AS lost_keys
-  FROM out_test.bi_squares_secret b JOIN nous_demo.squares s USING (square_id);
+       count(*) FILTER (WHERE s.square_id IS NULL) AS lost_keys,
+       count(*) FILTER (WHERE b.secrecy_status = 'secret statistique') > 0 AS has_secret
+  FROM out_test.bi_squares_secret b LEFT JOIN nous_demo.squares s USING (square_id);
+-- without key_column, every number of a secret row goes NULL (an integer id
+-- too: pass key_column to keep it, or give ids as text)
+SELECT nous.create_bi_view('out_test.bi_squares_nokey',
+  'SELECT square_id, households FROM nous_demo.squares', 'Carreaux', '{"square_id": "Carreau", "households": "Ménages"}',
+  count_column => 'households');
+SELECT count(*) FILTER (WHERE square_id IS NULL) = count(*) FILTER (WHERE secrecy_status = 'secret statistique') AS ids_nulled
+  FROM out_test.bi_squares_nokey;
 SELECT nous.create_bi_view('out_test.bi_bad', 'SELECT 1 AS a', 'x', '{"a": "a"}', threshold => 11);
 
 DELETE FROM nous.indicators WHERE code = 'out_households20';

@@ -217,9 +217,10 @@ BEGIN
       RAISE EXCEPTION 'count column "%" is of type %, not a number', coalesce(count_column, value_column), cnt_t
         USING ERRCODE = '42804';
     END IF;
-    -- secret: a count under the threshold (0 is published, as by
-    -- nous.secrecy_primary), or no count at all
-    secret_expr := format('(raw.%1$I IS NULL OR nous.secrecy_primary(pg_catalog.round(raw.%1$I::numeric)::bigint, %2$s))',
+    -- secret: a count under the threshold, compared as a number (a weighted
+    -- 10.6 households is under 11; 0 is published, as by nous.secrecy_primary),
+    -- or no count at all
+    secret_expr := format('(raw.%1$I IS NULL OR (raw.%1$I > 0 AND raw.%1$I < %2$s))',
                           coalesce(count_column, value_column), rule);
   END IF;
   IF bad IS NOT NULL THEN
@@ -538,7 +539,7 @@ BEGIN
                  CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
                  array_to_string(sel, ', '),
                  CASE WHEN secret
-                      THEN format('SELECT q.*, (q.%1$I IS NULL OR nous.secrecy_primary(pg_catalog.round(q.%1$I::numeric)::bigint, %2$s)) AS nous_secret FROM (%3$s) q',
+                      THEN format('SELECT q.*, (q.%1$I IS NULL OR (q.%1$I > 0 AND q.%1$I < %2$s)) AS nous_secret FROM (%3$s) q',
                                   count_column, rule, regexp_replace(query, ';\s*$', '') || chr(10))
                       ELSE regexp_replace(query, ';\s*$', '') || chr(10) END);
   IF materialized THEN
