@@ -77,12 +77,15 @@ maps_dir="$NOUS_STATE/demo/maps"
 say "rendering the maps"
 nous_psql >/dev/null <<'SQL'
 SET client_min_messages = warning;
+-- statistical secrecy: the rate of a square with fewer than 11 households
+-- (its denominator) is not published (class 0, « secret statistique »)
 SELECT nous.create_map_view('nous_demo.map_squares_unemployment',
-  'SELECT square_id, idcar, com_code, unemployment_rate, geom FROM nous_demo.squares',
-  'square_id', 'geom', 'unemployment_rate', k => 5, method => 'fisher',
+  'SELECT square_id, idcar, com_code, households, unemployment_rate, geom FROM nous_demo.squares',
+  'square_id', 'geom', 'unemployment_rate', k => 5, method => 'fisher', count_column => 'households',
   descriptions => '{"idcar": "Identifiant du carreau de 200 m", "com_code": "Code de la commune",
+                    "households": "Nombre de ménages du carreau (vide sous le seuil du secret statistique)",
                     "unemployment_rate": "Taux de chômage (part de la population active)"}',
-  description => 'Taux de chômage des carreaux de 200 m, 5 classes de seuils naturels (Fisher).');
+  description => 'Taux de chômage des carreaux de 200 m, 5 classes de seuils naturels (Fisher) ; secret statistique sous 11 ménages.');
 SELECT nous.create_map_view('nous_demo.map_iris_fragility',
   'SELECT row_number() OVER (ORDER BY iris_code) AS id, iris_code, name, score, geom
      FROM (SELECT i.iris_code, i.name, i.geom,

@@ -36,6 +36,7 @@ YLORRD = {
     9: ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"],
 }
 NULL_COLOUR = "#bdbdbd"
+SECRET_COLOUR = "#737373"   # statistical secrecy (class 0 of nous map views): its own darker grey
 
 
 def palette(n):
@@ -157,9 +158,12 @@ def main():
                        f"FROM {qrel} WHERE class IS NOT NULL GROUP BY class) "
                        f"SELECT class, lo, hi, (nous.class_labels(array_agg(hi) OVER w, min(lo) OVER w))[row_number() OVER w], n "
                        f"FROM c WINDOW w AS (ORDER BY class ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) ORDER BY class")
+        # class 0 is statistical secrecy (nous.create_map_view with count_column):
+        # no bounds, drawn apart in its own colour
         classes = [{"class": int(r[0]), "lower": float(r[1]), "upper": float(r[2]), "label": r[3],
-                    "features": int(r[4])} for r in rows]
-        n_null = int(sql(f"SELECT count(*) FROM {qrel} WHERE {qv} IS NULL")[0][0])
+                    "features": int(r[4])} for r in rows if int(r[0]) != 0]
+        n_secret = int(sql(f"SELECT count(*) FROM {qrel} WHERE class = 0")[0][0]) if "class" in cols else 0
+        n_null = int(sql(f"SELECT count(*) FROM {qrel} WHERE {qv} IS NULL")[0][0]) - n_secret
 
         uri.setDataSource(schema, table, geom_col, "", key)
         uri.setKeyColumn(key)
@@ -176,7 +180,7 @@ def main():
             "extent": [ext.xMinimum(), ext.yMinimum(), ext.xMaximum(), ext.yMaximum()],
             "crs": layer.crs().authid(),
             "geometry_type": QgsWkbTypes.displayString(layer.wkbType()),
-            "key_column": key, "value_column": value, "null_features": n_null,
+            "key_column": key, "value_column": value, "null_features": n_null, "secret_features": n_secret,
         })
 
         colours = palette(len(classes))
@@ -203,9 +207,14 @@ def main():
         report["renderer_ranges"] = [[r.lowerValue(), r.upperValue()] for r in layer.renderer().ranges()]
         report["classes"] = classes
         layers = [layer]
+        if n_secret:
+            secret = QgsVectorLayer(uri.uri(False), table + " (secret statistique)", "postgres")
+            secret.setSubsetString("class = 0")
+            secret.setRenderer(QgsSingleSymbolRenderer(symbol(SECRET_COLOUR)))
+            layers.append(secret)
         if n_null:
             nulls = QgsVectorLayer(uri.uri(False), table + " (non disponible)", "postgres")
-            nulls.setSubsetString(f"{qv} IS NULL")
+            nulls.setSubsetString(f"{qv} IS NULL" + (" AND class IS DISTINCT FROM 0" if n_secret else ""))
             nulls.setRenderer(QgsSingleSymbolRenderer(symbol(NULL_COLOUR)))
             layers.append(nulls)
         if args.context:
@@ -254,6 +263,8 @@ def main():
         box, gap = 18, 6
         if args.legend:
             legend_items = [(c["color"], f'{c["label"]}  ({c["features"]})') for c in classes]
+            if n_secret:
+                legend_items.append((SECRET_COLOUR, f"secret statistique  ({n_secret})"))
             if n_null:
                 legend_items.append((NULL_COLOUR, f"non disponible  ({n_null})"))
             fm = QFontMetrics(legend_font)
@@ -309,6 +320,8 @@ def main():
         report["pixels"]["background"] = counts.get("#ffffff", 0)
         if n_null:
             report["pixels"][NULL_COLOUR] = counts.get(NULL_COLOUR, 0)
+        if n_secret:
+            report["pixels"][SECRET_COLOUR] = counts.get(SECRET_COLOUR, 0)
 
         if args.title:
             p.setPen(QColor("#222222"))

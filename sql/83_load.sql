@@ -651,8 +651,12 @@ BEGIN
     seen := seen || c;
     ddl := ddl || CASE WHEN i > 1 THEN ', ' ELSE '' END || format('%I text', c);
   END LOOP;
+  -- a schema-qualified name is split by parse_ident (an error if it is not a
+  -- name) and each part quoted: nothing else ever reaches the statement
   EXECUTE format('CREATE %s TABLE %s (%s)', CASE WHEN temporary THEN 'TEMP' ELSE '' END,
-                 CASE WHEN temporary THEN quote_ident(name) ELSE name END, ddl);
+                 CASE WHEN temporary THEN quote_ident(name)
+                      ELSE (SELECT string_agg(quote_ident(p), '.' ORDER BY o) FROM unnest(parse_ident(name)) WITH ORDINALITY u(p, o)) END,
+                 ddl);
   RETURN sep;
 END;
 $$;

@@ -276,6 +276,12 @@ COMMENT ON FUNCTION nous.check_output(regclass, text) IS
 
 -- ---------------------------------------------------------------- helpers
 
+CREATE FUNCTION nous._output_single_select(query text)
+  RETURNS void LANGUAGE c STABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_output_single_select';
+COMMENT ON FUNCTION nous._output_single_select(text) IS
+  'Internal to the output helpers: error unless the query is exactly one SELECT (VALUES, TABLE, WITH … SELECT) statement, as PostgreSQL''s parser reads it, so that no second statement can ride along.';
+
 CREATE FUNCTION nous.output_prepare(name text, query text, replace boolean,
                                     OUT schema_name name, OUT rel_name name, OUT probe regclass)
   LANGUAGE plpgsql VOLATILE
@@ -315,6 +321,14 @@ BEGIN
   END IF;
   -- a trailing semicolon is harmless; anything after it is not
   q := regexp_replace(query, ';\s*$', '');
+  -- one SELECT and nothing else (PostgreSQL's parser decides), before the
+  -- query is embedded in any statement
+  BEGIN
+    PERFORM nous._output_single_select(q);
+  EXCEPTION WHEN syntax_error THEN
+    RAISE EXCEPTION 'the query is not one valid statement: %', SQLERRM USING ERRCODE = '42601',
+      DETAIL = 'A published view is defined by one SELECT; it is parsed on its own before anything runs.';
+  END;
   -- parse the query (without running it) into a temporary view: its columns
   -- and types, with errors reported against the caller's query
   IF to_regclass('pg_temp.nous_output_probe') IS NOT NULL THEN
@@ -377,7 +391,8 @@ CREATE FUNCTION nous.create_map_view(name text, query text, key_column text, geo
                                      value_column text, k int DEFAULT 5, method text DEFAULT 'fisher',
                                      descriptions jsonb DEFAULT '{}', description text DEFAULT NULL,
                                      breaks float8[] DEFAULT NULL, digits int DEFAULT NULL,
-                                     replace boolean DEFAULT false)
+                                     replace boolean DEFAULT false, count_column text DEFAULT NULL,
+                                     threshold int DEFAULT NULL, indicator text DEFAULT NULL)
   RETURNS regclass LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -395,8 +410,12 @@ DECLARE
   val_t text;
   others text[] := '{}';
   other_sel text := '';
-  reserved text[] := ARRAY['class', 'class_lower', 'class_upper', 'class_label'];
+  reserved text[] := ARRAY['class', 'class_lower', 'class_upper', 'class_label', 'secrecy_status', 'nous_secret'];
   bad text;
+  secret boolean := count_column IS NOT NULL OR threshold IS NOT NULL OR indicator IS NOT NULL;
+  rule int;
+  cnt_t text;
+  secret_expr text := 'false';
   r record;
   n_rows bigint := 0;
   n_null_key bigint := 0;
@@ -458,7 +477,11 @@ BEGIN
       END IF;
     ELSIF cols.column_name = value_column THEN
       val_t := cols.data_type;
+      cnt_t := CASE WHEN cols.column_name = coalesce(count_column, value_column) THEN cols.data_type ELSE cnt_t END;
     ELSE
+      IF cols.column_name = count_column THEN
+        cnt_t := cols.data_type;
+      END IF;
       IF cols.column_name = ANY (reserved) THEN
         RAISE EXCEPTION 'the query has a column "%", a name the map view uses for its classes', cols.column_name
           USING ERRCODE = '42701', HINT = 'Rename it in the query.';
@@ -467,7 +490,11 @@ BEGIN
         bad := concat_ws(', ', bad, format('%I (%s)', cols.column_name, cols.data_type));
       END IF;
       others := others || cols.column_name::text;
-      other_sel := other_sel || format(', src.%I', cols.column_name);
+      -- a secret row publishes no figure: its numbers go NULL with the value
+      other_sel := other_sel || CASE
+        WHEN secret AND (cols.data_type IN ('smallint', 'integer', 'bigint', 'real', 'double precision') OR cols.data_type ~ '^numeric')
+          THEN format(', CASE WHEN src.nous_secret THEN NULL ELSE src.%1$I END AS %1$I', cols.column_name)
+        ELSE format(', src.%I', cols.column_name) END;
     END IF;
   END LOOP;
   IF key_t IS NULL OR geom_t IS NULL OR val_t IS NULL THEN
@@ -483,6 +510,29 @@ BEGIN
   END IF;
   IF val_t NOT IN ('smallint', 'integer', 'bigint', 'real', 'double precision') AND val_t !~ '^numeric' THEN
     RAISE EXCEPTION 'value column "%" is of type %, not a number', value_column, val_t USING ERRCODE = '42804';
+  END IF;
+  IF secret THEN
+    -- statistical secrecy: the rule of the arguments, else of the indicator,
+    -- else INSEE's 11; the count is the value unless count_column names another
+    SELECT sr.rule_threshold INTO rule FROM nous._secrecy_rules(threshold, NULL, indicator) sr;
+    IF rule IS NULL OR rule < 1 THEN
+      RAISE EXCEPTION 'threshold must be at least 1, got %', coalesce(rule::text, 'NULL')
+        USING ERRCODE = '22023', HINT = 'INSEE''s rule for tax-based household data is 11.';
+    END IF;
+    IF cnt_t IS NULL THEN
+      RAISE EXCEPTION 'count column "%" does not exist in the query', count_column USING ERRCODE = '42703',
+        DETAIL = format('The query has the columns %s.',
+                        (SELECT string_agg(quote_ident(o.column_name), ', ') FROM nous.output_columns(probe) o));
+    END IF;
+    IF cnt_t NOT IN ('smallint', 'integer', 'bigint', 'real', 'double precision') AND cnt_t !~ '^numeric' THEN
+      RAISE EXCEPTION 'count column "%" is of type %, not a number', coalesce(count_column, value_column), cnt_t
+        USING ERRCODE = '42804';
+    END IF;
+    -- secret: a count under the threshold, compared as a number (a weighted
+    -- 10.6 households is under 11; 0 is published, as by nous.secrecy_primary),
+    -- or no count at all
+    secret_expr := format('(raw.%1$I IS NULL OR (raw.%1$I > 0 AND raw.%1$I < %2$s))',
+                          coalesce(count_column, value_column), rule);
   END IF;
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'columns of the query that are not of a plain type: %', bad
@@ -581,17 +631,21 @@ BEGIN
   -- (and the breaks' subscripts) once a row instead of once a refresh
   EXECUTE format(
     'CREATE MATERIALIZED VIEW %s AS'
-    ' WITH src AS MATERIALIZED (SELECT * FROM (%s) q),'
+    ' WITH raw AS MATERIALIZED (SELECT * FROM (%s) q),'
+    ' src AS MATERIALIZED (SELECT raw.*, %s AS nous_secret FROM raw),'
     ' lab AS MATERIALIZED (%s)'
-    ' SELECT src.%I::bigint AS %I%s, src.%I::float8 AS %I, c.class,'
-    ' CASE WHEN c.class = 1 THEN least(lab.lo, lab.br[1]) ELSE lab.br[c.class - 1] END AS class_lower,'
-    ' CASE WHEN c.class = cardinality(lab.br) THEN greatest(lab.hi, lab.br[c.class]) ELSE lab.br[c.class] END AS class_upper,'
-    ' coalesce(lab.labels[c.class], ''non disponible'') AS class_label,'
-    ' (%s)::%I.geometry(%s,%s) AS %I'
-    ' FROM src CROSS JOIN lab CROSS JOIN LATERAL (SELECT nous.class_of(src.%I::float8, lab.br) AS class) c',
-    target, regexp_replace(query, ';\s*$', '') || chr(10),
-    replace(replace(cls_sql, '@VALUE@', format('src.%I::float8', value_column)), '@FROM@', 'src'),
+    ' SELECT src.%I::bigint AS %I%s, CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END AS %I,'
+    ' CASE WHEN src.nous_secret THEN 0 ELSE c.class END AS class,'
+    ' CASE WHEN src.nous_secret THEN NULL WHEN c.class = 1 THEN least(lab.lo, lab.br[1]) ELSE lab.br[c.class - 1] END AS class_lower,'
+    ' CASE WHEN src.nous_secret THEN NULL WHEN c.class = cardinality(lab.br) THEN greatest(lab.hi, lab.br[c.class]) ELSE lab.br[c.class] END AS class_upper,'
+    ' CASE WHEN src.nous_secret THEN ''secret statistique'' ELSE coalesce(lab.labels[c.class], ''non disponible'') END AS class_label,'
+    ' %s(%s)::%I.geometry(%s,%s) AS %I'
+    ' FROM src CROSS JOIN lab CROSS JOIN LATERAL'
+    ' (SELECT nous.class_of(CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END, lab.br) AS class) c',
+    target, regexp_replace(query, ';\s*$', '') || chr(10), secret_expr,
+    replace(replace(cls_sql, '@VALUE@', format('CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END', value_column)), '@FROM@', 'src'),
     key_column, key_column, other_sel, value_column, value_column,
+    CASE WHEN secret THEN 'CASE WHEN src.nous_secret THEN ''secret statistique'' ELSE ''diffusé'' END AS secrecy_status, ' ELSE '' END,
     geom_expr, pgis, gtype, gsrid, geom_column, value_column);
   BEGIN
     EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', target, key_column);
@@ -608,13 +662,15 @@ BEGIN
   EXECUTE format(
     'CREATE VIEW %s AS WITH lab AS MATERIALIZED (%s),'
     ' n AS (SELECT m.class, count(*) AS features FROM %s m WHERE m.class IS NOT NULL GROUP BY m.class)'
-    ' SELECT c.class::int AS class,'
+    ' SELECT * FROM (SELECT c.class::int AS class,'
     ' CASE WHEN c.class = 1 THEN least(lab.lo, lab.br[1]) ELSE lab.br[c.class - 1] END AS lower,'
     ' CASE WHEN c.class = cardinality(lab.br) THEN greatest(lab.hi, lab.br[c.class]) ELSE lab.br[c.class] END AS upper,'
     ' lab.labels[c.class] AS label, coalesce(n.features, 0) AS features'
     ' FROM lab CROSS JOIN LATERAL generate_subscripts(lab.br, 1) AS c(class) LEFT JOIN n ON n.class = c.class'
-    ' ORDER BY c.class',
-    legend, replace(replace(cls_sql, '@VALUE@', format('m.%I', value_column)), '@FROM@', target || ' m'), target);
+    '%s) l ORDER BY l.class = 0, l.class',
+    legend, replace(replace(cls_sql, '@VALUE@', format('m.%I', value_column)), '@FROM@', target || ' m'), target,
+    CASE WHEN secret THEN format(' UNION ALL SELECT 0, NULL::float8, NULL::float8, ''secret statistique'','
+                                 ' (SELECT count(*) FROM %s m WHERE m.class = 0)', target) ELSE '' END);
 
   -- comments, in French (what QGIS and Metabase show)
   EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', target, coalesce(nullif(btrim(description), ''),
@@ -635,8 +691,13 @@ BEGIN
     'Borne inférieure de la classe (exclue, sauf pour la classe 1 où c''est le minimum des valeurs).'));
   EXECUTE format('COMMENT ON COLUMN %s.class_upper IS %L', target, coalesce(descr ->> 'class_upper',
     'Borne supérieure de la classe (incluse ; pour la dernière classe, le maximum des valeurs).'));
+  IF secret THEN
+    EXECUTE format('COMMENT ON COLUMN %s.secrecy_status IS %L', target, coalesce(descr ->> 'secrecy_status',
+      format('« secret statistique » quand le compte (%s) est inférieur à %s : la valeur et les autres nombres de la ligne sont alors vides (classe 0) ; « diffusé » sinon.',
+             coalesce(count_column, value_column), rule)));
+  END IF;
   EXECUTE format('COMMENT ON COLUMN %s.class_label IS %L', target, coalesce(descr ->> 'class_label',
-    'Libellé de la classe, ex. « 12,3 – 18,7 » ; « non disponible » si la valeur manque.'));
+    'Libellé de la classe, ex. « 12,3 – 18,7 » ; « non disponible » si la valeur manque ; « secret statistique » pour la classe 0.'));
   FOR i IN 1 .. cardinality(others) LOOP
     EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, others[i], descr ->> others[i]);
   END LOOP;
@@ -651,14 +712,16 @@ BEGIN
   RETURN target::regclass;
 END
 $$;
-COMMENT ON FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean) IS
-  'Publishes a query as a QGIS map layer: a materialized view with a bigint key (unique index, refreshable CONCURRENTLY), a typed geometry column (type and SRID read from the data) with a GiST index, the value, its class (nous.breaks over the whole view, recomputed at each refresh, or fixed breaks), class bounds and French labels, comments on every column; plus the view <name>_legend.';
+COMMENT ON FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean, text, int, text) IS
+  'Publishes a query (one SELECT) as a QGIS map layer: a materialized view with a bigint key (unique index, refreshable CONCURRENTLY), a typed geometry column (type and SRID read from the data) with a GiST index, the value, its class (nous.breaks over the published values, recomputed at each refresh, or fixed breaks), class bounds and French labels, comments on every column; plus the view <name>_legend.  With count_column, threshold or indicator: statistical secrecy, a row whose count (e.g. the households under a rate) is under the threshold publishes no figure (class 0, « secret statistique », column secrecy_status).';
 
 -- ---------------------------------------------------------------- BI views
 
 CREATE FUNCTION nous.create_bi_view(name text, query text, description text, descriptions jsonb,
                                     key_column text DEFAULT NULL, materialized boolean DEFAULT false,
-                                    cast_to_text boolean DEFAULT false, replace boolean DEFAULT false)
+                                    cast_to_text boolean DEFAULT false, replace boolean DEFAULT false,
+                                    count_column text DEFAULT NULL, threshold int DEFAULT NULL,
+                                    indicator text DEFAULT NULL)
   RETURNS regclass LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -677,7 +740,15 @@ DECLARE
   descr jsonb;
   n bigint;
   m bigint;
+  secret boolean := count_column IS NOT NULL OR threshold IS NOT NULL OR indicator IS NOT NULL;
+  rule int;
+  cnt_t text;
+  numeric_cols text[] := '{}';
 BEGIN
+  IF secret AND count_column IS NULL THEN
+    RAISE EXCEPTION 'statistical secrecy needs count_column' USING ERRCODE = '22004',
+      DETAIL = 'A row is secret when its count (the households under its figures) is under the threshold.';
+  END IF;
   IF coalesce(btrim(description), '') = '' THEN
     RAISE EXCEPTION 'description must not be empty' USING ERRCODE = '22023',
       DETAIL = 'It becomes the COMMENT ON the view, which Metabase shows as the table description.';
@@ -689,12 +760,24 @@ BEGIN
   SELECT p.schema_name, p.rel_name, p.probe INTO sch, rel, probe FROM nous.output_prepare(name, query, replace) p;
   target := format('%I.%I', sch, rel);
   FOR cols IN SELECT * FROM nous.output_columns(probe) LOOP
+    IF secret AND cols.column_name IN ('secrecy_status', 'nous_secret') THEN
+      RAISE EXCEPTION 'the query has a column "%", a name the view uses for statistical secrecy', cols.column_name
+        USING ERRCODE = '42701', HINT = 'Rename it in the query.';
+    END IF;
     names := names || cols.column_name::text;
     IF cols.column_name = key_column THEN
       key_t := cols.data_type;
     END IF;
+    IF cols.column_name = count_column THEN
+      cnt_t := cols.data_type;
+    END IF;
     IF cols.is_geometry THEN
       geo := concat_ws(', ', geo, quote_ident(cols.column_name));
+    ELSIF cols.plain AND secret AND cols.column_name IS DISTINCT FROM key_column
+          AND (cols.data_type IN ('smallint', 'integer', 'bigint', 'real', 'double precision') OR cols.data_type ~ '^numeric') THEN
+      -- a secret row publishes no figure
+      sel := sel || format('CASE WHEN q.nous_secret THEN NULL ELSE q.%1$I END AS %1$I', cols.column_name);
+      numeric_cols := numeric_cols || cols.column_name::text;
     ELSIF cols.plain THEN
       sel := sel || format('q.%I', cols.column_name);
     ELSIF coalesce(cast_to_text, false) THEN
@@ -724,6 +807,26 @@ BEGIN
       RAISE EXCEPTION 'key column "%" is of type %, not an integer type', key_column, key_t USING ERRCODE = '42804';
     END IF;
   END IF;
+  IF secret THEN
+    SELECT sr.rule_threshold INTO rule FROM nous._secrecy_rules(threshold, NULL, indicator) sr;
+    IF rule IS NULL OR rule < 1 THEN
+      RAISE EXCEPTION 'threshold must be at least 1, got %', coalesce(rule::text, 'NULL')
+        USING ERRCODE = '22023', HINT = 'INSEE''s rule for tax-based household data is 11.';
+    END IF;
+    IF cnt_t IS NULL THEN
+      RAISE EXCEPTION 'count column "%" does not exist in the query', count_column USING ERRCODE = '42703',
+        DETAIL = format('The query has the columns %s.', array_to_string(names, ', '));
+    END IF;
+    IF NOT count_column = ANY (numeric_cols) THEN
+      RAISE EXCEPTION 'count column "%" is of type %, not a number', count_column, cnt_t USING ERRCODE = '42804';
+    END IF;
+    sel := sel || 'CASE WHEN q.nous_secret THEN ''secret statistique'' ELSE ''diffusé'' END AS secrecy_status'::text;
+    descriptions := coalesce(descriptions, '{}'::jsonb) || jsonb_build_object('secrecy_status',
+      coalesce(descriptions ->> 'secrecy_status',
+               format('« secret statistique » quand le compte (%s) est inférieur à %s : les nombres de la ligne sont alors vides ; « diffusé » sinon.',
+                      count_column, rule)));
+    names := names || 'secrecy_status'::text;
+  END IF;
   descr := nous.output_descriptions(coalesce(descriptions, 'null'::jsonb), names, names);
   IF key_column IS NOT NULL THEN
     EXECUTE format('SELECT count(*), count(*) FILTER (WHERE %1$I IS NULL) FROM pg_temp.nous_output_probe', key_column) INTO n, m;
@@ -745,7 +848,11 @@ BEGIN
   END IF;
   EXECUTE format('CREATE %s %s AS SELECT %s FROM (%s) q',
                  CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
-                 array_to_string(sel, ', '), regexp_replace(query, ';\s*$', '') || chr(10));
+                 array_to_string(sel, ', '),
+                 CASE WHEN secret
+                      THEN format('SELECT q.*, (q.%1$I IS NULL OR (q.%1$I > 0 AND q.%1$I < %2$s)) AS nous_secret FROM (%3$s) q',
+                                  count_column, rule, regexp_replace(query, ';\s*$', '') || chr(10))
+                      ELSE regexp_replace(query, ';\s*$', '') || chr(10) END);
   IF materialized THEN
     BEGIN
       EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', target, key_column);
@@ -767,5 +874,5 @@ BEGIN
   RETURN target::regclass;
 END
 $$;
-COMMENT ON FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean) IS
-  'Publishes a query for Metabase: a view (or a materialized view with a unique integer key) with plain column types only (others rejected, or cast to text with cast_to_text), no geometry, and a COMMENT ON the view and on every column from description and descriptions {column: text}, all required.';
+COMMENT ON FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean, text, int, text) IS
+  'Publishes a query (one SELECT) for Metabase: a view (or a materialized view with a unique integer key) with plain column types only (others rejected, or cast to text with cast_to_text), no geometry, and a COMMENT ON the view and on every column from description and descriptions {column: text}, all required.  With count_column (and threshold or indicator, else 11): statistical secrecy, a row whose count is under the threshold publishes no number (column secrecy_status).';

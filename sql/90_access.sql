@@ -118,7 +118,9 @@ BEGIN
          CASE WHEN rounding_base IS NULL OR r.value IS NULL THEN r.value
               ELSE nous.round_to_base(r.value, rounding_base) END,
          r.status
-    FROM nous.secrecy_suppress(ids, parents, vals, prim, dom) WITH ORDINALITY AS r(id, value, status, o)
+    FROM nous.secrecy_suppress(ids, parents, vals, prim, dom,
+                               CASE WHEN count_column IS NULL OR count_column = value_column THEN threshold END)
+           WITH ORDINALITY AS r(id, value, status, o)
     JOIN unnest(parents) WITH ORDINALITY AS p(parent, o) ON p.o = r.o
    ORDER BY r.o;
 END
@@ -151,6 +153,9 @@ DECLARE
   dom     boolean[];
   cell    boolean[];
   bad     record;
+  bad_dom boolean[];
+  crs     text[];
+  ccs     text[];
   k       int;
 BEGIN
   SELECT r.rule_threshold, r.rule_share INTO threshold, dominance_share
@@ -206,22 +211,55 @@ BEGIN
             DETAIL = pg_catalog.format('The declared total is %s but its cells sum to %s.', bad.v, bad.s),
             HINT = 'Rows with a NULL row or column label are taken as declared totals; leave them out to have the totals computed.';
   END IF;
+  -- the cells, then their totals: totals are figures like any other, so the
+  -- threshold (on the summed counts) and dominance (on all the contributions
+  -- of the line) apply to them, and they go to the engine as declared totals
   cell := ARRAY(SELECT r IS NOT NULL AND c IS NOT NULL FROM unnest(rs, cs) WITH ORDINALITY AS u(r, c, o) ORDER BY o);
-  prim := ARRAY(SELECT nous.secrecy_primary(pg_catalog.round(c)::bigint, threshold, hide_zero)
-                  FROM unnest(cnts, cell) WITH ORDINALITY AS u(c, isc, o) WHERE isc ORDER BY o);
   IF dom IS NOT NULL THEN
     dom := ARRAY(SELECT d FROM unnest(dom, cell) WITH ORDINALITY AS u(d, isc, o) WHERE isc ORDER BY o);
   END IF;
+  rs := ARRAY(SELECT x FROM unnest(rs, cell) WITH ORDINALITY AS u(x, isc, o) WHERE isc ORDER BY o);
+  cs := ARRAY(SELECT x FROM unnest(cs, cell) WITH ORDINALITY AS u(x, isc, o) WHERE isc ORDER BY o);
+  vals := ARRAY(SELECT x FROM unnest(vals, cell) WITH ORDINALITY AS u(x, isc, o) WHERE isc ORDER BY o);
+  cnts := ARRAY(SELECT x FROM unnest(cnts, cell) WITH ORDINALITY AS u(x, isc, o) WHERE isc ORDER BY o);
+  crs := rs;
+  ccs := cs;
+  IF cardinality(rs) > 0 THEN
+    SELECT rs || array_agg(t.r ORDER BY t.g, t.r COLLATE "C", t.c COLLATE "C"),
+           cs || array_agg(t.c ORDER BY t.g, t.r COLLATE "C", t.c COLLATE "C"),
+           vals || array_agg(t.v ORDER BY t.g, t.r COLLATE "C", t.c COLLATE "C"),
+           cnts || array_agg(t.n ORDER BY t.g, t.r COLLATE "C", t.c COLLATE "C")
+      INTO rs, cs, vals, cnts
+      FROM (SELECT u.r, u.c, pg_catalog.sum(u.v) AS v, pg_catalog.sum(u.n) AS n, GROUPING(u.r, u.c) AS g
+              FROM unnest(rs, cs, vals, cnts) AS u(r, c, v, n)
+             GROUP BY GROUPING SETS ((u.r), (u.c), ())) t;
+    IF contributions_column IS NOT NULL THEN
+      -- dominance of each total: over every contribution of its cells
+      EXECUTE pg_catalog.format(
+        'SELECT pg_catalog.array_agg(coalesce(d.dom, false) ORDER BY t.g, t.r COLLATE "C", t.c COLLATE "C")'
+        ' FROM (SELECT u.r, u.c, GROUPING(u.r, u.c) AS g FROM unnest($3, $4) AS u(r, c)'
+        '        GROUP BY GROUPING SETS ((u.r), (u.c), ())) t'
+        ' LEFT JOIN (SELECT s.%1$I::pg_catalog.text AS r, s.%2$I::pg_catalog.text AS c,'
+        '                   nous.secrecy_dominance(pg_catalog.array_agg(x.x), $1, $2) AS dom,'
+        '                   GROUPING(s.%1$I::pg_catalog.text, s.%2$I::pg_catalog.text) AS g'
+        '              FROM %3$s AS s, unnest(s.%4$I::pg_catalog.float8[]) AS x(x)'
+        '             WHERE s.%1$I IS NOT NULL AND s.%2$I IS NOT NULL'
+        '             GROUP BY GROUPING SETS ((s.%1$I::pg_catalog.text), (s.%2$I::pg_catalog.text), ())) d'
+        '   ON d.g = t.g AND d.r IS NOT DISTINCT FROM t.r AND d.c IS NOT DISTINCT FROM t.c',
+        row_column, col_column, src, contributions_column)
+        INTO bad_dom USING dominance_top, dominance_share, crs, ccs;
+      dom := dom || bad_dom;
+    END IF;
+  END IF;
+  prim := ARRAY(SELECT nous.secrecy_primary(pg_catalog.round(c)::bigint, threshold, hide_zero)
+                  FROM unnest(cnts) WITH ORDINALITY AS u(c, o) ORDER BY o);
   RETURN QUERY
   SELECT r."row", r.col,
          CASE WHEN rounding_base IS NULL OR r.value IS NULL THEN r.value
               ELSE nous.round_to_base(r.value, rounding_base) END,
          r.status
-    FROM nous.secrecy_suppress_2d(
-           ARRAY(SELECT x FROM unnest(rs, cell) WITH ORDINALITY AS u(x, isc, o) WHERE isc ORDER BY o),
-           ARRAY(SELECT x FROM unnest(cs, cell) WITH ORDINALITY AS u(x, isc, o) WHERE isc ORDER BY o),
-           ARRAY(SELECT x FROM unnest(vals, cell) WITH ORDINALITY AS u(x, isc, o) WHERE isc ORDER BY o),
-           prim, dom) AS r;
+    FROM nous.secrecy_suppress_2d(rs, cs, vals, prim, dom,
+                                  CASE WHEN count_column IS NULL OR count_column = value_column THEN threshold END) AS r;
 END
 $$;
 COMMENT ON FUNCTION nous.secrecy_publish_2d(text, text, text, text, int, text, text, int, float8, int, boolean, text) IS

@@ -1,7 +1,8 @@
 /*
  * access.c — SQL glue of pseudonymisation (sql/90_access.sql):
  * nous.pseudonym (HMAC-SHA256 of an identifier under a secret key) and
- * nous.pseudonym_new_key.  The HMAC is PostgreSQL's own (common/hmac.h,
+ * nous.pseudonym_new_key; and the single-statement check of the output
+ * helpers (sql/88_outputs.sql).  The HMAC is PostgreSQL's own (common/hmac.h,
  * OpenSSL when the server is built with it), so nous needs no pgcrypto.
  */
 #include "postgres.h"
@@ -9,6 +10,8 @@
 #include "common/hmac.h"
 #include "common/sha2.h"
 #include "fmgr.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
 #include "utils/builtins.h"
 
 #include "nous.h"
@@ -81,4 +84,35 @@ nous_pseudonym_new_key(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate a random key")));
 	PG_RETURN_BYTEA_P(key);
+}
+
+PG_FUNCTION_INFO_V1(nous_output_single_select);
+
+/*
+ * nous._output_single_select(query text) → void: the query of a published
+ * view must be one SELECT (or VALUES, TABLE, WITH … SELECT) statement and
+ * nothing else, so that the helpers that embed it in CREATE VIEW never run a
+ * second statement smuggled after a semicolon (PostgreSQL's own raw parser:
+ * what it takes for one statement is one statement).
+ */
+Datum
+nous_output_single_select(PG_FUNCTION_ARGS)
+{
+	char	   *q = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	List	   *stmts = raw_parser(q, RAW_PARSE_DEFAULT);
+	RawStmt    *rs;
+
+	if (list_length(stmts) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("the query must be exactly one statement, got %d", list_length(stmts)),
+				 errdetail("A published view is defined by one SELECT; nothing after it is run."),
+				 errhint("Remove the other statements (a trailing semicolon is allowed).")));
+	rs = linitial_node(RawStmt, stmts);
+	if (!IsA(rs->stmt, SelectStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("the query must be a SELECT statement"),
+				 errdetail("A published view is defined by a SELECT, VALUES, TABLE or WITH … SELECT query.")));
+	PG_RETURN_VOID();
 }

@@ -2,7 +2,9 @@
  * secrecy.c — SQL glue of statistical secrecy (sql/80_secrecy.sql):
  * nous.secrecy_primary, nous.secrecy_dominance, nous.secrecy_suppress,
  * nous.secrecy_suppress_2d, nous.round_to_base.  The rules are in
- * src/core/secrecy.c.
+ * src/core/secrecy.c.  The two suppression functions take an optional
+ * sixth argument, the threshold the primary flags came from (the 0.1.0
+ * declarations, with five, bind to the same C functions).
  */
 #include "postgres.h"
 
@@ -14,6 +16,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/tuplestore.h"
 
 #include "nous.h"
@@ -221,6 +224,52 @@ apply_dominance(FunctionCallInfo fcinfo, int arg, int n, const bool *prim,
 			status[where == NULL ? i : where[i]] = NOUS_SEC_DOMINANCE;
 }
 
+/*
+ * The suppression engine holds about 120 bytes per element (value, status,
+ * bounds, incidence lists, scratch) and 40 per line: refuse beyond work_mem,
+ * as a sort would spill, rather than grow without bound.
+ */
+static void
+check_work_mem(double elements, double lines, const char *fn)
+{
+	double		need = elements * 120.0 + lines * 40.0;
+
+	if (need > (double) work_mem * 1024.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s needs about %.0f kB of working memory, more than work_mem (%d kB)",
+						fn, ceil(need / 1024.0), work_mem),
+				 errdetail("The table has %.0f elements (cells and totals) and %.0f lines.",
+						   elements, lines),
+				 errhint("Raise work_mem for this call, e.g. SET LOCAL work_mem = '%.0fMB'.",
+						 ceil(need / 1048576.0) + 1)));
+}
+
+/* optional threshold argument (NULL or absent: the values are not taken as
+ * the counts of a known threshold) */
+static double
+threshold_arg(FunctionCallInfo fcinfo, int arg)
+{
+	int32		t;
+
+	if (PG_NARGS() <= arg || PG_ARGISNULL(arg))
+		return 0.0;
+	t = PG_GETARG_INT32(arg);
+	check_threshold(t);
+	return (double) t;
+}
+
+static void
+warn_unprotected(int unprotected, const char *fn)
+{
+	if (unprotected > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%s: %d hidden values are still determined by the published figures", fn, unprotected),
+				 errdetail("No positive published figure was left to hide beside them."),
+				 errhint("Publish this table at a coarser level, or hide zeros (hide_zero).")));
+}
+
 PG_FUNCTION_INFO_V1(nous_secrecy_suppress);
 
 /*
@@ -240,6 +289,7 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 	int		   *parent,
 			   *status;
 	nous_sec_diag diag;
+	nous_sec_rules rules;
 	nous_status st;
 
 	n = text_array(fcinfo, 0, "ids", false, &ids);
@@ -248,6 +298,7 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 	same_length(n, v.n, "counts");
 	same_length(n, bool_array(fcinfo, 3, "primary", &prim), "primary");
 
+	check_work_mem((double) n, (double) n + 1, "secrecy_suppress");
 	parent = palloc(sizeof(int) * Max(n, 1));
 	status = palloc(sizeof(int) * Max(n, 1));
 	st = nous_sec_parent_index(n, (const char *const *) ids,
@@ -257,7 +308,8 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 		for (i = 0; i < n; i++)
 			status[i] = prim[i] ? NOUS_SEC_PRIMARY : NOUS_SEC_PUBLISHED;
 		apply_dominance(fcinfo, 4, n, prim, status, NULL);
-		st = nous_sec_suppress_1d(n, parent, v.x, status, 1e-9, &diag);
+		nous_sec_rules_infer(&rules, n, v.x, status, threshold_arg(fcinfo, 5));
+		st = nous_sec_suppress_1d(n, parent, v.x, status, 1e-9, &rules, &diag);
 	}
 	if (st == NOUS_ERR_DOMAIN)
 	{
@@ -294,6 +346,7 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 	}
 	if (st != NOUS_OK)
 		nous_report_status(st, "secrecy_suppress");
+	warn_unprotected(diag.unprotected, "secrecy_suppress");
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (i = 0; i < n; i++)
@@ -325,35 +378,65 @@ label_cmp(const void *a, const void *b)
 	return strcmp(x->s, y->s);
 }
 
-/* Index labels by sorted order of distinct values; returns their number. */
+/* Index the labels s[k] of the elements which[0..m-1] by sorted order of
+ * their distinct values (idx indexed by element); returns their number. */
 static int
-index_labels(int n, char **s, int *idx, char ***distinct)
+index_labels(int m, const int *which, char **s, int *idx, char ***distinct)
 {
-	label_ref  *r = palloc(sizeof(label_ref) * Max(n, 1));
+	label_ref  *r = palloc(sizeof(label_ref) * Max(m, 1));
 	int			i,
 				k = -1;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < m; i++)
 	{
-		r[i].s = s[i];
-		r[i].i = i;
+		r[i].s = s[which[i]];
+		r[i].i = which[i];
 	}
-	qsort(r, n, sizeof(label_ref), label_cmp);
-	*distinct = palloc(sizeof(char *) * Max(n, 1));
-	for (i = 0; i < n; i++)
+	qsort(r, m, sizeof(label_ref), label_cmp);
+	*distinct = palloc(sizeof(char *) * Max(m, 1));
+	for (i = 0; i < m; i++)
 	{
 		if (i == 0 || strcmp(r[i].s, r[i - 1].s) != 0)
 			(*distinct)[++k] = (char *) r[i].s;
 		idx[r[i].i] = k;
 	}
+	pfree(r);
 	return k + 1;
+}
+
+typedef struct cell_ref
+{
+	int			r,
+				c,
+				i;
+} cell_ref;
+
+static int
+cell_cmp(const void *a, const void *b)
+{
+	const cell_ref *x = a,
+			   *y = b;
+
+	if (x->r != y->r)
+		return x->r < y->r ? -1 : 1;
+	if (x->c != y->c)
+		return x->c < y->c ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
 }
 
 PG_FUNCTION_INFO_V1(nous_secrecy_suppress_2d);
 
 /*
  * nous.secrecy_suppress_2d(rows text[], cols text[], counts float8[],
- * "primary" boolean[], dominance boolean[]) → TABLE(row text, col text, value float8, status text)
+ * "primary" boolean[], dominance boolean[], threshold int)
+ * → TABLE(row text, col text, value float8, status text)
+ *
+ * Elements with both labels are cells; a NULL column label declares the
+ * total of a row, a NULL row label the total of a column, both NULL the
+ * grand total: their flags apply to the total, whose value must be the sum.
+ * Totals not declared are computed, primary when threshold is given and
+ * 0 < total < threshold.  The table is held sparse: memory and time follow
+ * the number of cells, not rows x columns.
  */
 Datum
 nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
@@ -361,89 +444,188 @@ nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	  **rows,
 			  **cols,
-			  **rlab,
-			  **clab;
+			  **rlab = NULL,
+			  **clab = NULL;
 	bool	   *prim,
-			   *present;
+			   *dom = NULL,
+			   *declared;
 	NousVec		v;
 	int			n,
 				i,
 				nr,
 				nc,
-				C,
-				r,
-				c;
-	int		   *ri,
+				ncell = 0,
+				m,
+				unprotected = 0;
+	int		   *cellidx,
+			   *ri,
 			   *ci,
-			   *status;
-	double	   *ext;
+			   *rsel,
+			   *csel,
+			   *where,
+			   *status,
+			   *cri,
+			   *cci;
+	double	   *x,
+				threshold;
+	nous_sec_rules rules;
 	nous_status st;
 
-	n = text_array(fcinfo, 0, "rows", false, &rows);
-	same_length(n, text_array(fcinfo, 1, "cols", false, &cols), "cols");
+	n = text_array(fcinfo, 0, "rows", true, &rows);
+	same_length(n, text_array(fcinfo, 1, "cols", true, &cols), "cols");
 	counts_array(fcinfo, 2, &v);
 	same_length(n, v.n, "counts");
 	same_length(n, bool_array(fcinfo, 3, "primary", &prim), "primary");
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+		same_length(n, bool_array(fcinfo, 4, "dominance", &dom), "dominance");
+	threshold = threshold_arg(fcinfo, 5);
 
+	/* labels of rows and columns, from every element that names them */
 	ri = palloc(sizeof(int) * Max(n, 1));
 	ci = palloc(sizeof(int) * Max(n, 1));
-	nr = index_labels(n, rows, ri, &rlab);
-	nc = index_labels(n, cols, ci, &clab);
-	C = nc + 1;
-	if ((double) (nr + 1) * (double) C > 50e6)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("table of %d rows and %d columns is too large", nr, nc),
-				 errdetail("secrecy_suppress_2d holds the table densely and accepts at most 50 million cells.")));
-	ext = palloc0(sizeof(double) * (nr + 1) * C);
-	present = palloc0(sizeof(bool) * (nr + 1) * C);
-	status = palloc0(sizeof(int) * (nr + 1) * C);
-	for (r = 0; r <= nr; r++)
-		present[r * C + nc] = true;
-	for (c = 0; c < nc; c++)
-		present[nr * C + c] = true;
-	for (i = 0; i < n; i++)
+	rsel = palloc(sizeof(int) * Max(n, 1));
+	csel = palloc(sizeof(int) * Max(n, 1));
 	{
-		int			k = ri[i] * C + ci[i];
-
-		if (present[k])
-			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("duplicate cell (\"%s\", \"%s\")", rows[i], cols[i])));
-		present[k] = true;
-		ext[k] = v.x[i];
-		ext[ri[i] * C + nc] += v.x[i];
-		ext[nr * C + ci[i]] += v.x[i];
-		ext[nr * C + nc] += v.x[i];
-		status[k] = prim[i] ? NOUS_SEC_PRIMARY : NOUS_SEC_PUBLISHED;
-	}
-	{
-		int		   *where = palloc(sizeof(int) * Max(n, 1));
+		int			a = 0,
+					b = 0;
 
 		for (i = 0; i < n; i++)
-			where[i] = ri[i] * C + ci[i];
-		apply_dominance(fcinfo, 4, n, prim, status, where);
+		{
+			ri[i] = ci[i] = -1;
+			if (rows[i] != NULL)
+				rsel[a++] = i;
+			if (cols[i] != NULL)
+				csel[b++] = i;
+			if (rows[i] != NULL && cols[i] != NULL)
+				ncell++;
+		}
+		nr = index_labels(a, rsel, rows, ri, &rlab);
+		nc = index_labels(b, csel, cols, ci, &clab);
 	}
-	st = nous_sec_suppress_2d(nr, nc, ext, present, status);
+	m = ncell + nr + nc + 1;
+	check_work_mem((double) m, (double) nr + nc + 2, "secrecy_suppress_2d");
+	CHECK_FOR_INTERRUPTS();
+
+	/* the elements: cells in input order, row totals, column totals, grand */
+	x = palloc0(sizeof(double) * m);
+	status = palloc0(sizeof(int) * m);
+	declared = palloc0(sizeof(bool) * m);
+	where = palloc(sizeof(int) * Max(n, 1));
+	cri = palloc(sizeof(int) * Max(ncell, 1));
+	cci = palloc(sizeof(int) * Max(ncell, 1));
+	cellidx = palloc(sizeof(int) * Max(ncell, 1));
+	{
+		int			k = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			if (rows[i] != NULL && cols[i] != NULL)
+			{
+				cri[k] = ri[i];
+				cci[k] = ci[i];
+				cellidx[k] = i;
+				where[i] = k++;
+			}
+			else if (rows[i] != NULL)
+				where[i] = ncell + ri[i];
+			else if (cols[i] != NULL)
+				where[i] = ncell + nr + ci[i];
+			else
+				where[i] = m - 1;
+		}
+	}
+	/* duplicates: cells by (row, column); totals declared twice */
+	{
+		cell_ref   *cr = palloc(sizeof(cell_ref) * Max(ncell, 1));
+
+		for (i = 0; i < ncell; i++)
+		{
+			cr[i].r = cri[i];
+			cr[i].c = cci[i];
+			cr[i].i = cellidx[i];
+		}
+		qsort(cr, ncell, sizeof(cell_ref), cell_cmp);
+		for (i = 1; i < ncell; i++)
+			if (cr[i].r == cr[i - 1].r && cr[i].c == cr[i - 1].c)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("duplicate cell (\"%s\", \"%s\")", rows[cr[i].i], cols[cr[i].i])));
+		pfree(cr);
+	}
+	for (i = 0; i < n; i++)
+	{
+		int			k = where[i];
+
+		if (k >= ncell)
+		{
+			if (declared[k])
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("duplicate total (\"%s\", \"%s\")",
+								rows[i] ? rows[i] : "total", cols[i] ? cols[i] : "total")));
+			declared[k] = true;
+		}
+		else
+		{
+			x[k] = v.x[i];
+			x[ncell + cri[k]] += v.x[i];
+			x[ncell + nr + cci[k]] += v.x[i];
+			x[m - 1] += v.x[i];
+		}
+		status[k] = prim[i] ? NOUS_SEC_PRIMARY :
+			(dom != NULL && dom[i]) ? NOUS_SEC_DOMINANCE : NOUS_SEC_PUBLISHED;
+	}
+	/* declared totals must be the sums of their cells */
+	for (i = 0; i < n; i++)
+	{
+		int			k = where[i];
+
+		if (k >= ncell && fabs(v.x[i] - x[k]) > 1e-9 * fmax(1.0, fabs(v.x[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("the table is not additive at total (%s, %s)",
+							rows[i] ? rows[i] : "total", cols[i] ? cols[i] : "total"),
+					 errdetail("The declared total is %g but its cells sum to %g.", v.x[i], x[k]),
+					 errhint("Elements with a NULL row or column label are the totals; leave them out to have them computed.")));
+	}
+	/* totals not declared: the threshold rule, when it is known */
+	if (threshold > 0.0)
+		for (i = ncell; i < m; i++)
+		{
+			double		t = round(x[i]);
+
+			if (!declared[i] && t > 0.0 && t < threshold)
+				status[i] = NOUS_SEC_PRIMARY;
+		}
+	if (n == 0)
+		m = 0;
+
+	nous_sec_rules_infer(&rules, m, x, status, threshold);
+	st = nous_sec_suppress_2d(nr, nc, ncell, cri, cci, x, status, &rules, &unprotected);
+	if (st == NOUS_ERR_DOMAIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("counts must be finite and not negative")));
 	if (st != NOUS_OK)
 		nous_report_status(st, "secrecy_suppress_2d");
+	warn_unprotected(unprotected, "secrecy_suppress_2d");
 
 	InitMaterializedSRF(fcinfo, 0);
 #define EMIT(rl, cl, k) \
 	do { Datum vals_[4]; bool nulls_[4] = {false, false, false, false}; \
 		 if ((rl) == NULL) nulls_[0] = true; else vals_[0] = CStringGetTextDatum(rl); \
 		 if ((cl) == NULL) nulls_[1] = true; else vals_[1] = CStringGetTextDatum(cl); \
-		 vals_[2] = Float8GetDatum(ext[k]); nulls_[2] = status[k] != NOUS_SEC_PUBLISHED; \
+		 vals_[2] = Float8GetDatum(x[k]); nulls_[2] = status[k] != NOUS_SEC_PUBLISHED; \
 		 vals_[3] = CStringGetTextDatum(status_word[status[k]]); \
 		 tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals_, nulls_); } while (0)
-	for (i = 0; i < n; i++)
-		EMIT(rows[i], cols[i], ri[i] * C + ci[i]);
-	for (r = 0; r < nr; r++)
-		EMIT(rlab[r], (char *) NULL, r * C + nc);
-	for (c = 0; c < nc; c++)
-		EMIT((char *) NULL, clab[c], nr * C + c);
-	if (n > 0)
-		EMIT((char *) NULL, (char *) NULL, nr * C + nc);
+	for (i = 0; i < ncell; i++)
+		EMIT(rows[cellidx[i]], cols[cellidx[i]], i);
+	for (i = 0; i < nr; i++)
+		EMIT(rlab[i], (char *) NULL, ncell + i);
+	for (i = 0; i < nc; i++)
+		EMIT((char *) NULL, clab[i], ncell + nr + i);
+	if (m > 0)
+		EMIT((char *) NULL, (char *) NULL, m - 1);
 #undef EMIT
 	return (Datum) 0;
 }

@@ -30,7 +30,28 @@ typedef struct nous_sec_diag
 	nous_sec_error kind;
 	int			index;			/* offending element (0-based), -1 if none */
 	double		sum;			/* NOT_ADDITIVE: the sum of the children */
+	int			unprotected;	/* hidden values still determined (no positive
+								 * published element left to hide) */
 } nous_sec_diag;
+
+/*
+ * What the published rules tell a reader about hidden values: threshold > 0
+ * when the values are the counts the threshold rule was applied to (a
+ * primary value is then in [1, threshold - 1], a complement or a dominance
+ * cell at least threshold); integral when the values are whole numbers;
+ * zeros_hidden when zeros are primary (hide_zero).
+ */
+typedef struct nous_sec_rules
+{
+	double		threshold;
+	bool		integral;
+	bool		zeros_hidden;
+} nous_sec_rules;
+
+/* Rules for values x with statuses: integral and zeros_hidden read from the
+ * data, threshold as given (<= 0: unknown). */
+extern void nous_sec_rules_infer(nous_sec_rules *rules, int m, const double *x,
+								 const int *status, double threshold);
 
 /* Threshold rule (INSEE, tax-based household data: fewer than 11 households). */
 extern bool nous_sec_primary(long long count, int threshold, bool hide_zero);
@@ -44,15 +65,26 @@ extern nous_status nous_sec_dominance(const double *x, int len, int top,
 									  double share, bool *hidden);
 
 /*
- * Secondary suppression in a one-dimensional additive hierarchy: parent[i]
- * is the index of the parent of i, -1 for a root.  status[] comes in with
- * NOUS_SEC_PRIMARY or NOUS_SEC_PUBLISHED and leaves with the complement
- * marked NOUS_SEC_SECONDARY.  Checks cycles and additivity (relative
- * tolerance tol).
+ * Secondary suppression.  Guarantee: no hidden value can be determined
+ * exactly from the published figures, the totals and the published rules
+ * (the intervals of nous_sec_rules, zeros never complements, a complement
+ * chosen in a line at most the positive figures published in it).  First
+ * the line rule (a line with one hidden element gets its smallest positive
+ * published element), then an exact audit of every hidden value (a cycle of
+ * hidden values that can move within their intervals, see secrecy.c), with
+ * one more complement for a determined value, to a fixed point.  Time and
+ * memory linear in the number of elements per audit pass.
+ *
+ * Hierarchy: parent[i] is the index of the parent of i, -1 for a root;
+ * status[] comes in with NOUS_SEC_PRIMARY / NOUS_SEC_DOMINANCE /
+ * NOUS_SEC_PUBLISHED and leaves with complements NOUS_SEC_SECONDARY.
+ * Checks cycles and additivity (relative tolerance tol).  diag->unprotected
+ * counts hidden values left determined (no positive element to hide).
  */
 extern nous_status nous_sec_suppress_1d(int n, const int *parent,
 										const double *count, int *status,
-										double tol, nous_sec_diag *diag);
+										double tol, const nous_sec_rules *rules,
+										nous_sec_diag *diag);
 
 /* Map ids and parents (NULL = root) to indices; diag reports duplicates and
  * unknown parents. */
@@ -61,15 +93,16 @@ extern nous_status nous_sec_parent_index(int n, const char *const *ids,
 										 int *parent, nous_sec_diag *diag);
 
 /*
- * Secondary suppression in a two-dimensional table with margins: cells are
- * given as an (nr + 1) x (nc + 1) row-major extended table whose last column
- * holds the row totals and last row the column totals (the corner: the grand
- * total).  present[] false marks a structural empty cell (known zero).
- * Every line of the extended table with a suppressed element gets at least
- * two (smallest published element first, to a fixed point).
+ * Two-dimensional sparse table with margins: ncell cells (ri[i], ci[i]),
+ * then nr row totals, nc column totals and the grand total; x[] and
+ * status[] have ncell + nr + nc + 1 elements in that order (a cell absent
+ * from the list is a structural zero, known to the reader).
  */
-extern nous_status nous_sec_suppress_2d(int nr, int nc, const double *ext,
-										const bool *present, int *status);
+extern nous_status nous_sec_suppress_2d(int nr, int nc, int ncell,
+										const int *ri, const int *ci,
+										const double *x, int *status,
+										const nous_sec_rules *rules,
+										int *unprotected);
 
 /* Conventional rounding to the nearest multiple of base, halves away from 0. */
 extern double nous_sec_round_to_base(double x, int base);

@@ -262,4 +262,96 @@ SELECT nous.create_bi_view('out_test.bi_communes',
 SELECT count(*) FROM out_test.bi_communes;
 SELECT bool_and(ok) FROM nous.check_output('out_test.bi_communes');
 
+-- ---------------------------------------------------------------- one statement only
+-- (security issue, finding 12) a second statement smuggled in the query never
+-- runs, even when the call fails: after a semicolon, or with the parentheses
+-- of the wrapper balanced by the query itself; nor a statement that is not
+-- a SELECT
+CREATE TABLE out_test.victim AS SELECT 1 AS x;
+SELECT nous.create_map_view('out_test.map_evil', 'SELECT id, v, geom FROM out_test.cells; DROP TABLE out_test.victim',
+                            'id', 'geom', 'v');
+SELECT nous.create_map_view('out_test.map_evil',
+  'SELECT id, v, geom FROM out_test.cells) q; DROP TABLE out_test.victim; SELECT * FROM (SELECT 1',
+  'id', 'geom', 'v');
+SELECT nous.create_bi_view('out_test.bi_evil', 'SELECT 1 AS a) q; DROP TABLE out_test.victim; SELECT * FROM (SELECT 1',
+                           'x', '{"a": "a"}');
+SELECT nous.create_bi_view('out_test.bi_evil', 'DELETE FROM out_test.victim RETURNING x', 'x', '{"x": "x"}');
+SELECT nous.create_bi_view('out_test.bi_evil', 'SELECT 1 AS a; SELECT 2 AS a', 'x', '{"a": "a"}');
+SELECT count(*) AS victim_rows FROM out_test.victim;
+-- nous.create_staging(..., temporary => false) quotes the name it is given
+SELECT nous.create_staging('out_test.st (a text); DROP TABLE out_test.victim; CREATE TABLE out_test.st2',
+                           'a;b', temporary => false);
+SELECT nous.create_staging('out_test."Staging one"', 'a;b', temporary => false);
+SELECT attname FROM pg_attribute WHERE attrelid = 'out_test."Staging one"'::regclass AND attnum > 0 ORDER BY attnum;
+SELECT count(*) AS victim_rows FROM out_test.victim;
+-- a trailing semicolon is still fine
+SELECT nous.create_bi_view('out_test.bi_ok', 'SELECT 1 AS a;', 'x', '{"a": "a"}');
+
+-- ---------------------------------------------------------------- statistical secrecy in maps
+-- (issue 15) the unemployment rate of a square is hidden when the square
+-- holds fewer than 11 households (its denominator): value NULL, class 0,
+-- « secret statistique »; the breaks are computed over the published values
+-- only; the household count itself and the other figures of a secret row go
+-- NULL too.  Checked against the rule recomputed in plain SQL.
+SELECT nous.create_map_view('out_test.map_squares_secret',
+  'SELECT square_id, com_code, households, unemployment_rate, geom FROM nous_demo.squares',
+  'square_id', 'geom', 'unemployment_rate', count_column => 'households',
+  descriptions => '{"com_code": "Code de la commune", "households": "Ménages"}');
+SELECT count(*) AS squares,
+       count(*) FILTER (WHERE (s.households > 0 AND s.households < 11)) AS under_11,
+       count(*) FILTER (WHERE m.secrecy_status = 'secret statistique') AS secret,
+       count(*) FILTER (WHERE (m.secrecy_status = 'secret statistique') <> ((s.households > 0 AND s.households < 11))) AS wrong_status,
+       count(*) FILTER (WHERE m.unemployment_rate IS NOT NULL AND (s.households > 0 AND s.households < 11)) AS published_under_11,
+       count(*) FILTER (WHERE m.households > 0 AND m.households < 11) AS counts_1_to_10_published,
+       count(*) FILTER (WHERE m.class = 0) = count(*) FILTER (WHERE m.secrecy_status = 'secret statistique') AS class_0,
+       bool_and(m.class_label = 'secret statistique') FILTER (WHERE m.class = 0) AS labels
+  FROM out_test.map_squares_secret m JOIN nous_demo.squares s USING (square_id);
+WITH b AS (SELECT nous.breaks(unemployment_rate, 5, 'fisher') AS br, min(unemployment_rate) AS lo
+             FROM nous_demo.squares WHERE NOT (households > 0 AND households < 11))
+SELECT bool_and(m.class IS NOT DISTINCT FROM nous.class_of(m.unemployment_rate, b.br)) FILTER (WHERE m.class <> 0) AS classes_over_published,
+       min(m.class_lower) = min(b.lo) AS lowest_bound_published
+  FROM out_test.map_squares_secret m, b;
+SELECT class, label, features > 0 AS drawn FROM out_test.map_squares_secret_legend WHERE class = 0 OR class = 1 ORDER BY class;
+SELECT (SELECT sum(features) FROM out_test.map_squares_secret_legend) = (SELECT count(*) FROM out_test.map_squares_secret WHERE class IS NOT NULL) AS legend_counts;
+SELECT col_description('out_test.map_squares_secret'::regclass,
+       (SELECT attnum FROM pg_attribute WHERE attrelid = 'out_test.map_squares_secret'::regclass AND attname = 'secrecy_status')) AS status_comment;
+SELECT bool_and(ok) AS conventions FROM nous.check_output('out_test.map_squares_secret');
+-- the rule of the catalogue: an indicator with a threshold of 20
+INSERT INTO nous.indicators (code, label, secrecy_threshold) VALUES ('out_households20', 'test', 20);
+SELECT nous.create_map_view('out_test.map_squares_20',
+  'SELECT square_id, households, unemployment_rate, geom FROM nous_demo.squares',
+  'square_id', 'geom', 'unemployment_rate', count_column => 'households', indicator => 'out_households20',
+  descriptions => '{"households": "Ménages"}');
+SELECT count(*) FILTER (WHERE (m.secrecy_status = 'secret statistique') <> ((s.households > 0 AND s.households < 20))) AS wrong_status_20
+  FROM out_test.map_squares_20 m JOIN nous_demo.squares s USING (square_id);
+-- a count map: the count is the value
+SELECT nous.create_map_view('out_test.map_cells_secret', 'SELECT id, name, v, geom FROM out_test.cells',
+                            'id', 'geom', 'v', k => 2, threshold => 11, descriptions => '{"name": "Nom"}');
+SELECT id, v, class, class_label, secrecy_status FROM out_test.map_cells_secret ORDER BY id;
+SELECT nous.create_map_view('out_test.map_bad', 'SELECT id, name, v, geom FROM out_test.cells',
+                            'id', 'geom', 'v', count_column => 'name', descriptions => '{"name": "Nom"}');
+SELECT nous.create_map_view('out_test.map_bad', 'SELECT id, name, v, geom FROM out_test.cells',
+                            'id', 'geom', 'v', count_column => 'nope', descriptions => '{"name": "Nom"}');
+SELECT nous.create_map_view('out_test.map_bad', 'SELECT id, name, v, geom FROM out_test.cells',
+                            'id', 'geom', 'v', threshold => 0, descriptions => '{"name": "Nom"}');
+-- a BI view: every number of a secret row goes NULL, the key stays
+SELECT nous.create_bi_view('out_test.bi_squares_secret',
+  'SELECT square_id, com_code, households, unemployment_rate FROM nous_demo.squares',
+  'Carreaux', '{"square_id": "Carreau", "com_code": "Commune", "households": "Ménages", "unemployment_rate": "Taux de chômage"}',
+  key_column => 'square_id', count_column => 'households');
+SELECT count(*) FILTER (WHERE b.secrecy_status = 'secret statistique') = count(*) FILTER (WHERE (s.households > 0 AND s.households < 11)) AS same_secret,
+       count(*) FILTER (WHERE (b.households > 0 AND b.households < 11) OR (b.unemployment_rate IS NOT NULL AND (s.households > 0 AND s.households < 11))) AS leaks,
+       count(*) FILTER (WHERE s.square_id IS NULL) AS lost_keys,
+       count(*) FILTER (WHERE b.secrecy_status = 'secret statistique') > 0 AS has_secret
+  FROM out_test.bi_squares_secret b LEFT JOIN nous_demo.squares s USING (square_id);
+-- without key_column, every number of a secret row goes NULL (an integer id
+-- too: pass key_column to keep it, or give ids as text)
+SELECT nous.create_bi_view('out_test.bi_squares_nokey',
+  'SELECT square_id, households FROM nous_demo.squares', 'Carreaux', '{"square_id": "Carreau", "households": "Ménages"}',
+  count_column => 'households');
+SELECT count(*) FILTER (WHERE square_id IS NULL) = count(*) FILTER (WHERE secrecy_status = 'secret statistique') AS ids_nulled
+  FROM out_test.bi_squares_nokey;
+SELECT nous.create_bi_view('out_test.bi_bad', 'SELECT 1 AS a', 'x', '{"a": "a"}', threshold => 11);
+
+DELETE FROM nous.indicators WHERE code = 'out_households20';
 DROP SCHEMA out_test CASCADE;

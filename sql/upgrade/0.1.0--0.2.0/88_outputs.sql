@@ -1,0 +1,567 @@
+-- 88_outputs.sql: generated from the module fragment (see the report of the secrecy branch); keep in step with it.
+-- outputs: one SELECT only (raw parser check); statistical secrecy in map and
+-- BI views (new arguments: DROP and CREATE, nothing depends on the functions)
+
+CREATE FUNCTION nous._output_single_select(query text)
+  RETURNS void LANGUAGE c STABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_output_single_select';
+COMMENT ON FUNCTION nous._output_single_select(text) IS
+  'Internal to the output helpers: error unless the query is exactly one SELECT (VALUES, TABLE, WITH … SELECT) statement, as PostgreSQL''s parser reads it, so that no second statement can ride along.';
+
+CREATE OR REPLACE FUNCTION nous.output_prepare(name text, query text, replace boolean,
+                                    OUT schema_name name, OUT rel_name name, OUT probe regclass)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parts text[];
+  existing regclass;
+  kind "char";
+  q text;
+BEGIN
+  IF name IS NULL OR query IS NULL THEN
+    RAISE EXCEPTION 'name and query must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  parts := parse_ident(name);
+  IF cardinality(parts) <> 2 THEN
+    RAISE EXCEPTION 'output name must be schema-qualified: "%"', name
+      USING ERRCODE = '42602',
+            DETAIL = 'The functions of nous run with search_path = pg_catalog, pg_temp, so an unqualified name has no schema to go to.',
+            HINT = 'Write the name as schema.view, e.g. ''nous_demo.map_squares''.';
+  END IF;
+  schema_name := parts[1];
+  rel_name := parts[2];
+  IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = schema_name) THEN
+    RAISE EXCEPTION 'schema "%" does not exist', schema_name USING ERRCODE = '3F000';
+  END IF;
+  SELECT c.oid, c.relkind INTO existing, kind
+    FROM pg_class c WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = schema_name)
+     AND c.relname = rel_name;
+  IF existing IS NOT NULL THEN
+    IF NOT coalesce(replace, false) THEN
+      RAISE EXCEPTION 'relation "%" already exists', name USING ERRCODE = '42P07',
+        HINT = 'Pass replace => true to drop and recreate it (only views and materialized views are replaced).';
+    ELSIF kind NOT IN ('v', 'm') THEN
+      RAISE EXCEPTION '"%" is not a view or a materialized view: it is not replaced', name USING ERRCODE = '42809';
+    END IF;
+  END IF;
+  -- a trailing semicolon is harmless; anything after it is not
+  q := regexp_replace(query, ';\s*$', '');
+  -- one SELECT and nothing else (PostgreSQL's parser decides), before the
+  -- query is embedded in any statement
+  BEGIN
+    PERFORM nous._output_single_select(q);
+  EXCEPTION WHEN syntax_error THEN
+    RAISE EXCEPTION 'the query is not one valid statement: %', SQLERRM USING ERRCODE = '42601',
+      DETAIL = 'A published view is defined by one SELECT; it is parsed on its own before anything runs.';
+  END;
+  -- parse the query (without running it) into a temporary view: its columns
+  -- and types, with errors reported against the caller's query
+  IF to_regclass('pg_temp.nous_output_probe') IS NOT NULL THEN
+    DROP VIEW pg_temp.nous_output_probe;
+  END IF;
+  BEGIN
+    -- in parentheses: a second statement after a semicolon is a syntax error
+    -- (the newline ends a trailing -- comment of the query)
+    EXECUTE format('CREATE TEMP VIEW nous_output_probe AS SELECT * FROM (%s) q', q || chr(10));
+  EXCEPTION WHEN undefined_table OR undefined_function OR undefined_object OR invalid_schema_name THEN
+    RAISE EXCEPTION '%', SQLERRM USING ERRCODE = SQLSTATE,
+      HINT = 'The query is parsed with search_path = pg_catalog, pg_temp: schema-qualify its tables and functions (nous_demo.squares, public.ST_Transform).';
+  END;
+  probe := 'pg_temp.nous_output_probe'::regclass;
+END
+$$;
+COMMENT ON FUNCTION nous.output_prepare(text, text, boolean) IS
+  'Internal to nous.create_map_view and nous.create_bi_view: checks the output name (schema-qualified, free or replaceable) and parses the query into the temporary view pg_temp.nous_output_probe.';
+
+DROP FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean);
+
+CREATE FUNCTION nous.create_map_view(name text, query text, key_column text, geom_column text,
+                                     value_column text, k int DEFAULT 5, method text DEFAULT 'fisher',
+                                     descriptions jsonb DEFAULT '{}', description text DEFAULT NULL,
+                                     breaks float8[] DEFAULT NULL, digits int DEFAULT NULL,
+                                     replace boolean DEFAULT false, count_column text DEFAULT NULL,
+                                     threshold int DEFAULT NULL, indicator text DEFAULT NULL)
+  RETURNS regclass LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sch name;
+  rel name;
+  probe regclass;
+  pgis name;
+  target text;
+  legend text;
+  cols record;
+  key_t text;
+  geom_t text;
+  geom_typmod text;
+  val_t text;
+  others text[] := '{}';
+  other_sel text := '';
+  reserved text[] := ARRAY['class', 'class_lower', 'class_upper', 'class_label', 'secrecy_status', 'nous_secret'];
+  bad text;
+  secret boolean := count_column IS NOT NULL OR threshold IS NOT NULL OR indicator IS NOT NULL;
+  rule int;
+  cnt_t text;
+  secret_expr text := 'false';
+  r record;
+  n_rows bigint := 0;
+  n_null_key bigint := 0;
+  n_null_geom bigint := 0;
+  types text[] := '{}';
+  srids int[] := '{}';
+  counts text[] := '{}';
+  gtype text;
+  gsrid int;
+  promote boolean := false;
+  geom_expr text;
+  br_expr text;
+  cls_sql text;
+  descr jsonb;
+  n bigint;
+BEGIN
+  IF key_column IS NULL OR geom_column IS NULL OR value_column IS NULL THEN
+    RAISE EXCEPTION 'key_column, geom_column and value_column must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  IF breaks IS NULL AND (k IS NULL OR method IS NULL) THEN
+    RAISE EXCEPTION 'k and method must not be NULL (or give fixed breaks)' USING ERRCODE = '22004';
+  END IF;
+  IF breaks IS NOT NULL THEN
+    IF cardinality(breaks) = 0 OR array_position(breaks, NULL) IS NOT NULL
+       OR EXISTS (SELECT 1 FROM unnest(breaks) WITH ORDINALITY a(b, i)
+                   JOIN unnest(breaks) WITH ORDINALITY c(b, i) ON c.i = a.i + 1 WHERE c.b <= a.b)
+       OR EXISTS (SELECT 1 FROM unnest(breaks) b WHERE b IN ('NaN', 'Infinity', '-Infinity')) THEN
+      RAISE EXCEPTION 'fixed breaks must be finite, not NULL and strictly increasing'
+        USING ERRCODE = '22023', DETAIL = format('breaks is %s.', breaks);
+    END IF;
+  END IF;
+  IF digits IS NOT NULL AND (digits < 0 OR digits > 15) THEN
+    RAISE EXCEPTION 'digits must be between 0 and 15' USING ERRCODE = '22023';
+  END IF;
+  IF breaks IS NULL THEN
+    -- k and the method checked once here, rather than deep inside the view
+    PERFORM nous.breaks(v, k, method) FROM (VALUES (1::float8)) t(v);
+  END IF;
+  SELECT p.schema_name, p.rel_name, p.probe INTO sch, rel, probe FROM nous.output_prepare(name, query, replace) p;
+  IF length(rel) > 56 THEN
+    RAISE EXCEPTION 'map view name "%" is too long', rel USING ERRCODE = '42622',
+      DETAIL = 'The name takes at most 56 bytes, so that its legend view <name>_legend fits in 63.';
+  END IF;
+  SELECT e.extnamespace::regnamespace::name INTO pgis FROM pg_extension e WHERE e.extname = 'postgis';
+  target := format('%I.%I', sch, rel);
+  legend := format('%I.%I', sch, rel || '_legend');
+
+  -- the three named columns, and the others passed through
+  FOR cols IN SELECT * FROM nous.output_columns(probe) LOOP
+    IF cols.column_name = key_column THEN
+      key_t := cols.data_type;
+    ELSIF cols.column_name = geom_column THEN
+      geom_t := cols.data_type;
+      geom_typmod := CASE WHEN cols.is_geometry AND upper(cols.geometry_type) <> 'GEOMETRY' AND cols.srid > 0
+                          THEN format('%s,%s', cols.geometry_type, cols.srid) END;
+      IF NOT cols.is_geometry THEN
+        RAISE EXCEPTION 'geometry column "%" is of type %, not geometry', geom_column, cols.data_type
+          USING ERRCODE = '42804', HINT = 'Transform geography or other types in the query (e.g. public.ST_Transform(geog::public.geometry, 2154)).';
+      END IF;
+    ELSIF cols.column_name = value_column THEN
+      val_t := cols.data_type;
+      cnt_t := CASE WHEN cols.column_name = coalesce(count_column, value_column) THEN cols.data_type ELSE cnt_t END;
+    ELSE
+      IF cols.column_name = count_column THEN
+        cnt_t := cols.data_type;
+      END IF;
+      IF cols.column_name = ANY (reserved) THEN
+        RAISE EXCEPTION 'the query has a column "%", a name the map view uses for its classes', cols.column_name
+          USING ERRCODE = '42701', HINT = 'Rename it in the query.';
+      END IF;
+      IF NOT cols.plain OR cols.is_geometry THEN
+        bad := concat_ws(', ', bad, format('%I (%s)', cols.column_name, cols.data_type));
+      END IF;
+      others := others || cols.column_name::text;
+      -- a secret row publishes no figure: its numbers go NULL with the value
+      other_sel := other_sel || CASE
+        WHEN secret AND (cols.data_type IN ('smallint', 'integer', 'bigint', 'real', 'double precision') OR cols.data_type ~ '^numeric')
+          THEN format(', CASE WHEN src.nous_secret THEN NULL ELSE src.%1$I END AS %1$I', cols.column_name)
+        ELSE format(', src.%I', cols.column_name) END;
+    END IF;
+  END LOOP;
+  IF key_t IS NULL OR geom_t IS NULL OR val_t IS NULL THEN
+    RAISE EXCEPTION 'column "%" does not exist in the query',
+      CASE WHEN key_t IS NULL THEN key_column WHEN geom_t IS NULL THEN geom_column ELSE value_column END
+      USING ERRCODE = '42703',
+            DETAIL = format('The query has the columns %s.',
+                            (SELECT string_agg(quote_ident(o.column_name), ', ') FROM nous.output_columns(probe) o));
+  END IF;
+  IF key_t NOT IN ('smallint', 'integer', 'bigint') THEN
+    RAISE EXCEPTION 'key column "%" is of type %, not an integer type', key_column, key_t
+      USING ERRCODE = '42804', HINT = 'QGIS needs an integer key: use an integer id, or number the rows (e.g. row_number() OVER (ORDER BY code)).';
+  END IF;
+  IF val_t NOT IN ('smallint', 'integer', 'bigint', 'real', 'double precision') AND val_t !~ '^numeric' THEN
+    RAISE EXCEPTION 'value column "%" is of type %, not a number', value_column, val_t USING ERRCODE = '42804';
+  END IF;
+  IF secret THEN
+    -- statistical secrecy: the rule of the arguments, else of the indicator,
+    -- else INSEE's 11; the count is the value unless count_column names another
+    SELECT sr.rule_threshold INTO rule FROM nous._secrecy_rules(threshold, NULL, indicator) sr;
+    IF rule IS NULL OR rule < 1 THEN
+      RAISE EXCEPTION 'threshold must be at least 1, got %', coalesce(rule::text, 'NULL')
+        USING ERRCODE = '22023', HINT = 'INSEE''s rule for tax-based household data is 11.';
+    END IF;
+    IF cnt_t IS NULL THEN
+      RAISE EXCEPTION 'count column "%" does not exist in the query', count_column USING ERRCODE = '42703',
+        DETAIL = format('The query has the columns %s.',
+                        (SELECT string_agg(quote_ident(o.column_name), ', ') FROM nous.output_columns(probe) o));
+    END IF;
+    IF cnt_t NOT IN ('smallint', 'integer', 'bigint', 'real', 'double precision') AND cnt_t !~ '^numeric' THEN
+      RAISE EXCEPTION 'count column "%" is of type %, not a number', coalesce(count_column, value_column), cnt_t
+        USING ERRCODE = '42804';
+    END IF;
+    -- secret: a count under the threshold, compared as a number (a weighted
+    -- 10.6 households is under 11; 0 is published, as by nous.secrecy_primary),
+    -- or no count at all
+    secret_expr := format('(raw.%1$I IS NULL OR (raw.%1$I > 0 AND raw.%1$I < %2$s))',
+                          coalesce(count_column, value_column), rule);
+  END IF;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'columns of the query that are not of a plain type: %', bad
+      USING ERRCODE = '42804',
+            DETAIL = 'Map views hold one geometry and otherwise boolean, integer, float, numeric, text and date/time columns.',
+            HINT = 'Cast them in the query (array_to_string(a, '', ''), j::text) or leave them out.';
+  END IF;
+  descr := nous.output_descriptions(coalesce(descriptions, 'null'::jsonb),
+                                    ARRAY[key_column, geom_column, value_column] || others || reserved, others);
+
+  -- the data: NULL keys, NULL geometries, geometry types and SRIDs
+  FOR r IN EXECUTE format(
+      'SELECT CASE WHEN g IS NOT NULL THEN regexp_replace(%1$I.GeometryType(g), ''M$'', '''')'
+      ' || (ARRAY['''', ''M'', ''Z'', ''ZM''])[%1$I.ST_Zmflag(g) + 1] END AS t,'
+      ' %1$I.ST_SRID(g) AS srid, count(*) AS n, count(*) FILTER (WHERE key IS NULL) AS null_key'
+      '  FROM (SELECT p.%2$I AS key, p.%3$I AS g FROM pg_temp.nous_output_probe p) s'
+      ' GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2', pgis, key_column, geom_column) LOOP
+    n_rows := n_rows + r.n;
+    n_null_key := n_null_key + r.null_key;
+    IF r.t IS NULL THEN
+      n_null_geom := n_null_geom + r.n;
+    ELSE
+      types := types || r.t;
+      srids := srids || r.srid;
+      counts := counts || format('%s (SRID %s): %s rows', r.t, r.srid, r.n);
+    END IF;
+  END LOOP;
+  IF n_null_key > 0 THEN
+    RAISE EXCEPTION 'key column "%" has % NULL values', key_column, n_null_key
+      USING ERRCODE = '23502', DETAIL = format('%s rows of %s have no key.', n_null_key, n_rows);
+  END IF;
+  IF n_null_geom > 0 THEN
+    RAISE EXCEPTION 'geometry column "%" has % NULL values', geom_column, n_null_geom
+      USING ERRCODE = '23502', DETAIL = format('%s rows of %s have no geometry; a map layer has one geometry a row.', n_null_geom, n_rows),
+            HINT = 'Filter them out in the query (WHERE geom IS NOT NULL).';
+  END IF;
+  IF (SELECT count(DISTINCT s) FROM unnest(srids) s) > 1 THEN
+    RAISE EXCEPTION 'geometry column "%" mixes % SRIDs', geom_column, (SELECT count(DISTINCT s) FROM unnest(srids) s)
+      USING ERRCODE = '22023', DETAIL = format('The rows have: %s.', array_to_string(counts, '; ')),
+            HINT = 'Transform them to one SRID in the query (public.ST_Transform(geom, 2154)).';
+  END IF;
+  IF 0 = ANY (srids) THEN
+    RAISE EXCEPTION 'geometry column "%" has no SRID (0)', geom_column
+      USING ERRCODE = '22023', HINT = 'Set it in the query (public.ST_SetSRID(geom, 2154)).';
+  END IF;
+  IF (SELECT count(DISTINCT t) FROM unnest(types) t) > 1 THEN
+    -- single and multi parts of one kind are promoted to multi; others are an error
+    IF (SELECT count(DISTINCT regexp_replace(t, '^MULTI', '')) FROM unnest(types) t) = 1
+       AND (SELECT bool_and(t !~ '^GEOMETRYCOLLECTION') FROM unnest(types) t) THEN
+      promote := true;
+      gtype := 'MULTI' || regexp_replace(types[1], '^MULTI', '');
+    ELSE
+      RAISE EXCEPTION 'geometry column "%" mixes % geometry types', geom_column, (SELECT count(DISTINCT t) FROM unnest(types) t)
+        USING ERRCODE = '22023', DETAIL = format('The rows have: %s.', array_to_string(counts, '; ')),
+              HINT = 'A map layer has one geometry type: split the query, or convert (public.ST_Multi, public.ST_CollectionExtract).';
+    END IF;
+  ELSE
+    gtype := types[1];
+  END IF;
+  gsrid := srids[1];
+  IF gtype IS NULL THEN
+    -- no row: only a typed column tells the type
+    IF geom_typmod IS NULL THEN
+      RAISE EXCEPTION 'the query returns no row and its geometry column is not typed'
+        USING ERRCODE = '22023', HINT = 'Cast the geometry in the query, e.g. geom::public.geometry(MultiPolygon, 2154).';
+    END IF;
+    gtype := split_part(geom_typmod, ',', 1);
+    gsrid := split_part(geom_typmod, ',', 2)::int;
+  END IF;
+  geom_expr := CASE WHEN promote THEN format('%I.ST_Multi(src.%I)', pgis, geom_column)
+                    ELSE format('src.%I', geom_column) END;
+
+  -- the class breaks: recomputed on every refresh over the whole view, or fixed
+  IF breaks IS NOT NULL THEN
+    br_expr := format('%L::float8[]', breaks);
+  ELSE
+    br_expr := format('nous.breaks(s.v, %s, %L)', k, method);
+  END IF;
+  -- @VALUE@ and @FROM@: the value and the relation, filled in below for the
+  -- map (the query) and for its legend (the stored values)
+  cls_sql := format(
+    'SELECT b.br, b.lo, b.hi, nous.class_labels(CASE WHEN b.br IS NOT NULL THEN'
+    ' b.br[1:cardinality(b.br) - 1] || greatest(b.hi, b.br[cardinality(b.br)]) END,'
+    ' least(b.lo, b.br[1]), %s) AS labels'
+    ' FROM (SELECT %s AS br, min(s.v) AS lo, max(s.v) AS hi FROM (SELECT @VALUE@ AS v FROM @FROM@) s) b',
+    coalesce(digits::text, 'NULL'), br_expr);
+
+  IF replace THEN
+    EXECUTE format('DROP VIEW IF EXISTS %s', legend);
+    IF to_regclass(target) IS NOT NULL THEN
+      EXECUTE format('DROP %s %s', CASE WHEN (SELECT relkind FROM pg_class WHERE oid = to_regclass(target)) = 'm'
+                                        THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target);
+    END IF;
+  END IF;
+  -- lab is MATERIALIZED: inlined, the planner would evaluate class_labels
+  -- (and the breaks' subscripts) once a row instead of once a refresh
+  EXECUTE format(
+    'CREATE MATERIALIZED VIEW %s AS'
+    ' WITH raw AS MATERIALIZED (SELECT * FROM (%s) q),'
+    ' src AS MATERIALIZED (SELECT raw.*, %s AS nous_secret FROM raw),'
+    ' lab AS MATERIALIZED (%s)'
+    ' SELECT src.%I::bigint AS %I%s, CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END AS %I,'
+    ' CASE WHEN src.nous_secret THEN 0 ELSE c.class END AS class,'
+    ' CASE WHEN src.nous_secret THEN NULL WHEN c.class = 1 THEN least(lab.lo, lab.br[1]) ELSE lab.br[c.class - 1] END AS class_lower,'
+    ' CASE WHEN src.nous_secret THEN NULL WHEN c.class = cardinality(lab.br) THEN greatest(lab.hi, lab.br[c.class]) ELSE lab.br[c.class] END AS class_upper,'
+    ' CASE WHEN src.nous_secret THEN ''secret statistique'' ELSE coalesce(lab.labels[c.class], ''non disponible'') END AS class_label,'
+    ' %s(%s)::%I.geometry(%s,%s) AS %I'
+    ' FROM src CROSS JOIN lab CROSS JOIN LATERAL'
+    ' (SELECT nous.class_of(CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END, lab.br) AS class) c',
+    target, regexp_replace(query, ';\s*$', '') || chr(10), secret_expr,
+    replace(replace(cls_sql, '@VALUE@', format('CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END', value_column)), '@FROM@', 'src'),
+    key_column, key_column, other_sel, value_column, value_column,
+    CASE WHEN secret THEN 'CASE WHEN src.nous_secret THEN ''secret statistique'' ELSE ''diffusé'' END AS secrecy_status, ' ELSE '' END,
+    geom_expr, pgis, gtype, gsrid, geom_column, value_column);
+  BEGIN
+    EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', target, key_column);
+  EXCEPTION WHEN unique_violation THEN
+    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s GROUP BY %I HAVING count(*) > 1) d', target, key_column) INTO n;
+    RAISE EXCEPTION 'key column "%" has duplicate values', key_column
+      USING ERRCODE = '23505',
+            DETAIL = format('%s key values occur more than once (%s).', n, SQLERRM),
+            HINT = 'A map needs one row per key: aggregate in the query, or number the rows.';
+  END;
+  EXECUTE format('CREATE INDEX ON %s USING gist (%I)', target, geom_column);
+
+  -- the legend: the same breaks, from the stored values
+  EXECUTE format(
+    'CREATE VIEW %s AS WITH lab AS MATERIALIZED (%s),'
+    ' n AS (SELECT m.class, count(*) AS features FROM %s m WHERE m.class IS NOT NULL GROUP BY m.class)'
+    ' SELECT * FROM (SELECT c.class::int AS class,'
+    ' CASE WHEN c.class = 1 THEN least(lab.lo, lab.br[1]) ELSE lab.br[c.class - 1] END AS lower,'
+    ' CASE WHEN c.class = cardinality(lab.br) THEN greatest(lab.hi, lab.br[c.class]) ELSE lab.br[c.class] END AS upper,'
+    ' lab.labels[c.class] AS label, coalesce(n.features, 0) AS features'
+    ' FROM lab CROSS JOIN LATERAL generate_subscripts(lab.br, 1) AS c(class) LEFT JOIN n ON n.class = c.class'
+    '%s) l ORDER BY l.class = 0, l.class',
+    legend, replace(replace(cls_sql, '@VALUE@', format('m.%I', value_column)), '@FROM@', target || ' m'), target,
+    CASE WHEN secret THEN format(' UNION ALL SELECT 0, NULL::float8, NULL::float8, ''secret statistique'','
+                                 ' (SELECT count(*) FROM %s m WHERE m.class = 0)', target) ELSE '' END);
+
+  -- comments, in French (what QGIS and Metabase show)
+  EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', target, coalesce(nullif(btrim(description), ''),
+    format('Carte de %s en classes (%s), une ligne par entité ; créée par nous.create_map_view.', value_column,
+           CASE WHEN breaks IS NOT NULL THEN 'seuils fixes' ELSE format('%s classes, méthode %s', k, method) END)));
+  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, key_column, coalesce(descr ->> key_column,
+    'Identifiant entier unique de l''entité (clé de la couche dans QGIS).'));
+  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, geom_column, coalesce(descr ->> geom_column,
+    format('Géométrie (%s, EPSG:%s).', (SELECT o.geometry_type FROM nous.output_columns(target::regclass) o
+                                         WHERE o.column_name = geom_column), gsrid)));
+  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, value_column, coalesce(descr ->> value_column,
+    format('Valeur représentée (colonne %s de la requête).', value_column)));
+  EXECUTE format('COMMENT ON COLUMN %s.class IS %L', target, coalesce(descr ->> 'class',
+    CASE WHEN breaks IS NOT NULL
+         THEN format('Classe de la valeur, de 1 (valeurs les plus basses) à %s, seuils fixes %s ; vide si la valeur manque.', cardinality(breaks), breaks)
+         ELSE format('Classe de la valeur, de 1 (valeurs les plus basses) à %s au plus, seuils nous.breaks(valeur, %s, %L) recalculés sur toute la vue à chaque rafraîchissement ; vide si la valeur manque.', k, k, method) END));
+  EXECUTE format('COMMENT ON COLUMN %s.class_lower IS %L', target, coalesce(descr ->> 'class_lower',
+    'Borne inférieure de la classe (exclue, sauf pour la classe 1 où c''est le minimum des valeurs).'));
+  EXECUTE format('COMMENT ON COLUMN %s.class_upper IS %L', target, coalesce(descr ->> 'class_upper',
+    'Borne supérieure de la classe (incluse ; pour la dernière classe, le maximum des valeurs).'));
+  IF secret THEN
+    EXECUTE format('COMMENT ON COLUMN %s.secrecy_status IS %L', target, coalesce(descr ->> 'secrecy_status',
+      format('« secret statistique » quand le compte (%s) est inférieur à %s : la valeur et les autres nombres de la ligne sont alors vides (classe 0) ; « diffusé » sinon.',
+             coalesce(count_column, value_column), rule)));
+  END IF;
+  EXECUTE format('COMMENT ON COLUMN %s.class_label IS %L', target, coalesce(descr ->> 'class_label',
+    'Libellé de la classe, ex. « 12,3 – 18,7 » ; « non disponible » si la valeur manque ; « secret statistique » pour la classe 0.'));
+  FOR i IN 1 .. cardinality(others) LOOP
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, others[i], descr ->> others[i]);
+  END LOOP;
+  EXECUTE format('COMMENT ON VIEW %s IS %L', legend,
+    format('Légende de la carte %s : une ligne par classe, mêmes seuils que la carte (recalculés sur ses valeurs).', target));
+  EXECUTE format('COMMENT ON COLUMN %s.class IS %L', legend, 'Numéro de la classe (1 = valeurs les plus basses).');
+  EXECUTE format('COMMENT ON COLUMN %s.lower IS %L', legend, 'Borne inférieure (exclue, sauf pour la classe 1 : le minimum).');
+  EXECUTE format('COMMENT ON COLUMN %s.upper IS %L', legend, 'Borne supérieure (incluse).');
+  EXECUTE format('COMMENT ON COLUMN %s.label IS %L', legend, 'Libellé de la classe, ex. « 12,3 – 18,7 ».');
+  EXECUTE format('COMMENT ON COLUMN %s.features IS %L', legend, 'Nombre d''entités de la carte dans la classe.');
+  DROP VIEW pg_temp.nous_output_probe;
+  RETURN target::regclass;
+END
+$$;
+COMMENT ON FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean, text, int, text) IS
+  'Publishes a query (one SELECT) as a QGIS map layer: a materialized view with a bigint key (unique index, refreshable CONCURRENTLY), a typed geometry column (type and SRID read from the data) with a GiST index, the value, its class (nous.breaks over the published values, recomputed at each refresh, or fixed breaks), class bounds and French labels, comments on every column; plus the view <name>_legend.  With count_column, threshold or indicator: statistical secrecy, a row whose count (e.g. the households under a rate) is under the threshold publishes no figure (class 0, « secret statistique », column secrecy_status).';
+
+DROP FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean);
+
+CREATE FUNCTION nous.create_bi_view(name text, query text, description text, descriptions jsonb,
+                                    key_column text DEFAULT NULL, materialized boolean DEFAULT false,
+                                    cast_to_text boolean DEFAULT false, replace boolean DEFAULT false,
+                                    count_column text DEFAULT NULL, threshold int DEFAULT NULL,
+                                    indicator text DEFAULT NULL)
+  RETURNS regclass LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sch name;
+  rel name;
+  probe regclass;
+  target text;
+  cols record;
+  names text[] := '{}';
+  sel text[] := '{}';
+  cast_from text[] := '{}';
+  bad text;
+  geo text;
+  key_t text;
+  descr jsonb;
+  n bigint;
+  m bigint;
+  secret boolean := count_column IS NOT NULL OR threshold IS NOT NULL OR indicator IS NOT NULL;
+  rule int;
+  cnt_t text;
+  numeric_cols text[] := '{}';
+BEGIN
+  IF secret AND count_column IS NULL THEN
+    RAISE EXCEPTION 'statistical secrecy needs count_column' USING ERRCODE = '22004',
+      DETAIL = 'A row is secret when its count (the households under its figures) is under the threshold.';
+  END IF;
+  IF coalesce(btrim(description), '') = '' THEN
+    RAISE EXCEPTION 'description must not be empty' USING ERRCODE = '22023',
+      DETAIL = 'It becomes the COMMENT ON the view, which Metabase shows as the table description.';
+  END IF;
+  IF coalesce(materialized, false) AND key_column IS NULL THEN
+    RAISE EXCEPTION 'a materialized BI view needs a key_column' USING ERRCODE = '22023',
+      DETAIL = 'Its unique index lets REFRESH MATERIALIZED VIEW CONCURRENTLY keep it readable during the nightly refresh.';
+  END IF;
+  SELECT p.schema_name, p.rel_name, p.probe INTO sch, rel, probe FROM nous.output_prepare(name, query, replace) p;
+  target := format('%I.%I', sch, rel);
+  FOR cols IN SELECT * FROM nous.output_columns(probe) LOOP
+    IF secret AND cols.column_name IN ('secrecy_status', 'nous_secret') THEN
+      RAISE EXCEPTION 'the query has a column "%", a name the view uses for statistical secrecy', cols.column_name
+        USING ERRCODE = '42701', HINT = 'Rename it in the query.';
+    END IF;
+    names := names || cols.column_name::text;
+    IF cols.column_name = key_column THEN
+      key_t := cols.data_type;
+    END IF;
+    IF cols.column_name = count_column THEN
+      cnt_t := cols.data_type;
+    END IF;
+    IF cols.is_geometry THEN
+      geo := concat_ws(', ', geo, quote_ident(cols.column_name));
+    ELSIF cols.plain AND secret AND cols.column_name IS DISTINCT FROM key_column
+          AND (cols.data_type IN ('smallint', 'integer', 'bigint', 'real', 'double precision') OR cols.data_type ~ '^numeric') THEN
+      -- a secret row publishes no figure
+      sel := sel || format('CASE WHEN q.nous_secret THEN NULL ELSE q.%1$I END AS %1$I', cols.column_name);
+      numeric_cols := numeric_cols || cols.column_name::text;
+    ELSIF cols.plain THEN
+      sel := sel || format('q.%I', cols.column_name);
+    ELSIF coalesce(cast_to_text, false) THEN
+      sel := sel || format('q.%I::text AS %I', cols.column_name, cols.column_name);
+      cast_from := cast_from || format('%s:%s', cols.column_name, cols.data_type);
+    ELSE
+      bad := concat_ws(', ', bad, format('%I (%s)', cols.column_name, cols.data_type));
+    END IF;
+  END LOOP;
+  IF geo IS NOT NULL THEN
+    RAISE EXCEPTION 'a BI view has no geometry column: %', geo
+      USING ERRCODE = '42804',
+            DETAIL = 'Metabase reads geometry as unreadable binary; maps go through nous.create_map_view.',
+            HINT = 'Leave it out, or give coordinates (public.ST_X(public.ST_Transform(public.ST_PointOnSurface(geom), 4326))) or public.ST_AsText(geom).';
+  END IF;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'columns that are not of a plain type: %', bad
+      USING ERRCODE = '42804',
+            DETAIL = 'BI views hold boolean, integer, float, numeric, text, varchar, char, date and timestamp columns only.',
+            HINT = 'Cast them in the query, or pass cast_to_text => true to publish their text form.';
+  END IF;
+  IF key_column IS NOT NULL THEN
+    IF key_t IS NULL THEN
+      RAISE EXCEPTION 'column "%" does not exist in the query', key_column USING ERRCODE = '42703',
+        DETAIL = format('The query has the columns %s.', array_to_string(names, ', '));
+    ELSIF key_t NOT IN ('smallint', 'integer', 'bigint') THEN
+      RAISE EXCEPTION 'key column "%" is of type %, not an integer type', key_column, key_t USING ERRCODE = '42804';
+    END IF;
+  END IF;
+  IF secret THEN
+    SELECT sr.rule_threshold INTO rule FROM nous._secrecy_rules(threshold, NULL, indicator) sr;
+    IF rule IS NULL OR rule < 1 THEN
+      RAISE EXCEPTION 'threshold must be at least 1, got %', coalesce(rule::text, 'NULL')
+        USING ERRCODE = '22023', HINT = 'INSEE''s rule for tax-based household data is 11.';
+    END IF;
+    IF cnt_t IS NULL THEN
+      RAISE EXCEPTION 'count column "%" does not exist in the query', count_column USING ERRCODE = '42703',
+        DETAIL = format('The query has the columns %s.', array_to_string(names, ', '));
+    END IF;
+    IF NOT count_column = ANY (numeric_cols) THEN
+      RAISE EXCEPTION 'count column "%" is of type %, not a number', count_column, cnt_t USING ERRCODE = '42804';
+    END IF;
+    sel := sel || 'CASE WHEN q.nous_secret THEN ''secret statistique'' ELSE ''diffusé'' END AS secrecy_status'::text;
+    descriptions := coalesce(descriptions, '{}'::jsonb) || jsonb_build_object('secrecy_status',
+      coalesce(descriptions ->> 'secrecy_status',
+               format('« secret statistique » quand le compte (%s) est inférieur à %s : les nombres de la ligne sont alors vides ; « diffusé » sinon.',
+                      count_column, rule)));
+    names := names || 'secrecy_status'::text;
+  END IF;
+  descr := nous.output_descriptions(coalesce(descriptions, 'null'::jsonb), names, names);
+  IF key_column IS NOT NULL THEN
+    EXECUTE format('SELECT count(*), count(*) FILTER (WHERE %1$I IS NULL) FROM pg_temp.nous_output_probe', key_column) INTO n, m;
+    IF m > 0 THEN
+      RAISE EXCEPTION 'key column "%" has % NULL values', key_column, m USING ERRCODE = '23502';
+    END IF;
+    IF NOT coalesce(materialized, false) THEN
+      EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM pg_temp.nous_output_probe GROUP BY %I HAVING count(*) > 1) d', key_column) INTO m;
+      IF m > 0 THEN
+        RAISE EXCEPTION 'key column "%" has duplicate values', key_column USING ERRCODE = '23505',
+          DETAIL = format('%s key values occur more than once.', m);
+      END IF;
+    END IF;
+  END IF;
+
+  IF replace AND to_regclass(target) IS NOT NULL THEN
+    EXECUTE format('DROP %s %s', CASE WHEN (SELECT relkind FROM pg_class WHERE oid = to_regclass(target)) = 'm'
+                                      THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target);
+  END IF;
+  EXECUTE format('CREATE %s %s AS SELECT %s FROM (%s) q',
+                 CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
+                 array_to_string(sel, ', '),
+                 CASE WHEN secret
+                      THEN format('SELECT q.*, (q.%1$I IS NULL OR (q.%1$I > 0 AND q.%1$I < %2$s)) AS nous_secret FROM (%3$s) q',
+                                  count_column, rule, regexp_replace(query, ';\s*$', '') || chr(10))
+                      ELSE regexp_replace(query, ';\s*$', '') || chr(10) END);
+  IF materialized THEN
+    BEGIN
+      EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', target, key_column);
+    EXCEPTION WHEN unique_violation THEN
+      EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s GROUP BY %I HAVING count(*) > 1) d', target, key_column) INTO m;
+      RAISE EXCEPTION 'key column "%" has duplicate values', key_column USING ERRCODE = '23505',
+        DETAIL = format('%s key values occur more than once.', m);
+    END;
+  END IF;
+  EXECUTE format('COMMENT ON %s %s IS %L', CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                 target, description);
+  FOR i IN 1 .. cardinality(names) LOOP
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, names[i],
+                   (descr ->> names[i]) || coalesce(
+                     (SELECT format(' (texte ; type d''origine %s)', split_part(c, ':', 2))
+                        FROM unnest(cast_from) c WHERE split_part(c, ':', 1) = names[i]), ''));
+  END LOOP;
+  DROP VIEW pg_temp.nous_output_probe;
+  RETURN target::regclass;
+END
+$$;
+COMMENT ON FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean, text, int, text) IS
+  'Publishes a query (one SELECT) for Metabase: a view (or a materialized view with a unique integer key) with plain column types only (others rejected, or cast to text with cast_to_text), no geometry, and a COMMENT ON the view and on every column from description and descriptions {column: text}, all required.  With count_column (and threshold or indicator, else 11): statistical secrecy, a row whose count is under the threshold publishes no number (column secrecy_status).';
