@@ -820,9 +820,22 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 
 	if (args == NULL)
 	{
+		Oid		   *argtypes;
+		int			nargs;
+
+		/*
+		 * The key types come from the declared signature, not from the call
+		 * expression: Citus's worker_partial_agg calls the transition function
+		 * without one (get_fn_expr_argtype would answer 0).
+		 */
+		get_func_signature(fcinfo->flinfo->fn_oid, &argtypes, &nargs);
+		if (nargs != PG_NARGS())
+			elog(ERROR, "nous_svy_trans: declared with %d arguments, called with %d",
+				 nargs, PG_NARGS());
 		args = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(SvyArgs));
-		args->stratum_type = get_fn_expr_argtype(fcinfo->flinfo, iw + 1);
-		args->psu_type = get_fn_expr_argtype(fcinfo->flinfo, iw + 2);
+		args->stratum_type = argtypes[iw + 1];
+		args->psu_type = argtypes[iw + 2];
+		pfree(argtypes);
 		fcinfo->flinfo->fn_extra = args;
 	}
 	if (PG_ARGISNULL(iw))
