@@ -7,6 +7,7 @@
 #define NOUS_H
 
 #include "postgres.h"
+#include "compat.h"
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
@@ -34,7 +35,7 @@ extern void nous_vec_from_datum(Datum d, bool isnull, const char *what,
 extern ArrayType *nous_vec_to_array(const NousVec *v, const double *out);
 
 /* Report a core status as an ERROR with a SQLSTATE; context names the call. */
-extern void nous_report_status(nous_status st, const char *context) pg_attribute_noreturn();
+NOUS_NORETURN extern void nous_report_status(nous_status st, const char *context);
 
 /* ---- method parameters, passed to every method as a jsonb object ---- */
 
