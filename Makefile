@@ -14,8 +14,8 @@ SQL_PARTS  = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 # as released in sql/released/ (see its README)
 UPGRADE_DIRS    = $(sort $(wildcard sql/upgrade/*--*))
 UPGRADE_SCRIPTS = $(patsubst sql/upgrade/%,sql/$(EXTENSION)--%.sql,$(UPGRADE_DIRS))
-INSTALL_SCRIPT = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA_built = $(INSTALL_SCRIPT) $(UPGRADE_SCRIPTS)
+NOUS_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA_built = $(NOUS_INSTALL_SQL) $(UPGRADE_SCRIPTS)
 DATA       = $(wildcard sql/released/$(EXTENSION)--*.sql)
 EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out
 
@@ -42,7 +42,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(INSTALL_SCRIPT): $(SQL_PARTS) nous.control Makefile
+$(NOUS_INSTALL_SQL): $(SQL_PARTS) nous.control Makefile
 	@{ echo '-- nous $(EXTVERSION): generated from sql/[0-9][0-9]_*.sql by make; edit those files.'; \
 	   printf '%s\n' '\echo Use "CREATE EXTENSION nous CASCADE" to load this file. \quit'; \
 	   for f in $(SQL_PARTS); do echo; echo "-- ---- $$f ----"; \
