@@ -13,9 +13,9 @@
 #                                                ICU and GCC inside
 #
 # The cache is NOUS_CHROOT_CACHE (default /var/cache/nous); a chroot lives in
-# chroot-<suite>-pg<PG>-<hash>, the hash taken over this script and the
-# package list, so that a changed package list (or way of building) builds a
-# new one.  A chroot is built in a temporary directory and renamed into place
+# chroot-<suite>-pg<PG>-<hash>, the hash taken over the package list, the
+# mirror and the functions that build the chroot, so that a changed package
+# list (or way of building) builds a new one.  A chroot is built in a temporary directory and renamed into place
 # when complete: an interrupted build leaves no half chroot in the cache.
 # Needs root (debootstrap, chroot, mount).
 set -euo pipefail
@@ -53,7 +53,7 @@ chroot_apt_opts() {  # sid's Release file may be past its validity date
 chroot_path() {
   local v="$1" suite key
   suite="$(chroot_suite "$v")"
-  key="$({ cat "${BASH_SOURCE[0]}"; chroot_packages "$v"; } | sha256sum | cut -c1-12)"
+  key="$({ declare -f chroot_build chroot_mount; chroot_packages "$v"; echo "$NOUS_MIRROR"; } | sha256sum | cut -c1-12)"
   echo "$NOUS_CHROOT_CACHE/chroot-$suite-pg$v-$key"
 }
 
@@ -155,7 +155,8 @@ chroot_run() {
   local v="$1" r rc; shift
   r="$(chroot_ensure "$v")"
   # shellcheck disable=SC2064
-  trap "chroot_umount '$r'" EXIT INT TERM
+  trap "chroot_umount '$r'" EXIT
+  trap 'exit 130' INT TERM
   chroot_mount "$r"
   set +e
   chroot "$r" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

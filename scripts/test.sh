@@ -1,5 +1,15 @@
 #!/usr/bin/env bash
-# scripts/test.sh — the README's test command: set up, then run every suite.
+# scripts/test.sh — the README's test command: the matrix of platforms, then
+# on each platform every suite.
+#
+# The platforms: the host (PostgreSQL 15, Debian 12) first, then one Debian
+# chroot per newer major (17: trixie, 18: sid; scripts/chroot.sh builds and
+# caches them).  NOUS_PG=15|17|18 runs one platform.  Each platform's run
+# ends with its own "N passed, N failed[, N skipped]" line; this script prints
+# a summary per platform, then one line summing them all, and exits non-zero
+# on any failure.  In each chroot the checkout and ../shared are copied to
+# /work/nous and /work/shared and this same script runs there with
+# NOUS_PLATFORM_INNER=1 (it then runs its own platform only):
 #
 #   1. install the Debian packages nous needs, build with -Werror, install;
 #   2. unit tests of src/core (ASan + UBSan), one program per module;
@@ -9,6 +19,9 @@
 #   5. the scripted suites test/suites/*.sh (dump/restore, upgrade …); each
 #      counts as one test; exit 77 means "nothing to test yet" (skipped).
 # Ends with the line "N passed, N failed" and exits non-zero on any failure.
+if [ "${NOUS_PLATFORM_INNER:-}" != 1 ]; then
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/matrix.sh" "$@"
+fi
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 passed=0
@@ -22,6 +35,7 @@ count() {  # count PASSED FAILED LABEL...
 }
 
 nous_install_deps
+nous_print_versions
 make -C "$NOUS_ROOT" -s clean
 nous_build
 
