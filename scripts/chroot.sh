@@ -85,6 +85,7 @@ chroot_build() {
   opts="$(chroot_apt_opts "$v")"
   mkdir -p "$NOUS_CHROOT_CACHE"
   tmp="$(mktemp -d "$NOUS_CHROOT_CACHE/.build-$suite-XXXXXX")"
+  chmod 755 "$tmp"   # the root of the chroot: postgres and _apt traverse it
   log "building the $suite chroot (PostgreSQL $v) in $tmp"
   # shellcheck disable=SC2064
   trap "chroot_umount '$tmp'; rm -rf '$tmp'" EXIT
