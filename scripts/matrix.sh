@@ -62,7 +62,9 @@ run_platform() {  # run_platform PG: the platform's whole run, on stdout
     return
   fi
   say "PostgreSQL $v: the chroot of $(platform_name "$v")"
-  r="$(bash "$ROOT/scripts/chroot.sh" ensure "$v")" || { echo "chroot for PostgreSQL $v could not be built"; return 1; }
+  r="$(bash "$ROOT/scripts/chroot.sh" ensure "$v")" || {
+    echo "the chroot of PostgreSQL $v could not be built:"; tail -40 "$LOGS/chroot-pg$v.log" 2>/dev/null; return 1; }
+  cat "$r/var/log/nous-packages.txt" >"$LOGS/packages-pg$v.txt"
   echo "chroot: $r"
   copy_into "$r"
   base="${NOUS_CHROOT_PORT:-5513}"
@@ -78,6 +80,17 @@ run_platform() {  # run_platform PG: the platform's whole run, on stdout
   cp -r "$r/work/nous/.nous/"results-* "$r/work/nous/.nous/unit.log" "$LOGS/pg$v/" 2>/dev/null || true
   return "$rc"
 }
+
+# chroots not yet built start building now, in the background, while the host
+# runs (the later "ensure" waits on the build's lock)
+for v in "${platforms[@]}"; do
+  [ "$v" = 15 ] && continue
+  if [ ! -d "$(bash "$ROOT/scripts/chroot.sh" path "$v")" ]; then
+    say "building the chroot of PostgreSQL $v in the background (log: $LOGS/chroot-pg$v.log)"
+    bash "$ROOT/scripts/chroot.sh" ensure "$v" >"$LOGS/chroot-pg$v.log" 2>&1 &
+    sleep 1   # let it take its lock
+  fi
+done
 
 total_p=0 total_f=0 total_s=0
 summary=()

@@ -44,7 +44,7 @@ say "unit tests of src/core"
 unit_log="$NOUS_STATE/unit.log"
 mkdir -p "$NOUS_STATE"
 set +e
-make -C "$NOUS_ROOT" -s unit >"$unit_log" 2>&1
+make -C "$NOUS_ROOT" -s -j2 unit >"$unit_log" 2>&1
 unit_rc=$?
 set -e
 cat "$unit_log"
