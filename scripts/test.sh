@@ -79,8 +79,10 @@ run_regress() {  # run_regress LABEL TESTS...
   rc=$?
   set -e
   cat "$log"
-  p=$(grep -cE '\.\.\. +ok' "$log" || true)
-  f=$(grep -cE '\.\.\. +FAILED|\.\.\. +failed' "$log" || true)
+  # pg_regress 15 prints "test NAME ... ok"; 16 and later print TAP lines
+  # ("ok 8 - NAME", "not ok 7 - NAME", "+" for a parallel group)
+  p=$(grep -cE '\.\.\. +ok|^ok +[0-9]+ +[-+] ' "$log" || true)
+  f=$(grep -cE '\.\.\. +FAILED|\.\.\. +failed|^not ok +[0-9]+ +[-+] ' "$log" || true)
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   cp -r results regression.* "$keep/" 2>/dev/null || true
   [ "$f" -gt 0 ] && [ -f regression.diffs ] && head -300 regression.diffs
