@@ -134,7 +134,14 @@ chroot_ensure() {
     mkdir -p "$NOUS_CHROOT_CACHE"
     exec 9>"$final.lock"
     flock 9
-    [ -d "$final" ] || chroot_build "$v" "$final" >&2
+    if [ ! -d "$final" ]; then
+      if ! command -v debootstrap >/dev/null; then   # a fresh machine: its lists first
+        log "installing debootstrap"
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >/dev/null
+      fi
+      chroot_build "$v" "$final" >&2
+    fi
     flock -u 9
     exec 9>&-
   fi
