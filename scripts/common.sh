@@ -1,23 +1,28 @@
 # scripts/common.sh — shared by scripts/demo.sh, scripts/test.sh and the
 # benchmark: install what nous needs from Debian, build and install the
-# extension, and run a PostgreSQL 15 cluster owned by the project.
+# extension, and run a PostgreSQL cluster owned by the project.
 #
 # Settings (environment):
 #   NOUS_STATE   where clusters, logs and reports live (default: <checkout>/.nous)
 #   NOUS_PORT    port of the demo cluster (default 5499); tests use NOUS_TEST_PORT
 #                (default 5498) and benchmarks NOUS_BENCH_PORT (default 5497)
 #   NOUS_NO_APT  set to 1 to never call apt-get (then missing packages are an error)
-#   NOUS_PGBIN   bin directory of the PostgreSQL 15 to build against and run
-#                (default /usr/lib/postgresql/15/bin; a private copy of the tree
-#                lets several checkouts install different builds side by side)
+#   NOUS_PG      PostgreSQL major: 15 (the host, default), 17 or 18 (the
+#                chroots of scripts/chroot.sh, where scripts/test.sh runs itself)
+#   NOUS_PGBIN   bin directory of the PostgreSQL to build against and run
+#                (default /usr/lib/postgresql/$NOUS_PG/bin; a private copy of the
+#                tree lets several checkouts install different builds side by side)
+#   NOUS_PLATFORM_INNER  set to 1 by scripts/test.sh inside a chroot: the
+#                chroot carries its own package list (scripts/chroot.sh)
 
 set -euo pipefail
 
 NOUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NOUS_PGVER=15
+NOUS_PGVER="${NOUS_PG:-15}"
+case "$NOUS_PGVER" in 15|17|18) ;; *) echo "nous: NOUS_PG must be 15, 17 or 18 (got '$NOUS_PGVER')" >&2; exit 1 ;; esac
 NOUS_PGBIN="${NOUS_PGBIN:-/usr/lib/postgresql/${NOUS_PGVER}/bin}"
 NOUS_STATE="${NOUS_STATE:-$NOUS_ROOT/.nous}"
-export NOUS_PGBIN
+export NOUS_PGBIN NOUS_PGVER
 
 # Debian packages nous needs to build, run, test and demonstrate itself.
 NOUS_PACKAGES=(
@@ -37,6 +42,9 @@ die() { printf 'nous: error: %s\n' "$*" >&2; exit 1; }
 # Install the Debian packages that are missing (as root, or through sudo).
 nous_install_deps() {
   local missing=() p
+  # inside a chroot of the matrix, scripts/chroot.sh installed the platform's
+  # packages (no QGIS, no clang-14 there)
+  [ "${NOUS_PLATFORM_INNER:-}" = 1 ] && return 0
   for p in "${NOUS_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
@@ -57,7 +65,19 @@ nous_install_deps() {
   # nous does not use it, and leaves it as Debian set it up.
 }
 
-# Build with -Werror and install into the PostgreSQL 15 tree.
+# The versions this run builds and tests with (recorded in the log).
+nous_print_versions() {
+  local share
+  share="$("$NOUS_PGBIN/pg_config" --sharedir)"
+  say "platform: $( . /etc/os-release; echo "$PRETTY_NAME") ($(cat /etc/debian_version 2>/dev/null))"
+  echo "  PostgreSQL: $("$NOUS_PGBIN/pg_config" --version) ($NOUS_PGBIN)"
+  echo "  PostGIS:    $(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" "$share/extension/postgis.control" 2>/dev/null || echo missing)"
+  echo "  ICU:        $(pkg-config --modversion icu-uc 2>/dev/null || echo missing)"
+  echo "  pg_cron:    $(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" "$share/extension/pg_cron.control" 2>/dev/null || echo missing)"
+  echo "  compiler:   $(${CC:-gcc} --version | head -1)"
+}
+
+# Build with -Werror and install into the PostgreSQL tree of NOUS_PGBIN.
 nous_build() {
   say "building nous"
   local sudo=""

@@ -1,5 +1,15 @@
 #!/usr/bin/env bash
-# scripts/test.sh — the README's test command: set up, then run every suite.
+# scripts/test.sh — the README's test command: the matrix of platforms, then
+# on each platform every suite.
+#
+# The platforms: the host (PostgreSQL 15, Debian 12) first, then one Debian
+# chroot per newer major (17: trixie, 18: sid; scripts/chroot.sh builds and
+# caches them).  NOUS_PG=15|17|18 runs one platform.  Each platform's run
+# ends with its own "N passed, N failed[, N skipped]" line; this script prints
+# a summary per platform, then one line summing them all, and exits non-zero
+# on any failure.  In each chroot the checkout and ../shared are copied to
+# /work/nous and /work/shared and this same script runs there with
+# NOUS_PLATFORM_INNER=1 (it then runs its own platform only):
 #
 #   1. install the Debian packages nous needs, build with -Werror, install;
 #   2. unit tests of src/core (ASan + UBSan), one program per module;
@@ -9,6 +19,9 @@
 #   5. the scripted suites test/suites/*.sh (dump/restore, upgrade …); each
 #      counts as one test; exit 77 means "nothing to test yet" (skipped).
 # Ends with the line "N passed, N failed" and exits non-zero on any failure.
+if [ "${NOUS_PLATFORM_INNER:-}" != 1 ]; then
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/matrix.sh" "$@"
+fi
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 passed=0
@@ -22,6 +35,7 @@ count() {  # count PASSED FAILED LABEL...
 }
 
 nous_install_deps
+nous_print_versions
 make -C "$NOUS_ROOT" -s clean
 nous_build
 
@@ -30,7 +44,7 @@ say "unit tests of src/core"
 unit_log="$NOUS_STATE/unit.log"
 mkdir -p "$NOUS_STATE"
 set +e
-make -C "$NOUS_ROOT" -s unit >"$unit_log" 2>&1
+make -C "$NOUS_ROOT" -s -j2 unit >"$unit_log" 2>&1
 unit_rc=$?
 set -e
 cat "$unit_log"
@@ -65,8 +79,10 @@ run_regress() {  # run_regress LABEL TESTS...
   rc=$?
   set -e
   cat "$log"
-  p=$(grep -cE '\.\.\. +ok' "$log" || true)
-  f=$(grep -cE '\.\.\. +FAILED|\.\.\. +failed' "$log" || true)
+  # pg_regress 15 prints "test NAME ... ok"; 16 and later print TAP lines
+  # ("ok 8 - NAME", "not ok 7 - NAME", "+" for a parallel group)
+  p=$(grep -cE '\.\.\. +ok|^ok +[0-9]+ +[-+] ' "$log" || true)
+  f=$(grep -cE '\.\.\. +FAILED|\.\.\. +failed|^not ok +[0-9]+ +[-+] ' "$log" || true)
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   cp -r results regression.* "$keep/" 2>/dev/null || true
   [ "$f" -gt 0 ] && [ -f regression.diffs ] && head -300 regression.diffs

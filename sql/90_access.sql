@@ -399,9 +399,13 @@ BEGIN
     EXECUTE pg_catalog.format('GRANT %I TO %I', analyst, producer);
     RETURN NEXT pg_catalog.format('granted %s to %s', analyst, producer);
   END IF;
-  -- a CREATEROLE role that is not a superuser must be a member of the
-  -- producer to make it the owner of the schemas
-  IF NOT pg_catalog.pg_has_role(current_user, producer, 'MEMBER') THEN
+  -- a CREATEROLE role that is not a superuser must be able to SET ROLE to
+  -- the producer to make it the owner of the schemas: a member on 15; from
+  -- PostgreSQL 16 on, the creator of a role holds it WITH ADMIN only
+  -- (neither SET nor INHERIT), so the SET privilege itself is asked for
+  IF NOT pg_catalog.pg_has_role(current_user, producer,
+       CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000
+            THEN 'SET' ELSE 'MEMBER' END) THEN
     EXECUTE pg_catalog.format('GRANT %I TO %I', producer, current_user);
     RETURN NEXT pg_catalog.format('granted %s to %s (to create its schemas)', producer, current_user);
   END IF;

@@ -396,7 +396,7 @@ typedef struct FlowParser
 	StringInfoData buf;
 } FlowParser;
 
-static void pg_attribute_noreturn()
+NOUS_NORETURN static void
 parse_error(FlowParser *fp, const char *what)
 {
 	ereport(ERROR,
@@ -583,7 +583,7 @@ nous_flows_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-static void pg_attribute_noreturn()
+NOUS_NORETURN static void
 recv_error(const char *detail)
 {
 	ereport(ERROR,

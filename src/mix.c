@@ -1598,7 +1598,7 @@ nous_mixcounts_send(PG_FUNCTION_ARGS)
 		str = (const char *) r + off + NOUS_MIXREC_HDR;
 		for (k = 0; k < 3; k++)
 		{
-			pq_sendcountedtext(&buf, str, l[k], false);
+			nous_sendcountedtext(&buf, str, l[k]);
 			str += l[k];
 		}
 		off += NOUS_MIXREC_HDR + l[0] + l[1] + l[2];

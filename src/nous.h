@@ -7,6 +7,7 @@
 #define NOUS_H
 
 #include "postgres.h"
+#include "compat.h"
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
@@ -44,7 +45,7 @@ extern void nous_check_format_version(const char *type, int version,
 									  int oldest, int newest);
 
 /* Report a core status as an ERROR with a SQLSTATE; context names the call. */
-extern void nous_report_status(nous_status st, const char *context) pg_attribute_noreturn();
+NOUS_NORETURN extern void nous_report_status(nous_status st, const char *context);
 
 /* start-up of the spatial module: its settings (spatial.c) */
 extern void nous_spatial_init(void);

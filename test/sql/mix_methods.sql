@@ -18,7 +18,7 @@ SELECT nous.segregation(s, 'dissimilarity') AS d, nous.segregation(s, 'gini') AS
 SELECT round(nous.segregation(s, 'mutual_information')::numeric, 12) AS m,
        round((0.5 * ln(4 / 3.0) + 0.25 * ln(2 / 3.0) + 0.25 * ln(2))::numeric, 12) AS m_by_hand,
        nous.segregation(s, 'entropy') = nous.entropy_index(s) AS h,
-       nous.segregation(s, 'simpson_interaction') AS simpson_i, 1 - (0.75 ^ 2 + 0.25 ^ 2) AS by_hand
+       nous.segregation(s, 'simpson_interaction') AS simpson_i, 1 - (0.75 * 0.75 + 0.25 * 0.25) AS by_hand
   FROM (SELECT '[["","u1","a",4],["","u2","a",2],["","u2","b",2]]'::nous.mixcounts s) q;
 -- the areas of a state as arrays, for plugins
 SELECT nous.mixpairs_groups('[(10,20),(0,20),(30,40)]'), nous.mixpairs_totals('[(10,20),(0,20),(30,40)]'),

@@ -14,9 +14,9 @@ fail() { echo "refresh_cron: FAILED: $*"; exit 1; }
 
 if [ ! -f "$("$NOUS_PGBIN/pg_config" --pkglibdir)/pg_cron.so" ]; then
   if [ "${CI:-}" = true ]; then
-    fail "pg_cron is not installed for $NOUS_PGBIN (Debian package postgresql-15-cron) and CI=true"
+    fail "pg_cron is not installed for $NOUS_PGBIN (Debian package postgresql-$NOUS_PGVER-cron) and CI=true"
   fi
-  echo "refresh_cron: pg_cron is not installed (postgresql-15-cron): skipped"
+  echo "refresh_cron: pg_cron is not installed (postgresql-$NOUS_PGVER-cron): skipped"
   exit 77
 fi
 

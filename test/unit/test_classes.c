@@ -38,14 +38,12 @@ sdcm_of(const double *x, int n, const double *b, int nb)
 
 	for (c = 0; c < nb; c++)
 	{
-		double		s = 0,
-					ss = 0;
+		double		s = 0;
 		int			cnt = 0;
 
 		while (i < n && x[i] <= b[c])
 		{
 			s += x[i];
-			ss += x[i] * x[i];
 			cnt++;
 			i++;
 		}
