@@ -91,7 +91,7 @@ SQL
   psql_ -d postgres -At -c "SELECT pg_${how}_backend($pid)" >/dev/null
   wait "$bg" || true
   t1=$(date +%s.%N)
-  lat=$(echo "$t1 - $t0" | bc)
+  lat=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
   if [ "$how" = terminate ]; then
     if ! grep -q "terminating connection due to administrator command" "$out"; then
       printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: not the termination's error"
@@ -104,7 +104,7 @@ SQL
     printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: not the cancel's error"
     sed 's/^/    /' "$out"
     failed=$((failed + 1))
-  elif [ "$(echo "$lat > $bound" | bc)" = 1 ]; then
+  elif awk -v l="$lat" -v b="$bound" 'BEGIN {exit !(l > b)}'; then
     printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: slower than ${bound}s"
     failed=$((failed + 1))
   else
@@ -148,13 +148,13 @@ SET statement_timeout = '1s';
 $sql;
 SQL
   t1=$(date +%s.%N)
-  lat=$(echo "$t1 - $t0 - 1" | bc)
+  lat=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a - 1}')
   name="timeout_$t"
   if ! grep -q "ERROR:  57014: canceling statement due to statement timeout" "$out"; then
     printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: not the timeout's error"
     sed 's/^/    /' "$out"
     failed=$((failed + 1))
-  elif [ "$(echo "$lat > $bound" | bc)" = 1 ]; then
+  elif awk -v l="$lat" -v b="$bound" 'BEGIN {exit !(l > b)}'; then
     printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: overshoot above ${bound}s"
     failed=$((failed + 1))
   else
