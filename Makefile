@@ -50,11 +50,11 @@ $(NOUS_SCRIPT): $(SQL_PARTS) nous.control Makefile
 	     sed -e '/^\\echo Use "CREATE EXTENSION/d' -e 's/@NOUS_VERSION@/$(EXTVERSION)/g' $$f; done; } > $@
 
 .SECONDEXPANSION:
-$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) sql/upgrade/% nous.control Makefile
+$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) sql/upgrade/% $(SQL_PARTS) scripts/sql_include.awk nous.control Makefile
 	@{ echo '-- nous upgrade $*: generated from sql/upgrade/$*/*.sql by make; edit those files.'; \
 	   printf '%s\n' '\echo Use "ALTER EXTENSION nous UPDATE" to load this file. \quit'; \
 	   for f in $(sort $(wildcard sql/upgrade/$*/*.sql)); do echo; echo "-- ---- $$f ----"; \
-	     sed -e '/^\\echo Use "ALTER EXTENSION/d' -e 's/@NOUS_VERSION@/$(EXTVERSION)/g' $$f; done; } > $@
+	     awk -f scripts/sql_include.awk $$f | sed -e 's/@NOUS_VERSION@/$(EXTVERSION)/g'; done; } > $@
 
 all: $(DATA_built)
 
