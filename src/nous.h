@@ -36,6 +36,17 @@ extern void nous_vec_from_datum(Datum d, bool isnull, const char *what,
 extern ArrayType *nous_vec_to_array(const NousVec *v, const double *out);
 
 /*
+ * Unpack argument argno, a one-dimensional array of elemtype (any lower
+ * bound; text[], bool[], int8[] …), with the checks of nous_vec_from_datum
+ * and their messages: the argument NULL ("what must not be NULL", 22004), more
+ * than one dimension (2202E) and, unless nulls_ok, a NULL element ("what must
+ * not contain NULL", 22004, the element in detail).  Returns the number of
+ * elements; *elems and *nulls are palloc'd (nulls may be NULL when !nulls_ok).
+ */
+extern int	nous_array_arg(FunctionCallInfo fcinfo, int argno, const char *what,
+						   Oid elemtype, bool nulls_ok, Datum **elems, bool **nulls);
+
+/*
  * Stored formats: the first byte of every stored or binary value of
  * nous.flows, nous.mixpairs, nous.mixcounts and nous.weights is its format
  * version.  This library reads versions oldest..newest of a type; a newer
