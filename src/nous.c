@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "nous.h"
@@ -200,6 +201,45 @@ nous_vec_to_array(const NousVec *v, const double *out)
 		}
 	}
 	return result;
+}
+
+int
+nous_array_arg(FunctionCallInfo fcinfo, int argno, const char *what,
+			   Oid elemtype, bool nulls_ok, Datum **elems, bool **nulls)
+{
+	ArrayType  *a;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	bool	   *isnull;
+	int			n,
+				i;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what)));
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(a))));
+	if (ARR_ELEMTYPE(a) != elemtype)
+		elog(ERROR, "%s: array of type %u where %u is expected", what,
+			 ARR_ELEMTYPE(a), elemtype);
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(a, elemtype, typlen, typbyval, typalign, elems, &isnull, &n);
+	if (!nulls_ok)
+		for (i = 0; i < n; i++)
+			if (isnull[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("%s must not contain NULL", what),
+						 errdetail("Element %d is NULL.", i + 1)));
+	if (nulls != NULL)
+		*nulls = isnull;
+	return n;
 }
 
 void

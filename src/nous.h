@@ -36,6 +36,17 @@ extern void nous_vec_from_datum(Datum d, bool isnull, const char *what,
 extern ArrayType *nous_vec_to_array(const NousVec *v, const double *out);
 
 /*
+ * Unpack argument argno, a one-dimensional array of elemtype (any lower
+ * bound; text[], bool[], int8[] …), with the checks of nous_vec_from_datum
+ * and their messages: the argument NULL ("what must not be NULL", 22004), more
+ * than one dimension (2202E) and, unless nulls_ok, a NULL element ("what must
+ * not contain NULL", 22004, the element in detail).  Returns the number of
+ * elements; *elems and *nulls are palloc'd (nulls may be NULL when !nulls_ok).
+ */
+extern int	nous_array_arg(FunctionCallInfo fcinfo, int argno, const char *what,
+						   Oid elemtype, bool nulls_ok, Datum **elems, bool **nulls);
+
+/*
  * Stored formats: the first byte of every stored or binary value of
  * nous.flows, nous.mixpairs, nous.mixcounts and nous.weights is its format
  * version.  This library reads versions oldest..newest of a type; a newer
@@ -128,17 +139,20 @@ extern int64 nous_grow_cap(int64 cap, int64 need, Size elsize, int64 limit,
  * nous_eo_mine: the object behind argument argno when this call may change it
  * in place, else NULL (argument NULL, a flat or toasted value, another type's
  * object, a read-only pointer, or an object outside the aggregate context).
- * The rule is nodeAgg's own (ExecAggTransReparent in 15,
- * ExecAggCopyTransValue in 16+; nodeWindowAgg the same): a read-write pointer
- * to an object whose context's parent is the aggregate context.  Those, and
- * only those, the executor keeps as the transition value without copying;
- * anything else it copies (flattens) when we return it.  A read-write pointer
- * alone (DatumIsReadWriteExpandedObject) is not enough: it says the caller
- * gives up the value, not that the value lives as long as the aggregate's
- * state, and an object in a shorter-lived context changed in place and
- * returned as the same pointer would be kept by nodeAgg without the copy that
- * saves it.  So always create states with nous_eo_new(aggctx, ...): an object
- * in a grandchild of the aggregate context would be flattened on every row.
+ * "Mine" is the executor's own rule: nodeAgg (ExecAggTransReparent in 15,
+ * ExecAggCopyTransValue in 16+), nodeWindowAgg and Citus's
+ * worker_partial_agg / coord_combine_agg (HandleTransition) keep a returned
+ * state without copying it exactly when it is a read-write pointer to an
+ * expanded object whose context's parent is the aggregate context; anything
+ * else they copy (flatten).  So: read-write, of our methods, and in a child
+ * of aggctx.  DatumIsReadWriteExpandedObject alone (flow.c's test) says the
+ * caller gives the value up, not that it is this aggregate's state: an
+ * object the executor did not put there (another argument, a value in a
+ * context that dies sooner), changed in place and returned as the same
+ * pointer, would skip the copy that makes it last.  In nodeAgg's own calls
+ * the two tests agree; the stricter one (mix.c's, survey.c's) holds for every
+ * caller.  Create states with nous_eo_new(aggctx, ...): an object in a
+ * grandchild of aggctx fails the test and is flattened on every row.
  *
  * nous_eo_of: the object behind d (read-write or read-only) when it is one of
  * methods, else NULL: read a flat value (detoast it; detoasting also
