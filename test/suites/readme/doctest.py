@@ -155,7 +155,8 @@ def has_sql(sql):
 
 def ends_statement(sql):
     last = re.sub(r'\s--\s.*$', '', code_lines(sql)[-1]).rstrip()
-    return last.endswith(';') or last.lstrip().startswith('\\')
+    return (last.endswith(';') or last.lstrip().startswith('\\')
+            or re.search(r'\\g[a-z]*$', last) is not None)
 
 
 def clean(out):
