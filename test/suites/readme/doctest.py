@@ -232,7 +232,7 @@ def roles():
 
 def run_file(path, fixture, blocks, keep):
     db = 'doc_' + re.sub(r'\W', '_', os.path.relpath(path, ROOT)).lower()
-    must('postgres', 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nCREATE DATABASE %s TEMPLATE doc_fixture_%s;\n'
+    must('postgres', 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nCREATE DATABASE %s TEMPLATE doc_fixture_%s STRATEGY FILE_COPY;\n'
          % (db, db, fixture))
     roles_before = roles()
     script = [PREAMBLE]
