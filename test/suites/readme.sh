@@ -14,7 +14,7 @@
 #   bash test/suites/readme.sh [--bless] [--keep] [FILE ...]
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
 if [ "${NOUS_DOC_EXTERNAL:-}" != 1 ]; then
-  dir="$(nous_cluster_dir readme)"
+  dir="$(nous_cluster_dir "readme.$$")"   # one per run: runs may overlap
   cleanup() {
     nous_as_owner "$NOUS_PGBIN/pg_ctl" -D "$dir/data" -w -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
