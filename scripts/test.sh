@@ -17,7 +17,9 @@
 #   4. the suites that read ../shared (data and oracles): shared_*.sql;
 #      they must run in CI (CI=true): a missing ../shared is a failure there;
 #   5. the scripted suites test/suites/*.sh (dump/restore, upgrade …); each
-#      counts as one test; exit 77 means "nothing to test yet" (skipped).
+#      counts as one test, unless it writes "PASSED FAILED" to the file
+#      $NOUS_SUITE_COUNTS (the README suite counts one test per SQL block);
+#      exit 77 means "nothing to test yet" (skipped).
 # Ends with the line "N passed, N failed" and exits non-zero on any failure.
 if [ "${NOUS_PLATFORM_INNER:-}" != 1 ]; then
   exec bash "$(dirname "${BASH_SOURCE[0]}")/matrix.sh" "$@"
@@ -120,11 +122,20 @@ fi
 for s in test/suites/*.sh; do
   [ -e "$s" ] || continue
   say "suite $s"
+  # a suite that counts its own tests writes "PASSED FAILED" to this file
+  # (test/suites/readme.sh: one test per SQL block of the manual)
+  export NOUS_SUITE_COUNTS="$NOUS_STATE/suite_counts"
+  rm -f "$NOUS_SUITE_COUNTS"
   set +e
   bash "$s"
   rc=$?
   set -e
-  if [ "$rc" -eq 0 ]; then count 1 0 "$s"
+  if [ -s "$NOUS_SUITE_COUNTS" ] && [ "$rc" -ne 77 ]; then
+    read -r sp sf <"$NOUS_SUITE_COUNTS"
+    # a suite that fails without counting a failure still fails once
+    [ "$rc" -ne 0 ] && [ "$sf" -eq 0 ] && sf=1
+    count "$sp" "$sf" "$s"
+  elif [ "$rc" -eq 0 ]; then count 1 0 "$s"
   elif [ "$rc" -eq 77 ]; then skipped=$((skipped + 1))   # nothing to test yet
   else count 0 1 "$s"; fi
 done
