@@ -1104,3 +1104,77 @@ COMMENT ON FUNCTION nous.aggregate_cumulative(float8[], float8[], jsonb) IS
 INSERT INTO nous.method_catalog (family, name, function, builtin, description) VALUES
   ('aggregation', 'cumulative', 'nous.aggregate_cumulative(float8[], float8[], jsonb)', true,
    'count of indicators in their worst class (q = 0.8 or classes = k) or trending worse (trends = true: columns k+1..2k are trends, trend_threshold = 0)');
+
+-- ---- perimeters that change (QPV 2015 -> 2024): a passage through a fine grid
+CREATE FUNCTION nous.perimeter_passage_check(n_from integer, n_from_geoms integer, n_to integer, n_to_geoms integer,
+                                             n_grid integer, n_grid_weights integer, srids integer[],
+                                             null_ids integer, repeated_ids text, bad_weights integer)
+  RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  IF n_from IS NULL OR n_to IS NULL OR n_grid IS NULL THEN
+    RAISE EXCEPTION 'the perimeters and the grid must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF n_from <> coalesce(n_from_geoms, -1) OR n_to <> coalesce(n_to_geoms, -1) OR n_grid <> coalesce(n_grid_weights, -1) THEN
+    RAISE EXCEPTION 'ids and geometries (grid geometries and weights) must have the same lengths'
+      USING ERRCODE = 'array_subscript_error',
+            DETAIL = format('from: %s ids, %s geometries; to: %s ids, %s geometries; grid: %s geometries, %s weights.',
+                            n_from, n_from_geoms, n_to, n_to_geoms, n_grid, n_grid_weights);
+  END IF;
+  IF null_ids > 0 THEN
+    RAISE EXCEPTION 'perimeter ids and geometries must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF repeated_ids IS NOT NULL THEN
+    RAISE EXCEPTION 'a perimeter id appears twice in a list' USING ERRCODE = 'unique_violation',
+      DETAIL = format('Repeated: %s.', left(repeated_ids, 600)), HINT = 'Union the polygons of one perimeter first (ST_Union).';
+  END IF;
+  IF cardinality(srids) > 1 THEN
+    RAISE EXCEPTION 'the perimeters and the grid must share one SRID, not %', array_to_string(srids, ', ')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'ST_Transform them to one projected CRS (2154 or 3035).';
+  END IF;
+  IF bad_weights > 0 THEN
+    RAISE EXCEPTION 'grid weights must be finite and not negative' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION nous.perimeter_passage_check(integer, integer, integer, integer, integer, integer, integer[], integer, text, integer) IS
+  'Helper of nous.perimeter_passage: true, or an error (lengths 2202E, NULL ids 22004, repeated ids 23505, SRIDs 22023, weights 22023).';
+
+CREATE FUNCTION nous.perimeter_passage(from_ids text[], from_geoms geometry[], to_ids text[], to_geoms geometry[],
+                                       grid_geoms geometry[], grid_weights float8[])
+  RETURNS TABLE (code_from text, code_to text, share float8, weight_from float8, weight_part float8)
+  LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  WITH ok AS (
+    SELECT nous.perimeter_passage_check(
+             cardinality(from_ids), cardinality(from_geoms), cardinality(to_ids), cardinality(to_geoms),
+             cardinality(grid_geoms), cardinality(grid_weights),
+             (SELECT array_agg(DISTINCT ST_SRID(g.g)) FROM (SELECT unnest(from_geoms) UNION ALL SELECT unnest(to_geoms)
+                                                           UNION ALL SELECT unnest(grid_geoms)) g(g) WHERE g.g IS NOT NULL),
+             (SELECT count(*) FROM (SELECT unnest(from_ids) AS i, unnest(from_geoms) AS g UNION ALL
+                                    SELECT unnest(to_ids), unnest(to_geoms)) x WHERE x.i IS NULL OR x.g IS NULL)::integer,
+             (SELECT string_agg(DISTINCT y.i, ', ') FROM (SELECT x.i FROM (SELECT unnest(from_ids) AS i, 1 AS l UNION ALL SELECT unnest(to_ids), 2) x
+                                                          GROUP BY x.l, x.i HAVING count(*) > 1) y),
+             (SELECT count(*) FROM unnest(grid_weights) w WHERE w < 0 OR w IN ('NaN', 'Infinity'))::integer) AS ok),
+  f AS (SELECT u.id, u.g FROM unnest(from_ids, from_geoms) AS u(id, g), ok WHERE ok.ok),
+  t AS (SELECT u.id, u.g FROM unnest(to_ids, to_geoms) AS u(id, g), ok WHERE ok.ok),
+  s AS (SELECT u.g, u.w, ST_Area(u.g) AS a FROM unnest(grid_geoms, grid_weights) AS u(g, w)
+         WHERE u.w IS NOT NULL AND u.w > 0 AND ST_Area(u.g) > 0),
+  fw AS (SELECT f.id, coalesce(sum(s.w * ST_Area(ST_Intersection(s.g, f.g)) / s.a), 0) AS w
+           FROM f LEFT JOIN s ON ST_Intersects(s.g, f.g) GROUP BY f.id),
+  ft AS (SELECT f.id AS fid, t.id AS tid, ST_Intersection(f.g, t.g) AS g
+           FROM f JOIN t ON ST_Intersects(f.g, t.g)),
+  ftw AS (SELECT ft.fid, ft.tid, sum(s.w * ST_Area(ST_Intersection(s.g, ft.g)) / s.a) AS w
+            FROM ft JOIN s ON ST_Intersects(s.g, ft.g) GROUP BY ft.fid, ft.tid),
+  parts AS (SELECT ftw.fid, ftw.tid, ftw.w FROM ftw WHERE ftw.w > 0
+            UNION ALL
+            SELECT fw.id, NULL, fw.w - coalesce((SELECT sum(x.w) FROM ftw x WHERE x.fid = fw.id AND x.w > 0), 0) FROM fw)
+  SELECT p.fid, p.tid, p.w / nullif(fw.w, 0), fw.w, p.w
+    FROM parts p JOIN fw ON fw.id = p.fid
+   WHERE p.tid IS NOT NULL OR p.w > 1e-9 * fw.w OR fw.w = 0
+   ORDER BY p.fid, p.tid NULLS LAST;
+END;
+COMMENT ON FUNCTION nous.perimeter_passage(text[], geometry[], text[], geometry[], geometry[], float8[]) IS
+  'Passage between two lists of perimeters (QPV of the 2015 list -> the 2024 list, or any redrawn zones) through a fine grid (200 m squares or IRIS with a weight each, e.g. households or population, spread evenly over each cell): one row per overlapping pair (code_from, code_to, share = weight of from n to / weight of from, weight_from, weight_part) and one row code_to NULL for the part of a from perimeter outside every to perimeter; shares of a from perimeter sum to 1 (NULL when it holds no weight). Counts of the from list convert like a COG passage (sum share x count); swap the lists for the other direction. One projected SRID for all geometries.';

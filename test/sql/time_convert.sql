@@ -164,3 +164,32 @@ SELECT nous.aggregate_cumulative('{{1,10},{2,Infinity}}', NULL);
 SELECT nous.aggregate_cumulative('{1,2,3}', NULL);
 SELECT name, builtin FROM nous.methods WHERE family = 'aggregation' AND name = 'cumulative';
 SELECT nous.unregister_method('aggregation', 'max_class');
+
+-- ---- 6. perimeters redrawn (QPV 2015 -> 2024): a passage through a grid
+-- four unit squares (households 10, 20 below, 30, 40 above); old perimeters A = left half,
+-- B = right half; new N1 = [0, 1.5] x [0, 1], N2 = [0.5, 2] x [1, 2]:
+-- A n N1 = 10, A n N2 = half of 30 = 15, A outside = 15 (of 40); B n N1 = half of 20 = 10, B n N2 = 40, outside 10 (of 60)
+CREATE TEMP TABLE grid AS SELECT public.ST_MakeEnvelope(x, y, x + 1, y + 1, 2154) AS g, w
+  FROM (VALUES (0, 0, 10), (1, 0, 20), (0, 1, 30), (1, 1, 40)) v(x, y, w);
+CREATE TEMP TABLE old_p (id text, g public.geometry);
+INSERT INTO old_p VALUES ('A', public.ST_MakeEnvelope(0, 0, 1, 2, 2154)), ('B', public.ST_MakeEnvelope(1, 0, 2, 2, 2154));
+CREATE TEMP TABLE new_p (id text, g public.geometry);
+INSERT INTO new_p VALUES ('N1', public.ST_MakeEnvelope(0, 0, 1.5, 1, 2154)), ('N2', public.ST_MakeEnvelope(0.5, 1, 2, 2, 2154));
+SELECT code_from, code_to, round(share::numeric, 12) AS share, weight_from, weight_part
+  FROM nous.perimeter_passage((SELECT array_agg(id) FROM old_p), (SELECT array_agg(g) FROM old_p),
+                              (SELECT array_agg(id) FROM new_p), (SELECT array_agg(g) FROM new_p),
+                              (SELECT array_agg(g) FROM grid), (SELECT array_agg(w::float8) FROM grid));
+-- the other direction: N1 (20) = 10 from A, 10 from B; N2 (55) = 15 from A, 40 from B
+SELECT code_from, code_to, round(share::numeric, 12) AS share, weight_from, weight_part
+  FROM nous.perimeter_passage((SELECT array_agg(id) FROM new_p), (SELECT array_agg(g) FROM new_p),
+                              (SELECT array_agg(id) FROM old_p), (SELECT array_agg(g) FROM old_p),
+                              (SELECT array_agg(g) FROM grid), (SELECT array_agg(w::float8) FROM grid));
+-- bad: lengths, a repeated id, two SRIDs, a negative weight
+SELECT * FROM nous.perimeter_passage('{A}', (SELECT array_agg(g) FROM old_p), '{N1}', '{}', '{}', '{}');
+SELECT * FROM nous.perimeter_passage('{A,A}', (SELECT array_agg(g) FROM old_p), '{N1}', (SELECT array_agg(g) FROM new_p WHERE id = 'N1'),
+                                     (SELECT array_agg(g) FROM grid), (SELECT array_agg(w::float8) FROM grid));
+SELECT * FROM nous.perimeter_passage('{A}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 2, 3035)], '{N1}', (SELECT array_agg(g) FROM new_p WHERE id = 'N1'),
+                                     (SELECT array_agg(g) FROM grid), (SELECT array_agg(w::float8) FROM grid));
+SELECT * FROM nous.perimeter_passage('{A}', (SELECT array_agg(g) FROM old_p WHERE id = 'A'), '{N1}', (SELECT array_agg(g) FROM new_p WHERE id = 'N1'),
+                                     (SELECT array_agg(g) FROM grid), '{1,2,3,-4}');
+SELECT * FROM nous.perimeter_passage(NULL, NULL, '{N1}', (SELECT array_agg(g) FROM new_p WHERE id = 'N1'), '{}', '{}');
