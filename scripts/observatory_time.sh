@@ -4,7 +4,10 @@
 # population of the communes of Loire-Atlantique in 2011, 2015, 2016 and
 # 2022 brought to COG 2025 (2015 comes in COG 2017 and crosses the communes
 # nouvelles of 2018-2019), its annualised change and trend, and the map
-# table nous_obs.commune_pop_trend (polygons of COG 2018 merged into COG 2025).
+# table nous_obs.commune_pop_trend (polygons of COG 2018 merged into COG 2025);
+# the share aged 75+ and its gap to the département year by year; the
+# cumulative fragility of each commune; the residential moves of the census
+# 2012 (COG 2014) recoded to COG 2025.
 #
 #   bash scripts/observatory_time.sh DATA_DIR      (psql connection from PG* variables)
 set -euo pipefail
@@ -81,6 +84,63 @@ SELECT row_number() OVER (ORDER BY s.com)::integer AS key, s.com AS code,
          WHERE t.level = 'commune' AND t.vintage = 2018 AND p.code_to = s.com)::geometry(MultiPolygon, 2154) AS geom
   FROM nous_obs.pop_series_44 s GROUP BY s.com;
 ALTER TABLE nous_obs.commune_pop_trend ADD PRIMARY KEY (key);
+
+-- the share of inhabitants aged 75 and over (census 2011, 2016, 2022, by IRIS
+-- in COG 2024, counts = share x population, summed by commune, converted to
+-- COG 2025) and its gap to Loire-Atlantique year by year
+CREATE TABLE nous_obs.aged_iris44_cog2024 AS
+SELECT "COM" AS com,
+       CASE WHEN bool_and(coalesce("P11_POP", '') <> '' AND coalesce("dmv_75p_pct_11", '') <> '') THEN sum(nullif("P11_POP", '')::float8 * nullif("dmv_75p_pct_11", '')::float8 / 100) END AS a11,
+       CASE WHEN bool_and(coalesce("P11_POP", '') <> '' AND coalesce("dmv_75p_pct_11", '') <> '') THEN sum(nullif("P11_POP", '')::float8) END AS p11,
+       CASE WHEN bool_and(coalesce("P16_POP", '') <> '' AND coalesce("dmv_75p_pct_16", '') <> '') THEN sum(nullif("P16_POP", '')::float8 * nullif("dmv_75p_pct_16", '')::float8 / 100) END AS a16,
+       CASE WHEN bool_and(coalesce("P16_POP", '') <> '' AND coalesce("dmv_75p_pct_16", '') <> '') THEN sum(nullif("P16_POP", '')::float8) END AS p16,
+       CASE WHEN bool_and(coalesce("P22_POP", '') <> '' AND coalesce("dmv_75p_pct_22", '') <> '') THEN sum(nullif("P22_POP", '')::float8 * nullif("dmv_75p_pct_22", '')::float8 / 100) END AS a22,
+       CASE WHEN bool_and(coalesce("P22_POP", '') <> '' AND coalesce("dmv_75p_pct_22", '') <> '') THEN sum(nullif("P22_POP", '')::float8) END AS p22
+  FROM obs_iris GROUP BY 1;
+UPDATE nous_obs.aged_iris44_cog2024 SET a11 = NULL, p11 = NULL
+ WHERE com IN (SELECT code_to FROM nous.cog_passage('2011-01-01', '2024-01-01', 'territory') GROUP BY 1 HAVING count(*) > 1);
+UPDATE nous_obs.aged_iris44_cog2024 SET a16 = NULL, p16 = NULL
+ WHERE com IN (SELECT code_to FROM nous.cog_passage('2016-01-01', '2024-01-01', 'territory') GROUP BY 1 HAVING count(*) > 1);
+CREATE TABLE nous_obs.aged_series_44 (com text, year integer, aged75 float8, pop float8, PRIMARY KEY (com, year));
+COMMENT ON TABLE nous_obs.aged_series_44 IS 'Inhabitants aged 75 and over and population of the communes of Loire-Atlantique in COG 2025 (census 2011, 2016, 2022; agg_iris_44.csv, COG 2024, converted by nous.cog_convert); NULL where a year is not known for the whole territory.';
+INSERT INTO nous_obs.aged_series_44
+SELECT c.com, y.year, y.a, y.p
+  FROM nous.cog_convert(NULL::nous_obs.aged_iris44_cog2024, 'com', '2024-01-01', '2025-01-01',
+                        '{"a11": "sum", "p11": "sum", "a16": "sum", "p16": "sum", "a22": "sum", "p22": "sum"}', 'territory') c,
+       LATERAL (VALUES (2011, c.a11, c.p11), (2016, c.a16, c.p16), (2022, c.a22, c.p22)) y(year, a, p);
+CREATE TABLE nous_obs.aged_gap_44 AS
+SELECT * FROM nous.reference_gap_series(NULL::nous_obs.aged_series_44, 'com', 'year', 'aged75', 'pop', 5, true, '2025-01-01');
+COMMENT ON TABLE nous_obs.aged_gap_44 IS 'Share of inhabitants aged 75 and over per commune of Loire-Atlantique (COG 2025) and its gap to Loire-Atlantique (base 100) in 2011, 2016 and 2022, with its change and décrochage (+5 points): nous.reference_gap_series on nous_obs.aged_series_44.';
+
+-- cumulative fragility per commune: in the worst quintile of Loire-Atlantique or
+-- trending worse, for two indicators (share aged 75+ in 2022, its gap rising;
+-- population falling)
+ALTER TABLE nous_obs.commune_pop_trend ADD COLUMN aged_gap_2022 float8, ADD COLUMN aged_decrochage boolean,
+  ADD COLUMN cumulative_fragility float8;
+UPDATE nous_obs.commune_pop_trend t SET aged_gap_2022 = g.gap, aged_decrochage = g.d
+  FROM (SELECT area, max(gap) FILTER (WHERE year = 2022) AS gap, bool_or(decrochage) AS d FROM nous_obs.aged_gap_44 GROUP BY area) g
+ WHERE g.area = t.code;
+UPDATE nous_obs.commune_pop_trend t SET cumulative_fragility = f.score
+  FROM (SELECT x.code, x.score
+          FROM (SELECT t.code, nous.composite(ARRAY[t.aged_gap_2022, -t.rate_2015_2022,
+                                                    (SELECT (nous.trend(g.year, g.gap)).slope FROM nous_obs.aged_gap_44 g
+                                                      WHERE g.area = t.code AND (SELECT count(x.gap) FROM nous_obs.aged_gap_44 x WHERE x.area = t.code) >= 2),
+                                                    -t.persons_per_year],
+                                              NULL, NULL, 'none', 'cumulative(trends=true)') OVER () AS score
+                  FROM nous_obs.commune_pop_trend t) x) f
+ WHERE f.code = t.code;
+COMMENT ON COLUMN nous_obs.commune_pop_trend.cumulative_fragility IS 'Aggregation method cumulative(trends=true): how many of two indicators (gap of the share aged 75+ in 2022; fall of the population 2015-2022) are in the worst quintile of the communes or trending worse (Theil-Sen slope of the gap rising; population falling).';
+
+-- residential moves of the census 2012 (COG 2014) recoded to COG 2025: moves
+-- between communes merged since become stayers of the communes nouvelles
+CREATE TABLE nous_obs.flows_mre44_cog2025 AS
+SELECT nous.cog_convert_flows(f.m, '2014-01-01', '2025-01-01', 'territory') AS m,
+       'MRE44_migrations_residentielles_2008_2012.csv (INSEE census 2012, COG 2014) -> COG 2025'::text AS source
+  FROM nous_obs.flows_mre44 f;
+COMMENT ON TABLE nous_obs.flows_mre44_cog2025 IS 'The matrix of nous_obs.flows_mre44 (census 2012, COG 2014) with both ends recoded to COG 2025 by nous.cog_convert_flows.';
+CREATE TABLE nous_obs.flows_mre44_changes AS
+SELECT c.* FROM nous_obs.flows_mre44 f, nous.cog_flow_changes(f.m, '2014-01-01', '2025-01-01', 'territory') c;
+COMMENT ON TABLE nous_obs.flows_mre44_changes IS 'nous.cog_flow_changes of the MRE44 matrix from COG 2014 to COG 2025: the zones merged, split or renumbered, with their moves that become internal.';
 COMMENT ON TABLE nous_obs.commune_pop_trend IS 'Map table: communes of Loire-Atlantique in COG 2025 with their population trend (annualised rate 2015-2022, Theil-Sen slope and Mann-Kendall p-value over 2011, 2015, 2016, 2022); polygons = COG 2018 communes merged along the passage 2018 -> 2025.';
 SQL
 
@@ -103,6 +163,27 @@ SELECT CASE WHEN persons_per_year < 0 THEN 'falling' WHEN persons_per_year < 20 
             WHEN persons_per_year < 100 THEN '20 to 100 a year' ELSE '100 a year or more' END AS trend,
        count(*) AS communes, count(geom) AS with_polygon, round(sum(pop2022)) AS pop2022
   FROM nous_obs.commune_pop_trend GROUP BY 1 ORDER BY min(persons_per_year);
+\echo
+\echo 'Share aged 75 and over, gap to Loire-Atlantique (base 100) year by year, communes nouvelles and the largest décrochages (source: agg_iris_44.csv, census 2011/2016/2022; nous.reference_gap_series) - table nous_obs.aged_gap_44'
+SELECT g.area AS code, (SELECT c.libelle FROM nous.cog_communes c WHERE c.vintage = 2025 AND c.typecom = 'COM' AND c.com = g.area) AS label,
+       string_agg(g.year || ': ' || coalesce(round(g.gap::numeric, 1)::text, '-'), '   ' ORDER BY g.year) AS "gap by year",
+       round(max(g.gap_change) FILTER (WHERE g.year = 2022)::numeric, 1) AS "change 16-22", bool_or(g.decrochage) AS decrochage
+  FROM nous_obs.aged_gap_44 g
+ WHERE g.area IN (SELECT code FROM nous_obs.commune_pop_trend WHERE communes_2017 > 1)
+    OR g.area IN (SELECT area FROM nous_obs.aged_gap_44 WHERE year = 2022 AND gap_change IS NOT NULL ORDER BY gap_change DESC LIMIT 3)
+ GROUP BY g.area ORDER BY bool_or(g.decrochage), g.area;
+\echo 'Communes by cumulative fragility (aggregation method cumulative: aged 75+ gap in the worst quintile or rising, population in the worst quintile of change or falling) - column cumulative_fragility of the map table nous_obs.commune_pop_trend'
+SELECT cumulative_fragility, count(*) AS communes, round(sum(pop2022)) AS pop2022 FROM nous_obs.commune_pop_trend GROUP BY 1 ORDER BY 1;
+\echo
+\echo 'Residential moves (census 2012, COG 2014) recoded to COG 2025: moves between communes merged since become stayers (source: MRE44_migrations_residentielles_2008_2012.csv; nous.cog_convert_flows) - tables nous_obs.flows_mre44_cog2025, nous_obs.flows_mre44_changes'
+SELECT b.zones AS zones_cog2014, a.zones AS zones_cog2025, round(b.stayers) AS stayers_cog2014, round(a.stayers) AS stayers_cog2025,
+       round(b.stayers + b.movers) AS total_2014, round(a.stayers + a.movers) AS total_2025
+  FROM nous_obs.flows_mre44 f, nous.flow_summary(f.m) b, nous_obs.flows_mre44_cog2025 g, nous.flow_summary(g.m) a;
+SELECT c.code_to AS commune_2025, string_agg(c.zone, ' + ' ORDER BY c.zone) AS "COG 2014 communes", round(sum(c.stayers)) AS stayers_before,
+       round(sum(c.moves_now_internal)) AS moves_now_internal, round(z.stayers) AS stayers_after
+  FROM nous_obs.flows_mre44_changes c, nous_obs.flows_mre44_cog2025 g, nous.flow_zones(g.m) z
+ WHERE z.zone = c.code_to AND c.change = 'merged' AND c.code_to IN ('44003', '44180')
+ GROUP BY c.code_to, z.stayers ORDER BY 1;
 \echo 'Loire-Atlantique in COG 2025: population 2015 (converted) and 2022, annualised rate (nous.annual_rate)'
 SELECT count(*) AS communes, round(sum(p15)) AS pop2015, round(sum(p22)) AS pop2022,
        round((100 * nous.annual_rate(sum(p15), sum(p22), 7))::numeric, 3) AS "rate %/yr"

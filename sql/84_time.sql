@@ -594,7 +594,7 @@ BEGIN
    WHERE x.attrelid = rel AND x.attnum > 0 AND NOT x.attisdropped AND x.attname <> code_column AND NOT rules ? x.attname;
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'columns without a conversion rule: %', bad USING ERRCODE = 'invalid_parameter_value',
-      DETAIL = 'Each column needs a rule: "sum" (counts), {"rate": [numerator, denominator], "scale": s}, "majority", {"majority": weight column}, or "first".',
+      DETAIL = 'Each column needs a rule: "sum" (counts), {"rate": [numerator, denominator], "scale": s}, "majority", {"majority": weight column}, "first", or {"method": name}.',
       HINT = 'Leave out (select away) the columns that cannot be converted, such as medians.';
   END IF;
   -- the passage: from the cache (no weights), else computed into a session table
@@ -632,7 +632,7 @@ BEGIN
     END IF;
     rule := rules -> a.name;
     kind := CASE jsonb_typeof(rule) WHEN 'string' THEN rule #>> '{}'
-                                    WHEN 'object' THEN (SELECT min(o) FROM jsonb_object_keys(rule) o WHERE o IN ('rate', 'majority')) END;
+                                    WHEN 'object' THEN (SELECT min(o) FROM jsonb_object_keys(rule) o WHERE o IN ('rate', 'majority', 'method')) END;
     IF kind = 'sum' THEN
       sel := sel || format('(sum(j.%1$I * j.nous_share))::%2$s', a.name, a.typ);
     ELSIF kind = 'rate' THEN
@@ -660,13 +660,29 @@ BEGIN
                              k, a.name, CASE WHEN w IS NULL THEN '1' ELSE format('j.%I', w) END);
       joins := joins || format(' LEFT JOIN m%1$s ON m%1$s.nous_code_to = j.nous_code_to', k);
       sel := sel || format('(min(m%1$s.v))::%2$s', k, a.typ);
+    ELSIF kind = 'method' THEN
+      -- a registered aggregation method: per target commune, a 1 x k matrix of
+      -- the classes of its k source communes (numeric codes) and their shares as
+      -- weights; nous.aggregate checks the method (registry) for the caller
+      IF jsonb_typeof(rule -> 'method') <> 'string' THEN
+        RAISE EXCEPTION 'rule of column "%": method needs the name of a registered aggregation method', a.name
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      IF (SELECT t.typcategory FROM pg_catalog.pg_type t JOIN pg_catalog.pg_attribute x ON x.atttypid = t.oid
+           WHERE x.attrelid = rel AND x.attname = a.name) <> 'N' THEN
+        RAISE EXCEPTION 'rule of column "%": a method converts numeric class codes, not %', a.name, a.typ
+          USING ERRCODE = 'datatype_mismatch',
+                HINT = 'Use "majority" or "first" for text classes, or recode the classes as numbers.';
+      END IF;
+      sel := sel || format('((nous.aggregate(ARRAY[array_agg(j.%1$I::float8 ORDER BY j.nous_code_from)], array_agg(j.nous_share ORDER BY j.nous_code_from), %2$L))[1])::%3$s',
+                           a.name, rule ->> 'method', a.typ);
     ELSIF kind IN ('median', 'none', 'refuse') THEN
       RAISE EXCEPTION 'column "%" cannot be converted', a.name USING ERRCODE = 'invalid_parameter_value',
         DETAIL = 'A median (or any statistic of a distribution) of merged or split communes cannot be computed from the communes'' values.',
         HINT = 'Recompute it from the individual data in the target vintage, or leave the column out.';
     ELSE
       RAISE EXCEPTION 'unknown rule for column "%": %', a.name, rule USING ERRCODE = 'invalid_parameter_value',
-        DETAIL = 'The rules are "sum", {"rate": [numerator, denominator], "scale": s}, "majority", {"majority": weight column} and "first"; "median" is refused.';
+        DETAIL = 'The rules are "sum", {"rate": [numerator, denominator], "scale": s}, "majority", {"majority": weight column}, "first" and {"method": a registered aggregation method}; "median" is refused.';
     END IF;
   END LOOP;
   src := format('WITH j AS (SELECT p.code_to AS nous_code_to, p.code_from AS nous_code_from, p.share AS nous_share, d.* FROM %1$s d JOIN %2$s p ON p.code_from = d.%3$I::text)%4$s SELECT %5$s FROM j%6$s GROUP BY j.nous_code_to',
@@ -675,7 +691,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION nous.cog_convert(anyelement, text, date, date, jsonb, text, regclass, text) IS
-  'Converts a table of communes of COG from_vintage to COG to_vintage in one call (nous.cog_convert(NULL::t, ''code'', ...) reads t and returns rows of t): rules names a rule for every other column: "sum" (counts: sum of share x value), {"rate": [numerator, denominator], "scale": s} (s x sum(share x numerator) / sum(share x denominator), never a mean of rates), "majority" or {"majority": weight column} (the class of the largest share), "first" (the value of the commune that keeps the code, else of the smallest code); medians are refused. Unknown codes are an error listing them (unknown => drop or keep). split and weights as in nous.cog_passage.';
+  'Converts a table of communes of COG from_vintage to COG to_vintage in one call (nous.cog_convert(NULL::t, ''code'', ...) reads t and returns rows of t): rules names a rule for every other column: "sum" (counts: sum of share x value), {"rate": [numerator, denominator], "scale": s} (s x sum(share x numerator) / sum(share x denominator), never a mean of rates), "majority" or {"majority": weight column} (the class of the largest share), "first" (the value of the commune that keeps the code, else of the smallest code), {"method": name} (a registered aggregation method called per target commune on the 1 x k matrix of the numeric classes of its sources, weighted by their shares); medians are refused. Unknown codes are an error listing them (unknown => drop or keep). split and weights as in nous.cog_passage.';
 
 CREATE FUNCTION nous.cog_changes(data anyelement, code_column text, from_vintage date, to_vintage date,
                                  split text DEFAULT NULL, weights regclass DEFAULT NULL)
@@ -814,3 +830,351 @@ CREATE AGGREGATE nous.trend_merge(float8[]) (
 );
 COMMENT ON AGGREGATE nous.trend_merge(float8[]) IS
   'nous.trend over stored states (from nous.trend_state): merges them and computes the trend.';
+
+-- ---- flows: both ends of an origin-destination matrix in another vintage
+CREATE FUNCTION nous.cog_flow_passage(m nous.flows, from_vintage date, to_vintage date, split text, weights regclass,
+                                      unknown text)
+  RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+DECLARE
+  bad text;
+BEGIN
+  IF from_vintage IS NULL OR to_vintage IS NULL THEN
+    RAISE EXCEPTION 'from_vintage and to_vintage must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF unknown IS NULL OR unknown NOT IN ('error', 'drop', 'keep') THEN
+    RAISE EXCEPTION 'unknown must be error, drop or keep' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF to_regclass('pg_temp.nous_cog_fp') IS NULL THEN
+    CREATE TEMP TABLE nous_cog_fp (code_from text, code_to text, share float8);
+  END IF;
+  TRUNCATE pg_temp.nous_cog_fp;
+  INSERT INTO pg_temp.nous_cog_fp SELECT * FROM nous.cog_passage(from_vintage, to_vintage, split, weights);
+  SELECT string_agg(z.zone, ', ' ORDER BY z.zone) INTO bad
+    FROM nous.flow_zones(m) z WHERE NOT EXISTS (SELECT 1 FROM pg_temp.nous_cog_fp p WHERE p.code_from = z.zone);
+  IF bad IS NOT NULL AND unknown = 'error' THEN
+    RAISE EXCEPTION 'zones unknown in COG %', to_char(from_vintage, 'YYYY-MM-DD') USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = format('These zones of the matrix are not communes (or arrondissements municipaux) of %s: %s.', to_char(from_vintage, 'YYYY-MM-DD'), left(bad, 800)),
+      HINT = 'Check the vintage of the matrix; unknown => ''drop'' leaves their flows out, ''keep'' keeps them unchanged.';
+  END IF;
+  IF to_regclass('pg_temp.nous_cog_funk') IS NULL THEN
+    CREATE TEMP TABLE nous_cog_funk (zone text);
+  END IF;
+  TRUNCATE pg_temp.nous_cog_funk;
+  INSERT INTO pg_temp.nous_cog_funk SELECT z.zone FROM nous.flow_zones(m) z
+   WHERE NOT EXISTS (SELECT 1 FROM pg_temp.nous_cog_fp p WHERE p.code_from = z.zone);
+  IF unknown = 'keep' THEN
+    INSERT INTO pg_temp.nous_cog_fp SELECT u.zone, u.zone, 1 FROM pg_temp.nous_cog_funk u;
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION nous.cog_flow_passage(nous.flows, date, date, text, regclass, text) IS
+  'Internal step of nous.cog_convert_flows and nous.cog_flow_changes: the passage into the session table pg_temp.nous_cog_fp, with the check of the zones unknown in from_vintage (22023 listing them, unless unknown is drop or keep), listed in pg_temp.nous_cog_funk.';
+
+CREATE FUNCTION nous.cog_convert_flows(m nous.flows, from_vintage date, to_vintage date, split text DEFAULT NULL,
+                                       weights regclass DEFAULT NULL, unknown text DEFAULT 'error')
+  RETURNS nous.flows LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+DECLARE
+  r nous.flows;
+BEGIN
+  IF m IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM nous.cog_flow_passage(m, from_vintage, to_vintage, split, weights, unknown);
+  -- stayers stay on the diagonal (a split commune's stayers are shared by its
+  -- parts, each staying in its part); a move goes from every target of its
+  -- origin to every target of its destination with the product of the shares;
+  -- a move between communes that merge becomes a stay in the commune nouvelle
+  SELECT nous.flow_matrix(x.o, x.d, x.w) INTO r FROM (
+    SELECT po.code_to AS o, pd.code_to AS d, e.weight * po.share * pd.share AS w
+      FROM nous.flow_edges(m) e
+      JOIN pg_temp.nous_cog_fp po ON po.code_from = e.origin
+      JOIN pg_temp.nous_cog_fp pd ON pd.code_from = e.destination
+     WHERE e.origin <> e.destination
+    UNION ALL
+    SELECT p.code_to, p.code_to, e.weight * p.share
+      FROM nous.flow_edges(m) e JOIN pg_temp.nous_cog_fp p ON p.code_from = e.origin
+     WHERE e.origin = e.destination) x;
+  RETURN r;
+END;
+$$;
+COMMENT ON FUNCTION nous.cog_convert_flows(nous.flows, date, date, text, regclass, text) IS
+  'Both ends of an origin-destination matrix (nous.flows) of COG from_vintage recoded to COG to_vintage: stayers stay stayers (a split commune''s stayers are shared by the passage shares, each on its own diagonal), a move goes from each target of its origin to each target of its destination with the product of the shares, and a move between communes that merge becomes stayers of the commune nouvelle; totals preserved. Zones unknown in from_vintage raise 22023 with their list (unknown => drop or keep). split and weights as in nous.cog_passage.';
+
+CREATE FUNCTION nous.cog_flow_changes(m nous.flows, from_vintage date, to_vintage date, split text DEFAULT NULL,
+                                      weights regclass DEFAULT NULL)
+  RETURNS TABLE (zone text, code_to text, share float8, change text, stayers float8, outflow float8, inflow float8,
+                 moves_now_internal float8)
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+BEGIN
+  IF m IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM nous.cog_flow_passage(m, from_vintage, to_vintage, split, weights, 'keep');
+  RETURN QUERY
+  WITH p AS (SELECT p.*, count(*) OVER (PARTITION BY p.code_from) AS nto,
+                    count(*) OVER (PARTITION BY p.code_to) AS nfrom,
+                    p.code_from IN (SELECT u.zone FROM pg_temp.nous_cog_funk u) AS unk
+               FROM pg_temp.nous_cog_fp p),
+       -- moves of each zone whose two ends land in one commune of to_vintage
+       internal AS (
+         SELECT e.origin AS z, sum(e.weight * po.share * pd.share) AS w
+           FROM nous.flow_edges(m) e
+           JOIN pg_temp.nous_cog_fp po ON po.code_from = e.origin
+           JOIN pg_temp.nous_cog_fp pd ON pd.code_from = e.destination
+          WHERE e.origin <> e.destination AND po.code_to = pd.code_to GROUP BY 1)
+  SELECT z.zone, p.code_to, p.share,
+         CASE WHEN p.unk THEN 'unknown' WHEN p.nto > 1 THEN 'split' WHEN p.nfrom > 1 THEN 'merged'
+              WHEN p.code_to <> p.code_from THEN 'code changed' END,
+         z.stayers, z.outflow, z.inflow, coalesce(i.w, 0)
+    FROM nous.flow_zones(m) z JOIN p ON p.code_from = z.zone LEFT JOIN internal i ON i.z = z.zone
+   WHERE p.unk OR p.nto > 1 OR p.nfrom > 1 OR p.code_to <> p.code_from
+   ORDER BY 4, 1, 2;
+END;
+$$;
+COMMENT ON FUNCTION nous.cog_flow_changes(nous.flows, date, date, text, regclass) IS
+  'What nous.cog_convert_flows changes in a matrix: one row per zone of the matrix that is unknown in from_vintage, split, merged with others or renumbered, with its target and share, its stayers, outflow and inflow, and its outflow that becomes stayers (moves_now_internal: both ends in one commune of to_vintage); unchanged zones are not listed.';
+
+-- ---- the gap to the reference territory, year by year
+CREATE FUNCTION nous.reference_gap_series(data anyelement, area_column text, year_column text,
+                                          numerator text, denominator text, threshold float8 DEFAULT 5,
+                                          higher_is_worse boolean DEFAULT true, vintage date DEFAULT NULL)
+  RETURNS TABLE (area text, year integer, rate float8, reference_rate float8, gap float8, gap_change float8,
+                 decrochage boolean)
+  LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+DECLARE
+  rel regclass;
+  bad text;
+  c text;
+BEGIN
+  SELECT t.typrelid::regclass INTO rel FROM pg_catalog.pg_type t WHERE t.oid = pg_typeof(data) AND t.typrelid <> 0;
+  IF rel IS NULL THEN
+    RAISE EXCEPTION 'data must be a NULL of a table''s row type, not %', pg_typeof(data) USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Call it as nous.reference_gap_series(NULL::my_series, ''area'', ''year'', ''num'', ''den'').';
+  END IF;
+  IF area_column IS NULL OR year_column IS NULL OR numerator IS NULL OR denominator IS NULL OR threshold IS NULL
+     OR higher_is_worse IS NULL THEN
+    RAISE EXCEPTION 'area_column, year_column, numerator, denominator, threshold and higher_is_worse must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  FOREACH c IN ARRAY ARRAY[area_column, year_column, numerator, denominator] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute x WHERE x.attrelid = rel AND x.attname = c AND x.attnum > 0 AND NOT x.attisdropped) THEN
+      RAISE EXCEPTION 'column "%" not found in %', c, rel USING ERRCODE = 'undefined_column';
+    END IF;
+  END LOOP;
+  EXECUTE format('SELECT string_agg(DISTINCT coalesce(d.%1$I::text, ''NULL'') || '' '' || coalesce(d.%2$I::text, ''NULL''), ''; '')
+                    FROM (SELECT d.%1$I, d.%2$I, count(*) OVER (PARTITION BY d.%1$I, d.%2$I) AS k FROM %3$s d) d
+                   WHERE d.k > 1 OR d.%1$I IS NULL OR d.%2$I IS NULL', area_column, year_column, rel) INTO bad;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'a series has one row per area and year' USING ERRCODE = 'unique_violation',
+      DETAIL = format('Repeated or NULL (area, year) in %s: %s.', rel, left(bad, 800)),
+      HINT = 'Convert every year to one vintage first (nous.cog_convert), which gives one row per commune.';
+  END IF;
+  IF vintage IS NOT NULL THEN
+    EXECUTE format('SELECT string_agg(DISTINCT d.%1$I::text, '', '') FROM %2$s d
+                     WHERE d.%1$I::text NOT IN (SELECT c FROM nous.cog_codes(%3$L) c)', area_column, rel, vintage) INTO bad;
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION 'areas that are not communes of COG %', to_char(vintage, 'YYYY-MM-DD') USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = format('A series compares one territory over the years: these codes of %s are not communes of %s: %s.', rel, to_char(vintage, 'YYYY-MM-DD'), left(bad, 800)),
+        HINT = 'Convert the years of other vintages with nous.cog_convert.';
+    END IF;
+  END IF;
+  -- the reference territory must be the same every year
+  EXECUTE format('SELECT string_agg(x.y || '': '' || x.k, '', '' ORDER BY x.y)
+                    FROM (SELECT d.%2$I::text AS y, count(*) AS k FROM %3$s d GROUP BY 1) x
+                   WHERE x.k < (SELECT count(DISTINCT d.%1$I) FROM %3$s d)', area_column, year_column, rel) INTO bad;
+  IF bad IS NOT NULL THEN
+    RAISE WARNING 'the areas differ between years: the reference territory changes'
+      USING DETAIL = format('Years with fewer areas than the table: %s.', left(bad, 600)),
+            HINT = 'Give every area every year (NULL counts where a year is missing) so that the reference is the same territory.';
+  END IF;
+  RETURN QUERY EXECUTE format(
+    'SELECT x.a, x.y, x.r, x.rr, x.g, x.g - lag(x.g) OVER w, nous.decrochage(lag(x.g) OVER w, x.g, %6$L, %7$L)
+       FROM (SELECT d.%1$I::text AS a, d.%2$I::integer AS y,
+                    d.%3$I::float8 / nullif(d.%4$I::float8, 0) AS r,
+                    sum(d.%3$I::float8) FILTER (WHERE d.%4$I IS NOT NULL) OVER (PARTITION BY d.%2$I)
+                      / nullif(sum(d.%4$I::float8) FILTER (WHERE d.%3$I IS NOT NULL) OVER (PARTITION BY d.%2$I), 0) AS rr,
+                    nous.reference_gap(d.%3$I::float8, d.%4$I::float8) OVER (PARTITION BY d.%2$I) AS g
+               FROM %5$s d) x
+     WINDOW w AS (PARTITION BY x.a ORDER BY x.y)
+     ORDER BY 1, 2', area_column, year_column, numerator, denominator, rel, threshold, higher_is_worse);
+END;
+$$;
+COMMENT ON FUNCTION nous.reference_gap_series(anyelement, text, text, text, text, float8, boolean, date) IS
+  'The gap to the reference territory year by year: for a series table (one row per area and year, one vintage; nous.reference_gap_series(NULL::t, area, year, numerator, denominator)) the rate num / den of each area, the reference rate sum num / sum den of the year (all areas of the table, from counts), the gap 100 x rate / reference (nous.reference_gap), its change since the previous year of the area, and nous.decrochage of that change (threshold, higher_is_worse). Repeated or NULL (area, year) raise 23505; with vintage, codes that are not communes of that COG raise 22023; areas that differ between years give a WARNING (the reference changes).';
+
+-- ---- "cumulative" fragility: indicators in their worst class or trending worse
+CREATE FUNCTION nous.aggregate_cumulative(matrix float8[], weights float8[], params jsonb DEFAULT '{}')
+  RETURNS float8[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_variable
+DECLARE
+  n integer;
+  c integer;
+  k integer;
+  q float8;
+  trends boolean;
+  thr float8;
+  bad text;
+  r float8[];
+BEGIN
+  IF matrix IS NULL THEN
+    RETURN NULL;
+  END IF;
+  params := coalesce(params, '{}');
+  IF jsonb_typeof(params) <> 'object' THEN
+    RAISE EXCEPTION 'parameters of method "cumulative" must be a jsonb object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(x, ', ') INTO bad FROM jsonb_object_keys(params) x
+   WHERE x NOT IN ('q', 'classes', 'trends', 'trend_threshold', 'min_coverage');
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'unknown parameters of method "cumulative": %', bad USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = 'The parameters are q (default 0.8) or classes, trends (default false) and trend_threshold (default 0).';
+  END IF;
+  IF cardinality(matrix) = 0 THEN
+    RETURN '{}';
+  END IF;
+  IF array_ndims(matrix) <> 2 THEN
+    RAISE EXCEPTION 'method "cumulative" needs a matrix (a two-dimensional array: row = area, column = indicator)'
+      USING ERRCODE = 'array_subscript_error';
+  END IF;
+  n := array_length(matrix, 1);
+  c := array_length(matrix, 2);
+  BEGIN
+    q := CASE WHEN params ? 'classes' THEN 1 - 1 / (params ->> 'classes')::float8 ELSE coalesce((params ->> 'q')::float8, 0.8) END;
+    trends := coalesce((params ->> 'trends')::boolean, false);
+    thr := coalesce((params ->> 'trend_threshold')::float8, 0);
+  EXCEPTION WHEN invalid_text_representation OR division_by_zero THEN
+    RAISE EXCEPTION 'parameters of method "cumulative": q and trend_threshold are numbers, classes a number of classes, trends a boolean'
+      USING ERRCODE = 'invalid_parameter_value';
+  END;
+  IF NOT (q > 0 AND q <= 1) OR (params ? 'classes' AND (params ->> 'classes')::float8 < 2) OR thr = 'NaN' THEN
+    RAISE EXCEPTION 'parameter "q" of method "cumulative" must be in (0, 1] (classes at least 2)' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF trends AND c % 2 <> 0 THEN
+    RAISE EXCEPTION 'method "cumulative" with trends needs 2k columns (k indicators, then their k trends), not %', c
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  k := CASE WHEN trends THEN c / 2 ELSE c END;
+  IF weights IS NOT NULL AND cardinality(weights) <> c THEN
+    RAISE EXCEPTION 'method "cumulative": % weights for % columns', cardinality(weights), c USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(weights) w WHERE w IS NULL OR w < 0 OR w = 'NaN' OR w = 'Infinity') THEN
+    RAISE EXCEPTION 'method "cumulative": weights must be finite and not negative' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(matrix) v WHERE v IN ('NaN', 'Infinity', '-Infinity')) THEN
+    RAISE EXCEPTION 'method "cumulative": values must be finite' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- cells (i, j) of the level columns j <= k and of their trends (j + k)
+  WITH cell AS (
+    SELECT (o - 1) / c + 1 AS i, (o - 1) % c + 1 AS j, v FROM unnest(matrix) WITH ORDINALITY u(v, o)),
+  lvl AS (SELECT cell.i, cell.j, cell.v FROM cell WHERE cell.j <= k),
+  cut AS (SELECT lvl.j, percentile_cont(q) WITHIN GROUP (ORDER BY lvl.v) AS qv FROM lvl WHERE lvl.v IS NOT NULL GROUP BY lvl.j),
+  ind AS (
+    SELECT l.i, l.j, coalesce(weights[l.j], 1) AS w,
+           (l.v IS NOT NULL OR t.v IS NOT NULL) AS present,
+           coalesce(l.v >= cut.qv, false) OR coalesce(t.v > thr, false) AS fragile
+      FROM lvl l LEFT JOIN cut ON cut.j = l.j
+      LEFT JOIN cell t ON trends AND t.i = l.i AND t.j = l.j + k),
+  row_score AS (
+    SELECT ind.i, CASE WHEN count(*) FILTER (WHERE ind.present) = 0 THEN NULL
+                       WHEN sum(ind.w) FILTER (WHERE ind.present) = 0 THEN 0
+                       ELSE coalesce(sum(ind.w) FILTER (WHERE ind.present AND ind.fragile), 0)
+                            / (sum(ind.w) FILTER (WHERE ind.present) / count(*) FILTER (WHERE ind.present)) END AS s
+      FROM ind GROUP BY ind.i)
+  SELECT array_agg(row_score.s ORDER BY row_score.i) INTO r FROM row_score;
+  RETURN r;
+END;
+$$;
+COMMENT ON FUNCTION nous.aggregate_cumulative(float8[], float8[], jsonb) IS
+  '"Cumulative" fragility (aggregation method cumulative): per area (row), the number of indicators (columns, higher = worse) in their worst class, v >= the type-7 quantile q of the column (default 0.8, the worst quintile; classes = k gives q = 1 - 1/k), or, with trends = true, whose trend (the columns k+1..2k, in the same order: e.g. Theil-Sen slopes, higher = worsening) exceeds trend_threshold (default 0); weighted by the weights of the first k columns rescaled to mean 1 over the indicators present; NULL for an area without any value.';
+
+INSERT INTO nous.method_catalog (family, name, function, builtin, description) VALUES
+  ('aggregation', 'cumulative', 'nous.aggregate_cumulative(float8[], float8[], jsonb)', true,
+   'count of indicators in their worst class (q = 0.8 or classes = k) or trending worse (trends = true: columns k+1..2k are trends, trend_threshold = 0)');
+
+-- ---- perimeters that change (QPV 2015 -> 2024): a passage through a fine grid
+CREATE FUNCTION nous.perimeter_passage_check(n_from integer, n_from_geoms integer, n_to integer, n_to_geoms integer,
+                                             n_grid integer, n_grid_weights integer, srids integer[],
+                                             null_ids integer, repeated_ids text, bad_weights integer)
+  RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  IF n_from IS NULL OR n_to IS NULL OR n_grid IS NULL THEN
+    RAISE EXCEPTION 'the perimeters and the grid must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF n_from <> coalesce(n_from_geoms, -1) OR n_to <> coalesce(n_to_geoms, -1) OR n_grid <> coalesce(n_grid_weights, -1) THEN
+    RAISE EXCEPTION 'ids and geometries (grid geometries and weights) must have the same lengths'
+      USING ERRCODE = 'array_subscript_error',
+            DETAIL = format('from: %s ids, %s geometries; to: %s ids, %s geometries; grid: %s geometries, %s weights.',
+                            n_from, n_from_geoms, n_to, n_to_geoms, n_grid, n_grid_weights);
+  END IF;
+  IF null_ids > 0 THEN
+    RAISE EXCEPTION 'perimeter ids and geometries must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF repeated_ids IS NOT NULL THEN
+    RAISE EXCEPTION 'a perimeter id appears twice in a list' USING ERRCODE = 'unique_violation',
+      DETAIL = format('Repeated: %s.', left(repeated_ids, 600)), HINT = 'Union the polygons of one perimeter first (ST_Union).';
+  END IF;
+  IF cardinality(srids) > 1 THEN
+    RAISE EXCEPTION 'the perimeters and the grid must share one SRID, not %', array_to_string(srids, ', ')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'ST_Transform them to one projected CRS (2154 or 3035).';
+  END IF;
+  IF bad_weights > 0 THEN
+    RAISE EXCEPTION 'grid weights must be finite and not negative' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION nous.perimeter_passage_check(integer, integer, integer, integer, integer, integer, integer[], integer, text, integer) IS
+  'Helper of nous.perimeter_passage: true, or an error (lengths 2202E, NULL ids 22004, repeated ids 23505, SRIDs 22023, weights 22023).';
+
+CREATE FUNCTION nous.perimeter_passage(from_ids text[], from_geoms geometry[], to_ids text[], to_geoms geometry[],
+                                       grid_geoms geometry[], grid_weights float8[])
+  RETURNS TABLE (code_from text, code_to text, share float8, weight_from float8, weight_part float8)
+  LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  WITH ok AS (
+    SELECT nous.perimeter_passage_check(
+             cardinality(from_ids), cardinality(from_geoms), cardinality(to_ids), cardinality(to_geoms),
+             cardinality(grid_geoms), cardinality(grid_weights),
+             (SELECT array_agg(DISTINCT ST_SRID(g.g)) FROM (SELECT unnest(from_geoms) UNION ALL SELECT unnest(to_geoms)
+                                                           UNION ALL SELECT unnest(grid_geoms)) g(g) WHERE g.g IS NOT NULL),
+             (SELECT count(*) FROM (SELECT unnest(from_ids) AS i, unnest(from_geoms) AS g UNION ALL
+                                    SELECT unnest(to_ids), unnest(to_geoms)) x WHERE x.i IS NULL OR x.g IS NULL)::integer,
+             (SELECT string_agg(DISTINCT y.i, ', ') FROM (SELECT x.i FROM (SELECT unnest(from_ids) AS i, 1 AS l UNION ALL SELECT unnest(to_ids), 2) x
+                                                          GROUP BY x.l, x.i HAVING count(*) > 1) y),
+             (SELECT count(*) FROM unnest(grid_weights) w WHERE w < 0 OR w IN ('NaN', 'Infinity'))::integer) AS ok),
+  f AS (SELECT u.id, u.g FROM unnest(from_ids, from_geoms) AS u(id, g), ok WHERE ok.ok),
+  t AS (SELECT u.id, u.g FROM unnest(to_ids, to_geoms) AS u(id, g), ok WHERE ok.ok),
+  s AS (SELECT u.g, u.w, ST_Area(u.g) AS a FROM unnest(grid_geoms, grid_weights) AS u(g, w)
+         WHERE u.w IS NOT NULL AND u.w > 0 AND ST_Area(u.g) > 0),
+  fw AS (SELECT f.id, coalesce(sum(s.w * ST_Area(ST_Intersection(s.g, f.g)) / s.a), 0) AS w
+           FROM f LEFT JOIN s ON ST_Intersects(s.g, f.g) GROUP BY f.id),
+  ft AS (SELECT f.id AS fid, t.id AS tid, ST_Intersection(f.g, t.g) AS g
+           FROM f JOIN t ON ST_Intersects(f.g, t.g)),
+  ftw AS (SELECT ft.fid, ft.tid, sum(s.w * ST_Area(ST_Intersection(s.g, ft.g)) / s.a) AS w
+            FROM ft JOIN s ON ST_Intersects(s.g, ft.g) GROUP BY ft.fid, ft.tid),
+  parts AS (SELECT ftw.fid, ftw.tid, ftw.w FROM ftw WHERE ftw.w > 0
+            UNION ALL
+            SELECT fw.id, NULL, fw.w - coalesce((SELECT sum(x.w) FROM ftw x WHERE x.fid = fw.id AND x.w > 0), 0) FROM fw)
+  SELECT p.fid, p.tid, p.w / nullif(fw.w, 0), fw.w, p.w
+    FROM parts p JOIN fw ON fw.id = p.fid
+   WHERE p.tid IS NOT NULL OR p.w > 1e-9 * fw.w OR fw.w = 0
+   ORDER BY p.fid, p.tid NULLS LAST;
+END;
+COMMENT ON FUNCTION nous.perimeter_passage(text[], geometry[], text[], geometry[], geometry[], float8[]) IS
+  'Passage between two lists of perimeters (QPV of the 2015 list -> the 2024 list, or any redrawn zones) through a fine grid (200 m squares or IRIS with a weight each, e.g. households or population, spread evenly over each cell): one row per overlapping pair (code_from, code_to, share = weight of from n to / weight of from, weight_from, weight_part) and one row code_to NULL for the part of a from perimeter outside every to perimeter; shares of a from perimeter sum to 1 (NULL when it holds no weight). Counts of the from list convert like a COG passage (sum share x count); swap the lists for the other direction. One projected SRID for all geometries.';
