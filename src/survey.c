@@ -13,6 +13,8 @@
  *
  *   svystate, clustered:   key (stratum, psu)  -> a, b, c, rows, fpc
  *   svystate, unclustered: key (stratum, 0)    -> the moments of the rows
+ *   svystate, two stages:  key (stratum, mix(psu, ssu)) -> a, b, c, rows,
+ *                          fpc1, fpc2, and the psu key as two 32-bit halves
  *   kmstate:               key (time bits, 0)  -> events, censored
  */
 #include "postgres.h"
@@ -45,11 +47,13 @@
 #define K_EMPTY 'e'				/* a svystate with no row yet */
 #define K_UNCL 'u'				/* rows are the units */
 #define K_CLUS 'c'				/* clusters (PSUs) are the units */
+#define K_TWO '2'				/* two stages: second-stage units within PSUs */
 #define K_KM 'k'
 
 /* payload widths */
 #define W_CLUS 5				/* a, b, c, rows, fpc */
 #define W_UNCL 15				/* n, mean[3], com[6], sum[3], rows, fpc */
+#define W_TWO 8					/* a, b, c, rows, fpc1, fpc2, psu high, psu low */
 #define W_KM 2					/* events, censored */
 
 #define NULL_KEY PG_INT64_MIN
@@ -63,6 +67,8 @@ kind_width(int kind)
 			return W_CLUS;
 		case K_UNCL:
 			return W_UNCL;
+		case K_TWO:
+			return W_TWO;
 		case K_KM:
 			return W_KM;
 		default:
@@ -308,6 +314,10 @@ check_records(int kind, int n, const int64 *keys, const double *vals)
 				corrupt("A record of the state holds a value that is not finite.");
 		if (kind == K_CLUS && (v[2] < 0 || v[3] < 0 || v[4] < 0))
 			corrupt("A cluster record has a negative weight, count or fpc.");
+		if (kind == K_TWO && (v[2] < 0 || v[3] < 0 || v[4] < 0 || v[5] < 0 ||
+							  v[6] < 0 || v[6] > 4294967295.0 || v[6] != floor(v[6]) ||
+							  v[7] < 0 || v[7] > 4294967295.0 || v[7] != floor(v[7])))
+			corrupt("A second-stage record has a negative weight, count or fpc, or a bad cluster key.");
 		if (kind == K_UNCL && (v[0] < 0 || v[13] < 0 || v[14] < 0 || v[0] < v[13]))
 			corrupt("A stratum record has inconsistent counts.");
 		if (kind == K_KM)
@@ -360,7 +370,7 @@ state_view(Datum d, bool km, SvyView *v)
 		kind = buf[5];
 		width = buf[6];
 		memcpy(&n, buf + 8, sizeof(int));
-		if ((kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS && kind != K_KM) ||
+		if ((kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS && kind != K_TWO && kind != K_KM) ||
 			width != kind_width(kind) || n < 0 || (kind == K_EMPTY && n != 0))
 			corrupt("The state has an unknown kind or a wrong record width.");
 		rec = 2 * sizeof(int64) + sizeof(double) * width;
@@ -461,6 +471,22 @@ merge_record(SvyEO *eo, int64 k1, int64 k2, const double *v)
 			for (j = 0; j < 4; j++)
 				r[j] += v[j];
 			break;
+		case K_TWO:
+			if (r[4] != v[4] || r[5] != v[5])
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the fpc differs within a stratum or a cluster"),
+						 errdetail("A second-stage unit has fpc (%g, %g) in one part and (%g, %g) in another.",
+								   r[4], r[5], v[4], v[5])));
+			if (r[6] != v[6] || r[7] != v[7])
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("two second-stage units of different clusters have the same key"),
+						 errdetail("The 64-bit keys of (psu, ssu) collide."),
+						 errhint("Renumber the second-stage units.")));
+			for (j = 0; j < 4; j++)
+				r[j] += v[j];
+			break;
 		case K_UNCL:
 			{
 				nous_svy_mom a,
@@ -499,6 +525,12 @@ eo_merge_view(SvyEO *dst, const SvyView *src)
 		dst->width = kind_width(src->kind);
 		dst->vals = repalloc_huge(dst->vals, sizeof(double) * dst->width * (Size) dst->cap);
 	}
+	else if (dst->kind != src->kind && (dst->kind == K_TWO || src->kind == K_TWO))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge a two-stage and a one-stage survey state"),
+				 errdetail("One state has second-stage units (ssu given) and the other has none."),
+				 errhint("Describe every part of a design with the same stages.")));
 	else if (dst->kind != src->kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -575,7 +607,7 @@ parse_text(const char *str, bool km)
 	int64	   *keys;
 	double	   *vals;
 
-	if ((km && kind != K_KM) || (!km && kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS))
+	if ((km && kind != K_KM) || (!km && kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS && kind != K_TWO))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for a %s state: \"%s\"", km ? "Kaplan-Meier" : "survey", str)));
@@ -640,7 +672,7 @@ recv_state(StringInfo buf, bool km)
 
 	if (version != SVY_VERSION)
 		corrupt("The state has an unknown version.");
-	if ((km && kind != K_KM) || (!km && kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS) ||
+	if ((km && kind != K_KM) || (!km && kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS && kind != K_TWO) ||
 		n < 0 || (kind == K_EMPTY && n != 0))
 		corrupt("The state has an unknown kind or a wrong record count.");
 	w = kind_width(kind);
@@ -752,7 +784,30 @@ typedef struct SvyArgs
 {
 	Oid			stratum_type;
 	Oid			psu_type;
+	Oid			ssu_type;
 } SvyArgs;
+
+/* the record key of a second-stage unit: a 64-bit mix of (psu, ssu) */
+static inline int64
+two_key(int64 psu, int64 ssu)
+{
+	uint64		h = (uint64) ssu + UINT64CONST(0x9E3779B97F4A7C15);
+
+	h = (h ^ (h >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	h = (h ^ (h >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	h ^= h >> 31;
+	h ^= (uint64) psu;
+	h = (h ^ (h >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	h = (h ^ (h >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	h ^= h >> 31;
+	return (int64) h;
+}
+
+static inline int64
+psu_of_halves(double hi, double lo)
+{
+	return (int64) (((uint64) hi << 32) | (uint64) lo);
+}
 
 static int64
 key_of(Datum d, Oid type)
@@ -797,26 +852,29 @@ bad_value(const char *what, double v, const char *detail)
 }
 
 /*
- * nous_svy_trans(state, y, [x,] weight, stratum, psu, fpc): one row.  A row
- * whose y (or x) is NULL is outside the domain: it counts as a unit of its
- * stratum (and registers its cluster) with zero contributions.
+ * nous_svy_trans(state, y, [x,] weight, stratum, psu, fpc [, ssu, fpc2]): one
+ * row.  A row whose y (or x) is NULL is outside the domain: it counts as a
+ * unit of its stratum (and registers its cluster) with zero contributions.
  */
 PG_FUNCTION_INFO_V1(nous_svy_trans);
 Datum
 nous_svy_trans(PG_FUNCTION_ARGS)
 {
-	bool		has_x = PG_NARGS() == 7;
+	bool		two = PG_NARGS() >= 8;
+	bool		has_x = PG_NARGS() == 7 || PG_NARGS() == 9;
 	int			iw = has_x ? 3 : 2;
 	SvyEO	   *eo = state_rw(fcinfo, 0, K_EMPTY, "nous.svy_agg");
 	SvyArgs    *args = fcinfo->flinfo->fn_extra;
 	double		y,
 				x = 1,
 				w,
-				fpc = 0;
+				fpc = 0,
+				fpc2 = 0;
 	bool		in_domain;
 	int64		stratum,
 				psu;
 	bool		clustered = !PG_ARGISNULL(iw + 2);
+	int			kind;
 
 	if (args == NULL)
 	{
@@ -835,6 +893,7 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 		args = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(SvyArgs));
 		args->stratum_type = argtypes[iw + 1];
 		args->psu_type = argtypes[iw + 2];
+		args->ssu_type = two ? argtypes[iw + 4] : InvalidOid;
 		pfree(argtypes);
 		fcinfo->flinfo->fn_extra = args;
 	}
@@ -853,6 +912,21 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 		if (!isfinite(fpc) || fpc <= 0)
 			bad_value("fpc", fpc, "The fpc is a population size (> 1) or a sampling fraction in (0, 1]; NULL means none.");
 	}
+	if (two)
+	{
+		if (!clustered || PG_ARGISNULL(iw + 4))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("a two-stage design needs the psu and the ssu of every row"),
+					 errdetail("The psu (first-stage cluster) or the ssu (second-stage unit) of a row is NULL."),
+					 errhint("Use the one-stage form of nous.svy_agg for a design without second-stage units.")));
+		if (!PG_ARGISNULL(iw + 5))
+		{
+			fpc2 = PG_GETARG_FLOAT8(iw + 5);
+			if (!isfinite(fpc2) || fpc2 <= 0)
+				bad_value("fpc2", fpc2, "The second-stage fpc is the number of SSUs of the PSU (> 1) or a sampling fraction in (0, 1]; NULL means with replacement.");
+		}
+	}
 	in_domain = !PG_ARGISNULL(1) && !(has_x && PG_ARGISNULL(2));
 	y = PG_ARGISNULL(1) ? 0 : PG_GETARG_FLOAT8(1);
 	if (has_x && !PG_ARGISNULL(2))
@@ -862,13 +936,18 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 	stratum = PG_ARGISNULL(iw + 1) ? NULL_KEY : key_of(PG_GETARG_DATUM(iw + 1), args->stratum_type);
 	psu = clustered ? key_of(PG_GETARG_DATUM(iw + 2), args->psu_type) : 0;
 
+	kind = two ? K_TWO : clustered ? K_CLUS : K_UNCL;
 	if (eo->kind == K_EMPTY)
 	{
-		eo->kind = clustered ? K_CLUS : K_UNCL;
+		eo->kind = kind;
 		eo->width = kind_width(eo->kind);
 		eo->vals = repalloc_huge(eo->vals, sizeof(double) * eo->width * (Size) eo->cap);
 	}
-	else if ((eo->kind == K_CLUS) != clustered)
+	else if (eo->kind != kind && (eo->kind == K_TWO || two))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot add a row of a two-stage design to a one-stage state")));
+	else if (eo->kind != kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the psu is NULL for some rows of a design and not for others"),
@@ -887,6 +966,44 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the fpc differs within a stratum"),
 					 errdetail("Rows of one cluster have fpc %g and %g.", r[4], fpc)));
+		if (in_domain)
+		{
+			r[0] += w * y;
+			r[1] += w * x;
+			r[2] += w;
+			r[3] += 1;
+		}
+	}
+	else if (eo->kind == K_TWO)
+	{
+		bool		isnew;
+		int64		ssu = key_of(PG_GETARG_DATUM(iw + 4), args->ssu_type);
+		double	   *r = eo_lookup(eo, stratum, two_key(psu, ssu), &isnew);
+		double		hi = (double) (uint32) ((uint64) psu >> 32),
+					lo = (double) (uint32) ((uint64) psu);
+
+		if (isnew)
+		{
+			r[4] = fpc;
+			r[5] = fpc2;
+			r[6] = hi;
+			r[7] = lo;
+		}
+		else
+		{
+			if (r[4] != fpc || r[5] != fpc2)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the fpc differs within a stratum or a cluster"),
+						 errdetail("Rows of one second-stage unit have fpc (%g, %g) and (%g, %g).",
+								   r[4], r[5], fpc, fpc2)));
+			if (r[6] != hi || r[7] != lo)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("two second-stage units of different clusters have the same key"),
+						 errdetail("The 64-bit keys of (psu, ssu) collide."),
+						 errhint("Renumber the second-stage units.")));
+		}
 		if (in_domain)
 		{
 			r[0] += w * y;
@@ -979,7 +1096,111 @@ typedef struct SvyDesign
 	double		units;			/* PSUs (or rows) of the design */
 	double		sum[3];			/* A, B, C */
 	int			df;
+	bool		two;			/* two stages */
+	double		m2[6];			/* the second-stage matrix (nous_svy_stage2_add) */
+	int			lonely2;		/* PSUs with a single SSU that is not all of it */
+	int			lonely2_stratum;	/* the stratum (in key order) of the first */
 } SvyDesign;
+
+/* one PSU of a two-stage state while its stratum is read */
+typedef struct TwoPsu
+{
+	int64		psu;
+	double		v[3];
+	double		rows;
+	double		fpc2;
+	nous_svy_mom ssu;
+} TwoPsu;
+
+static int
+cmp_two_rec(const void *a, const void *b)
+{
+	const double *ra = *(const double *const *) a;
+	const double *rb = *(const double *const *) b;
+	int64		pa = psu_of_halves(ra[6], ra[7]),
+				pb = psu_of_halves(rb[6], rb[7]);
+
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	/* records of one PSU: any fixed order (they come sorted by key) */
+	return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
+/*
+ * The strata of a two-stage state: records [s, e) of view v are the SSUs of
+ * one stratum.  Their PSUs' totals feed the stratum's moments (the first
+ * stage); each PSU's SSU moments feed g->m2 (the second stage).
+ */
+static void
+two_stage_stratum(SvyDesign *g, const SvyView *v, int s, int e)
+{
+	int			m = e - s,
+				i,
+				npsu = 0;
+	const double **rec = palloc(sizeof(double *) * m);
+	TwoPsu	   *p = palloc0(sizeof(TwoPsu) * m);
+	nous_svy_stratum *st = &g->strata[g->nstrata++];
+	double		frac;
+
+	for (i = 0; i < m; i++)
+		rec[i] = v->vals + (Size) (s + i) * W_TWO;
+	qsort(rec, m, sizeof(double *), cmp_two_rec);
+	st->key = v->keys[2 * s];
+	st->fpc = rec[0][4];
+	for (i = 0; i < m; i++)
+	{
+		const double *r = rec[i];
+		int64		psu = psu_of_halves(r[6], r[7]);
+		TwoPsu	   *u;
+
+		if (r[4] != st->fpc)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the fpc differs within a stratum"),
+					 errdetail("Clusters of one stratum have fpc %g and %g.", st->fpc, r[4])));
+		if (npsu == 0 || p[npsu - 1].psu != psu)
+		{
+			u = &p[npsu++];
+			u->psu = psu;
+			u->fpc2 = r[5];
+		}
+		else
+		{
+			u = &p[npsu - 1];
+			if (u->fpc2 != r[5])
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the second-stage fpc differs within a cluster"),
+						 errdetail("Second-stage units of one cluster have fpc2 %g and %g.", u->fpc2, r[5])));
+		}
+		u->v[0] += r[0];
+		u->v[1] += r[1];
+		u->v[2] += r[2];
+		u->rows += r[3];
+		nous_svy_mom_add(&u->ssu, r);
+	}
+	for (i = 0; i < npsu; i++)
+	{
+		nous_svy_mom_add(&st->mom, p[i].v);
+		g->rows += p[i].rows;
+	}
+	frac = nous_svy_sampled_fraction(st->mom.n, st->fpc);
+	for (i = 0; i < npsu; i++)
+	{
+		nous_status rc = nous_svy_stage2_add(g->m2, &p[i].ssu, p[i].fpc2, frac);
+
+		if (rc == NOUS_ERR_DOMAIN && g->lonely2++ == 0)
+			g->lonely2_stratum = g->nstrata - 1;
+		else if (rc == NOUS_ERR_PARAM)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the second-stage fpc of a cluster is smaller than its sample"),
+					 errdetail("A cluster of stratum number %d (in key order) has %g sampled second-stage units but a population of %g.",
+							   g->nstrata, p[i].ssu.n, p[i].fpc2)));
+	}
+	pfree(rec);
+	pfree(p);
+}
 
 static void
 design_of(Datum d, SvyDesign *g)
@@ -1032,6 +1253,19 @@ design_of(Datum d, SvyDesign *g)
 				CHECK_FOR_INTERRUPTS();
 		}
 	}
+	else if (v.kind == K_TWO)
+	{
+		int			s = 0;
+
+		g->two = true;
+		for (i = 1; i <= v.n; i++)
+			if (i == v.n || v.keys[2 * i] != v.keys[2 * s])
+			{
+				two_stage_stratum(g, &v, s, i);
+				s = i;
+				CHECK_FOR_INTERRUPTS();
+			}
+	}
 	for (i = 0; i < g->nstrata; i++)
 	{
 		g->units += g->strata[i].mom.n;
@@ -1078,6 +1312,18 @@ design_cov(const SvyDesign *g, const double q[3], const double r[3], int lonely)
 				 errmsg("the fpc of a stratum is smaller than its sample"),
 				 errdetail("Stratum number %d (in key order) has %g sampled units but a population of %g.",
 						   bad + 1, g->strata[bad].mom.n, g->strata[bad].fpc)));
+	if (g->two)
+	{
+		/* a lonely SSU contributes nothing under every rule but fail */
+		if (g->lonely2 > 0 && lonely == NOUS_LONELY_FAIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a cluster has a single second-stage unit"),
+					 errdetail("%d cluster(s) have one sampled SSU out of more, the first in stratum number %d (in key order): their second-stage variance cannot be estimated.",
+							   g->lonely2, g->lonely2_stratum + 1),
+					 errhint("Pass lonely_psu => 'certainty', 'remove', 'adjust' or 'average' (they count such a cluster's second stage as 0), or give fpc2 = 1 when the unit is the whole cluster.")));
+		cov += nous_svy_qform(g->m2, q, r);
+	}
 	return cov;
 }
 
