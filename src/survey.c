@@ -87,11 +87,16 @@ typedef struct SvyEO
 	int			width;
 	int			n;				/* records */
 	int			cap;			/* records allocated */
-	int64	   *keys;			/* 2 per record */
-	double	   *vals;			/* width per record */
+	Size		stride;			/* bytes per record: 2 int64 keys, width doubles */
+	char	   *recs;			/* the records in order of arrival, keys and values together */
 	int			hcap;			/* hash slots (power of two) */
 	int		   *slots;			/* record index, -1 empty */
+	int			last;			/* the record of the previous row (-1: none) */
 } SvyEO;
+
+#define REC(eo, i) ((eo)->recs + (Size) (i) * (eo)->stride)
+#define REC_KEYS(r) ((int64 *) (r))
+#define REC_VALS(r) ((double *) ((r) + 2 * sizeof(int64)))
 
 static Size svy_flat_size(ExpandedObjectHeader *eohptr);
 static void svy_flatten(ExpandedObjectHeader *eohptr, void *result, Size size);
@@ -122,7 +127,8 @@ eo_rehash(SvyEO *eo, int hcap)
 	memset(eo->slots, 0xff, sizeof(int) * (Size) hcap);
 	for (i = 0; i < eo->n; i++)
 	{
-		uint32		h = key_hash(eo->keys[2 * i], eo->keys[2 * i + 1]) & (hcap - 1);
+		const int64 *k = REC_KEYS(REC(eo, i));
+		uint32		h = key_hash(k[0], k[1]) & (hcap - 1);
 
 		while (eo->slots[h] >= 0)
 			h = (h + 1) & (hcap - 1);
@@ -141,26 +147,67 @@ eo_new(MemoryContext parent, int kind)
 	eo->kind = kind;
 	eo->width = kind_width(kind);
 	eo->cap = 16;
-	eo->keys = MemoryContextAlloc(cxt, sizeof(int64) * 2 * eo->cap);
-	eo->vals = MemoryContextAlloc(cxt, sizeof(double) * Max(eo->width, 1) * eo->cap);
+	eo->stride = 2 * sizeof(int64) + sizeof(double) * eo->width;
+	eo->recs = MemoryContextAlloc(cxt, eo->stride * eo->cap);
+	eo->last = -1;
 	eo_rehash(eo, 64);
 	return eo;
 }
 
-/* the record of a key; created zeroed when absent (*isnew set) */
+/* an empty state takes the kind of its first row or part */
+static void
+eo_set_kind(SvyEO *eo, int kind)
+{
+	Assert(eo->n == 0);
+	eo->kind = kind;
+	eo->width = kind_width(kind);
+	eo->stride = 2 * sizeof(int64) + sizeof(double) * eo->width;
+	eo->recs = repalloc_huge(eo->recs, eo->stride * (Size) eo->cap);
+}
+
+/*
+ * The record of a key; created zeroed when absent (*isnew set).  Before
+ * hashing, the record of the previous row and the one after it are tried:
+ * rows sorted by cluster hit the first, rows in a repeated order of clusters
+ * (the order of arrival) the second, and both then read the records in
+ * sequence instead of two random accesses (hash slot, record) per row.
+ */
 static double *
 eo_lookup(SvyEO *eo, int64 k1, int64 k2, bool *isnew)
 {
-	uint32		mask = eo->hcap - 1;
-	uint32		h = key_hash(k1, k2) & mask;
+	uint32		mask,
+				h;
 	int			i;
 
-	while ((i = eo->slots[h]) >= 0)
+	if (eo->last >= 0)
 	{
-		if (eo->keys[2 * i] == k1 && eo->keys[2 * i + 1] == k2)
+		const int64 *k = REC_KEYS(REC(eo, eo->last));
+
+		if (k[0] == k1 && k[1] == k2)
 		{
 			*isnew = false;
-			return eo->vals + (Size) i * eo->width;
+			return REC_VALS(REC(eo, eo->last));
+		}
+		i = eo->last + 1 < eo->n ? eo->last + 1 : 0;
+		k = REC_KEYS(REC(eo, i));
+		if (k[0] == k1 && k[1] == k2)
+		{
+			*isnew = false;
+			eo->last = i;
+			return REC_VALS(REC(eo, i));
+		}
+	}
+	mask = eo->hcap - 1;
+	h = key_hash(k1, k2) & mask;
+	while ((i = eo->slots[h]) >= 0)
+	{
+		char	   *r = REC(eo, i);
+
+		if (REC_KEYS(r)[0] == k1 && REC_KEYS(r)[1] == k2)
+		{
+			*isnew = false;
+			eo->last = i;
+			return REC_VALS(r);
 		}
 		h = (h + 1) & mask;
 	}
@@ -172,18 +219,22 @@ eo_lookup(SvyEO *eo, int64 k1, int64 k2, bool *isnew)
 	if (eo->n == eo->cap)
 	{
 		eo->cap *= 2;
-		eo->keys = repalloc_huge(eo->keys, sizeof(int64) * 2 * (Size) eo->cap);
-		eo->vals = repalloc_huge(eo->vals, sizeof(double) * Max(eo->width, 1) * (Size) eo->cap);
+		eo->recs = repalloc_huge(eo->recs, eo->stride * (Size) eo->cap);
 	}
 	i = eo->n++;
-	eo->keys[2 * i] = k1;
-	eo->keys[2 * i + 1] = k2;
-	memset(eo->vals + (Size) i * eo->width, 0, sizeof(double) * eo->width);
+	{
+		char	   *r = REC(eo, i);
+
+		REC_KEYS(r)[0] = k1;
+		REC_KEYS(r)[1] = k2;
+		memset(REC_VALS(r), 0, sizeof(double) * eo->width);
+	}
 	eo->slots[h] = i;
+	eo->last = i;
 	if ((Size) eo->n * 2 > (Size) eo->hcap)
 		eo_rehash(eo, eo->hcap * 2);
 	*isnew = true;
-	return eo->vals + (Size) i * eo->width;
+	return REC_VALS(REC(eo, i));
 }
 
 /* a read-only, sorted view of a state */
@@ -196,14 +247,13 @@ typedef struct SvyView
 	const double *vals;
 } SvyView;
 
-static int	cmp_keys_base_w;
-static const int64 *cmp_keys_base;
+static const SvyEO *cmp_eo;
 
 static int
 cmp_idx(const void *a, const void *b)
 {
-	const int64 *ka = cmp_keys_base + 2 * (*(const int *) a);
-	const int64 *kb = cmp_keys_base + 2 * (*(const int *) b);
+	const int64 *ka = REC_KEYS(REC(cmp_eo, *(const int *) a));
+	const int64 *kb = REC_KEYS(REC(cmp_eo, *(const int *) b));
 
 	if (ka[0] != kb[0])
 		return ka[0] < kb[0] ? -1 : 1;
@@ -221,15 +271,15 @@ eo_sorted(SvyEO *eo, int64 *keys, double *vals)
 
 	for (i = 0; i < eo->n; i++)
 		idx[i] = i;
-	cmp_keys_base = eo->keys;
-	cmp_keys_base_w = eo->width;
+	cmp_eo = eo;
 	qsort(idx, eo->n, sizeof(int), cmp_idx);
 	for (i = 0; i < eo->n; i++)
 	{
-		keys[2 * i] = eo->keys[2 * idx[i]];
-		keys[2 * i + 1] = eo->keys[2 * idx[i] + 1];
-		memcpy(vals + (Size) i * eo->width, eo->vals + (Size) idx[i] * eo->width,
-			   sizeof(double) * eo->width);
+		char	   *r = REC(eo, idx[i]);
+
+		keys[2 * i] = REC_KEYS(r)[0];
+		keys[2 * i + 1] = REC_KEYS(r)[1];
+		memcpy(vals + (Size) i * eo->width, REC_VALS(r), sizeof(double) * eo->width);
 	}
 	pfree(idx);
 }
@@ -520,11 +570,7 @@ eo_merge_view(SvyEO *dst, const SvyView *src)
 	if (src->kind == K_EMPTY)
 		return;
 	if (dst->kind == K_EMPTY)
-	{
-		dst->kind = src->kind;
-		dst->width = kind_width(src->kind);
-		dst->vals = repalloc_huge(dst->vals, sizeof(double) * dst->width * (Size) dst->cap);
-	}
+		eo_set_kind(dst, src->kind);
 	else if (dst->kind != src->kind && (dst->kind == K_TWO || src->kind == K_TWO))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -938,11 +984,7 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 
 	kind = two ? K_TWO : clustered ? K_CLUS : K_UNCL;
 	if (eo->kind == K_EMPTY)
-	{
-		eo->kind = kind;
-		eo->width = kind_width(eo->kind);
-		eo->vals = repalloc_huge(eo->vals, sizeof(double) * eo->width * (Size) eo->cap);
-	}
+		eo_set_kind(eo, kind);
 	else if (eo->kind != kind && (eo->kind == K_TWO || two))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
