@@ -445,18 +445,6 @@ state_view(Datum d, bool km, SvyView *v)
 			: "A Kaplan-Meier state was given where a survey state is expected.");
 }
 
-static MemoryContext
-agg_context(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s can only be called as part of an aggregate", fn)));
-	return aggctx;
-}
-
 static void merge_record(SvyEO *eo, int64 k1, int64 k2, const double *v);
 
 /* an expanded copy of a view in context parent */
@@ -475,22 +463,16 @@ eo_from_view(MemoryContext parent, const SvyView *v)
 static SvyEO *
 state_rw(FunctionCallInfo fcinfo, int argno, int kind_if_null, const char *fn)
 {
-	MemoryContext aggctx = agg_context(fcinfo, fn);
-	Datum		d;
+	bool		km = kind_if_null == K_KM;
+	MemoryContext aggctx = nous_agg_context(fcinfo, km ? "nous.km_trans" : "nous.svy_trans", fn);
+	SvyEO	   *eo = (SvyEO *) nous_eo_mine(fcinfo, argno, &svy_methods, aggctx);
 	SvyView		v;
 
+	if (eo != NULL)
+		return eo;
 	if (PG_ARGISNULL(argno))
 		return eo_new(aggctx, kind_if_null);
-	d = PG_GETARG_DATUM(argno);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		SvyEO	   *eo = (SvyEO *) DatumGetEOHP(d);
-
-		if (eo->hdr.eoh_methods == &svy_methods &&
-			MemoryContextGetParent(eo->hdr.eoh_context) == aggctx)
-			return eo;
-	}
-	state_view(d, kind_if_null == K_KM, &v);
+	state_view(PG_GETARG_DATUM(argno), km, &v);
 	return eo_from_view(aggctx, &v);
 }
 
