@@ -231,7 +231,7 @@ eo_lookup(SvyEO *eo, int64 k1, int64 k2, bool *isnew)
 	}
 	eo->slots[h] = i;
 	eo->last = i;
-	if ((Size) eo->n * 2 > (Size) eo->hcap)
+	if ((Size) eo->n * 4 > (Size) eo->hcap * 3)
 		eo_rehash(eo, eo->hcap * 2);
 	*isnew = true;
 	return REC_VALS(REC(eo, i));
