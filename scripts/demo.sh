@@ -108,6 +108,12 @@ SQL
 nous_psql -c "GRANT SELECT ON ALL TABLES IN SCHEMA nous_demo TO $role"
 maps=("nous_demo.map_squares_unemployment|Taux de chômage des carreaux de 200 m"
       "nous_demo.map_iris_fragility|Indice de fragilité des IRIS")
+# ---- survey (issue 18; lines owned by the survey module) ----
+# the map of the field-observation delays: nous_demo.map_field_delays is made
+# by scripts/report/70_survey.sql from its SYNTHETIC log (quartiers of the
+# first EPCI); drawn by the loop below over the communes of that EPCI in grey
+maps+=("nous_demo.map_field_delays|Délai médian de réponse, jours ouvrés (journal SYNTHÉTIQUE)|||--context|nous_demo.communes|epci_code = (SELECT min(epci_code) FROM nous_demo.epci)")
+# ---- end of the survey lines ----
 # with the real-data observatory: the QPV of Occitanie and the communes of Loire-Atlantique
 if [ -d "$shared_data" ]; then
   nous_psql >/dev/null <<SQL

@@ -136,6 +136,103 @@ CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum bigint,
 COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, bigint, bigint, float8) IS
   'Survey state of the pair (y, x) for ratios and covariances of means, with the design of the one-variable form; a row with y or x NULL is outside the domain.';
 
+-- ---- two-stage designs: second-stage units (ssu, the type of psu) and their fpc ----
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, text, text, float8, text, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, text, text, float8, text, float8) IS
+  'Transition function of nous.svy_agg(y, weight, stratum text, psu text, fpc, ssu text, fpc2): add one respondent of a two-stage design.';
+CREATE AGGREGATE nous.svy_agg(y float8, weight float8, stratum text, psu text, fpc float8, ssu text, fpc2 float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, text, text, float8, text, float8) IS
+  'Survey state of a two-stage design: y with sampling weights, strata of the first stage, clusters (psu) with fpc by stratum, second-stage units (ssu) within each cluster with fpc2 by cluster (a count > 1, a fraction <= 1, or NULL: with replacement); the variance adds the second stage as R survey does by default.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, text, text, float8, text, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, text, text, float8, text, float8) IS
+  'Transition function of nous.svy_agg(y, x, weight, stratum text, psu text, fpc, ssu text, fpc2): add one respondent of a two-stage design.';
+CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum text, psu text, fpc float8, ssu text, fpc2 float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, text, text, float8, text, float8) IS
+  'Survey state of a two-stage design: the pair (y, x) with sampling weights, strata of the first stage, clusters (psu) with fpc by stratum, second-stage units (ssu) within each cluster with fpc2 by cluster (a count > 1, a fraction <= 1, or NULL: with replacement); the variance adds the second stage as R survey does by default.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, text, bigint, float8, bigint, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, text, bigint, float8, bigint, float8) IS
+  'Transition function of nous.svy_agg(y, weight, stratum text, psu bigint, fpc, ssu bigint, fpc2): add one respondent of a two-stage design.';
+CREATE AGGREGATE nous.svy_agg(y float8, weight float8, stratum text, psu bigint, fpc float8, ssu bigint, fpc2 float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, text, bigint, float8, bigint, float8) IS
+  'Survey state of a two-stage design: y with sampling weights, strata of the first stage, clusters (psu) with fpc by stratum, second-stage units (ssu) within each cluster with fpc2 by cluster (a count > 1, a fraction <= 1, or NULL: with replacement); the variance adds the second stage as R survey does by default.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, text, bigint, float8, bigint, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, text, bigint, float8, bigint, float8) IS
+  'Transition function of nous.svy_agg(y, x, weight, stratum text, psu bigint, fpc, ssu bigint, fpc2): add one respondent of a two-stage design.';
+CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum text, psu bigint, fpc float8, ssu bigint, fpc2 float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, text, bigint, float8, bigint, float8) IS
+  'Survey state of a two-stage design: the pair (y, x) with sampling weights, strata of the first stage, clusters (psu) with fpc by stratum, second-stage units (ssu) within each cluster with fpc2 by cluster (a count > 1, a fraction <= 1, or NULL: with replacement); the variance adds the second stage as R survey does by default.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, bigint, text, float8, text, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, bigint, text, float8, text, float8) IS
+  'Transition function of nous.svy_agg(y, weight, stratum bigint, psu text, fpc, ssu text, fpc2): add one respondent of a two-stage design.';
+CREATE AGGREGATE nous.svy_agg(y float8, weight float8, stratum bigint, psu text, fpc float8, ssu text, fpc2 float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, bigint, text, float8, text, float8) IS
+  'Survey state of a two-stage design: y with sampling weights, strata of the first stage, clusters (psu) with fpc by stratum, second-stage units (ssu) within each cluster with fpc2 by cluster (a count > 1, a fraction <= 1, or NULL: with replacement); the variance adds the second stage as R survey does by default.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, bigint, text, float8, text, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, bigint, text, float8, text, float8) IS
+  'Transition function of nous.svy_agg(y, x, weight, stratum bigint, psu text, fpc, ssu text, fpc2): add one respondent of a two-stage design.';
+CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum bigint, psu text, fpc float8, ssu text, fpc2 float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, bigint, text, float8, text, float8) IS
+  'Survey state of a two-stage design: the pair (y, x) with sampling weights, strata of the first stage, clusters (psu) with fpc by stratum, second-stage units (ssu) within each cluster with fpc2 by cluster (a count > 1, a fraction <= 1, or NULL: with replacement); the variance adds the second stage as R survey does by default.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, bigint, bigint, float8, bigint, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, bigint, bigint, float8, bigint, float8) IS
+  'Transition function of nous.svy_agg(y, weight, stratum bigint, psu bigint, fpc, ssu bigint, fpc2): add one respondent of a two-stage design.';
+CREATE AGGREGATE nous.svy_agg(y float8, weight float8, stratum bigint, psu bigint, fpc float8, ssu bigint, fpc2 float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, bigint, bigint, float8, bigint, float8) IS
+  'Survey state of a two-stage design: y with sampling weights, strata of the first stage, clusters (psu) with fpc by stratum, second-stage units (ssu) within each cluster with fpc2 by cluster (a count > 1, a fraction <= 1, or NULL: with replacement); the variance adds the second stage as R survey does by default.';
+
+CREATE FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, bigint, bigint, float8, bigint, float8)
+  RETURNS nous.svystate
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_svy_trans';
+COMMENT ON FUNCTION nous.svy_trans(nous.svystate, float8, float8, float8, bigint, bigint, float8, bigint, float8) IS
+  'Transition function of nous.svy_agg(y, x, weight, stratum bigint, psu bigint, fpc, ssu bigint, fpc2): add one respondent of a two-stage design.';
+CREATE AGGREGATE nous.svy_agg(y float8, x float8, weight float8, stratum bigint, psu bigint, fpc float8, ssu bigint, fpc2 float8) (
+  SFUNC = nous.svy_trans, STYPE = nous.svystate,
+  COMBINEFUNC = nous.svy_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.svy_agg(float8, float8, float8, bigint, bigint, float8, bigint, float8) IS
+  'Survey state of a two-stage design: the pair (y, x) with sampling weights, strata of the first stage, clusters (psu) with fpc by stratum, second-stage units (ssu) within each cluster with fpc2 by cluster (a count > 1, a fraction <= 1, or NULL: with replacement); the variance adds the second stage as R survey does by default.';
+
 -- ---- estimates ----
 CREATE TYPE nous.svy_estimate AS (estimate float8, se float8, cv float8, df integer, n bigint);
 COMMENT ON TYPE nous.svy_estimate IS

@@ -13,6 +13,8 @@
  *
  *   svystate, clustered:   key (stratum, psu)  -> a, b, c, rows, fpc
  *   svystate, unclustered: key (stratum, 0)    -> the moments of the rows
+ *   svystate, two stages:  key (stratum, mix(psu, ssu)) -> a, b, c, rows,
+ *                          fpc1, fpc2, and the psu key as two 32-bit halves
  *   kmstate:               key (time bits, 0)  -> events, censored
  */
 #include "postgres.h"
@@ -45,11 +47,13 @@
 #define K_EMPTY 'e'				/* a svystate with no row yet */
 #define K_UNCL 'u'				/* rows are the units */
 #define K_CLUS 'c'				/* clusters (PSUs) are the units */
+#define K_TWO '2'				/* two stages: second-stage units within PSUs */
 #define K_KM 'k'
 
 /* payload widths */
 #define W_CLUS 5				/* a, b, c, rows, fpc */
 #define W_UNCL 15				/* n, mean[3], com[6], sum[3], rows, fpc */
+#define W_TWO 8					/* a, b, c, rows, fpc1, fpc2, psu high, psu low */
 #define W_KM 2					/* events, censored */
 
 #define NULL_KEY PG_INT64_MIN
@@ -63,6 +67,8 @@ kind_width(int kind)
 			return W_CLUS;
 		case K_UNCL:
 			return W_UNCL;
+		case K_TWO:
+			return W_TWO;
 		case K_KM:
 			return W_KM;
 		default:
@@ -81,11 +87,16 @@ typedef struct SvyEO
 	int			width;
 	int			n;				/* records */
 	int			cap;			/* records allocated */
-	int64	   *keys;			/* 2 per record */
-	double	   *vals;			/* width per record */
+	Size		stride;			/* bytes per record: 2 int64 keys, width doubles */
+	char	   *recs;			/* the records in order of arrival, keys and values together */
 	int			hcap;			/* hash slots (power of two) */
 	int		   *slots;			/* record index, -1 empty */
+	int			last;			/* the record of the previous row (-1: none) */
 } SvyEO;
+
+#define REC(eo, i) ((eo)->recs + (Size) (i) * (eo)->stride)
+#define REC_KEYS(r) ((int64 *) (r))
+#define REC_VALS(r) ((double *) ((r) + 2 * sizeof(int64)))
 
 static Size svy_flat_size(ExpandedObjectHeader *eohptr);
 static void svy_flatten(ExpandedObjectHeader *eohptr, void *result, Size size);
@@ -116,7 +127,8 @@ eo_rehash(SvyEO *eo, int hcap)
 	memset(eo->slots, 0xff, sizeof(int) * (Size) hcap);
 	for (i = 0; i < eo->n; i++)
 	{
-		uint32		h = key_hash(eo->keys[2 * i], eo->keys[2 * i + 1]) & (hcap - 1);
+		const int64 *k = REC_KEYS(REC(eo, i));
+		uint32		h = key_hash(k[0], k[1]) & (hcap - 1);
 
 		while (eo->slots[h] >= 0)
 			h = (h + 1) & (hcap - 1);
@@ -135,26 +147,67 @@ eo_new(MemoryContext parent, int kind)
 	eo->kind = kind;
 	eo->width = kind_width(kind);
 	eo->cap = 16;
-	eo->keys = MemoryContextAlloc(cxt, sizeof(int64) * 2 * eo->cap);
-	eo->vals = MemoryContextAlloc(cxt, sizeof(double) * Max(eo->width, 1) * eo->cap);
+	eo->stride = 2 * sizeof(int64) + sizeof(double) * eo->width;
+	eo->recs = MemoryContextAlloc(cxt, eo->stride * eo->cap);
+	eo->last = -1;
 	eo_rehash(eo, 64);
 	return eo;
 }
 
-/* the record of a key; created zeroed when absent (*isnew set) */
+/* an empty state takes the kind of its first row or part */
+static void
+eo_set_kind(SvyEO *eo, int kind)
+{
+	Assert(eo->n == 0);
+	eo->kind = kind;
+	eo->width = kind_width(kind);
+	eo->stride = 2 * sizeof(int64) + sizeof(double) * eo->width;
+	eo->recs = repalloc_huge(eo->recs, eo->stride * (Size) eo->cap);
+}
+
+/*
+ * The record of a key; created zeroed when absent (*isnew set).  Before
+ * hashing, the record of the previous row and the one after it are tried:
+ * rows sorted by cluster hit the first, rows in a repeated order of clusters
+ * (the order of arrival) the second, and both then read the records in
+ * sequence instead of two random accesses (hash slot, record) per row.
+ */
 static double *
 eo_lookup(SvyEO *eo, int64 k1, int64 k2, bool *isnew)
 {
-	uint32		mask = eo->hcap - 1;
-	uint32		h = key_hash(k1, k2) & mask;
+	uint32		mask,
+				h;
 	int			i;
 
-	while ((i = eo->slots[h]) >= 0)
+	if (eo->last >= 0)
 	{
-		if (eo->keys[2 * i] == k1 && eo->keys[2 * i + 1] == k2)
+		const int64 *k = REC_KEYS(REC(eo, eo->last));
+
+		if (k[0] == k1 && k[1] == k2)
 		{
 			*isnew = false;
-			return eo->vals + (Size) i * eo->width;
+			return REC_VALS(REC(eo, eo->last));
+		}
+		i = eo->last + 1 < eo->n ? eo->last + 1 : 0;
+		k = REC_KEYS(REC(eo, i));
+		if (k[0] == k1 && k[1] == k2)
+		{
+			*isnew = false;
+			eo->last = i;
+			return REC_VALS(REC(eo, i));
+		}
+	}
+	mask = eo->hcap - 1;
+	h = key_hash(k1, k2) & mask;
+	while ((i = eo->slots[h]) >= 0)
+	{
+		char	   *r = REC(eo, i);
+
+		if (REC_KEYS(r)[0] == k1 && REC_KEYS(r)[1] == k2)
+		{
+			*isnew = false;
+			eo->last = i;
+			return REC_VALS(r);
 		}
 		h = (h + 1) & mask;
 	}
@@ -166,18 +219,22 @@ eo_lookup(SvyEO *eo, int64 k1, int64 k2, bool *isnew)
 	if (eo->n == eo->cap)
 	{
 		eo->cap *= 2;
-		eo->keys = repalloc_huge(eo->keys, sizeof(int64) * 2 * (Size) eo->cap);
-		eo->vals = repalloc_huge(eo->vals, sizeof(double) * Max(eo->width, 1) * (Size) eo->cap);
+		eo->recs = repalloc_huge(eo->recs, eo->stride * (Size) eo->cap);
 	}
 	i = eo->n++;
-	eo->keys[2 * i] = k1;
-	eo->keys[2 * i + 1] = k2;
-	memset(eo->vals + (Size) i * eo->width, 0, sizeof(double) * eo->width);
+	{
+		char	   *r = REC(eo, i);
+
+		REC_KEYS(r)[0] = k1;
+		REC_KEYS(r)[1] = k2;
+		memset(REC_VALS(r), 0, sizeof(double) * eo->width);
+	}
 	eo->slots[h] = i;
-	if ((Size) eo->n * 2 > (Size) eo->hcap)
+	eo->last = i;
+	if ((Size) eo->n * 4 > (Size) eo->hcap * 3)
 		eo_rehash(eo, eo->hcap * 2);
 	*isnew = true;
-	return eo->vals + (Size) i * eo->width;
+	return REC_VALS(REC(eo, i));
 }
 
 /* a read-only, sorted view of a state */
@@ -190,14 +247,13 @@ typedef struct SvyView
 	const double *vals;
 } SvyView;
 
-static int	cmp_keys_base_w;
-static const int64 *cmp_keys_base;
+static const SvyEO *cmp_eo;
 
 static int
 cmp_idx(const void *a, const void *b)
 {
-	const int64 *ka = cmp_keys_base + 2 * (*(const int *) a);
-	const int64 *kb = cmp_keys_base + 2 * (*(const int *) b);
+	const int64 *ka = REC_KEYS(REC(cmp_eo, *(const int *) a));
+	const int64 *kb = REC_KEYS(REC(cmp_eo, *(const int *) b));
 
 	if (ka[0] != kb[0])
 		return ka[0] < kb[0] ? -1 : 1;
@@ -215,15 +271,15 @@ eo_sorted(SvyEO *eo, int64 *keys, double *vals)
 
 	for (i = 0; i < eo->n; i++)
 		idx[i] = i;
-	cmp_keys_base = eo->keys;
-	cmp_keys_base_w = eo->width;
+	cmp_eo = eo;
 	qsort(idx, eo->n, sizeof(int), cmp_idx);
 	for (i = 0; i < eo->n; i++)
 	{
-		keys[2 * i] = eo->keys[2 * idx[i]];
-		keys[2 * i + 1] = eo->keys[2 * idx[i] + 1];
-		memcpy(vals + (Size) i * eo->width, eo->vals + (Size) idx[i] * eo->width,
-			   sizeof(double) * eo->width);
+		char	   *r = REC(eo, idx[i]);
+
+		keys[2 * i] = REC_KEYS(r)[0];
+		keys[2 * i + 1] = REC_KEYS(r)[1];
+		memcpy(vals + (Size) i * eo->width, REC_VALS(r), sizeof(double) * eo->width);
 	}
 	pfree(idx);
 }
@@ -308,6 +364,10 @@ check_records(int kind, int n, const int64 *keys, const double *vals)
 				corrupt("A record of the state holds a value that is not finite.");
 		if (kind == K_CLUS && (v[2] < 0 || v[3] < 0 || v[4] < 0))
 			corrupt("A cluster record has a negative weight, count or fpc.");
+		if (kind == K_TWO && (v[2] < 0 || v[3] < 0 || v[4] < 0 || v[5] < 0 ||
+							  v[6] < 0 || v[6] > 4294967295.0 || v[6] != floor(v[6]) ||
+							  v[7] < 0 || v[7] > 4294967295.0 || v[7] != floor(v[7])))
+			corrupt("A second-stage record has a negative weight, count or fpc, or a bad cluster key.");
 		if (kind == K_UNCL && (v[0] < 0 || v[13] < 0 || v[14] < 0 || v[0] < v[13]))
 			corrupt("A stratum record has inconsistent counts.");
 		if (kind == K_KM)
@@ -360,7 +420,7 @@ state_view(Datum d, bool km, SvyView *v)
 		kind = buf[5];
 		width = buf[6];
 		memcpy(&n, buf + 8, sizeof(int));
-		if ((kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS && kind != K_KM) ||
+		if ((kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS && kind != K_TWO && kind != K_KM) ||
 			width != kind_width(kind) || n < 0 || (kind == K_EMPTY && n != 0))
 			corrupt("The state has an unknown kind or a wrong record width.");
 		rec = 2 * sizeof(int64) + sizeof(double) * width;
@@ -385,18 +445,6 @@ state_view(Datum d, bool km, SvyView *v)
 			: "A Kaplan-Meier state was given where a survey state is expected.");
 }
 
-static MemoryContext
-agg_context(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s can only be called as part of an aggregate", fn)));
-	return aggctx;
-}
-
 static void merge_record(SvyEO *eo, int64 k1, int64 k2, const double *v);
 
 /* an expanded copy of a view in context parent */
@@ -415,22 +463,16 @@ eo_from_view(MemoryContext parent, const SvyView *v)
 static SvyEO *
 state_rw(FunctionCallInfo fcinfo, int argno, int kind_if_null, const char *fn)
 {
-	MemoryContext aggctx = agg_context(fcinfo, fn);
-	Datum		d;
+	bool		km = kind_if_null == K_KM;
+	MemoryContext aggctx = nous_agg_context(fcinfo, km ? "nous.km_trans" : "nous.svy_trans", fn);
+	SvyEO	   *eo = (SvyEO *) nous_eo_mine(fcinfo, argno, &svy_methods, aggctx);
 	SvyView		v;
 
+	if (eo != NULL)
+		return eo;
 	if (PG_ARGISNULL(argno))
 		return eo_new(aggctx, kind_if_null);
-	d = PG_GETARG_DATUM(argno);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		SvyEO	   *eo = (SvyEO *) DatumGetEOHP(d);
-
-		if (eo->hdr.eoh_methods == &svy_methods &&
-			MemoryContextGetParent(eo->hdr.eoh_context) == aggctx)
-			return eo;
-	}
-	state_view(d, kind_if_null == K_KM, &v);
+	state_view(PG_GETARG_DATUM(argno), km, &v);
 	return eo_from_view(aggctx, &v);
 }
 
@@ -458,6 +500,22 @@ merge_record(SvyEO *eo, int64 k1, int64 k2, const double *v)
 						 errmsg("the fpc differs within a stratum"),
 						 errdetail("Cluster %lld of one stratum has fpc %g in one part and %g in another.",
 								   (long long) k2, r[4], v[4])));
+			for (j = 0; j < 4; j++)
+				r[j] += v[j];
+			break;
+		case K_TWO:
+			if (r[4] != v[4] || r[5] != v[5])
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the fpc differs within a stratum or a cluster"),
+						 errdetail("A second-stage unit has fpc (%g, %g) in one part and (%g, %g) in another.",
+								   r[4], r[5], v[4], v[5])));
+			if (r[6] != v[6] || r[7] != v[7])
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("two second-stage units of different clusters have the same key"),
+						 errdetail("The 64-bit keys of (psu, ssu) collide."),
+						 errhint("Renumber the second-stage units.")));
 			for (j = 0; j < 4; j++)
 				r[j] += v[j];
 			break;
@@ -494,11 +552,13 @@ eo_merge_view(SvyEO *dst, const SvyView *src)
 	if (src->kind == K_EMPTY)
 		return;
 	if (dst->kind == K_EMPTY)
-	{
-		dst->kind = src->kind;
-		dst->width = kind_width(src->kind);
-		dst->vals = repalloc_huge(dst->vals, sizeof(double) * dst->width * (Size) dst->cap);
-	}
+		eo_set_kind(dst, src->kind);
+	else if (dst->kind != src->kind && (dst->kind == K_TWO || src->kind == K_TWO))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge a two-stage and a one-stage survey state"),
+				 errdetail("One state has second-stage units (ssu given) and the other has none."),
+				 errhint("Describe every part of a design with the same stages.")));
 	else if (dst->kind != src->kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -575,7 +635,7 @@ parse_text(const char *str, bool km)
 	int64	   *keys;
 	double	   *vals;
 
-	if ((km && kind != K_KM) || (!km && kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS))
+	if ((km && kind != K_KM) || (!km && kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS && kind != K_TWO))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for a %s state: \"%s\"", km ? "Kaplan-Meier" : "survey", str)));
@@ -640,7 +700,7 @@ recv_state(StringInfo buf, bool km)
 
 	if (version != SVY_VERSION)
 		corrupt("The state has an unknown version.");
-	if ((km && kind != K_KM) || (!km && kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS) ||
+	if ((km && kind != K_KM) || (!km && kind != K_EMPTY && kind != K_UNCL && kind != K_CLUS && kind != K_TWO) ||
 		n < 0 || (kind == K_EMPTY && n != 0))
 		corrupt("The state has an unknown kind or a wrong record count.");
 	w = kind_width(kind);
@@ -752,7 +812,30 @@ typedef struct SvyArgs
 {
 	Oid			stratum_type;
 	Oid			psu_type;
+	Oid			ssu_type;
 } SvyArgs;
+
+/* the record key of a second-stage unit: a 64-bit mix of (psu, ssu) */
+static inline int64
+two_key(int64 psu, int64 ssu)
+{
+	uint64		h = (uint64) ssu + UINT64CONST(0x9E3779B97F4A7C15);
+
+	h = (h ^ (h >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	h = (h ^ (h >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	h ^= h >> 31;
+	h ^= (uint64) psu;
+	h = (h ^ (h >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	h = (h ^ (h >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	h ^= h >> 31;
+	return (int64) h;
+}
+
+static inline int64
+psu_of_halves(double hi, double lo)
+{
+	return (int64) (((uint64) hi << 32) | (uint64) lo);
+}
 
 static int64
 key_of(Datum d, Oid type)
@@ -797,26 +880,29 @@ bad_value(const char *what, double v, const char *detail)
 }
 
 /*
- * nous_svy_trans(state, y, [x,] weight, stratum, psu, fpc): one row.  A row
- * whose y (or x) is NULL is outside the domain: it counts as a unit of its
- * stratum (and registers its cluster) with zero contributions.
+ * nous_svy_trans(state, y, [x,] weight, stratum, psu, fpc [, ssu, fpc2]): one
+ * row.  A row whose y (or x) is NULL is outside the domain: it counts as a
+ * unit of its stratum (and registers its cluster) with zero contributions.
  */
 PG_FUNCTION_INFO_V1(nous_svy_trans);
 Datum
 nous_svy_trans(PG_FUNCTION_ARGS)
 {
-	bool		has_x = PG_NARGS() == 7;
+	bool		two = PG_NARGS() >= 8;
+	bool		has_x = PG_NARGS() == 7 || PG_NARGS() == 9;
 	int			iw = has_x ? 3 : 2;
 	SvyEO	   *eo = state_rw(fcinfo, 0, K_EMPTY, "nous.svy_agg");
 	SvyArgs    *args = fcinfo->flinfo->fn_extra;
 	double		y,
 				x = 1,
 				w,
-				fpc = 0;
+				fpc = 0,
+				fpc2 = 0;
 	bool		in_domain;
 	int64		stratum,
 				psu;
 	bool		clustered = !PG_ARGISNULL(iw + 2);
+	int			kind;
 
 	if (args == NULL)
 	{
@@ -835,6 +921,7 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 		args = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(SvyArgs));
 		args->stratum_type = argtypes[iw + 1];
 		args->psu_type = argtypes[iw + 2];
+		args->ssu_type = two ? argtypes[iw + 4] : InvalidOid;
 		pfree(argtypes);
 		fcinfo->flinfo->fn_extra = args;
 	}
@@ -853,6 +940,21 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 		if (!isfinite(fpc) || fpc <= 0)
 			bad_value("fpc", fpc, "The fpc is a population size (> 1) or a sampling fraction in (0, 1]; NULL means none.");
 	}
+	if (two)
+	{
+		if (!clustered || PG_ARGISNULL(iw + 4))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("a two-stage design needs the psu and the ssu of every row"),
+					 errdetail("The psu (first-stage cluster) or the ssu (second-stage unit) of a row is NULL."),
+					 errhint("Use the one-stage form of nous.svy_agg for a design without second-stage units.")));
+		if (!PG_ARGISNULL(iw + 5))
+		{
+			fpc2 = PG_GETARG_FLOAT8(iw + 5);
+			if (!isfinite(fpc2) || fpc2 <= 0)
+				bad_value("fpc2", fpc2, "The second-stage fpc is the number of SSUs of the PSU (> 1) or a sampling fraction in (0, 1]; NULL means with replacement.");
+		}
+	}
 	in_domain = !PG_ARGISNULL(1) && !(has_x && PG_ARGISNULL(2));
 	y = PG_ARGISNULL(1) ? 0 : PG_GETARG_FLOAT8(1);
 	if (has_x && !PG_ARGISNULL(2))
@@ -862,13 +964,14 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 	stratum = PG_ARGISNULL(iw + 1) ? NULL_KEY : key_of(PG_GETARG_DATUM(iw + 1), args->stratum_type);
 	psu = clustered ? key_of(PG_GETARG_DATUM(iw + 2), args->psu_type) : 0;
 
+	kind = two ? K_TWO : clustered ? K_CLUS : K_UNCL;
 	if (eo->kind == K_EMPTY)
-	{
-		eo->kind = clustered ? K_CLUS : K_UNCL;
-		eo->width = kind_width(eo->kind);
-		eo->vals = repalloc_huge(eo->vals, sizeof(double) * eo->width * (Size) eo->cap);
-	}
-	else if ((eo->kind == K_CLUS) != clustered)
+		eo_set_kind(eo, kind);
+	else if (eo->kind != kind && (eo->kind == K_TWO || two))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot add a row of a two-stage design to a one-stage state")));
+	else if (eo->kind != kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the psu is NULL for some rows of a design and not for others"),
@@ -887,6 +990,44 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the fpc differs within a stratum"),
 					 errdetail("Rows of one cluster have fpc %g and %g.", r[4], fpc)));
+		if (in_domain)
+		{
+			r[0] += w * y;
+			r[1] += w * x;
+			r[2] += w;
+			r[3] += 1;
+		}
+	}
+	else if (eo->kind == K_TWO)
+	{
+		bool		isnew;
+		int64		ssu = key_of(PG_GETARG_DATUM(iw + 4), args->ssu_type);
+		double	   *r = eo_lookup(eo, stratum, two_key(psu, ssu), &isnew);
+		double		hi = (double) (uint32) ((uint64) psu >> 32),
+					lo = (double) (uint32) ((uint64) psu);
+
+		if (isnew)
+		{
+			r[4] = fpc;
+			r[5] = fpc2;
+			r[6] = hi;
+			r[7] = lo;
+		}
+		else
+		{
+			if (r[4] != fpc || r[5] != fpc2)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the fpc differs within a stratum or a cluster"),
+						 errdetail("Rows of one second-stage unit have fpc (%g, %g) and (%g, %g).",
+								   r[4], r[5], fpc, fpc2)));
+			if (r[6] != hi || r[7] != lo)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("two second-stage units of different clusters have the same key"),
+						 errdetail("The 64-bit keys of (psu, ssu) collide."),
+						 errhint("Renumber the second-stage units.")));
+		}
 		if (in_domain)
 		{
 			r[0] += w * y;
@@ -979,7 +1120,111 @@ typedef struct SvyDesign
 	double		units;			/* PSUs (or rows) of the design */
 	double		sum[3];			/* A, B, C */
 	int			df;
+	bool		two;			/* two stages */
+	double		m2[6];			/* the second-stage matrix (nous_svy_stage2_add) */
+	int			lonely2;		/* PSUs with a single SSU that is not all of it */
+	int			lonely2_stratum;	/* the stratum (in key order) of the first */
 } SvyDesign;
+
+/* one PSU of a two-stage state while its stratum is read */
+typedef struct TwoPsu
+{
+	int64		psu;
+	double		v[3];
+	double		rows;
+	double		fpc2;
+	nous_svy_mom ssu;
+} TwoPsu;
+
+static int
+cmp_two_rec(const void *a, const void *b)
+{
+	const double *ra = *(const double *const *) a;
+	const double *rb = *(const double *const *) b;
+	int64		pa = psu_of_halves(ra[6], ra[7]),
+				pb = psu_of_halves(rb[6], rb[7]);
+
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	/* records of one PSU: any fixed order (they come sorted by key) */
+	return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
+/*
+ * The strata of a two-stage state: records [s, e) of view v are the SSUs of
+ * one stratum.  Their PSUs' totals feed the stratum's moments (the first
+ * stage); each PSU's SSU moments feed g->m2 (the second stage).
+ */
+static void
+two_stage_stratum(SvyDesign *g, const SvyView *v, int s, int e)
+{
+	int			m = e - s,
+				i,
+				npsu = 0;
+	const double **rec = palloc(sizeof(double *) * m);
+	TwoPsu	   *p = palloc0(sizeof(TwoPsu) * m);
+	nous_svy_stratum *st = &g->strata[g->nstrata++];
+	double		frac;
+
+	for (i = 0; i < m; i++)
+		rec[i] = v->vals + (Size) (s + i) * W_TWO;
+	qsort(rec, m, sizeof(double *), cmp_two_rec);
+	st->key = v->keys[2 * s];
+	st->fpc = rec[0][4];
+	for (i = 0; i < m; i++)
+	{
+		const double *r = rec[i];
+		int64		psu = psu_of_halves(r[6], r[7]);
+		TwoPsu	   *u;
+
+		if (r[4] != st->fpc)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the fpc differs within a stratum"),
+					 errdetail("Clusters of one stratum have fpc %g and %g.", st->fpc, r[4])));
+		if (npsu == 0 || p[npsu - 1].psu != psu)
+		{
+			u = &p[npsu++];
+			u->psu = psu;
+			u->fpc2 = r[5];
+		}
+		else
+		{
+			u = &p[npsu - 1];
+			if (u->fpc2 != r[5])
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the second-stage fpc differs within a cluster"),
+						 errdetail("Second-stage units of one cluster have fpc2 %g and %g.", u->fpc2, r[5])));
+		}
+		u->v[0] += r[0];
+		u->v[1] += r[1];
+		u->v[2] += r[2];
+		u->rows += r[3];
+		nous_svy_mom_add(&u->ssu, r);
+	}
+	for (i = 0; i < npsu; i++)
+	{
+		nous_svy_mom_add(&st->mom, p[i].v);
+		g->rows += p[i].rows;
+	}
+	frac = nous_svy_sampled_fraction(st->mom.n, st->fpc);
+	for (i = 0; i < npsu; i++)
+	{
+		nous_status rc = nous_svy_stage2_add(g->m2, &p[i].ssu, p[i].fpc2, frac);
+
+		if (rc == NOUS_ERR_DOMAIN && g->lonely2++ == 0)
+			g->lonely2_stratum = g->nstrata - 1;
+		else if (rc == NOUS_ERR_PARAM)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the second-stage fpc of a cluster is smaller than its sample"),
+					 errdetail("A cluster of stratum number %d (in key order) has %g sampled second-stage units but a population of %g.",
+							   g->nstrata, p[i].ssu.n, p[i].fpc2)));
+	}
+	pfree(rec);
+	pfree(p);
+}
 
 static void
 design_of(Datum d, SvyDesign *g)
@@ -1032,6 +1277,19 @@ design_of(Datum d, SvyDesign *g)
 				CHECK_FOR_INTERRUPTS();
 		}
 	}
+	else if (v.kind == K_TWO)
+	{
+		int			s = 0;
+
+		g->two = true;
+		for (i = 1; i <= v.n; i++)
+			if (i == v.n || v.keys[2 * i] != v.keys[2 * s])
+			{
+				two_stage_stratum(g, &v, s, i);
+				s = i;
+				CHECK_FOR_INTERRUPTS();
+			}
+	}
 	for (i = 0; i < g->nstrata; i++)
 	{
 		g->units += g->strata[i].mom.n;
@@ -1078,6 +1336,18 @@ design_cov(const SvyDesign *g, const double q[3], const double r[3], int lonely)
 				 errmsg("the fpc of a stratum is smaller than its sample"),
 				 errdetail("Stratum number %d (in key order) has %g sampled units but a population of %g.",
 						   bad + 1, g->strata[bad].mom.n, g->strata[bad].fpc)));
+	if (g->two)
+	{
+		/* a lonely SSU contributes nothing under every rule but fail */
+		if (g->lonely2 > 0 && lonely == NOUS_LONELY_FAIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a cluster has a single second-stage unit"),
+					 errdetail("%d cluster(s) have one sampled SSU out of more, the first in stratum number %d (in key order): their second-stage variance cannot be estimated.",
+							   g->lonely2, g->lonely2_stratum + 1),
+					 errhint("Pass lonely_psu => 'certainty', 'remove', 'adjust' or 'average' (they count such a cluster's second stage as 0), or give fpc2 = 1 when the unit is the whole cluster.")));
+		cov += nous_svy_qform(g->m2, q, r);
+	}
 	return cov;
 }
 

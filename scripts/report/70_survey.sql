@@ -50,12 +50,21 @@ SELECT category, count(*) AS cases, (nous.km_quantile(nous.km_agg(working_days, 
        round(100 * nous.km_share_closed(nous.km_agg(working_days, closed), 10)) AS "% closed within 10 days"
   FROM nous_demo.field_log_delays GROUP BY category ORDER BY category;
 
--- the map view: one row per quartier, integer key, geometry, median delay
-CREATE VIEW nous_demo.map_field_delays AS
-SELECT row_number() OVER (ORDER BY q.qpv_code)::int AS gid, q.qpv_code, q.name, q.geom,
-       (nous.km_quantile(d.s)).delay AS median_working_days, nous.km_share_closed(d.s, 5) AS share_closed_5_days
-  FROM nous_demo.qpv q
-  JOIN (SELECT territory_code, nous.km_agg(working_days, closed) AS s FROM nous_demo.field_log_delays GROUP BY 1) d
-    ON d.territory_code = q.qpv_code;
-COMMENT ON VIEW nous_demo.map_field_delays IS
-  'Map of the median response delay (working days) per quartier, SYNTHETIC log: geometry + integer key + numeric value for QGIS.';
+-- the map view (nous.create_map_view: integer key, geometry, class and legend
+-- for QGIS; scripts/demo.sh renders it to PNG): one row per quartier of the
+-- log, its median delay in working days, 3 classes of equal width (the demo has 4 quartiers)
+SELECT nous.create_map_view('nous_demo.map_field_delays',
+  'SELECT row_number() OVER (ORDER BY q.qpv_code)::int AS gid, q.qpv_code, q.name,
+          (nous.km_quantile(d.s)).delay AS median_working_days,
+          round(nous.km_share_closed(d.s, 5)::numeric, 3)::float8 AS share_closed_5_days, q.geom
+     FROM nous_demo.qpv q
+     JOIN (SELECT territory_code, nous.km_agg(working_days, closed) AS s
+             FROM nous_demo.field_log_delays GROUP BY 1) d ON d.territory_code = q.qpv_code',
+  'gid', 'geom', 'median_working_days', k => 3, method => 'equal', digits => 1, replace => true,
+  descriptions => '{"qpv_code": "Code du quartier (fictif)", "name": "Nom du quartier (fictif)",
+                    "median_working_days": "Délai médian de clôture des signalements, en jours ouvrés (Kaplan-Meier, cas ouverts censurés)",
+                    "share_closed_5_days": "Part des signalements clos en 5 jours ouvrés (Kaplan-Meier)"}',
+  description => 'Délai médian de réponse aux signalements de terrain par quartier, journal SYNTHÉTIQUE de la démonstration, 3 classes d''amplitude égale.') \gset map_
+\echo
+\echo '== Map view nous_demo.map_field_delays: classes of the median delay (SYNTHETIC log)'
+SELECT * FROM nous_demo.map_field_delays_legend;

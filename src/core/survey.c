@@ -83,8 +83,8 @@ nous_svy_mom_merge(nous_svy_mom *m, const nous_svy_mom *o)
 	m->n = n;
 }
 
-static double
-qform(const double c[6], const double q[3], const double r[3])
+double
+nous_svy_qform(const double c[6], const double q[3], const double r[3])
 {
 	double		M[3][3];
 	double		s = 0;
@@ -111,6 +111,41 @@ nous_svy_fpc_factor(double n, double fpc)
 	if (fpc <= 1.0)
 		return 1.0 - fpc;		/* a sampling fraction */
 	return 1.0 - n / fpc;		/* a population size */
+}
+
+double
+nous_svy_sampled_fraction(double n, double fpc)
+{
+	if (fpc <= 0)
+		return 0.0;
+	if (fpc <= 1.0)
+		return fpc;				/* a sampling fraction */
+	return n / fpc;				/* a population size */
+}
+
+/* R survey, multistage(): the sub-stage variance times n_1/N_1 (Lumley 2010, 3.2) */
+nous_status
+nous_svy_stage2_add(double m2[6], const nous_svy_mom *ssu, double fpc2,
+					double first_fraction)
+{
+	double		n = ssu->n,
+				f,
+				scale;
+	int			i;
+
+	if (n <= 0 || first_fraction <= 0)
+		return NOUS_OK;
+	if (fpc2 > 1.0 && fpc2 < n)
+		return NOUS_ERR_PARAM;
+	f = nous_svy_fpc_factor(n, fpc2);
+	if (f < 1e-7)				/* every SSU of the PSU sampled (as survey) */
+		return NOUS_OK;
+	if (n < 2)
+		return NOUS_ERR_DOMAIN;
+	scale = first_fraction * f * n / (n - 1);
+	for (i = 0; i < 6; i++)
+		m2[i] += scale * ssu->com[i];
+	return NOUS_OK;
 }
 
 nous_status
@@ -152,7 +187,7 @@ nous_svy_cov(const nous_svy_stratum *s, int nstrata, const double q[3],
 		f = nous_svy_fpc_factor(n, s[h].fpc);
 		if (n > 1)
 		{
-			total += f * n / (n - 1) * qform(s[h].mom.com, q, r);
+			total += f * n / (n - 1) * nous_svy_qform(s[h].mom.com, q, r);
 			ok++;
 			continue;
 		}

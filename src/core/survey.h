@@ -61,6 +61,26 @@ extern nous_status nous_svy_cov(const nous_svy_stratum *s, int nstrata,
 /* the sampling fraction complement 1 - n/N of a stratum (1 without fpc) */
 extern double nous_svy_fpc_factor(double n, double fpc);
 
+/* the sampling fraction n/N of a stratum (0 without fpc: with replacement) */
+extern double nous_svy_sampled_fraction(double n, double fpc);
+
+/* q' C r for a co-moment matrix stored as aa ab ac bb bc cc */
+extern double nous_svy_qform(const double c[6], const double q[3], const double r[3]);
+
+/*
+ * Second stage of a two-stage design (R survey's multistage, its default when
+ * the first stage has an fpc).  Within one PSU the SSU totals have the moments
+ * ssu (n_2 SSUs); the PSU adds to the matrix m2
+ *     first_fraction (1 - n_2/N_2) n_2/(n_2 - 1) C
+ * with first_fraction = n_1h/N_1h of its stratum and N_2 from fpc2 (a count
+ * > 1, a fraction in (0,1], or 0 = with replacement).  A PSU whose SSUs are
+ * its whole population (f_2 = 0) adds nothing.  A PSU with a single SSU that
+ * is not its whole population adds nothing and returns NOUS_ERR_DOMAIN (the
+ * caller applies its lonely rule); fpc2 smaller than n_2: NOUS_ERR_PARAM.
+ */
+extern nous_status nous_svy_stage2_add(double m2[6], const nous_svy_mom *ssu,
+									   double fpc2, double first_fraction);
+
 /* ---- distributions (for the intervals) ---- */
 extern double nous_svy_pt(double t, double df);		/* P(T <= t) */
 extern double nous_svy_qt(double p, double df);		/* inverse; df = Inf: normal */

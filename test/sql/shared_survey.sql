@@ -182,6 +182,59 @@ SELECT pg_temp.ok((m).estimate, pg_temp.want('strat_callinear_mean_api00', 1)) A
           FROM c, unnest(c.w) WITH ORDINALITY AS w(w, id), unnest(c.e) WITH ORDINALITY AS r(e, id1), apistrat a
          WHERE r.id1 = w.id AND a.id = w.id) s;
 
+-- ---- two-stage cluster sample: dclus2 <- svydesign(id=~dnum+snum, fpc=~fpc1+fpc2) ----
+-- expected.csv holds no dclus2 value (held out): the check is (1) R survey's
+-- printed output saved in its repository (tests/api.Rout.save: mean api00
+-- 670.81 SE 30.099, total enroll 2639273 SE 799638; the with-replacement
+-- design dclus2wr: SE 30.712 and 820261), to the digits printed, and (2) the
+-- formula of EXPECTED.md computed here in plain SQL (PSU and SSU totals of
+-- the influence values), to 1e-9.
+CREATE TEMP TABLE raw_clus2 (cds text, stype text, name text, sname text, snum text, dname text, dnum text, cname text, cnum text, flag text, pcttest text, api00 text, api99 text, target text, growth text, sch_wide text, comp_imp text, both_ text, awards text, meals text, ell text, yr_rnd text, mobility text, acs_k3 text, acs_46 text, acs_core text, pct_resp text, not_hsg text, hsg text, some_col text, col_grad text, grad_sch text, avg_ed text, full_ text, emer text, enroll text, api_stu text, pw text, fpc1 text, fpc2 text);
+\set f :shared '/oracles/survey_api/apiclus2.csv'
+COPY raw_clus2 FROM :'f' WITH (FORMAT csv, HEADER);
+CREATE TEMP TABLE apiclus2 AS
+SELECT row_number() OVER () AS id, snum::int, dnum::int, api00::float8, enroll::float8,
+       pw::float8, fpc1::float8, fpc2::float8 FROM raw_clus2;
+CREATE TEMP TABLE c2 AS
+SELECT nous.svy_mean(nous.svy_agg(api00, pw, NULL::int, dnum, fpc1, snum, fpc2)) AS m,
+       nous.svy_total(nous.svy_agg(enroll, pw, NULL::int, dnum, fpc1, snum, fpc2)) AS t,
+       nous.svy_mean(nous.svy_agg(api00, pw, NULL::int, dnum, NULL, snum, NULL)) AS m_wr,
+       nous.svy_total(nous.svy_agg(enroll, pw, NULL::int, dnum, NULL, snum, NULL)) AS t_wr,
+       nous.svy_mean(nous.svy_agg(api00, pw, NULL::int, dnum, fpc1)) AS m_uc
+  FROM apiclus2;
+SELECT round((m).estimate::numeric, 2) AS mean, round((m).se::numeric, 3) AS se,
+       round((t).estimate::numeric, 0) AS total, round((t).se::numeric, 0) AS total_se,
+       (m).df, (m).n, (t).n AS n_enroll,
+       round((m_wr).se::numeric, 3) AS se_wr, round((t_wr).se::numeric, 0) AS total_se_wr,
+       (m_uc).se < (m).se AS second_stage_adds
+  FROM c2;
+-- the formula in plain SQL: z = w (y - m) / sum w (mean) or w y (total);
+-- V = (1 - n1/N1) n1/(n1 - 1) sum_j (Z_j - Zbar)^2
+--   + sum_j (n1/N1) (1 - n2j/N2j) n2j/(n2j - 1) sum_k (z_jk - zbar_j)^2
+CREATE FUNCTION pg_temp.two_stage_var(z_sql text) RETURNS float8 LANGUAGE plpgsql AS $f$
+DECLARE v float8;
+BEGIN
+  EXECUTE format($q$
+    WITH z AS (SELECT dnum, snum, fpc1, fpc2, %s AS z FROM apiclus2),
+         s AS (SELECT dnum, snum, min(fpc1) AS fpc1, min(fpc2) AS fpc2, sum(z) AS z FROM z GROUP BY dnum, snum),
+         j AS (SELECT dnum, min(fpc1) AS fpc1, min(fpc2) AS fpc2, count(*) AS n2, sum(z) AS z,
+                      coalesce(var_samp(z), 0) AS v2 FROM s GROUP BY dnum),
+         n1 AS (SELECT count(*) AS n1, min(fpc1) AS fpc1, var_samp(z) AS v1 FROM j)
+    SELECT (1 - n1 / n1.fpc1) * n1 * v1
+           + (SELECT sum((n1.n1 / n1.fpc1) * (1 - n2 / j.fpc2) * n2 * v2) FROM j WHERE n2 > 1)
+      FROM n1 $q$, z_sql) INTO v;
+  RETURN v;
+END $f$;
+SELECT pg_temp.ok((m).se, sqrt(pg_temp.two_stage_var(format(
+         'pw * (api00 - %s) / %s', (m).estimate, (SELECT sum(pw) FROM apiclus2))))) AS mean_se_formula,
+       pg_temp.ok((t).se, sqrt(pg_temp.two_stage_var('pw * coalesce(enroll, 0)'))) AS total_se_formula,
+       pg_temp.ok((t).estimate, (SELECT sum(pw * enroll) FROM apiclus2)) AS total_formula
+  FROM c2;
+-- districts with one school: every one is the whole district (fpc2 = 1), so
+-- the default rule (fail) has nothing to refuse, as in R
+SELECT count(*) AS districts_with_one_school, bool_and(fpc2 = 1) AS all_whole
+  FROM (SELECT dnum, count(*) AS n, min(fpc2) AS fpc2 FROM apiclus2 GROUP BY dnum) d WHERE n = 1;
+
 -- ---- Calmar / icarus: linear, raking, logit (0.4, 2.2) ----
 CREATE TEMP TABLE emp (id text, service int, categ int, sexe int, salaire float8, cinema int, poids float8,
                        movies int, weight float8, category int, sex int, department int, salary float8);

@@ -102,6 +102,94 @@ SELECT abs((nous.svy_mean(nous.svy_merge(w0.c, w1.c))).se / (nous.svy_mean(s.c))
        (SELECT nous.svy_agg(y, w, stratum, psu, 4000) AS c, nous.svy_agg(y, w, stratum, NULL::int, NULL) AS u FROM big WHERE wave = 0) w0,
        (SELECT nous.svy_agg(y, w, stratum, psu, 4000) AS c, nous.svy_agg(y, w, stratum, NULL::int, NULL) AS u FROM big WHERE wave = 1) w1;
 
+-- ---- two stages (R survey's default multistage estimator) ----
+-- one stratum of N1 = 4 districts, 2 sampled; district 1: 2 of 4 schools
+-- (school a: y 1 w 2; school b: rows (3, 2) and (1, 2)), district 2: 3 of 6
+-- schools ((2, 1), (6, 1), (4, 1)).  Total z = w y: SSU totals 2, 8 | 2, 6, 4;
+-- PSU totals 10, 12.  Stage 1: (1 - 2/4) 2/1 ((10-11)^2 + (12-11)^2) = 2.
+-- Stage 2, times n1/N1 = 1/2: district 1 (1 - 2/4) 2/1 (9 + 9) = 18 -> 9;
+-- district 2 (1 - 3/6) 3/2 (4 + 4 + 0) = 6 -> 3.  V = 14.
+-- Without fpc1 (with replacement): 2 (1 + 1) = 4, no second stage (as R).
+-- Without fpc2: 2 + (36 + 12)/2 = 26.  fpc as fractions (1/2, 1/2): 14.
+-- (ssu has the type of psu: text or bigint, integer and smallint cast implicitly)
+CREATE TABLE two (id int, stratum text, psu int, ssu int, y float8, w float8, fpc1 float8, fpc2 float8);
+INSERT INTO two VALUES (1, 'S', 1, 11, 1, 2, 4, 4), (2, 'S', 1, 12, 3, 2, 4, 4), (3, 'S', 1, 12, 1, 2, 4, 4),
+  (4, 'S', 2, 21, 2, 1, 4, 6), (5, 'S', 2, 22, 6, 1, 4, 6), (6, 'S', 2, 23, 4, 1, 4, 6);
+SELECT v, (e).estimate, round(((e).se ^ 2)::numeric, 10) AS variance, (e).df, (e).n
+  FROM (SELECT 'counts' AS v, nous.svy_total(nous.svy_agg(y, w, stratum, psu::text, fpc1, ssu::text, fpc2)) AS e FROM two
+        UNION ALL SELECT 'fractions', nous.svy_total(nous.svy_agg(y, w, stratum, psu, 0.5, ssu, 0.5)) FROM two
+        UNION ALL SELECT 'no fpc1', nous.svy_total(nous.svy_agg(y, w, stratum, psu, NULL, ssu, fpc2)) FROM two
+        UNION ALL SELECT 'no fpc2', nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, NULL)) FROM two
+        UNION ALL SELECT 'one stage', nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1)) FROM two) s;
+SELECT abs((nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2))).se - sqrt(14)) < 1e-12 AS two_stage_hand,
+       abs((nous.svy_total(nous.svy_agg(y, w, NULL, psu::text, fpc1, ssu::text, fpc2))).se - sqrt(14)) < 1e-12 AS text_keys,
+       abs((nous.svy_ratio(nous.svy_agg(y, 1, w, stratum, psu, fpc1, ssu, fpc2))).se -
+           (nous.svy_mean(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2))).se) < 1e-12 AS ratio_is_mean
+  FROM two;
+-- the mean: m = 22/9, z = w (y - m)/9; SSU totals a = 2(1 - m)/9, b = (8 - 4m)/9 |
+-- c = (2 - m)/9, d = (6 - m)/9, e = (4 - m)/9; PSU totals P1 = -P2 (z sums to 0)
+SELECT round(((nous.svy_mean(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2))).se ^ 2)::numeric, 10) AS mean_variance,
+       round((0.5 * 2 * 2 * ((a + b) ^ 2)
+              + 0.5 * (0.5 * 2 * 2 * ((a - b) / 2) ^ 2)
+              + 0.5 * (0.5 * 1.5 * ((c - (c + d + e) / 3) ^ 2 + (d - (c + d + e) / 3) ^ 2 + (e - (c + d + e) / 3) ^ 2)))::numeric, 10) AS by_hand
+  FROM two, (SELECT 2 * (1 - m) / 9 AS a, (8 - 4 * m) / 9 AS b, (2 - m) / 9 AS c, (6 - m) / 9 AS d, (4 - m) / 9 AS e
+               FROM (SELECT 22 / 9.0 AS m) m) h
+ GROUP BY a, b, c, d, e;
+-- the domain y < 4: SSU totals 2, 8 | 2, 0, 0; PSU totals 10, 2: stage 1 32,
+-- stage 2 9 + (1/2)(1/2)(3/2)(24/9) = 10: V = 42
+SELECT (e).estimate, round(((e).se ^ 2)::numeric, 10) AS variance, (e).n
+  FROM (SELECT nous.svy_total(nous.svy_agg(CASE WHEN y < 4 THEN y END, w, stratum, psu, fpc1, ssu, fpc2)) AS e FROM two) s;
+-- lonely second-stage unit: district 3 with one school (y 5, w 1) of 3
+INSERT INTO two VALUES (7, 'S', 3, 31, 5, 1, 4, 3);
+\set VERBOSITY default
+SELECT nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2)) FROM two;
+\set VERBOSITY sqlstate
+-- every other rule: that district's second stage counts 0 (the same as a school that is the whole district)
+SELECT rule, (nous.svy_total(s, rule)).se = (SELECT (nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu,
+              CASE WHEN psu = 3 THEN 1 ELSE fpc2 END))).se FROM two) AS as_whole_district
+  FROM (SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2) AS s FROM two) x,
+       unnest(ARRAY['certainty', 'remove', 'adjust', 'average']) AS rule;
+-- a lonely PSU at the first stage follows the rule as in one-stage designs: districts 1
+-- and 2 as strata of one PSU each (certainty: 0), their second stages times n1/N1 = 1/4: (18 + 6)/4 = 6
+SELECT round(((nous.svy_total(nous.svy_agg(y, w, psu::text, psu, fpc1, ssu, fpc2), 'certainty')).se ^ 2)::numeric, 10) AS strata_of_one_psu
+  FROM two WHERE psu < 3;
+-- storable: text round trip; merged parts = one pass; parallel = serial
+SELECT s::text, s::text::nous.svystate::text = s::text AS round_trip
+  FROM (SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2) AS s FROM two WHERE psu = 1) x;
+SELECT (nous.svy_total(nous.svy_merge(a.s, b.s), 'certainty')).se = (SELECT (nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2), 'certainty')).se FROM two) AS merged_equals_one_pass
+  FROM (SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2) AS s FROM two WHERE id % 2 = 0) a,
+       (SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2) AS s FROM two WHERE id % 2 = 1) b;
+CREATE TABLE big2 AS
+SELECT g AS id, (g % 20) AS stratum, (g % 400) AS psu, (g % 4000) AS ssu, ((g * 7919) % 1000) / 10.0 AS y,
+       1 + (g % 13) / 4.0 AS w, (g % 2) AS wave
+  FROM generate_series(1, 20000) g;
+ANALYZE big2;
+CREATE TABLE serial2 AS SELECT nous.svy_agg(y, w, stratum, psu, 100, ssu, 50) AS c FROM big2;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT nous.svy_agg(y, w, stratum, psu, 100, ssu, 50) FROM big2;
+CREATE TABLE par2 AS SELECT nous.svy_agg(y, w, stratum, psu, 100, ssu, 50) AS c FROM big2;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT abs((nous.svy_mean(p.c)).se / (nous.svy_mean(s.c)).se - 1) < 1e-12 AS two_stage_se_same,
+       abs((nous.svy_mean(p.c)).estimate / (nous.svy_mean(s.c)).estimate - 1) < 1e-12 AS two_stage_mean_same,
+       (nous.svy_mean(s.c)).se > (SELECT (nous.svy_mean(nous.svy_agg(y, w, stratum, psu, 100))).se FROM big2) AS second_stage_adds,
+       (nous.svy_info(p.c)).units = 400 AND (nous.svy_info(p.c)).strata = 20 AS design_same,
+       abs((nous.svy_mean(nous.svy_merge(w0.c, w1.c))).se / (nous.svy_mean(s.c)).se - 1) < 1e-12 AS waves_same
+  FROM par2 p, serial2 s,
+       (SELECT nous.svy_agg(y, w, stratum, psu, 100, ssu, 50) AS c FROM big2 WHERE wave = 0) w0,
+       (SELECT nous.svy_agg(y, w, stratum, psu, 100, ssu, 50) AS c FROM big2 WHERE wave = 1) w1;
+-- bad inputs of two-stage designs
+SELECT nous.svy_agg(y, w, stratum, psu, fpc1, CASE WHEN id > 1 THEN ssu END, fpc2) FROM two;
+SELECT nous.svy_agg(y, w, stratum, NULL::int, fpc1, ssu, fpc2) FROM two;
+SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, -1) FROM two;
+SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, CASE WHEN id = 3 THEN 5 ELSE fpc2 END) FROM two;
+SELECT nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, 1.5)) FROM two;
+SELECT nous.svy_merge(a.s, (SELECT nous.svy_agg(y, w, stratum, psu, fpc1) FROM two))
+  FROM (SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2) AS s FROM two) a;
+SELECT '2(1,2:3,3,2,2,0,0,-1,0)'::nous.svystate;
+DROP TABLE two, big2, serial2, par2;
+
 -- ---- proportions: intervals and the publication flag ----
 SELECT m, round((c).estimate::numeric, 6) AS p, round((c).lower::numeric, 6) AS lower,
        round((c).upper::numeric, 6) AS upper, (c).df

@@ -26,14 +26,15 @@ SELECT timestamptz '2025-04-01 09:00+02' + g * interval '5 hour', 'Q' || (g % 3)
 CREATE TABLE public.states AS
 SELECT (SELECT nous.svy_agg(g::float8, 1 + g % 3, (g % 4)::bigint, (g % 12)::bigint, 50) FROM generate_series(1, 200) g) AS clustered,
        (SELECT nous.svy_agg(g::float8, 1 + g % 3, (g % 4)::text, NULL::text, NULL) FROM generate_series(1, 200) g) AS unclustered,
+       (SELECT nous.svy_agg(g::float8, 1 + g % 3, (g % 4)::bigint, (g % 12)::bigint, 50, (g % 60)::bigint, 20) FROM generate_series(1, 200) g) AS two_stage,
        (SELECT nous.km_agg(delay_days, closed) FROM nous.field_delays WHERE closed OR true) AS km;
 SQL
 "$bin/pg_dump" -Fc -d "$src" -f "$work/dump" 
 "$bin/pg_restore" -d "$dst" "$work/dump" 2>"$work/restore.log" || { cat "$work/restore.log"; echo "survey_dump_restore: pg_restore failed"; exit 1; }
 q="SELECT (SELECT count(*) FROM nous.field_category) || ' ' || (SELECT count(*) FROM nous.field_category WHERE code = 'noise')
        || ' ' || (SELECT count(*) FROM nous.field_observation) || ' ' || (SELECT count(*) FROM nous.field_holiday)
-       || ' ' || (SELECT clustered::text || unclustered::text || km::text FROM public.states)
-       || ' ' || (SELECT (nous.svy_mean(clustered)).se || ' ' || (nous.svy_mean(unclustered)).se || ' ' || (nous.km_quantile(km)).delay FROM public.states)"
+       || ' ' || (SELECT clustered::text || unclustered::text || two_stage::text || km::text FROM public.states)
+       || ' ' || (SELECT (nous.svy_mean(clustered)).se || ' ' || (nous.svy_mean(unclustered)).se || ' ' || (nous.svy_mean(two_stage)).se || ' ' || (nous.km_quantile(km)).delay FROM public.states)"
 a="$(psql -d "$src" -tAc "$q")"
 b="$(psql -d "$dst" -tAc "$q")"
 status=0

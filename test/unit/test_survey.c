@@ -91,6 +91,37 @@ TEST(test_variance_hand)
 
 /* t quantiles: qt(0.975, 1) = 12.7062047361747; for 14 and 197 the values implied by the
  * svyciprop "mean" intervals of ../shared/oracles/survey_api (half-width / se) */
+/*
+ * Two stages (the hand case of test/sql/survey.sql): district 1 has SSU
+ * totals 2, 8 (2 of 4), district 2 has 2, 6, 4 (3 of 6), n1/N1 = 1/2:
+ * second stage (1/2)(1/2)(2)(18) + (1/2)(1/2)(3/2)(8) = 9 + 3 = 12.
+ */
+TEST(test_stage2)
+{
+	double		d1[2][3] = {{2, 0, 2}, {8, 0, 4}};
+	double		d2[3][3] = {{2, 0, 1}, {6, 0, 1}, {4, 0, 1}};
+	double		lone[1][3] = {{5, 0, 1}};
+	nous_svy_mom m1 = mom_of(d1, 2),
+				m2 = mom_of(d2, 3),
+				m3 = mom_of(lone, 1);
+	double		M[6] = {0, 0, 0, 0, 0, 0},
+				q[3] = {1, 0, 0};
+
+	CHECK_INT(nous_svy_stage2_add(M, &m1, 4, nous_svy_sampled_fraction(2, 4)), NOUS_OK);
+	CHECK_INT(nous_svy_stage2_add(M, &m2, 0.5, 0.5), NOUS_OK);
+	CHECK_NEAR(nous_svy_qform(M, q, q), 12, 1e-12);
+	/* a single SSU out of 3: lonely, nothing added; the whole PSU (fpc2 1): nothing */
+	CHECK_INT(nous_svy_stage2_add(M, &m3, 3, 0.5), NOUS_ERR_DOMAIN);
+	CHECK_INT(nous_svy_stage2_add(M, &m3, 1, 0.5), NOUS_OK);
+	/* fpc2 smaller than the sample; no first-stage fpc: no second stage (R) */
+	CHECK_INT(nous_svy_stage2_add(M, &m2, 2, 0.5), NOUS_ERR_PARAM);
+	CHECK_INT(nous_svy_stage2_add(M, &m2, 6, nous_svy_sampled_fraction(2, 0)), NOUS_OK);
+	/* fpc2 absent: with replacement at stage 2 (f2 = 1) */
+	CHECK_INT(nous_svy_stage2_add(M, &m1, 0, 1), NOUS_OK);
+	CHECK_NEAR(nous_svy_qform(M, q, q), 12 + 36, 1e-12);
+	CHECK_NEAR(nous_svy_sampled_fraction(3, 0.25), 0.25, 0);
+}
+
 TEST(test_quantiles)
 {
 	CHECK_NEAR(nous_svy_qt(0.975, 1), 12.706204736174698, 1e-12);
@@ -179,6 +210,7 @@ main(void)
 {
 	RUN(test_moments);
 	RUN(test_variance_hand);
+	RUN(test_stage2);
 	RUN(test_quantiles);
 	RUN(test_ciprop);
 	RUN(test_calibration);
