@@ -143,7 +143,6 @@ extern void nous_rng_seed(nous_rng *r, uint64_t seed);
 extern uint64_t nous_rng_next(nous_rng *r);
 extern double nous_rng_uniform(nous_rng *r);	/* [0, 1) */
 
-#endif							/* NOUS_MIX_H */
 
 /* ---- bootstrap ---- */
 
@@ -184,3 +183,5 @@ extern nous_status nous_mix_by_super(const nous_mixtable *t, double *p, double *
  * Simpson interaction I_u = 1 - sum q_g^2 of the unit.  NaN for an empty unit.
  */
 extern void nous_mix_unit_scores(const nous_mixtable *t, double *L, double *E, double *I);
+
+#endif							/* NOUS_MIX_H */

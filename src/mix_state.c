@@ -1,0 +1,300 @@
+/*
+ * mix_state.c — the storage shared by the two state types of the mix module
+ * (nous.mixpairs and nous.mixcounts, see mix_state.h): an expanded object
+ * holding the flat image in a growable buffer, read and read-write access to
+ * a state datum, and the helpers of their text and binary forms.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/expandeddatum.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+#include "common/hashfn.h"
+#include "common/shortest_dec.h"
+
+#include "nous.h"
+#include "mix.h"
+#include "mix_state.h"
+
+static Size
+nbuf_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	NousBufEO  *eo = (NousBufEO *) eohptr;
+
+	if (eo->cells != NULL)
+		mix_cells_image(eo);
+	return eo->len;
+}
+
+static void
+nbuf_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	NousBufEO  *eo = (NousBufEO *) eohptr;
+
+	if (eo->cells != NULL)
+		mix_cells_image(eo);
+	if (allocated_size != eo->len)
+		elog(ERROR, "mix state flattened into %zu bytes instead of %zu", allocated_size, eo->len);
+	memcpy(result, eo->data, eo->len);
+	SET_VARSIZE(result, eo->len);
+}
+
+static const ExpandedObjectMethods nbuf_methods = {
+	nbuf_get_flat_size,
+	nbuf_flatten_into
+};
+
+/* a new expanded buffer in a child context of parent, holding image[0..len) */
+static NousBufEO *
+nbuf_new(MemoryContext parent, int kind, const char *image, Size len)
+{
+	MemoryContext objcxt = AllocSetContextCreate(parent, "nous mix state",
+												 ALLOCSET_SMALL_SIZES);
+	NousBufEO  *eo = MemoryContextAlloc(objcxt, sizeof(NousBufEO));
+
+	EOH_init_header(&eo->hdr, &nbuf_methods, objcxt);
+	eo->kind = kind;
+	eo->cap = Max(len, 256);
+	eo->data = MemoryContextAllocHuge(objcxt, eo->cap);
+	memcpy(eo->data, image, len);
+	eo->len = len;
+	eo->compact_at = 0;
+	eo->cells = NULL;
+	return eo;
+}
+
+void
+mix_buf_reserve(NousBufEO *eo, Size extra)
+{
+	if (extra > MaxAllocSize - eo->len)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("mix state too large"),
+				 errdetail("A stored mix state is limited to 1 GB."),
+				 errhint("Aggregate per territory (GROUP BY) or merge fewer states.")));
+	if (eo->len + extra > eo->cap)
+	{
+		Size		cap = eo->cap * 2;
+
+		if (cap < eo->len + extra)
+			cap = eo->len + extra;
+		if (cap > MaxAllocSize)
+			cap = MaxAllocSize;
+		eo->data = repalloc_huge(eo->data, cap);
+		eo->cap = cap;
+	}
+}
+
+/* read access to a state datum (flat, toasted or expanded): image and length */
+const char *
+mix_state_image(Datum d, int kind, Size *len)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		NousBufEO  *eo = (NousBufEO *) DatumGetEOHP(d);
+
+		if (eo->hdr.eoh_methods != &nbuf_methods || eo->kind != kind)
+			elog(ERROR, "unexpected expanded object for a mix state");
+		if (eo->cells != NULL)
+			mix_cells_image(eo);
+		*len = eo->len;
+		return eo->data;
+	}
+	else
+	{
+		struct varlena *v = PG_DETOAST_DATUM(d);
+		Size		hdr = kind == BUF_PAIRS ? PAIRS_HDR : COUNTS_HDR;
+
+		*len = VARSIZE(v);
+		if (*len > VARHDRSZ)
+			nous_check_format_version(kind == BUF_PAIRS ? "nous.mixpairs" : "nous.mixcounts",
+									  ((const unsigned char *) v)[VARHDRSZ], 1, MIX_VERSION);
+		if (*len < hdr)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("invalid mix state"),
+					 errdetail("The state is shorter than its header.")));
+		if (kind == BUF_PAIRS && (*len - PAIRS_HDR) % (2 * sizeof(double)) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("invalid mix state"),
+					 errdetail("The length of a pairs state is not a whole number of pairs.")));
+		return (const char *) v;
+	}
+}
+
+/* the aggregate context, or an error when called outside an aggregate */
+MemoryContext
+mix_agg_context(FunctionCallInfo fcinfo, const char *fn)
+{
+	MemoryContext aggctx;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s can only be called as part of an aggregate", fn)));
+	return aggctx;
+}
+
+static void
+empty_image(int kind, char *buf, Size *len)
+{
+	memset(buf, 0, PAIRS_HDR);
+	buf[VARHDRSZ] = MIX_VERSION;
+	if (kind == BUF_PAIRS)
+	{
+		double		nan = get_float8_nan();
+
+		memcpy(buf + 8, &nan, sizeof(double));
+		*len = PAIRS_HDR;
+	}
+	else
+		*len = COUNTS_HDR;
+}
+
+/*
+ * The read-write state of a transition or combine function (argument argno):
+ * the expanded object itself when we own it, else a new one copied from the
+ * datum (or empty when NULL) in the aggregate context.
+ */
+NousBufEO *
+mix_state_rw(FunctionCallInfo fcinfo, int argno, int kind, const char *fn)
+{
+	MemoryContext aggctx = mix_agg_context(fcinfo, fn);
+	Datum		d;
+	const char *img;
+	Size		len;
+
+	if (PG_ARGISNULL(argno))
+	{
+		char		buf[PAIRS_HDR];
+
+		empty_image(kind, buf, &len);
+		return nbuf_new(aggctx, kind, buf, len);
+	}
+	d = PG_GETARG_DATUM(argno);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	{
+		NousBufEO  *eo = (NousBufEO *) DatumGetEOHP(d);
+
+		if (eo->hdr.eoh_methods == &nbuf_methods && eo->kind == kind &&
+			MemoryContextGetParent(eo->hdr.eoh_context) == aggctx)
+			return eo;
+	}
+	img = mix_state_image(d, kind, &len);
+	return nbuf_new(aggctx, kind, img, len);
+}
+
+/* shortest exact text of a double */
+void
+mix_append_double(StringInfo s, double x)
+{
+	char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	double_to_shortest_decimal_buf(x, buf);
+	appendStringInfoString(s, buf);
+}
+
+void
+mix_bad_text(const char *type, const char *str, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s: \"%.60s\"", type, str),
+			 errdetail("%s", why)));
+}
+
+double
+mix_parse_double(const char **p, const char *type, const char *str)
+{
+	char	   *end;
+	double		x;
+
+	while (isspace((unsigned char) **p))
+		(*p)++;
+	errno = 0;
+	x = strtod(*p, &end);
+	/* like float8in: subnormal values are read, underflow to 0 is not */
+	if (end == *p || (errno == ERANGE && x == 0.0) || !isfinite(x))
+		mix_bad_text(type, str, "A finite number was expected.");
+	*p = end;
+	while (isspace((unsigned char) **p))
+		(*p)++;
+	return x;
+}
+
+void
+mix_expect_char(const char **p, char c, const char *type, const char *str)
+{
+	while (isspace((unsigned char) **p))
+		(*p)++;
+	if (**p != c)
+	{
+		char		why[64];
+
+		snprintf(why, sizeof(why), "Expected \"%c\".", c);
+		mix_bad_text(type, str, why);
+	}
+	(*p)++;
+	while (isspace((unsigned char) **p))
+		(*p)++;
+}
+
+void
+mix_bad_binary(const char *type, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("invalid binary data for type %s", type),
+			 errdetail("%s", why)));
+}
+
+void
+mix_append_quoted(StringInfo s, const char *p, uint32 l)
+{
+	uint32		i;
+
+	appendStringInfoChar(s, '"');
+	for (i = 0; i < l; i++)
+	{
+		if (p[i] == '"' || p[i] == '\\')
+			appendStringInfoChar(s, '\\');
+		appendStringInfoChar(s, p[i]);
+	}
+	appendStringInfoChar(s, '"');
+}
+
+void
+mix_parse_quoted(const char **p, StringInfo out, const char *str)
+{
+	mix_expect_char(p, '"', "nous.mixcounts", str);
+	resetStringInfo(out);
+	while (**p != '"')
+	{
+		if (**p == '\0')
+			mix_bad_text("nous.mixcounts", str, "Unterminated string.");
+		if (**p == '\\')
+		{
+			(*p)++;
+			if (**p == '\0')
+				mix_bad_text("nous.mixcounts", str, "Unterminated string.");
+		}
+		appendStringInfoChar(out, **p);
+		(*p)++;
+	}
+	(*p)++;
+	while (isspace((unsigned char) **p))
+		(*p)++;
+}
