@@ -93,13 +93,10 @@ rule_params(FunctionCallInfo fcinfo, RuleState *s, int argno)
 	s->has_params = 1;
 }
 
-PG_FUNCTION_INFO_V1(nous_compliance_trans);
-
-/* (state, counts bool, target float8[, min_scope int, confidence float8]) */
-Datum
-nous_compliance_trans(PG_FUNCTION_ARGS)
+/* one row of (state, counts bool, target float8[, min_scope int, confidence float8]) */
+static void
+compliance_row(FunctionCallInfo fcinfo, RuleState *s)
 {
-	RuleState  *s = rule_state(fcinfo, "nous_compliance_trans");
 	double		target;
 
 	if (PG_NARGS() == 2)
@@ -128,10 +125,19 @@ nous_compliance_trans(PG_FUNCTION_ARGS)
 	s->r[0].scope++;
 	if (PG_GETARG_BOOL(1))
 		s->r[0].counted++;
-	PG_RETURN_POINTER(s);
 }
 
-PG_FUNCTION_INFO_V1(nous_allocation_mix_trans);
+PG_FUNCTION_INFO_V1(nous_compliance_trans);
+
+/* the 0.1.0 aggregates (internal state) */
+Datum
+nous_compliance_trans(PG_FUNCTION_ARGS)
+{
+	RuleState  *s = rule_state(fcinfo, "nous_compliance_trans");
+
+	compliance_row(fcinfo, s);
+	PG_RETURN_POINTER(s);
+}
 
 /*
  * (state, in_qpv, income_uc, renewal, threshold[, inclusive, min_scope,
@@ -139,10 +145,9 @@ PG_FUNCTION_INFO_V1(nous_allocation_mix_trans);
  * the first quartile or rehoused by urban renewal (target 25 %); inside QPV
  * when it is not in the first quartile (target 50 %) (CCH L441-1).
  */
-Datum
-nous_allocation_mix_trans(PG_FUNCTION_ARGS)
+static void
+allocation_mix_row(FunctionCallInfo fcinfo, RuleState *s)
 {
-	RuleState  *s = rule_state(fcinfo, "nous_allocation_mix_trans");
 	bool		in_qpv, renewal, q1 = false, have_income;
 	double		income = 0.0, threshold;
 
@@ -210,20 +215,26 @@ nous_allocation_mix_trans(PG_FUNCTION_ARGS)
 		if (q1 || renewal)
 			s->r[0].counted++;
 	}
+}
+
+PG_FUNCTION_INFO_V1(nous_allocation_mix_trans);
+
+/* the 0.1.0 aggregates (internal state) */
+Datum
+nous_allocation_mix_trans(PG_FUNCTION_ARGS)
+{
+	RuleState  *s = rule_state(fcinfo, "nous_allocation_mix_trans");
+
+	allocation_mix_row(fcinfo, s);
 	PG_RETURN_POINTER(s);
 }
 
-PG_FUNCTION_INFO_V1(nous_rule_combine);
-Datum
-nous_rule_combine(PG_FUNCTION_ARGS)
+/* add the counts of b to a; the parameters must agree */
+static void
+rule_merge(RuleState *a, const RuleState *b)
 {
-	RuleState  *a, *b;
 	int			i;
 
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0));
-	a = rule_state(fcinfo, "nous_rule_combine");
-	b = (RuleState *) PG_GETARG_POINTER(1);
 	if (!isnan(a->target) && !isnan(b->target) && a->target != b->target)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("target changes between rows (%g, then %g)", a->target, b->target)));
@@ -245,6 +256,18 @@ nous_rule_combine(PG_FUNCTION_ARGS)
 		a->r[i].scope += b->r[i].scope;
 		a->r[i].counted += b->r[i].counted;
 	}
+}
+
+PG_FUNCTION_INFO_V1(nous_rule_combine);
+Datum
+nous_rule_combine(PG_FUNCTION_ARGS)
+{
+	RuleState  *a;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0));
+	a = rule_state(fcinfo, "nous_rule_combine");
+	rule_merge(a, (RuleState *) PG_GETARG_POINTER(1));
 	PG_RETURN_POINTER(a);
 }
 
@@ -313,42 +336,258 @@ rule_columns(const RuleState *s, const RuleCount *r, double target, Datum *v, bo
 	v[8] = BoolGetDatum(nous_mix_gap((double) r->counted, (double) r->scope, target) == 0.0);
 }
 
-PG_FUNCTION_INFO_V1(nous_compliance_final);
-Datum
-nous_compliance_final(PG_FUNCTION_ARGS)
+/* the row of nous.compliance of a state */
+static Datum
+compliance_result(FunctionCallInfo fcinfo, const RuleState *s)
 {
 	TupleDesc	tupdesc;
-	RuleState  *s;
 	Datum		v[9];
 	bool		nulls[9];
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	s = (RuleState *) PG_GETARG_POINTER(0);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	rule_columns(s, &s->r[0], s->target, v, nulls);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
 }
 
-PG_FUNCTION_INFO_V1(nous_allocation_mix_final);
-Datum
-nous_allocation_mix_final(PG_FUNCTION_ARGS)
+/* the row of nous.allocation_mix of a state */
+static Datum
+allocation_mix_result(FunctionCallInfo fcinfo, const RuleState *s)
 {
 	TupleDesc	tupdesc;
-	RuleState  *s;
 	Datum		v[18];
 	bool		nulls[18];
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	s = (RuleState *) PG_GETARG_POINTER(0);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	/* targets of CCH L441-1: 25 % outside QPV, 50 % inside */
 	rule_columns(s, &s->r[0], 0.25, v, nulls);
 	rule_columns(s, &s->r[1], 0.50, v + 9, nulls + 9);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(nous_compliance_final);
+Datum
+nous_compliance_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	return compliance_result(fcinfo, (RuleState *) PG_GETARG_POINTER(0));
+}
+
+PG_FUNCTION_INFO_V1(nous_allocation_mix_final);
+Datum
+nous_allocation_mix_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	return allocation_mix_result(fcinfo, (RuleState *) PG_GETARG_POINTER(0));
+}
+
+/*
+ * ---- the storable state of the rules (0.2.0) ----
+ *
+ * A float8[] of RULE_SLOTS numbers that Citus and parallel query can store,
+ * send and combine:
+ *   {version, target, min_scope, confidence, inclusive, fixed,
+ *    scope, counted, inside_scope, inside_counted}
+ * version 1; target NaN while unset (nous.allocation_mix has fixed targets);
+ * inclusive and fixed (the parameters were given) 0 or 1; the counts are
+ * whole numbers (exact up to 2^53 in a double).  mix_compliance and
+ * priority_share use the first pair of counts, allocation_mix both (outside,
+ * inside QPV).  The text form is float8 text: it reads back exactly.
+ * The transition updates the array in place when it runs in an aggregate
+ * (as float8_accum does), so a row allocates nothing.
+ */
+#define RULE_SLOTS 10
+#define RULE_MAX_COUNT 9007199254740992.0
+
+static void rule_corrupt(const char *detail) pg_attribute_noreturn();
+
+static void
+rule_corrupt(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("invalid allocation rule state"),
+			 errdetail("%s", detail),
+			 errhint("A state is {version, target, min_scope, confidence, inclusive, fixed, scope, counted, inside_scope, inside_counted}; build it with the transition functions of sql/41_mix_alloc.sql.")));
+}
+
+static bool
+whole_in(double x, double lo, double hi)
+{
+	return x >= lo && x <= hi && x == floor(x);
+}
+
+/* the state held in a, checked */
+static void
+rule_read(ArrayType *a, RuleState *s)
+{
+	const double *d;
+	int			i;
+
+	if (ARR_NDIM(a) != 1 || ARR_ELEMTYPE(a) != FLOAT8OID || ARR_HASNULL(a) ||
+		ARR_DIMS(a)[0] != RULE_SLOTS)
+		rule_corrupt("The state must be a one-dimensional float8 array of 10 numbers without NULL.");
+	d = (const double *) ARR_DATA_PTR(a);
+	if (d[0] != MIX_VERSION)
+		rule_corrupt("Unknown state version (this nous reads version 1).");
+	if (!isnan(d[1]) && !(d[1] >= 0.0 && d[1] <= 1.0))
+		rule_corrupt("The target must be NaN (unset) or a share between 0 and 1.");
+	if (!whole_in(d[2], 0, PG_INT32_MAX) || !(d[3] > 0.0 && d[3] < 1.0) ||
+		!whole_in(d[4], 0, 1) || !whole_in(d[5], 0, 1))
+		rule_corrupt("min_scope must be a whole number >= 0, confidence between 0 and 1 exclusive, inclusive and fixed 0 or 1.");
+	for (i = 0; i < 2; i++)
+		if (!whole_in(d[6 + 2 * i], 0, RULE_MAX_COUNT) || !whole_in(d[7 + 2 * i], 0, d[6 + 2 * i]))
+			rule_corrupt("The counts must be whole numbers with 0 <= counted <= scope <= 2^53.");
+	memset(s, 0, sizeof(RuleState));
+	s->version = MIX_VERSION;
+	s->target = d[1];
+	s->min_scope = (int32) d[2];
+	s->confidence = d[3];
+	s->inclusive = (uint8) d[4];
+	s->has_params = (uint8) d[5];
+	for (i = 0; i < 2; i++)
+	{
+		s->r[i].scope = (int64) d[6 + 2 * i];
+		s->r[i].counted = (int64) d[7 + 2 * i];
+	}
+}
+
+static void
+rule_fill(double *d, const RuleState *s)
+{
+	int			i;
+
+	for (i = 0; i < 2; i++)
+		if ((double) s->r[i].scope > RULE_MAX_COUNT)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many allocations in one allocation rule state"),
+					 errdetail("A state counts at most 2^53 allocations.")));
+	d[0] = MIX_VERSION;
+	d[1] = s->target;
+	d[2] = s->min_scope;
+	d[3] = s->confidence;
+	d[4] = s->inclusive;
+	d[5] = s->has_params;
+	for (i = 0; i < 2; i++)
+	{
+		d[6 + 2 * i] = (double) s->r[i].scope;
+		d[7 + 2 * i] = (double) s->r[i].counted;
+	}
+}
+
+/*
+ * The state of argument 0 of a transition or combine function (the default
+ * state when NULL), and the array to write it back into: the argument itself
+ * (it belongs to the aggregate), or a new array when NULL.
+ */
+static ArrayType *
+rule_arg(FunctionCallInfo fcinfo, const char *fn, RuleState *s)
+{
+	ArrayType  *a;
+
+	mix_agg_context(fcinfo, fn);
+	if (PG_ARGISNULL(0))
+	{
+		Datum		zero[RULE_SLOTS];
+		int			i;
+
+		for (i = 0; i < RULE_SLOTS; i++)
+			zero[i] = Float8GetDatum(0.0);
+		memset(s, 0, sizeof(RuleState));
+		s->version = MIX_VERSION;
+		s->min_scope = DEFAULT_MIN_SCOPE;
+		s->confidence = DEFAULT_CONFIDENCE;
+		s->target = get_float8_nan();
+		return construct_array(zero, RULE_SLOTS, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	}
+	a = PG_GETARG_ARRAYTYPE_P(0);
+	rule_read(a, s);
+	return a;
+}
+
+/* the state of a final function's argument */
+static void
+rule_final_arg(FunctionCallInfo fcinfo, RuleState *s)
+{
+	rule_read(PG_GETARG_ARRAYTYPE_P(0), s);
+}
+
+PG_FUNCTION_INFO_V1(nous_rule_trans_compliance);
+
+/* (state float8[], counts bool[, target float8[, min_scope int, confidence float8]]) */
+Datum
+nous_rule_trans_compliance(PG_FUNCTION_ARGS)
+{
+	RuleState	s;
+	ArrayType  *a = rule_arg(fcinfo, "nous.compliance_trans", &s);
+
+	compliance_row(fcinfo, &s);
+	rule_fill((double *) ARR_DATA_PTR(a), &s);
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+PG_FUNCTION_INFO_V1(nous_rule_trans_allocation_mix);
+
+/* (state float8[], in_qpv, income_uc, renewal, threshold[, inclusive, min_scope, confidence]) */
+Datum
+nous_rule_trans_allocation_mix(PG_FUNCTION_ARGS)
+{
+	RuleState	s;
+	ArrayType  *a = rule_arg(fcinfo, "nous.allocation_mix_trans", &s);
+
+	allocation_mix_row(fcinfo, &s);
+	rule_fill((double *) ARR_DATA_PTR(a), &s);
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+PG_FUNCTION_INFO_V1(nous_rule_merge);
+
+/* combine (state, state): the counts added, the parameters checked */
+Datum
+nous_rule_merge(PG_FUNCTION_ARGS)
+{
+	RuleState	s, b;
+	ArrayType  *a;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	a = rule_arg(fcinfo, "nous.rule_combine", &s);
+	rule_read(PG_GETARG_ARRAYTYPE_P(1), &b);
+	rule_merge(&s, &b);
+	rule_fill((double *) ARR_DATA_PTR(a), &s);
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+PG_FUNCTION_INFO_V1(nous_rule_final_compliance);
+Datum
+nous_rule_final_compliance(PG_FUNCTION_ARGS)
+{
+	RuleState	s;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	rule_final_arg(fcinfo, &s);
+	return compliance_result(fcinfo, &s);
+}
+
+PG_FUNCTION_INFO_V1(nous_rule_final_allocation_mix);
+Datum
+nous_rule_final_allocation_mix(PG_FUNCTION_ARGS)
+{
+	RuleState	s;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	rule_final_arg(fcinfo, &s);
+	return allocation_mix_result(fcinfo, &s);
 }
 
 PG_FUNCTION_INFO_V1(nous_wilson_interval);
