@@ -20,32 +20,52 @@ CREATE FUNCTION nous.income_per_uc(resources float8, persons_14_plus int, person
 COMMENT ON FUNCTION nous.income_per_uc(float8, int, int, text) IS
   'Annual resources divided by the consumption units of the household on a named scale (see nous.consumption_units).';
 
--- first-quartile threshold.  The state is a float8[] {version, kind, value,
--- multiplicity, …} (distinct values in increasing order): storable, so
--- that Citus and parallel query aggregate in parts and combine.
-CREATE FUNCTION nous.first_quartile_trans(float8[], float8) RETURNS float8[]
+-- first-quartile threshold.  The state nous.quantile_state {version, kind,
+-- value, multiplicity, …} (distinct values in increasing order) is
+-- storable, so that Citus and parallel query aggregate in parts and combine.
+CREATE TYPE nous.quantile_state;
+CREATE FUNCTION nous.quantile_state_in(cstring) RETURNS nous.quantile_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_quantile_state_in';
+CREATE FUNCTION nous.quantile_state_out(nous.quantile_state) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_quantile_state_out';
+CREATE FUNCTION nous.quantile_state_recv(internal) RETURNS nous.quantile_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_quantile_state_recv';
+CREATE FUNCTION nous.quantile_state_send(nous.quantile_state) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_quantile_state_send';
+CREATE TYPE nous.quantile_state (
+  INPUT = nous.quantile_state_in, OUTPUT = nous.quantile_state_out,
+  RECEIVE = nous.quantile_state_recv, SEND = nous.quantile_state_send,
+  INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE nous.quantile_state IS
+  'Storable, mergeable state of nous.first_quartile: {version, kind, value, multiplicity, …}, the distinct values in increasing order with their counts (kind -1 unset, 0 continuous, 1 discrete, 2 median_unbiased).';
+COMMENT ON FUNCTION nous.quantile_state_in(cstring) IS 'Text input of nous.quantile_state (validated).';
+COMMENT ON FUNCTION nous.quantile_state_out(nous.quantile_state) IS 'Text output of nous.quantile_state (shortest exact decimals).';
+COMMENT ON FUNCTION nous.quantile_state_recv(internal) IS 'Binary input of nous.quantile_state (validated).';
+COMMENT ON FUNCTION nous.quantile_state_send(nous.quantile_state) IS 'Binary output of nous.quantile_state.';
+CREATE FUNCTION nous.first_quartile_trans(nous.quantile_state, float8) RETURNS nous.quantile_state
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_quartile_values_trans';
-COMMENT ON FUNCTION nous.first_quartile_trans(float8[], float8) IS 'Transition function of nous.first_quartile.';
-CREATE FUNCTION nous.first_quartile_trans(float8[], float8, text) RETURNS float8[]
+COMMENT ON FUNCTION nous.first_quartile_trans(nous.quantile_state, float8) IS 'Transition function of nous.first_quartile.';
+CREATE FUNCTION nous.first_quartile_trans(nous.quantile_state, float8, text) RETURNS nous.quantile_state
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_quartile_values_trans';
-COMMENT ON FUNCTION nous.first_quartile_trans(float8[], float8, text) IS 'Transition function of nous.first_quartile with a quantile definition.';
-CREATE FUNCTION nous.first_quartile_combine(float8[], float8[]) RETURNS float8[]
+COMMENT ON FUNCTION nous.first_quartile_trans(nous.quantile_state, float8, text) IS 'Transition function of nous.first_quartile with a quantile definition.';
+CREATE FUNCTION nous.first_quartile_combine(nous.quantile_state, nous.quantile_state) RETURNS nous.quantile_state
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_quartile_values_combine';
-COMMENT ON FUNCTION nous.first_quartile_combine(float8[], float8[]) IS
+COMMENT ON FUNCTION nous.first_quartile_combine(nous.quantile_state, nous.quantile_state) IS
   'Combine function of nous.first_quartile: the union of two states {version, kind, value, multiplicity, …}, multiplicities summed.';
-CREATE FUNCTION nous.first_quartile_final(float8[]) RETURNS float8
+CREATE FUNCTION nous.first_quartile_final(nous.quantile_state) RETURNS float8
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_quartile_values_final';
-COMMENT ON FUNCTION nous.first_quartile_final(float8[]) IS
+COMMENT ON FUNCTION nous.first_quartile_final(nous.quantile_state) IS
   'Final function of nous.first_quartile: the 25th percentile of a state (validated); NULL when it holds no value.';
 
 CREATE AGGREGATE nous.first_quartile(income_uc float8) (
-  SFUNC = nous.first_quartile_trans, STYPE = float8[], FINALFUNC = nous.first_quartile_final,
+  SFUNC = nous.first_quartile_trans, STYPE = nous.quantile_state, FINALFUNC = nous.first_quartile_final,
   COMBINEFUNC = nous.first_quartile_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.first_quartile(float8) IS
   'First-quartile threshold of income per consumption unit (CCH L441-1): the 25th percentile, continuous as percentile_cont(0.25); NULL over no row.';
 CREATE AGGREGATE nous.first_quartile(income_uc float8, quantile text) (
-  SFUNC = nous.first_quartile_trans, STYPE = float8[], FINALFUNC = nous.first_quartile_final,
+  SFUNC = nous.first_quartile_trans, STYPE = nous.quantile_state, FINALFUNC = nous.first_quartile_final,
   COMBINEFUNC = nous.first_quartile_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.first_quartile(float8, text) IS
@@ -149,7 +169,7 @@ CREATE FUNCTION nous.satisfaction_rate(allocations bigint, pending bigint) RETUR
 COMMENT ON FUNCTION nous.satisfaction_rate(bigint, bigint) IS
   'Satisfaction rate: allocations of the year / (allocations of the year + applications pending on 31 December); NULL when both are 0.';
 
-CREATE FUNCTION nous.first_quartile("values" float8[], quantile text DEFAULT 'continuous') RETURNS float8
+CREATE FUNCTION nous.first_quartile(income_uc float8[], quantile text DEFAULT 'continuous') RETURNS float8
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_first_quartile_array';
 COMMENT ON FUNCTION nous.first_quartile(float8[], text) IS
   'First-quartile threshold of an array of incomes per UC; quantile => continuous (default) | discrete | median_unbiased; NULL elements skipped; NULL when none.';

@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 #include "utils/expandeddatum.h"
 #include "utils/float.h"
+#include "utils/fmgroids.h"
 #include "utils/memutils.h"
 #include "common/hashfn.h"
 #include "common/shortest_dec.h"
@@ -280,15 +281,17 @@ nous_first_quartile_array(PG_FUNCTION_ARGS)
 }
 
 /*
- * ---- the storable state of nous.first_quartile (0.2.0) ----
+ * ---- the storable state of nous.first_quartile (0.2.0): nous.quantile_state ----
  *
- * Flat form, a one-dimensional float8[] without NULLs:
+ * Flat form, laid out as a one-dimensional float8[] without NULLs (but a
+ * type of its own, so that no array function ever sees the expanded form):
  *   {version, kind, v1, m1, v2, m2, …}
  * version 1; kind the quantile definition (nous_quantile_kind, -1 while
  * unset: continuous); then the distinct values in increasing order, each with
- * its multiplicity (a whole number >= 1).  Its text form is float8 text, the
- * shortest that reads back to the same double (extra_float_digits >= 1, the
- * default): a state printed by a Citus worker reads back exactly.
+ * its multiplicity (a whole number >= 1).  Its text form is that of the
+ * float8[] with the shortest decimals that read back to the same doubles
+ * (whatever extra_float_digits): a state printed by a Citus worker reads
+ * back exactly.
  *
  * During a scan the state is an expanded object: incoming values are
  * appended to a raw buffer and merged into the sorted runs when the buffer
@@ -336,26 +339,34 @@ quartile_get_flat_size(ExpandedObjectHeader *eohptr)
 	return quartile_flat_bytes(eo->nruns);
 }
 
+/* write the flat state (bytes long) holding kind and runs[0..nruns) at dst */
+static void
+quartile_write(void *dst, Size bytes, int kind, const double *runs, Size nruns)
+{
+	ArrayType  *a = (ArrayType *) dst;
+	double	   *d;
+
+	memset(a, 0, ARR_OVERHEAD_NONULLS(1));
+	SET_VARSIZE(a, bytes);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = FLOAT8OID;
+	ARR_DIMS(a)[0] = (int) (QSTATE_HDR + 2 * nruns);
+	ARR_LBOUND(a)[0] = 1;
+	d = (double *) ARR_DATA_PTR(a);
+	d[0] = QSTATE_VERSION;
+	d[1] = kind;
+	memcpy(d + QSTATE_HDR, runs, sizeof(double) * 2 * nruns);
+}
+
 static void
 quartile_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
 	QuartileEO *eo = (QuartileEO *) eohptr;
-	ArrayType  *a = (ArrayType *) result;
-	double	   *d;
 
 	quartile_compact(eo);
 	Assert(allocated_size == quartile_flat_bytes(eo->nruns));
-	memset(a, 0, ARR_OVERHEAD_NONULLS(1));
-	SET_VARSIZE(a, allocated_size);
-	a->ndim = 1;
-	a->dataoffset = 0;
-	a->elemtype = FLOAT8OID;
-	ARR_DIMS(a)[0] = (int) (QSTATE_HDR + 2 * eo->nruns);
-	ARR_LBOUND(a)[0] = 1;
-	d = (double *) ARR_DATA_PTR(a);
-	d[0] = QSTATE_VERSION;
-	d[1] = eo->kind;
-	memcpy(d + QSTATE_HDR, eo->runs, sizeof(double) * 2 * eo->nruns);
+	quartile_write(result, allocated_size, eo->kind, eo->runs, eo->nruns);
 }
 
 static const ExpandedObjectMethods quartile_methods = {
@@ -482,7 +493,7 @@ quartile_read_flat(ArrayType *a, int *kind, Size *nruns)
 	Size		n, i;
 
 	if (ARR_NDIM(a) != 1 || ARR_ELEMTYPE(a) != FLOAT8OID || ARR_HASNULL(a))
-		quartile_corrupt("The state must be a one-dimensional float8 array without NULL.");
+		quartile_corrupt("The state must be a one-dimensional array of numbers without NULL.");
 	n = ARR_DIMS(a)[0];
 	if (n < QSTATE_HDR || (n - QSTATE_HDR) % 2 != 0)
 		quartile_corrupt("The state must hold a version, a kind and (value, multiplicity) pairs.");
@@ -538,7 +549,7 @@ quartile_read(Datum d, int *kind, Size *nruns)
 		*nruns = eo->nruns;
 		return eo->runs;
 	}
-	return quartile_read_flat(DatumGetArrayTypeP(d), kind, nruns);
+	return quartile_read_flat((ArrayType *) PG_DETOAST_DATUM(d), kind, nruns);
 }
 
 /*
@@ -661,4 +672,109 @@ nous_quartile_values_final(PG_FUNCTION_ARGS)
 		nous_report_status(st, "first_quartile");
 	pfree(x);
 	PG_RETURN_FLOAT8(r);
+}
+
+/* a flat state holding kind and runs[0..nruns) */
+static ArrayType *
+quartile_flat(int kind, const double *runs, Size nruns)
+{
+	Size		bytes = quartile_flat_bytes(nruns);
+	ArrayType  *a = palloc(bytes);
+
+	quartile_write(a, bytes, kind, runs, nruns);
+	return a;
+}
+
+PG_FUNCTION_INFO_V1(nous_quantile_state_in);
+
+/* text input: a float8[] literal {version, kind, value, multiplicity, …}, checked */
+Datum
+nous_quantile_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	ArrayType  *a;
+	const double *runs;
+	Size		n;
+	int			kind;
+
+	/* array_in keeps a cache in flinfo: call it through a FmgrInfo */
+	a = DatumGetArrayTypeP(OidInputFunctionCall(F_ARRAY_IN, str, FLOAT8OID, -1));
+	runs = quartile_read_flat(a, &kind, &n);
+	PG_RETURN_POINTER(quartile_flat(kind, runs, n));
+}
+
+PG_FUNCTION_INFO_V1(nous_quantile_state_out);
+
+/* text output: {version,kind,value,multiplicity,…}, shortest exact decimals */
+Datum
+nous_quantile_state_out(PG_FUNCTION_ARGS)
+{
+	const double *runs;
+	Size		n, i;
+	int			kind;
+	StringInfoData s;
+
+	runs = quartile_read(PG_GETARG_DATUM(0), &kind, &n);
+	initStringInfo(&s);
+	appendStringInfo(&s, "{%d,%d", QSTATE_VERSION, kind);
+	for (i = 0; i < 2 * n; i++)
+	{
+		appendStringInfoChar(&s, ',');
+		mix_append_double(&s, runs[i]);
+	}
+	appendStringInfoChar(&s, '}');
+	PG_RETURN_CSTRING(s.data);
+}
+
+PG_FUNCTION_INFO_V1(nous_quantile_state_send);
+
+/* binary output: int4 version, int4 kind, int4 runs, then float8 pairs */
+Datum
+nous_quantile_state_send(PG_FUNCTION_ARGS)
+{
+	const double *runs;
+	Size		n, i;
+	int			kind;
+	StringInfoData buf;
+
+	runs = quartile_read(PG_GETARG_DATUM(0), &kind, &n);
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, QSTATE_VERSION);
+	pq_sendint32(&buf, kind);
+	pq_sendint32(&buf, (int32) n);
+	for (i = 0; i < 2 * n; i++)
+		pq_sendfloat8(&buf, runs[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(nous_quantile_state_recv);
+
+/* binary input, checked as the text input is */
+Datum
+nous_quantile_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	int32		version, kind, n;
+	double	   *runs;
+	ArrayType  *a;
+	const double *checked;
+	Size		nruns;
+	int			k;
+	int32		i;
+
+	version = pq_getmsgint(msg, 4);
+	kind = pq_getmsgint(msg, 4);
+	n = pq_getmsgint(msg, 4);
+	if (version != QSTATE_VERSION)
+		mix_bad_binary("nous.quantile_state", "Unknown state version (this nous reads version 1).");
+	if (n < 0 || (Size) (msg->len - msg->cursor) != (Size) n * 2 * sizeof(double))
+		mix_bad_binary("nous.quantile_state", "The number of pairs does not match the length of the message.");
+	runs = palloc(sizeof(double) * 2 * Max(n, 1));
+	for (i = 0; i < 2 * n; i++)
+		runs[i] = pq_getmsgfloat8(msg);
+	a = quartile_flat(kind, runs, n);
+	checked = quartile_read_flat(a, &k, &nruns);
+	(void) checked;
+	pfree(runs);
+	PG_RETURN_POINTER(a);
 }

@@ -112,6 +112,20 @@ mix_key_arg(FunctionCallInfo fcinfo, int argno, const char *what, const char **p
 	*l = VARSIZE_ANY_EXHDR(t);
 }
 
+/* an integer key argument as its decimal text (buf holds MAXINT8LEN + 1) */
+static void
+int_key_arg(FunctionCallInfo fcinfo, int argno, const char *what, char *buf,
+			const char **p, uint32 *l)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what),
+				 errhint("Filter the rows with a NULL %s out, or COALESCE it to a named category.", what)));
+	*l = (uint32) pg_lltoa(PG_GETARG_INT64(argno), buf);
+	*p = buf;
+}
+
 PG_FUNCTION_INFO_V1(nous_mixcounts_trans);
 
 /* transition (state, unit, grp, n); a NULL n skips the row */
@@ -146,6 +160,50 @@ nous_mixcounts_trans_super(PG_FUNCTION_ARGS)
 		mix_key_arg(fcinfo, 1, "super", &s, &ls);
 		mix_key_arg(fcinfo, 2, "unit", &u, &lu);
 		mix_key_arg(fcinfo, 3, "grp", &g, &lg);
+		counts_append(eo, s, ls, u, lu, g, lg, PG_GETARG_FLOAT8(4));
+	}
+	RETURN_EO(eo);
+}
+
+PG_FUNCTION_INFO_V1(nous_mixcounts_trans_int);
+
+/*
+ * transition (state, unit, grp bigint, n): the group keyed by its decimal
+ * text, the same cell as grp::text
+ */
+Datum
+nous_mixcounts_trans_int(PG_FUNCTION_ARGS)
+{
+	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_COUNTS, "nous_mixcounts_trans_int");
+	const char *u, *g;
+	uint32		lu, lg;
+	char		buf[MAXINT8LEN + 1];
+
+	if (!PG_ARGISNULL(3))
+	{
+		mix_key_arg(fcinfo, 1, "unit", &u, &lu);
+		int_key_arg(fcinfo, 2, "grp", buf, &g, &lg);
+		counts_append(eo, "", 0, u, lu, g, lg, PG_GETARG_FLOAT8(3));
+	}
+	RETURN_EO(eo);
+}
+
+PG_FUNCTION_INFO_V1(nous_mixcounts_trans_super_int);
+
+/* transition (state, super, unit, grp bigint, n) */
+Datum
+nous_mixcounts_trans_super_int(PG_FUNCTION_ARGS)
+{
+	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_COUNTS, "nous_mixcounts_trans_super_int");
+	const char *s, *u, *g;
+	uint32		ls, lu, lg;
+	char		buf[MAXINT8LEN + 1];
+
+	if (!PG_ARGISNULL(4))
+	{
+		mix_key_arg(fcinfo, 1, "super", &s, &ls);
+		mix_key_arg(fcinfo, 2, "unit", &u, &lu);
+		int_key_arg(fcinfo, 3, "grp", buf, &g, &lg);
 		counts_append(eo, s, ls, u, lu, g, lg, PG_GETARG_FLOAT8(4));
 	}
 	RETURN_EO(eo);
@@ -275,6 +333,7 @@ simpson_interaction(const nous_mixtable *t)
 }
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_shannon);
+PG_FUNCTION_INFO_V1(nous_mixcounts_shannon_normalised);
 PG_FUNCTION_INFO_V1(nous_mixcounts_multi_dissimilarity);
 PG_FUNCTION_INFO_V1(nous_mixcounts_relative_diversity);
 PG_FUNCTION_INFO_V1(nous_mixcounts_simpson_concentration);
@@ -285,6 +344,13 @@ Datum
 nous_mixcounts_shannon(PG_FUNCTION_ARGS)
 {
 	return mixcounts_index(fcinfo, nous_mix_entropy);
+}
+
+/* normalised Shannon diversity E / ln K (Pielou's evenness) */
+Datum
+nous_mixcounts_shannon_normalised(PG_FUNCTION_ARGS)
+{
+	return mixcounts_index(fcinfo, nous_mix_entropy_normalised);
 }
 
 /* multigroup dissimilarity */

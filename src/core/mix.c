@@ -760,6 +760,17 @@ nous_mix_entropy(const nous_mixtable *t)
 	return e;
 }
 
+/* E / ln K, K the groups named by the table (see mix.h) */
+double
+nous_mix_entropy_normalised(const nous_mixtable *t)
+{
+	double		e = nous_mix_entropy(t);
+
+	if (isnan(e) || t->ngroup < 2)
+		return NAN;
+	return e / log((double) t->ngroup);
+}
+
 /* M = sum p_ug ln(p_ug / (p_u p_g)) (Theil & Finizza 1971; Mora & Ruiz-Castillo 2011) */
 double
 nous_mix_mutual_information(const nous_mixtable *t)

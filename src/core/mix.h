@@ -84,6 +84,13 @@ extern void nous_mixtable_free(nous_mixtable *t);
 
 /* Entropy of the group totals, natural log. */
 extern double nous_mix_entropy(const nous_mixtable *t);
+/*
+ * Normalised Shannon diversity (Pielou's evenness) E / ln K of the group
+ * totals, K the groups the table names (a group whose cells are all 0
+ * counts): 0 when one group holds everyone, 1 when the K groups are equal.
+ * NaN for an empty table or fewer than 2 groups.
+ */
+extern double nous_mix_entropy_normalised(const nous_mixtable *t);
 /* Mutual information index M, natural log (Theil & Finizza 1971; Mora & Ruiz-Castillo 2011). */
 extern double nous_mix_mutual_information(const nous_mixtable *t);
 

@@ -194,14 +194,15 @@ SELECT nous.first_quartile('{1,2}'::float8[], quantile => 'nope');
 SELECT nous.first_quartile(NULL::float8[]);
 \set VERBOSITY default
 
--- storable states (0.2.0): the state of nous.first_quartile is a float8[]
--- {version, kind, value, multiplicity, …}; that of the rules a float8[]
+-- storable states (0.2.0): the state of nous.first_quartile is a
+-- nous.quantile_state {version, kind, value, multiplicity, …}; that of the
+-- rules a float8[]
 -- {version, target, min_scope, confidence, inclusive, fixed, scope, counted,
 -- inside_scope, inside_counted}.  A rollup keeps states per part: merged,
 -- they give the one-pass answer; printed and read back, the same state.
-CREATE AGGREGATE ma_q1_state(float8) (SFUNC = nous.first_quartile_trans, STYPE = float8[]);
-CREATE AGGREGATE ma_q1_state(float8, text) (SFUNC = nous.first_quartile_trans, STYPE = float8[]);
-CREATE AGGREGATE ma_q1_merge(float8[]) (SFUNC = nous.first_quartile_combine, STYPE = float8[],
+CREATE AGGREGATE ma_q1_state(float8) (SFUNC = nous.first_quartile_trans, STYPE = nous.quantile_state);
+CREATE AGGREGATE ma_q1_state(float8, text) (SFUNC = nous.first_quartile_trans, STYPE = nous.quantile_state);
+CREATE AGGREGATE ma_q1_merge(nous.quantile_state) (SFUNC = nous.first_quartile_combine, STYPE = nous.quantile_state,
                                         FINALFUNC = nous.first_quartile_final);
 CREATE AGGREGATE ma_mix_state(boolean, float8, boolean, float8) (SFUNC = nous.allocation_mix_trans, STYPE = float8[]);
 CREATE AGGREGATE ma_mix_merge(float8[]) (SFUNC = nous.rule_combine, STYPE = float8[],
@@ -229,8 +230,9 @@ SELECT (SELECT ma_mix_merge(m) FROM ma_roll_states) = (SELECT nous.allocation_mi
        (SELECT ma_comp_merge(c) FROM ma_roll_states) = (SELECT nous.mix_compliance(prio, 0.25) FROM ma_roll) AS compliance_merged,
        (SELECT ma_comp_merge(c) FROM ma_roll_states) = (SELECT nous.priority_share(prio) FROM ma_roll) AS priority_merged;
 -- the text form reads back to the same state
-SELECT bool_and(q::text::float8[] = q AND m::text::float8[] = m AND c::text::float8[] = c) AS round_trip,
-       bool_and(nous.first_quartile_final(q::text::float8[]) = nous.first_quartile_final(q)) AS same_threshold
+SELECT bool_and(q::text::nous.quantile_state::text = q::text AND m::text::float8[] = m AND c::text::float8[] = c) AS round_trip,
+       bool_and(nous.first_quartile_final(q::text::nous.quantile_state) = nous.first_quartile_final(q)) AS same_threshold,
+       bool_and(md5(nous.quantile_state_send(q)) = md5(nous.quantile_state_send(q::text::nous.quantile_state))) AS same_binary
   FROM ma_roll_states;
 SELECT c FROM ma_roll_states WHERE part = 0;
 -- parallel plans split the rules too (partial aggregation), with the serial answers
@@ -263,7 +265,10 @@ SELECT nous.compliance_final('{1,0.25,20,1.5,0,0,10,5,0,0}');
 SELECT nous.compliance_final('{1,0.25,20,0.95,0,0,10}');
 SELECT nous.allocation_mix_final('{1,NaN,20,0.95,0,0,10,5,4,NULL}');
 SELECT nous.first_quartile_combine('{1,-1}', '{1,-1}');
-SELECT ma_q1_merge(s) FROM (VALUES ('{1,0,1000,1}'::float8[]), ('{1,1,2000,1}')) v(s);
-DROP AGGREGATE ma_q1_state(float8), ma_q1_state(float8, text), ma_q1_merge(float8[]), ma_mix_state(boolean, float8, boolean, float8),
+SELECT ma_q1_merge(s) FROM (VALUES ('{1,0,1000,1}'::nous.quantile_state), ('{1,1,2000,1}')) v(s);
+-- an array function never sees the state: it is a type of its own
+SELECT array_length(ma_q1_state(x), 1) FROM unnest('{1,2}'::float8[]) x;
+SELECT ma_q1_state(x)::text::float8[] AS as_array FROM unnest('{1e-7,0.1,0.1,433.7}'::float8[]) x;
+DROP AGGREGATE ma_q1_state(float8), ma_q1_state(float8, text), ma_q1_merge(nous.quantile_state), ma_mix_state(boolean, float8, boolean, float8),
   ma_mix_merge(float8[]), ma_comp_state(boolean, float8), ma_comp_merge(float8[]);
 DROP TABLE ma_roll, ma_roll_states, ma_serial;
