@@ -106,6 +106,9 @@ nous_flow_zones(PG_FUNCTION_ARGS)
 		double		iso = nous_fv_stay(&v, i);
 
 		CHECK_FOR_INTERRUPTS();
+		/* zone totals are sums of weights: without the noise of binary sums */
+		in[i] = nous_flow_clean(in[i]);
+		out[i] = nous_flow_clean(out[i]);
 		nous_flow_zone_rates(iso, in[i], out[i], &r);
 		vals[0] = PointerGetDatum(flow_zone_text(&v, i));
 		vals[1] = Float8GetDatum(iso);
@@ -142,8 +145,8 @@ nous_flow_summary(PG_FUNCTION_ARGS)
 		nous_report_status(NOUS_ERR_NOMEM, "flow_summary");
 	vals[0] = Int32GetDatum(v.nzones);
 	vals[1] = Int32GetDatum(v.nedges);
-	vals[2] = Float8GetDatum(s.stayers);
-	vals[3] = Float8GetDatum(s.movers);
+	vals[2] = Float8GetDatum(nous_flow_clean(s.stayers));
+	vals[3] = Float8GetDatum(nous_flow_clean(s.movers));
 	vals[4] = flow_rate_datum(s.effectiveness, &nulls[4]);
 	vals[5] = flow_rate_datum(s.gini, &nulls[5]);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), vals, nulls)));
@@ -183,6 +186,59 @@ find_flow(const nous_flow_view *v, const int32 *start, int32 o, int32 d)
 			hi = mid - 1;
 	}
 	return -1;
+}
+
+PG_FUNCTION_INFO_V1(nous_flow_summary_selection);
+
+/*
+ * flow_summary(m, selection): the links and volume (off-diagonal weight) of
+ * m, and how many of them a selection of m keeps and loses.  Every flow of
+ * the selection must be a flow of m with the same weight.
+ */
+Datum
+nous_flow_summary_selection(PG_FUNCTION_ARGS)
+{
+	nous_flow_view m, s;
+	int32	   *start;
+	int32		e;
+	double		volume = 0.0, kept = 0.0;
+	TupleDesc	td;
+	Datum		vals[7];
+	bool		nulls[7] = {false};
+
+	flows_view(PG_GETARG_DATUM(0), &m);
+	flows_view(PG_GETARG_DATUM(1), &s);
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	start = flow_origin_starts(&m);
+	for (e = 0; e < m.nedges; e++)
+		volume += nous_fv_w(&m, e);
+	for (e = 0; e < s.nedges; e++)
+	{
+		size_t		lo, ld;
+		const char *zo = nous_fv_zone(&s, nous_fv_orig(&s, e), &lo);
+		const char *zd = nous_fv_zone(&s, nous_fv_dest(&s, e), &ld);
+		int32		o = nous_fv_find(&m, zo, lo),
+					d = nous_fv_find(&m, zd, ld);
+		double		w = nous_fv_w(&s, e);
+
+		if (o < 0 || d < 0 || find_flow(&m, start, o, d) != w)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the selection is not a selection of the matrix"),
+					 errdetail("The flow \"%.*s\" -> \"%.*s\" of weight %g is not a flow of the matrix with that weight.",
+							   (int) Min(lo, 60), zo, (int) Min(ld, 60), zd, w),
+					 errhint("Pass the matrix and nous.flow_select(matrix, …) of that same matrix.")));
+		kept += w;
+	}
+	vals[0] = Int32GetDatum(m.nedges);
+	vals[1] = Int32GetDatum(s.nedges);
+	vals[2] = Int32GetDatum(m.nedges - s.nedges);
+	vals[3] = Float8GetDatum(nous_flow_clean(volume));
+	vals[4] = Float8GetDatum(nous_flow_clean(kept));
+	vals[5] = Float8GetDatum(nous_flow_clean(volume - kept));
+	vals[6] = flow_rate_datum(volume > 0.0 ? kept / volume : NAN, &nulls[6]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), vals, nulls)));
 }
 
 PG_FUNCTION_INFO_V1(nous_flow_pairs);

@@ -3,6 +3,7 @@
  * validating decoder and indicators (see flow.h for the format).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -611,6 +612,17 @@ dw_cmp(const void *a, const void *b)
 	return (x->d > y->d) - (x->d < y->d);
 }
 
+double
+nous_flow_clean(double x)
+{
+	char		buf[32];
+
+	if (!isfinite(x) || x == floor(x) || fabs(x) >= 1e15)
+		return x;
+	snprintf(buf, sizeof(buf), "%.15g", x);
+	return strtod(buf, NULL);
+}
+
 nous_status
 nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 {
@@ -663,8 +675,10 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 	pos = 0;
 	for (i = 0; i < nz; i++)
 	{
+		double		s = nous_flow_clean(b->zent[keys[i].id].stay);
+
 		rank[keys[i].id] = (int32_t) i;
-		memcpy(stay + i * 8, &b->zent[keys[i].id].stay, 8);
+		memcpy(stay + i * 8, &s, 8);
 		memcpy(codes + pos, keys[i].s, keys[i].len);
 		pos += keys[i].len;
 		i32 = (int32_t) pos;
@@ -692,7 +706,7 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 		o = (size_t) rank[ps->o];
 		at = start[o]++;
 		bucket[at].d = rank[ps->d];
-		bucket[at].w = ps->w;
+		bucket[at].w = nous_flow_clean(ps->w);
 	}
 	/* start[o] is now the end of origin o; its start is start[o - 1] (0 for o = 0) */
 	for (i = 0; i < nz; i++)

@@ -54,9 +54,28 @@ SELECT '{}'::nous.flows AS empty, '{ }'::nous.flows::text = '{}' AS empty_round_
 SELECT nous.flow_matrix('A', 'B', 1e-310::float8)::text::nous.flows::text AS subnormal_round_trip;
 SELECT * FROM nous.flow_zones('{}');
 SELECT * FROM nous.flow_summary('{}');
--- shortest exact weights survive the round trip
+-- weights are kept to 15 significant digits (what a double holds reliably):
+-- sums of decimal inputs print without binary noise (100.1 + 200.3 + 133.3
+-- is 433.7, not 433.69999999999993), integer counts stay exact up to 2^53,
+-- and a stored value reads back exactly
 SELECT ('{A>B:' || (0.1::float8 + 0.2::float8)::text || '}')::nous.flows,
-       (SELECT weight FROM nous.flow_edges('{A>B:0.30000000000000004}')) = 0.1::float8 + 0.2::float8 AS exact;
+       (SELECT weight FROM nous.flow_edges('{A>B:0.30000000000000004}')) = 0.3::float8 AS rounded_to_15_digits;
+SELECT m, (SELECT weight FROM nous.flow_edges(m) WHERE origin = 'A' AND destination = 'B') AS a_to_b,
+       (SELECT inflow FROM nous.flow_zones(m) WHERE zone = 'C') AS into_c,
+       (SELECT movers FROM nous.flow_summary(m)) AS movers,
+       m::text::nous.flows::text = m::text AS round_trip
+  FROM (SELECT nous.flow_matrix(o, d, w) AS m
+          FROM (VALUES ('A', 'B', 100.1), ('A', 'B', 200.3), ('A', 'B', 133.3), ('B', 'C', 0.1), ('A', 'C', 0.2),
+                       ('C', 'A', 3), ('C', 'C', 3)) v(o, d, w)) q;
+SELECT weight::bigint AS exact_count FROM nous.flow_edges(
+  (SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', 9007199254740990), ('A', 'B', 1)) v(o, d, w)));
+
+-- what a selection keeps: 3 of 5 flows, 600 of 660 (hand count)
+SELECT * FROM nous.flow_summary('{A>B:300,A>C:200,B>C:100,C>A:50,B>A:10}',
+                                nous.flow_select('{A>B:300,A>C:200,B>C:100,C>A:50,B>A:10}', 'threshold', 100));
+SELECT * FROM nous.flow_summary('{A>B:300}', '{}');
+SELECT * FROM nous.flow_summary('{A>B:300}', '{A>B:299}');
+SELECT * FROM nous.flow_summary('{A>B:300}', '{B>A:300}');
 -- -0 is 0; control characters and quotes in codes survive the round trip
 SELECT '{A>B:-0}'::nous.flows AS minus_zero,
        nous.flow_matrix(o, d, w)::text::nous.flows::text = nous.flow_matrix(o, d, w)::text AS round_trip
