@@ -130,9 +130,8 @@ nous_flow_categories(PG_FUNCTION_ARGS)
 
 	flows_view(PG_GETARG_DATUM(0), &v);
 	map_categories(&v, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2), &cat, &catcode, &catlen);
+	/* nous_alloc is palloc in the server: an out-of-memory is an ERROR, never NULL */
 	b = nous_fb_create();
-	if (b == NULL)
-		nous_report_status(NOUS_ERR_NOMEM, "flow_categories");
 	flow_report_build_status(nous_fb_add_view_mapped(b, &v, cat, catcode, catlen));
 	PG_RETURN_POINTER(flow_builder_to_varlena(b));
 }
@@ -167,8 +166,6 @@ nous_flow_between(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	sb = nous_fb_create();
 	mb = nous_fb_create();
-	if (sb == NULL || mb == NULL)
-		nous_report_status(NOUS_ERR_NOMEM, "flow_between");
 	for (i = 0; i < v.nzones; i++)
 	{
 		int32		c = cat[i];

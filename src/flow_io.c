@@ -207,8 +207,6 @@ nous_flows_in(PG_FUNCTION_ARGS)
 	int64		nitems_off = 0,
 				nitems_stay = 0;
 
-	if (b == NULL || stayers == NULL)
-		nous_report_status(NOUS_ERR_NOMEM, "flow matrix");
 	fp.input = PG_GETARG_CSTRING(0);
 	fp.p = fp.input;
 	initStringInfo(&fp.buf);
@@ -322,10 +320,7 @@ nous_flows_send(PG_FUNCTION_ARGS)
 NOUS_NORETURN static void
 recv_error(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("invalid binary nous.flows value"),
-			 errdetail("%s", detail)));
+	nous_state_corrupt("binary nous.flows value", "%s", detail);
 }
 
 PG_FUNCTION_INFO_V1(nous_flows_recv);

@@ -90,8 +90,7 @@ filtered_copy(const nous_flow_view *v, const bool *keep)
 /* Per-call-site cache of nous.flow_select: the last method resolved. */
 typedef struct SelectCache
 {
-	bool		valid;
-	NousMethod	method;
+	NousMethodCache m;			/* first: the kit's method cache */
 	Datum		spec_params;	/* the specification's own parameters */
 } SelectCache;
 
@@ -106,7 +105,8 @@ PG_FUNCTION_INFO_V1(nous_flow_select_sql);
 Datum
 nous_flow_select_sql(PG_FUNCTION_ARGS)
 {
-	SelectCache *cache = fcinfo->flinfo->fn_extra;
+	SelectCache *cache;
+	bool		fresh;
 	char	   *spec;
 	char	   *cmp;
 	Datum		extra,
@@ -133,19 +133,11 @@ nous_flow_select_sql(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("flow selection value must be a finite number")));
 	spec = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SelectCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	if (!cache->valid || strcmp(cache->method.spec_text, spec) != 0)
-	{
-		cache->valid = false;
-		nous_method_resolve(SELECTION_FAMILY, spec, fcinfo->flinfo->fn_mcxt, &cache->method);
-		cache->spec_params = cache->method.params;
-		cache->valid = true;
-	}
-	if (cache->method.takes_params)
+	cache = (SelectCache *) nous_method_cached(fcinfo->flinfo, sizeof(SelectCache),
+											   SELECTION_FAMILY, spec, &fresh);
+	if (fresh)
+		cache->spec_params = cache->m.method.params;
+	if (cache->m.method.takes_params)
 	{
 		/* the specification's parameters, then value and comparison */
 		initStringInfo(&buf);
@@ -160,14 +152,14 @@ nous_flow_select_sql(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&buf, '}');
 		extra = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
 		params = DirectFunctionCall2(jsonb_concat, cache->spec_params, extra);
-		cache->method.params = params;
+		cache->m.method.params = params;
 	}
-	result = nous_method_call1(&cache->method, PG_GETARG_DATUM(0), &isnull);
-	cache->method.params = cache->spec_params;
+	result = nous_method_call1(&cache->m.method, PG_GETARG_DATUM(0), &isnull);
+	cache->m.method.params = cache->spec_params;
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("flow selection method \"%s\" returned NULL", cache->method.spec.name),
+				 errmsg("flow selection method \"%s\" returned NULL", cache->m.method.spec.name),
 				 errdetail("A method must return a matrix.")));
 	PG_RETURN_DATUM(result);
 }
@@ -274,6 +266,7 @@ nous_flow_dominant_sql(PG_FUNCTION_ARGS)
 	double	   *in,
 			   *out;
 	int32		i;
+	nous_status st;
 
 	flows_view(PG_GETARG_DATUM(0), &v);
 	InitMaterializedSRF(fcinfo, 0);
@@ -282,8 +275,9 @@ nous_flow_dominant_sql(PG_FUNCTION_ARGS)
 	role = palloc(sizeof(nous_flow_role) * Max(v.nzones, 1));
 	in = palloc(sizeof(double) * Max(v.nzones, 1));
 	out = palloc(sizeof(double) * Max(v.nzones, 1));
-	if (nous_flow_dominant(&v, largest, dom, role) != NOUS_OK)
-		nous_report_status(NOUS_ERR_NOMEM, "flow_dominant");
+	st = nous_flow_dominant(&v, largest, dom, role);
+	if (st != NOUS_OK)
+		nous_report_status(st, "flow_dominant");
 	nous_flow_in_out(&v, in, out);
 	for (i = 0; i < v.nzones; i++)
 	{

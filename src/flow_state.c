@@ -37,10 +37,7 @@ flows_view_of(struct varlena *p, nous_flow_view *v)
 		nous_check_format_version("nous.flows", ((const unsigned char *) VARDATA(p))[0],
 								  1, NOUS_FLOW_VERSION);
 	if (nous_flow_decode(VARDATA(p), VARSIZE(p) - VARHDRSZ, v, &why) != NOUS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid nous.flows value"),
-				 errdetail("%s", why)));
+		nous_state_corrupt("nous.flows value", "%s", why);
 }
 
 /* Detoast (flatten an expanded value) and validate. */
@@ -141,17 +138,13 @@ static const ExpandedObjectMethods flows_methods = {
 static FlowsExpanded *
 flows_expanded_new(MemoryContext parent)
 {
-	MemoryContext cxt = AllocSetContextCreate(parent, "nous.flows",
-											  ALLOCSET_SMALL_SIZES);
-	FlowsExpanded *fe = MemoryContextAllocZero(cxt, sizeof(FlowsExpanded));
+	FlowsExpanded *fe = (FlowsExpanded *) nous_eo_new(parent, "nous.flows", sizeof(FlowsExpanded),
+													  &flows_methods);
 	MemoryContext old;
 
-	EOH_init_header(&fe->hdr, &flows_methods, cxt);
-	old = MemoryContextSwitchTo(cxt);
+	old = MemoryContextSwitchTo(fe->hdr.eoh_context);
 	fe->b = nous_fb_create();
 	MemoryContextSwitchTo(old);
-	if (fe->b == NULL)
-		nous_report_status(NOUS_ERR_NOMEM, "flow matrix");
 	return fe;
 }
 
@@ -159,28 +152,17 @@ flows_expanded_new(MemoryContext parent)
 static FlowsExpanded *
 flows_state(FunctionCallInfo fcinfo, const char *fname)
 {
-	MemoryContext aggcxt;
-	FlowsExpanded *fe;
-	Datum		d;
+	MemoryContext aggcxt = nous_agg_context(fcinfo, fname, "nous.flow_matrix");
+	FlowsExpanded *fe = (FlowsExpanded *) nous_eo_mine(fcinfo, 0, &flows_methods, aggcxt);
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called outside an aggregate", fname)));
-	if (!PG_ARGISNULL(0))
+	if (fe != NULL)
 	{
-		d = PG_GETARG_DATUM(0);
-		if (DatumIsReadWriteExpandedObject(d, false, -1) &&
-			DatumGetEOHP(d)->eoh_methods == &flows_methods)
+		if (fe->flat != NULL)
 		{
-			fe = (FlowsExpanded *) DatumGetEOHP(d);
-			if (fe->flat != NULL)
-			{
-				pfree(fe->flat);
-				fe->flat = NULL;
-			}
-			return fe;
+			pfree(fe->flat);
+			fe->flat = NULL;
 		}
+		return fe;
 	}
 	fe = flows_expanded_new(aggcxt);
 	if (!PG_ARGISNULL(0))
@@ -250,7 +232,7 @@ nous_flow_matrix_sfunc(PG_FUNCTION_ARGS)
 				 errdetail("A weight is a finite number of persons or households, zero or more.")));
 	check_zone(o, "origin");
 	check_zone(d, "destination");
-	fe = flows_state(fcinfo, "nous.flow_matrix");
+	fe = flows_state(fcinfo, "nous.flow_matrix_sfunc");
 	old = MemoryContextSwitchTo(fe->hdr.eoh_context);
 	st = nous_fb_add(fe->b, VARDATA_ANY(o), VARSIZE_ANY_EXHDR(o),
 					 VARDATA_ANY(d), VARSIZE_ANY_EXHDR(d), w + 0.0);	/* -0 is 0 */
@@ -279,7 +261,7 @@ nous_flow_matrix_merge(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	fe = flows_state(fcinfo, "nous.flow_matrix");
+	fe = flows_state(fcinfo, "nous.flow_matrix_merge");
 	flows_view(PG_GETARG_DATUM(1), &v);
 	old = MemoryContextSwitchTo(fe->hdr.eoh_context);
 	st = nous_fb_add_view(fe->b, &v);

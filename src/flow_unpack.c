@@ -137,12 +137,14 @@ nous_flow_summary(PG_FUNCTION_ARGS)
 	TupleDesc	td;
 	Datum		vals[6];
 	bool		nulls[6] = {false};
+	nous_status st;
 
 	flows_view(PG_GETARG_DATUM(0), &v);
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	if (nous_flow_summarise(&v, &s) != NOUS_OK)
-		nous_report_status(NOUS_ERR_NOMEM, "flow_summary");
+	st = nous_flow_summarise(&v, &s);
+	if (st != NOUS_OK)
+		nous_report_status(st, "flow_summary");
 	vals[0] = Int32GetDatum(v.nzones);
 	vals[1] = Int32GetDatum(v.nedges);
 	vals[2] = Float8GetDatum(nous_flow_clean(s.stayers));

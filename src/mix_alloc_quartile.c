@@ -41,8 +41,8 @@
 
 typedef struct QuantState
 {
-	Size		n;
-	Size		cap;
+	int64		n;
+	int64		cap;
 	double	   *x;
 	int			kind;			/* nous_quantile_kind, -1 while unset */
 } QuantState;
@@ -65,14 +65,7 @@ quant_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
 static void
 quant_push(QuantState *s, double v)
 {
-	if (s->n == s->cap)
-	{
-		if (s->cap >= MaxAllocHugeSize / (2 * sizeof(double)))
-			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-							errmsg("too many values for a quantile")));
-		s->cap *= 2;
-		s->x = repalloc_huge(s->x, s->cap * sizeof(double));
-	}
+	nous_reserve(s->x, s->cap, s->n + 1, PG_INT64_MAX, "values for a quantile");
 	s->x[s->n++] = v;
 }
 
@@ -140,7 +133,7 @@ PG_FUNCTION_INFO_V1(nous_quartile_trans);
 Datum
 nous_quartile_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = mix_agg_context(fcinfo, "nous_quartile_trans");
+	MemoryContext aggctx = nous_agg_context(fcinfo, "nous_quartile_trans", NULL);
 	QuantState *s = quant_state(fcinfo, aggctx);
 	double		v;
 
@@ -154,7 +147,7 @@ PG_FUNCTION_INFO_V1(nous_quartile_combine);
 Datum
 nous_quartile_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = mix_agg_context(fcinfo, "nous_quartile_combine");
+	MemoryContext aggctx = nous_agg_context(fcinfo, "nous_quartile_combine", NULL);
 	QuantState *a, *b;
 	Size		i;
 
@@ -167,7 +160,7 @@ nous_quartile_combine(PG_FUNCTION_ARGS)
 						errmsg("quantile definition changes between rows")));
 	if (b->kind >= 0)
 		a->kind = b->kind;
-	for (i = 0; i < b->n; i++)
+	for (i = 0; i < (Size) b->n; i++)
 		quant_push(a, b->x[i]);
 	PG_RETURN_POINTER(a);
 }
@@ -201,15 +194,13 @@ nous_quartile_deserialize(PG_FUNCTION_ARGS)
 	const char *p = VARDATA_ANY(b);
 	QuantState *s;
 	int32		k;
-	Size		i;
+	int64		i;
 
 	if (len < 8 || (len - 8) % sizeof(double) != 0 || p[0] != MIX_VERSION)
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("invalid serialized quantile state")));
+		nous_state_corrupt("serialized quantile state", "Expected a version-1 header and whole float8 values, got %zu bytes.", len);
 	memcpy(&k, p + 4, 4);
 	if (k < -1 || k > NOUS_Q_MEDIAN_UNBIASED)
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("invalid serialized quantile state")));
+		nous_state_corrupt("serialized quantile state", "Unknown quantile definition %d.", (int) k);
 	s = palloc(sizeof(QuantState));
 	s->n = (len - 8) / sizeof(double);
 	s->cap = Max(s->n, 1);
@@ -218,8 +209,7 @@ nous_quartile_deserialize(PG_FUNCTION_ARGS)
 	memcpy(s->x, p + 8, s->n * sizeof(double));
 	for (i = 0; i < s->n; i++)
 		if (!isfinite(s->x[i]) || s->x[i] < 0.0)
-			ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-							errmsg("invalid serialized quantile state")));
+			nous_state_corrupt("serialized quantile state", "Value %zu is negative or not finite.", (size_t) i + 1);
 	PG_RETURN_POINTER(s);
 }
 
@@ -309,9 +299,9 @@ typedef struct QuartileEO
 	ExpandedObjectHeader hdr;
 	int			kind;			/* -1 while unset */
 	double	   *raw;			/* values not yet merged */
-	Size		nraw, capraw;
+	int64		nraw, capraw;
 	double	   *runs;			/* (value, multiplicity) pairs, increasing */
-	Size		nruns, capruns;	/* in pairs */
+	int64		nruns;			/* runs (value, multiplicity) */
 } QuartileEO;
 
 static void quartile_compact(QuartileEO *eo);
@@ -382,25 +372,6 @@ quartile_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* grow an array of doubles held in cxt to hold need elements */
-static double *
-quartile_grow(MemoryContext cxt, double *p, Size *cap, Size need)
-{
-	Size		c = Max(*cap, 64);
-
-	while (c < need)
-		c *= 2;
-	if (c == *cap)
-		return p;
-	if (c > MaxAllocHugeSize / sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many values for a quantile")));
-	*cap = c;
-	return p == NULL ? MemoryContextAllocHuge(cxt, c * sizeof(double))
-		: repalloc_huge(p, c * sizeof(double));
-}
-
 /*
  * Merge the sorted runs b[0..nb) (pairs) into the runs of eo, summing the
  * multiplicities of equal values.
@@ -408,12 +379,14 @@ quartile_grow(MemoryContext cxt, double *p, Size *cap, Size need)
 static void
 quartile_merge_runs(QuartileEO *eo, const double *b, Size nb)
 {
-	Size		na = eo->nruns, i = 0, j = 0, k = 0, cap = 0;
-	double	   *out = NULL;
+	Size		na = eo->nruns, i = 0, j = 0, k = 0;
+	int64		cap = nous_grow_cap(0, 2 * (int64) (na + nb), sizeof(double), PG_INT64_MAX,
+									"values for a quantile");
+	double	   *out;
 
 	if (nb == 0)
 		return;
-	out = quartile_grow(eo->hdr.eoh_context, NULL, &cap, 2 * (na + nb));
+	out = MemoryContextAllocHuge(eo->hdr.eoh_context, cap * sizeof(double));
 	while (i < na || j < nb)
 	{
 		double		v, m;
@@ -445,7 +418,6 @@ quartile_merge_runs(QuartileEO *eo, const double *b, Size nb)
 		pfree(eo->runs);
 	eo->runs = out;
 	eo->nruns = k;
-	eo->capruns = cap / 2;
 }
 
 /* sort the raw values into runs and merge them into the state's runs */
@@ -453,13 +425,13 @@ static void
 quartile_compact(QuartileEO *eo)
 {
 	double	   *r;
-	Size		i, n = 0, cap = 0;
+	Size		i, n = 0;
 
 	if (eo->nraw == 0)
 		return;
 	qsort(eo->raw, eo->nraw, sizeof(double), quartile_cmp);
-	r = quartile_grow(CurrentMemoryContext, NULL, &cap, 2 * eo->nraw);
-	for (i = 0; i < eo->nraw; i++)
+	r = palloc_extended(sizeof(double) * 2 * eo->nraw, MCXT_ALLOC_HUGE);
+	for (i = 0; i < (Size) eo->nraw; i++)
 	{
 		if (n > 0 && r[2 * (n - 1)] == eo->raw[i])
 			r[2 * (n - 1) + 1] += 1.0;
@@ -478,11 +450,7 @@ quartile_compact(QuartileEO *eo)
 static void
 quartile_corrupt(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("invalid first_quartile state"),
-			 errdetail("%s", detail),
-			 errhint("A state is {version, kind, value, multiplicity, …} with increasing values; build it with nous.first_quartile_trans.")));
+	nous_state_corrupt("nous.quantile_state value", "%s", detail);
 }
 
 /* a flat state, checked: its kind and its runs (pointing into a) */
@@ -523,12 +491,12 @@ quartile_read_flat(ArrayType *a, int *kind, Size *nruns)
 static QuartileEO *
 quartile_new(MemoryContext parent)
 {
-	MemoryContext cxt = AllocSetContextCreate(parent, "nous first_quartile state",
-											  ALLOCSET_SMALL_SIZES);
-	QuartileEO *eo = MemoryContextAllocZero(cxt, sizeof(QuartileEO));
+	QuartileEO *eo = (QuartileEO *) nous_eo_new(parent, "nous first_quartile state",
+												sizeof(QuartileEO), &quartile_methods);
 
-	EOH_init_header(&eo->hdr, &quartile_methods, cxt);
 	eo->kind = -1;
+	eo->capraw = 64;
+	eo->raw = MemoryContextAllocHuge(eo->hdr.eoh_context, sizeof(double) * eo->capraw);
 	return eo;
 }
 
@@ -539,11 +507,10 @@ quartile_new(MemoryContext parent)
 static const double *
 quartile_read(Datum d, int *kind, Size *nruns)
 {
-	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &quartile_methods)
-	{
-		QuartileEO *eo = (QuartileEO *) DatumGetEOHP(d);
+	QuartileEO *eo = (QuartileEO *) nous_eo_of(d, &quartile_methods);
 
+	if (eo != NULL)
+	{
 		quartile_compact(eo);
 		*kind = eo->kind;
 		*nruns = eo->nruns;
@@ -560,21 +527,15 @@ quartile_read(Datum d, int *kind, Size *nruns)
 static QuartileEO *
 quartile_rw(FunctionCallInfo fcinfo, const char *fn)
 {
-	MemoryContext aggctx = mix_agg_context(fcinfo, fn);
+	MemoryContext aggctx = nous_agg_context(fcinfo, fn, NULL);
 	QuartileEO *eo;
 	const double *runs;
 	Size		n;
 	int			kind;
 
-	if (!PG_ARGISNULL(0))
-	{
-		Datum		d = PG_GETARG_DATUM(0);
-
-		if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-			DatumGetEOHP(d)->eoh_methods == &quartile_methods &&
-			MemoryContextGetParent(DatumGetEOHP(d)->eoh_context) == aggctx)
-			return (QuartileEO *) DatumGetEOHP(d);
-	}
+	eo = (QuartileEO *) nous_eo_mine(fcinfo, 0, &quartile_methods, aggctx);
+	if (eo != NULL)
+		return eo;
 	eo = quartile_new(aggctx);
 	if (!PG_ARGISNULL(0))
 	{
@@ -597,10 +558,9 @@ nous_quartile_values_trans(PG_FUNCTION_ARGS)
 	eo->kind = quartile_kind_row(fcinfo, eo->kind);
 	if (quartile_value_row(fcinfo, &v))
 	{
-		if (eo->nraw == eo->capraw)
-			eo->raw = quartile_grow(eo->hdr.eoh_context, eo->raw, &eo->capraw, eo->nraw + 1);
+		nous_reserve(eo->raw, eo->capraw, eo->nraw + 1, PG_INT64_MAX, "values for a quantile");
 		eo->raw[eo->nraw++] = v;
-		if (eo->nraw >= Max((Size) QSTATE_RAW_MIN, eo->nruns))
+		if (eo->nraw >= Max(QSTATE_RAW_MIN, eo->nruns))
 			quartile_compact(eo);
 	}
 	PG_RETURN_DATUM(EOHPGetRWDatum(&eo->hdr));

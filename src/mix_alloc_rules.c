@@ -53,7 +53,7 @@ typedef struct RuleState
 static RuleState *
 rule_state(FunctionCallInfo fcinfo, const char *fn)
 {
-	MemoryContext aggctx = mix_agg_context(fcinfo, fn);
+	MemoryContext aggctx = nous_agg_context(fcinfo, fn, NULL);
 	RuleState  *s;
 
 	if (!PG_ARGISNULL(0))
@@ -292,20 +292,17 @@ nous_rule_deserialize(PG_FUNCTION_ARGS)
 	int			i;
 
 	if (VARSIZE_ANY_EXHDR(b) != sizeof(RuleState))
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("invalid serialized compliance state"),
-						errdetail("Expected %zu bytes, got %zu.", sizeof(RuleState), (Size) VARSIZE_ANY_EXHDR(b))));
+		nous_state_corrupt("serialized compliance state", "Expected %zu bytes, got %zu.",
+						   sizeof(RuleState), (Size) VARSIZE_ANY_EXHDR(b));
 	s = palloc(sizeof(RuleState));
 	memcpy(s, VARDATA_ANY(b), sizeof(RuleState));
 	if (s->version != MIX_VERSION || s->inclusive > 1 || s->has_params > 1 ||
 		s->min_scope < 0 || !(s->confidence > 0.0 && s->confidence < 1.0) ||
 		(!isnan(s->target) && !(s->target >= 0.0 && s->target <= 1.0)))
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("invalid serialized compliance state")));
+		nous_state_corrupt("serialized compliance state", "A parameter is out of its range.");
 	for (i = 0; i < 2; i++)
 		if (s->r[i].scope < 0 || s->r[i].counted < 0 || s->r[i].counted > s->r[i].scope)
-			ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-							errmsg("invalid serialized compliance state")));
+			nous_state_corrupt("serialized compliance state", "The counts must satisfy 0 <= counted <= scope.");
 	PG_RETURN_POINTER(s);
 }
 
@@ -407,11 +404,7 @@ static void rule_corrupt(const char *detail) pg_attribute_noreturn();
 static void
 rule_corrupt(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("invalid allocation rule state"),
-			 errdetail("%s", detail),
-			 errhint("A state is {version, target, min_scope, confidence, inclusive, fixed, scope, counted, inside_scope, inside_counted}; build it with the transition functions of sql/41_mix_alloc.sql.")));
+	nous_state_corrupt("allocation rule state", "%s", detail);
 }
 
 static bool
@@ -489,7 +482,7 @@ rule_arg(FunctionCallInfo fcinfo, const char *fn, RuleState *s)
 {
 	ArrayType  *a;
 
-	mix_agg_context(fcinfo, fn);
+	nous_agg_context(fcinfo, fn, NULL);
 	if (PG_ARGISNULL(0))
 	{
 		Datum		zero[RULE_SLOTS];

@@ -268,10 +268,7 @@ table_from_image(const char *img, Size len, nous_mixtable *t)
 										 len - COUNTS_HDR, t);
 
 	if (st == NOUS_ERR_SYNTAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid mix state"),
-				 errdetail("The cell records of a mixcounts state are corrupt.")));
+		mix_counts_corrupt();
 	if (st == NOUS_ERR_NONFINITE)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -474,10 +471,7 @@ nous_mixcounts_cells(PG_FUNCTION_ARGS)
 	const char *img = mix_state_image(PG_GETARG_DATUM(0), BUF_COUNTS, &len);
 
 	if (nous_mixrec_count((const unsigned char *) img + COUNTS_HDR, len - COUNTS_HDR, &c) != NOUS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid mix state"),
-				 errdetail("The cell records of a mixcounts state are corrupt.")));
+		mix_counts_corrupt();
 	PG_RETURN_INT64((int64) c);
 }
 

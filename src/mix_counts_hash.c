@@ -243,10 +243,7 @@ mix_cells_add_image(NousBufEO *eo, const char *img, Size len)
 	Size		off = 0;
 
 	if (nous_mixrec_count(r, len - COUNTS_HDR, &c) != NOUS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid mix state"),
-				 errdetail("The cell records of a mixcounts state are corrupt.")));
+		mix_counts_corrupt();
 	for (i = 0; i < c; i++)
 	{
 		double		n;

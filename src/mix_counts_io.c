@@ -120,9 +120,7 @@ nous_mixcounts_send(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	if (nous_mixrec_count(r, len - COUNTS_HDR, &c) != NOUS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid mix state")));
+		mix_counts_corrupt();
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, MIX_VERSION);
 	pq_sendint64(&buf, (int64) c);

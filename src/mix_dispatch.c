@@ -31,32 +31,16 @@
 /* index families: methods are plugins (DESIGN principle 3)             */
 /* ------------------------------------------------------------------ */
 
-typedef struct IndexCache
-{
-	bool		valid;
-	NousMethod	method;
-} IndexCache;
-
 static Datum
 index_dispatch(FunctionCallInfo fcinfo, const char *family)
 {
-	IndexCache *cache = fcinfo->flinfo->fn_extra;
 	char	   *spec = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	NousMethodCache *cache = nous_method_cached(fcinfo->flinfo, sizeof(NousMethodCache),
+												family, spec, NULL);
 	Datum		arg = PG_GETARG_DATUM(0);
 	Datum		result;
 	bool		isnull;
 
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(IndexCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	if (!cache->valid || strcmp(cache->method.spec_text, spec) != 0)
-	{
-		cache->valid = false;
-		nous_method_resolve(family, spec, fcinfo->flinfo->fn_mcxt, &cache->method);
-		cache->valid = true;
-	}
 	result = nous_method_call1(&cache->method, arg, &isnull);
 	if (isnull)
 		PG_RETURN_NULL();

@@ -60,92 +60,51 @@ static const ExpandedObjectMethods nbuf_methods = {
 static NousBufEO *
 nbuf_new(MemoryContext parent, int kind, const char *image, Size len)
 {
-	MemoryContext objcxt = AllocSetContextCreate(parent, "nous mix state",
-												 ALLOCSET_SMALL_SIZES);
-	NousBufEO  *eo = MemoryContextAlloc(objcxt, sizeof(NousBufEO));
+	NousBufEO  *eo = (NousBufEO *) nous_eo_new(parent, "nous mix state", sizeof(NousBufEO),
+											   &nbuf_methods);
 
-	EOH_init_header(&eo->hdr, &nbuf_methods, objcxt);
 	eo->kind = kind;
 	eo->cap = Max(len, 256);
-	eo->data = MemoryContextAllocHuge(objcxt, eo->cap);
+	eo->data = MemoryContextAllocHuge(eo->hdr.eoh_context, eo->cap);
 	memcpy(eo->data, image, len);
 	eo->len = len;
-	eo->compact_at = 0;
-	eo->cells = NULL;
 	return eo;
 }
 
+/* room for extra more bytes; a stored state is at most 1 GB */
 void
 mix_buf_reserve(NousBufEO *eo, Size extra)
 {
-	if (extra > MaxAllocSize - eo->len)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("mix state too large"),
-				 errdetail("A stored mix state is limited to 1 GB."),
-				 errhint("Aggregate per territory (GROUP BY) or merge fewer states.")));
-	if (eo->len + extra > eo->cap)
-	{
-		Size		cap = eo->cap * 2;
-
-		if (cap < eo->len + extra)
-			cap = eo->len + extra;
-		if (cap > MaxAllocSize)
-			cap = MaxAllocSize;
-		eo->data = repalloc_huge(eo->data, cap);
-		eo->cap = cap;
-	}
+	nous_reserve(eo->data, eo->cap, (int64) eo->len + (int64) extra, (int64) MaxAllocSize,
+				 "bytes in a mix state");
 }
 
 /* read access to a state datum (flat, toasted or expanded): image and length */
 const char *
 mix_state_image(Datum d, int kind, Size *len)
 {
-	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
-	{
-		NousBufEO  *eo = (NousBufEO *) DatumGetEOHP(d);
+	NousBufEO  *eo = (NousBufEO *) nous_eo_of(d, &nbuf_methods);
+	const char *type = kind == BUF_PAIRS ? "nous.mixpairs" : "nous.mixcounts";
+	struct varlena *v;
 
-		if (eo->hdr.eoh_methods != &nbuf_methods || eo->kind != kind)
-			elog(ERROR, "unexpected expanded object for a mix state");
+	if (eo != NULL)
+	{
+		if (eo->kind != kind)
+			nous_state_corrupt(type, "A %s value was expected, the state of another type was given.", type);
 		if (eo->cells != NULL)
 			mix_cells_image(eo);
 		*len = eo->len;
 		return eo->data;
 	}
-	else
-	{
-		struct varlena *v = PG_DETOAST_DATUM(d);
-		Size		hdr = kind == BUF_PAIRS ? PAIRS_HDR : COUNTS_HDR;
-
-		*len = VARSIZE(v);
-		if (*len > VARHDRSZ)
-			nous_check_format_version(kind == BUF_PAIRS ? "nous.mixpairs" : "nous.mixcounts",
-									  ((const unsigned char *) v)[VARHDRSZ], 1, MIX_VERSION);
-		if (*len < hdr)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("invalid mix state"),
-					 errdetail("The state is shorter than its header.")));
-		if (kind == BUF_PAIRS && (*len - PAIRS_HDR) % (2 * sizeof(double)) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("invalid mix state"),
-					 errdetail("The length of a pairs state is not a whole number of pairs.")));
-		return (const char *) v;
-	}
-}
-
-/* the aggregate context, or an error when called outside an aggregate */
-MemoryContext
-mix_agg_context(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s can only be called as part of an aggregate", fn)));
-	return aggctx;
+	v = PG_DETOAST_DATUM(d);
+	*len = VARSIZE(v);
+	if (*len > VARHDRSZ)
+		nous_check_format_version(type, ((const unsigned char *) v)[VARHDRSZ], 1, MIX_VERSION);
+	if (*len < (kind == BUF_PAIRS ? PAIRS_HDR : COUNTS_HDR))
+		nous_state_corrupt(type, "The value is shorter than its header.");
+	if (kind == BUF_PAIRS && (*len - PAIRS_HDR) % (2 * sizeof(double)) != 0)
+		nous_state_corrupt(type, "The length of a pairs state is not a whole number of pairs.");
+	return (const char *) v;
 }
 
 static void
@@ -172,7 +131,8 @@ empty_image(int kind, char *buf, Size *len)
 NousBufEO *
 mix_state_rw(FunctionCallInfo fcinfo, int argno, int kind, const char *fn)
 {
-	MemoryContext aggctx = mix_agg_context(fcinfo, fn);
+	MemoryContext aggctx = nous_agg_context(fcinfo, fn, NULL);
+	NousBufEO  *eo;
 	Datum		d;
 	const char *img;
 	Size		len;
@@ -184,17 +144,19 @@ mix_state_rw(FunctionCallInfo fcinfo, int argno, int kind, const char *fn)
 		empty_image(kind, buf, &len);
 		return nbuf_new(aggctx, kind, buf, len);
 	}
+	eo = (NousBufEO *) nous_eo_mine(fcinfo, argno, &nbuf_methods, aggctx);
+	if (eo != NULL && eo->kind == kind)
+		return eo;
 	d = PG_GETARG_DATUM(argno);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		NousBufEO  *eo = (NousBufEO *) DatumGetEOHP(d);
-
-		if (eo->hdr.eoh_methods == &nbuf_methods && eo->kind == kind &&
-			MemoryContextGetParent(eo->hdr.eoh_context) == aggctx)
-			return eo;
-	}
 	img = mix_state_image(d, kind, &len);
 	return nbuf_new(aggctx, kind, img, len);
+}
+
+/* the error of a nous.mixcounts value whose cell records do not decode */
+void
+mix_counts_corrupt(void)
+{
+	nous_state_corrupt("nous.mixcounts value", "The cell records are corrupt.");
 }
 
 /* shortest exact text of a double */

@@ -38,7 +38,7 @@ typedef struct NousBufEO
 	struct CellHash *cells;
 } NousBufEO;
 
-#define RETURN_EO(eo) PG_RETURN_DATUM(EOHPGetRWDatum(&(eo)->hdr))
+#define RETURN_EO(eo) NOUS_RETURN_EO(eo)
 
 /* a float8 result: NULL for NaN (an undefined index) */
 #define RETURN_INDEX(x) \
@@ -59,8 +59,8 @@ const double *mix_pairs_arg(FunctionCallInfo fcinfo, int argno, size_t *n, doubl
 /* mix_state.c */
 void mix_buf_reserve(NousBufEO *eo, Size extra);
 const char *mix_state_image(Datum d, int kind, Size *len);
-MemoryContext mix_agg_context(FunctionCallInfo fcinfo, const char *fn);
 NousBufEO *mix_state_rw(FunctionCallInfo fcinfo, int argno, int kind, const char *fn);
+void mix_counts_corrupt(void) pg_attribute_noreturn();
 void mix_append_double(StringInfo s, double x);
 void mix_bad_text(const char *type, const char *str, const char *why) pg_attribute_noreturn();
 double mix_parse_double(const char **p, const char *type, const char *str);
