@@ -194,11 +194,7 @@ cells_add(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 	klen = (Size) ls + lu + lg;
 	if (klen + NOUS_MIXREC_HDR > MaxAllocSize - h->flatlen || h->ncell >= PG_UINT32_MAX - 1)
 		state_too_large();
-	if (h->ncell == h->cellcap)
-	{
-		h->cellcap *= 2;
-		h->cell = repalloc_huge(h->cell, h->cellcap * sizeof(HCell));
-	}
+	nous_reserve(h->cell, h->cellcap, h->ncell + 1, PG_UINT32_MAX - 1, "cells in a mix state");
 	c = &h->cell[h->ncell];
 	c->ls = ls;
 	c->lu = lu;
@@ -208,12 +204,7 @@ cells_add(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 	c->off = 0;
 	if (klen > HCELL_INLINE)
 	{
-		if (h->keylen + klen > h->keycap)
-		{
-			while (h->keylen + klen > h->keycap)
-				h->keycap *= 2;
-			h->keys = repalloc_huge(h->keys, h->keycap);
-		}
+		nous_reserve(h->keys, h->keycap, h->keylen + klen, MaxAllocSize, "bytes of cell keys in a mix state");
 		c->off = h->keylen;
 		h->keylen += klen;
 	}
