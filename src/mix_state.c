@@ -102,8 +102,17 @@ mix_state_image(Datum d, int kind, Size *len)
 		nous_check_format_version(type, ((const unsigned char *) v)[VARHDRSZ], 1, MIX_VERSION);
 	if (*len < (kind == BUF_PAIRS ? PAIRS_HDR : COUNTS_HDR))
 		nous_state_corrupt(type, "The value is shorter than its header.");
-	if (kind == BUF_PAIRS && (*len - PAIRS_HDR) % (2 * sizeof(double)) != 0)
-		nous_state_corrupt(type, "The length of a pairs state is not a whole number of pairs.");
+	if (kind == BUF_PAIRS)
+	{
+		const double *gt;
+		size_t		n;
+		double		b;
+		const char *why;
+
+		if (nous_mix2_decode((const unsigned char *) v + VARHDRSZ, *len - VARHDRSZ,
+							 &gt, &n, &b, &why) != NOUS_OK)
+			nous_state_corrupt(type, "%s", why);
+	}
 	return (const char *) v;
 }
 

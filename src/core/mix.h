@@ -37,6 +37,19 @@ extern nous_status nous_mix2_atkinson(const double *gt, size_t n, double b, doub
 /* Sorts a copy of the areas: O(n log n) time, 16 n bytes. */
 extern nous_status nous_mix2_gini(const double *gt, size_t n, double *out);
 
+/*
+ * The stored body of a nous.mixpairs value (what follows the varlena
+ * header): version byte 1, 3 bytes of padding, the Atkinson parameter b
+ * (NaN when unset, else 0 <= b < 1) as a double, then (g, t) pairs of
+ * doubles, each checked by nous_mix2_check.  On success *gt points into
+ * body (n pairs) and *b holds the parameter; on NOUS_ERR_SYNTAX *why says
+ * what is wrong.
+ */
+#define NOUS_MIX2_BODY_HDR 12
+extern nous_status nous_mix2_decode(const unsigned char *body, size_t len,
+									const double **gt, size_t *n, double *b,
+									const char **why);
+
 /* ---- serialised cell records of nous.mixcounts ----
  * A record: double n, uint32 len_super, uint32 len_unit, uint32 len_group,
  * then the three strings (not terminated).  NOUS_MIXREC_HDR bytes of header.
