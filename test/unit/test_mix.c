@@ -179,6 +179,7 @@ TEST(multigroup_corrupt_and_empty)
 	CHECK_NAN(nous_mix_mutual_information(&t));
 	CHECK_NAN(nous_mix_entropy(&t));
 	CHECK_NAN(nous_mix_entropy_normalised(&t));
+	nous_mixtable_free(&t);
 	/* one group: no diversity to normalise; a named group of zero counts counts in K */
 	len = put(buf, 0, "", "u", "g", 5);
 	CHECK_INT(nous_mixtable_build(buf, len, &t), NOUS_OK);
