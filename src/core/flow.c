@@ -457,6 +457,26 @@ pair_rehash(nous_flow_builder *b)
 	return NOUS_OK;
 }
 
+/*
+ * A cell that received one weight keeps it as it came; a cell that summed
+ * several is marked by its sign bit (weights are >= 0), so that flattening
+ * cleans the binary noise of sums only (nous_flow_clean), never an input.
+ */
+static inline double
+summed(double cell, double w)
+{
+	if (cell == 0.0 && !signbit(cell))
+		return w;				/* the first weight (or nothing but zeros yet) */
+	return -(fabs(cell) + w);
+}
+
+/* the weight of a cell of the builder, a sum cleaned */
+static inline double
+cell_value(double cell)
+{
+	return signbit(cell) ? nous_flow_clean(fabs(cell)) : cell;
+}
+
 static nous_status
 add_ids(nous_flow_builder *b, int32_t o, int32_t d, double w)
 {
@@ -465,7 +485,7 @@ add_ids(nous_flow_builder *b, int32_t o, int32_t d, double w)
 
 	if (o == d)
 	{
-		b->zent[o].stay += w;
+		b->zent[o].stay = summed(b->zent[o].stay, w);
 		return NOUS_OK;
 	}
 	h = hash_pair(o, d) & b->pmask;
@@ -476,7 +496,7 @@ add_ids(nous_flow_builder *b, int32_t o, int32_t d, double w)
 			break;
 		if (p->o == o && p->d == d)
 		{
-			p->w += w;
+			p->w = summed(p->w, w);
 			return NOUS_OK;
 		}
 		h = (h + 1) & b->pmask;
@@ -675,7 +695,7 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 	pos = 0;
 	for (i = 0; i < nz; i++)
 	{
-		double		s = nous_flow_clean(b->zent[keys[i].id].stay);
+		double		s = cell_value(b->zent[keys[i].id].stay);
 
 		rank[keys[i].id] = (int32_t) i;
 		memcpy(stay + i * 8, &s, 8);
@@ -706,7 +726,7 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 		o = (size_t) rank[ps->o];
 		at = start[o]++;
 		bucket[at].d = rank[ps->d];
-		bucket[at].w = nous_flow_clean(ps->w);
+		bucket[at].w = cell_value(ps->w);
 	}
 	/* start[o] is now the end of origin o; its start is start[o - 1] (0 for o = 0) */
 	for (i = 0; i < nz; i++)

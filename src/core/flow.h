@@ -130,7 +130,9 @@ extern nous_status nous_fb_flatten(const nous_flow_builder *b, void *body, size_
 extern void nous_flow_in_out(const nous_flow_view *v, double *in, double *out);
 
 /*
- * A flow weight without the noise of binary sums: a non-integral x below
+ * A flow weight without the noise of binary sums (the builder applies it to
+ * the cells that summed several weights, never to a weight as it came): a
+ * non-integral x below
  * 1e15 rounded to 15 significant digits (DBL_DIG, what a double holds
  * reliably), so that 100.1 + 200.3 + 133.3 is 433.7, not
  * 433.69999999999993; integral values (counts, exact up to 2^53), values
