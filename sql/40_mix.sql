@@ -74,7 +74,7 @@ CREATE FUNCTION nous.areas(state nous.mixpairs) RETURNS bigint
 COMMENT ON FUNCTION nous.areas(nous.mixpairs) IS 'Number of areas held by a two-group state.';
 
 -- the storable state itself, and the merge of stored states
-CREATE AGGREGATE nous.mixpairs_agg("group" float8, total float8) (
+CREATE AGGREGATE nous.mixpairs_agg(group_count float8, total float8) (
   SFUNC = nous.mixpairs_trans, STYPE = nous.mixpairs,
   COMBINEFUNC = nous.mixpairs_combine, PARALLEL = SAFE
 );
@@ -88,43 +88,43 @@ COMMENT ON AGGREGATE nous.merge(nous.mixpairs) IS
   'Merge stored two-group states (the areas of all of them).';
 
 -- the contract aggregates: one row per area, total includes the group
-CREATE AGGREGATE nous.dissimilarity("group" float8, total float8) (
+CREATE AGGREGATE nous.dissimilarity(group_count float8, total float8) (
   SFUNC = nous.mixpairs_trans, STYPE = nous.mixpairs, FINALFUNC = nous.dissimilarity,
   COMBINEFUNC = nous.mixpairs_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.dissimilarity(float8, float8) IS
   'Duncan & Duncan (1955) dissimilarity index D over areas (group, total); NULL when no one, or everyone, is in the group.';
-CREATE AGGREGATE nous.gini_segregation("group" float8, total float8) (
+CREATE AGGREGATE nous.gini_segregation(group_count float8, total float8) (
   SFUNC = nous.mixpairs_trans, STYPE = nous.mixpairs, FINALFUNC = nous.gini_segregation,
   COMBINEFUNC = nous.mixpairs_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.gini_segregation(float8, float8) IS
   'Gini segregation index over areas (group, total) (Duncan & Duncan 1955).';
-CREATE AGGREGATE nous.entropy_h("group" float8, total float8) (
+CREATE AGGREGATE nous.entropy_h(group_count float8, total float8) (
   SFUNC = nous.mixpairs_trans, STYPE = nous.mixpairs, FINALFUNC = nous.entropy_h,
   COMBINEFUNC = nous.mixpairs_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.entropy_h(float8, float8) IS
   'Theil entropy index H over areas (group, total), natural log (Theil & Finizza 1971).';
-CREATE AGGREGATE nous.isolation("group" float8, total float8) (
+CREATE AGGREGATE nous.isolation(group_count float8, total float8) (
   SFUNC = nous.mixpairs_trans, STYPE = nous.mixpairs, FINALFUNC = nous.isolation,
   COMBINEFUNC = nous.mixpairs_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.isolation(float8, float8) IS
   'Isolation index xPx over areas (group, total) (Bell 1954).';
-CREATE AGGREGATE nous.interaction("group" float8, total float8) (
+CREATE AGGREGATE nous.interaction(group_count float8, total float8) (
   SFUNC = nous.mixpairs_trans, STYPE = nous.mixpairs, FINALFUNC = nous.interaction,
   COMBINEFUNC = nous.mixpairs_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.interaction(float8, float8) IS
   'Interaction (exposure) index xPy over areas (group, total) (Lieberson 1981).';
-CREATE AGGREGATE nous.correlation_ratio("group" float8, total float8) (
+CREATE AGGREGATE nous.correlation_ratio(group_count float8, total float8) (
   SFUNC = nous.mixpairs_trans, STYPE = nous.mixpairs, FINALFUNC = nous.correlation_ratio,
   COMBINEFUNC = nous.mixpairs_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.correlation_ratio(float8, float8) IS
   'Correlation ratio eta^2 over areas (group, total) (White 1986).';
-CREATE AGGREGATE nous.atkinson("group" float8, total float8, b float8) (
+CREATE AGGREGATE nous.atkinson(group_count float8, total float8, b float8) (
   SFUNC = nous.mixpairs_trans, STYPE = nous.mixpairs, FINALFUNC = nous.atkinson_final,
   COMBINEFUNC = nous.mixpairs_combine, PARALLEL = SAFE
 );
@@ -161,6 +161,14 @@ CREATE FUNCTION nous.mixcounts_trans(nous.mixcounts, text, text, text, float8) R
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_trans_super';
 COMMENT ON FUNCTION nous.mixcounts_trans(nous.mixcounts, text, text, text, float8) IS
   'Transition function of the multigroup aggregates with a super-unit: add n to cell (super, unit, grp).';
+CREATE FUNCTION nous.mixcounts_trans(nous.mixcounts, text, bigint, float8) RETURNS nous.mixcounts
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_trans_int';
+COMMENT ON FUNCTION nous.mixcounts_trans(nous.mixcounts, text, bigint, float8) IS
+  'Transition function of nous.mixcounts_agg over integer groups: add n to cell (unit, grp::text).';
+CREATE FUNCTION nous.mixcounts_trans(nous.mixcounts, text, text, bigint, float8) RETURNS nous.mixcounts
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_trans_super_int';
+COMMENT ON FUNCTION nous.mixcounts_trans(nous.mixcounts, text, text, bigint, float8) IS
+  'Transition function of nous.mixcounts_agg with a super-unit over integer groups: add n to cell (super, unit, grp::text).';
 CREATE FUNCTION nous.mixcounts_sum_trans(nous.mixcounts, text, text, float8) RETURNS nous.mixcounts
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_sum_trans';
 COMMENT ON FUNCTION nous.mixcounts_sum_trans(nous.mixcounts, text, text, float8) IS
@@ -190,6 +198,10 @@ CREATE FUNCTION nous.shannon_diversity(state nous.mixcounts) RETURNS float8
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_shannon';
 COMMENT ON FUNCTION nous.shannon_diversity(nous.mixcounts) IS
   'Shannon diversity E = -sum p_g ln p_g of the group totals.';
+CREATE FUNCTION nous.shannon_normalised(state nous.mixcounts) RETURNS float8
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_shannon_normalised';
+COMMENT ON FUNCTION nous.shannon_normalised(nous.mixcounts) IS
+  'Normalised Shannon diversity (Pielou''s evenness) E / ln K of the group totals, K the groups the state names (a group with zero counts included): 0 when one group holds everyone, 1 when all K are equal; NULL under 2 groups.';
 CREATE FUNCTION nous.multigroup_dissimilarity(state nous.mixcounts) RETURNS float8
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_mixcounts_multi_dissimilarity';
 COMMENT ON FUNCTION nous.multigroup_dissimilarity(nous.mixcounts) IS
@@ -246,6 +258,18 @@ CREATE AGGREGATE nous.mixcounts_agg(super text, unit text, grp text, n float8) (
 );
 COMMENT ON AGGREGATE nous.mixcounts_agg(text, text, text, float8) IS
   'Collect (super-unit, unit, group, count) cells into a storable nous.mixcounts state.';
+CREATE AGGREGATE nous.mixcounts_agg(unit text, grp bigint, n float8) (
+  SFUNC = nous.mixcounts_trans, STYPE = nous.mixcounts,
+  COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.mixcounts_agg(text, bigint, float8) IS
+  'Collect (unit, integer group, count) cells into a storable nous.mixcounts state: the same cells as with grp::text (smallint and integer columns too).';
+CREATE AGGREGATE nous.mixcounts_agg(super text, unit text, grp bigint, n float8) (
+  SFUNC = nous.mixcounts_trans, STYPE = nous.mixcounts,
+  COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.mixcounts_agg(text, text, bigint, float8) IS
+  'Collect (super-unit, unit, integer group, count) cells into a storable nous.mixcounts state: the same cells as with grp::text.';
 CREATE AGGREGATE nous.merge(nous.mixcounts) (
   SFUNC = nous.mixcounts_combine, STYPE = nous.mixcounts,
   COMBINEFUNC = nous.mixcounts_combine, PARALLEL = SAFE
@@ -343,6 +367,7 @@ INSERT INTO nous.method_catalog (family, name, function, builtin, description) V
   ('multigroup_segregation', 'dissimilarity', 'nous.multigroup_dissimilarity(nous.mixcounts)', true, 'multigroup dissimilarity'),
   ('multigroup_segregation', 'relative_diversity', 'nous.relative_diversity(nous.mixcounts)', true, 'relative diversity'),
   ('multigroup_segregation', 'shannon', 'nous.shannon_diversity(nous.mixcounts)', true, 'Shannon diversity of the group totals'),
+  ('multigroup_segregation', 'shannon_normalised', 'nous.shannon_normalised(nous.mixcounts)', true, 'normalised Shannon diversity E / ln K (Pielou''s evenness)'),
   ('multigroup_segregation', 'simpson_concentration', 'nous.simpson_concentration(nous.mixcounts)', true, 'Simpson concentration'),
   ('multigroup_segregation', 'simpson_interaction', 'nous.simpson_interaction(nous.mixcounts)', true, 'Simpson interaction');
 

@@ -85,7 +85,16 @@ CREATE FUNCTION nous.flow_summary(m nous.flows,
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_flow_summary';
 COMMENT ON FUNCTION nous.flow_summary(nous.flows) IS
-  'Whole matrix: zone and flow counts, stayers, movers, migration effectiveness sum|in - out| / sum(in + out), Gini of the n(n-1) off-diagonal cells; NULL when undefined.';
+  'Whole matrix: zone and flow counts, stayers, movers (without the noise of binary sums), migration effectiveness sum|in - out| / sum(in + out), Gini of the n(n-1) off-diagonal cells; NULL when undefined.';
+
+CREATE FUNCTION nous.flow_summary(m nous.flows, selection nous.flows,
+                                  OUT links integer, OUT links_kept integer, OUT links_lost integer,
+                                  OUT volume float8, OUT volume_kept float8, OUT volume_lost float8,
+                                  OUT volume_kept_share float8)
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_flow_summary_selection';
+COMMENT ON FUNCTION nous.flow_summary(nous.flows, nous.flows) IS
+  'What a selection of a matrix (nous.flow_select(m, …)) keeps: flows (links) and volume (weight off the diagonal) of m, kept and lost, and the share of the volume kept; an error when the selection holds a flow that m does not.';
 
 CREATE FUNCTION nous.flow_pairs(m nous.flows)
   RETURNS TABLE (zone_a text, zone_b text, a_to_b float8, b_to_a float8, gross float8, net float8)

@@ -3,6 +3,7 @@
  * validating decoder and indicators (see flow.h for the format).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -456,6 +457,26 @@ pair_rehash(nous_flow_builder *b)
 	return NOUS_OK;
 }
 
+/*
+ * A cell that received one weight keeps it as it came; a cell that summed
+ * several is marked by its sign bit (weights are >= 0), so that flattening
+ * cleans the binary noise of sums only (nous_flow_clean), never an input.
+ */
+static inline double
+summed(double cell, double w)
+{
+	if (cell == 0.0 && !signbit(cell))
+		return w;				/* the first weight (or nothing but zeros yet) */
+	return -(fabs(cell) + w);
+}
+
+/* the weight of a cell of the builder, a sum cleaned */
+static inline double
+cell_value(double cell)
+{
+	return signbit(cell) ? nous_flow_clean(fabs(cell)) : cell;
+}
+
 static nous_status
 add_ids(nous_flow_builder *b, int32_t o, int32_t d, double w)
 {
@@ -464,7 +485,7 @@ add_ids(nous_flow_builder *b, int32_t o, int32_t d, double w)
 
 	if (o == d)
 	{
-		b->zent[o].stay += w;
+		b->zent[o].stay = summed(b->zent[o].stay, w);
 		return NOUS_OK;
 	}
 	h = hash_pair(o, d) & b->pmask;
@@ -475,7 +496,7 @@ add_ids(nous_flow_builder *b, int32_t o, int32_t d, double w)
 			break;
 		if (p->o == o && p->d == d)
 		{
-			p->w += w;
+			p->w = summed(p->w, w);
 			return NOUS_OK;
 		}
 		h = (h + 1) & b->pmask;
@@ -611,6 +632,17 @@ dw_cmp(const void *a, const void *b)
 	return (x->d > y->d) - (x->d < y->d);
 }
 
+double
+nous_flow_clean(double x)
+{
+	char		buf[32];
+
+	if (!isfinite(x) || x == floor(x) || fabs(x) >= 1e15)
+		return x;
+	snprintf(buf, sizeof(buf), "%.15g", x);
+	return strtod(buf, NULL);
+}
+
 nous_status
 nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 {
@@ -663,8 +695,10 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 	pos = 0;
 	for (i = 0; i < nz; i++)
 	{
+		double		s = cell_value(b->zent[keys[i].id].stay);
+
 		rank[keys[i].id] = (int32_t) i;
-		memcpy(stay + i * 8, &b->zent[keys[i].id].stay, 8);
+		memcpy(stay + i * 8, &s, 8);
 		memcpy(codes + pos, keys[i].s, keys[i].len);
 		pos += keys[i].len;
 		i32 = (int32_t) pos;
@@ -692,7 +726,7 @@ nous_fb_flatten(const nous_flow_builder *b, void *body, size_t len)
 		o = (size_t) rank[ps->o];
 		at = start[o]++;
 		bucket[at].d = rank[ps->d];
-		bucket[at].w = ps->w;
+		bucket[at].w = cell_value(ps->w);
 	}
 	/* start[o] is now the end of origin o; its start is start[o - 1] (0 for o = 0) */
 	for (i = 0; i < nz; i++)

@@ -129,6 +129,17 @@ extern nous_status nous_fb_flatten(const nous_flow_builder *b, void *body, size_
 /* Per zone totals: in-movers (column sums) and out-movers (row sums), off the diagonal. */
 extern void nous_flow_in_out(const nous_flow_view *v, double *in, double *out);
 
+/*
+ * A flow weight without the noise of binary sums (the builder applies it to
+ * the cells that summed several weights, never to a weight as it came): a
+ * non-integral x below
+ * 1e15 rounded to 15 significant digits (DBL_DIG, what a double holds
+ * reliably), so that 100.1 + 200.3 + 133.3 is 433.7, not
+ * 433.69999999999993; integral values (counts, exact up to 2^53), values
+ * from 1e15 on and non-finite values unchanged.
+ */
+extern double nous_flow_clean(double x);
+
 /* Zone indicators of the Observatoire des territoires; NaN when the denominator is 0. */
 typedef struct nous_flow_rates
 {

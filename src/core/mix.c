@@ -17,6 +17,52 @@
 /* ---- two groups ---- */
 
 nous_status
+nous_mix2_decode(const unsigned char *body, size_t len, const double **gt,
+				 size_t *n, double *b, const char **why)
+{
+	size_t		i;
+	double		p;
+
+	if (len < NOUS_MIX2_BODY_HDR)
+	{
+		*why = "The value is shorter than its header.";
+		return NOUS_ERR_SYNTAX;
+	}
+	if (body[0] != 1)
+	{
+		*why = "Unknown format version.";
+		return NOUS_ERR_SYNTAX;
+	}
+	if ((len - NOUS_MIX2_BODY_HDR) % (2 * sizeof(double)) != 0)
+	{
+		*why = "The length is not a whole number of (group, total) pairs.";
+		return NOUS_ERR_SYNTAX;
+	}
+	memcpy(&p, body + 4, sizeof(double));
+	if (!isnan(p) && !(p >= 0.0 && p < 1.0))
+	{
+		*why = "The parameter b must be NaN (unset) or in [0, 1).";
+		return NOUS_ERR_SYNTAX;
+	}
+	/* the pairs start 8-aligned in a varlena (4 + 12 bytes): read them in place */
+	*gt = (const double *) (const void *) (body + NOUS_MIX2_BODY_HDR);
+	*n = (len - NOUS_MIX2_BODY_HDR) / (2 * sizeof(double));
+	*b = p;
+	for (i = 0; i < *n; i++)
+	{
+		double		pr[2];
+
+		memcpy(pr, body + NOUS_MIX2_BODY_HDR + i * sizeof(pr), sizeof(pr));
+		if (nous_mix2_check(pr[0], pr[1]) != NOUS_OK)
+		{
+			*why = "A pair is not finite or not 0 <= group <= total.";
+			return NOUS_ERR_SYNTAX;
+		}
+	}
+	return NOUS_OK;
+}
+
+nous_status
 nous_mix2_check(double g, double t)
 {
 	if (!isfinite(g) || !isfinite(t))
@@ -760,6 +806,17 @@ nous_mix_entropy(const nous_mixtable *t)
 	return e;
 }
 
+/* E / ln K, K the groups named by the table (see mix.h) */
+double
+nous_mix_entropy_normalised(const nous_mixtable *t)
+{
+	double		e = nous_mix_entropy(t);
+
+	if (isnan(e) || t->ngroup < 2)
+		return NAN;
+	return e / log((double) t->ngroup);
+}
+
 /* M = sum p_ug ln(p_ug / (p_u p_g)) (Theil & Finizza 1971; Mora & Ruiz-Castillo 2011) */
 double
 nous_mix_mutual_information(const nous_mixtable *t)
@@ -776,7 +833,13 @@ nous_mix_mutual_information(const nous_mixtable *t)
 		if ((i + 1) % NOUS_INTERRUPT_EVERY == 0)
 			NOUS_CHECK_INTERRUPTS();
 		if (n > 0.0)
-			m += n * (log(n / t->unit_n[t->cell_unit[i]]) + log(t->N / t->group_n[t->cell_group[i]]));
+		{
+			double		r = t->N / t->group_n[t->cell_group[i]];
+
+			/* a subnormal group total overflows the ratio: take logs apart */
+			m += n * (log(n / t->unit_n[t->cell_unit[i]]) +
+					  (isfinite(r) ? log(r) : log(t->N) - log(t->group_n[t->cell_group[i]])));
+		}
 	}
 	m /= t->N;
 	return m < 0.0 ? 0.0 : m;	/* rounding can give -1e-17 */

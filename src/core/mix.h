@@ -37,6 +37,19 @@ extern nous_status nous_mix2_atkinson(const double *gt, size_t n, double b, doub
 /* Sorts a copy of the areas: O(n log n) time, 16 n bytes. */
 extern nous_status nous_mix2_gini(const double *gt, size_t n, double *out);
 
+/*
+ * The stored body of a nous.mixpairs value (what follows the varlena
+ * header): version byte 1, 3 bytes of padding, the Atkinson parameter b
+ * (NaN when unset, else 0 <= b < 1) as a double, then (g, t) pairs of
+ * doubles, each checked by nous_mix2_check.  On success *gt points into
+ * body (n pairs) and *b holds the parameter; on NOUS_ERR_SYNTAX *why says
+ * what is wrong.
+ */
+#define NOUS_MIX2_BODY_HDR 12
+extern nous_status nous_mix2_decode(const unsigned char *body, size_t len,
+									const double **gt, size_t *n, double *b,
+									const char **why);
+
 /* ---- serialised cell records of nous.mixcounts ----
  * A record: double n, uint32 len_super, uint32 len_unit, uint32 len_group,
  * then the three strings (not terminated).  NOUS_MIXREC_HDR bytes of header.
@@ -84,6 +97,13 @@ extern void nous_mixtable_free(nous_mixtable *t);
 
 /* Entropy of the group totals, natural log. */
 extern double nous_mix_entropy(const nous_mixtable *t);
+/*
+ * Normalised Shannon diversity (Pielou's evenness) E / ln K of the group
+ * totals, K the groups the table names (a group whose cells are all 0
+ * counts): 0 when one group holds everyone, 1 when the K groups are equal.
+ * NaN for an empty table or fewer than 2 groups.
+ */
+extern double nous_mix_entropy_normalised(const nous_mixtable *t);
 /* Mutual information index M, natural log (Theil & Finizza 1971; Mora & Ruiz-Castillo 2011). */
 extern double nous_mix_mutual_information(const nous_mixtable *t);
 
@@ -143,7 +163,6 @@ extern void nous_rng_seed(nous_rng *r, uint64_t seed);
 extern uint64_t nous_rng_next(nous_rng *r);
 extern double nous_rng_uniform(nous_rng *r);	/* [0, 1) */
 
-#endif							/* NOUS_MIX_H */
 
 /* ---- bootstrap ---- */
 
@@ -184,3 +203,5 @@ extern nous_status nous_mix_by_super(const nous_mixtable *t, double *p, double *
  * Simpson interaction I_u = 1 - sum q_g^2 of the unit.  NaN for an empty unit.
  */
 extern void nous_mix_unit_scores(const nous_mixtable *t, double *L, double *E, double *I);
+
+#endif							/* NOUS_MIX_H */

@@ -31,6 +31,8 @@ INSERT INTO citus_test.cases VALUES
 -- mix: several groups (nous.mixcounts)
 ('nous.mixcounts_agg(text,text,double precision)', 'moves', 'nous.mixcounts_agg(destination_iris, income_quartile::text, weight)'),
 ('nous.mixcounts_agg(text,text,text,double precision)', 'moves', 'nous.mixcounts_agg(destination_com, destination_iris, income_quartile::text, weight)'),
+('nous.mixcounts_agg(text,bigint,double precision)', 'moves', 'nous.mixcounts_agg(destination_iris, income_quartile, weight)'),
+('nous.mixcounts_agg(text,text,bigint,double precision)', 'moves', 'nous.mixcounts_agg(destination_com, destination_iris, income_quartile, weight)'),
 ('nous.merge(nous.mixcounts)', 'rollup', 'nous.merge(counts)'),
 ('nous.mutual_information(text,text,double precision)', 'moves', 'nous.mutual_information(destination_iris, income_quartile::text, weight)'),
 ('nous.entropy_index(text,text,double precision)', 'moves', 'nous.entropy_index(destination_iris, income_quartile::text, weight)'),

@@ -54,9 +54,31 @@ SELECT '{}'::nous.flows AS empty, '{ }'::nous.flows::text = '{}' AS empty_round_
 SELECT nous.flow_matrix('A', 'B', 1e-310::float8)::text::nous.flows::text AS subnormal_round_trip;
 SELECT * FROM nous.flow_zones('{}');
 SELECT * FROM nous.flow_summary('{}');
--- shortest exact weights survive the round trip
+-- a weight as it came is kept exactly (shortest exact text); a cell that
+-- sums several weights is kept to 15 significant digits, so that sums of
+-- decimal inputs print without binary noise (0.1 + 0.2 is 0.3, not
+-- 0.30000000000000004); integer counts stay exact up to 2^53, and a stored
+-- value reads back exactly
 SELECT ('{A>B:' || (0.1::float8 + 0.2::float8)::text || '}')::nous.flows,
-       (SELECT weight FROM nous.flow_edges('{A>B:0.30000000000000004}')) = 0.1::float8 + 0.2::float8 AS exact;
+       (SELECT weight FROM nous.flow_edges('{A>B:0.30000000000000004}')) = 0.1::float8 + 0.2::float8 AS input_kept;
+SELECT m, (SELECT weight FROM nous.flow_edges(m) WHERE origin = 'A' AND destination = 'B') AS a_to_b,
+       (SELECT inflow FROM nous.flow_zones(m) WHERE zone = 'C') AS into_c,
+       (SELECT movers FROM nous.flow_summary(m)) AS movers,
+       m::text::nous.flows::text = m::text AS round_trip
+  FROM (SELECT nous.flow_matrix(o, d, w) AS m
+          FROM (VALUES ('A', 'B', 100.1), ('A', 'B', 200.3), ('A', 'B', 133.3), ('B', 'C', 0.1), ('A', 'C', 0.2),
+                       ('C', 'A', 3), ('C', 'C', 3), ('B', 'A', 0.1), ('B', 'A', 0.2)) v(o, d, w)) q;
+-- (0.1 + 0.2 is 0.30000000000000004 in binary, not 0.3: the text form's B>A shows it cleaned)
+SELECT 0.1::float8 + 0.2::float8 = 0.3::float8 AS binary_sum_is_0_3;
+SELECT weight::bigint AS exact_count FROM nous.flow_edges(
+  (SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', 9007199254740990), ('A', 'B', 1)) v(o, d, w)));
+
+-- what a selection keeps: 3 of 5 flows, 600 of 660 (hand count)
+SELECT * FROM nous.flow_summary('{A>B:300,A>C:200,B>C:100,C>A:50,B>A:10}',
+                                nous.flow_select('{A>B:300,A>C:200,B>C:100,C>A:50,B>A:10}', 'threshold', 100));
+SELECT * FROM nous.flow_summary('{A>B:300}', '{}');
+SELECT * FROM nous.flow_summary('{A>B:300}', '{A>B:299}');
+SELECT * FROM nous.flow_summary('{A>B:300}', '{B>A:300}');
 -- -0 is 0; control characters and quotes in codes survive the round trip
 SELECT '{A>B:-0}'::nous.flows AS minus_zero,
        nous.flow_matrix(o, d, w)::text::nous.flows::text = nous.flow_matrix(o, d, w)::text AS round_trip

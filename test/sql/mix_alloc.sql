@@ -193,3 +193,82 @@ SELECT nous.first_quartile('{1,NaN}'::float8[]);
 SELECT nous.first_quartile('{1,2}'::float8[], quantile => 'nope');
 SELECT nous.first_quartile(NULL::float8[]);
 \set VERBOSITY default
+
+-- storable states (0.2.0): the state of nous.first_quartile is a
+-- nous.quantile_state {version, kind, value, multiplicity, …}; that of the
+-- rules a float8[]
+-- {version, target, min_scope, confidence, inclusive, fixed, scope, counted,
+-- inside_scope, inside_counted}.  A rollup keeps states per part: merged,
+-- they give the one-pass answer; printed and read back, the same state.
+CREATE AGGREGATE ma_q1_state(float8) (SFUNC = nous.first_quartile_trans, STYPE = nous.quantile_state);
+CREATE AGGREGATE ma_q1_state(float8, text) (SFUNC = nous.first_quartile_trans, STYPE = nous.quantile_state);
+CREATE AGGREGATE ma_q1_merge(nous.quantile_state) (SFUNC = nous.first_quartile_combine, STYPE = nous.quantile_state,
+                                        FINALFUNC = nous.first_quartile_final);
+CREATE AGGREGATE ma_mix_state(boolean, float8, boolean, float8) (SFUNC = nous.allocation_mix_trans, STYPE = float8[]);
+CREATE AGGREGATE ma_mix_merge(float8[]) (SFUNC = nous.rule_combine, STYPE = float8[],
+                                         FINALFUNC = nous.allocation_mix_final);
+CREATE AGGREGATE ma_comp_state(boolean, float8) (SFUNC = nous.compliance_trans, STYPE = float8[]);
+CREATE AGGREGATE ma_comp_merge(float8[]) (SFUNC = nous.rule_combine, STYPE = float8[],
+                                          FINALFUNC = nous.compliance_final);
+-- duplicates are stored once: 1000, 2000 ×2, 3000, 4000 ×3 (hand count), kind -1 (unset)
+SELECT ma_q1_state(x) FROM unnest('{4000,2000,1000,4000,3000,2000,4000}'::float8[]) x;
+SELECT ma_q1_state(x, 'discrete') FROM unnest('{5,NULL,1}'::float8[]) x;
+-- the one-pass threshold equals the merge of three parts: 375 rows of each of 1000 … 8000,
+-- h = 2999 × 0.25 = 749.75 falls between the last 2000 and the first 3000: 2750 (hand computation)
+CREATE TABLE ma_roll AS
+  SELECT i % 3 AS part, (1000 * (i % 8 + 1))::float8 AS income, i % 5 = 0 AS in_qpv, i % 7 = 0 AS renewal,
+         i % 4 = 0 AS prio
+    FROM generate_series(1, 3000) i;
+CREATE TABLE ma_roll_states AS
+  SELECT part, ma_q1_state(income) AS q, ma_mix_state(in_qpv, income, renewal, 2500) AS m,
+         ma_comp_state(prio, 0.25) AS c
+    FROM ma_roll GROUP BY part;
+SELECT (SELECT ma_q1_merge(q) FROM ma_roll_states) AS merged,
+       (SELECT nous.first_quartile(income) FROM ma_roll) AS one_pass,
+       (SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY income) FROM ma_roll) AS percentile_cont;
+SELECT (SELECT ma_mix_merge(m) FROM ma_roll_states) = (SELECT nous.allocation_mix(in_qpv, income, renewal, 2500) FROM ma_roll) AS mix_merged,
+       (SELECT ma_comp_merge(c) FROM ma_roll_states) = (SELECT nous.mix_compliance(prio, 0.25) FROM ma_roll) AS compliance_merged,
+       (SELECT ma_comp_merge(c) FROM ma_roll_states) = (SELECT nous.priority_share(prio) FROM ma_roll) AS priority_merged;
+-- the text form reads back to the same state
+SELECT bool_and(q::text::nous.quantile_state::text = q::text AND m::text::float8[] = m AND c::text::float8[] = c) AS round_trip,
+       bool_and(nous.first_quartile_final(q::text::nous.quantile_state) = nous.first_quartile_final(q)) AS same_threshold,
+       bool_and(md5(nous.quantile_state_send(q)) = md5(nous.quantile_state_send(q::text::nous.quantile_state))) AS same_binary
+  FROM ma_roll_states;
+SELECT c FROM ma_roll_states WHERE part = 0;
+-- parallel plans split the rules too (partial aggregation), with the serial answers
+CREATE TABLE ma_serial AS
+  SELECT nous.mix_compliance(prio, 0.25) AS c, nous.priority_share(prio) AS p,
+         nous.allocation_mix(in_qpv, income, renewal, 2500) AS m, nous.first_quartile(income) AS q
+    FROM ma_roll;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF)
+  SELECT nous.mix_compliance(prio, 0.25), nous.priority_share(prio),
+         nous.allocation_mix(in_qpv, income, renewal, 2500), nous.first_quartile(income) FROM ma_roll;
+SELECT s.c = p.c AND s.p = p.p AND s.m = p.m AND s.q = p.q AS parallel_equals_serial
+  FROM ma_serial s,
+       (SELECT nous.mix_compliance(prio, 0.25) AS c, nous.priority_share(prio) AS p,
+               nous.allocation_mix(in_qpv, income, renewal, 2500) AS m, nous.first_quartile(income) AS q
+          FROM ma_roll) p;
+RESET ALL;
+-- a state that is not one: an error with its reason
+SELECT nous.first_quartile_final('{1,-1,3000,1,2000,1}');
+SELECT nous.first_quartile_final('{1,-1,3000,0.5}');
+SELECT nous.first_quartile_final('{2,-1}');
+SELECT nous.first_quartile_final('{1,7}');
+SELECT nous.first_quartile_final('{{1,-1}}');
+SELECT nous.compliance_final('{1,0.25,20,0.95,0,0,10,11,0,0}');
+SELECT nous.compliance_final('{1,0.25,20,1.5,0,0,10,5,0,0}');
+SELECT nous.compliance_final('{1,0.25,20,0.95,0,0,10}');
+SELECT nous.allocation_mix_final('{1,NaN,20,0.95,0,0,10,5,4,NULL}');
+SELECT nous.first_quartile_combine('{1,-1}', '{1,-1}');
+SELECT ma_q1_merge(s) FROM (VALUES ('{1,0,1000,1}'::nous.quantile_state), ('{1,1,2000,1}')) v(s);
+-- an array function never sees the state: it is a type of its own
+SELECT array_length(ma_q1_state(x), 1) FROM unnest('{1,2}'::float8[]) x;
+SELECT ma_q1_state(x)::text::float8[] AS as_array FROM unnest('{1e-7,0.1,0.1,433.7}'::float8[]) x;
+DROP AGGREGATE ma_q1_state(float8), ma_q1_state(float8, text), ma_q1_merge(nous.quantile_state), ma_mix_state(boolean, float8, boolean, float8),
+  ma_mix_merge(float8[]), ma_comp_state(boolean, float8), ma_comp_merge(float8[]);
+DROP TABLE ma_roll, ma_roll_states, ma_serial;

@@ -175,3 +175,25 @@ SELECT nous.cells(s) AS before, nous.cells(nous.compact(s)) AS after,
        nous.mutual_information(nous.compact(s)) = nous.mutual_information(s) AS same_m,
        nous.compact(s)::text = s::text AS same_text
   FROM (SELECT '[["","u1","a",3],["","u2","b",2],["","u1","a",1]]'::nous.mixcounts s) q;
+
+-- integer group columns (an int income quartile): the same cells as grp::text
+CREATE TEMP TABLE mm_int AS
+  SELECT 'u' || (i % 4) AS u, 'S' || (i % 2) AS s, (i % 3 + 1)::int AS q, (i % 3 + 1)::smallint AS q2,
+         (i % 5 + 1)::float8 AS n
+    FROM generate_series(1, 60) i;
+SELECT nous.mixcounts_agg(u, q, n)::text = nous.mixcounts_agg(u, q::text, n)::text AS int_groups,
+       nous.mixcounts_agg(u, q2, n)::text = nous.mixcounts_agg(u, q2::text, n)::text AS smallint_groups,
+       nous.mixcounts_agg(s, u, q, n)::text = nous.mixcounts_agg(s, u, q::text, n)::text AS with_super,
+       nous.mutual_information(nous.mixcounts_agg(u, q, n)) = nous.mutual_information(u, q, n) AS same_m
+  FROM mm_int;
+SELECT nous.mixcounts_agg(u, g, 1) FROM (VALUES ('u1', 7), ('u2', -12)) v(u, g);
+SELECT nous.mixcounts_agg(u, g, 1) FROM (VALUES ('u1', 7), ('u2', NULL)) v(u, g);
+
+-- normalised Shannon diversity E / ln K: groups a 6, b 4, c 6 of 16 (hand
+-- computation); 0 when one of two named groups holds everyone, 1 when equal
+SELECT abs(nous.shannon_normalised(s) + (2 * 6 / 16.0 * ln(6 / 16.0) + 4 / 16.0 * ln(4 / 16.0)) / ln(3.0)) < 1e-15 AS three_groups,
+       nous.shannon_normalised('[["","u","a",5],["","u","b",0]]') AS one_of_two,
+       nous.shannon_normalised('[["","u","a",5],["","v","b",5]]') AS equal,
+       nous.shannon_normalised('[["","u","a",5]]') IS NULL AS one_group,
+       nous.segregation(s, 'shannon_normalised') = nous.shannon_normalised(s) AS as_method
+  FROM (SELECT '[["","u1","a",6],["","u2","b",4],["","u3","c",6]]'::nous.mixcounts s) q;

@@ -449,6 +449,21 @@ TEST(selections)
 	free(buf);
 }
 
+/* sums of decimals lose their binary noise; counts and large values do not move */
+static void
+clean_weights(void)
+{
+	CHECK(0.1 + 0.2 != 0.3);
+	CHECK(nous_flow_clean(0.1 + 0.2) == 0.3);
+	CHECK(nous_flow_clean(433.69999999999993) == 433.7);
+	CHECK(nous_flow_clean(100.1 + 200.3 + 133.3) == 433.7);
+	CHECK(nous_flow_clean(9007199254740991.0) == 9007199254740991.0);
+	CHECK(nous_flow_clean(1234567890123456.5) == 1234567890123456.5);
+	CHECK(nous_flow_clean(1e-300) == 1e-300);
+	CHECK(nous_flow_clean(nous_flow_clean(0.1 + 0.2)) == nous_flow_clean(0.1 + 0.2));
+	CHECK(isinf(nous_flow_clean(INFINITY)));
+}
+
 int
 main(void)
 {
@@ -463,5 +478,6 @@ main(void)
 	RUN(empty_matrix);
 	RUN(renewal_by_hand);
 	RUN(selections);
+	RUN(clean_weights);
 	UNIT_END();
 }

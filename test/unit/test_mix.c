@@ -121,6 +121,9 @@ TEST(multigroup_hand_case)
 	m = 4.0 / 16 * log(64.0 / 24) + 2.0 / 16 * log(32.0 / 24) + 2.0 / 16 * log(2.0) + 6.0 / 16 * log(2.0);
 	CHECK_NEAR(nous_mix_mutual_information(&t), m, 1e-15);
 	CHECK_NEAR(nous_mix_entropy(&t), -(2 * 6.0 / 16 * log(6.0 / 16) + 4.0 / 16 * log(4.0 / 16)), 1e-15);
+	/* groups a 6, b 4, c 6 of 16: E / ln 3 */
+	CHECK_NEAR(nous_mix_entropy_normalised(&t),
+			   -(2 * 6.0 / 16 * log(6.0 / 16) + 4.0 / 16 * log(4.0 / 16)) / log(3.0), 1e-15);
 	CHECK_NEAR(nous_mix_multi_dissimilarity(&t), 2.0 / 3, 1e-15);
 	CHECK_NEAR(nous_mix_relative_diversity(&t), 11.0 / 21, 1e-15);
 	CHECK_NEAR(nous_mix_simpson_concentration(&t), 88.0 / 256, 1e-15);
@@ -175,6 +178,22 @@ TEST(multigroup_corrupt_and_empty)
 	CHECK_INT(nous_mixtable_build(buf, 0, &t), NOUS_OK);
 	CHECK_NAN(nous_mix_mutual_information(&t));
 	CHECK_NAN(nous_mix_entropy(&t));
+	CHECK_NAN(nous_mix_entropy_normalised(&t));
+	nous_mixtable_free(&t);
+	/* one group: no diversity to normalise; a named group of zero counts counts in K */
+	len = put(buf, 0, "", "u", "g", 5);
+	CHECK_INT(nous_mixtable_build(buf, len, &t), NOUS_OK);
+	CHECK_NAN(nous_mix_entropy_normalised(&t));
+	nous_mixtable_free(&t);
+	len = put(buf, 0, "", "u", "g", 5);
+	len = put(buf, len, "", "u", "h", 0);
+	CHECK_INT(nous_mixtable_build(buf, len, &t), NOUS_OK);
+	CHECK_NEAR(nous_mix_entropy_normalised(&t), 0.0, 0);
+	nous_mixtable_free(&t);
+	len = put(buf, 0, "", "u", "g", 5);
+	len = put(buf, len, "", "v", "h", 5);
+	CHECK_INT(nous_mixtable_build(buf, len, &t), NOUS_OK);
+	CHECK_NEAR(nous_mix_entropy_normalised(&t), 1.0, 1e-15);
 	nous_mixtable_free(&t);
 }
 

@@ -82,3 +82,12 @@ SELECT nous.refresh_register('up.mv_flows', 'up');
 SELECT nous.refresh_register('up.mv_seg', 'up', concurrent => false);
 SELECT nous.create_map_view('up.map_cells', 'SELECT id, v, geom FROM up.cells', 'id', 'geom', 'v',
                             k => 3, description => 'upgrade test map');
+
+-- a user view over the allocation rules, whose state type changes in 0.2.0
+-- (internal -> float8[]): the update replaces the aggregates in place and
+-- the view keeps working
+CREATE VIEW up.v_alloc AS
+  SELECT g, nous.first_quartile(total * 1000) AS q1, nous.priority_share(poor > 4) AS prio,
+         nous.mix_compliance(poor > 2, 0.4, 5, 0.9) AS comp,
+         nous.allocation_mix(poor > 6, total * 1000, poor = 0, 14000) AS mix
+    FROM up.households GROUP BY g;

@@ -41,3 +41,4 @@ SELECT 'user_relation ' || c.oid::regclass::text || ' ' || c.relkind::text || ' 
        || ' comment=' || coalesce(obj_description(c.oid, 'pg_class'), '-')
        || CASE WHEN c.relkind IN ('v', 'm') THEN ' def=' || regexp_replace(pg_get_viewdef(c.oid), '\s+', ' ', 'g') ELSE '' END
   FROM pg_class c WHERE c.relnamespace = 'up'::regnamespace ORDER BY 1;
+SELECT 'v_alloc ' || to_jsonb(v)::text FROM up.v_alloc v ORDER BY g;

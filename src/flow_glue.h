@@ -1,0 +1,22 @@
+/*
+ * flow_glue.h — private to the glue files of the flow module (src/flow_*.c):
+ * the functions they share.  The mathematics and the storage format are in
+ * src/core/flow.h.
+ */
+#ifndef NOUS_FLOW_GLUE_H
+#define NOUS_FLOW_GLUE_H
+
+#include "flow.h"
+
+/* flow_state.c */
+void flows_view_of(struct varlena *p, nous_flow_view *v);
+void flows_view(Datum d, nous_flow_view *v);
+text *flow_zone_text(const nous_flow_view *v, int32 i);
+void flow_report_build_status(nous_status st);
+struct varlena *flow_builder_to_varlena(nous_flow_builder *b);
+
+/* flow_unpack.c */
+Datum flow_rate_datum(double x, bool *isnull);
+int32 *flow_origin_starts(const nous_flow_view *v);
+
+#endif							/* NOUS_FLOW_GLUE_H */

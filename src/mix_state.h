@@ -1,0 +1,72 @@
+/*
+ * mix_state.h — private to the glue files of the mix module (src/mix_*.c):
+ * the expanded-object buffer that holds a nous.mixpairs or nous.mixcounts
+ * state during an aggregate scan (mix_state.c), and the functions the files
+ * share.  The mathematics is in src/core/mix.h.
+ */
+#ifndef NOUS_MIX_STATE_H
+#define NOUS_MIX_STATE_H
+
+#include "lib/stringinfo.h"
+#include "utils/expandeddatum.h"
+
+#include "mix.h"
+
+#define MIX_VERSION 1
+
+typedef enum BufKind
+{
+	BUF_PAIRS = 0x5041,
+	BUF_COUNTS = 0x434e
+} BufKind;
+
+/* nous.mixpairs: varlena header, version, 3 pad bytes, param, then pairs */
+#define PAIRS_HDR 16
+/* nous.mixcounts: varlena header, version, 3 pad bytes, then records */
+#define COUNTS_HDR 8
+
+typedef struct NousBufEO
+{
+	ExpandedObjectHeader hdr;
+	int			kind;
+	char	   *data;			/* the flat image, varlena header included */
+	Size		len;
+	Size		cap;
+	/* mixcounts only: merge duplicate cells when len reaches this (0: not set) */
+	Size		compact_at;
+	/* mixcounts only: the cells summed in a hash table (NULL: records mode) */
+	struct CellHash *cells;
+} NousBufEO;
+
+#define RETURN_EO(eo) NOUS_RETURN_EO(eo)
+
+/* a float8 result: NULL for NaN (an undefined index) */
+#define RETURN_INDEX(x) \
+	do { double r_ = (x); if (isnan(r_)) PG_RETURN_NULL(); PG_RETURN_FLOAT8(r_); } while (0)
+
+/* mix_counts.c */
+void mix_check_count(double n, const char *u, uint32 lu, const char *g, uint32 lg);
+void mix_key_arg(FunctionCallInfo fcinfo, int argno, const char *what, const char **p, uint32 *l);
+void mix_table_arg(FunctionCallInfo fcinfo, int argno, nous_mixtable *t);
+
+/* mix_counts_hash.c */
+void mix_cells_add_image(NousBufEO *eo, const char *img, Size len);
+void mix_cells_image(NousBufEO *eo);
+
+/* mix_pairs.c */
+const double *mix_pairs_arg(FunctionCallInfo fcinfo, int argno, size_t *n, double *param);
+
+/* mix_state.c */
+void mix_buf_reserve(NousBufEO *eo, Size extra);
+const char *mix_state_image(Datum d, int kind, Size *len);
+NousBufEO *mix_state_rw(FunctionCallInfo fcinfo, int argno, int kind, const char *fn);
+void mix_counts_corrupt(void) pg_attribute_noreturn();
+void mix_append_double(StringInfo s, double x);
+void mix_bad_text(const char *type, const char *str, const char *why) pg_attribute_noreturn();
+double mix_parse_double(const char **p, const char *type, const char *str);
+void mix_expect_char(const char **p, char c, const char *type, const char *str);
+void mix_bad_binary(const char *type, const char *why) pg_attribute_noreturn();
+void mix_append_quoted(StringInfo s, const char *p, uint32 l);
+void mix_parse_quoted(const char **p, StringInfo out, const char *str);
+
+#endif							/* NOUS_MIX_STATE_H */
