@@ -12,25 +12,14 @@
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
 # Settings: NOUS_CANCEL_BOUND (seconds, default 5), NOUS_CANCEL_DELAY (seconds
 # before the cancel, default 1).
-set -euo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 db=nous_cancel
 bound="${NOUS_CANCEL_BOUND:-5}"
 delay="${NOUS_CANCEL_DELAY:-1}"
-work="$(mktemp -d)"
-psql_() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -U postgres "$@"; }
 
-cleanup() {
-  psql_ -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cleanup
-mkdir -p "$work"
-
-psql_ -d postgres -c "SET client_min_messages = warning" -c "CREATE DATABASE $db"
+suite_db "$db"
 echo "cancel: preparing the data (a few seconds)"
-psql_ -d "$db" >/dev/null <<'SQL'
+admin -d "$db" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION nous CASCADE;
 SELECT setseed(0.13);
@@ -76,7 +65,7 @@ SQL
   sleep "$delay"
   pid=""
   for i in $(seq 1 50); do
-    pid=$(psql_ -d postgres -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$app' AND state = 'active' AND query NOT LIKE 'SET %'" | head -1)
+    pid=$(admin -d postgres -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$app' AND state = 'active' AND query NOT LIKE 'SET %'" | head -1)
     [ -n "$pid" ] && break
     sleep 0.1
   done
@@ -88,7 +77,7 @@ SQL
     return
   fi
   t0=$(date +%s.%N)
-  psql_ -d postgres -At -c "SELECT pg_${how}_backend($pid)" >/dev/null
+  admin -d postgres -At -c "SELECT pg_${how}_backend($pid)" >/dev/null
   wait "$bg" || true
   t1=$(date +%s.%N)
   lat=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
@@ -166,7 +155,7 @@ done
 # run shows as interrupted with the views it did not refresh, which
 # nous.refresh_last marks stale, and the next run records it; once by a
 # cancel, once by a terminated backend
-psql_ -d "$db" >/dev/null <<'SQL'
+admin -d "$db" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE SCHEMA ct;
 CREATE MATERIALIZED VIEW ct.fast AS SELECT 1 AS x;
@@ -178,8 +167,8 @@ SELECT nous.refresh_register('ct.after', 'ct');
 SQL
 for how in cancel terminate; do
   measure "refresh_$how" "CALL nous.refresh('ct')" "$how"
-  got="$(psql_ -d "$db" -At -c "SELECT outcome || ' ' || array_to_string(not_refreshed, ',') FROM nous.refresh_run_status WHERE run_id = (SELECT max(run_id) FROM nous.refresh_runs)")"
-  stale="$(psql_ -d "$db" -At -c "SELECT string_agg(view_name, ',' ORDER BY view_name) FROM nous.refresh_last WHERE stale")"
+  got="$(admin -d "$db" -At -c "SELECT outcome || ' ' || array_to_string(not_refreshed, ',') FROM nous.refresh_run_status WHERE run_id = (SELECT max(run_id) FROM nous.refresh_runs)")"
+  stale="$(admin -d "$db" -At -c "SELECT string_agg(view_name, ',' ORDER BY view_name) FROM nous.refresh_last WHERE stale")"
   if [ "$got" = "interrupted ct.slow,ct.after" ] && [ "$stale" = "after,slow" ]; then
     printf '%-28s %10s  %s\n' "refresh_${how}_trace" "-" "interrupted, not refreshed: ct.slow, ct.after (stale)"
   else
@@ -189,9 +178,9 @@ for how in cancel terminate; do
 done
 # the next run records the interruptions (the second run already recorded
 # the first one)
-psql_ -d "$db" -c "UPDATE nous.refresh_views SET enabled = false WHERE view_name <> 'fast'" >/dev/null
-note="$(psql_ -d "$db" -c "CALL nous.refresh('ct')" 2>&1 | grep -c 'NOTICE:  refresh run [0-9]* was interrupted before its end' || true)"
-recorded="$(psql_ -d "$db" -At -c "SELECT count(*) FILTER (WHERE outcome = 'interrupted' AND not_refreshed = '{ct.slow,ct.after}') || ' ' || count(*) FILTER (WHERE outcome = 'done') FROM nous.refresh_runs")"
+admin -d "$db" -c "UPDATE nous.refresh_views SET enabled = false WHERE view_name <> 'fast'" >/dev/null
+note="$(admin -d "$db" -c "CALL nous.refresh('ct')" 2>&1 | grep -c 'NOTICE:  refresh run [0-9]* was interrupted before its end' || true)"
+recorded="$(admin -d "$db" -At -c "SELECT count(*) FILTER (WHERE outcome = 'interrupted' AND not_refreshed = '{ct.slow,ct.after}') || ' ' || count(*) FILTER (WHERE outcome = 'done') FROM nous.refresh_runs")"
 if [ "$note" = 1 ] && [ "$recorded" = "2 1" ]; then
   printf '%-28s %10s  %s\n' "refresh_next_run" "-" "both interrupted runs recorded, the last one reported"
 else

@@ -23,8 +23,7 @@
 # Skips (exit 77) where Citus 13.0.5 cannot be built (PostgreSQL 18, whose
 # version its configure refuses; a failed build on 16 or 17); fails when it
 # does not build on PostgreSQL 15.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 source "$root/scripts/citus.sh"
 t_start=$(date +%s)
 
@@ -35,11 +34,11 @@ fi
 if ! citus_install; then
   # PostgreSQL 15 is the reference: there a failed build is a failure; on a
   # newer minor release of 16 or 17 Citus 13.0.5 may no longer compile
-  if [ "$(citus_pgmajor)" != 15 ]; then
+  if [ "$(citus_pgmajor)" != "$suite_reference_pg" ]; then
     echo "citus: skipped: Citus $NOUS_CITUS_VERSION did not build against $("$NOUS_PGBIN/pg_config" --version) (see the log above)"
     exit 77
   fi
-  echo "citus: FAIL: Citus $NOUS_CITUS_VERSION did not build against PostgreSQL 15"
+  echo "citus: FAIL: Citus $NOUS_CITUS_VERSION did not build against PostgreSQL $suite_reference_pg (the reference platform)"
   exit 1
 fi
 
@@ -47,9 +46,9 @@ NOUS_CITUS_PORT="${NOUS_CITUS_PORT:-5583}"
 NOUS_CITUS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/nous-citus-test.XXXXXX")"
 # NOUS_CITUS_KEEP=1 leaves the cluster running (to look into a failure)
 if [ "${NOUS_CITUS_KEEP:-0}" = 1 ]; then
-  trap 'echo "citus: the cluster is left running in $NOUS_CITUS_DIR (coordinator port $NOUS_CITUS_PORT)"' EXIT
+  suite_at_exit 'echo "citus: the cluster is left running in $NOUS_CITUS_DIR (coordinator port $NOUS_CITUS_PORT)"'
 else
-  trap 'citus_cluster_stop remove' EXIT
+  suite_at_exit 'citus_cluster_stop remove'
 fi
 citus_cluster_start
 db=nous_citus

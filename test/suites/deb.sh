@@ -20,9 +20,8 @@
 # Needs root (apt-get, dpkg); installs debhelper and postgresql-server-dev-all
 # when missing.  Port of the throwaway cluster: NOUS_DEB_PORT (default
 # NOUS_TEST_PORT + 3).  Keeps the .deb and logs in $NOUS_STATE/deb/.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
+suite_tmpdir=/var/tmp   # work holds the package build and a throwaway cluster
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 major="$("$bin/pg_config" --version | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')"
 version="$(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" "$root/nous.control")"
 state="${NOUS_STATE:-$root/.nous}/deb"
@@ -58,15 +57,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 rm -rf "$state"; mkdir -p "$state"
-work="$(mktemp -d /var/tmp/nous-deb.XXXXXX)"
 chmod 755 "$work"   # the throwaway cluster under it runs as postgres
 cleanup() {
   if [ -n "${cluster:-}" ] && [ -f "$cluster/data/postmaster.pid" ]; then
     runuser -u postgres -- "/usr/lib/postgresql/$major/bin/pg_ctl" -D "$cluster/data" -m immediate stop >/dev/null 2>&1 || true
   fi
-  rm -rf "$work"
 }
-trap cleanup EXIT
+suite_at_exit cleanup
 src="$work/nous-$version"
 mkdir -p "$src"
 # the sources only: no build products, states or test results of the checkout

@@ -7,17 +7,11 @@
 # duplicated, stored states come back identical, the views refresh to the
 # same values.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
-set -euo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { PGOPTIONS="-c extra_float_digits=0" "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-src=nous_dump_src dst=nous_dump_dst
-work="$(mktemp -d)"
-trap 'rm -rf "$work"; psql -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1 || true' EXIT
-
-psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+suite_pgoptions="-c extra_float_digits=0"
+suite_dump_dbs dump
 psql -d "$src" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION nous CASCADE;
 CREATE SCHEMA obs;
 CREATE FUNCTION obs.share(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT array_agg(x * 100 / (SELECT sum(y) FROM unnest(v) y) ORDER BY i) FROM unnest(v) WITH ORDINALITY t(x, i) $$;
@@ -41,8 +35,7 @@ CREATE MATERIALIZED VIEW obs.summary AS
             FROM nous.index_compute('obs_idx', 'obs.iris', 'code')) AS idx
     FROM obs.states s;
 SQL
-"$bin/pg_dump" -Fc -d "$src" -f "$work/db.dump"
-"$bin/pg_restore" --exit-on-error -d "$dst" "$work/db.dump"
+suite_dump_restore "$src" "$dst"
 
 state="SELECT (SELECT count(*) FROM nous.methods WHERE NOT builtin) || ' ' ||
        (SELECT count(*) FROM nous.methods WHERE builtin) || ' ' ||

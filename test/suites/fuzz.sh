@@ -2,8 +2,7 @@
 # fuzz: run every libFuzzer target of test/fuzz (the parsers and deserializers
 # of src/core) for NOUS_FUZZ_SECONDS each (default 10) under ASan and UBSan.
 # A crash, a sanitizer report or a broken invariant fails the suite.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 # the chroots of the platform matrix carry no clang: src/core has no server
 # code, the host's run fuzzes it
 if [ "${NOUS_PLATFORM_INNER:-}" = 1 ] && ! command -v "${FUZZ_CC:-clang-14}" >/dev/null; then

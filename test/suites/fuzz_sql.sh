@@ -15,29 +15,21 @@
 # and aggregates only, e.g. under valgrind), NOUS_FUZZ_TIMEOUT (per target,
 # default 30s), NOUS_FUZZ_DB, NOUS_FUZZ_KEEP=1 (keep the database and the
 # work directory: fz.result holds every call, its SQLSTATE and time).
-set -uo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+set +e   # this suite reads every exit status itself
 db="${NOUS_FUZZ_DB:-nous_fuzz_sql}"
-work="$(mktemp -d)"
-psqlx() { "$bin/psql" -X -q -U "${PGUSER:-postgres}" "$@"; }
-cleanup() {
-  [ -n "${NOUS_FUZZ_KEEP:-}" ] || psqlx -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  [ -n "${NOUS_FUZZ_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
-psqlx -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-psqlx -d postgres -c "CREATE DATABASE $db" >/dev/null || exit 1
-psqlx -d "$db" -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
+[ -n "${NOUS_FUZZ_KEEP:-}" ] && NOUS_SUITE_KEEP=1
+suite_db "$db" >/dev/null || exit 1
+psql_raw -d "$db" -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
   -c "CREATE EXTENSION nous CASCADE" >/dev/null || exit 1
-psqlx -d "$db" -v ON_ERROR_STOP=1 -f "$here/fuzz_sql.sql" >/dev/null || exit 1
+psql_raw -d "$db" -v ON_ERROR_STOP=1 -f "$here/fuzz_sql.sql" >/dev/null || exit 1
 
 # one statement per target, so that a timeout loses one target only
 # NOUS_FUZZ_ONLY_C=1: the C functions and the aggregates only (for slow runs
 # under valgrind)
 only_c="true"
 [ -n "${NOUS_FUZZ_ONLY_C:-}" ] && only_c="lang = 'c' OR prokind IN ('a', 'w')"
-psqlx -d "$db" -At -c "SELECT oid, sig, prokind FROM fz.target WHERE $only_c ORDER BY sig" >"$work/targets" || exit 1
+psql_raw -d "$db" -At -c "SELECT oid, sig, prokind FROM fz.target WHERE $only_c ORDER BY sig" >"$work/targets" || exit 1
 {
   echo "SET statement_timeout = '${NOUS_FUZZ_TIMEOUT:-30s}';"
   # NOUS_FUZZ_SEED: other draws (the default, empty, is what CI runs)
@@ -57,7 +49,7 @@ psqlx -d "$db" -At -c "SELECT oid, sig, prokind FROM fz.target WHERE $only_c ORD
 } >"$work/script.sql"
 
 start=$(date +%s)
-psqlx -d "$db" -At -f "$work/script.sql" >"$work/log" 2>&1
+psql_raw -d "$db" -At -f "$work/script.sql" >"$work/log" 2>&1
 rc=$?
 secs=$(( $(date +%s) - start ))
 fail=0
@@ -72,7 +64,7 @@ if [ "$rc" -eq 2 ] || grep -q "server closed the connection\|connection to serve
   elif [ "${last%% *}" = parallel ]; then replay="SELECT fz.run_par($(echo "$last" | awk '{print $2}'), true)"
   else replay="SELECT fz.run($(echo "$last" | awk '{print $2}'), true)"; fi
   # replay it, printing each call before it runs: the last one printed crashed
-  psqlx -d "$db" -At -c "$replay" 2>&1 | grep 'fz call:' | tail -1 | sed 's/^/crashing call: /'
+  psql_raw -d "$db" -At -c "$replay" 2>&1 | grep 'fz call:' | tail -1 | sed 's/^/crashing call: /'
 else
   if grep -v 'statement timeout' "$work/log" | grep -q 'ERROR'; then
     fail=1
@@ -82,15 +74,15 @@ else
     | sed 's/^/fuzz_sql: timeout (calls of this target cut short): /'
 fi
 
-psqlx -d "$db" -At -F ' ' -c "SELECT count(*) || ' calls of ' || count(DISTINCT fn) || ' functions in $secs s' FROM fz.result" \
+psql_raw -d "$db" -At -F ' ' -c "SELECT count(*) || ' calls of ' || count(DISTINCT fn) || ' functions in $secs s' FROM fz.result" \
   | sed 's/^/fuzz_sql: /'
-psqlx -d "$db" -At -F ' ' -c "SELECT 'class ' || left(sqlstate, 2) || ': ' || count(*) FROM fz.result GROUP BY left(sqlstate, 2) ORDER BY 1" \
+psql_raw -d "$db" -At -F ' ' -c "SELECT 'class ' || left(sqlstate, 2) || ': ' || count(*) FROM fz.result GROUP BY left(sqlstate, 2) ORDER BY 1" \
   | sed 's/^/fuzz_sql:   /'
-xx=$(psqlx -d "$db" -At -c "SELECT count(*) FROM fz.result WHERE sqlstate LIKE 'XX%'")
+xx=$(psql_raw -d "$db" -At -c "SELECT count(*) FROM fz.result WHERE sqlstate LIKE 'XX%'")
 if [ "${xx:-0}" != 0 ]; then
   fail=1
   echo "fuzz_sql: $xx calls raised an SQLSTATE of class XX (internal error):"
-  psqlx -d "$db" -At -F ' | ' -c "SELECT DISTINCT ON (fn, message) fn, sqlstate, message, left(call, 400) FROM fz.result WHERE sqlstate LIKE 'XX%' ORDER BY fn, message, length(call)"
+  psql_raw -d "$db" -At -F ' | ' -c "SELECT DISTINCT ON (fn, message) fn, sqlstate, message, left(call, 400) FROM fz.result WHERE sqlstate LIKE 'XX%' ORDER BY fn, message, length(call)"
 fi
 [ "$fail" -eq 0 ] && echo "fuzz_sql: ok"
 exit "$fail"

@@ -5,17 +5,11 @@
 # the definitions come back once, in an order the foreign key accepts, that
 # nous.index_compute gives the same scores and that the view refreshes.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
-set -euo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { PGOPTIONS="-c extra_float_digits=0" "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-src=nous_index_dump_src dst=nous_index_dump_dst
-work="$(mktemp -d)"
-trap 'rm -rf "$work"; psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1 || true' EXIT
-
-psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+suite_pgoptions="-c extra_float_digits=0"
+suite_dump_dbs index_dump
 psql -d "$src" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION nous CASCADE;
 CREATE SCHEMA obs;
 CREATE TABLE obs.iris (code text PRIMARY KEY, epci text, unemployment float8, income float8);
 INSERT INTO obs.iris VALUES ('A', 'e1', 10, 20000), ('B', 'e1', 20, 15000), ('C', 'e1', 15, NULL),
@@ -27,8 +21,7 @@ CREATE MATERIALIZED VIEW obs.iris_score AS
   SELECT code, nous.composite(ARRAY[unemployment, income], '{2,1}', '{1,-1}') OVER (PARTITION BY epci) AS score
     FROM obs.iris;
 SQL
-"$bin/pg_dump" -Fc -d "$src" -f "$work/db.dump"
-"$bin/pg_restore" --exit-on-error -d "$dst" "$work/db.dump"
+suite_dump_restore "$src" "$dst"
 
 query="SELECT (SELECT count(*) FROM nous.index_definitions) || ' ' || (SELECT count(*) FROM nous.index_components) || ' ' ||
               (SELECT string_agg(key || '=' || round(score::numeric, 9), ',' ORDER BY key)

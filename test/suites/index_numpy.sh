@@ -9,9 +9,7 @@
 #
 # Environment (given by scripts/test.sh): PGHOST PGPORT PGUSER NOUS_SHARED,
 # NOUS_PGBIN (optional).
-set -euo pipefail
-
-PSQL="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}/psql"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 if [ -z "${NOUS_SHARED:-}" ] || [ ! -d "${NOUS_SHARED}/data" ]; then
   if [ "${CI:-}" = true ]; then
     echo "index_numpy: NOUS_SHARED is not set or has no data/ (needed in CI)" >&2
@@ -26,12 +24,10 @@ PY=/usr/bin/python3
 "$PY" -c 'import numpy' || { echo "index_numpy: python3-numpy is missing" >&2; exit 1; }
 
 DB=nous_index_numpy
-work="$(mktemp -d)"
-trap 'rm -rf "$work"; "$PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true' EXIT
-"$PSQL" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+suite_db "$DB"
 
 # nous's side: one line per row, "label,key,score", then the fit
-"$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$DB" -v shared="$NOUS_SHARED" -At -F, >"$work/nous.csv" <<'SQL'
+psql -d "$DB" -v shared="$NOUS_SHARED" -At -F, >"$work/nous.csv" <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION nous CASCADE;
 SET extra_float_digits = 3;

@@ -13,8 +13,7 @@
 # to 1e-6 relative. Bad inputs: a .shp without .prj (refused; --srid loads
 # it), a missing layer, a missing code property, a duplicate code (aborted,
 # nothing half-loaded; --keep loads the rest), staging tables dropped.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 data="${NOUS_SHARED:-$root/../shared}/data"
 if [ ! -d "$data" ]; then
   echo "load_ogr: no $data"
@@ -22,15 +21,7 @@ if [ ! -d "$data" ]; then
   exit 77
 fi
 command -v ogr2ogr >/dev/null || { echo "load_ogr: ogr2ogr missing (Debian package gdal-bin)"; exit 1; }
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 tpl=nous_ogr_tpl ref=nous_ogr_ref db=nous_ogr_db
-work="$(mktemp -d)"
-cleanup() {
-  rm -rf "$work"
-  for d in "$db" "$ref" "$tpl"; do psql -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done
-}
-trap cleanup EXIT
 load() { bash "$root/scripts/load.sh" "$@"; }
 
 passed=0 failed=0
@@ -41,8 +32,9 @@ check() {  # check DESCRIPTION COMMAND...
 }
 has() { printf '%s' "$1" | grep -qF -- "$2"; }
 
-for d in "$db" "$ref" "$tpl"; do psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $d"; done
-psql -d postgres -c "CREATE DATABASE $tpl"
+for d in "$db" "$ref"; do psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $d"; done
+suite_drop_on_exit "$db" "$ref"
+suite_db "$tpl"
 psql -d "$tpl" -c "SET client_min_messages = warning" -c "CREATE EXTENSION nous CASCADE"
 fresh() { psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db TEMPLATE $tpl"; }
 # code|label|area of the territories of a level, by code

@@ -9,18 +9,11 @@
 # and ranges.  The QGIS part is skipped (not the rest) when python3-qgis is
 # missing outside CI.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { PGOPTIONS="-c extra_float_digits=0" "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-src=nous_maps_src dst=nous_maps_dst
-work="$(mktemp -d)"
-trap 'rm -rf "$work"; psql -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1 || true' EXIT
-
-psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+suite_pgoptions="-c extra_float_digits=0"
+suite_dump_dbs maps
 psql -d "$src" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION nous CASCADE;
 CREATE SCHEMA obs;
 -- a 4 x 4 grid of 200 m cells, values 1..16 with one NULL (cell 7)
 CREATE TABLE obs.cells AS
@@ -34,8 +27,7 @@ SELECT nous.create_bi_view('obs.bi_cells', 'SELECT id, code, v, v > 8 AS high FR
                            '{"id": "Identifiant", "code": "Code", "v": "Valeur", "high": "Au-dessus de 8"}',
                            key_column => 'id', materialized => true);
 SQL
-"$bin/pg_dump" -Fc -d "$src" -f "$work/db.dump"
-"$bin/pg_restore" --exit-on-error -d "$dst" "$work/db.dump"
+suite_dump_restore "$src" "$dst"
 
 state="SELECT (SELECT string_agg(concat_ws(':', id, code, v, class, class_lower, class_upper, class_label), ',' ORDER BY id) FROM obs.map_cells)
        || ' | ' || (SELECT string_agg(concat_ws(':', class, lower, upper, label, features), ',' ORDER BY class) FROM obs.map_cells_legend)
@@ -85,7 +77,7 @@ fi
 # QGIS opens the restored map
 if /usr/bin/python3 -c 'import qgis.core' 2>/dev/null; then
   export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$work}"
-  if /usr/bin/python3 "$ROOT/scripts/render_map.py" --dbname "$dst" --view obs.map_cells --out "$work/m.png" \
+  if /usr/bin/python3 "$root/scripts/render_map.py" --dbname "$dst" --view obs.map_cells --out "$work/m.png" \
        --width 300 --height 300 >"$work/m.json" 2>"$work/m.err"; then
     if /usr/bin/python3 - "$work/m.json" <<'PY'
 import json, sys
@@ -100,7 +92,7 @@ PY
   else
     echo "qgis_dump_restore: FAIL render_map.py:"; cat "$work/m.json" "$work/m.err"; bad=1
   fi
-elif [ "${NOUS_PLATFORM_INNER:-}" = 1 ] && [ "${NOUS_PGVER:-15}" != 15 ]; then
+elif [ "${NOUS_PLATFORM_INNER:-}" = 1 ] && [ "$NOUS_PGVER" != "$suite_reference_pg" ]; then
   echo "qgis_dump_restore: no QGIS in the chroot of PostgreSQL $NOUS_PGVER (QGIS is tested on the host): QGIS part skipped"
 elif [ "${CI:-}" = true ]; then
   echo "qgis_dump_restore: python3-qgis is missing (needed in CI)"; bad=1

@@ -20,16 +20,11 @@
 # missing outside CI.
 #
 # Environment (given by scripts/test.sh): PGHOST PGPORT PGUSER, NOUS_PGBIN.
-set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PSQL="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}/psql"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 PY=/usr/bin/python3
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$work}"
 if ! "$PY" -c 'import qgis.core' 2>/dev/null; then
-  if [ "${NOUS_PLATFORM_INNER:-}" = 1 ] && [ "${NOUS_PGVER:-15}" != 15 ]; then
+  if [ "${NOUS_PLATFORM_INNER:-}" = 1 ] && [ "$NOUS_PGVER" != "$suite_reference_pg" ]; then
     echo "qgis_render: no QGIS in the chroot of PostgreSQL $NOUS_PGVER (QGIS is tested on the host): skipped"
     exit 77
   fi
@@ -42,13 +37,11 @@ if ! "$PY" -c 'import qgis.core' 2>/dev/null; then
 fi
 
 DB=nous_qgis
-trap 'rm -rf "$work"; "$PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true' EXIT
-"$PSQL" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+suite_db_nous "$DB"
 export PGDATABASE=$DB
-"$PSQL" -X -q -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "CREATE EXTENSION nous CASCADE"
-"$PSQL" -X -q -v ON_ERROR_STOP=1 -v seed=42 -v scale=1 -f "$ROOT/test/gen/generate.sql" >/dev/null
+psql -v seed=42 -v scale=1 -f "$root/test/gen/generate.sql" >/dev/null
 
-"$PSQL" -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+psql >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE SCHEMA maps;
 CREATE TABLE maps.cells AS
@@ -77,7 +70,7 @@ SQL
 
 # what SQL says, computed apart from the views: count, extent, nous.breaks of
 # the source data, min; and the centre of each hand-made cell
-"$PSQL" -X -q -At -F'|' -v ON_ERROR_STOP=1 >"$work/sql.txt" <<'SQL'
+psql -At -F'|' >"$work/sql.txt" <<'SQL'
 SELECT 'maps.cells_map', count(*), public.ST_XMin(public.ST_Extent(geom)), public.ST_YMin(public.ST_Extent(geom)),
        public.ST_XMax(public.ST_Extent(geom)), public.ST_YMax(public.ST_Extent(geom)),
        (SELECT array_to_string(nous.breaks(v, 3), ',') FROM maps.cells), min(v)
@@ -101,7 +94,7 @@ SQL
 
 render() {  # render VIEW PNG W H [options]: JSON report in $work/VIEW.json
   local view="$1" png="$2" w="$3" h="$4"; shift 4
-  "$PY" "$ROOT/scripts/render_map.py" --view "$view" --out "$png" --width "$w" --height "$h" "$@" \
+  "$PY" "$root/scripts/render_map.py" --view "$view" --out "$png" --width "$w" --height "$h" "$@" \
     >"$work/$(basename "$png" .png).json" 2>"$work/render.err" \
     || { echo "qgis_render: render_map.py failed on $view:"; cat "$work/$(basename "$png" .png).json" "$work/render.err"; exit 1; }
 }
@@ -111,7 +104,7 @@ render maps.iris_map "$work/iris.png" 640 640
 render maps.territories "$work/territories.png" 500 500 --value score
 render maps.squares_map "$work/squares_legend.png" 900 800 --title "Taux de chômage" --legend --outline '#ffffff' --antialias
 # zoom on the squares of one commune, its outline as context beneath
-"$PSQL" -X -q -At -F'|' -v ON_ERROR_STOP=1 >"$work/zoom.txt" <<'SQL'
+psql -At -F'|' >"$work/zoom.txt" <<'SQL'
 SELECT c, public.ST_XMin(e), public.ST_YMin(e), public.ST_XMax(e), public.ST_YMax(e)
   FROM (SELECT min(com_code) AS c FROM nous_demo.squares) m,
        LATERAL (SELECT public.ST_Extent(geom)::public.box2d AS e FROM nous_demo.squares WHERE com_code = m.c) x;

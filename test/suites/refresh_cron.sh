@@ -8,8 +8,7 @@
 # Port: NOUS_CRON_PORT, default NOUS_TEST_PORT + 10 (5508).  Exits 77
 # (skipped) when pg_cron is not installed, except in CI (CI=true) where that
 # is a failure.
-source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
-psql() { "$NOUS_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 fail() { echo "refresh_cron: FAILED: $*"; exit 1; }
 
 if [ ! -f "$("$NOUS_PGBIN/pg_config" --pkglibdir)/pg_cron.so" ]; then
@@ -23,7 +22,7 @@ fi
 name=refresh_cron
 port="${NOUS_CRON_PORT:-$(( ${NOUS_TEST_PORT:-5498} + 10 ))}"
 dir="$(nous_cluster_dir "$name")"
-trap 'nous_cluster_destroy "$name" >/dev/null 2>&1 || true' EXIT
+suite_at_exit 'nous_cluster_destroy "$name" >/dev/null 2>&1 || true'
 nous_cluster_destroy "$name" >/dev/null
 nous_cluster_start "$name" "$port" fast >/dev/null
 db=nous_cron

@@ -4,18 +4,12 @@
 # survive pg_dump / pg_restore; in the restored database the plan is the same
 # and CALL nous.refresh() works, numbering its run after the restored ones.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
-set -euo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-src=nous_refresh_dump_src dst=nous_refresh_dump_dst
-work="$(mktemp -d)"
-trap 'rm -rf "$work"; psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1 || true' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 fail() { echo "refresh_dump_restore: FAILED: $*"; exit 1; }
 
-psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+suite_dump_dbs refresh_dump
 psql -d "$src" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION nous CASCADE;
 CREATE SCHEMA "Obs 1";
 CREATE TABLE "Obs 1".base (id int PRIMARY KEY, v int);
 INSERT INTO "Obs 1".base SELECT g, g FROM generate_series(1, 5) g;
@@ -34,8 +28,7 @@ SELECT nous.refresh_enable('"Obs 1".off', false);
 CALL nous.refresh('nightly');
 CALL nous.refresh('nightly');
 SQL
-"$bin/pg_dump" -Fc -d "$src" -f "$work/db.dump"
-"$bin/pg_restore" --exit-on-error -d "$dst" "$work/db.dump"
+suite_dump_restore "$src" "$dst"
 
 state="SELECT (SELECT string_agg(format('%s.%s %s %s %s', view_schema, view_name, view_group, enabled, coalesce(concurrent::text, 'auto')), '; ' ORDER BY view_name) FROM nous.refresh_views)
        || ' | ' || (SELECT string_agg(view_name || '->' || depends_name, ',') FROM nous.refresh_dependencies)

@@ -10,24 +10,15 @@
 #   3. lock_timeout: a session holding a conflicting lock makes the view fail
 #      with 55P03 after the timeout, logged, data kept.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
-set -euo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 db=nous_refresh_readers
-work="$(mktemp -d)"
-cleanup() {
-  [ -n "${locker:-}" ] && kill "$locker" 2>/dev/null || true
-  rm -rf "$work"
-  psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+suite_at_exit '[ -n "${locker:-}" ] && kill "$locker" 2>/dev/null || true'
 fail() { echo "refresh_readers: FAILED: $*"; exit 1; }
 
 rows=5000
-psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+suite_db_nous "$db"
 psql -d "$db" >/dev/null <<SQL
 SET client_min_messages = warning;
-CREATE EXTENSION nous CASCADE;
 CREATE SCHEMA rd;
 CREATE TABLE rd.src (id int PRIMARY KEY, val bigint NOT NULL);
 INSERT INTO rd.src SELECT g, g FROM generate_series(1, $rows) g;

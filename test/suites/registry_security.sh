@@ -22,13 +22,11 @@
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh;
 # local connections are trusted there).  Roles are cluster-wide: they carry
 # a unique prefix and are dropped at the end, whatever happens.
-set -euo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 db=nous_regsec
 analyst=nous_rs_analyst reader=nous_rs_reader methods=nous_rs_methods
-work="$(mktemp -d)"
-admin() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -U postgres "$@"; }
 
+# the databases before the roles that own objects in them
 cleanup() {
   for d in "$db" "${db}_restored" "${db}_up"; do
     admin -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true
@@ -36,11 +34,9 @@ cleanup() {
   for u in "$analyst" "$reader" "$methods"; do
     admin -d postgres -c "DROP ROLE IF EXISTS $u" >/dev/null 2>&1 || true
   done
-  rm -rf "$work"
 }
-trap cleanup EXIT
+suite_at_exit cleanup
 cleanup
-mkdir -p "$work"
 
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); }

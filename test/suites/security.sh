@@ -7,13 +7,12 @@
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh;
 # local connections are trusted there).  Roles are cluster-wide: they carry a
 # unique prefix and are dropped at the end, whatever happens.
-set -euo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 db=nous_security
 pfx=nous_sec
 users=(nous_sec_u_reader nous_sec_u_analyst nous_sec_u_producer nous_sec_u_landlord_a nous_sec_u_landlord_b nous_sec_u_dba)
-admin() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -U postgres "$@"; }
 
+# the databases before the roles that own objects in them
 cleanup() {
   admin -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
   admin -d postgres -c "DROP DATABASE IF EXISTS ${db}_restored" >/dev/null 2>&1 || true
@@ -23,7 +22,7 @@ cleanup() {
     admin -d postgres -c "DROP ROLE IF EXISTS $u" >/dev/null 2>&1 || true
   done
 }
-trap cleanup EXIT
+suite_at_exit cleanup
 cleanup
 
 admin -d postgres -c "SET client_min_messages = warning" -c "CREATE DATABASE $db"
@@ -181,11 +180,9 @@ expect_denied nous_sec_u_landlord_b "UPDATE nous_microdata.allocations SET landl
 
 # ---- dump and restore (roles are cluster-wide and already exist): grants,
 # default privileges, row-level security and the published view come back
-work="$(mktemp -d)"
 "$bin/pg_dump" -U postgres -Fc -d "$db" -f "$work/sec.dump"
 admin -d postgres -c "DROP DATABASE IF EXISTS ${db}_restored" -c "CREATE DATABASE ${db}_restored" >/dev/null
 "$bin/pg_restore" -U postgres -d "${db}_restored" --exit-on-error "$work/sec.dump"
-rm -rf "$work"
 db_main="$db"; db="${db}_restored"
 expect_rows "$r" "SELECT area, parent, households, status FROM nous_published.households ORDER BY area" "$want_pub"
 expect_denied "$r" "SELECT * FROM nous_microdata.households"

@@ -6,17 +6,11 @@
 # the identity sequence restored (a new observation gets a new id), stored
 # states identical in text and in what they estimate.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
-set -euo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { PGOPTIONS="-c extra_float_digits=0" "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-src=nous_svy_dump_src dst=nous_svy_dump_dst
-work="$(mktemp -d)"
-trap 'rm -rf "$work"; psql -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1 || true' EXIT
-
-psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+suite_pgoptions="-c extra_float_digits=0"
+suite_dump_dbs svy_dump
 psql -d "$src" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION nous CASCADE;
 INSERT INTO nous.field_category (code, label) VALUES ('noise', 'Bruit');
 INSERT INTO nous.field_holiday VALUES ('2025-05-01', 'Fête du travail');
 INSERT INTO nous.field_observation (observed_at, territory_code, category, closed_at)

@@ -4,17 +4,11 @@
 # are extension configuration tables); the nine levels are not duplicated;
 # the identity sequences go on after the restored rows; the checks still run.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
-set -euo pipefail
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { PGOPTIONS="-c extra_float_digits=0" "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-src=nous_terr_dump_src dst=nous_terr_dump_dst
-work="$(mktemp -d)"
-trap 'rm -rf "$work"; psql -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1 || true' EXIT
-
-psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+suite_pgoptions="-c extra_float_digits=0"
+suite_dump_dbs terr_dump
 psql -d "$src" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION nous CASCADE;
 -- the rate's numerator row is rewritten after the rate, so the dump copies the rate first
 INSERT INTO nous.indicators (code, label, kind) VALUES ('act', 'actifs', 'count'), ('z_num', 'chômeurs', 'count');
 INSERT INTO nous.indicators (code, label, kind, numerator, denominator, scale) VALUES ('a_rate', 'taux', 'rate', 'z_num', 'act', 100);

@@ -3,14 +3,9 @@
 # in Lambert-93, a ';' CSV of observations (separator detected), a Latin-1
 # CSV (refused with its line, then loaded with --encoding LATIN1), a CSV with
 # an unknown code (aborted, nothing loaded; --keep loads the rest).
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 db=nous_terr_load
-work="$(mktemp -d)"
-trap 'rm -rf "$work"; psql -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
-psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+suite_db "$db"
 psql -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION nous CASCADE" \
      -c "INSERT INTO nous.indicators (code, label) VALUES ('pop', 'Population'), ('men', 'Ménages')"
 export PGDATABASE=$db

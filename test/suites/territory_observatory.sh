@@ -5,16 +5,11 @@
 # perimeters and scores, 504 IRIS of Loire-Atlantique, 221 communes in the
 # MRE44 matrix whose cells sum to 1,034,497 (SOURCES.md), 105 + 1,493 QPV
 # (2015 Occitanie and the 2024 list), 140 squares of Filosofi.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 data="${NOUS_SHARED:-$root/../shared}/data"
 [ -d "$data" ] || { echo "territory_observatory: no $data"; exit 77; }
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 db=nous_terr_obs
-trap 'psql -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
-psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-psql -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION nous CASCADE"
+suite_db_nous "$db"
 PGDATABASE=$db bash "$root/scripts/observatory.sh" "$data" >/dev/null
 PGDATABASE=$db bash "$root/scripts/observatory.sh" "$data" >/dev/null
 got="$(psql -d "$db" -tA -c "SELECT (SELECT count(score) || '/' || count(geom) FROM nous_obs.qpv_fragility) || ' ' ||

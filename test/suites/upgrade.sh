@@ -22,11 +22,9 @@
 # (and the full definitions of functions or views whose bodies differ).
 # Works with any PostgreSQL of NOUS_PGBIN; needs the cluster of scripts/test.sh
 # (PGHOST, PGPORT, PGUSER).  Keeps its outputs in $NOUS_STATE/upgrade/.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+suite_keep_on_failure=1   # the databases of a failed run stay for a look
 here="$root/test/suites/upgrade"
-bin="${NOUS_PGBIN:-/usr/lib/postgresql/15/bin}"
-psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 sharedir="$("$bin/pg_config" --sharedir)/extension"
 current="$(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" "$root/nous.control")"
 out="${NOUS_STATE:-$root/.nous}/upgrade"
@@ -77,8 +75,7 @@ for from in "${released[@]}"; do
   done
   echo "upgrade: $from -> $current (PostgreSQL $("$bin/pg_config" --version | sed 's/^PostgreSQL //'))"
   d="$out/$from"; mkdir -p "$d"
-  psql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS nous_up" -c "DROP DATABASE IF EXISTS nous_fresh" \
-       -c "CREATE DATABASE nous_up" -c "CREATE DATABASE nous_fresh"
+  suite_db nous_up nous_fresh
 
   # A: the released version, its data, the update
   psql -d nous_up -c "SET client_min_messages = warning" -c "CREATE EXTENSION nous VERSION '$from' CASCADE"
@@ -123,6 +120,5 @@ for from in "${released[@]}"; do
   compare "stored data of $from updated = fresh $current (map view definitions aside)" "$d/stored-updated-data.txt" "$d/stored-fresh-data.txt"
   compare "computations on $from data updated = fresh $current" "$d/probe-updated.txt" "$d/probe-fresh.txt"
 done
-[ "$status" -eq 0 ] && psql -d postgres -c "DROP DATABASE IF EXISTS nous_up" -c "DROP DATABASE IF EXISTS nous_fresh"
 [ "$status" -eq 0 ] && echo "upgrade: every released version updates to $current as a fresh install (outputs in $out)"
 exit $status
