@@ -21,9 +21,14 @@ db=nous_demo
 role=nous
 password=nous
 
+source "$(dirname "${BASH_SOURCE[0]}")/pg_cron.sh"
+
 nous_install_deps
 nous_build
 nous_cluster_start demo "$port"
+# pg_cron preloaded, its jobs in the demo database: the scheduling example of
+# doc/refresh.md runs as written (CREATE EXTENSION pg_cron; cron.schedule)
+nous_cluster_pg_cron demo "$db" || true
 
 say "creating database $db"
 nous_psql -d postgres <<SQL

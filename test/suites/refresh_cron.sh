@@ -32,11 +32,15 @@ nous_cluster_start "$name" "$port" fast >/dev/null
 db=nous_cron
 psql -d postgres -c "CREATE DATABASE $db"
 # pg_cron runs in the postmaster (shared_preload_libraries) and works in one
-# database; its jobs connect through the Unix socket (trust), not TCP
-printf '%s\n' "shared_preload_libraries = 'pg_cron'" "cron.database_name = '$db'" "cron.host = '$dir/run'" \
-  | nous_as_owner tee -a "$dir/data/postgresql.conf" >/dev/null
-nous_as_owner "$NOUS_PGBIN/pg_ctl" -D "$dir/data" -w -t 60 restart -l "$dir/server.log" >/dev/null \
-  || { tail -20 "$dir/server.log"; fail "the cluster did not restart with pg_cron"; }
+# database; its jobs connect through the Unix socket (trust), not TCP: the
+# same setup as the demo cluster's (scripts/demo.sh), by the same function
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/pg_cron.sh"
+nous_cluster_pg_cron "$name" "$db" >/dev/null || fail "pg_cron could not be preloaded"
+[ "$(psql -d postgres -tA -c "SHOW shared_preload_libraries")" = pg_cron ] || fail "pg_cron is not preloaded"
+# a second call finds the settings in effect and leaves the cluster running
+pid="$(nous_as_owner head -1 "$dir/data/postmaster.pid")"
+nous_cluster_pg_cron "$name" "$db" >/dev/null
+[ "$(nous_as_owner head -1 "$dir/data/postmaster.pid")" = "$pid" ] || fail "nous_cluster_pg_cron restarted a cluster already set up"
 
 psql -d "$db" >/dev/null <<'SQL'
 SET client_min_messages = warning;
