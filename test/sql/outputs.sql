@@ -356,5 +356,40 @@ SELECT count(*) FILTER (WHERE square_id IS NULL) = count(*) FILTER (WHERE secrec
   FROM out_test.bi_squares_nokey;
 SELECT nous.create_bi_view('out_test.bi_bad', 'SELECT 1 AS a', 'x', '{"a": "a"}', threshold => 11);
 
+-- (issue 15) a stored index to its map in one call: six zones keyed by a
+-- text code, a = 1..6 and b = 6..1 with polarity -1, so the score grows with
+-- a (zone Z6 highest: rank 1, index class 3 of 3); Z6 has 5 households:
+-- secret, no figure published, class 0; the index's own classes are
+-- index_class (quantiles of nous.index_compute, equal to it), the map's are class
+CREATE TABLE out_test.zones (code text, a float8, b float8, households int, geom public.geometry);
+COMMENT ON COLUMN out_test.zones.code IS 'Code de la zone (source)';
+INSERT INTO out_test.zones
+SELECT 'Z' || i, i, 7 - i, CASE WHEN i = 6 THEN 5 ELSE 20 * i END,
+       public.ST_MakeEnvelope(650000 + 100 * i, 6870000, 650100 + 100 * i, 6870100, 2154)
+  FROM generate_series(1, 6) i;
+SELECT nous.define_index('out_idx', '[{"column": "a", "label": "chômage"},
+                                      {"column": "b", "polarity": -1, "label": "revenu"}]',
+                         k => 3, description => 'fragilité de test');
+SELECT nous.create_index_map_view('out_test.map_idx', 'out_idx', 'out_test.zones', 'code', 'geom',
+                                  count_column => 'households');
+SELECT map_id, code, round(score::numeric, 4) AS score, index_rank, index_class, class, class_label, secrecy_status
+  FROM out_test.map_idx ORDER BY map_id;
+-- the published figures are those of nous.index_compute
+SELECT count(*) AS rows, count(*) FILTER (WHERE m.score = i.score AND m.index_class = i.class AND m.index_rank = i.rank) AS same,
+       count(*) FILTER (WHERE m.score IS NULL AND m.secrecy_status = 'secret statistique') AS secret
+  FROM out_test.map_idx m JOIN nous.index_compute('out_idx', 'out_test.zones', 'code') i ON i.key = m.code;
+SELECT column_name, data_type, description FROM nous.output_columns('out_test.map_idx')
+ WHERE column_name IN ('map_id', 'code', 'score', 'index_rank', 'index_class', 'households');
+SELECT obj_description('out_test.map_idx'::regclass, 'pg_class');
+-- the map computes the index: drop_index refuses while it exists
+SELECT view, kind FROM nous.index_users('out_idx');
+\set VERBOSITY terse
+SELECT nous.drop_index('out_idx');
+SELECT nous.create_index_map_view('out_test.map_idx2', 'nope', 'out_test.zones', 'code', 'geom');
+SELECT nous.create_index_map_view('out_test.map_idx2', 'out_idx', 'out_test.zones', 'nope', 'geom');
+\set VERBOSITY default
+DROP MATERIALIZED VIEW out_test.map_idx CASCADE;
+SELECT nous.drop_index('out_idx');
+
 DELETE FROM nous.indicators WHERE code = 'out_households20';
 DROP SCHEMA out_test CASCADE;

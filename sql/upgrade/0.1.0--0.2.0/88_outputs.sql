@@ -565,3 +565,96 @@ END
 $$;
 COMMENT ON FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean, text, int, text) IS
   'Publishes a query (one SELECT) for Metabase: a view (or a materialized view with a unique integer key) with plain column types only (others rejected, or cast to text with cast_to_text), no geometry, and a COMMENT ON the view and on every column from description and descriptions {column: text}, all required.  With count_column (and threshold or indicator, else 11): statistical secrecy, a row whose count is under the threshold publishes no number (column secrecy_status).';
+
+-- ------------------------------------------------------- map of a stored index
+
+CREATE FUNCTION nous.create_index_map_view(name text, index_name text, source regclass, key_column text,
+                                           geom_column text, partition_column text DEFAULT NULL,
+                                           k int DEFAULT NULL, method text DEFAULT 'quantile',
+                                           digits int DEFAULT 2, description text DEFAULT NULL,
+                                           descriptions jsonb DEFAULT '{}', replace boolean DEFAULT false,
+                                           count_column text DEFAULT NULL, threshold int DEFAULT NULL,
+                                           indicator text DEFAULT NULL)
+  RETURNS regclass LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d        nous.index_definitions%ROWTYPE;
+  key_t    text;
+  int_key  boolean;
+  map_key  text;
+  q        text;
+  comps    text;
+  descr    jsonb;
+  col      text;
+  nk       int;
+BEGIN
+  IF name IS NULL OR index_name IS NULL OR source IS NULL OR key_column IS NULL OR geom_column IS NULL THEN
+    RAISE EXCEPTION 'name, index_name, source, key_column and geom_column must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  SELECT * INTO d FROM nous.index_definitions x WHERE x.name = index_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'index "%" is not defined', index_name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'See the table nous.index_definitions; define one with nous.define_index().';
+  END IF;
+  FOREACH col IN ARRAY ARRAY[key_column, geom_column, partition_column, count_column] LOOP
+    CONTINUE WHEN col IS NULL;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = source AND a.attname = col
+                                                  AND a.attnum > 0 AND NOT a.attisdropped) THEN
+      RAISE EXCEPTION 'column "%" does not exist in %', col, source
+        USING ERRCODE = 'undefined_column',
+              DETAIL = format('%s has the columns %s.', source,
+                              (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+                                WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped));
+    END IF;
+  END LOOP;
+  SELECT format_type(a.atttypid, NULL) INTO key_t FROM pg_attribute a
+   WHERE a.attrelid = source AND a.attname = key_column;
+  int_key := key_t IN ('smallint', 'integer', 'bigint');
+  -- QGIS needs an integer key: the source's own, else the rows numbered by code
+  map_key := CASE WHEN int_key THEN key_column ELSE 'map_id' END;
+  nk := coalesce(k, d.classes);
+  q := format('SELECT %s AS %I%s, c.score, c.rank AS index_rank, c.class AS index_class, c.coverage AS index_coverage%s%s, s.%I'
+              ' FROM %s s JOIN nous.index_compute(%L, %L::regclass, %L%s) c ON c.key = s.%I::text',
+              CASE WHEN int_key THEN format('s.%I', key_column) ELSE format('row_number() OVER (ORDER BY s.%I)', key_column) END,
+              map_key,
+              CASE WHEN int_key THEN '' ELSE format(', s.%I', key_column) END,
+              CASE WHEN partition_column IS NOT NULL THEN format(', s.%I', partition_column) ELSE '' END,
+              CASE WHEN count_column IS NOT NULL AND count_column IS DISTINCT FROM partition_column
+                   THEN format(', s.%I', count_column) ELSE '' END,
+              geom_column, source, d.name, source::text, key_column,
+              CASE WHEN partition_column IS NOT NULL THEN format(', %L', partition_column) ELSE '' END,
+              key_column);
+  SELECT string_agg(format('%s (poids %s%s)', coalesce(c.label, c.column_name), nous.format_fr(c.weight, CASE WHEN c.weight = trunc(c.weight) THEN 0 ELSE 2 END),
+                           CASE WHEN c.polarity = -1 THEN ', sens inversé' ELSE '' END), ', ' ORDER BY c.position)
+    INTO comps FROM nous.index_components c WHERE c.index_name = d.name;
+  -- descriptions for readers, in French: the source's own column comments
+  -- where it has them, then what nous knows; the caller's win
+  descr := jsonb_strip_nulls(jsonb_build_object(
+    'score', format('Score de l''indice composite « %s »%s ; composantes : %s ; normalisation %s, agrégation %s ; plus haut = plus fragile.',
+                    d.name, coalesce(' (' || nullif(btrim(d.description), '') || ')', ''), comps, d.normalise, d.aggregate),
+    'index_rank', format('Rang de l''entité selon l''indice « %s » (1 = la plus fragile)%s.', d.name,
+                         CASE WHEN partition_column IS NOT NULL THEN format(', au sein de chaque %s', partition_column) ELSE '' END),
+    'index_class', format('Classe de l''indice « %s » selon nous.index_compute : %s quantiles de même effectif, de 1 (la moins fragile) à %s%s. La colonne class est la classe de la carte (seuils nous.breaks, méthode %s).',
+                          d.name, d.classes, d.classes,
+                          CASE WHEN partition_column IS NOT NULL THEN format(' au sein de chaque %s', partition_column) ELSE '' END,
+                          method),
+    'index_coverage', 'Part du poids des composantes renseignées pour l''entité (1 = toutes).',
+    key_column, CASE WHEN NOT int_key THEN coalesce(col_description(source, (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = source AND a.attname = key_column)),
+                                                 format('Code de l''entité (colonne %s de %s).', key_column, source)) END,
+    coalesce(partition_column, ' no partition'), CASE WHEN partition_column IS NOT NULL THEN coalesce(col_description(source, (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = source AND a.attname = partition_column)),
+                                                 format('Partition de calcul de l''indice (colonne %s de %s).', partition_column, source)) END,
+    coalesce(count_column, ' no count'), CASE WHEN count_column IS NOT NULL THEN coalesce(col_description(source, (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = source AND a.attname = count_column)),
+                                                 format('Effectif de l''entité (colonne %s de %s), qui décide du secret statistique.', count_column, source)) END
+  )) || coalesce(descriptions, '{}');
+  RETURN nous.create_map_view(name, q, map_key, geom_column, 'score', k => nk, method => method,
+                              descriptions => descr, replace => replace, digits => digits,
+                              count_column => count_column, threshold => threshold, indicator => indicator,
+                              description => coalesce(description,
+                                format('Carte de l''indice composite « %s » (%s), %s classes (méthode %s) ; créée par nous.create_index_map_view.',
+                                       d.name, source, nk, method)));
+END
+$$;
+COMMENT ON FUNCTION nous.create_index_map_view(text, text, regclass, text, text, text, int, text, int, text, jsonb, boolean, text, int, text) IS
+  'Publishes a stored index as a QGIS map layer in one call (no query to write): nous.index_compute of the index over the source table joined to its geometries, through nous.create_map_view; score, index_rank and index_class (the quantile class of nous.index_compute), index_coverage, the map''s own class (k classes of the score, by default the index''s number of classes and method quantile); an integer key (the source''s, or map_id numbered by code with the code kept), French comments from the index''s definition and the source''s column comments; secrecy options as create_map_view.';
