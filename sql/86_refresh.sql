@@ -178,23 +178,23 @@ SELECT r.view_schema, r.view_name, r.view_group, r.enabled,
                         AND x.run_id > coalesce(l.run_id, 0)
                       ORDER BY x.run_id DESC LIMIT 1) i ON true;
 COMMENT ON VIEW nous.refresh_last IS
-  'Last refresh of each registered materialized view (for a Metabase dashboard): outcome, duration, rows, error, and when its data was last refreshed successfully.';
-COMMENT ON COLUMN nous.refresh_last.view_schema IS 'Schema of the materialized view.';
-COMMENT ON COLUMN nous.refresh_last.view_name IS 'Name of the materialized view.';
-COMMENT ON COLUMN nous.refresh_last.view_group IS 'Group of the view.';
-COMMENT ON COLUMN nous.refresh_last.enabled IS 'Whether the view is refreshed by nous.refresh().';
-COMMENT ON COLUMN nous.refresh_last.run_id IS 'Last run that included the view (NULL: never refreshed by nous).';
-COMMENT ON COLUMN nous.refresh_last.started_at IS 'When the last refresh of the view started.';
-COMMENT ON COLUMN nous.refresh_last.finished_at IS 'When the last refresh of the view ended.';
-COMMENT ON COLUMN nous.refresh_last.seconds IS 'Duration of the last refresh, in seconds.';
-COMMENT ON COLUMN nous.refresh_last.row_count IS 'Rows of the view after its last refresh (NULL if it failed or was skipped).';
-COMMENT ON COLUMN nous.refresh_last.concurrent IS 'Whether the last refresh was concurrent.';
-COMMENT ON COLUMN nous.refresh_last.outcome IS 'ok, failed or skipped.';
-COMMENT ON COLUMN nous.refresh_last.sqlstate IS 'SQLSTATE of the last error.';
-COMMENT ON COLUMN nous.refresh_last.error IS 'Message of the last error.';
-COMMENT ON COLUMN nous.refresh_last.last_ok_at IS 'When the data of the view was last refreshed successfully: the data is as of then.';
-COMMENT ON COLUMN nous.refresh_last.interrupted_run IS 'A run after the last one logged for the view that was interrupted before it refreshed the view (NULL: none).';
-COMMENT ON COLUMN nous.refresh_last.stale IS 'True when a later run that should have refreshed the view was interrupted before it did: the data is older than that run.';
+  'Dernier rafraîchissement de chaque vue matérialisée enregistrée (pour un tableau de bord Metabase) : résultat, durée, lignes, erreur, et date des dernières données rafraîchies avec succès.';
+COMMENT ON COLUMN nous.refresh_last.view_schema IS 'Schéma de la vue matérialisée.';
+COMMENT ON COLUMN nous.refresh_last.view_name IS 'Nom de la vue matérialisée.';
+COMMENT ON COLUMN nous.refresh_last.view_group IS 'Groupe de la vue (nous.refresh(groupe) rafraîchit un groupe, par exemple nightly).';
+COMMENT ON COLUMN nous.refresh_last.enabled IS 'Vrai si la vue est rafraîchie par nous.refresh().';
+COMMENT ON COLUMN nous.refresh_last.run_id IS 'Dernier passage qui a traité la vue (vide : jamais rafraîchie par nous).';
+COMMENT ON COLUMN nous.refresh_last.started_at IS 'Début du dernier rafraîchissement de la vue.';
+COMMENT ON COLUMN nous.refresh_last.finished_at IS 'Fin du dernier rafraîchissement de la vue.';
+COMMENT ON COLUMN nous.refresh_last.seconds IS 'Durée du dernier rafraîchissement, en secondes.';
+COMMENT ON COLUMN nous.refresh_last.row_count IS 'Nombre de lignes de la vue après son dernier rafraîchissement (vide s''il a échoué ou a été sauté).';
+COMMENT ON COLUMN nous.refresh_last.concurrent IS 'Vrai si le dernier rafraîchissement s''est fait sans bloquer les lecteurs (CONCURRENTLY).';
+COMMENT ON COLUMN nous.refresh_last.outcome IS 'Résultat : ok, failed (échec : la vue garde ses données précédentes) ou skipped (sautée : une vue dont elle dépend a échoué).';
+COMMENT ON COLUMN nous.refresh_last.sqlstate IS 'Code SQLSTATE de la dernière erreur.';
+COMMENT ON COLUMN nous.refresh_last.error IS 'Message de la dernière erreur (en anglais, tel que PostgreSQL l''écrit).';
+COMMENT ON COLUMN nous.refresh_last.last_ok_at IS 'Date du dernier rafraîchissement réussi : les données de la vue datent de ce moment.';
+COMMENT ON COLUMN nous.refresh_last.interrupted_run IS 'Passage postérieur au dernier enregistré pour la vue, interrompu avant de la rafraîchir (vide : aucun).';
+COMMENT ON COLUMN nous.refresh_last.stale IS 'Vrai quand un passage qui devait rafraîchir la vue a été interrompu avant : ses données sont plus anciennes que ce passage.';
 
 -- ---- helpers -------------------------------------------------------------
 CREATE FUNCTION nous.refresh_concurrent_possible(view regclass)

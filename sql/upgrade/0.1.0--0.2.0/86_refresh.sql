@@ -406,3 +406,24 @@ END
 $$;
 COMMENT ON FUNCTION nous.refresh_log_prune(interval) IS
   'Delete the log rows older than keep (default 90 days), except the last run of each view, and the runs older than keep left without a log row; returns the number of log rows deleted.';
+
+-- issue 15: nous.refresh_last, offered to Metabase, described in French like
+-- the maps
+COMMENT ON VIEW nous.refresh_last IS
+  'Dernier rafraîchissement de chaque vue matérialisée enregistrée (pour un tableau de bord Metabase) : résultat, durée, lignes, erreur, et date des dernières données rafraîchies avec succès.';
+COMMENT ON COLUMN nous.refresh_last.view_schema IS 'Schéma de la vue matérialisée.';
+COMMENT ON COLUMN nous.refresh_last.view_name IS 'Nom de la vue matérialisée.';
+COMMENT ON COLUMN nous.refresh_last.view_group IS 'Groupe de la vue (nous.refresh(groupe) rafraîchit un groupe, par exemple nightly).';
+COMMENT ON COLUMN nous.refresh_last.enabled IS 'Vrai si la vue est rafraîchie par nous.refresh().';
+COMMENT ON COLUMN nous.refresh_last.run_id IS 'Dernier passage qui a traité la vue (vide : jamais rafraîchie par nous).';
+COMMENT ON COLUMN nous.refresh_last.started_at IS 'Début du dernier rafraîchissement de la vue.';
+COMMENT ON COLUMN nous.refresh_last.finished_at IS 'Fin du dernier rafraîchissement de la vue.';
+COMMENT ON COLUMN nous.refresh_last.seconds IS 'Durée du dernier rafraîchissement, en secondes.';
+COMMENT ON COLUMN nous.refresh_last.row_count IS 'Nombre de lignes de la vue après son dernier rafraîchissement (vide s''il a échoué ou a été sauté).';
+COMMENT ON COLUMN nous.refresh_last.concurrent IS 'Vrai si le dernier rafraîchissement s''est fait sans bloquer les lecteurs (CONCURRENTLY).';
+COMMENT ON COLUMN nous.refresh_last.outcome IS 'Résultat : ok, failed (échec : la vue garde ses données précédentes) ou skipped (sautée : une vue dont elle dépend a échoué).';
+COMMENT ON COLUMN nous.refresh_last.sqlstate IS 'Code SQLSTATE de la dernière erreur.';
+COMMENT ON COLUMN nous.refresh_last.error IS 'Message de la dernière erreur (en anglais, tel que PostgreSQL l''écrit).';
+COMMENT ON COLUMN nous.refresh_last.last_ok_at IS 'Date du dernier rafraîchissement réussi : les données de la vue datent de ce moment.';
+COMMENT ON COLUMN nous.refresh_last.interrupted_run IS 'Passage postérieur au dernier enregistré pour la vue, interrompu avant de la rafraîchir (vide : aucun).';
+COMMENT ON COLUMN nous.refresh_last.stale IS 'Vrai quand un passage qui devait rafraîchir la vue a été interrompu avant : ses données sont plus anciennes que ce passage.';
