@@ -562,7 +562,7 @@ COMMENT ON FUNCTION nous.refresh_step(bigint, text, interval) IS
 
 CREATE FUNCTION nous.raise_error(sqlstate text, message text, detail text DEFAULT NULL, hint text DEFAULT NULL)
 RETURNS void
-LANGUAGE c VOLATILE PARALLEL SAFE
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'nous_raise_error';
 COMMENT ON FUNCTION nous.raise_error(text, text, text, text) IS
   'Raise an ERROR with this SQLSTATE (P0001 when not a valid error code), message, detail and hint, and no CONTEXT lines: nous''s PL/pgSQL routines re-raise through it so that the user sees the error, not the chain of internal functions.';
@@ -700,8 +700,8 @@ BEGIN ATOMIC
                            c.n, c.ok, c.failed, c.skipped,
                            pg_catalog.to_char(pg_catalog.date_part('epoch', COALESCE(r.finished_at, pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.-) r.started_at), 'FM9999990.000')),
          c.failed OPERATOR(pg_catalog.+) c.skipped,
-         pg_catalog.format('nous.refresh run %s: %s of %s views not refreshed (%s failed, %s skipped)',
-                           refresh_summary.run_id, c.failed OPERATOR(pg_catalog.+) c.skipped, c.n, c.failed, c.skipped),
+         pg_catalog.format('nous.refresh: %s of %s views not refreshed (%s failed, %s skipped)',
+                           c.failed OPERATOR(pg_catalog.+) c.skipped, c.n, c.failed, c.skipped),
          (SELECT l.sqlstate FROM l WHERE l.outcome OPERATOR(pg_catalog.=) 'failed' ORDER BY l.ordinal LIMIT 1),
          (SELECT pg_catalog.string_agg(l.v OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) l.outcome OPERATOR(pg_catalog.||)
                                        CASE WHEN l.outcome OPERATOR(pg_catalog.=) 'failed'

@@ -446,5 +446,19 @@ SELECT count(*) AS disagreements
                             'id', 'parent', 'n', threshold => 11) p ON p.id = m.id::text
  WHERE (p.status = 'published') <> (m.secrecy_status = 'diffusé');
 
+-- the same hierarchy as a BI view (key_column and parent_column): the same
+-- statuses as the map
+SELECT nous.create_bi_view('out_test.bi_parts', 'SELECT id, grp, n FROM out_test.parts', 'Parts',
+                           '{"id": "Identifiant", "grp": "Groupe", "n": "Effectif"}',
+                           key_column => 'id', count_column => 'n', parent_column => 'grp');
+SELECT b.id, b.grp, b.n, b.secrecy_status, b.secrecy_status = m.secrecy_status AS same_as_map
+  FROM out_test.bi_parts b JOIN out_test.map_parts m USING (id) ORDER BY b.id;
+\set VERBOSITY terse
+SELECT nous.create_bi_view('out_test.bi_bad2', 'SELECT id, grp, n FROM out_test.parts', 'x',
+                           '{"id": "i", "grp": "g", "n": "n"}', count_column => 'n', parent_column => 'grp');
+SELECT nous.create_bi_view('out_test.bi_bad2', 'SELECT id, grp, n FROM out_test.parts', 'x',
+                           '{"id": "i", "grp": "g", "n": "n"}', key_column => 'id', count_column => 'n', parent_column => 'nope');
+\set VERBOSITY default
+
 DELETE FROM nous.indicators WHERE code = 'out_households20';
 DROP SCHEMA out_test CASCADE;

@@ -180,8 +180,8 @@ RESET search_path;
 SELECT :'ps' = encode(public.hmac('id'::bytea, decode('0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'hex'), 'sha256'), 'hex') AS pseudonym_ok;
 
 -- clean up
-SELECT nous.drop_index('sps_idx');
 DROP MATERIALIZED VIEW public.sps_mv;
+SELECT nous.drop_index('sps_idx');           -- after the view that computes it (2BP01 before)
 DROP TABLE public.sps_areas;
 DROP AGGREGATE public.array_agg(anycompatible);
 DROP AGGREGATE public.string_agg(text, text);

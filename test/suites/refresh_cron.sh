@@ -100,7 +100,7 @@ for _ in $(seq 1 75); do
   sleep 1
 done
 case "$st" in
-  "failed|ERROR:  nous.refresh run "*": 1 of 2 views not refreshed (1 failed, 0 skipped)"*) ;;
+  "failed|ERROR:  nous.refresh: 1 of 2 views not refreshed (1 failed, 0 skipped)"*) ;;
   *) psql -d "$db" -c "SELECT jobid, status, return_message FROM cron.job_run_details"
      fail "the job with a failing view: expected status failed with nous's message, got '$st'" ;;
 esac

@@ -502,7 +502,7 @@ CREATE FUNCTION nous.create_bi_view(name text, query text, description text, des
                                     key_column text DEFAULT NULL, materialized boolean DEFAULT false,
                                     cast_to_text boolean DEFAULT false, replace boolean DEFAULT false,
                                     count_column text DEFAULT NULL, threshold int DEFAULT NULL,
-                                    indicator text DEFAULT NULL)
+                                    indicator text DEFAULT NULL, parent_column text DEFAULT NULL)
   RETURNS regclass LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -533,6 +533,11 @@ BEGIN
   IF coalesce(btrim(description), '') = '' THEN
     RAISE EXCEPTION 'description must not be empty' USING ERRCODE = '22023',
       DETAIL = 'It becomes the COMMENT ON the view, which Metabase shows as the table description.';
+  END IF;
+  IF parent_column IS NOT NULL AND (NOT secret OR key_column IS NULL) THEN
+    RAISE EXCEPTION 'parent_column needs the secrecy rule (count_column, threshold or indicator) and a key_column'
+      USING ERRCODE = '22023',
+            DETAIL = 'parent_column groups the rows, identified by key_column, under totals published elsewhere, for secondary suppression.';
   END IF;
   IF coalesce(materialized, false) AND key_column IS NULL THEN
     RAISE EXCEPTION 'a materialized BI view needs a key_column' USING ERRCODE = '22023',
@@ -601,6 +606,10 @@ BEGIN
     IF NOT count_column = ANY (numeric_cols) THEN
       RAISE EXCEPTION 'count column "%" is of type %, not a number', count_column, cnt_t USING ERRCODE = '42804';
     END IF;
+    IF parent_column IS NOT NULL AND NOT parent_column = ANY (names) THEN
+      RAISE EXCEPTION 'parent column "%" does not exist in the query', parent_column USING ERRCODE = '42703',
+        DETAIL = format('The query has the columns %s.', array_to_string(names, ', '));
+    END IF;
     sel := sel || 'CASE WHEN q.nous_secret THEN ''secret statistique'' ELSE ''diffusé'' END AS secrecy_status'::text;
     descriptions := coalesce(descriptions, '{}'::jsonb) || jsonb_build_object('secrecy_status',
       coalesce(descriptions ->> 'secrecy_status',
@@ -630,7 +639,21 @@ BEGIN
   EXECUTE format('CREATE %s %s AS SELECT %s FROM (%s) q',
                  CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
                  array_to_string(sel, ', '),
-                 CASE WHEN secret
+                 CASE WHEN secret AND parent_column IS NOT NULL
+                      -- a hierarchy: secondary suppression as in nous.secrecy_publish
+                      -- (see nous.create_map_view's parent_column)
+                      THEN format('WITH raw AS MATERIALIZED (SELECT * FROM (%5$s) q),'
+                                  ' nous_hier AS MATERIALIZED (SELECT x.id, x.status FROM'
+                                  ' (SELECT array_agg(h.id ORDER BY h.id COLLATE "C") AS ids, array_agg(h.parent ORDER BY h.id COLLATE "C") AS parents,'
+                                  ' array_agg(h.n ORDER BY h.id COLLATE "C") AS counts, array_agg(h.prim ORDER BY h.id COLLATE "C") AS prims FROM'
+                                  ' (SELECT raw.%3$I::text AS id, ''parent:'' || raw.%4$I::text AS parent, coalesce(raw.%1$I, 0)::float8 AS n,'
+                                  ' (raw.%1$I IS NULL OR (raw.%1$I > 0 AND raw.%1$I < %2$s)) AS prim FROM raw'
+                                  ' UNION ALL SELECT ''parent:'' || raw.%4$I::text, NULL, sum(coalesce(raw.%1$I, 0))::float8,'
+                                  ' sum(coalesce(raw.%1$I, 0)) > 0 AND sum(coalesce(raw.%1$I, 0)) < %2$s FROM raw WHERE raw.%4$I IS NOT NULL GROUP BY raw.%4$I) h) a,'
+                                  ' LATERAL nous.secrecy_suppress(a.ids, a.parents, a.counts, a.prims, NULL, %2$s) x)'
+                                  ' SELECT raw.*, coalesce((SELECT h.status <> ''published'' FROM nous_hier h WHERE h.id = raw.%3$I::text), true) AS nous_secret FROM raw',
+                                  count_column, rule, key_column, parent_column, regexp_replace(query, ';\s*$', '') || chr(10))
+                      WHEN secret
                       THEN format('SELECT q.*, (q.%1$I IS NULL OR (q.%1$I > 0 AND q.%1$I < %2$s)) AS nous_secret FROM (%3$s) q',
                                   count_column, rule, regexp_replace(query, ';\s*$', '') || chr(10))
                       ELSE regexp_replace(query, ';\s*$', '') || chr(10) END);
@@ -655,8 +678,8 @@ BEGIN
   RETURN target::regclass;
 END
 $$;
-COMMENT ON FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean, text, int, text) IS
-  'Publishes a query (one SELECT) for Metabase: a view (or a materialized view with a unique integer key) with plain column types only (others rejected, or cast to text with cast_to_text), no geometry, and a COMMENT ON the view and on every column from description and descriptions {column: text}, all required.  With count_column (and threshold or indicator, else 11): statistical secrecy, a row whose count is under the threshold publishes no number (column secrecy_status).';
+COMMENT ON FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean, text, int, text, text) IS
+  'Publishes a query (one SELECT) for Metabase: a view (or a materialized view with a unique integer key) with plain column types only (others rejected, or cast to text with cast_to_text), no geometry, and a COMMENT ON the view and on every column from description and descriptions {column: text}, all required.  With count_column (and threshold or indicator, else 11): statistical secrecy, a row whose count is under the threshold publishes no number (column secrecy_status).  With parent_column (and key_column): the rows are parts of totals by that column published elsewhere, and secondary suppression hides what could be recovered by difference, as nous.secrecy_publish.';
 
 -- ------------------------------------------------------- map of a stored index
 
