@@ -21,9 +21,14 @@ db=nous_demo
 role=nous
 password=nous
 
+source "$(dirname "${BASH_SOURCE[0]}")/pg_cron.sh"
+
 nous_install_deps
 nous_build
 nous_cluster_start demo "$port"
+# pg_cron preloaded, its jobs in the demo database: the scheduling example of
+# doc/refresh.md runs as written (CREATE EXTENSION pg_cron; cron.schedule)
+nous_cluster_pg_cron demo "$db" || true
 
 say "creating database $db"
 nous_psql -d postgres <<SQL
@@ -78,14 +83,20 @@ say "rendering the maps"
 nous_psql >/dev/null <<'SQL'
 SET client_min_messages = warning;
 -- statistical secrecy: the rate of a square with fewer than 11 households
--- (its denominator) is not published (class 0, « secret statistique »)
+-- (its denominator) is not published (class 0, « secret statistique »); the
+-- squares are parts of their IRIS, whose household counts are published:
+-- parent_column hides a second square where one alone would be recoverable
+-- by difference (secondary suppression); the rate, stored as a fraction,
+-- reads as a percentage in the labels
 SELECT nous.create_map_view('nous_demo.map_squares_unemployment',
-  'SELECT square_id, idcar, com_code, households, unemployment_rate, geom FROM nous_demo.squares',
+  'SELECT square_id, idcar, iris_code, com_code, households, unemployment_rate, geom FROM nous_demo.squares',
   'square_id', 'geom', 'unemployment_rate', k => 5, method => 'fisher', count_column => 'households',
-  descriptions => '{"idcar": "Identifiant du carreau de 200 m", "com_code": "Code de la commune",
-                    "households": "Nombre de ménages du carreau (vide sous le seuil du secret statistique)",
-                    "unemployment_rate": "Taux de chômage (part de la population active)"}',
-  description => 'Taux de chômage des carreaux de 200 m, 5 classes de seuils naturels (Fisher) ; secret statistique sous 11 ménages.');
+  parent_column => 'iris_code', scale => 100, unit => '%', digits => 1,
+  descriptions => '{"idcar": "Identifiant du carreau de 200 m", "iris_code": "Code de l''IRIS du carreau",
+                    "com_code": "Code de la commune",
+                    "households": "Nombre de ménages du carreau (vide sous le seuil du secret statistique, ou pour qu''il ne se déduise pas du total de l''IRIS)",
+                    "unemployment_rate": "Taux de chômage (part de la population active, de 0 à 1)"}',
+  description => 'Taux de chômage des carreaux de 200 m, 5 classes de seuils naturels (Fisher) ; secret statistique sous 11 ménages, et secret secondaire dans chaque IRIS.');
 SELECT nous.create_map_view('nous_demo.map_iris_fragility',
   'SELECT row_number() OVER (ORDER BY iris_code) AS id, iris_code, name, score, geom
      FROM (SELECT i.iris_code, i.name, i.geom,
@@ -130,10 +141,18 @@ SELECT nous.create_map_view('nous_obs.map_commune_turnover',
   descriptions => '{"code": "Code commune", "label": "Nom de la commune",
                     "turnover_rate": "Taux de rotation (Observatoire des territoires) : (entrants + sortants) / moyenne des populations de début et de fin de période. Source : INSEE, recensement 2012 (MIGCOM 2008-2012)"}',
   description => 'Taux de rotation résidentielle des communes de Loire-Atlantique (migrations 2008-2012), 5 classes de quantiles.');
+-- the main flows as arrows (width proportional to the flow)
+SELECT nous.create_map_view('nous_obs.map_flows',
+  'SELECT key, origin_label, destination_label, weight, geom FROM nous_obs.flow_lines',
+  'key', 'geom', 'weight', k => 4, method => 'quantile', digits => 0, unit => 'pers.',
+  descriptions => '{"origin_label": "Commune de départ", "destination_label": "Commune d''arrivée",
+                    "weight": "Personnes ayant changé de commune (flux d''au moins 500). Source : INSEE, recensement 2012 (MIGCOM 2008-2012)"}',
+  description => 'Principaux flux de migrations résidentielles entre communes de Loire-Atlantique (2008-2012), flèches d''épaisseur proportionnelle au flux.');
 GRANT SELECT ON ALL TABLES IN SCHEMA nous_obs TO $role;
 SQL
   maps+=("nous_obs.map_qpv_fragility|Fragilité des QPV de Toulouse, classes régionales (INSEE 2017, ANCT)|--zoom|public.ST_Intersects(geom, (SELECT t.geom FROM nous.territories t WHERE t.level = 'commune' AND t.vintage = 2015 AND t.code = '31555'))|--context|nous.territories|level = 'commune' AND vintage = 2015"
-         "nous_obs.map_commune_turnover|Rotation résidentielle, Loire-Atlantique (INSEE 2008-2012)")
+         "nous_obs.map_commune_turnover|Rotation résidentielle, Loire-Atlantique (INSEE 2008-2012)"
+         "nous_obs.map_flows|Principaux flux de migrations résidentielles, Loire-Atlantique (2008-2012)|-|-|--context|nous.territories|level = 'commune' AND vintage = 2012 AND code LIKE '44%'")
 fi
 rm -rf "$maps_dir"
 runtime_dir="$(mktemp -d)"   # Qt wants a private (0700) runtime directory
@@ -148,10 +167,15 @@ if /usr/bin/python3 -c 'import qgis.core' 2>/dev/null; then
       view="${qview#*.}"
       extra=()
       [ "${opt1:-}" = --zoom ] && extra+=(--zoom "$zoom")
+      case "$qview" in
+        nous_demo.*)              extra+=(--source "données générées (test/gen/generate.sql), lieux fictifs") ;;
+        nous_obs.map_qpv*)        extra+=(--source "INSEE 2017 via Hackaviz 2021 ; périmètres ANCT") ;;
+        *)                        extra+=(--source "INSEE, recensement 2012 (MIGCOM 2008-2012)") ;;
+      esac
       [ "${opt2:-}" = --context ] && extra+=(--context "$ctx|$ctxwhere")
       QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$runtime_dir" /usr/bin/python3 "$NOUS_ROOT/scripts/render_map.py" \
         --view "$qview" --out "$maps_dir/$view.png" --width 1000 --height 900 "${extra[@]}" \
-        --title "$title" --legend --outline "#ffffff" --antialias >"$maps_dir/$view.json" 2>"$maps_dir/$view.log" \
+        --title "$title" --legend --outline "#ffffff" --antialias --date auto >"$maps_dir/$view.json" 2>"$maps_dir/$view.log" \
         && echo "$maps_dir/$view.png  (layer $qview, legend ${qview}_legend)" \
         || echo "map $qview not rendered: see $maps_dir/$view.log"
     done

@@ -73,6 +73,24 @@ SELECT has_table_privilege('nous_reader', 'nous_published.poor_households', 'SEL
        has_table_privilege('nous_reader', 'nous_demo.households', 'SELECT') AS "reader reads the households";
 
 \echo
+\echo '== Audit of the square map (nous_demo.map_squares_unemployment) against the microdata:'
+\echo 'published figures on 1 to 10 households, hidden squares, and hidden squares'
+\echo 'recoverable by difference (the only hidden square of an IRIS or commune whose'
+\echo 'household total is publishable; such totals are published by INSEE)'
+WITH m AS (SELECT m.secrecy_status <> 'diffusé' AS hidden, m.households AS pub_h, m.unemployment_rate AS pub_rate,
+                  s.households AS h, s.iris_code, s.com_code
+             FROM nous_demo.map_squares_unemployment m JOIN nous_demo.squares s USING (square_id)),
+     i AS (SELECT iris_code, sum(h) AS total, count(*) FILTER (WHERE hidden) AS hidden_n FROM m GROUP BY iris_code),
+     c AS (SELECT com_code, sum(h) AS total, count(*) FILTER (WHERE hidden) AS hidden_n FROM m GROUP BY com_code)
+SELECT count(*) AS squares,
+       count(*) FILTER (WHERE h > 0 AND h < 11) AS "under 11 households",
+       count(*) FILTER (WHERE hidden) AS hidden,
+       count(*) FILTER (WHERE (pub_h > 0 AND pub_h < 11) OR (pub_rate IS NOT NULL AND h > 0 AND h < 11)) AS "published on 1-10",
+       (SELECT count(*) FROM i WHERE hidden_n = 1 AND total >= 11) AS "recoverable (IRIS)",
+       (SELECT count(*) FROM c WHERE hidden_n = 1 AND total >= 11) AS "recoverable (commune)"
+  FROM m;
+
+\echo
 \echo '== Nightly refresh (CALL nous.refresh(''nightly''); the log is nous.refresh_log)'
 SELECT view_schema || '.' || view_name AS "view", outcome, row_count AS "rows",
        concurrent AS "concurrently", round(seconds::numeric, 3) AS seconds

@@ -10,7 +10,17 @@ pixel counts of each class colour in the map.
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 scripts/render_map.py \\
         --view nous_demo.map_squares --out squares.png --width 1000 --height 800 \\
-        --title "Taux de chômage" [--legend] [--value unemployment_rate]
+        --title "Taux de chômage" [--legend] [--value unemployment_rate] \\
+        [--legend-title "Taux de chômage"] [--source "INSEE, Filosofi 2019"] [--date auto]
+
+The legend has a title (--legend-title, default: the first clause of the
+value column's comment), counts the features drawn in each class (with
+--zoom: those of the zoomed area, « n sur N » of the whole layer, whose
+classes they are), and the foot of the image gives the source and the date
+of the data (--date auto: when the view was last refreshed by nous.refresh,
+else created).  Line layers (flows) are drawn as arrows in the direction of
+the line, their width proportional to the value, in dark colours that stay
+visible over a grey context layer.
 
 Connection: --host --port --dbname --user (default: PGHOST PGPORT PGDATABASE
 PGUSER; the password from PGPASSWORD or ~/.pgpass through libpq).
@@ -88,6 +98,10 @@ def main():
                          "append '|<SQL condition>' to keep some of its rows")
     ap.add_argument("--zoom", default=None,
                     help="SQL condition on the map view: the map shows the extent of the rows that meet it")
+    ap.add_argument("--legend-title", default=None, help="title of the legend (default: from the value column's comment)")
+    ap.add_argument("--source", default=None, help="source written at the foot of the map, e.g. 'INSEE, Filosofi 2019'")
+    ap.add_argument("--date", default=None,
+                    help="date of the data written at the foot ('auto': the view's last refresh, else its creation)")
     ap.add_argument("--host", default=os.environ.get("PGHOST", ""))
     ap.add_argument("--port", default=os.environ.get("PGPORT", "5432"))
     ap.add_argument("--dbname", default=os.environ.get("PGDATABASE", os.environ.get("PGUSER", "postgres")))
@@ -162,6 +176,27 @@ def main():
         # no bounds, drawn apart in its own colour
         classes = [{"class": int(r[0]), "lower": float(r[1]), "upper": float(r[2]), "label": r[3],
                     "features": int(r[4])} for r in rows if int(r[0]) != 0]
+        # the legend's title: given, else the first clause of the value's comment
+        legend_title = args.legend_title
+        if legend_title is None:
+            vc = sql(f"SELECT description FROM nous.output_columns({rel}::regclass) WHERE column_name = {sql_literal(value)}")
+            if vc and vc[0][0]:
+                import re
+                legend_title = re.split(r" \(|[;:.]\s", str(vc[0][0]), maxsplit=1)[0].strip()[:60]
+        report["legend_title"] = legend_title
+        # the date of the data: given, or the last refresh of the view by nous.refresh
+        date = args.date
+        if date == "auto":
+            d = sql("SELECT to_char(coalesce((SELECT max(l.finished_at) FROM nous.refresh_log l "
+                    f"WHERE l.view_schema = {sql_literal(schema)} AND l.view_name = {sql_literal(table)} AND l.outcome = 'ok'), "
+                    "now()), 'DD/MM/YYYY')")
+            date = d[0][0]
+        report["source"], report["date"] = args.source, date
+        # with a zoom, the legend counts what is drawn; the classes stay those of the whole layer
+        drawn = None
+        if args.zoom:
+            drawn = {int(r[0]): int(r[1]) for r in sql(f"SELECT class, count(*) FROM {qrel} WHERE class IS NOT NULL AND ({args.zoom}) GROUP BY class")}
+            report["drawn_per_class"] = {str(k): v for k, v in sorted(drawn.items())}
         n_secret = int(sql(f"SELECT count(*) FROM {qrel} WHERE class = 0")[0][0]) if "class" in cols else 0
         n_null = int(sql(f"SELECT count(*) FROM {qrel} WHERE {qv} IS NULL")[0][0]) - n_secret
 
@@ -184,10 +219,34 @@ def main():
         })
 
         colours = palette(len(classes))
+        is_line = layer.geometryType() == QgsWkbTypes.LineGeometry
+        if is_line:
+            # flows: the light end of YlOrRd vanishes on a grey context; start darker
+            colours = (YLORRD[9][3:] + ["#4a0014"])[:len(classes)] if len(classes) <= 7 else colours
+            vmax = max([abs(c["upper"]) for c in classes] + [1e-12])
+            report["line_width_max_mm"] = 3.0
 
         def symbol(colour):
             s = QgsSymbol.defaultSymbol(layer.geometryType())
             s.setColor(QColor(colour))
+            if is_line and colour not in (SECRET_COLOUR, NULL_COLOUR):
+                # an arrow along the line (its direction: origin to destination),
+                # its width proportional to the value (the largest: 3 mm)
+                from qgis.core import QgsArrowSymbolLayer, QgsProperty, QgsSymbolLayer, QgsFillSymbol
+                arrow = QgsArrowSymbolLayer()
+                arrow.setIsCurved(False)
+                arrow.setIsRepeated(False)
+                arrow.setArrowWidth(1.0)
+                arrow.setArrowStartWidth(1.0)
+                arrow.setHeadLength(2.5)
+                arrow.setHeadThickness(1.5)
+                width = f'0.2 + 2.8 * abs("{value}") / {vmax!r}'
+                arrow.setDataDefinedProperty(QgsSymbolLayer.PropertyArrowWidth, QgsProperty.fromExpression(width))
+                arrow.setDataDefinedProperty(QgsSymbolLayer.PropertyArrowStartWidth, QgsProperty.fromExpression(width))
+                fill = QgsFillSymbol.createSimple({"color": colour, "outline_style": "no"})
+                arrow.setSubSymbol(fill)
+                s.changeSymbolLayer(0, arrow)
+                return s
             if layer.geometryType() == QgsWkbTypes.PolygonGeometry:
                 sl = s.symbolLayer(0)
                 if args.outline:
@@ -262,14 +321,25 @@ def main():
         legend_font.setPixelSize(14)
         box, gap = 18, 6
         if args.legend:
-            legend_items = [(c["color"], f'{c["label"]}  ({c["features"]})') for c in classes]
+            if drawn is None:
+                legend_items = [(c["color"], f'{c["label"]}  ({c["features"]})') for c in classes]
+            else:
+                legend_items = [(c["color"], f'{c["label"]}  ({drawn.get(c["class"], 0)} sur {c["features"]})') for c in classes]
+            if legend_title:
+                legend_items.insert(0, (None, legend_title))
+            if drawn is not None:
+                legend_items.append((None, "classes de toute la couche ; (n sur N) :"))
+                legend_items.append((None, "entités de la carte sur celles de la couche"))
             if n_secret:
                 legend_items.append((SECRET_COLOUR, f"secret statistique  ({n_secret})"))
             if n_null:
                 legend_items.append((NULL_COLOUR, f"non disponible  ({n_null})"))
             fm = QFontMetrics(legend_font)
             legend_w = 24 + box + 8 + max(fm.horizontalAdvance(t) for _, t in legend_items)
-        map_w, map_h = args.width - (legend_w + 20 if legend_w else 0), args.height - title_h
+        foot = " — ".join(x for x in (f"Source : {args.source}" if args.source else None,
+                                       f"Données du {date}" if date else None) if x)
+        foot_h = 26 if foot else 0
+        map_w, map_h = args.width - (legend_w + 20 if legend_w else 0), args.height - title_h - foot_h
         if map_w < 50:
             raise RuntimeError("the image is too narrow for its legend")
         if map_h < 50:
@@ -288,9 +358,11 @@ def main():
         img.fill(QColor("#ffffff"))
         p = QPainter(img)
         p.translate(0, title_h)
+        p.setClipRect(QRectF(0, 0, map_w, map_h))   # nothing of the map over the title, legend or foot
         job = QgsMapRendererCustomPainterJob(ms, p)
         job.start()
         job.waitForFinished()
+        p.setClipping(False)
         p.resetTransform()
         errors = [e.message for e in job.errors()]
         if errors:
@@ -308,11 +380,11 @@ def main():
         bpl = img.bytesPerLine()
         try:
             import numpy as np
-            arr = np.frombuffer(data, dtype=np.uint32).reshape(args.height, bpl // 4)[title_h:, :map_w]
+            arr = np.frombuffer(data, dtype=np.uint32).reshape(args.height, bpl // 4)[title_h:title_h + map_h, :map_w]
             vals, ns = np.unique(arr & 0xFFFFFF, return_counts=True)
             counts = {"#%06x" % int(v): int(n) for v, n in zip(vals, ns)}
         except ImportError:
-            for y in range(title_h, args.height):
+            for y in range(title_h, title_h + map_h):
                 for x in range(map_w):
                     c = "#%06x" % (img.pixel(x, y) & 0xFFFFFF)
                     counts[c] = counts.get(c, 0) + 1
@@ -340,11 +412,22 @@ def main():
             p.drawRect(QRectF(x0, y0, lw, lh))
             for i, (colour, text) in enumerate(legend_items):
                 y = y0 + 8 + i * (box + gap)
+                p.setPen(QColor("#222222"))
+                if colour is None:   # the title and notes: text only
+                    p.drawText(QRectF(x0 + 12, y, lw - 16, box), Qt.AlignVCenter | Qt.AlignLeft, text)
+                    continue
                 p.setPen(QPen(QColor("#555555")))
                 p.setBrush(QColor(colour))
                 p.drawRect(QRectF(x0 + 12, y, box, box))
                 p.setPen(QColor("#222222"))
                 p.drawText(QRectF(x0 + 12 + box + 8, y, lw, box), Qt.AlignVCenter | Qt.AlignLeft, text)
+        if foot:
+            f = QFont("DejaVu Sans")
+            f.setPixelSize(13)
+            p.setFont(f)
+            p.setPen(QColor("#444444"))
+            p.drawText(QRectF(12, args.height - foot_h, args.width - 24, foot_h), Qt.AlignVCenter | Qt.AlignLeft, foot)
+        report["foot"] = foot
         p.end()
         out = os.path.abspath(args.out)
         os.makedirs(os.path.dirname(out), exist_ok=True)

@@ -47,8 +47,10 @@ SELECT pg_catalog.pg_extension_config_dump('nous.index_components', '');
 CREATE FUNCTION nous.define_index(name text, components jsonb,
                                   normalise text DEFAULT 'zscore',
                                   aggregate text DEFAULT 'mean',
-                                  classes integer DEFAULT 5,
-                                  description text DEFAULT NULL)
+                                  k integer DEFAULT 5,
+                                  description text DEFAULT NULL,
+                                  replace boolean DEFAULT false,
+                                  classes integer DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -63,29 +65,38 @@ DECLARE
   pols   integer[] := '{}';
   cols   text[] := '{}';
   dummy  float8;
+  nk     integer := coalesce(define_index.classes, define_index.k);
 BEGIN
-  IF name IS NULL OR components IS NULL OR normalise IS NULL OR aggregate IS NULL OR classes IS NULL THEN
-    RAISE EXCEPTION 'name, components, normalise, aggregate and classes must not be NULL'
+  IF name IS NULL OR components IS NULL OR normalise IS NULL OR aggregate IS NULL OR nk IS NULL THEN
+    RAISE EXCEPTION 'name, components, normalise, aggregate and k must not be NULL'
       USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- classes: the name of k in 0.1.0, still accepted
+  IF define_index.classes IS NOT NULL AND define_index.k IS DISTINCT FROM 5
+     AND define_index.classes IS DISTINCT FROM define_index.k THEN
+    RAISE EXCEPTION 'k and classes both give the number of classes, with different values (% and %)', k, classes
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Give k only (classes is its name in nous 0.1.0).';
   END IF;
   IF name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
     RAISE EXCEPTION 'invalid index name "%"', name
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'An index name is a lower-case letter followed by at most 62 lower-case letters, digits or underscores.';
   END IF;
-  IF EXISTS (SELECT 1 FROM nous.index_definitions d WHERE d.name = define_index.name) THEN
+  IF EXISTS (SELECT 1 FROM nous.index_definitions d WHERE d.name = define_index.name)
+     AND NOT coalesce(replace, false) THEN
     RAISE EXCEPTION 'index "%" is already defined', name
       USING ERRCODE = 'duplicate_object',
-            HINT = 'Choose another name, or remove it first with nous.drop_index().';
+            HINT = 'Pass replace => true to redefine it in place (the views that compute it keep working), or choose another name.';
   END IF;
   IF jsonb_typeof(components) <> 'array' OR jsonb_array_length(components) = 0 THEN
     RAISE EXCEPTION 'components must be a non-empty jsonb array'
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'For example ''[{"column": "unemployment_rate", "weight": 2}, {"column": "median_income", "polarity": -1}]''.';
   END IF;
-  IF classes < 1 OR classes > 100 THEN
-    RAISE EXCEPTION 'classes must be between 1 and 100'
-      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', classes);
+  IF nk < 1 OR nk > 100 THEN
+    RAISE EXCEPTION 'k (the number of classes) must be between 1 and 100'
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', nk);
   END IF;
   FOR c IN SELECT e FROM jsonb_array_elements(components) e LOOP
     i := i + 1;
@@ -93,7 +104,7 @@ BEGIN
       RAISE EXCEPTION 'component % must be an object with a "column" string', i
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF EXISTS (SELECT 1 FROM jsonb_object_keys(c) k WHERE k NOT IN ('column', 'weight', 'polarity', 'label')) THEN
+    IF EXISTS (SELECT 1 FROM jsonb_object_keys(c) AS ok(key) WHERE ok.key NOT IN ('column', 'weight', 'polarity', 'label')) THEN
       RAISE EXCEPTION 'component % has an unknown key', i
         USING ERRCODE = 'invalid_parameter_value',
               DETAIL = 'A component accepts: column, weight, polarity, label.';
@@ -127,30 +138,68 @@ BEGIN
   SELECT max(s) INTO dummy FROM (
     SELECT nous.composite(array_fill(g::float8, ARRAY[i]), ws, pols, normalise, aggregate) OVER () s
       FROM generate_series(1, 3) g) t;
+  -- replace: the old definition and its components go, in the same transaction
+  DELETE FROM nous.index_definitions d WHERE d.name = define_index.name;
   INSERT INTO nous.index_definitions (name, normalise, aggregate, classes, description)
-  VALUES (name, normalise, aggregate, classes, description);
+  VALUES (name, normalise, aggregate, nk, description);
   INSERT INTO nous.index_components (index_name, position, column_name, weight, polarity, label)
   SELECT name, o, e->>'column', coalesce((e->>'weight')::float8, 1),
          coalesce((e->>'polarity')::integer, 1), e->>'label'
     FROM jsonb_array_elements(components) WITH ORDINALITY AS a(e, o);
 END
 $$;
-COMMENT ON FUNCTION nous.define_index(text, jsonb, text, text, integer, text) IS
-  'Define a composite index: components as a jsonb array of {"column", "weight" (default 1), "polarity" (1 or -1, default 1), "label"}; the methods are checked on a trial before anything is stored.';
+COMMENT ON FUNCTION nous.define_index(text, jsonb, text, text, integer, text, boolean, integer) IS
+  'Define a composite index: components as a jsonb array of {"column", "weight" (default 1), "polarity" (1 or -1, default 1), "label"}, k quantile classes (classes: its name in 0.1.0, still accepted); the methods are checked on a trial before anything is stored; replace => true redefines an existing index in place.';
+
+-- The views that compute a stored index: PostgreSQL cannot see that
+-- dependency (the index is named by a string), so their definitions are read.
+CREATE FUNCTION nous.index_users(name text)
+RETURNS TABLE (view regclass, kind text, registered boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- plpgsql: nous.refresh_views is created after this module
+  RETURN QUERY
+  SELECT c.oid::regclass,
+         CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END,
+         EXISTS (SELECT 1 FROM nous.refresh_views r
+                  WHERE r.view_schema = n.nspname AND r.view_name = c.relname)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind IN ('v', 'm')
+     AND n.nspname <> ALL (ARRAY['pg_catalog', 'information_schema'])
+     AND pg_get_viewdef(c.oid) ~ ('index_compute\((name => )?' || quote_literal(index_users.name) || '::text')
+   ORDER BY 1;
+END
+$$;
+COMMENT ON FUNCTION nous.index_users(text) IS
+  'The views and materialized views whose query computes the stored index (nous.index_compute with its name written in the query), and whether they are registered for nous.refresh: nous.drop_index refuses while there is one.';
 
 CREATE FUNCTION nous.drop_index(name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  users text;
+  n     bigint;
 BEGIN
+  SELECT string_agg(format('%s %s%s', u.kind, u.view, CASE WHEN u.registered THEN ' (registered for nous.refresh)' ELSE '' END), ', '),
+         count(*)
+    INTO users, n FROM nous.index_users(drop_index.name) u;
+  IF n > 0 THEN
+    RAISE EXCEPTION 'cannot drop index "%" because % %', name, n, CASE WHEN n > 1 THEN 'views compute it' ELSE 'view computes it' END
+      USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = format('It is computed by %s; they would fail at their next refresh or read.', users),
+            HINT = 'Drop those views first, or redefine the index in place with nous.define_index(..., replace => true).';
+  END IF;
   DELETE FROM nous.index_definitions d WHERE d.name = drop_index.name;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'index "%" is not defined', name USING ERRCODE = 'undefined_object';
   END IF;
 END
 $$;
-COMMENT ON FUNCTION nous.drop_index(text) IS 'Remove a stored index definition and its components.';
+COMMENT ON FUNCTION nous.drop_index(text) IS 'Remove a stored index definition and its components; refused (2BP01) while a view computes it (see nous.index_users).';
 
 CREATE FUNCTION nous.index_compute(name text, source regclass, key_column text,
                                    partition_column text DEFAULT NULL)
@@ -181,13 +230,27 @@ BEGIN
       USING ERRCODE = 'undefined_object',
             HINT = 'See the table nous.index_definitions; define one with nous.define_index().';
   END IF;
-  SELECT string_agg(quote_ident(c), ', ') INTO missing
-    FROM (SELECT column_name AS c FROM nous.index_components WHERE index_name = d.name
-          UNION ALL SELECT key_column UNION ALL SELECT partition_column WHERE partition_column IS NOT NULL) x
-   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+  -- the key and partition columns are the caller's; the components, the index's
+  SELECT string_agg(format('%s column %I', x.role, x.c), ' and ' ORDER BY x.o) INTO missing
+    FROM (VALUES (1, 'key', key_column), (2, 'partition', partition_column)) x(o, role, c)
+   WHERE x.c IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
                       WHERE a.attrelid = source AND a.attname = x.c AND a.attnum > 0 AND NOT a.attisdropped);
   IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'column % of index "%" does not exist in %', missing, d.name, source
+    RAISE EXCEPTION '% does not exist in %', missing, source
+      USING ERRCODE = 'undefined_column',
+            DETAIL = format('%s has the columns %s.', source,
+                            (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+                              WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped)),
+            HINT = 'key_column (and partition_column) name columns of the source table.';
+  END IF;
+  SELECT string_agg(quote_ident(c.column_name), ', ' ORDER BY c.position) INTO missing
+    FROM nous.index_components c
+   WHERE c.index_name = d.name
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = source AND a.attname = c.column_name AND a.attnum > 0 AND NOT a.attisdropped);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'component column % of index "%" does not exist in %', missing, d.name, source
       USING ERRCODE = 'undefined_column',
             HINT = 'The components name columns of the source table; see nous.index_components.';
   END IF;

@@ -69,6 +69,31 @@ SELECT nous.define_index('x9', '[{"column": "a"}]', 'nope');
 SELECT nous.define_index('ghost', '[{"column": "a"}, {"column": "unemployment_rate"}]');
 SELECT * FROM nous.index_compute('ghost', 'areas', 'id');
 
+-- (issue 15) a wrong key column is named as the key, not blamed on a component
+SELECT * FROM nous.index_compute('frag', 'areas', 'no_such_key');
+SELECT * FROM nous.index_compute('frag', 'areas', 'id', 'no_such_part');
+-- a view computes the index: drop_index refuses (2BP01) and names it;
+-- replace => true redefines the index in place and the view follows
+CREATE VIEW frag_by_area AS SELECT key, score, class FROM nous.index_compute('frag', 'areas', 'id', 'epci');
+CREATE VIEW frag_named AS SELECT * FROM nous.index_compute(name => 'frag', source => 'areas', key_column => 'id');
+SELECT view, kind, registered FROM nous.index_users('frag');
+SELECT count(*) AS users_of_ranked FROM nous.index_users('ranked');
+SELECT nous.drop_index('frag');
+SELECT nous.define_index('frag', '[{"column": "a"}]', k => 2);
+SELECT nous.define_index('frag', '[{"column": "a"}, {"column": "b"}]', k => 2, replace => true,
+                         description => 'redefined');
+SELECT name, classes, description FROM nous.index_definitions WHERE name = 'frag';
+SELECT index_name, position, column_name FROM nous.index_components WHERE index_name = 'frag' ORDER BY position;
+-- two classes now: A's 5 scores -> 1 1 1 2 2 (floor(2 (rank - 1) / 5))
+SELECT key, class FROM frag_by_area WHERE key IN ('1', '2', '3', '4', '5') ORDER BY key;
+-- k is the number of classes (as in nous.breaks and nous.create_map_view);
+-- classes, its 0.1.0 name, is still accepted; both with different values: an error
+SELECT nous.define_index('old_name', '[{"column": "a"}]', classes => 4);
+SELECT classes FROM nous.index_definitions WHERE name = 'old_name';
+SELECT nous.define_index('both', '[{"column": "a"}]', k => 3, classes => 4);
+SELECT nous.drop_index('old_name');
+DROP VIEW frag_by_area, frag_named;
+
 -- drop: the components go with the definition
 SELECT nous.drop_index('ghost'), nous.drop_index('ranked'), nous.drop_index('frag');
 SELECT count(*) AS definitions, (SELECT count(*) FROM nous.index_components) AS components

@@ -286,6 +286,9 @@ SELECT nous.create_staging('out_test.st (a text); DROP TABLE out_test.victim; CR
 \set SHOW_CONTEXT errors
 SELECT nous.create_staging('out_test."Staging one"', 'a;b', temporary => false);
 SELECT attname FROM pg_attribute WHERE attrelid = 'out_test."Staging one"'::regclass AND attnum > 0 ORDER BY attnum;
+-- (issue 15) a permanent table with an unqualified name: a clear error
+-- naming the fix, not an attempt at pg_catalog.squares
+SELECT nous.create_staging('squares', 'a;b', temporary => false);
 SELECT count(*) AS victim_rows FROM out_test.victim;
 -- a trailing semicolon is still fine
 SELECT nous.create_bi_view('out_test.bi_ok', 'SELECT 1 AS a;', 'x', '{"a": "a"}');
@@ -355,6 +358,107 @@ SELECT nous.create_bi_view('out_test.bi_squares_nokey',
 SELECT count(*) FILTER (WHERE square_id IS NULL) = count(*) FILTER (WHERE secrecy_status = 'secret statistique') AS ids_nulled
   FROM out_test.bi_squares_nokey;
 SELECT nous.create_bi_view('out_test.bi_bad', 'SELECT 1 AS a', 'x', '{"a": "a"}', threshold => 11);
+
+-- (issue 15) a stored index to its map in one call: six zones keyed by a
+-- text code, a = 1..6 and b = 6..1 with polarity -1, so the score grows with
+-- a (zone Z6 highest: rank 1, index class 3 of 3); Z6 has 5 households:
+-- secret, no figure published, class 0; the index's own classes are
+-- index_class (quantiles of nous.index_compute, equal to it), the map's are class
+CREATE TABLE out_test.zones (code text, a float8, b float8, households int, geom public.geometry);
+COMMENT ON COLUMN out_test.zones.code IS 'Code de la zone (source)';
+INSERT INTO out_test.zones
+SELECT 'Z' || i, i, 7 - i, CASE WHEN i = 6 THEN 5 ELSE 20 * i END,
+       public.ST_MakeEnvelope(650000 + 100 * i, 6870000, 650100 + 100 * i, 6870100, 2154)
+  FROM generate_series(1, 6) i;
+SELECT nous.define_index('out_idx', '[{"column": "a", "label": "chômage"},
+                                      {"column": "b", "polarity": -1, "label": "revenu"}]',
+                         k => 3, description => 'fragilité de test');
+SELECT nous.create_index_map_view('out_test.map_idx', 'out_idx', 'out_test.zones', 'code', 'geom',
+                                  count_column => 'households');
+SELECT map_id, code, round(score::numeric, 4) AS score, index_rank, index_class, class, class_label, secrecy_status
+  FROM out_test.map_idx ORDER BY map_id;
+-- the published figures are those of nous.index_compute
+SELECT count(*) AS rows, count(*) FILTER (WHERE m.score = i.score AND m.index_class = i.class AND m.index_rank = i.rank) AS same,
+       count(*) FILTER (WHERE m.score IS NULL AND m.secrecy_status = 'secret statistique') AS secret
+  FROM out_test.map_idx m JOIN nous.index_compute('out_idx', 'out_test.zones', 'code') i ON i.key = m.code;
+SELECT column_name, data_type, description FROM nous.output_columns('out_test.map_idx')
+ WHERE column_name IN ('map_id', 'code', 'score', 'index_rank', 'index_class', 'households');
+SELECT obj_description('out_test.map_idx'::regclass, 'pg_class');
+-- the map computes the index: drop_index refuses while it exists
+SELECT view, kind FROM nous.index_users('out_idx');
+\set VERBOSITY terse
+SELECT nous.drop_index('out_idx');
+SELECT nous.create_index_map_view('out_test.map_idx2', 'nope', 'out_test.zones', 'code', 'geom');
+SELECT nous.create_index_map_view('out_test.map_idx2', 'out_idx', 'out_test.zones', 'nope', 'geom');
+\set VERBOSITY default
+DROP MATERIALIZED VIEW out_test.map_idx CASCADE;
+SELECT nous.drop_index('out_idx');
+
+-- (issue 15) a rate stored as a fraction shows as a percentage: scale 100,
+-- unit %, one decimal: values 0.01 .. 0.3 (the cells' v / 100), k = 3 as
+-- above: labels « 1,0 % – 3,0 % », « 3,0 % – 12,0 % », « 12,0 % – 30,0 % »;
+-- the stored values and bounds stay fractions; the value's description is
+-- the source column's own comment, and a column without a description
+-- (name) takes its source comment too
+UPDATE out_test.cells SET v = NULL WHERE id = 3;
+COMMENT ON COLUMN out_test.cells.name IS 'Nom de la cellule (commentaire de la source)';
+CREATE VIEW out_test.cell_rates AS SELECT id, name, v / 100 AS rate, geom FROM out_test.cells;
+COMMENT ON COLUMN out_test.cell_rates.rate IS 'Taux de test (part, de 0 à 1)';
+SELECT nous.create_map_view('out_test.map_rates', 'SELECT c.id, c.name, r.rate, c.geom FROM out_test.cells c JOIN out_test.cell_rates r USING (id)',
+                            'id', 'geom', 'rate', k => 3, scale => 100, unit => '%', digits => 1);
+SELECT id, rate, class, class_lower, class_upper, class_label FROM out_test.map_rates ORDER BY id;
+SELECT class, label, features FROM out_test.map_rates_legend;
+SELECT column_name, description FROM nous.output_columns('out_test.map_rates') WHERE column_name IN ('name', 'rate');
+SELECT nous.class_labels('{0.069}', 0.021, 1, 100, '%') AS one_class, nous.class_labels('{0.5,2}', NULL, 0, 1, 'ménages') AS open_below;
+\set VERBOSITY terse
+SELECT nous.create_map_view('out_test.map_bad', 'SELECT id, rate, geom FROM out_test.cell_rates', 'id', 'geom', 'rate', scale => 0);
+SELECT nous.create_map_view('out_test.map_bad', 'SELECT id, rate, geom FROM out_test.cell_rates', 'id', 'geom', 'rate', parent_column => 'id');
+\set VERBOSITY default
+
+-- (issue 15) a map whose rows are parts of totals published elsewhere
+-- (squares within communes): parent_column applies secondary suppression
+-- as nous.secrecy_publish.  Counts by group: A 5 20 30 (5 primary: alone it
+-- would be the total minus 50, so a second cell goes), B 3 4 40 (two primary:
+-- their sum 7 does not give either), C 15 25 (none), D 0 6 (6 primary, 0 is
+-- never a complement: 6 stays recoverable?  no: the only other cell is 0, so
+-- the total itself is 6, under the threshold, and not published)
+CREATE TABLE out_test.parts (id int, grp text, n int, geom public.geometry);
+INSERT INTO out_test.parts
+SELECT i, g, n, public.ST_MakeEnvelope(660000 + 100 * i, 6860000, 660100 + 100 * i, 6860100, 2154)
+  FROM (VALUES (1, 'A', 5), (2, 'A', 20), (3, 'A', 30), (4, 'B', 3), (5, 'B', 4), (6, 'B', 40),
+               (7, 'C', 15), (8, 'C', 25), (9, 'D', 0), (10, 'D', 6)) v(i, g, n);
+SELECT nous.create_map_view('out_test.map_parts', 'SELECT id, grp, n, n / 100.0 AS share, geom FROM out_test.parts',
+                            'id', 'geom', 'share', k => 2, count_column => 'n', parent_column => 'grp',
+                            descriptions => '{"grp": "Groupe", "n": "Effectif"}');
+SELECT id, grp, n, share, class, secrecy_status FROM out_test.map_parts ORDER BY id;
+-- independent audit: in no group whose total is publishable (>= 11) is
+-- exactly one cell hidden (it would be the total minus the others), and no
+-- published count is 1 to 10
+SELECT count(*) AS groups_with_one_hidden_cell FROM (
+  SELECT p.grp FROM out_test.parts p JOIN out_test.map_parts m USING (id)
+   GROUP BY p.grp HAVING sum(p.n) >= 11 AND count(*) FILTER (WHERE m.secrecy_status <> 'diffusé') = 1) g;
+SELECT count(*) AS published_small_counts FROM out_test.map_parts WHERE n BETWEEN 1 AND 10;
+-- the same statuses as nous.secrecy_publish on the same hierarchy
+SELECT count(*) AS disagreements
+  FROM out_test.map_parts m
+  JOIN nous.secrecy_publish('SELECT id::text AS id, ''parent:'' || grp AS parent, n FROM out_test.parts
+                             UNION ALL SELECT ''parent:'' || grp, NULL, sum(n) FROM out_test.parts GROUP BY grp',
+                            'id', 'parent', 'n', threshold => 11) p ON p.id = m.id::text
+ WHERE (p.status = 'published') <> (m.secrecy_status = 'diffusé');
+
+-- the same hierarchy as a BI view (key_column and parent_column): the same
+-- statuses as the map
+SELECT nous.create_bi_view('out_test.bi_parts', 'SELECT id, grp, n FROM out_test.parts', 'Parts',
+                           '{"id": "Identifiant", "grp": "Groupe", "n": "Effectif"}',
+                           key_column => 'id', count_column => 'n', parent_column => 'grp');
+SELECT b.id, b.grp, b.n, b.secrecy_status, b.secrecy_status = m.secrecy_status AS same_as_map
+  FROM out_test.bi_parts b JOIN out_test.map_parts m USING (id) ORDER BY b.id;
+\set VERBOSITY terse
+SELECT nous.create_bi_view('out_test.bi_bad2', 'SELECT id, grp, n FROM out_test.parts', 'x',
+                           '{"id": "i", "grp": "g", "n": "n"}', count_column => 'n', parent_column => 'grp');
+SELECT nous.create_bi_view('out_test.bi_bad2', 'SELECT id, grp, n FROM out_test.parts', 'x',
+                           '{"id": "i", "grp": "g", "n": "n"}', key_column => 'id', count_column => 'n', parent_column => 'nope');
+\set VERBOSITY default
 
 DELETE FROM nous.indicators WHERE code = 'out_households20';
 DROP SCHEMA out_test CASCADE;

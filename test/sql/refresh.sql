@@ -77,9 +77,14 @@ SELECT view_name, concurrent, note FROM nous.refresh_plan('obs') WHERE view_name
 
 -- a failure: rf.f divides by zero; it keeps its 20 rows, f_dep is skipped
 -- (keeps n = 20), indep and the rest are refreshed
+-- (issue 15) the call ends with an ERROR a scheduler sees (fail_on_error,
+-- the default), after refreshing and committing all it could; the SQLSTATE
+-- is that of the first view that failed
 UPDATE rf.base SET d = 0 WHERE id = 3;
 INSERT INTO rf.base VALUES (21, 'odd', 21, 1);
-CALL nous.refresh('obs') \gset
+CALL nous.refresh('obs');
+SELECT max(run_id) AS run_id FROM nous.refresh_runs \gset
+SELECT outcome, finished_at IS NOT NULL AS finished FROM nous.refresh_runs WHERE run_id = :run_id;
 SELECT ordinal, view_name, outcome, row_count, sqlstate, error, detail
   FROM nous.refresh_log WHERE run_id = :run_id ORDER BY ordinal;
 SELECT (SELECT count(*) FROM rf.f) AS f_rows_kept, (SELECT sum(q) FROM rf.f) AS f_sum_kept,
@@ -88,6 +93,23 @@ SELECT (SELECT count(*) FROM rf.f) AS f_rows_kept, (SELECT sum(q) FROM rf.f) AS 
 SELECT view_name, outcome, row_count, sqlstate, last_ok_at IS NOT NULL AS has_good_data,
        seconds >= 0 AS seconds_ok, (last_ok_at < finished_at) AS stale
   FROM nous.refresh_last WHERE view_schema = 'rf' ORDER BY view_name;
+-- fail_on_error => false: the same run without the error (the log says it)
+CALL nous.refresh('obs', fail_on_error => false) \gset
+SELECT string_agg(view_name || ' ' || outcome, ', ' ORDER BY ordinal) FILTER (WHERE outcome <> 'ok') AS not_ok
+  FROM nous.refresh_log WHERE run_id = :run_id;
+-- the notices: one per view (name, outcome, rows or error, seconds), then the summary
+SELECT regexp_replace(message, '[0-9.]+ s$', 'N s') AS notice, hint
+  FROM nous.refresh_report(:run_id, 'rf', 'f')
+UNION ALL SELECT regexp_replace(message, '[0-9.]+ s$', 'N s'), hint FROM nous.refresh_report(:run_id, 'rf', 'f_dep')
+UNION ALL SELECT regexp_replace(message, '[0-9.]+ s$', 'N s'), hint FROM nous.refresh_report(:run_id, 'rf', 'a');
+SELECT regexp_replace(message, '[0-9.]+ s$', 'N s') AS summary, not_refreshed, error_message, error_sqlstate,
+       error_detail, error_hint
+  FROM nous.refresh_summary(:run_id);
+-- inside a transaction block an error would roll back the refreshed views: a warning
+BEGIN;
+CALL nous.refresh('obs') \gset
+SELECT count(*) FILTER (WHERE outcome = 'ok') AS ok_in_block FROM nous.refresh_log WHERE run_id = :run_id;
+COMMIT;
 UPDATE rf.base SET d = 1 WHERE id = 3;
 
 -- forced concurrent without a usable index: failed and logged, data kept
@@ -229,9 +251,12 @@ SELECT outcome, finished_at, not_refreshed, views_ok, views_not_ok
 SELECT outcome FROM nous.refresh_runs WHERE run_id = :dead_run;
 SELECT view_name, stale, interrupted_run = :dead_run AS by_that_run
   FROM nous.refresh_last WHERE view_group = 'obs' ORDER BY view_name;
+-- (only the notice of the interruption is shown here: those of the views
+-- carry their durations)
 SET client_min_messages = notice;
-CALL nous.refresh('obs') \gset
+SELECT count(*) AS views FROM nous.refresh_now('obs');
 SET client_min_messages = warning;
+SELECT max(run_id) AS run_id FROM nous.refresh_runs \gset
 SELECT outcome, finished_at, not_refreshed FROM nous.refresh_runs WHERE run_id = :dead_run;
 SELECT outcome, finished_at IS NOT NULL AS finished, not_refreshed FROM nous.refresh_runs WHERE run_id = :run_id;
 SELECT count(*) FILTER (WHERE stale) AS stale_views FROM nous.refresh_last;
@@ -251,6 +276,55 @@ SELECT outcome, count(*) FROM nous.refresh_runs GROUP BY outcome ORDER BY outcom
 SELECT nous.refresh_log_prune('0 s') > 0 AS pruned;
 SELECT count(*) = count(DISTINCT (view_schema, view_name)) AS one_run_per_view_left FROM nous.refresh_log;
 SELECT count(*) AS views_with_a_last_run FROM nous.refresh_last WHERE run_id IS NOT NULL;
+
+-- (issue 15) a login that owns registrations but lacks rights: the error
+-- names the grant that is missing, with no chain of internal functions
+CREATE ROLE nous_rf_login LOGIN;
+CREATE TABLE rf.secret_src (x int);
+INSERT INTO rf.secret_src VALUES (1);
+CREATE MATERIALIZED VIEW rf.not_mine AS SELECT 1 AS x;                  -- owned by the superuser
+CREATE MATERIALIZED VIEW rf.mine AS SELECT x FROM rf.secret_src;
+ALTER MATERIALIZED VIEW rf.mine OWNER TO nous_rf_login;                 -- its owner may not read secret_src
+SELECT nous.refresh_register('rf.not_mine', 'priv2');
+SELECT nous.refresh_register('rf.mine', 'priv');
+UPDATE nous.refresh_views SET registered_by = 'nous_rf_login' WHERE view_group IN ('priv', 'priv2');
+GRANT USAGE ON SCHEMA rf TO nous_rf_login;
+SET ROLE nous_rf_login;
+CALL nous.refresh('priv');
+RESET ROLE;
+GRANT SELECT ON nous.refresh_views, nous.refresh_dependencies, nous.refresh_run_status TO nous_rf_login;
+GRANT SELECT, INSERT, UPDATE ON nous.refresh_runs TO nous_rf_login;
+GRANT SELECT, INSERT ON nous.refresh_log TO nous_rf_login;
+GRANT USAGE ON SEQUENCE nous.refresh_run_seq TO nous_rf_login;
+SET ROLE nous_rf_login;
+SELECT nous.refresh_missing_grants() AS missing;
+CALL nous.refresh('priv');
+RESET ROLE;
+SELECT view_name, outcome, sqlstate, error FROM nous.refresh_log
+ WHERE run_id = (SELECT max(run_id) FROM nous.refresh_runs) ORDER BY ordinal;
+-- the grant the hint names is the one that fixes it
+GRANT SELECT ON rf.secret_src TO nous_rf_login;
+SET ROLE nous_rf_login;
+CALL nous.refresh('priv');
+RESET ROLE;
+SELECT view_name, outcome FROM nous.refresh_log
+ WHERE run_id = (SELECT max(run_id) FROM nous.refresh_runs) ORDER BY ordinal;
+-- a view the login does not own: REFRESH needs its owner (PostgreSQL 17+:
+-- or MAINTAIN, whose message and hint say so; the terse error is the same)
+SET ROLE nous_rf_login;
+\set VERBOSITY terse
+CALL nous.refresh('priv2');
+\set VERBOSITY default
+SELECT view_name, outcome, sqlstate,
+       regexp_replace(nous.refresh_privilege_hint(view_schema, view_name, sqlstate, error),
+                      ' or the MAINTAIN privilege \(GRANT MAINTAIN ON [^)]*\)', '') AS hint
+  FROM nous.refresh_log WHERE run_id = (SELECT max(run_id) FROM nous.refresh_runs);
+RESET ROLE;
+SELECT nous.raise_error('22023', 'a message', '', 'a hint');
+SELECT nous.raise_error('not a state', 'a message', NULL, NULL);
+DELETE FROM nous.refresh_views WHERE view_group IN ('priv', 'priv2');
+DROP OWNED BY nous_rf_login;
+DROP ROLE nous_rf_login;
 
 DROP SCHEMA rf CASCADE;
 DELETE FROM nous.refresh_views;

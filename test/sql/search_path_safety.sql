@@ -29,7 +29,7 @@ SELECT count(*) > 50 AS many_functions,
 -- own suite checks that it calls only schema-qualified nous functions with
 -- exact argument types, each pinning its search_path (refresh.sql)
 CREATE TEMP TABLE no_set_allowed (signature text PRIMARY KEY);
-INSERT INTO no_set_allowed VALUES ('nous.refresh(text,interval,bigint)');
+INSERT INTO no_set_allowed VALUES ('nous.refresh(text,interval,bigint,boolean)');
 SELECT a.signature, p.prokind, l.lanname
   FROM no_set_allowed a JOIN pg_proc p ON p.oid = a.signature::regprocedure
   JOIN pg_language l ON l.oid = p.prolang;
@@ -180,8 +180,8 @@ RESET search_path;
 SELECT :'ps' = encode(public.hmac('id'::bytea, decode('0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'hex'), 'sha256'), 'hex') AS pseudonym_ok;
 
 -- clean up
-SELECT nous.drop_index('sps_idx');
 DROP MATERIALIZED VIEW public.sps_mv;
+SELECT nous.drop_index('sps_idx');           -- after the view that computes it (2BP01 before)
 DROP TABLE public.sps_areas;
 DROP AGGREGATE public.array_agg(anycompatible);
 DROP AGGREGATE public.string_agg(text, text);

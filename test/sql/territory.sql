@@ -205,6 +205,9 @@ INSERT INTO semi VALUES ('441090101;12');
 SELECT status, item, code, reason FROM nous.load_observations('semi', 'code', 'iris', 2024, '{"pop": "pop"}', 2021);
 SELECT status, item, code, reason FROM nous.load_observations('st', 'code', 'iris', 2024, '{"pop": "popx"}', 2021);
 SELECT status, item, code, reason FROM nous.load_observations('st', 'cod', 'iris', 2024, '{"pop": "pop"}', 2021);
+-- (issue 15) right codes, wrong vintage: the hint names the vintage looked
+-- for and those loaded, and how many of the codes are there, not "Fix the file"
+SELECT status, item, code, reason FROM nous.load_observations('st', 'code', 'iris', 2023, '{"pop": "pop"}', 2021);
 -- a Latin-1 file read as UTF-8: COPY stops at the first bad byte and names the line
 SELECT '/tmp/nous_territory_latin1_' || current_setting('port') || '.csv' AS latin1 \gset
 CREATE TEMP TABLE l1 (code text, libelle text);

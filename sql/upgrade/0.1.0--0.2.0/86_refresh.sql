@@ -107,7 +107,14 @@ AS $$
 DECLARE
   prev record;
   run  bigint;
+  missing text := nous.refresh_missing_grants();
 BEGIN
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'permission denied to run nous.refresh: role "%" may not read the registrations or write the refresh log', CURRENT_USER
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'nous.refresh reads nous.refresh_views and writes nous.refresh_runs and nous.refresh_log.',
+            HINT = 'As the owner of the extension: ' || missing;
+  END IF;
   IF "group" IS NOT NULL
      AND NOT EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_group = refresh_begin."group") THEN
     RAISE EXCEPTION 'no materialized view is registered in group "%"', "group"
@@ -165,31 +172,213 @@ $$;
 COMMENT ON FUNCTION nous.refresh_now(text, interval) IS
   'Refresh the enabled views of a group (NULL: all) in dependency order within the current transaction (each view in a subtransaction) and return the log of the run; for clients that can only SELECT. CALL nous.refresh() commits after each view instead.';
 
-CREATE OR REPLACE PROCEDURE nous.refresh("group" text DEFAULT NULL, lock_timeout interval DEFAULT NULL,
-                              INOUT run_id bigint DEFAULT NULL)
+CREATE FUNCTION nous.raise_error(sqlstate text, message text, detail text DEFAULT NULL, hint text DEFAULT NULL)
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'nous_raise_error';
+COMMENT ON FUNCTION nous.raise_error(text, text, text, text) IS
+  'Raise an ERROR with this SQLSTATE (P0001 when not a valid error code), message, detail and hint, and no CONTEXT lines: nous''s PL/pgSQL routines re-raise through it so that the user sees the error, not the chain of internal functions.';
+
+-- The grants a role lacks to run nous.refresh (NULL: none): the refresh
+-- writes its log and reads the registrations.
+CREATE FUNCTION nous.refresh_missing_grants()
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT pg_catalog.string_agg(pg_catalog.format('GRANT %s ON %s TO %I;', g.privs, g.obj, CURRENT_USER), ' ' ORDER BY g.ord)
+    FROM (VALUES (1, 'SELECT', 'TABLE nous.refresh_views', 'nous.refresh_views'),
+                 (2, 'SELECT', 'TABLE nous.refresh_dependencies', 'nous.refresh_dependencies'),
+                 (3, 'SELECT, INSERT, UPDATE', 'TABLE nous.refresh_runs', 'nous.refresh_runs'),
+                 (4, 'SELECT, INSERT', 'TABLE nous.refresh_log', 'nous.refresh_log'),
+                 (5, 'USAGE', 'SEQUENCE nous.refresh_run_seq', 'nous.refresh_run_seq'),
+                 (6, 'SELECT', 'TABLE nous.refresh_run_status', 'nous.refresh_run_status')) AS g(ord, privs, obj, rel)
+   WHERE NOT CASE WHEN g.ord = 5 THEN pg_catalog.has_sequence_privilege(g.rel, g.privs)
+                  ELSE pg_catalog.has_table_privilege(g.rel, g.privs) END;
+END;
+COMMENT ON FUNCTION nous.refresh_missing_grants() IS
+  'The GRANT statements the current role lacks to run nous.refresh (it reads the registrations and nous.refresh_run_status, and writes nous.refresh_runs and nous.refresh_log); NULL when it has them all.';
+
+-- The grant that a view's failure for lack of rights calls for (NULL when
+-- the error is not a privilege error): REFRESH needs the owner of the view
+-- (or, from PostgreSQL 17, the MAINTAIN privilege), and the view's query runs
+-- with the rights of its owner.
+CREATE FUNCTION nous.refresh_privilege_hint(view_schema text, view_name text, sqlstate text, error text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  owner name;
+  m     text[];
+  kind  text;
+BEGIN
+  IF sqlstate IS DISTINCT FROM '42501' THEN
+    RETURN NULL;
+  END IF;
+  SELECT pg_get_userbyid(c.relowner) INTO owner
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = refresh_privilege_hint.view_schema AND c.relname = refresh_privilege_hint.view_name;
+  IF error LIKE 'must be owner of %'
+     OR error = format('permission denied for materialized view %s', view_name) THEN
+    RETURN format('REFRESH MATERIALIZED VIEW needs the owner of %I.%I (%I)%s: run the refresh as %I or a member of it (GRANT %I TO %I;), or ALTER MATERIALIZED VIEW %I.%I OWNER TO %I;',
+                  view_schema, view_name, owner,
+                  CASE WHEN current_setting('server_version_num')::int >= 170000
+                       THEN format(' or the MAINTAIN privilege (GRANT MAINTAIN ON %I.%I TO %I;)', view_schema, view_name, CURRENT_USER)
+                       ELSE '' END,
+                  owner, owner, CURRENT_USER, view_schema, view_name, CURRENT_USER);
+  END IF;
+  m := regexp_match(error, '^permission denied for (table|view|materialized view|foreign table|sequence|schema|function|procedure|type) (.+)$');
+  IF m IS NULL THEN
+    RETURN format('The view''s query runs with the rights of its owner %I: grant it what the query reads.', owner);
+  END IF;
+  kind := CASE WHEN m[1] IN ('view', 'materialized view', 'foreign table') THEN 'TABLE' ELSE upper(m[1]) END;
+  RETURN format('The view''s query runs with the rights of its owner %I, who lacks this right: GRANT %s ON %s %s TO %I;',
+                owner,
+                CASE m[1] WHEN 'schema' THEN 'USAGE' WHEN 'sequence' THEN 'USAGE' WHEN 'type' THEN 'USAGE'
+                          WHEN 'function' THEN 'EXECUTE' WHEN 'procedure' THEN 'EXECUTE' ELSE 'SELECT' END,
+                kind, m[2], owner);
+END
+$$;
+COMMENT ON FUNCTION nous.refresh_privilege_hint(text, text, text, text) IS
+  'For a view whose refresh failed for lack of rights (SQLSTATE 42501): the grant that is missing (ownership or MAINTAIN of the view, or the right of its owner on what its query reads); NULL for other errors.';
+
+-- The notice of one view of a run: name, outcome, rows, seconds.
+CREATE FUNCTION nous.refresh_report(run_id bigint, view_schema text DEFAULT NULL, view_name text DEFAULT NULL,
+                                    OUT message text, OUT hint text)
+RETURNS record
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT pg_catalog.format('%s: %s%s, %s s',
+                           pg_catalog.format('%I.%I', l.view_schema, l.view_name), l.outcome,
+                           CASE l.outcome
+                             WHEN 'ok' THEN pg_catalog.format(', %s rows', l.row_count)
+                             WHEN 'failed' THEN pg_catalog.format(' (%s: %s)', l.sqlstate, l.error)
+                             ELSE pg_catalog.format(' (%s)', l.error) END,
+                           pg_catalog.to_char(pg_catalog.date_part('epoch', l.finished_at OPERATOR(pg_catalog.-) l.started_at), 'FM9999990.000')),
+         nous.refresh_privilege_hint(l.view_schema, l.view_name, l.sqlstate, l.error)
+    FROM nous.refresh_log l
+   WHERE l.run_id OPERATOR(pg_catalog.=) refresh_report.run_id
+     AND (refresh_report.view_name IS NULL
+          OR (l.view_schema OPERATOR(pg_catalog.=) refresh_report.view_schema
+              AND l.view_name OPERATOR(pg_catalog.=) refresh_report.view_name))
+   ORDER BY l.ordinal DESC LIMIT 1;
+END;
+COMMENT ON FUNCTION nous.refresh_report(bigint, text, text) IS
+  'The notice CALL nous.refresh raises for a view of a run (by default the last one handled): schema.name, outcome, rows or error, seconds; and the missing grant when it failed for lack of rights.';
+
+-- The summary of a run, and the error that ends it when a view was not refreshed.
+CREATE FUNCTION nous.refresh_summary(run_id bigint,
+                                     OUT message text, OUT not_refreshed bigint, OUT error_message text,
+                                     OUT error_sqlstate text, OUT error_detail text, OUT error_hint text)
+RETURNS record
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  WITH l AS (SELECT x.*, pg_catalog.format('%I.%I', x.view_schema, x.view_name) AS v
+               FROM nous.refresh_log x WHERE x.run_id OPERATOR(pg_catalog.=) refresh_summary.run_id),
+       r AS (SELECT x.run_group, x.started_at, x.finished_at FROM nous.refresh_runs x
+              WHERE x.run_id OPERATOR(pg_catalog.=) refresh_summary.run_id),
+       c AS (SELECT pg_catalog.count(*) AS n,
+                    pg_catalog.count(*) FILTER (WHERE l.outcome OPERATOR(pg_catalog.=) 'ok') AS ok,
+                    pg_catalog.count(*) FILTER (WHERE l.outcome OPERATOR(pg_catalog.=) 'failed') AS failed,
+                    pg_catalog.count(*) FILTER (WHERE l.outcome OPERATOR(pg_catalog.=) 'skipped') AS skipped
+               FROM l)
+  SELECT pg_catalog.format('nous.refresh run %s (%s): %s views, %s ok, %s failed, %s skipped, %s s',
+                           refresh_summary.run_id,
+                           CASE WHEN r.run_group IS NULL THEN 'every group' ELSE pg_catalog.format('group %s', r.run_group) END,
+                           c.n, c.ok, c.failed, c.skipped,
+                           pg_catalog.to_char(pg_catalog.date_part('epoch', COALESCE(r.finished_at, pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.-) r.started_at), 'FM9999990.000')),
+         c.failed OPERATOR(pg_catalog.+) c.skipped,
+         pg_catalog.format('nous.refresh: %s of %s views not refreshed (%s failed, %s skipped)',
+                           c.failed OPERATOR(pg_catalog.+) c.skipped, c.n, c.failed, c.skipped),
+         (SELECT l.sqlstate FROM l WHERE l.outcome OPERATOR(pg_catalog.=) 'failed' ORDER BY l.ordinal LIMIT 1),
+         (SELECT pg_catalog.string_agg(l.v OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) l.outcome OPERATOR(pg_catalog.||)
+                                       CASE WHEN l.outcome OPERATOR(pg_catalog.=) 'failed'
+                                            THEN pg_catalog.format(' (%s: %s)', l.sqlstate, l.error)
+                                            ELSE pg_catalog.format(' (%s)', l.error) END, '; ' ORDER BY l.ordinal)
+            FROM l WHERE l.outcome OPERATOR(pg_catalog.<>) 'ok'),
+         pg_catalog.concat_ws(' ',
+           (SELECT pg_catalog.string_agg(h.hint, ' ' ORDER BY h.ordinal)
+              FROM (SELECT l.ordinal, nous.refresh_privilege_hint(l.view_schema, l.view_name, l.sqlstate, l.error) AS hint
+                      FROM l WHERE l.outcome OPERATOR(pg_catalog.=) 'failed') h),
+           pg_catalog.format('The other views were refreshed and committed; those not refreshed keep their previous data. See SELECT * FROM nous.refresh_log WHERE run_id = %s;',
+                             refresh_summary.run_id))
+    FROM c, r;
+END;
+COMMENT ON FUNCTION nous.refresh_summary(bigint) IS
+  'The summary line CALL nous.refresh raises at the end of a run (views ok, failed, skipped, seconds), and the error it raises with fail_on_error when a view was not refreshed: message, SQLSTATE (of the first view that failed), detail (each view not refreshed and why), hint.';
+
+-- issue 15: a NOTICE per view and a summary line; fail_on_error (default
+-- true) ends the call with an ERROR a scheduler sees.  The procedure gains
+-- a parameter: DROP + CREATE (no view can depend on a procedure).
+DROP PROCEDURE nous.refresh(text, interval, bigint);
+-- A procedure so that it can COMMIT after each view: the log survives a later
+-- failure and readers see each view as soon as it is refreshed.  It has no
+-- SET search_path (PostgreSQL forbids COMMIT in a procedure with a SET
+-- clause): its body only calls the schema-qualified functions above, which
+-- all have SET search_path = pg_catalog, pg_temp (or a body parsed at
+-- creation).  It raises a NOTICE per view and a summary line; with
+-- fail_on_error (the default: a scheduler such as pg_cron then records the
+-- run as failed) it ends with an ERROR, after every view it could refresh was
+-- refreshed and committed, when a view failed or was skipped.  Its errors
+-- come through nous.raise_error, without the chain of internal functions.
+CREATE PROCEDURE nous.refresh("group" text DEFAULT NULL, lock_timeout interval DEFAULT NULL,
+                              INOUT run_id bigint DEFAULT NULL, fail_on_error boolean DEFAULT true)
 LANGUAGE plpgsql
 AS $$
+DECLARE
+  in_block boolean := nous.refresh_in_transaction_block();
+  r   record;
+  s   record;
+  st  text;
+  msg text;
+  det text;
+  hnt text;
 BEGIN
-  run_id := nous.refresh_begin("group");
-  IF nous.refresh_in_transaction_block() THEN
+  BEGIN
+    run_id := nous.refresh_begin("group");
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
+                            hnt = PG_EXCEPTION_HINT;
+    PERFORM nous.raise_error(st, msg, det, hnt);
+  END;
+  IF in_block THEN
     -- inside BEGIN ... COMMIT: no commit possible; each view still runs in a
     -- subtransaction, and everything commits (or not) with the caller
     RAISE NOTICE 'nous.refresh called inside a transaction block: the views are refreshed in subtransactions and committed with the transaction';
-    WHILE nous.refresh_step(run_id, "group", lock_timeout) LOOP
-    END LOOP;
-    PERFORM nous.refresh_end(run_id);
-    RETURN;
+  ELSE
+    COMMIT;   -- the run is recorded as running: an interruption leaves this trace
   END IF;
-  COMMIT;   -- the run is recorded as running: an interruption leaves this trace
   WHILE nous.refresh_step(run_id, "group", lock_timeout) LOOP
-    COMMIT;
+    SELECT * INTO r FROM nous.refresh_report(run_id);
+    IF r.hint IS NULL THEN
+      RAISE NOTICE '%', r.message;
+    ELSE
+      RAISE NOTICE '%', r.message USING HINT = r.hint;
+    END IF;
+    IF NOT in_block THEN
+      COMMIT;
+    END IF;
   END LOOP;
   PERFORM nous.refresh_end(run_id);
-  COMMIT;
+  IF NOT in_block THEN
+    COMMIT;
+  END IF;
+  SELECT * INTO s FROM nous.refresh_summary(run_id);
+  RAISE NOTICE '%', s.message;
+  IF s.not_refreshed > 0 AND coalesce(fail_on_error, true) THEN
+    IF in_block THEN
+      -- an error would roll back the views refreshed with the transaction
+      RAISE WARNING '%', s.error_message
+        USING DETAIL = s.error_detail,
+              HINT = 'Inside a transaction block nous.refresh does not raise an error (it would roll back the views it refreshed); call it alone for an error a scheduler sees.';
+    ELSE
+      PERFORM nous.raise_error(s.error_sqlstate, s.error_message, s.error_detail, s.error_hint);
+    END IF;
+  END IF;
 END
 $$;
-COMMENT ON PROCEDURE nous.refresh(text, interval, bigint) IS
-  'Refresh the enabled registered views of a group (NULL: all groups) in dependency order, concurrently where possible, committing after each view; a failing view keeps its data and its dependants are skipped; every view is logged in nous.refresh_log. Returns the run number.';
+COMMENT ON PROCEDURE nous.refresh(text, interval, bigint, boolean) IS
+  'Refresh the enabled registered views of a group (NULL: all groups) in dependency order, concurrently where possible, committing after each view; a failing view keeps its data and its dependants are skipped; every view is logged in nous.refresh_log and reported by a NOTICE (outcome, rows, seconds), then a summary line. With fail_on_error (default true, for schedulers such as pg_cron) the call ends with an ERROR when a view failed or was skipped, after refreshing all it could. Returns the run number.';
 
 CREATE OR REPLACE FUNCTION nous.refresh_log_prune(keep interval DEFAULT '90 days')
 RETURNS bigint
@@ -217,3 +406,24 @@ END
 $$;
 COMMENT ON FUNCTION nous.refresh_log_prune(interval) IS
   'Delete the log rows older than keep (default 90 days), except the last run of each view, and the runs older than keep left without a log row; returns the number of log rows deleted.';
+
+-- issue 15: nous.refresh_last, offered to Metabase, described in French like
+-- the maps
+COMMENT ON VIEW nous.refresh_last IS
+  'Dernier rafraîchissement de chaque vue matérialisée enregistrée (pour un tableau de bord Metabase) : résultat, durée, lignes, erreur, et date des dernières données rafraîchies avec succès.';
+COMMENT ON COLUMN nous.refresh_last.view_schema IS 'Schéma de la vue matérialisée.';
+COMMENT ON COLUMN nous.refresh_last.view_name IS 'Nom de la vue matérialisée.';
+COMMENT ON COLUMN nous.refresh_last.view_group IS 'Groupe de la vue (nous.refresh(groupe) rafraîchit un groupe, par exemple nightly).';
+COMMENT ON COLUMN nous.refresh_last.enabled IS 'Vrai si la vue est rafraîchie par nous.refresh().';
+COMMENT ON COLUMN nous.refresh_last.run_id IS 'Dernier passage qui a traité la vue (vide : jamais rafraîchie par nous).';
+COMMENT ON COLUMN nous.refresh_last.started_at IS 'Début du dernier rafraîchissement de la vue.';
+COMMENT ON COLUMN nous.refresh_last.finished_at IS 'Fin du dernier rafraîchissement de la vue.';
+COMMENT ON COLUMN nous.refresh_last.seconds IS 'Durée du dernier rafraîchissement, en secondes.';
+COMMENT ON COLUMN nous.refresh_last.row_count IS 'Nombre de lignes de la vue après son dernier rafraîchissement (vide s''il a échoué ou a été sauté).';
+COMMENT ON COLUMN nous.refresh_last.concurrent IS 'Vrai si le dernier rafraîchissement s''est fait sans bloquer les lecteurs (CONCURRENTLY).';
+COMMENT ON COLUMN nous.refresh_last.outcome IS 'Résultat : ok, failed (échec : la vue garde ses données précédentes) ou skipped (sautée : une vue dont elle dépend a échoué).';
+COMMENT ON COLUMN nous.refresh_last.sqlstate IS 'Code SQLSTATE de la dernière erreur.';
+COMMENT ON COLUMN nous.refresh_last.error IS 'Message de la dernière erreur (en anglais, tel que PostgreSQL l''écrit).';
+COMMENT ON COLUMN nous.refresh_last.last_ok_at IS 'Date du dernier rafraîchissement réussi : les données de la vue datent de ce moment.';
+COMMENT ON COLUMN nous.refresh_last.interrupted_run IS 'Passage postérieur au dernier enregistré pour la vue, interrompu avant de la rafraîchir (vide : aucun).';
+COMMENT ON COLUMN nous.refresh_last.stale IS 'Vrai quand un passage qui devait rafraîchir la vue a été interrompu avant : ses données sont plus anciennes que ce passage.';

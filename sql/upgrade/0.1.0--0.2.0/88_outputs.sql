@@ -74,6 +74,36 @@ $$;
 COMMENT ON FUNCTION nous.output_prepare(text, text, boolean) IS
   'Internal to nous.create_map_view and nous.create_bi_view: checks the output name (schema-qualified, free or replaceable) and parses the query into the temporary view pg_temp.nous_output_probe.';
 
+CREATE FUNCTION nous.output_source_comment(probe regclass, column_name text)
+  RETURNS text LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c text;
+  n int;
+BEGIN
+  -- the comments of the same-named columns the query reads (PostgreSQL
+  -- records which columns a view reads); one distinct comment: that one
+  SELECT min(col_description(d.refobjid, d.refobjsubid)), count(DISTINCT col_description(d.refobjid, d.refobjsubid))
+    INTO c, n
+    FROM pg_depend d
+    JOIN pg_rewrite w ON w.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
+    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+   WHERE w.ev_class = probe AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
+     AND a.attname = column_name AND col_description(d.refobjid, d.refobjsubid) IS NOT NULL;
+  IF n = 1 THEN
+    RETURN c;
+  END IF;
+  -- else the catalogue: an indicator of that name
+  SELECT i.label || coalesce(' (' || nullif(i.unit, '') || ')', '') || coalesce('. Source : ' || nullif(i.source, ''), '')
+         || coalesce(', ' || i.year, '') || '.'
+    INTO c FROM nous.indicators i WHERE i.code = column_name;
+  RETURN c;
+END
+$$;
+COMMENT ON FUNCTION nous.output_source_comment(regclass, text) IS
+  'Internal to the output helpers: the description of an output column taken from the comment of the same-named column its query reads (when they agree), else from the label, unit, source and year of the indicator of that name in nous.indicators; NULL when neither exists.';
+
 DROP FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean);
 
 CREATE FUNCTION nous.create_map_view(name text, query text, key_column text, geom_column text,
@@ -81,7 +111,9 @@ CREATE FUNCTION nous.create_map_view(name text, query text, key_column text, geo
                                      descriptions jsonb DEFAULT '{}', description text DEFAULT NULL,
                                      breaks float8[] DEFAULT NULL, digits int DEFAULT NULL,
                                      replace boolean DEFAULT false, count_column text DEFAULT NULL,
-                                     threshold int DEFAULT NULL, indicator text DEFAULT NULL)
+                                     threshold int DEFAULT NULL, indicator text DEFAULT NULL,
+                                     unit text DEFAULT NULL, scale float8 DEFAULT NULL,
+                                     parent_column text DEFAULT NULL)
   RETURNS regclass LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -120,6 +152,10 @@ DECLARE
   cls_sql text;
   descr jsonb;
   n bigint;
+  par_t text;
+  src_comment text;
+  val_comment text;
+  lab_fn text;
 BEGIN
   IF key_column IS NULL OR geom_column IS NULL OR value_column IS NULL THEN
     RAISE EXCEPTION 'key_column, geom_column and value_column must not be NULL' USING ERRCODE = '22004';
@@ -139,6 +175,17 @@ BEGIN
   IF digits IS NOT NULL AND (digits < 0 OR digits > 15) THEN
     RAISE EXCEPTION 'digits must be between 0 and 15' USING ERRCODE = '22023';
   END IF;
+  IF scale IS NOT NULL AND (scale <= 0 OR scale IN ('Infinity', 'NaN')) THEN
+    RAISE EXCEPTION 'scale must be a positive finite number' USING ERRCODE = '22023',
+      DETAIL = format('scale is %s.', scale), HINT = 'For a rate stored as a fraction, scale => 100 and unit => ''%''.';
+  END IF;
+  IF parent_column IS NOT NULL AND NOT secret THEN
+    RAISE EXCEPTION 'parent_column needs the secrecy rule: give count_column, threshold or indicator' USING ERRCODE = '22023',
+      DETAIL = 'parent_column groups the rows under totals published elsewhere, for secondary suppression.';
+  END IF;
+  -- labels: with a display scale and unit, the five-argument form
+  lab_fn := CASE WHEN unit IS NULL AND scale IS NULL THEN format('%s)', coalesce(digits::text, 'NULL'))
+                 ELSE format('%s, %s::float8, %L)', coalesce(digits::text, 'NULL'), coalesce(scale, 1), unit) END;
   IF breaks IS NULL THEN
     -- k and the method checked once here, rather than deep inside the view
     PERFORM nous.breaks(v, k, method) FROM (VALUES (1::float8)) t(v);
@@ -170,6 +217,9 @@ BEGIN
     ELSE
       IF cols.column_name = count_column THEN
         cnt_t := cols.data_type;
+      END IF;
+      IF cols.column_name = parent_column THEN
+        par_t := cols.data_type;
       END IF;
       IF cols.column_name = ANY (reserved) THEN
         RAISE EXCEPTION 'the query has a column "%", a name the map view uses for its classes', cols.column_name
@@ -222,6 +272,20 @@ BEGIN
     -- or no count at all
     secret_expr := format('(raw.%1$I IS NULL OR (raw.%1$I > 0 AND raw.%1$I < %2$s))',
                           coalesce(count_column, value_column), rule);
+    IF parent_column IS NOT NULL THEN
+      IF par_t IS NULL THEN
+        RAISE EXCEPTION 'parent column "%" does not exist in the query', parent_column USING ERRCODE = '42703',
+          DETAIL = format('The query has the columns %s.',
+                          (SELECT string_agg(quote_ident(o.column_name), ', ') FROM nous.output_columns(probe) o));
+      END IF;
+      -- a hierarchy: the rows are the parts of totals by parent_column that
+      -- are published elsewhere (or derivable); secondary suppression as in
+      -- nous.secrecy_publish, so that no hidden row is recoverable by
+      -- difference from its total and its published siblings
+      secret_expr := format(
+        'coalesce((SELECT h.status <> ''published'' FROM nous_hier h WHERE h.id = raw.%1$I::text), true)',
+        key_column);
+    END IF;
   END IF;
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'columns of the query that are not of a plain type: %', bad
@@ -229,8 +293,27 @@ BEGIN
             DETAIL = 'Map views hold one geometry and otherwise boolean, integer, float, numeric, text and date/time columns.',
             HINT = 'Cast them in the query (array_to_string(a, '', ''), j::text) or leave them out.';
   END IF;
-  descr := nous.output_descriptions(coalesce(descriptions, 'null'::jsonb),
-                                    ARRAY[key_column, geom_column, value_column] || others || reserved, others);
+  -- a column without a description takes the comment of the column it comes
+  -- from (the query's tables), else the catalogue's label of an indicator of
+  -- that name; only then is a description required
+  descr := coalesce(descriptions, 'null'::jsonb);
+  IF jsonb_typeof(descr) = 'object' THEN
+    FOR i IN 1 .. cardinality(others) LOOP
+      IF coalesce(btrim(descr ->> others[i]), '') = '' THEN
+        src_comment := nous.output_source_comment(probe, others[i]);
+        IF src_comment IS NOT NULL THEN
+          descr := descr || jsonb_build_object(others[i], src_comment);
+        END IF;
+      END IF;
+    END LOOP;
+  END IF;
+  descr := nous.output_descriptions(descr, ARRAY[key_column, geom_column, value_column] || others || reserved, others);
+  val_comment := coalesce(descr ->> value_column, nous.output_source_comment(probe, value_column),
+                          format('Valeur représentée : %s (la source n''a pas de commentaire sur cette colonne).', value_column))
+                 || CASE WHEN unit IS NOT NULL OR scale IS NOT NULL
+                         THEN format(' Libellés des classes : valeur%s%s.', CASE WHEN coalesce(scale, 1) <> 1 THEN ' × ' || nous.format_fr(scale, CASE WHEN scale = trunc(scale) THEN 0 ELSE 3 END) ELSE '' END,
+                                     coalesce(' en ' || unit, ''))
+                         ELSE '' END;
 
   -- the data: NULL keys, NULL geometries, geometry types and SRIDs
   FOR r IN EXECUTE format(
@@ -305,9 +388,9 @@ BEGIN
   cls_sql := format(
     'SELECT b.br, b.lo, b.hi, nous.class_labels(CASE WHEN b.br IS NOT NULL THEN'
     ' b.br[1:cardinality(b.br) - 1] || greatest(b.hi, b.br[cardinality(b.br)]) END,'
-    ' least(b.lo, b.br[1]), %s) AS labels'
+    ' least(b.lo, b.br[1]), %s AS labels'
     ' FROM (SELECT %s AS br, min(s.v) AS lo, max(s.v) AS hi FROM (SELECT @VALUE@ AS v FROM @FROM@) s) b',
-    coalesce(digits::text, 'NULL'), br_expr);
+    lab_fn, br_expr);
 
   IF replace THEN
     EXECUTE format('DROP VIEW IF EXISTS %s', legend);
@@ -321,6 +404,16 @@ BEGIN
   EXECUTE format(
     'CREATE MATERIALIZED VIEW %s AS'
     ' WITH raw AS MATERIALIZED (SELECT * FROM (%s) q),'
+    || CASE WHEN parent_column IS NULL THEN '' ELSE replace(format(
+    ' nous_hier AS MATERIALIZED (SELECT x.id, x.status FROM'
+    ' (SELECT array_agg(h.id ORDER BY h.id COLLATE "C") AS ids, array_agg(h.parent ORDER BY h.id COLLATE "C") AS parents,'
+    ' array_agg(h.n ORDER BY h.id COLLATE "C") AS counts, array_agg(h.prim ORDER BY h.id COLLATE "C") AS prims FROM'
+    ' (SELECT raw.%1$I::text AS id, ''parent:'' || raw.%2$I::text AS parent, coalesce(raw.%3$I, 0)::float8 AS n,'
+    ' (raw.%3$I IS NULL OR (raw.%3$I > 0 AND raw.%3$I < %4$s)) AS prim FROM raw'
+    ' UNION ALL SELECT ''parent:'' || raw.%2$I::text, NULL, sum(coalesce(raw.%3$I, 0))::float8,'
+    ' sum(coalesce(raw.%3$I, 0)) > 0 AND sum(coalesce(raw.%3$I, 0)) < %4$s FROM raw WHERE raw.%2$I IS NOT NULL GROUP BY raw.%2$I) h) a,'
+    ' LATERAL nous.secrecy_suppress(a.ids, a.parents, a.counts, a.prims, NULL, %4$s) x),',
+    key_column, parent_column, coalesce(count_column, value_column), rule), '%', '%%') END ||
     ' src AS MATERIALIZED (SELECT raw.*, %s AS nous_secret FROM raw),'
     ' lab AS MATERIALIZED (%s)'
     ' SELECT src.%I::bigint AS %I%s, CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END AS %I,'
@@ -370,8 +463,7 @@ BEGIN
   EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, geom_column, coalesce(descr ->> geom_column,
     format('Géométrie (%s, EPSG:%s).', (SELECT o.geometry_type FROM nous.output_columns(target::regclass) o
                                          WHERE o.column_name = geom_column), gsrid)));
-  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, value_column, coalesce(descr ->> value_column,
-    format('Valeur représentée (colonne %s de la requête).', value_column)));
+  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, value_column, val_comment);
   EXECUTE format('COMMENT ON COLUMN %s.class IS %L', target, coalesce(descr ->> 'class',
     CASE WHEN breaks IS NOT NULL
          THEN format('Classe de la valeur, de 1 (valeurs les plus basses) à %s, seuils fixes %s ; vide si la valeur manque.', cardinality(breaks), breaks)
@@ -401,7 +493,7 @@ BEGIN
   RETURN target::regclass;
 END
 $$;
-COMMENT ON FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean, text, int, text) IS
+COMMENT ON FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean, text, int, text, text, float8, text) IS
   'Publishes a query (one SELECT) as a QGIS map layer: a materialized view with a bigint key (unique index, refreshable CONCURRENTLY), a typed geometry column (type and SRID read from the data) with a GiST index, the value, its class (nous.breaks over the published values, recomputed at each refresh, or fixed breaks), class bounds and French labels, comments on every column; plus the view <name>_legend.  With count_column, threshold or indicator: statistical secrecy, a row whose count (e.g. the households under a rate) is under the threshold publishes no figure (class 0, « secret statistique », column secrecy_status).';
 
 DROP FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean);
@@ -410,7 +502,7 @@ CREATE FUNCTION nous.create_bi_view(name text, query text, description text, des
                                     key_column text DEFAULT NULL, materialized boolean DEFAULT false,
                                     cast_to_text boolean DEFAULT false, replace boolean DEFAULT false,
                                     count_column text DEFAULT NULL, threshold int DEFAULT NULL,
-                                    indicator text DEFAULT NULL)
+                                    indicator text DEFAULT NULL, parent_column text DEFAULT NULL)
   RETURNS regclass LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -441,6 +533,11 @@ BEGIN
   IF coalesce(btrim(description), '') = '' THEN
     RAISE EXCEPTION 'description must not be empty' USING ERRCODE = '22023',
       DETAIL = 'It becomes the COMMENT ON the view, which Metabase shows as the table description.';
+  END IF;
+  IF parent_column IS NOT NULL AND (NOT secret OR key_column IS NULL) THEN
+    RAISE EXCEPTION 'parent_column needs the secrecy rule (count_column, threshold or indicator) and a key_column'
+      USING ERRCODE = '22023',
+            DETAIL = 'parent_column groups the rows, identified by key_column, under totals published elsewhere, for secondary suppression.';
   END IF;
   IF coalesce(materialized, false) AND key_column IS NULL THEN
     RAISE EXCEPTION 'a materialized BI view needs a key_column' USING ERRCODE = '22023',
@@ -509,6 +606,10 @@ BEGIN
     IF NOT count_column = ANY (numeric_cols) THEN
       RAISE EXCEPTION 'count column "%" is of type %, not a number', count_column, cnt_t USING ERRCODE = '42804';
     END IF;
+    IF parent_column IS NOT NULL AND NOT parent_column = ANY (names) THEN
+      RAISE EXCEPTION 'parent column "%" does not exist in the query', parent_column USING ERRCODE = '42703',
+        DETAIL = format('The query has the columns %s.', array_to_string(names, ', '));
+    END IF;
     sel := sel || 'CASE WHEN q.nous_secret THEN ''secret statistique'' ELSE ''diffusé'' END AS secrecy_status'::text;
     descriptions := coalesce(descriptions, '{}'::jsonb) || jsonb_build_object('secrecy_status',
       coalesce(descriptions ->> 'secrecy_status',
@@ -538,7 +639,21 @@ BEGIN
   EXECUTE format('CREATE %s %s AS SELECT %s FROM (%s) q',
                  CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
                  array_to_string(sel, ', '),
-                 CASE WHEN secret
+                 CASE WHEN secret AND parent_column IS NOT NULL
+                      -- a hierarchy: secondary suppression as in nous.secrecy_publish
+                      -- (see nous.create_map_view's parent_column)
+                      THEN format('WITH raw AS MATERIALIZED (SELECT * FROM (%5$s) q),'
+                                  ' nous_hier AS MATERIALIZED (SELECT x.id, x.status FROM'
+                                  ' (SELECT array_agg(h.id ORDER BY h.id COLLATE "C") AS ids, array_agg(h.parent ORDER BY h.id COLLATE "C") AS parents,'
+                                  ' array_agg(h.n ORDER BY h.id COLLATE "C") AS counts, array_agg(h.prim ORDER BY h.id COLLATE "C") AS prims FROM'
+                                  ' (SELECT raw.%3$I::text AS id, ''parent:'' || raw.%4$I::text AS parent, coalesce(raw.%1$I, 0)::float8 AS n,'
+                                  ' (raw.%1$I IS NULL OR (raw.%1$I > 0 AND raw.%1$I < %2$s)) AS prim FROM raw'
+                                  ' UNION ALL SELECT ''parent:'' || raw.%4$I::text, NULL, sum(coalesce(raw.%1$I, 0))::float8,'
+                                  ' sum(coalesce(raw.%1$I, 0)) > 0 AND sum(coalesce(raw.%1$I, 0)) < %2$s FROM raw WHERE raw.%4$I IS NOT NULL GROUP BY raw.%4$I) h) a,'
+                                  ' LATERAL nous.secrecy_suppress(a.ids, a.parents, a.counts, a.prims, NULL, %2$s) x)'
+                                  ' SELECT raw.*, coalesce((SELECT h.status <> ''published'' FROM nous_hier h WHERE h.id = raw.%3$I::text), true) AS nous_secret FROM raw',
+                                  count_column, rule, key_column, parent_column, regexp_replace(query, ';\s*$', '') || chr(10))
+                      WHEN secret
                       THEN format('SELECT q.*, (q.%1$I IS NULL OR (q.%1$I > 0 AND q.%1$I < %2$s)) AS nous_secret FROM (%3$s) q',
                                   count_column, rule, regexp_replace(query, ';\s*$', '') || chr(10))
                       ELSE regexp_replace(query, ';\s*$', '') || chr(10) END);
@@ -563,5 +678,128 @@ BEGIN
   RETURN target::regclass;
 END
 $$;
-COMMENT ON FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean, text, int, text) IS
-  'Publishes a query (one SELECT) for Metabase: a view (or a materialized view with a unique integer key) with plain column types only (others rejected, or cast to text with cast_to_text), no geometry, and a COMMENT ON the view and on every column from description and descriptions {column: text}, all required.  With count_column (and threshold or indicator, else 11): statistical secrecy, a row whose count is under the threshold publishes no number (column secrecy_status).';
+COMMENT ON FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean, text, int, text, text) IS
+  'Publishes a query (one SELECT) for Metabase: a view (or a materialized view with a unique integer key) with plain column types only (others rejected, or cast to text with cast_to_text), no geometry, and a COMMENT ON the view and on every column from description and descriptions {column: text}, all required.  With count_column (and threshold or indicator, else 11): statistical secrecy, a row whose count is under the threshold publishes no number (column secrecy_status).  With parent_column (and key_column): the rows are parts of totals by that column published elsewhere, and secondary suppression hides what could be recovered by difference, as nous.secrecy_publish.';
+
+-- ------------------------------------------------------- map of a stored index
+
+CREATE FUNCTION nous.create_index_map_view(name text, index_name text, source regclass, key_column text,
+                                           geom_column text, partition_column text DEFAULT NULL,
+                                           k int DEFAULT NULL, method text DEFAULT 'quantile',
+                                           digits int DEFAULT 2, description text DEFAULT NULL,
+                                           descriptions jsonb DEFAULT '{}', replace boolean DEFAULT false,
+                                           count_column text DEFAULT NULL, threshold int DEFAULT NULL,
+                                           indicator text DEFAULT NULL)
+  RETURNS regclass LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d        nous.index_definitions%ROWTYPE;
+  key_t    text;
+  int_key  boolean;
+  map_key  text;
+  q        text;
+  comps    text;
+  descr    jsonb;
+  col      text;
+  nk       int;
+BEGIN
+  IF name IS NULL OR index_name IS NULL OR source IS NULL OR key_column IS NULL OR geom_column IS NULL THEN
+    RAISE EXCEPTION 'name, index_name, source, key_column and geom_column must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  SELECT * INTO d FROM nous.index_definitions x WHERE x.name = index_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'index "%" is not defined', index_name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'See the table nous.index_definitions; define one with nous.define_index().';
+  END IF;
+  FOREACH col IN ARRAY ARRAY[key_column, geom_column, partition_column, count_column] LOOP
+    CONTINUE WHEN col IS NULL;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = source AND a.attname = col
+                                                  AND a.attnum > 0 AND NOT a.attisdropped) THEN
+      RAISE EXCEPTION 'column "%" does not exist in %', col, source
+        USING ERRCODE = 'undefined_column',
+              DETAIL = format('%s has the columns %s.', source,
+                              (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+                                WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped));
+    END IF;
+  END LOOP;
+  SELECT format_type(a.atttypid, NULL) INTO key_t FROM pg_attribute a
+   WHERE a.attrelid = source AND a.attname = key_column;
+  int_key := key_t IN ('smallint', 'integer', 'bigint');
+  -- QGIS needs an integer key: the source's own, else the rows numbered by code
+  map_key := CASE WHEN int_key THEN key_column ELSE 'map_id' END;
+  nk := coalesce(k, d.classes);
+  q := format('SELECT %s AS %I%s, c.score, c.rank AS index_rank, c.class AS index_class, c.coverage AS index_coverage%s%s, s.%I'
+              ' FROM %s s JOIN nous.index_compute(%L, %L::regclass, %L%s) c ON c.key = s.%I::text',
+              CASE WHEN int_key THEN format('s.%I', key_column) ELSE format('row_number() OVER (ORDER BY s.%I)', key_column) END,
+              map_key,
+              CASE WHEN int_key THEN '' ELSE format(', s.%I', key_column) END,
+              CASE WHEN partition_column IS NOT NULL THEN format(', s.%I', partition_column) ELSE '' END,
+              CASE WHEN count_column IS NOT NULL AND count_column IS DISTINCT FROM partition_column
+                   THEN format(', s.%I', count_column) ELSE '' END,
+              geom_column, source, d.name, source::text, key_column,
+              CASE WHEN partition_column IS NOT NULL THEN format(', %L', partition_column) ELSE '' END,
+              key_column);
+  SELECT string_agg(format('%s (poids %s%s)', coalesce(c.label, c.column_name), nous.format_fr(c.weight, CASE WHEN c.weight = trunc(c.weight) THEN 0 ELSE 2 END),
+                           CASE WHEN c.polarity = -1 THEN ', sens inversé' ELSE '' END), ', ' ORDER BY c.position)
+    INTO comps FROM nous.index_components c WHERE c.index_name = d.name;
+  -- descriptions for readers, in French: the source's own column comments
+  -- where it has them, then what nous knows; the caller's win
+  descr := jsonb_strip_nulls(jsonb_build_object(
+    'score', format('Score de l''indice composite « %s »%s ; composantes : %s ; normalisation %s, agrégation %s ; plus haut = plus fragile.',
+                    d.name, coalesce(' (' || nullif(btrim(d.description), '') || ')', ''), comps, d.normalise, d.aggregate),
+    'index_rank', format('Rang de l''entité selon l''indice « %s » (1 = la plus fragile)%s.', d.name,
+                         CASE WHEN partition_column IS NOT NULL THEN format(', au sein de chaque %s', partition_column) ELSE '' END),
+    'index_class', format('Classe de l''indice « %s » selon nous.index_compute : %s quantiles de même effectif, de 1 (la moins fragile) à %s%s. La colonne class est la classe de la carte (seuils nous.breaks, méthode %s).',
+                          d.name, d.classes, d.classes,
+                          CASE WHEN partition_column IS NOT NULL THEN format(' au sein de chaque %s', partition_column) ELSE '' END,
+                          method),
+    'index_coverage', 'Part du poids des composantes renseignées pour l''entité (1 = toutes).',
+    key_column, CASE WHEN NOT int_key THEN coalesce(col_description(source, (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = source AND a.attname = key_column)),
+                                                 format('Code de l''entité (colonne %s de %s).', key_column, source)) END,
+    coalesce(partition_column, ' no partition'), CASE WHEN partition_column IS NOT NULL THEN coalesce(col_description(source, (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = source AND a.attname = partition_column)),
+                                                 format('Partition de calcul de l''indice (colonne %s de %s).', partition_column, source)) END,
+    coalesce(count_column, ' no count'), CASE WHEN count_column IS NOT NULL THEN coalesce(col_description(source, (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = source AND a.attname = count_column)),
+                                                 format('Effectif de l''entité (colonne %s de %s), qui décide du secret statistique.', count_column, source)) END
+  )) || coalesce(descriptions, '{}');
+  RETURN nous.create_map_view(name, q, map_key, geom_column, 'score', k => nk, method => method,
+                              descriptions => descr, replace => replace, digits => digits,
+                              count_column => count_column, threshold => threshold, indicator => indicator,
+                              description => coalesce(description,
+                                format('Carte de l''indice composite « %s » (%s), %s classes (méthode %s) ; créée par nous.create_index_map_view.',
+                                       d.name, source, nk, method)));
+END
+$$;
+COMMENT ON FUNCTION nous.create_index_map_view(text, text, regclass, text, text, text, int, text, int, text, jsonb, boolean, text, int, text) IS
+  'Publishes a stored index as a QGIS map layer in one call (no query to write): nous.index_compute of the index over the source table joined to its geometries, through nous.create_map_view; score, index_rank and index_class (the quantile class of nous.index_compute), index_coverage, the map''s own class (k classes of the score, by default the index''s number of classes and method quantile); an integer key (the source''s, or map_id numbered by code with the code kept), French comments from the index''s definition and the source''s column comments; secrecy options as create_map_view.';
+
+-- issue 15: labels with a display scale and unit (an overload: the map views
+-- of 0.1.0 and 0.2.0 keep calling the three-argument form)
+CREATE FUNCTION nous.class_labels(breaks float8[], minimum float8, digits int, scale float8, unit text)
+  RETURNS text[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s float8 := coalesce(scale, 1);
+  u text := CASE WHEN nullif(btrim(unit), '') IS NULL THEN '' ELSE ' ' || btrim(unit) END;
+  labels text[];
+BEGIN
+  IF s <= 0 OR s = 'Infinity'::float8 OR s = 'NaN'::float8 THEN
+    RAISE EXCEPTION 'scale must be a positive finite number' USING ERRCODE = '22023', DETAIL = format('scale is %s.', scale);
+  END IF;
+  labels := nous.class_labels(ARRAY(SELECT b * s FROM unnest(breaks) WITH ORDINALITY AS x(b, o) ORDER BY o),
+                              minimum * s, digits);
+  IF u = '' THEN
+    RETURN labels;
+  END IF;
+  -- the unit after each number: « 2,1 % – 6,9 % », « ≤ 6,9 % »
+  RETURN ARRAY(SELECT CASE WHEN l LIKE '%' || ' – ' || '%'
+                           THEN split_part(l, ' – ', 1) || u || ' – ' || split_part(l, ' – ', 2) || u
+                           ELSE l || u END
+                 FROM unnest(labels) WITH ORDINALITY AS x(l, o) ORDER BY o);
+END
+$$;
+COMMENT ON FUNCTION nous.class_labels(float8[], float8, int, float8, text) IS
+  'French labels of classes with a display scale and unit: the bounds multiplied by scale (e.g. 100 for a rate stored as a fraction), then written as by nous.class_labels(breaks, minimum, digits) with the unit after each number: ''2,1 % – 6,9 %''.';
+

@@ -70,6 +70,10 @@ SELECT nous.define_index('up_frag', '[{"column": "a", "weight": 2, "label": "cho
                          classes => 3, description => 'upgrade test index');
 SELECT nous.define_index('up_user', '[{"column": "a"}, {"column": "b", "weight": 0.5}]',
                          'twice', 'rowmax', 4, 'user methods');
+-- a user's view over a stored index: the update keeps it (index_compute keeps
+-- its signature and its columns, among them class; issue 15)
+CREATE MATERIALIZED VIEW up.mv_index AS
+  SELECT key, score, class FROM nous.index_compute('up_frag', 'up.areas', 'id', 'epci');
 
 -- registered refresh views (one depends on the other) and a map view
 CREATE MATERIALIZED VIEW up.mv_flows AS
