@@ -24,6 +24,7 @@
 
 #include "nous.h"
 #include "classes.h"
+#include "method_table.h"
 
 #define FAMILY "classification"
 #define BREAKS_STATE_VERSION 1
@@ -415,7 +416,7 @@ check_breaks_result(Datum d, const char *method, double max)
 }
 
 static void method_status(nous_status st, const char *method);
-extern Datum pg_nous_breaks_fisher(PG_FUNCTION_ARGS);
+static void fisher_size_check(size_t n, int k, const char *what);
 
 PG_FUNCTION_INFO_V1(nous_breaks_finalfn);
 
@@ -444,18 +445,14 @@ nous_breaks_finalfn(PG_FUNCTION_ARGS)
 		s->resolved_ok = true;
 	}
 	/* the built-in fisher straight on the sorted state: no copy of the values */
-	if (s->resolved.flinfo.fn_addr == pg_nous_breaks_fisher && s->resolved.spec.nparams == 0)
+	if (s->resolved.builtin && s->resolved.spec.nparams == 0 &&
+		strcmp(s->resolved.spec.name, "fisher") == 0)
 	{
 		size_t		m = nous_distinct_sorted(s->x, (size_t) s->n);
 		double	   *out;
 		int			nout;
 
-		if ((double) (s->k - 1) * (double) m > 268435456.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many classes for natural breaks of %zu values", m),
-					 errdetail("k - 1 times the number of distinct values must not exceed 268435456 (1 GB of working memory)."),
-					 errhint("Use fewer classes: maps rarely need more than 10.")));
+		fisher_size_check(m, s->k, "distinct values");
 		fisher_work_check(m, s->k);
 		out = palloc(sizeof(double) * NOUS_BREAKS_MAX(s->k));
 		method_status(nous_breaks_fisher(s->x, (size_t) s->n, s->k, out, &nout, NULL), "fisher");
@@ -525,8 +522,8 @@ sorted_values_arg(FunctionCallInfo fcinfo, size_t *n)
 
 /* Arguments every built-in shares: values, k, params. */
 static Jsonb *
-method_args(FunctionCallInfo fcinfo, const char *method, const char *const *allowed,
-			double **x, size_t *n, int32 *k)
+method_args(FunctionCallInfo fcinfo, const NousBuiltin *b, double **x, size_t *n,
+			int32 *k)
 {
 	Jsonb	   *params = NULL;
 
@@ -538,7 +535,7 @@ method_args(FunctionCallInfo fcinfo, const char *method, const char *const *allo
 	check_k(*k);
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 		params = PG_GETARG_JSONB_P(2);
-	nous_params_check(params, method, allowed);
+	nous_builtin_check(b, params);
 	*x = sorted_values_arg(fcinfo, n);
 	return params;
 }
@@ -561,167 +558,189 @@ method_status(nous_status st, const char *method)
 	nous_report_status(st, method);
 }
 
-PG_FUNCTION_INFO_V1(pg_nous_breaks_fisher);
+/*
+ * The family's built-ins: one descriptor each.  An apply function gets the
+ * sorted finite values, k and the checked parameters, and writes the upper
+ * bounds.
+ */
+typedef nous_status (*breaks_apply) (const NousBuiltin *b, Jsonb *params,
+									 const double *x, size_t n, int k,
+									 double *out, int *nout);
 
-/* Fisher's exact natural breaks; no parameters. */
-Datum
-pg_nous_breaks_fisher(PG_FUNCTION_ARGS)
+typedef struct BreaksBuiltin
 {
-	static const char *const allowed[] = {NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
+	NousBuiltin d;
+	breaks_apply apply;
+} BreaksBuiltin;
 
-	method_args(fcinfo, "fisher", allowed, &x, &n, &k);
-	/* the dynamic programme keeps one argmin per value and class */
+/* the dynamic programme keeps one argmin per value and class */
+static void
+fisher_size_check(size_t n, int k, const char *what)
+{
 	if ((double) (k - 1) * (double) n > 268435456.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many classes for natural breaks of %zu values", n),
-				 errdetail("k - 1 times the number of values must not exceed 268435456 (1 GB of working memory)."),
+				 errdetail("k - 1 times the number of %s must not exceed 268435456 (1 GB of working memory).", what),
 				 errhint("Use fewer classes: maps rarely need more than 10.")));
+}
+
+static nous_status
+apply_fisher(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
+			 int k, double *out, int *nout)
+{
+	(void) b, (void) params;
+	fisher_size_check(n, k, "values");
 	fisher_work_check(nous_distinct_sorted(x, n), k);
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_fisher(x, n, k, out, &nout, NULL), "fisher");
+	return nous_breaks_fisher(x, n, k, out, nout, NULL);
+}
+
+static nous_status
+apply_quantile(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
+			   int k, double *out, int *nout)
+{
+	return nous_breaks_quantile(x, n, k, (int) nous_builtin_number(b, params, "type", NULL),
+								out, nout);
+}
+
+static nous_status
+apply_equal(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
+			int k, double *out, int *nout)
+{
+	(void) b, (void) params;
+	return nous_breaks_equal(x, n, k, out, nout);
+}
+
+static nous_status
+apply_sd(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
+		 int k, double *out, int *nout)
+{
+	return nous_breaks_sd(x, n, k, nous_builtin_number(b, params, "width", NULL), out, nout);
+}
+
+static nous_status
+apply_headtails(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
+				int k, double *out, int *nout)
+{
+	return nous_breaks_headtails(x, n, k, nous_builtin_number(b, params, "thr", NULL),
+								 out, nout);
+}
+
+static nous_status
+apply_pretty(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
+			 int k, double *out, int *nout)
+{
+	(void) b, (void) params;
+	return nous_breaks_pretty(x, n, k, out, nout);
+}
+
+/* box-plot breaks: k is ignored (always 6 classes) */
+static nous_status
+apply_box(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
+		  int k, double *out, int *nout)
+{
+	(void) k;
+	return nous_breaks_box(x, n, nous_builtin_number(b, params, "hinge", NULL), out, nout);
+}
+
+static const BreaksBuiltin classifications[] = {
+	{{"fisher", {{0}}, NAN, "nous_breaks_fisher"}, apply_fisher},
+	{{"quantile", {{"type", NOUS_PARAM_INTEGER, 7, 1, 9, false, false, NULL,
+					"must be an integer from 1 to 9",
+					"The quantile type is an integer from 1 to 9 (Hyndman and Fan 1996); R's default is 7."}},
+	NAN, "nous_breaks_quantile"}, apply_quantile},
+	{{"equal", {{0}}, NAN, "nous_breaks_equal"}, apply_equal},
+	{{"sd", {{"width", NOUS_PARAM_NUMBER, 1.0, 0.0, INFINITY, true, false, NULL, "must be positive", NULL}},
+	NAN, "nous_breaks_sd"}, apply_sd},
+	{{"headtails", {{"thr", NOUS_PARAM_NUMBER, 0.4, 0.0, 1.0, true, false, NULL, "must be in (0, 1]", NULL}},
+	NAN, "nous_breaks_headtails"}, apply_headtails},
+	{{"pretty", {{0}}, NAN, "nous_breaks_pretty"}, apply_pretty},
+	{{"box", {{"hinge", NOUS_PARAM_NUMBER, 1.5, 0.0, INFINITY, false, false, NULL, "must not be negative", NULL}},
+	NAN, "nous_breaks_box"}, apply_box},
+};
+
+const NousBuiltinTable nous_classification_table = {
+	FAMILY, classifications, lengthof(classifications), sizeof(BreaksBuiltin)
+};
+
+/*
+ * The SQL function of a built-in: nous.breaks_<name>(values float8[], k int4,
+ * params jsonb) → float8[] of upper bounds.
+ */
+static Datum
+breaks_builtin_sql(FunctionCallInfo fcinfo, const char *name)
+{
+	const NousBuiltin *b = nous_builtin_find(FAMILY, name);
+	Jsonb	   *params;
+	double	   *x;
+	size_t		n;
+	int32		k;
+	double	   *out;
+	int			nout;
+
+	if (b == NULL)
+		elog(ERROR, "nous: unknown built-in classification \"%s\"", name);
+	params = method_args(fcinfo, b, &x, &n, &k);
+	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(Max(k, 6)));
+	method_status(((const BreaksBuiltin *) b)->apply(b, params, x, n, k, out, &nout), b->name);
 	PG_RETURN_DATUM(breaks_result(out, nout));
 }
 
+PG_FUNCTION_INFO_V1(pg_nous_breaks_fisher);
 PG_FUNCTION_INFO_V1(pg_nous_breaks_quantile);
+PG_FUNCTION_INFO_V1(pg_nous_breaks_equal);
+PG_FUNCTION_INFO_V1(pg_nous_breaks_sd);
+PG_FUNCTION_INFO_V1(pg_nous_breaks_headtails);
+PG_FUNCTION_INFO_V1(pg_nous_breaks_pretty);
+PG_FUNCTION_INFO_V1(pg_nous_breaks_box);
 
-/* Quantiles; params: type = 1..9 (default 7). */
+/* nous.breaks_fisher(values, k, params): Fisher's exact natural breaks */
+Datum
+pg_nous_breaks_fisher(PG_FUNCTION_ARGS)
+{
+	return breaks_builtin_sql(fcinfo, "fisher");
+}
+
+/* nous.breaks_quantile(values, k, params): quantiles of type 1..9 */
 Datum
 pg_nous_breaks_quantile(PG_FUNCTION_ARGS)
 {
-	static const char *const allowed[] = {"type", NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-	double		type = 7;
-	Jsonb	   *params = method_args(fcinfo, "quantile", allowed, &x, &n, &k);
-
-	if (nous_params_number(params, "quantile", "type", &type) &&
-		(type != floor(type) || type < 1 || type > 9))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value %g for parameter \"type\" of method \"quantile\"", type),
-				 errdetail("The quantile type is an integer from 1 to 9 (Hyndman and Fan 1996); R's default is 7.")));
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_quantile(x, n, k, (int) type, out, &nout), "quantile");
-	PG_RETURN_DATUM(breaks_result(out, nout));
+	return breaks_builtin_sql(fcinfo, "quantile");
 }
 
-PG_FUNCTION_INFO_V1(pg_nous_breaks_equal);
-
-/* Equal intervals; no parameters. */
+/* nous.breaks_equal(values, k, params): equal intervals */
 Datum
 pg_nous_breaks_equal(PG_FUNCTION_ARGS)
 {
-	static const char *const allowed[] = {NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-
-	method_args(fcinfo, "equal", allowed, &x, &n, &k);
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_equal(x, n, k, out, &nout), "equal");
-	PG_RETURN_DATUM(breaks_result(out, nout));
+	return breaks_builtin_sql(fcinfo, "equal");
 }
 
-PG_FUNCTION_INFO_V1(pg_nous_breaks_sd);
-
-/* Standard-deviation classes; params: width (default 1). */
+/* nous.breaks_sd(values, k, params): standard-deviation classes */
 Datum
 pg_nous_breaks_sd(PG_FUNCTION_ARGS)
 {
-	static const char *const allowed[] = {"width", NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-	double		width = 1.0;
-	Jsonb	   *params = method_args(fcinfo, "sd", allowed, &x, &n, &k);
-
-	if (nous_params_number(params, "sd", "width", &width) && !(width > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameter \"width\" of method \"sd\" must be positive")));
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_sd(x, n, k, width, out, &nout), "sd");
-	PG_RETURN_DATUM(breaks_result(out, nout));
+	return breaks_builtin_sql(fcinfo, "sd");
 }
 
-PG_FUNCTION_INFO_V1(pg_nous_breaks_headtails);
-
-/* Head/tail breaks; params: thr in (0, 1] (default 0.4). */
+/* nous.breaks_headtails(values, k, params): head/tail breaks */
 Datum
 pg_nous_breaks_headtails(PG_FUNCTION_ARGS)
 {
-	static const char *const allowed[] = {"thr", NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-	double		thr = 0.4;
-	Jsonb	   *params = method_args(fcinfo, "headtails", allowed, &x, &n, &k);
-
-	if (nous_params_number(params, "headtails", "thr", &thr) && !(thr > 0 && thr <= 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameter \"thr\" of method \"headtails\" must be in (0, 1]"),
-				 errdetail("thr is %g.", thr)));
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_headtails(x, n, k, thr, out, &nout), "headtails");
-	PG_RETURN_DATUM(breaks_result(out, nout));
+	return breaks_builtin_sql(fcinfo, "headtails");
 }
 
-PG_FUNCTION_INFO_V1(pg_nous_breaks_pretty);
-
-/* Pretty breaks; no parameters. */
+/* nous.breaks_pretty(values, k, params): pretty breaks */
 Datum
 pg_nous_breaks_pretty(PG_FUNCTION_ARGS)
 {
-	static const char *const allowed[] = {NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-
-	method_args(fcinfo, "pretty", allowed, &x, &n, &k);
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_pretty(x, n, k, out, &nout), "pretty");
-	PG_RETURN_DATUM(breaks_result(out, nout));
+	return breaks_builtin_sql(fcinfo, "pretty");
 }
 
-PG_FUNCTION_INFO_V1(pg_nous_breaks_box);
-
-/* Box-plot breaks; params: hinge (default 1.5); k is ignored. */
+/* nous.breaks_box(values, k, params): box-plot breaks, k ignored */
 Datum
 pg_nous_breaks_box(PG_FUNCTION_ARGS)
 {
-	static const char *const allowed[] = {"hinge", NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double		out[NOUS_BREAKS_MAX(6)];
-	int			nout;
-	double		hinge = 1.5;
-	Jsonb	   *params = method_args(fcinfo, "box", allowed, &x, &n, &k);
-
-	if (nous_params_number(params, "box", "hinge", &hinge) && !(hinge >= 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameter \"hinge\" of method \"box\" must not be negative")));
-	method_status(nous_breaks_box(x, n, hinge, out, &nout), "box");
-	PG_RETURN_DATUM(breaks_result(out, nout));
+	return breaks_builtin_sql(fcinfo, "box");
 }
 
 /* ---- class_of and gvf ---- */

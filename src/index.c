@@ -30,76 +30,25 @@
 #include "normalise.h"
 #include "index.h"
 #include "pca.h"
+#include "method_table.h"
 
 #define NORM_FAMILY "normalisation"
 #define AGG_FAMILY "aggregation"
 #define DEFAULT_MIN_COVERAGE 0.5
 
 /* ------------------------------------------------------------------ */
-/* parameters                                                           */
+/* the aggregation family's built-ins: one descriptor each             */
 /* ------------------------------------------------------------------ */
 
-static Jsonb *
-params_of(NousMethod *m)
+typedef nous_status (*agg_apply) (const NousBuiltin *b, Jsonb *params,
+								  const double *x, const bool *present, int n,
+								  int k, const double *w, double *out, bool *outp);
+
+typedef struct AggBuiltin
 {
-	return m->takes_params ? DatumGetJsonbP(m->params) : NULL;
-}
-
-/* A boolean parameter: jsonb true/false or the words true/false/yes/no. */
-static bool
-params_bool(Jsonb *params, const char *method, const char *key, bool dflt)
-{
-	JsonbValue *v;
-
-	if (params == NULL)
-		return dflt;
-	v = getKeyJsonValueFromContainer(&params->root, key, strlen(key), NULL);
-	if (v == NULL)
-		return dflt;
-	if (v->type == jbvBool)
-		return v->val.boolean;
-	if (v->type == jbvString)
-	{
-		char	   *w = pnstrdup(v->val.string.val, v->val.string.len);
-
-		if (strcmp(w, "true") == 0 || strcmp(w, "yes") == 0)
-			return true;
-		if (strcmp(w, "false") == 0 || strcmp(w, "no") == 0)
-			return false;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("parameter \"%s\" of method \"%s\" must be true or false", key, method)));
-	return dflt;				/* not reached */
-}
-
-static nous_sd_kind
-params_sd(Jsonb *params, const char *method, nous_sd_kind dflt)
-{
-	char	   *w = nous_params_word(params, method, "sd");
-	nous_sd_kind kind = dflt;
-
-	if (w != NULL && !nous_parse_sd(w, &kind))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value \"%s\" for parameter \"sd\" of method \"%s\"", w, method),
-				 errdetail("Use sample (divide by n - 1) or population (divide by n).")));
-	return kind;
-}
-
-static nous_ties
-params_ties(Jsonb *params, const char *method)
-{
-	char	   *w = nous_params_word(params, method, "ties");
-	nous_ties	t = NOUS_TIES_AVERAGE;
-
-	if (w != NULL && !nous_parse_ties(w, &t))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value \"%s\" for parameter \"ties\" of method \"%s\"", w, method),
-				 errdetail("Use average, min, max, dense or first.")));
-	return t;
-}
+	NousBuiltin d;
+	agg_apply	apply;
+} AggBuiltin;
 
 static void
 report_domain(const char *method, const char *detail, const char *hint)
@@ -111,410 +60,132 @@ report_domain(const char *method, const char *detail, const char *hint)
 			 hint ? errhint("%s", hint) : 0));
 }
 
-/* ------------------------------------------------------------------ */
-/* normalisations computed in C                                         */
-/* ------------------------------------------------------------------ */
-
-typedef enum
+static nous_status
+apply_mean(const NousBuiltin *b, Jsonb *params, const double *x, const bool *present,
+		   int n, int k, const double *w, double *out, bool *outp)
 {
-	SCALE_NONE,
-	SCALE_ZSCORE,
-	SCALE_MINMAX
-} post_scale;
-
-static post_scale
-params_scale(Jsonb *params, const char *method)
-{
-	char	   *w = nous_params_word(params, method, "scale");
-
-	if (w == NULL || strcmp(w, "none") == 0)
-		return SCALE_NONE;
-	if (strcmp(w, "zscore") == 0)
-		return SCALE_ZSCORE;
-	if (strcmp(w, "minmax") == 0)
-		return SCALE_MINMAX;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid value \"%s\" for parameter \"scale\" of method \"%s\"", w, method),
-			 errdetail("Use none (default), zscore (sample sd) or minmax (0-100).")));
-	return SCALE_NONE;
+	(void) b, (void) params;
+	return nous_agg_mean(x, present, n, k, w, out, outp);
 }
 
-/* Rescale in place after a transform; returns the centre of the scale. */
-static double
-apply_scale(post_scale s, double *v, const bool *present, int n)
+static nous_status
+apply_geometric(const NousBuiltin *b, Jsonb *params, const double *x, const bool *present,
+				int n, int k, const double *w, double *out, bool *outp)
 {
-	if (s == SCALE_ZSCORE)
-		nous_norm_zscore(v, present, n, NOUS_SD_SAMPLE, v);
-	else if (s == SCALE_MINMAX)
-	{
-		nous_norm_minmax(v, present, n, v);
-		return 50.0;
-	}
-	return 0.0;
+	nous_status st = nous_agg_geometric(x, present, n, k, w,
+										nous_builtin_number(b, params, "shift", NULL),
+										out, outp);
+
+	if (st == NOUS_ERR_DOMAIN)
+		report_domain(b->name, "The geometric mean needs every value plus the shift to be positive.",
+					  "Normalise to a positive scale ('minmax', 'ratio', 'goalposts') "
+					  "or give a shift: 'geometric(shift=1)'.");
+	return st;
 }
 
-/*
- * Normalise x (n values, presence mask) in place with a built-in method
- * computed in C.  *centre receives the centre of the method's scale, about
- * which polarity -1 reflects.  Returns false when name is not a built-in
- * known here.
- */
-static bool
-norm_builtin(const char *name, Jsonb *params, double *x, const bool *present,
-			 int n, double *centre)
+static nous_status
+apply_power(const NousBuiltin *b, Jsonb *params, const double *x, const bool *present,
+			int n, int k, const double *w, double *out, bool *outp)
 {
-	nous_status st = NOUS_OK;
+	nous_status st = nous_agg_power(x, present, n, k, w,
+									nous_builtin_number(b, params, "p", NULL), out, outp);
 
-	*centre = 0.0;
-	if (strcmp(name, "zscore") == 0)
-	{
-		static const char *const allowed[] = {"sd", NULL};
-
-		nous_params_check(params, name, allowed);
-		nous_norm_zscore(x, present, n, params_sd(params, name, NOUS_SD_SAMPLE), x);
-	}
-	else if (strcmp(name, "minmax") == 0)
-	{
-		static const char *const allowed[] = {NULL};
-
-		nous_params_check(params, name, allowed);
-		nous_norm_minmax(x, present, n, x);
-		*centre = 50.0;
-	}
-	else if (strcmp(name, "rank") == 0 || strcmp(name, "percentile") == 0)
-	{
-		static const char *const allowed[] = {"ties", NULL};
-		nous_ties	ties;
-		int			i,
-					m = 0;
-
-		nous_params_check(params, name, allowed);
-		ties = params_ties(params, name);
-		if (name[0] == 'r')
-		{
-			st = nous_norm_rank(x, present, n, ties, x);
-			for (i = 0; i < n; i++)
-				m += present[i];
-			*centre = (m + 1) / 2.0;
-		}
-		else
-		{
-			st = nous_norm_percentile(x, present, n, ties, x);
-			*centre = 50.0;
-		}
-	}
-	else if (strcmp(name, "ratio") == 0)
-	{
-		static const char *const allowed[] = {"ref", NULL};
-		double		ref = 0.0;
-		bool		has_ref;
-
-		nous_params_check(params, name, allowed);
-		has_ref = nous_params_number(params, name, "ref", &ref);
-		if (nous_norm_ratio(x, present, n, has_ref, ref, x) != NOUS_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_DIVISION_BY_ZERO),
-					 errmsg("ratio normalisation needs a non-zero reference"),
-					 errdetail(has_ref ? "The parameter ref is 0." :
-							   "The mean of the values, used as the reference, is 0."),
-					 errhint("Give a reference value: 'ratio(ref=12.5)'.")));
-		*centre = 100.0;
-	}
-	else if (strcmp(name, "goalposts") == 0)
-	{
-		static const char *const allowed[] = {"lo", "hi", "clip", NULL};
-		double		lo = 0.0,
-					hi = 0.0;
-		bool		has_lo = nous_params_number(params, name, "lo", &lo);
-		bool		has_hi = nous_params_number(params, name, "hi", &hi);
-		bool		clip;
-		int			i;
-
-		nous_params_check(params, name, allowed);
-		clip = params_bool(params, name, "clip", true);
-		if (!has_lo || !has_hi)
-		{
-			double		mn = INFINITY,
-						mx = -INFINITY;
-
-			for (i = 0; i < n; i++)
-				if (present[i])
-				{
-					mn = Min(mn, x[i]);
-					mx = Max(mx, x[i]);
-				}
-			if (!has_lo)
-				lo = mn;
-			if (!has_hi)
-				hi = mx;
-		}
-		*centre = 50.0;
-		if (!isfinite(lo) || !isfinite(hi))
-			return true;		/* no value present */
-		if (lo == hi)
-		{
-			if (!has_lo || !has_hi)
-			{
-				/* all values equal: the middle of the scale, as minmax */
-				for (i = 0; i < n; i++)
-					if (present[i])
-						x[i] = 50.0;
-				return true;
-			}
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("parameters lo and hi of method \"goalposts\" must differ"),
-					 errdetail("Both are %g.", lo)));
-		}
-		nous_norm_goalposts(x, present, n, lo, hi, clip, x);
-	}
-	else if (strcmp(name, "winsor") == 0)
-	{
-		static const char *const allowed[] = {"p", "k", "sd", "scale", NULL};
-		double		p = 0.05,
-					k = 0.0;
-		bool		has_p,
-					has_k;
-		post_scale	scale;
-
-		nous_params_check(params, name, allowed);
-		has_p = nous_params_number(params, name, "p", &p);
-		has_k = nous_params_number(params, name, "k", &k);
-		scale = params_scale(params, name);
-		if (has_p && has_k)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("method \"winsor\" takes p or k, not both"),
-					 errdetail("p clips at the quantiles p and 1 - p; k clips at the mean plus or minus k standard deviations.")));
-		if (has_k)
-		{
-			if (!(k > 0.0))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("parameter \"k\" of method \"winsor\" must be positive")));
-			nous_norm_winsor_sd(x, present, n, k, params_sd(params, name, NOUS_SD_SAMPLE), x);
-		}
-		else
-		{
-			if (!(p >= 0.0 && p < 0.5))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("parameter \"p\" of method \"winsor\" must be in [0, 0.5)"),
-						 errdetail("It is %g.", p)));
-			st = nous_norm_winsor_quantile(x, present, n, p, x);
-		}
-		if (st == NOUS_OK)
-			*centre = apply_scale(scale, x, present, n);
-	}
-	else if (strcmp(name, "log") == 0)
-	{
-		static const char *const allowed[] = {"offset", "scale", NULL};
-		double		offset = 0.0;
-		post_scale	scale;
-
-		nous_params_check(params, name, allowed);
-		nous_params_number(params, name, "offset", &offset);
-		scale = params_scale(params, name);
-		if (nous_norm_log(x, present, n, offset, x) != NOUS_OK)
-			report_domain("log", "Some value plus the offset is zero or negative.",
-						  "Give an offset: 'log(offset=1)'.");
-		*centre = apply_scale(scale, x, present, n);
-	}
-	else if (strcmp(name, "none") == 0)
-	{
-		static const char *const allowed[] = {NULL};
-
-		nous_params_check(params, name, allowed);
-	}
-	else
-		return false;
-	if (st != NOUS_OK)
-		nous_report_status(st, name);
-	return true;
+	if (st == NOUS_ERR_DOMAIN)
+		report_domain(b->name, "The power mean needs values >= 0 (> 0 when p <= 0).",
+					  "Normalise to a positive scale: 'minmax', 'ratio' or 'goalposts'.");
+	return st;
 }
 
-/* The SQL functions of the new built-in normalisations share one body. */
-static Datum
-normalise_sql(FunctionCallInfo fcinfo, const char *name)
+static nous_status
+apply_mpi(const NousBuiltin *b, Jsonb *params, const double *x, const bool *present,
+		  int n, int k, const double *w, double *out, bool *outp)
 {
-	NousVec		v;
-	Jsonb	   *params = NULL;
-	double		centre;
+	double		sign = nous_builtin_number(b, params, "sign", NULL);
+	nous_status st;
 
-	nous_vec_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), "values", false, &v);
-	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
-		params = PG_GETARG_JSONB_P(1);
-	if (params != NULL && !JB_ROOT_IS_OBJECT(params))
+	if (sign != 1.0 && sign != -1.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameters of method \"%s\" must be a jsonb object", name)));
-	if (!norm_builtin(name, params, v.x, v.present, v.n, &centre))
-		elog(ERROR, "nous: unknown built-in normalisation \"%s\"", name);
-	PG_RETURN_ARRAYTYPE_P(nous_vec_to_array(&v, v.x));
+				 errmsg("parameter \"sign\" of method \"mpi\" must be 1 or -1"),
+				 errdetail("It is %g. 1 penalises unbalance upwards (higher means more fragile); -1 downwards.", sign)));
+	st = nous_agg_mpi(x, present, n, k, w, (int) sign, nous_builtin_word(b, params, "sd"),
+					  nous_builtin_bool(b, params, "rescale"), out, outp);
+	if (st == NOUS_ERR_DOMAIN)
+		report_domain(b->name, "The mean of some row's rescaled values is zero or negative.",
+					  "Use z-scores with rescale=true (100 + 10 z), or positive values.");
+	return st;
 }
 
-PG_FUNCTION_INFO_V1(nous_normalise_goalposts);
-/* goalposts: 100 (x - lo) / (hi - lo), clipped to 0-100. */
-Datum
-nous_normalise_goalposts(PG_FUNCTION_ARGS)
+static nous_status
+apply_rankmean(const NousBuiltin *b, Jsonb *params, const double *x, const bool *present,
+			   int n, int k, const double *w, double *out, bool *outp)
 {
-	return normalise_sql(fcinfo, "goalposts");
+	return nous_agg_rankmean(x, present, n, k, w, nous_builtin_word(b, params, "ties"),
+							 out, outp);
 }
 
-PG_FUNCTION_INFO_V1(nous_normalise_winsor);
-/* winsor: clip at quantiles p, 1 - p or at mean +/- k sd. */
-Datum
-nous_normalise_winsor(PG_FUNCTION_ARGS)
+static nous_status
+apply_worstq(const NousBuiltin *b, Jsonb *params, const double *x, const bool *present,
+			 int n, int k, const double *w, double *out, bool *outp)
 {
-	return normalise_sql(fcinfo, "winsor");
+	return nous_agg_worstq(x, present, n, k, w, nous_builtin_number(b, params, "q", NULL),
+						   nous_builtin_bool(b, params, "strict"), out, outp);
 }
 
-PG_FUNCTION_INFO_V1(nous_normalise_log);
-/* log: ln(x + offset), optionally rescaled. */
-Datum
-nous_normalise_log(PG_FUNCTION_ARGS)
+static nous_status
+apply_pca(const NousBuiltin *b, Jsonb *params, const double *x, const bool *present,
+		  int n, int k, const double *w, double *out, bool *outp)
 {
-	return normalise_sql(fcinfo, "log");
+	char		msg[160];
+	nous_status st;
+
+	(void) w;
+	st = nous_pca_scores(x, present, n, k, nous_builtin_word(b, params, "sd"),
+						 out, outp, msg, sizeof(msg));
+	if (st == NOUS_ERR_PARAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("method \"pca\" could not compute the first principal component"),
+				 errdetail("%s", msg)));
+	return st;
 }
 
-PG_FUNCTION_INFO_V1(nous_normalise_none);
-/* none: the values unchanged. */
-Datum
-nous_normalise_none(PG_FUNCTION_ARGS)
-{
-	return normalise_sql(fcinfo, "none");
-}
+#define P_SD(dflt) {"sd", NOUS_PARAM_WORD, (dflt), 0, 0, false, false, "population|sample", NULL, \
+	"Use sample (divide by n - 1) or population (divide by n)."}
+#define P_TIES {"ties", NOUS_PARAM_WORD, NOUS_TIES_AVERAGE, 0, 0, false, false, \
+	"average|min|max|dense|first", NULL, NULL}
+#define P_ANY(name, dflt) {(name), NOUS_PARAM_NUMBER, (dflt), -INFINITY, INFINITY, false, false, NULL, NULL, NULL}
+#define P_BOOL(name, dflt) {(name), NOUS_PARAM_BOOL, (dflt), 0, 0, false, false, NULL, NULL, NULL}
 
-/* ------------------------------------------------------------------ */
-/* aggregations computed in C                                           */
-/* ------------------------------------------------------------------ */
+static const AggBuiltin aggregations[] = {
+	{{"mean", {{0}}, NAN, "nous_agg_mean"}, apply_mean},
+	{{"geometric", {P_ANY("shift", 0.0)}, NAN, "nous_agg_geometric"}, apply_geometric},
+	{{"power", {P_ANY("p", 1.0)}, NAN, "nous_agg_power"}, apply_power},
+	{{"mpi", {{"sign", NOUS_PARAM_INTEGER, 1.0, -1.0, 1.0, false, false, NULL, "must be 1 or -1",
+			   "1 penalises unbalance upwards (higher means more fragile); -1 downwards."},
+			  P_SD(NOUS_SD_POPULATION), P_BOOL("rescale", 1)}, NAN, "nous_agg_mpi"}, apply_mpi},
+	{{"rankmean", {P_TIES}, NAN, "nous_agg_rankmean"}, apply_rankmean},
+	{{"worstq", {{"q", NOUS_PARAM_NUMBER, 0.75, 0.0, 1.0, false, false, NULL, "must be in [0, 1]", NULL},
+				 P_BOOL("strict", 0)}, NAN, "nous_agg_worstq"}, apply_worstq},
+	{{"pca", {P_SD(NOUS_SD_SAMPLE)}, NAN, "nous_pca_scores"}, apply_pca},
+};
 
-/*
- * Aggregate the n x k column-major matrix x into out/outp with a built-in
- * method.  Returns false when name is not a built-in known here.
- */
-static bool
-agg_builtin(const char *name, Jsonb *params, const double *x,
-			const bool *present, int n, int k, const double *w,
-			double *out, bool *outp)
+const NousBuiltinTable nous_aggregation_table = {
+	AGG_FAMILY, aggregations, lengthof(aggregations), sizeof(AggBuiltin)
+};
+
+/* Aggregate the n x k column-major matrix x into out/outp with built-in b. */
+void
+nous_aggregate_apply(const NousBuiltin *b, Jsonb *params, const double *x,
+					 const bool *present, int n, int k, const double *w,
+					 double *out, bool *outp)
 {
 	nous_status st;
 
-	if (strcmp(name, "mean") == 0)
-	{
-		static const char *const allowed[] = {NULL};
-
-		nous_params_check(params, name, allowed);
-		st = nous_agg_mean(x, present, n, k, w, out, outp);
-	}
-	else if (strcmp(name, "geometric") == 0)
-	{
-		static const char *const allowed[] = {"shift", NULL};
-		double		shift = 0.0;
-
-		nous_params_check(params, name, allowed);
-		nous_params_number(params, name, "shift", &shift);
-		st = nous_agg_geometric(x, present, n, k, w, shift, out, outp);
-		if (st == NOUS_ERR_DOMAIN)
-			report_domain(name, "The geometric mean needs every value plus the shift to be positive.",
-						  "Normalise to a positive scale ('minmax', 'ratio', 'goalposts') "
-						  "or give a shift: 'geometric(shift=1)'.");
-	}
-	else if (strcmp(name, "power") == 0)
-	{
-		static const char *const allowed[] = {"p", NULL};
-		double		p = 1.0;
-
-		nous_params_check(params, name, allowed);
-		nous_params_number(params, name, "p", &p);
-		st = nous_agg_power(x, present, n, k, w, p, out, outp);
-		if (st == NOUS_ERR_DOMAIN)
-			report_domain(name, "The power mean needs values >= 0 (> 0 when p <= 0).",
-						  "Normalise to a positive scale: 'minmax', 'ratio' or 'goalposts'.");
-	}
-	else if (strcmp(name, "mpi") == 0)
-	{
-		static const char *const allowed[] = {"sign", "sd", "rescale", NULL};
-		double		sign = 1.0;
-
-		nous_params_check(params, name, allowed);
-		nous_params_number(params, name, "sign", &sign);
-		if (sign != 1.0 && sign != -1.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("parameter \"sign\" of method \"mpi\" must be 1 or -1"),
-					 errdetail("1 penalises unbalance upwards (higher means more fragile); -1 downwards.")));
-		st = nous_agg_mpi(x, present, n, k, w, (int) sign,
-						  params_sd(params, name, NOUS_SD_POPULATION),
-						  params_bool(params, name, "rescale", true), out, outp);
-		if (st == NOUS_ERR_DOMAIN)
-			report_domain(name, "The mean of some row's rescaled values is zero or negative.",
-						  "Use z-scores with rescale=true (100 + 10 z), or positive values.");
-	}
-	else if (strcmp(name, "rankmean") == 0)
-	{
-		static const char *const allowed[] = {"ties", NULL};
-
-		nous_params_check(params, name, allowed);
-		st = nous_agg_rankmean(x, present, n, k, w, params_ties(params, name), out, outp);
-	}
-	else if (strcmp(name, "worstq") == 0)
-	{
-		static const char *const allowed[] = {"q", "strict", NULL};
-		double		q = 0.75;
-
-		nous_params_check(params, name, allowed);
-		nous_params_number(params, name, "q", &q);
-		if (!(q >= 0.0 && q <= 1.0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("parameter \"q\" of method \"worstq\" must be in [0, 1]"),
-					 errdetail("It is %g.", q)));
-		st = nous_agg_worstq(x, present, n, k, w, q,
-							 params_bool(params, name, "strict", false), out, outp);
-	}
-	else if (strcmp(name, "pca") == 0)
-	{
-		static const char *const allowed[] = {"sd", NULL};
-		nous_pca	pca;
-
-		nous_params_check(params, name, allowed);
-		st = nous_pca_first(x, present, n, k, params_sd(params, name, NOUS_SD_SAMPLE),
-							&pca, out, outp);
-		if (st == NOUS_ERR_EMPTY)
-		{
-			/* fewer than 2 complete rows: no score */
-			int			i;
-
-			for (i = 0; i < n; i++)
-				outp[i] = false;
-			st = NOUS_OK;
-		}
-		else if (st == NOUS_ERR_DOMAIN)
-		{
-			/* every component constant: every complete row scores 0 */
-			int			i,
-						j;
-
-			for (i = 0; i < n; i++)
-			{
-				outp[i] = true;
-				out[i] = 0.0;
-				for (j = 0; j < k; j++)
-					if (!present[(size_t) j * n + i])
-						outp[i] = false;
-			}
-			st = NOUS_OK;
-		}
-		else if (st == NOUS_OK)
-			nous_pca_free(&pca);
-	}
-	else
-		return false;
+	nous_builtin_check(b, params);
+	st = ((const AggBuiltin *) b)->apply(b, params, x, present, n, k, w, out, outp);
 	if (st != NOUS_OK)
-		nous_report_status(st, name);
-	return true;
+		nous_report_status(st, b->name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -834,9 +505,10 @@ normalise_matrix(NousMethod *m, double *x, bool *present, int n, int k,
 		double	   *col = x + (size_t) j * n;
 		bool	   *pcol = present + (size_t) j * n;
 		double		centre = 0.0;
+		const NousBuiltin *b = m->builtin ? nous_builtin_find(NORM_FAMILY, m->spec.name) : NULL;
 
-		if (m->builtin && norm_builtin(m->spec.name, params_of(m), col, pcol, n, &centre))
-			;
+		if (b != NULL)
+			nous_normalise_apply(b, NOUS_METHOD_PARAMS(m), col, pcol, n, &centre);
 		else
 			normalise_column(m, col, pcol, n);
 		if (pol[j] < 0)
@@ -861,9 +533,13 @@ aggregate_matrix(NousMethod *m, const double *x, const bool *present, int n,
 				dims[1] = {k},
 				lbs[1] = {1};
 	Datum	   *welems;
+	const NousBuiltin *b = m->builtin ? nous_builtin_find(AGG_FAMILY, m->spec.name) : NULL;
 
-	if (m->builtin && agg_builtin(m->spec.name, params_of(m), x, present, n, k, w, out, outp))
+	if (b != NULL)
+	{
+		nous_aggregate_apply(b, NOUS_METHOD_PARAMS(m), x, present, n, k, w, out, outp);
 		return;
+	}
 	welems = palloc(sizeof(Datum) * Max(k, 1));
 	for (i = 0; i < k; i++)
 		welems[i] = Float8GetDatum(w[i]);
@@ -955,9 +631,12 @@ nous_aggregate(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(nous_vec_to_array(&v, out));
 }
 
-/* The SQL functions of the built-in aggregations share one body. */
+/*
+ * The SQL function of a built-in: nous.aggregate_<name>(matrix float8[],
+ * weights float8[], params jsonb).
+ */
 static Datum
-aggregate_sql(FunctionCallInfo fcinfo, const char *name)
+aggregate_builtin_sql(FunctionCallInfo fcinfo, const char *name)
 {
 	int			n,
 				k;
@@ -968,35 +647,78 @@ aggregate_sql(FunctionCallInfo fcinfo, const char *name)
 			   *outp;
 	Jsonb	   *params = NULL;
 	NousVec		v;
+	const NousBuiltin *b = nous_builtin_find(AGG_FAMILY, name);
 
+	if (b == NULL)
+		elog(ERROR, "nous: unknown built-in aggregation \"%s\"", name);
 	matrix_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), &n, &k, &x, &present);
 	w = weights_from_datum(PG_GETARG_DATUM(1), PG_ARGISNULL(1), k);
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 		params = PG_GETARG_JSONB_P(2);
-	if (params != NULL && !JB_ROOT_IS_OBJECT(params))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameters of method \"%s\" must be a jsonb object", name)));
 	out = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
 	outp = palloc_extended(sizeof(bool) * Max(n, 1), MCXT_ALLOC_HUGE);
-	if (!agg_builtin(name, params, x, present, n, k, w, out, outp))
-		elog(ERROR, "nous: unknown built-in aggregation \"%s\"", name);
+	nous_aggregate_apply(b, params, x, present, n, k, w, out, outp);
 	v.n = n;
 	v.present = outp;
 	PG_RETURN_ARRAYTYPE_P(nous_vec_to_array(&v, out));
 }
 
-#define AGG_SQL(cname, mname) \
-PG_FUNCTION_INFO_V1(cname); \
-Datum cname(PG_FUNCTION_ARGS) { return aggregate_sql(fcinfo, mname); }
+PG_FUNCTION_INFO_V1(nous_aggregate_mean);
+PG_FUNCTION_INFO_V1(nous_aggregate_geometric);
+PG_FUNCTION_INFO_V1(nous_aggregate_power);
+PG_FUNCTION_INFO_V1(nous_aggregate_mpi);
+PG_FUNCTION_INFO_V1(nous_aggregate_rankmean);
+PG_FUNCTION_INFO_V1(nous_aggregate_worstq);
+PG_FUNCTION_INFO_V1(nous_aggregate_pca);
 
-AGG_SQL(nous_aggregate_mean, "mean")
-AGG_SQL(nous_aggregate_geometric, "geometric")
-AGG_SQL(nous_aggregate_power, "power")
-AGG_SQL(nous_aggregate_mpi, "mpi")
-AGG_SQL(nous_aggregate_rankmean, "rankmean")
-AGG_SQL(nous_aggregate_worstq, "worstq")
-AGG_SQL(nous_aggregate_pca, "pca")
+/* nous.aggregate_mean(matrix, weights, params) */
+Datum
+nous_aggregate_mean(PG_FUNCTION_ARGS)
+{
+	return aggregate_builtin_sql(fcinfo, "mean");
+}
+
+/* nous.aggregate_geometric(matrix, weights, params) */
+Datum
+nous_aggregate_geometric(PG_FUNCTION_ARGS)
+{
+	return aggregate_builtin_sql(fcinfo, "geometric");
+}
+
+/* nous.aggregate_power(matrix, weights, params) */
+Datum
+nous_aggregate_power(PG_FUNCTION_ARGS)
+{
+	return aggregate_builtin_sql(fcinfo, "power");
+}
+
+/* nous.aggregate_mpi(matrix, weights, params) */
+Datum
+nous_aggregate_mpi(PG_FUNCTION_ARGS)
+{
+	return aggregate_builtin_sql(fcinfo, "mpi");
+}
+
+/* nous.aggregate_rankmean(matrix, weights, params) */
+Datum
+nous_aggregate_rankmean(PG_FUNCTION_ARGS)
+{
+	return aggregate_builtin_sql(fcinfo, "rankmean");
+}
+
+/* nous.aggregate_worstq(matrix, weights, params) */
+Datum
+nous_aggregate_worstq(PG_FUNCTION_ARGS)
+{
+	return aggregate_builtin_sql(fcinfo, "worstq");
+}
+
+/* nous.aggregate_pca(matrix, weights, params) */
+Datum
+nous_aggregate_pca(PG_FUNCTION_ARGS)
+{
+	return aggregate_builtin_sql(fcinfo, "pca");
+}
 
 /* ------------------------------------------------------------------ */
 /* nous.composite(): the window function                                */
