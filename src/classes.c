@@ -1,8 +1,9 @@
 /*
  * classes.c — SQL glue of the classification family: the aggregate
- * nous.breaks(value, k, method), the built-in break methods registered under
- * the family (sql/60_classes.sql), nous.class_of() and the aggregate
- * nous.gvf().
+ * nous.breaks(value, k, method) (its state, transition, combine, serialize,
+ * deserialize and final functions) and what the family's files share
+ * (classes_glue.h).  The built-in break methods are in classes_methods.c,
+ * nous.class_of() and nous.gvf() in classes_gvf.c (sql/60_classes.sql).
  *
  * A method of the family takes (values float8[], k int4 [, params jsonb]) and
  * returns the upper bounds of the classes, strictly increasing, the last one
@@ -24,6 +25,7 @@
 
 #include "nous.h"
 #include "classes.h"
+#include "classes_glue.h"
 #include "method_table.h"
 
 #define FAMILY "classification"
@@ -43,8 +45,8 @@ typedef struct BreaksState
 	bool		resolved_ok;
 } BreaksState;
 
-static void
-check_k(int32 k)
+void
+classes_check_k(int32 k)
 {
 	if (k < 1 || k > NOUS_BREAKS_KMAX)
 		ereport(ERROR,
@@ -53,8 +55,8 @@ check_k(int32 k)
 				 errdetail("k is %d.", k)));
 }
 
-static void
-check_finite(double v, const char *what)
+void
+classes_check_finite(double v, const char *what)
 {
 	if (!isfinite(v))
 		ereport(ERROR,
@@ -106,8 +108,8 @@ fisher_values_check(int64 n, int k)
 						 suggest_mb(Max(bytes, nous_fisher_bytes((size_t) n, k))))));
 }
 
-static void
-fisher_work_check(size_t m, int k)
+void
+classes_fisher_work_check(size_t m, int k)
 {
 	double		bytes = nous_fisher_bytes(m, k);
 
@@ -149,7 +151,7 @@ state_set_args(BreaksState *s, int32 k, text *method)
 {
 	char	   *m = text_to_cstring(method);
 
-	check_k(k);
+	classes_check_k(k);
 	if (strlen(m) > METHOD_MAXLEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -196,7 +198,7 @@ nous_breaks_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(s);
 	v = PG_GETARG_FLOAT8(1);
-	check_finite(v, "value");
+	classes_check_finite(v, "value");
 	state_reserve(s, 1);
 	s->x[s->n++] = v;
 	PG_RETURN_POINTER(s);
@@ -232,7 +234,7 @@ nous_breaks_transfn_fisher(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(s);
 	v = PG_GETARG_FLOAT8(1);
-	check_finite(v, "value");
+	classes_check_finite(v, "value");
 	state_reserve(s, 1);
 	s->x[s->n++] = v;
 	PG_RETURN_POINTER(s);
@@ -360,8 +362,8 @@ nous_breaks_deserialize(PG_FUNCTION_ARGS)
 }
 
 /* A float8[] of n doubles without NULLs, built in one copy. */
-static ArrayType *
-doubles_to_array(const double *x, int64 n)
+ArrayType *
+classes_doubles_to_array(const double *x, int64 n)
 {
 	Size		bytes;
 	ArrayType  *a;
@@ -415,8 +417,31 @@ check_breaks_result(Datum d, const char *method, double max)
 	return a;
 }
 
-static void method_status(nous_status st, const char *method);
-static void fisher_size_check(size_t n, int k, const char *what);
+
+void
+classes_method_status(nous_status st, const char *method)
+{
+	if (st == NOUS_OK)
+		return;
+	if (st == NOUS_ERR_DOMAIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the range of the values is too large for method \"%s\"", method)));
+	nous_report_status(st, method);
+}
+
+/* the dynamic programme keeps one argmin per value and class */
+void
+classes_fisher_size_check(size_t n, int k, const char *what)
+{
+	if ((double) (k - 1) * (double) n > 268435456.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many classes for natural breaks of %zu values", n),
+				 errdetail("k - 1 times the number of %s must not exceed 268435456 (1 GB of working memory).", what),
+				 errhint("Use fewer classes: maps rarely need more than 10.")));
+}
+
 
 PG_FUNCTION_INFO_V1(nous_breaks_finalfn);
 
@@ -452,13 +477,13 @@ nous_breaks_finalfn(PG_FUNCTION_ARGS)
 		double	   *out;
 		int			nout;
 
-		fisher_size_check(m, s->k, "distinct values");
-		fisher_work_check(m, s->k);
+		classes_fisher_size_check(m, s->k, "distinct values");
+		classes_fisher_work_check(m, s->k);
 		out = palloc(sizeof(double) * NOUS_BREAKS_MAX(s->k));
-		method_status(nous_breaks_fisher(s->x, (size_t) s->n, s->k, out, &nout, NULL), "fisher");
-		PG_RETURN_ARRAYTYPE_P(doubles_to_array(out, nout));
+		classes_method_status(nous_breaks_fisher(s->x, (size_t) s->n, s->k, out, &nout, NULL), "fisher");
+		PG_RETURN_ARRAYTYPE_P(classes_doubles_to_array(out, nout));
 	}
-	values = doubles_to_array(s->x, s->n);
+	values = classes_doubles_to_array(s->x, s->n);
 	args[0] = PointerGetDatum(values);
 	args[1] = Int32GetDatum(s->k);
 	result = nous_method_call(&s->resolved, args, nulls, 2, &isnull);
@@ -467,477 +492,4 @@ nous_breaks_finalfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("classification method \"%s\" returned NULL", s->resolved.spec.name)));
 	PG_RETURN_ARRAYTYPE_P(check_breaks_result(result, s->resolved.spec.name, s->x[s->n - 1]));
-}
-
-/* ---- the built-in methods ---- */
-
-/*
- * The non-NULL values of a float8[] argument, finite, sorted (a copy).
- * Rejects a NULL or multidimensional array and NaN/Infinity.
- */
-static double *
-sorted_values_arg(FunctionCallInfo fcinfo, size_t *n)
-{
-	ArrayType  *a;
-	double	   *x;
-	size_t		m = 0;
-	int			len;
-	bits8	   *bitmap;
-	double	   *data;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("values must not be NULL")));
-	a = PG_GETARG_ARRAYTYPE_P(0);
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("values must be a one-dimensional array")));
-	if (ARR_ELEMTYPE(a) != FLOAT8OID)
-		elog(ERROR, "values: expected a float8 array");
-	len = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
-	bitmap = ARR_NULLBITMAP(a);
-	data = (double *) ARR_DATA_PTR(a);
-	x = palloc_extended(sizeof(double) * Max(len, 1), MCXT_ALLOC_HUGE);
-	for (int i = 0; i < len; i++)
-	{
-		if ((i & 65535) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (bitmap && !(bitmap[i / 8] & (1 << (i % 8))))
-			continue;
-		x[m] = *data++;
-		check_finite(x[m], "value");
-		m++;
-	}
-	if (m == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("values must hold at least one non-NULL value")));
-	if (nous_sort_values(x, m) != NOUS_OK)
-		nous_report_status(NOUS_ERR_NOMEM, "breaks");
-	*n = m;
-	return x;
-}
-
-/* Arguments every built-in shares: values, k, params. */
-static Jsonb *
-method_args(FunctionCallInfo fcinfo, const NousBuiltin *b, double **x, size_t *n,
-			int32 *k)
-{
-	Jsonb	   *params = NULL;
-
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("number of classes must not be NULL")));
-	*k = PG_GETARG_INT32(1);
-	check_k(*k);
-	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
-		params = PG_GETARG_JSONB_P(2);
-	nous_builtin_check(b, params);
-	*x = sorted_values_arg(fcinfo, n);
-	return params;
-}
-
-static Datum
-breaks_result(const double *out, int nout)
-{
-	return PointerGetDatum(doubles_to_array(out, nout));
-}
-
-static void
-method_status(nous_status st, const char *method)
-{
-	if (st == NOUS_OK)
-		return;
-	if (st == NOUS_ERR_DOMAIN)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the range of the values is too large for method \"%s\"", method)));
-	nous_report_status(st, method);
-}
-
-/*
- * The family's built-ins: one descriptor each.  An apply function gets the
- * sorted finite values, k and the checked parameters, and writes the upper
- * bounds.
- */
-typedef nous_status (*breaks_apply) (const NousBuiltin *b, Jsonb *params,
-									 const double *x, size_t n, int k,
-									 double *out, int *nout);
-
-typedef struct BreaksBuiltin
-{
-	NousBuiltin d;
-	breaks_apply apply;
-} BreaksBuiltin;
-
-/* the dynamic programme keeps one argmin per value and class */
-static void
-fisher_size_check(size_t n, int k, const char *what)
-{
-	if ((double) (k - 1) * (double) n > 268435456.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many classes for natural breaks of %zu values", n),
-				 errdetail("k - 1 times the number of %s must not exceed 268435456 (1 GB of working memory).", what),
-				 errhint("Use fewer classes: maps rarely need more than 10.")));
-}
-
-static nous_status
-apply_fisher(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
-			 int k, double *out, int *nout)
-{
-	(void) b, (void) params;
-	fisher_size_check(n, k, "values");
-	fisher_work_check(nous_distinct_sorted(x, n), k);
-	return nous_breaks_fisher(x, n, k, out, nout, NULL);
-}
-
-static nous_status
-apply_quantile(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
-			   int k, double *out, int *nout)
-{
-	return nous_breaks_quantile(x, n, k, (int) nous_builtin_number(b, params, "type", NULL),
-								out, nout);
-}
-
-static nous_status
-apply_equal(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
-			int k, double *out, int *nout)
-{
-	(void) b, (void) params;
-	return nous_breaks_equal(x, n, k, out, nout);
-}
-
-static nous_status
-apply_sd(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
-		 int k, double *out, int *nout)
-{
-	return nous_breaks_sd(x, n, k, nous_builtin_number(b, params, "width", NULL), out, nout);
-}
-
-static nous_status
-apply_headtails(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
-				int k, double *out, int *nout)
-{
-	return nous_breaks_headtails(x, n, k, nous_builtin_number(b, params, "thr", NULL),
-								 out, nout);
-}
-
-static nous_status
-apply_pretty(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
-			 int k, double *out, int *nout)
-{
-	(void) b, (void) params;
-	return nous_breaks_pretty(x, n, k, out, nout);
-}
-
-/* box-plot breaks: k is ignored (always 6 classes) */
-static nous_status
-apply_box(const NousBuiltin *b, Jsonb *params, const double *x, size_t n,
-		  int k, double *out, int *nout)
-{
-	(void) k;
-	return nous_breaks_box(x, n, nous_builtin_number(b, params, "hinge", NULL), out, nout);
-}
-
-static const BreaksBuiltin classifications[] = {
-	{{"fisher", {{0}}, NAN, "nous_breaks_fisher"}, apply_fisher},
-	{{"quantile", {{"type", NOUS_PARAM_INTEGER, 7, 1, 9, false, false, NULL,
-					"must be an integer from 1 to 9",
-					"The quantile type is an integer from 1 to 9 (Hyndman and Fan 1996); R's default is 7."}},
-	NAN, "nous_breaks_quantile"}, apply_quantile},
-	{{"equal", {{0}}, NAN, "nous_breaks_equal"}, apply_equal},
-	{{"sd", {{"width", NOUS_PARAM_NUMBER, 1.0, 0.0, INFINITY, true, false, NULL, "must be positive", NULL}},
-	NAN, "nous_breaks_sd"}, apply_sd},
-	{{"headtails", {{"thr", NOUS_PARAM_NUMBER, 0.4, 0.0, 1.0, true, false, NULL, "must be in (0, 1]", NULL}},
-	NAN, "nous_breaks_headtails"}, apply_headtails},
-	{{"pretty", {{0}}, NAN, "nous_breaks_pretty"}, apply_pretty},
-	{{"box", {{"hinge", NOUS_PARAM_NUMBER, 1.5, 0.0, INFINITY, false, false, NULL, "must not be negative", NULL}},
-	NAN, "nous_breaks_box"}, apply_box},
-};
-
-const NousBuiltinTable nous_classification_table = {
-	FAMILY, classifications, lengthof(classifications), sizeof(BreaksBuiltin)
-};
-
-/*
- * The SQL function of a built-in: nous.breaks_<name>(values float8[], k int4,
- * params jsonb) → float8[] of upper bounds.
- */
-static Datum
-breaks_builtin_sql(FunctionCallInfo fcinfo, const char *name)
-{
-	const NousBuiltin *b = nous_builtin_find(FAMILY, name);
-	Jsonb	   *params;
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-
-	if (b == NULL)
-		elog(ERROR, "nous: unknown built-in classification \"%s\"", name);
-	params = method_args(fcinfo, b, &x, &n, &k);
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(Max(k, 6)));
-	method_status(((const BreaksBuiltin *) b)->apply(b, params, x, n, k, out, &nout), b->name);
-	PG_RETURN_DATUM(breaks_result(out, nout));
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_breaks_fisher);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_quantile);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_equal);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_sd);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_headtails);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_pretty);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_box);
-
-/* nous.breaks_fisher(values, k, params): Fisher's exact natural breaks */
-Datum
-pg_nous_breaks_fisher(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "fisher");
-}
-
-/* nous.breaks_quantile(values, k, params): quantiles of type 1..9 */
-Datum
-pg_nous_breaks_quantile(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "quantile");
-}
-
-/* nous.breaks_equal(values, k, params): equal intervals */
-Datum
-pg_nous_breaks_equal(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "equal");
-}
-
-/* nous.breaks_sd(values, k, params): standard-deviation classes */
-Datum
-pg_nous_breaks_sd(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "sd");
-}
-
-/* nous.breaks_headtails(values, k, params): head/tail breaks */
-Datum
-pg_nous_breaks_headtails(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "headtails");
-}
-
-/* nous.breaks_pretty(values, k, params): pretty breaks */
-Datum
-pg_nous_breaks_pretty(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "pretty");
-}
-
-/* nous.breaks_box(values, k, params): box-plot breaks, k ignored */
-Datum
-pg_nous_breaks_box(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "box");
-}
-
-/* ---- class_of and gvf ---- */
-
-/* Unpack and check a breaks argument: non-empty, no NULL, finite, increasing. */
-static double *
-breaks_arg(ArrayType *a, int *nb)
-{
-	double	   *b;
-	int			n;
-
-	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_DIMS(a)[0] < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("breaks must be a non-empty one-dimensional array without NULLs")));
-	if (ARR_ELEMTYPE(a) != FLOAT8OID)
-		elog(ERROR, "breaks: expected a float8 array");
-	n = ARR_DIMS(a)[0];
-	b = (double *) ARR_DATA_PTR(a);
-	for (int i = 0; i < n; i++)
-	{
-		if (isnan(b[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("breaks must not contain NaN")));
-		if (i > 0 && !(b[i] > b[i - 1]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("breaks must be strictly increasing"),
-					 errdetail("Bound %d (%g) is not greater than bound %d (%g).", i + 1, b[i], i, b[i - 1])));
-	}
-	*nb = n;
-	return b;
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_class_of);
-
-/* nous.class_of(value, breaks) → the 1-based class, value <= bound inclusive. */
-Datum
-pg_nous_class_of(PG_FUNCTION_ARGS)
-{
-	double		v = PG_GETARG_FLOAT8(0);
-	int			nb;
-	double	   *b = breaks_arg(PG_GETARG_ARRAYTYPE_P(1), &nb);
-
-	if (isnan(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value must not be NaN")));
-	PG_RETURN_INT32(nous_class_of(v, b, nb));
-}
-
-/*
- * nous.gvf state: a float8[] {nclasses, n_1, mean_1, m2_1, …}, a storable
- * type, modified in place during the scan.
- */
-static ArrayType *
-gvf_state_new(int nb)
-{
-	double	   *z = palloc0(sizeof(double) * (1 + 3 * nb));
-
-	z[0] = nb;
-	return doubles_to_array(z, 1 + 3 * nb);
-}
-
-static double *
-gvf_state_data(ArrayType *a, int *nb)
-{
-	int			n;
-	double	   *d;
-
-	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid nous.gvf aggregate state")));
-	n = ARR_DIMS(a)[0];
-	d = (double *) ARR_DATA_PTR(a);
-	if (n < 4 || d[0] != floor(d[0]) || d[0] < 1 || 1 + 3 * d[0] != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid nous.gvf aggregate state"),
-				 errdetail("The state has %d elements.", n)));
-	*nb = (int) d[0];
-	return d;
-}
-
-PG_FUNCTION_INFO_V1(nous_gvf_transfn);
-
-Datum
-nous_gvf_transfn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx,
-				old;
-	ArrayType  *state;
-	double	   *d;
-	int			nb,
-				nbs;
-	double	   *b;
-	double		v;
-	int			c;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", "nous.gvf_transfn"),
-				 errhint("Use the aggregate nous.gvf(value, breaks).")));
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("breaks must not be NULL")));
-	b = breaks_arg(PG_GETARG_ARRAYTYPE_P(2), &nb);
-	if (PG_ARGISNULL(0))
-	{
-		old = MemoryContextSwitchTo(aggctx);
-		state = gvf_state_new(nb);
-		MemoryContextSwitchTo(old);
-	}
-	else
-		state = PG_GETARG_ARRAYTYPE_P(0);
-	d = gvf_state_data(state, &nbs);
-	if (nbs != nb)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("breaks must be the same for every row")));
-	if (PG_ARGISNULL(1))
-		PG_RETURN_ARRAYTYPE_P(state);
-	v = PG_GETARG_FLOAT8(1);
-	check_finite(v, "value");
-	c = nous_class_of(v, b, nb) - 1;
-	nous_moments_add((nous_moments *) (d + 1 + 3 * c), v);
-	PG_RETURN_ARRAYTYPE_P(state);
-}
-
-PG_FUNCTION_INFO_V1(nous_gvf_combine);
-
-Datum
-nous_gvf_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx,
-				old;
-	ArrayType  *a,
-			   *b;
-	double	   *da,
-			   *db;
-	int			na,
-				nb;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", "nous.gvf_combine"),
-				 errhint("Use the aggregate nous.gvf(value, breaks).")));
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	b = PG_GETARG_ARRAYTYPE_P(1);
-	db = gvf_state_data(b, &nb);
-	if (PG_ARGISNULL(0))
-	{
-		old = MemoryContextSwitchTo(aggctx);
-		a = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(b));
-		MemoryContextSwitchTo(old);
-		PG_RETURN_ARRAYTYPE_P(a);
-	}
-	a = PG_GETARG_ARRAYTYPE_P(0);
-	da = gvf_state_data(a, &na);
-	if (na != nb)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("breaks must be the same for every row")));
-	for (int c = 0; c < na; c++)
-		nous_moments_merge((nous_moments *) (da + 1 + 3 * c), (const nous_moments *) (db + 1 + 3 * c));
-	PG_RETURN_ARRAYTYPE_P(a);
-}
-
-PG_FUNCTION_INFO_V1(nous_gvf_finalfn);
-
-Datum
-nous_gvf_finalfn(PG_FUNCTION_ARGS)
-{
-	double	   *d;
-	int			nb;
-	double		g;
-	double		total = 0;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	d = gvf_state_data(PG_GETARG_ARRAYTYPE_P(0), &nb);
-	for (int c = 0; c < nb; c++)
-		total += d[1 + 3 * c];
-	if (total == 0)
-		PG_RETURN_NULL();
-	g = nous_gvf((const nous_moments *) (d + 1), nb);
-	if (isnan(g))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(g);
 }

@@ -56,6 +56,21 @@ typedef struct NousBuiltin
 	const char *core;			/* the core function, for the reader and the docs */
 } NousBuiltin;
 
+/* Initializers of parameter descriptors, one place for the shared ones. */
+#define NOUS_P_END {NULL, NOUS_PARAM_NONE, 0, 0, 0, false, false, NULL, NULL, NULL, NULL}
+#define NOUS_P_RANGE(name, kind, dflt, lo, hi, lo_open, hi_open, rule, detail) \
+	{(name), (kind), (dflt), (lo), (hi), (lo_open), (hi_open), NULL, (rule), (detail), NULL}
+#define NOUS_P_ANY(name, dflt, dflt_text) \
+	{(name), NOUS_PARAM_NUMBER, (dflt), -INFINITY, INFINITY, false, false, NULL, NULL, NULL, (dflt_text)}
+#define NOUS_P_BOOL(name, dflt) \
+	{(name), NOUS_PARAM_BOOL, (dflt), 0, 0, false, false, NULL, NULL, NULL, NULL}
+#define NOUS_P_WORD(name, words, dflt, detail) \
+	{(name), NOUS_PARAM_WORD, (dflt), 0, 0, false, false, (words), NULL, (detail), NULL}
+/* sd: the word's index is nous_sd_kind; ties: nous_ties (core/normalise.h) */
+#define NOUS_P_SD(dflt) NOUS_P_WORD("sd", "population|sample", (dflt), \
+	"Use sample (divide by n - 1) or population (divide by n).")
+#define NOUS_P_TIES NOUS_P_WORD("ties", "average|min|max|dense|first", NOUS_TIES_AVERAGE, NULL)
+
 /* A family's table: entries of elem_size bytes, each starting with a NousBuiltin. */
 typedef struct NousBuiltinTable
 {

@@ -258,34 +258,26 @@ apply_none(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
 	(void) b, (void) params, (void) x, (void) present, (void) n, (void) centre;
 }
 
-/* parameters shared by several methods */
-#define P_SD(dflt) {"sd", NOUS_PARAM_WORD, (dflt), 0, 0, false, false, "population|sample", NULL, \
-	"Use sample (divide by n - 1) or population (divide by n)."}
-#define P_TIES {"ties", NOUS_PARAM_WORD, NOUS_TIES_AVERAGE, 0, 0, false, false, \
-	"average|min|max|dense|first", NULL, NULL}
-#define P_ANY(name, dflt) {(name), NOUS_PARAM_NUMBER, (dflt), -INFINITY, INFINITY, false, false, NULL, NULL, NULL}
-#define P_BOOL(name, dflt) {(name), NOUS_PARAM_BOOL, (dflt), 0, 0, false, false, NULL, NULL, NULL}
-#define P_SCALE {"scale", NOUS_PARAM_WORD, SCALE_NONE, 0, 0, false, false, "none|zscore|minmax", NULL, \
-	"Use none (default), zscore (sample sd) or minmax (0-100)."}
+#define P_SCALE NOUS_P_WORD("scale", "none|zscore|minmax", SCALE_NONE, \
+	"Use none (default), zscore (sample sd) or minmax (0-100).")
 
 static const NormBuiltin normalisations[] = {
-	{{"zscore", {P_SD(NOUS_SD_SAMPLE)}, 0.0, "nous_norm_zscore"}, apply_zscore},
-	{{"minmax", {{0}}, 50.0, "nous_norm_minmax"}, apply_minmax},
-	{{"rank", {P_TIES}, NAN, "nous_norm_rank"}, apply_rank},
-	{{"percentile", {P_TIES}, 50.0, "nous_norm_percentile"}, apply_percentile},
-	{{"ratio", {{"ref", NOUS_PARAM_NUMBER, 0.0, -INFINITY, INFINITY, false, false, NULL, NULL, NULL,
-	"the mean of the values"}}, 100.0, "nous_norm_ratio"}, apply_ratio},
-	{{"goalposts", {{"lo", NOUS_PARAM_NUMBER, 0.0, -INFINITY, INFINITY, false, false, NULL, NULL, NULL, "the minimum"},
-				   {"hi", NOUS_PARAM_NUMBER, 0.0, -INFINITY, INFINITY, false, false, NULL, NULL, NULL, "the maximum"},
-				   P_BOOL("clip", 1)}, 50.0,
+	{{"zscore", {NOUS_P_SD(NOUS_SD_SAMPLE)}, 0.0, "nous_norm_zscore"}, apply_zscore},
+	{{"minmax", {NOUS_P_END}, 50.0, "nous_norm_minmax"}, apply_minmax},
+	{{"rank", {NOUS_P_TIES}, NAN, "nous_norm_rank"}, apply_rank},
+	{{"percentile", {NOUS_P_TIES}, 50.0, "nous_norm_percentile"}, apply_percentile},
+	{{"ratio", {NOUS_P_ANY("ref", 0.0, "the mean of the values")}, 100.0, "nous_norm_ratio"}, apply_ratio},
+	{{"goalposts", {NOUS_P_ANY("lo", 0.0, "the minimum"),
+				   NOUS_P_ANY("hi", 0.0, "the maximum"),
+				   NOUS_P_BOOL("clip", 1)}, 50.0,
 	"nous_norm_goalposts_auto"}, apply_goalposts},
-	{{"winsor", {{"p", NOUS_PARAM_NUMBER, 0.05, 0.0, 0.5, false, true, NULL, "must be in [0, 0.5)", NULL},
+	{{"winsor", {NOUS_P_RANGE("p", NOUS_PARAM_NUMBER, 0.05, 0.0, 0.5, false, true, "must be in [0, 0.5)", NULL),
 				 {"k", NOUS_PARAM_NUMBER, 0.0, 0.0, INFINITY, true, false, NULL, "must be positive", NULL,
 				  "none (clip at quantiles)"},
-				 P_SD(NOUS_SD_SAMPLE), P_SCALE}, 0.0,
+				 NOUS_P_SD(NOUS_SD_SAMPLE), P_SCALE}, 0.0,
 	"nous_norm_winsor_quantile, nous_norm_winsor_sd"}, apply_winsor},
-	{{"log", {P_ANY("offset", 0.0), P_SCALE}, 0.0, "nous_norm_log"}, apply_log},
-	{{"none", {{0}}, 0.0, "(identity)"}, apply_none},
+	{{"log", {NOUS_P_ANY("offset", 0.0, NULL), P_SCALE}, 0.0, "nous_norm_log"}, apply_log},
+	{{"none", {NOUS_P_END}, 0.0, "(identity)"}, apply_none},
 };
 
 const NousBuiltinTable nous_normalisation_table = {

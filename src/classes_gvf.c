@@ -1,0 +1,222 @@
+/*
+ * classes_gvf.c — using class breaks: nous.class_of(value, breaks) and the
+ * aggregate nous.gvf(value, breaks), the goodness of variance fit (Jenks
+ * 1977) (sql/60_classes.sql).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "nous.h"
+#include "classes.h"
+#include "classes_glue.h"
+#include "method_table.h"
+
+
+
+/* Unpack and check a breaks argument: non-empty, no NULL, finite, increasing. */
+static double *
+breaks_arg(ArrayType *a, int *nb)
+{
+	double	   *b;
+	int			n;
+
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_DIMS(a)[0] < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("breaks must be a non-empty one-dimensional array without NULLs")));
+	if (ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "breaks: expected a float8 array");
+	n = ARR_DIMS(a)[0];
+	b = (double *) ARR_DATA_PTR(a);
+	for (int i = 0; i < n; i++)
+	{
+		if (isnan(b[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("breaks must not contain NaN")));
+		if (i > 0 && !(b[i] > b[i - 1]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("breaks must be strictly increasing"),
+					 errdetail("Bound %d (%g) is not greater than bound %d (%g).", i + 1, b[i], i, b[i - 1])));
+	}
+	*nb = n;
+	return b;
+}
+
+PG_FUNCTION_INFO_V1(pg_nous_class_of);
+
+/* nous.class_of(value, breaks) → the 1-based class, value <= bound inclusive. */
+Datum
+pg_nous_class_of(PG_FUNCTION_ARGS)
+{
+	double		v = PG_GETARG_FLOAT8(0);
+	int			nb;
+	double	   *b = breaks_arg(PG_GETARG_ARRAYTYPE_P(1), &nb);
+
+	if (isnan(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value must not be NaN")));
+	PG_RETURN_INT32(nous_class_of(v, b, nb));
+}
+
+/*
+ * nous.gvf state: a float8[] {nclasses, n_1, mean_1, m2_1, …}, a storable
+ * type, modified in place during the scan.
+ */
+static ArrayType *
+gvf_state_new(int nb)
+{
+	double	   *z = palloc0(sizeof(double) * (1 + 3 * nb));
+
+	z[0] = nb;
+	return classes_doubles_to_array(z, 1 + 3 * nb);
+}
+
+static double *
+gvf_state_data(ArrayType *a, int *nb)
+{
+	int			n;
+	double	   *d;
+
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid nous.gvf aggregate state")));
+	n = ARR_DIMS(a)[0];
+	d = (double *) ARR_DATA_PTR(a);
+	if (n < 4 || d[0] != floor(d[0]) || d[0] < 1 || 1 + 3 * d[0] != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid nous.gvf aggregate state"),
+				 errdetail("The state has %d elements.", n)));
+	*nb = (int) d[0];
+	return d;
+}
+
+PG_FUNCTION_INFO_V1(nous_gvf_transfn);
+
+Datum
+nous_gvf_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx,
+				old;
+	ArrayType  *state;
+	double	   *d;
+	int			nb,
+				nbs;
+	double	   *b;
+	double		v;
+	int			c;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "nous.gvf_transfn"),
+				 errhint("Use the aggregate nous.gvf(value, breaks).")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("breaks must not be NULL")));
+	b = breaks_arg(PG_GETARG_ARRAYTYPE_P(2), &nb);
+	if (PG_ARGISNULL(0))
+	{
+		old = MemoryContextSwitchTo(aggctx);
+		state = gvf_state_new(nb);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		state = PG_GETARG_ARRAYTYPE_P(0);
+	d = gvf_state_data(state, &nbs);
+	if (nbs != nb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("breaks must be the same for every row")));
+	if (PG_ARGISNULL(1))
+		PG_RETURN_ARRAYTYPE_P(state);
+	v = PG_GETARG_FLOAT8(1);
+	classes_check_finite(v, "value");
+	c = nous_class_of(v, b, nb) - 1;
+	nous_moments_add((nous_moments *) (d + 1 + 3 * c), v);
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+PG_FUNCTION_INFO_V1(nous_gvf_combine);
+
+Datum
+nous_gvf_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx,
+				old;
+	ArrayType  *a,
+			   *b;
+	double	   *da,
+			   *db;
+	int			na,
+				nb;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", "nous.gvf_combine"),
+				 errhint("Use the aggregate nous.gvf(value, breaks).")));
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = PG_GETARG_ARRAYTYPE_P(1);
+	db = gvf_state_data(b, &nb);
+	if (PG_ARGISNULL(0))
+	{
+		old = MemoryContextSwitchTo(aggctx);
+		a = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(b));
+		MemoryContextSwitchTo(old);
+		PG_RETURN_ARRAYTYPE_P(a);
+	}
+	a = PG_GETARG_ARRAYTYPE_P(0);
+	da = gvf_state_data(a, &na);
+	if (na != nb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("breaks must be the same for every row")));
+	for (int c = 0; c < na; c++)
+		nous_moments_merge((nous_moments *) (da + 1 + 3 * c), (const nous_moments *) (db + 1 + 3 * c));
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+PG_FUNCTION_INFO_V1(nous_gvf_finalfn);
+
+Datum
+nous_gvf_finalfn(PG_FUNCTION_ARGS)
+{
+	double	   *d;
+	int			nb;
+	double		g;
+	double		total = 0;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	d = gvf_state_data(PG_GETARG_ARRAYTYPE_P(0), &nb);
+	for (int c = 0; c < nb; c++)
+		total += d[1 + 3 * c];
+	if (total == 0)
+		PG_RETURN_NULL();
+	g = nous_gvf((const nous_moments *) (d + 1), nb);
+	if (isnan(g))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(g);
+}
