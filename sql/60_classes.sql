@@ -9,43 +9,43 @@ VALUES ('classification', '{float8[],int4}', 'float8[]', true,
 
 CREATE FUNCTION nous.breaks_fisher("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_fisher';
+  AS 'MODULE_PATHNAME', 'nous_breaks_fisher_sql';
 COMMENT ON FUNCTION nous.breaks_fisher(float8[], int4, jsonb) IS
   'Exact natural breaks (Fisher 1958 optimal partition minimising the within-class sum of squares, on every value); no parameters.';
 
 CREATE FUNCTION nous.breaks_quantile("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_quantile';
+  AS 'MODULE_PATHNAME', 'nous_breaks_quantile_sql';
 COMMENT ON FUNCTION nous.breaks_quantile(float8[], int4, jsonb) IS
   'Quantile breaks at c/k; params: type = 1..9 (Hyndman and Fan 1996, as R''s quantile(); default 7).';
 
 CREATE FUNCTION nous.breaks_equal("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_equal';
+  AS 'MODULE_PATHNAME', 'nous_breaks_equal_sql';
 COMMENT ON FUNCTION nous.breaks_equal(float8[], int4, jsonb) IS
   'Equal intervals: min + c (max - min) / k; no parameters.';
 
 CREATE FUNCTION nous.breaks_sd("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_sd';
+  AS 'MODULE_PATHNAME', 'nous_breaks_sd_sql';
 COMMENT ON FUNCTION nous.breaks_sd(float8[], int4, jsonb) IS
   'Standard-deviation classes centred on the mean: bounds mean + (c - k/2) width sd (sample sd); params: width (default 1).';
 
 CREATE FUNCTION nous.breaks_headtails("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_headtails';
+  AS 'MODULE_PATHNAME', 'nous_breaks_headtails_sql';
 COMMENT ON FUNCTION nous.breaks_headtails(float8[], int4, jsonb) IS
   'Head/tail breaks (Jiang 2013): successive means of the head while it holds at most thr of the values; at most k classes; params: thr (default 0.4).';
 
 CREATE FUNCTION nous.breaks_pretty("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_pretty';
+  AS 'MODULE_PATHNAME', 'nous_breaks_pretty_sql';
 COMMENT ON FUNCTION nous.breaks_pretty(float8[], int4, jsonb) IS
   'Round bounds: multiples of 1, 2, 2.5 or 5 times a power of ten, the finest step giving at most k classes; no parameters.';
 
 CREATE FUNCTION nous.breaks_box("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_box';
+  AS 'MODULE_PATHNAME', 'nous_breaks_box_sql';
 COMMENT ON FUNCTION nous.breaks_box(float8[], int4, jsonb) IS
   'Box-plot classes: Q1 - hinge IQR, Q1, median, Q3, Q3 + hinge IQR, max (type 7 quartiles); k is ignored; params: hinge (default 1.5).';
 
@@ -134,7 +134,7 @@ COMMENT ON AGGREGATE nous.breaks(float8, int4) IS
 
 CREATE FUNCTION nous.class_of(value float8, breaks float8[])
   RETURNS int4 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_class_of';
+  AS 'MODULE_PATHNAME', 'nous_class_of_sql';
 COMMENT ON FUNCTION nous.class_of(float8, float8[]) IS
   '1-based class of a value for increasing upper bounds: the first class whose bound is >= value (a value equal to a bound is in that class); the first class is open below, the last open above.';
 

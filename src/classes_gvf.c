@@ -55,11 +55,11 @@ breaks_arg(ArrayType *a, int *nb)
 	return b;
 }
 
-PG_FUNCTION_INFO_V1(pg_nous_class_of);
+PG_FUNCTION_INFO_V1(nous_class_of_sql);
 
 /* nous.class_of(value, breaks) → the 1-based class, value <= bound inclusive. */
 Datum
-pg_nous_class_of(PG_FUNCTION_ARGS)
+nous_class_of_sql(PG_FUNCTION_ARGS)
 {
 	double		v = PG_GETARG_FLOAT8(0);
 	int			nb;
@@ -219,4 +219,13 @@ nous_gvf_finalfn(PG_FUNCTION_ARGS)
 	if (isnan(g))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(g);
+}
+
+/* The C name of nous 0.1.0 (sql/released/nous--0.1.0.sql). */
+PG_FUNCTION_INFO_V1(pg_nous_class_of);
+
+Datum
+pg_nous_class_of(PG_FUNCTION_ARGS)
+{
+	return nous_class_of_sql(fcinfo);
 }

@@ -102,6 +102,11 @@ nous_pca_first_sql(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("every column of the matrix is constant"),
 				 errdetail("Principal components need at least one indicator that varies.")));
+	if (st == NOUS_ERR_PARAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("principal components could not be computed"),
+				 errdetail("The eigen solver (LAPACK dsyev) did not converge on the %d x %d correlation matrix.", k, k)));
 	if (st != NOUS_OK)
 		nous_report_status(st, "pca_first");
 	/* report the loadings, means and sds in the caller's orientation of means */

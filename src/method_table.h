@@ -13,6 +13,14 @@
  * table) and the documentation check (nous.builtin_methods(), compared with
  * nous.methods by test/sql/normalise.sql) all read the same tables:
  * "what does zscore accept" has one answer.
+ *
+ * Names in the glue of the index, normalise and classes files: the C
+ * function of an SQL function nous.<name> is nous_<name>, or nous_<name>_sql
+ * when a core function (src/core/) already has that name (the core keeps
+ * nous_<name> for the mathematics); one written-out function per SQL
+ * function (no macro-generated names); helpers shared between the files of
+ * a module carry its prefix (index_*, classes_*, cagg_*).  The 0.1.0 names
+ * pg_nous_* stay exported as aliases (sql/released/nous--0.1.0.sql).
  */
 #ifndef NOUS_METHOD_TABLE_H
 #define NOUS_METHOD_TABLE_H
