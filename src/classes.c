@@ -126,24 +126,18 @@ classes_fisher_work_check(size_t m, int k)
 static void
 state_reserve(BreaksState *s, int64 more)
 {
-	if (s->n + more > s->cap)
-	{
-		int64		cap = s->cap;
+	int64		need = s->n + more;
+	int64		limit = PG_INT64_MAX;
 
-		if (is_fisher(s))
-			fisher_values_check(s->n + more, s->k);
-		while (cap < s->n + more)
-			cap *= 2;
+	if (need <= s->cap)
+		return;
+	if (is_fisher(s))
+	{
+		fisher_values_check(need, s->k);
 		/* a fisher state never allocates more than work_mem */
-		if (is_fisher(s) && (double) cap * sizeof(double) > (double) work_mem * 1024.0)
-			cap = Max(s->n + more, (int64) ((double) work_mem * 1024.0 / sizeof(double)));
-		if ((Size) cap > MaxAllocHugeSize / sizeof(double))
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many values for nous.breaks")));
-		s->x = repalloc_huge(s->x, sizeof(double) * cap);
-		s->cap = cap;
+		limit = Max(need, (int64) ((double) work_mem * 1024.0 / sizeof(double)));
 	}
+	nous_reserve(s->x, s->cap, need, limit, "values for nous.breaks");
 }
 
 static void
@@ -173,8 +167,7 @@ nous_breaks_transfn(PG_FUNCTION_ARGS)
 	BreaksState *s;
 	double		v;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_breaks_transfn called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_breaks_transfn", "nous.breaks(value, k, method)");
 	s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -214,8 +207,7 @@ nous_breaks_transfn_fisher(PG_FUNCTION_ARGS)
 	BreaksState *s;
 	double		v;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_breaks_transfn_fisher called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_breaks_transfn_fisher", "nous.breaks(value, k, method)");
 	s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -250,8 +242,7 @@ nous_breaks_combine(PG_FUNCTION_ARGS)
 	BreaksState *a = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	BreaksState *b = PG_ARGISNULL(1) ? NULL : (BreaksState *) PG_GETARG_POINTER(1);
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_breaks_combine called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_breaks_combine", "nous.breaks(value, k, method)");
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -304,10 +295,7 @@ nous_breaks_serialize(PG_FUNCTION_ARGS)
 static void
 corrupt(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("invalid nous.breaks aggregate state"),
-			 errdetail("%s", detail)));
+	nous_state_corrupt("nous.breaks aggregate state", "%s", detail);
 }
 
 PG_FUNCTION_INFO_V1(nous_breaks_deserialize);
@@ -323,8 +311,7 @@ nous_breaks_deserialize(PG_FUNCTION_ARGS)
 	int			mlen;
 	int64		n;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_breaks_deserialize called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_breaks_deserialize", "nous.breaks(value, k, method)");
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
 	buf.maxlen = buf.len;

@@ -92,16 +92,13 @@ gvf_state_data(ArrayType *a, int *nb)
 	double	   *d;
 
 	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid nous.gvf aggregate state")));
+		nous_state_corrupt("nous.gvf aggregate state",
+						   "The state is not a one-dimensional float8[] without NULL.");
 	n = ARR_DIMS(a)[0];
 	d = (double *) ARR_DATA_PTR(a);
 	if (n < 4 || d[0] != floor(d[0]) || d[0] < 1 || 1 + 3 * d[0] != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid nous.gvf aggregate state"),
-				 errdetail("The state has %d elements.", n)));
+		nous_state_corrupt("nous.gvf aggregate state",
+						   "The state has %d elements, not 1 + 3 per class.", n);
 	*nb = (int) d[0];
 	return d;
 }
@@ -121,11 +118,7 @@ nous_gvf_transfn(PG_FUNCTION_ARGS)
 	double		v;
 	int			c;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", "nous.gvf_transfn"),
-				 errhint("Use the aggregate nous.gvf(value, breaks).")));
+	aggctx = nous_agg_context(fcinfo, "nous.gvf_transfn", "nous.gvf(value, breaks)");
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -167,11 +160,7 @@ nous_gvf_combine(PG_FUNCTION_ARGS)
 	int			na,
 				nb;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", "nous.gvf_combine"),
-				 errhint("Use the aggregate nous.gvf(value, breaks).")));
+	aggctx = nous_agg_context(fcinfo, "nous.gvf_combine", "nous.gvf(value, breaks)");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

@@ -34,15 +34,13 @@
 void
 cagg_grow(CompAggState *st, int64 need)
 {
-	int64		cap = st->cap;
+	int64		cap;
 
-	if (need <= cap)
+	if (need <= st->cap)
 		return;
-	if ((Size) need > MaxAllocHugeSize / sizeof(double) / Max(st->k, 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("group of %lld rows is too large for nous.composite_agg", (long long) need)));
-	cap = Max(cap * 2, Max(need, 1024));
+	/* keys and rows of k values grow together: one capacity for both */
+	cap = nous_grow_cap(st->cap, need, sizeof(double) * Max(st->k, 1), PG_INT64_MAX,
+						"rows in a group of nous.composite_agg");
 	if (st->keys == NULL)
 		st->keys = palloc_extended(sizeof(int64) * cap, MCXT_ALLOC_HUGE);
 	else
@@ -281,8 +279,8 @@ nous_composite_agg_trans(PG_FUNCTION_ARGS)
 	CompAggState *st;
 	int			nargs = PG_NARGS();
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "nous_composite_agg_trans called in non-aggregate context");
+	aggcxt = nous_agg_context(fcinfo, "nous_composite_agg_trans",
+							  "nous.composite_agg(key, values, ...)");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -121,8 +121,8 @@ nous_composite_agg_combine(PG_FUNCTION_ARGS)
 	CompAggState *a,
 			   *b;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "nous_composite_agg_combine called in non-aggregate context");
+	aggcxt = nous_agg_context(fcinfo, "nous_composite_agg_combine",
+							  "nous.composite_agg(key, values, ...)");
 	if (PG_ARGISNULL(1))
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	b = (CompAggState *) PG_GETARG_POINTER(1);
@@ -165,8 +165,8 @@ nous_composite_agg_serialize(PG_FUNCTION_ARGS)
 	bytea	   *out;
 	char	   *p;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "nous_composite_agg_serialize called in non-aggregate context");
+	(void) nous_agg_context(fcinfo, "nous_composite_agg_serialize",
+							"nous.composite_agg(key, values, ...)");
 	st = (CompAggState *) PG_GETARG_POINTER(0);
 	kk = st->k > 0 ? st->k : 0;
 	total = VARHDRSZ + 1 + 4 + 8 + 1 + 4 + strlen(st->norm) + 4 + strlen(st->agg) +
@@ -217,10 +217,7 @@ nous_composite_agg_serialize(PG_FUNCTION_ARGS)
 static void
 cagg_corrupt(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("invalid serialized state of nous.composite_agg"),
-			 errdetail("%s", detail)));
+	nous_state_corrupt("serialized state of nous.composite_agg", "%s", detail);
 }
 
 /* Read len bytes at *p within [.., end) or report a corrupt state. */
@@ -251,8 +248,8 @@ nous_composite_agg_deserialize(PG_FUNCTION_ARGS)
 	size_t		kk;
 	uint8		flags;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "nous_composite_agg_deserialize called in non-aggregate context");
+	aggcxt = nous_agg_context(fcinfo, "nous_composite_agg_deserialize",
+							  "nous.composite_agg(key, values, ...)");
 	in = PG_GETARG_BYTEA_PP(0);
 	p = VARDATA_ANY(in);
 	end = p + VARSIZE_ANY_EXHDR(in);

@@ -199,7 +199,7 @@ nous_aggregate(PG_FUNCTION_ARGS)
 			   *out;
 	bool	   *present,
 			   *outp;
-	NousMethod *m = fcinfo->flinfo->fn_extra;
+	NousMethod *m;
 	char	   *spec;
 	NousVec		v;
 
@@ -207,14 +207,8 @@ nous_aggregate(PG_FUNCTION_ARGS)
 					"Name an aggregation method, for example 'mean'; see nous.methods.");
 	index_matrix_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), &n, &k, &x, &present);
 	w = index_weights_from_datum(PG_GETARG_DATUM(1), PG_ARGISNULL(1), k);
-	if (m == NULL || strcmp(m->spec_text, spec) != 0)
-	{
-		if (m == NULL)
-			m = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(NousMethod));
-		fcinfo->flinfo->fn_extra = NULL;
-		nous_method_resolve(AGG_FAMILY, spec, fcinfo->flinfo->fn_mcxt, m);
-		fcinfo->flinfo->fn_extra = m;
-	}
+	m = &nous_method_cached(fcinfo->flinfo, sizeof(NousMethodCache), AGG_FAMILY,
+							spec, NULL)->method;
 	out = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
 	outp = palloc_extended(sizeof(bool) * Max(n, 1), MCXT_ALLOC_HUGE);
 	index_aggregate_matrix(m, x, present, n, k, w, out, outp);

@@ -25,12 +25,11 @@
 
 #define FAMILY "normalisation"
 
-/* Per-call-site cache: the last method specification resolved. */
+/* Per-call-site cache: the method, and the built-in's descriptor or NULL. */
 typedef struct NormaliseCache
 {
-	bool		valid;
-	NousMethod	method;
-	const NousBuiltin *builtin;	/* the built-in's descriptor, or NULL */
+	NousMethodCache mc;
+	const NousBuiltin *builtin;
 } NormaliseCache;
 
 static ArrayType *apply_builtin(const NousBuiltin *b, NousVec *v, Jsonb *params);
@@ -44,7 +43,9 @@ PG_FUNCTION_INFO_V1(nous_normalise);
 Datum
 nous_normalise(PG_FUNCTION_ARGS)
 {
-	NormaliseCache *cache = fcinfo->flinfo->fn_extra;
+	NormaliseCache *cache;
+	NousMethod *m;
+	bool		fresh;
 	NousVec		v;
 	char	   *spec;
 	Datum		result;
@@ -61,30 +62,22 @@ nous_normalise(PG_FUNCTION_ARGS)
 	nous_vec_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), "values", false, &v);
 
 	spec = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(NormaliseCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	if (!cache->valid || strcmp(cache->method.spec_text, spec) != 0)
-	{
-		cache->valid = false;
-		nous_method_resolve(FAMILY, spec, fcinfo->flinfo->fn_mcxt, &cache->method);
-		cache->builtin = cache->method.builtin ?
-			nous_builtin_find(FAMILY, cache->method.spec.name) : NULL;
-		cache->valid = true;
-	}
+	cache = (NormaliseCache *) nous_method_cached(fcinfo->flinfo, sizeof(NormaliseCache),
+												  FAMILY, spec, &fresh);
+	m = &cache->mc.method;
+	if (fresh)
+		cache->builtin = m->builtin ? nous_builtin_find(FAMILY, m->spec.name) : NULL;
 
 	/* a built-in is applied to the vector already unpacked and checked */
 	if (cache->builtin != NULL)
 		PG_RETURN_ARRAYTYPE_P(apply_builtin(cache->builtin, &v,
-											NOUS_METHOD_PARAMS(&cache->method)));
+											NOUS_METHOD_PARAMS(m)));
 
-	result = nous_method_call1(&cache->method, PG_GETARG_DATUM(0), &isnull);
+	result = nous_method_call1(m, PG_GETARG_DATUM(0), &isnull);
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("normalisation method \"%s\" returned NULL", cache->method.spec.name),
+				 errmsg("normalisation method \"%s\" returned NULL", m->spec.name),
 				 errdetail("A method must return an array as long as its input.")));
 	out = DatumGetArrayTypeP(result);
 	nout = ArrayGetNItems(ARR_NDIM(out), ARR_DIMS(out));
@@ -92,7 +85,7 @@ nous_normalise(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("normalisation method \"%s\" returned %d values for %d",
-						cache->method.spec.name, nout, v.n),
+						m->spec.name, nout, v.n),
 				 errdetail("A method must return a one-dimensional array as long as its input.")));
 	PG_RETURN_ARRAYTYPE_P(out);
 }
