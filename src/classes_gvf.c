@@ -1,7 +1,9 @@
 /*
- * classes_gvf.c — using class breaks: nous.class_of(value, breaks) and the
- * aggregate nous.gvf(value, breaks), the goodness of variance fit (Jenks
- * 1977) (sql/60_classes.sql).
+ * classes_gvf.c — using class breaks: nous.class_of(value, breaks [, closed])
+ * and the aggregates nous.gvf(value, breaks [, closed]), the goodness of
+ * variance fit (Jenks 1977), with its two sums of squares nous.gvf_sdam and
+ * nous.gvf_sdcm (sql/60_classes.sql).  closed chooses right-closed classes
+ * (a, b] (the default, as mapclassify) or left-closed [a, b) (as classInt).
  */
 #include "postgres.h"
 
@@ -55,21 +57,56 @@ breaks_arg(ArrayType *a, int *nb)
 	return b;
 }
 
+/*
+ * The closed side of the classes: 'right' (a, b], the default (mapclassify,
+ * nous 0.1.0), or 'left' [a, b) (classInt's default).  true for left.
+ */
+static bool
+closed_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *w;
+
+	if (PG_NARGS() <= argno)
+		return false;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("closed must not be NULL"),
+				 errhint("Use 'right' (the default) or 'left'.")));
+	w = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (strcmp(w, "right") == 0)
+		return false;
+	if (strcmp(w, "left") == 0)
+		return true;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value \"%s\" for closed", w),
+			 errdetail("Use right for classes (a, b], a value on a bound in the class below it "
+					   "(the default, as mapclassify), or left for classes [a, b), a value on a "
+					   "bound in the class above it (as R's classInt); the last class holds the "
+					   "maximum either way.")));
+	return false;				/* not reached */
+}
+
 PG_FUNCTION_INFO_V1(nous_class_of_sql);
 
-/* nous.class_of(value, breaks) → the 1-based class, value <= bound inclusive. */
+/*
+ * nous.class_of(value, breaks [, closed]) → the 1-based class: value <= bound
+ * (closed 'right', the default) or value < bound (closed 'left').
+ */
 Datum
 nous_class_of_sql(PG_FUNCTION_ARGS)
 {
 	double		v = PG_GETARG_FLOAT8(0);
 	int			nb;
 	double	   *b = breaks_arg(PG_GETARG_ARRAYTYPE_P(1), &nb);
+	bool		left = closed_arg(fcinfo, 2);
 
 	if (isnan(v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("value must not be NaN")));
-	PG_RETURN_INT32(nous_class_of(v, b, nb));
+	PG_RETURN_INT32(nous_class_of_closed(v, b, nb, left));
 }
 
 /*
@@ -141,7 +178,7 @@ nous_gvf_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_ARRAYTYPE_P(state);
 	v = PG_GETARG_FLOAT8(1);
 	classes_check_finite(v, "value");
-	c = nous_class_of(v, b, nb) - 1;
+	c = nous_class_of_closed(v, b, nb, closed_arg(fcinfo, 3)) - 1;
 	nous_moments_add((nous_moments *) (d + 1 + 3 * c), v);
 	PG_RETURN_ARRAYTYPE_P(state);
 }
@@ -187,27 +224,71 @@ nous_gvf_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
-PG_FUNCTION_INFO_V1(nous_gvf_finalfn);
-
-Datum
-nous_gvf_finalfn(PG_FUNCTION_ARGS)
+/* The per-class moments of a final state, or NULL when no value was given. */
+static const nous_moments *
+gvf_final_moments(FunctionCallInfo fcinfo, int *nb)
 {
 	double	   *d;
-	int			nb;
-	double		g;
 	double		total = 0;
 
 	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	d = gvf_state_data(PG_GETARG_ARRAYTYPE_P(0), &nb);
-	for (int c = 0; c < nb; c++)
+		return NULL;
+	d = gvf_state_data(PG_GETARG_ARRAYTYPE_P(0), nb);
+	for (int c = 0; c < *nb; c++)
 		total += d[1 + 3 * c];
-	if (total == 0)
+	return total == 0 ? NULL : (const nous_moments *) (d + 1);
+}
+
+PG_FUNCTION_INFO_V1(nous_gvf_finalfn);
+
+/* nous.gvf final: (SDAM - SDCM) / SDAM; NULL when SDAM is 0. */
+Datum
+nous_gvf_finalfn(PG_FUNCTION_ARGS)
+{
+	int			nb;
+	const nous_moments *m = gvf_final_moments(fcinfo, &nb);
+	double		g;
+
+	if (m == NULL)
 		PG_RETURN_NULL();
-	g = nous_gvf((const nous_moments *) (d + 1), nb);
+	g = nous_gvf(m, nb);
 	if (isnan(g))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(g);
+}
+
+PG_FUNCTION_INFO_V1(nous_gvf_sdam_finalfn);
+
+/* nous.gvf_sdam final: squared deviations from the array mean. */
+Datum
+nous_gvf_sdam_finalfn(PG_FUNCTION_ARGS)
+{
+	int			nb;
+	const nous_moments *m = gvf_final_moments(fcinfo, &nb);
+	double		sdam,
+				sdcm;
+
+	if (m == NULL)
+		PG_RETURN_NULL();
+	nous_gvf_parts(m, nb, &sdam, &sdcm);
+	PG_RETURN_FLOAT8(sdam);
+}
+
+PG_FUNCTION_INFO_V1(nous_gvf_sdcm_finalfn);
+
+/* nous.gvf_sdcm final: squared deviations from the class means, summed. */
+Datum
+nous_gvf_sdcm_finalfn(PG_FUNCTION_ARGS)
+{
+	int			nb;
+	const nous_moments *m = gvf_final_moments(fcinfo, &nb);
+	double		sdam,
+				sdcm;
+
+	if (m == NULL)
+		PG_RETURN_NULL();
+	nous_gvf_parts(m, nb, &sdam, &sdcm);
+	PG_RETURN_FLOAT8(sdcm);
 }
 
 /* The C name of nous 0.1.0 (sql/released/nous--0.1.0.sql). */
