@@ -259,7 +259,10 @@ nous_breaks_combine(PG_FUNCTION_ARGS)
 	else if (a->k != b->k || strcmp(a->method, b->method) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("number of classes and method must be the same for every row")));
+				 errmsg("number of classes and method must be the same for every row"),
+				 errdetail("Two partial states were built with k = %d, method \"%s\" and k = %d, method \"%s\".",
+						   a->k, a->method, b->k, b->method),
+				 errhint("Use constants, or group by the columns they depend on.")));
 	state_reserve(a, b->n);
 	memcpy(a->x + a->n, b->x, sizeof(double) * b->n);
 	a->n += b->n;
@@ -413,7 +416,9 @@ classes_method_status(nous_status st, const char *method)
 	if (st == NOUS_ERR_DOMAIN)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the range of the values is too large for method \"%s\"", method)));
+				 errmsg("the range of the values is too large for method \"%s\"", method),
+				 errdetail("The difference between the largest and the smallest value overflows a float8."),
+				 errhint("Rescale the values (for example to thousands) before classifying them.")));
 	nous_report_status(st, method);
 }
 
@@ -477,6 +482,7 @@ nous_breaks_finalfn(PG_FUNCTION_ARGS)
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("classification method \"%s\" returned NULL", s->resolved.spec.name)));
+				 errmsg("classification method \"%s\" returned NULL", s->resolved.spec.name),
+				 errdetail("A method must return the upper bounds of the classes, the last one the maximum of the values.")));
 	PG_RETURN_ARRAYTYPE_P(check_breaks_result(result, s->resolved.spec.name, s->x[s->n - 1]));
 }

@@ -36,7 +36,11 @@ breaks_arg(ArrayType *a, int *nb)
 	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_DIMS(a)[0] < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("breaks must be a non-empty one-dimensional array without NULLs")));
+				 errmsg("breaks must be a non-empty one-dimensional array without NULLs"),
+				 ARR_NDIM(a) == 0 ? errdetail("The array is empty.") :
+				 ARR_NDIM(a) != 1 ? errdetail("The array has %d dimensions.", ARR_NDIM(a)) :
+				 errdetail("Some bound is NULL."),
+				 errhint("Give the upper bounds of the classes in increasing order, as nous.breaks returns them.")));
 	if (ARR_ELEMTYPE(a) != FLOAT8OID)
 		elog(ERROR, "breaks: expected a float8 array");
 	n = ARR_DIMS(a)[0];
@@ -46,7 +50,8 @@ breaks_arg(ArrayType *a, int *nb)
 		if (isnan(b[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("breaks must not contain NaN")));
+					 errmsg("breaks must not contain NaN"),
+					 errdetail("Bound %d is NaN.", i + 1)));
 		if (i > 0 && !(b[i] > b[i - 1]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -105,7 +110,8 @@ nous_class_of_sql(PG_FUNCTION_ARGS)
 	if (isnan(v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value must not be NaN")));
+				 errmsg("value must not be NaN"),
+				 errhint("Use NULL for a missing value: its class is NULL.")));
 	PG_RETURN_INT32(nous_class_of_closed(v, b, nb, left));
 }
 
@@ -173,7 +179,8 @@ nous_gvf_transfn(PG_FUNCTION_ARGS)
 	if (nbs != nb)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("breaks must be the same for every row")));
+				 errmsg("breaks must be the same for every row"),
+				 errdetail("This row gives %d bounds, an earlier one %d.", nb, nbs)));
 	if (PG_ARGISNULL(1))
 		PG_RETURN_ARRAYTYPE_P(state);
 	v = PG_GETARG_FLOAT8(1);
@@ -218,7 +225,8 @@ nous_gvf_combine(PG_FUNCTION_ARGS)
 	if (na != nb)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("breaks must be the same for every row")));
+				 errmsg("breaks must be the same for every row"),
+				 errdetail("Two partial states were built with %d and %d bounds.", na, nb)));
 	for (int c = 0; c < na; c++)
 		nous_moments_merge((nous_moments *) (da + 1 + 3 * c), (const nous_moments *) (db + 1 + 3 * c));
 	PG_RETURN_ARRAYTYPE_P(a);

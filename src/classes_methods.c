@@ -53,7 +53,8 @@ sorted_values_arg(FunctionCallInfo fcinfo, size_t *n)
 	if (ARR_NDIM(a) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("values must be a one-dimensional array")));
+				 errmsg("values must be a one-dimensional array"),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(a))));
 	if (ARR_ELEMTYPE(a) != FLOAT8OID)
 		elog(ERROR, "values: expected a float8 array");
 	len = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
@@ -73,7 +74,10 @@ sorted_values_arg(FunctionCallInfo fcinfo, size_t *n)
 	if (m == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("values must hold at least one non-NULL value")));
+				 errmsg("values must hold at least one non-NULL value"),
+				 len == 0 ? errdetail("The array is empty.") :
+				 len == 1 ? errdetail("Its only element is NULL.") :
+				 errdetail("All %d elements are NULL.", len)));
 	if (nous_sort_values(x, m) != NOUS_OK)
 		nous_report_status(NOUS_ERR_NOMEM, "breaks");
 	*n = m;

@@ -165,7 +165,8 @@ index_polarity_from_datum(Datum d, bool isnull, int k)
 	if (ARR_NDIM(a) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("polarity must be a one-dimensional array")));
+				 errmsg("polarity must be a one-dimensional array"),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(a))));
 	deconstruct_array(a, INT4OID, sizeof(int32), true, TYPALIGN_INT, &elems, &nulls, &n);
 	if (n != k)
 		ereport(ERROR,
@@ -318,7 +319,10 @@ normalise_column(NousMethod *m, double *x, bool *present, int n)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_EXCEPTION),
 						 errmsg("normalisation method \"%s\" returned a non-finite value",
-								m->spec.name)));
+								m->spec.name),
+						 errdetail("Element %d is %s.", i + 1,
+								   isnan(x[i]) ? "NaN" : x[i] > 0 ? "Infinity" : "-Infinity"),
+						 errhint("A method must return finite values, or NULL where it has none.")));
 		}
 	}
 }
@@ -401,7 +405,10 @@ index_aggregate_matrix(NousMethod *m, const double *x, const bool *present, int 
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("aggregation method \"%s\" returned a non-finite score",
-							m->spec.name)));
+							m->spec.name),
+					 errdetail("The score of row %d is %s.", i + 1,
+							   isnan(out[i]) ? "NaN" : out[i] > 0 ? "Infinity" : "-Infinity"),
+					 errhint("A method must return finite scores, or NULL where it has none.")));
 	}
 }
 

@@ -121,7 +121,8 @@ bool_value(Jsonb *params, const char *method, const char *key)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("parameter \"%s\" of method \"%s\" must be true or false", key, method)));
+			 errmsg("parameter \"%s\" of method \"%s\" must be true or false", key, method),
+			 errdetail("Write %s=true or %s=false (yes and no are accepted).", key, key)));
 	return -1;					/* not reached */
 }
 

@@ -118,6 +118,21 @@ SELECT nous.breaks(v, 0) FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v;
 SELECT nous.breaks(v, 3, 'jenks') FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.class_of(1, '{3,2}');
+-- and their details (issue 16: the tests pin what the messages explain)
+SELECT nous.breaks(v, 3, 'quantile(type=10)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'headtails(thr=0)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'fisher(x=1)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'sd') FROM unnest('{-1e308,1e308}'::float8[]) v;
+SELECT nous.class_of(1, '{}');
+SELECT nous.class_of(1, '{1,NULL}');
+SELECT nous.class_of(1, '{1,NaN}');
+SELECT nous.class_of('NaN', '{1,2}');
+SELECT nous.gvf(v, '{2,1}') FROM unnest('{1}'::float8[]) v;
+SELECT nous.gvf(v, CASE WHEN v < 2 THEN '{1,2}'::float8[] ELSE '{1,2,3}' END) FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks_fisher('{NULL}', 3);
+SELECT nous.breaks_fisher('{{1,2},{3,4}}', 3);
+SELECT nous.gvf_finalfn('{2,1,1}');
+SELECT nous.gvf_finalfn('{1,NULL,0,0}');
 
 -- natural breaks stay within work_mem (issue 13): first the values the
 -- aggregate holds (8 bytes each), then the working memory of the method
