@@ -10,6 +10,7 @@
 
 #include "fmgr.h"
 #include "utils/array.h"
+#include "windowapi.h"
 
 #include "nous.h"
 
@@ -64,5 +65,9 @@ extern int	index_array_length(Datum d, bool isnull);
 extern void index_composite_scores(ResolvedMethods *rm, double *x, bool *present,
 								   int n, int k, const double *w, const int *pol,
 								   double *score, bool *scorep, double *cov);
+
+/* The current row's value of a computed partition (no mark moved). */
+extern Datum index_partition_score(FunctionCallInfo fcinfo, WindowObject winobj,
+								   const CompositePartition *part);
 
 #endif							/* NOUS_INDEX_GLUE_H */

@@ -455,3 +455,22 @@ index_composite_scores(ResolvedMethods *rm, double *x, bool *present, int n, int
 		scorep[i] = scorep[i] && cov[i] > 0.0 &&
 			cov[i] >= rm->min_coverage - 1e-12;
 }
+
+/*
+ * The current row's value of a computed partition, NULL when it has none.
+ * No WinSetMarkPosition: the function reads no row again, and moving the
+ * mark on every row would switch the tuplestore's read pointer away from the
+ * executor's each time — once the partition spills to disk, a block read per
+ * row (issue 14).  The partition stays in the tuplestore until its end, as
+ * it already had to for the first call to read it whole.
+ */
+Datum
+index_partition_score(FunctionCallInfo fcinfo, WindowObject winobj,
+					  const CompositePartition *part)
+{
+	int64		cur = WinGetCurrentPosition(winobj);
+
+	if (cur >= part->n || !part->present[cur])
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(part->score[cur]);
+}

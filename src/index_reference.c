@@ -39,7 +39,6 @@ nous_reference_gap_sql(PG_FUNCTION_ARGS)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	CompositePartition *part;
-	int64		cur;
 
 	part = WinGetPartitionLocalMemory(winobj, sizeof(CompositePartition));
 	if (!part->done)
@@ -95,11 +94,7 @@ nous_reference_gap_sql(PG_FUNCTION_ARGS)
 		pfree(present);
 		part->done = true;
 	}
-	cur = WinGetCurrentPosition(winobj);
-	WinSetMarkPosition(winobj, cur);
-	if (cur >= part->n || !part->present[cur])
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(part->score[cur]);
+	return index_partition_score(fcinfo, winobj, part);
 }
 
 /* ------------------------------------------------------------------ */

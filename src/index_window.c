@@ -201,14 +201,9 @@ nous_composite(PG_FUNCTION_ARGS)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	CompositePartition *part;
-	int64		cur;
 
 	part = WinGetPartitionLocalMemory(winobj, sizeof(CompositePartition));
 	if (!part->done)
 		composite_compute(fcinfo, winobj, part);
-	cur = WinGetCurrentPosition(winobj);
-	WinSetMarkPosition(winobj, cur);
-	if (cur >= part->n || !part->present[cur])
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(part->score[cur]);
+	return index_partition_score(fcinfo, winobj, part);
 }
