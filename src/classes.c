@@ -157,31 +157,27 @@ state_set_args(BreaksState *s, int32 k, text *method)
 	pfree(m);
 }
 
-PG_FUNCTION_INFO_V1(nous_breaks_transfn);
-
-/* nous.breaks transition: collect the non-NULL values. */
-Datum
-nous_breaks_transfn(PG_FUNCTION_ARGS)
+/*
+ * The transition of nous.breaks: collect the non-NULL values; method is the
+ * argument's text (NULL for nous.breaks(value, k): fisher).
+ */
+static Datum
+breaks_trans(FunctionCallInfo fcinfo, const char *fn, text *method)
 {
 	MemoryContext aggctx;
 	BreaksState *s;
 	double		v;
 
-	aggctx = nous_agg_context(fcinfo, "nous_breaks_transfn", "nous.breaks(value, k, method)");
+	aggctx = nous_agg_context(fcinfo, fn, "nous.breaks(value, k, method)");
 	s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("number of classes must not be NULL")));
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("classification method must not be NULL"),
-				 errhint("Name a method, for example 'fisher'; see nous.methods.")));
 	if (s == NULL)
 	{
 		s = state_new(aggctx);
-		state_set_args(s, PG_GETARG_INT32(2), PG_GETARG_TEXT_PP(3));
+		state_set_args(s, PG_GETARG_INT32(2), method ? method : cstring_to_text("fisher"));
 	}
 	else if (PG_GETARG_INT32(2) != s->k)
 		ereport(ERROR,
@@ -197,39 +193,27 @@ nous_breaks_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
+PG_FUNCTION_INFO_V1(nous_breaks_transfn);
+
+/* nous.breaks(value, k, method) transition. */
+Datum
+nous_breaks_transfn(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("classification method must not be NULL"),
+				 errhint("Name a method, for example 'fisher'; see nous.methods.")));
+	return breaks_trans(fcinfo, "nous_breaks_transfn", PG_GETARG_TEXT_PP(3));
+}
+
 PG_FUNCTION_INFO_V1(nous_breaks_transfn_fisher);
 
 /* nous.breaks(value, k) transition: method fisher. */
 Datum
 nous_breaks_transfn_fisher(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx;
-	BreaksState *s;
-	double		v;
-
-	aggctx = nous_agg_context(fcinfo, "nous_breaks_transfn_fisher", "nous.breaks(value, k, method)");
-	s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("number of classes must not be NULL")));
-	if (s == NULL)
-	{
-		s = state_new(aggctx);
-		state_set_args(s, PG_GETARG_INT32(2), cstring_to_text("fisher"));
-	}
-	else if (PG_GETARG_INT32(2) != s->k)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("number of classes must be the same for every row"),
-				 errdetail("It was %d, then %d.", s->k, PG_GETARG_INT32(2))));
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(s);
-	v = PG_GETARG_FLOAT8(1);
-	classes_check_finite(v, "value");
-	state_reserve(s, 1);
-	s->x[s->n++] = v;
-	PG_RETURN_POINTER(s);
+	return breaks_trans(fcinfo, "nous_breaks_transfn_fisher", NULL);
 }
 
 PG_FUNCTION_INFO_V1(nous_breaks_combine);

@@ -265,11 +265,9 @@ nous_gvf_finalfn(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(g);
 }
 
-PG_FUNCTION_INFO_V1(nous_gvf_sdam_finalfn);
-
-/* nous.gvf_sdam final: squared deviations from the array mean. */
-Datum
-nous_gvf_sdam_finalfn(PG_FUNCTION_ARGS)
+/* SDAM (sdam true) or SDCM of a final state; NULL when no value was given. */
+static Datum
+gvf_part_final(FunctionCallInfo fcinfo, bool sdam_wanted)
 {
 	int			nb;
 	const nous_moments *m = gvf_final_moments(fcinfo, &nb);
@@ -279,7 +277,16 @@ nous_gvf_sdam_finalfn(PG_FUNCTION_ARGS)
 	if (m == NULL)
 		PG_RETURN_NULL();
 	nous_gvf_parts(m, nb, &sdam, &sdcm);
-	PG_RETURN_FLOAT8(sdam);
+	PG_RETURN_FLOAT8(sdam_wanted ? sdam : sdcm);
+}
+
+PG_FUNCTION_INFO_V1(nous_gvf_sdam_finalfn);
+
+/* nous.gvf_sdam final: squared deviations from the array mean. */
+Datum
+nous_gvf_sdam_finalfn(PG_FUNCTION_ARGS)
+{
+	return gvf_part_final(fcinfo, true);
 }
 
 PG_FUNCTION_INFO_V1(nous_gvf_sdcm_finalfn);
@@ -288,15 +295,7 @@ PG_FUNCTION_INFO_V1(nous_gvf_sdcm_finalfn);
 Datum
 nous_gvf_sdcm_finalfn(PG_FUNCTION_ARGS)
 {
-	int			nb;
-	const nous_moments *m = gvf_final_moments(fcinfo, &nb);
-	double		sdam,
-				sdcm;
-
-	if (m == NULL)
-		PG_RETURN_NULL();
-	nous_gvf_parts(m, nb, &sdam, &sdcm);
-	PG_RETURN_FLOAT8(sdcm);
+	return gvf_part_final(fcinfo, false);
 }
 
 /* The C name of nous 0.1.0 (sql/released/nous--0.1.0.sql). */
