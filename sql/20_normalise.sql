@@ -52,3 +52,11 @@ CREATE FUNCTION nous.normalise("values" float8[], method text DEFAULT 'zscore')
   AS 'MODULE_PATHNAME', 'nous_normalise';
 COMMENT ON FUNCTION nous.normalise(float8[], text) IS
   'Normalise a vector with a registered method (see nous.methods), e.g. ''zscore'', ''rank(ties=min)'', ''ratio(ref=12.5)''; NULL elements stay NULL.';
+
+CREATE FUNCTION nous.builtin_methods(
+    OUT family text, OUT name text, OUT parameters text[], OUT centre float8,
+    OUT core text)
+  RETURNS SETOF record LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_builtin_methods';
+COMMENT ON FUNCTION nous.builtin_methods() IS
+  'The built-in methods as the C descriptor tables define them: family, name, accepted parameters (name=words or range), centre of the scale about which polarity -1 reflects (normalisations), core function.';

@@ -9,43 +9,43 @@ VALUES ('classification', '{float8[],int4}', 'float8[]', true,
 
 CREATE FUNCTION nous.breaks_fisher("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_fisher';
+  AS 'MODULE_PATHNAME', 'nous_breaks_fisher_sql';
 COMMENT ON FUNCTION nous.breaks_fisher(float8[], int4, jsonb) IS
   'Exact natural breaks (Fisher 1958 optimal partition minimising the within-class sum of squares, on every value); no parameters.';
 
 CREATE FUNCTION nous.breaks_quantile("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_quantile';
+  AS 'MODULE_PATHNAME', 'nous_breaks_quantile_sql';
 COMMENT ON FUNCTION nous.breaks_quantile(float8[], int4, jsonb) IS
   'Quantile breaks at c/k; params: type = 1..9 (Hyndman and Fan 1996, as R''s quantile(); default 7).';
 
 CREATE FUNCTION nous.breaks_equal("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_equal';
+  AS 'MODULE_PATHNAME', 'nous_breaks_equal_sql';
 COMMENT ON FUNCTION nous.breaks_equal(float8[], int4, jsonb) IS
   'Equal intervals: min + c (max - min) / k; no parameters.';
 
 CREATE FUNCTION nous.breaks_sd("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_sd';
+  AS 'MODULE_PATHNAME', 'nous_breaks_sd_sql';
 COMMENT ON FUNCTION nous.breaks_sd(float8[], int4, jsonb) IS
   'Standard-deviation classes centred on the mean: bounds mean + (c - k/2) width sd (sample sd); params: width (default 1).';
 
 CREATE FUNCTION nous.breaks_headtails("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_headtails';
+  AS 'MODULE_PATHNAME', 'nous_breaks_headtails_sql';
 COMMENT ON FUNCTION nous.breaks_headtails(float8[], int4, jsonb) IS
   'Head/tail breaks (Jiang 2013): successive means of the head while it holds at most thr of the values; at most k classes; params: thr (default 0.4).';
 
 CREATE FUNCTION nous.breaks_pretty("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_pretty';
+  AS 'MODULE_PATHNAME', 'nous_breaks_pretty_sql';
 COMMENT ON FUNCTION nous.breaks_pretty(float8[], int4, jsonb) IS
   'Round bounds: multiples of 1, 2, 2.5 or 5 times a power of ten, the finest step giving at most k classes; no parameters.';
 
 CREATE FUNCTION nous.breaks_box("values" float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_breaks_box';
+  AS 'MODULE_PATHNAME', 'nous_breaks_box_sql';
 COMMENT ON FUNCTION nous.breaks_box(float8[], int4, jsonb) IS
   'Box-plot classes: Q1 - hinge IQR, Q1, median, Q3, Q3 + hinge IQR, max (type 7 quartiles); k is ignored; params: hinge (default 1.5).';
 
@@ -134,7 +134,7 @@ COMMENT ON AGGREGATE nous.breaks(float8, int4) IS
 
 CREATE FUNCTION nous.class_of(value float8, breaks float8[])
   RETURNS int4 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'pg_nous_class_of';
+  AS 'MODULE_PATHNAME', 'nous_class_of_sql';
 COMMENT ON FUNCTION nous.class_of(float8, float8[]) IS
   '1-based class of a value for increasing upper bounds: the first class whose bound is >= value (a value equal to a bound is in that class); the first class is open below, the last open above.';
 
@@ -163,3 +163,75 @@ CREATE AGGREGATE nous.gvf(value float8, breaks float8[]) (
 );
 COMMENT ON AGGREGATE nous.gvf(float8, float8[]) IS
   'Goodness of variance fit of a classification (Jenks 1977): 1 - SDCM / SDAM, values classed with nous.class_of; NULL when every value is equal or none is given.';
+
+-- ---- left-closed classes, and the two sums of squares of the GVF ----
+
+CREATE FUNCTION nous.class_of(value float8, breaks float8[], closed text)
+  RETURNS int4 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_class_of_sql';
+COMMENT ON FUNCTION nous.class_of(float8, float8[], text) IS
+  '1-based class of a value for increasing upper bounds, closed = ''right'' (classes (a, b]: a value equal to a bound is in the class of that bound, as nous.class_of(value, breaks) and mapclassify) or ''left'' (classes [a, b): a value equal to a bound is in the class above, as R''s classInt; the maximum stays in the last class).';
+
+CREATE FUNCTION nous.gvf_transfn(float8[], float8, float8[], text)
+  RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_gvf_transfn';
+COMMENT ON FUNCTION nous.gvf_transfn(float8[], float8, float8[], text) IS
+  'Transition function of nous.gvf, nous.gvf_sdam and nous.gvf_sdcm with closed: per-class count, mean and sum of squares.';
+CREATE FUNCTION nous.gvf_sdam_finalfn(float8[])
+  RETURNS float8 LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_gvf_sdam_finalfn';
+COMMENT ON FUNCTION nous.gvf_sdam_finalfn(float8[]) IS
+  'Final function of nous.gvf_sdam: the sum of squared deviations from the array mean.';
+CREATE FUNCTION nous.gvf_sdcm_finalfn(float8[])
+  RETURNS float8 LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_gvf_sdcm_finalfn';
+COMMENT ON FUNCTION nous.gvf_sdcm_finalfn(float8[]) IS
+  'Final function of nous.gvf_sdcm: the sums of squared deviations from the class means, added over the classes.';
+
+CREATE AGGREGATE nous.gvf(value float8, breaks float8[], closed text) (
+  SFUNC = nous.gvf_transfn,
+  STYPE = float8[],
+  COMBINEFUNC = nous.gvf_combine,
+  FINALFUNC = nous.gvf_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.gvf(float8, float8[], text) IS
+  'Goodness of variance fit (Jenks 1977) of the classes of nous.class_of(value, breaks, closed): (SDAM - SDCM) / SDAM; NULL when every value is equal or none is given.';
+
+CREATE AGGREGATE nous.gvf_sdam(value float8, breaks float8[]) (
+  SFUNC = nous.gvf_transfn,
+  STYPE = float8[],
+  COMBINEFUNC = nous.gvf_combine,
+  FINALFUNC = nous.gvf_sdam_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.gvf_sdam(float8, float8[]) IS
+  'SDAM of nous.gvf (Jenks 1977): the sum of squared deviations of the values from their mean (it does not depend on the breaks, taken for symmetry with nous.gvf_sdcm); NULL when no value is given.';
+CREATE AGGREGATE nous.gvf_sdam(value float8, breaks float8[], closed text) (
+  SFUNC = nous.gvf_transfn,
+  STYPE = float8[],
+  COMBINEFUNC = nous.gvf_combine,
+  FINALFUNC = nous.gvf_sdam_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.gvf_sdam(float8, float8[], text) IS
+  'SDAM of nous.gvf(value, breaks, closed): the sum of squared deviations of the values from their mean; NULL when no value is given.';
+
+CREATE AGGREGATE nous.gvf_sdcm(value float8, breaks float8[]) (
+  SFUNC = nous.gvf_transfn,
+  STYPE = float8[],
+  COMBINEFUNC = nous.gvf_combine,
+  FINALFUNC = nous.gvf_sdcm_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.gvf_sdcm(float8, float8[]) IS
+  'SDCM of nous.gvf (Jenks 1977): the squared deviations of the values from the mean of their class (nous.class_of), summed over the classes; NULL when no value is given.';
+CREATE AGGREGATE nous.gvf_sdcm(value float8, breaks float8[], closed text) (
+  SFUNC = nous.gvf_transfn,
+  STYPE = float8[],
+  COMBINEFUNC = nous.gvf_combine,
+  FINALFUNC = nous.gvf_sdcm_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.gvf_sdcm(float8, float8[], text) IS
+  'SDCM of nous.gvf(value, breaks, closed): the squared deviations from the class means of nous.class_of(value, breaks, closed), summed; NULL when no value is given.';

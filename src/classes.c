@@ -1,8 +1,9 @@
 /*
  * classes.c — SQL glue of the classification family: the aggregate
- * nous.breaks(value, k, method), the built-in break methods registered under
- * the family (sql/60_classes.sql), nous.class_of() and the aggregate
- * nous.gvf().
+ * nous.breaks(value, k, method) (its state, transition, combine, serialize,
+ * deserialize and final functions) and what the family's files share
+ * (classes_glue.h).  The built-in break methods are in classes_methods.c,
+ * nous.class_of() and nous.gvf() in classes_gvf.c (sql/60_classes.sql).
  *
  * A method of the family takes (values float8[], k int4 [, params jsonb]) and
  * returns the upper bounds of the classes, strictly increasing, the last one
@@ -24,6 +25,8 @@
 
 #include "nous.h"
 #include "classes.h"
+#include "classes_glue.h"
+#include "method_table.h"
 
 #define FAMILY "classification"
 #define BREAKS_STATE_VERSION 1
@@ -42,8 +45,8 @@ typedef struct BreaksState
 	bool		resolved_ok;
 } BreaksState;
 
-static void
-check_k(int32 k)
+void
+classes_check_k(int32 k)
 {
 	if (k < 1 || k > NOUS_BREAKS_KMAX)
 		ereport(ERROR,
@@ -52,8 +55,8 @@ check_k(int32 k)
 				 errdetail("k is %d.", k)));
 }
 
-static void
-check_finite(double v, const char *what)
+void
+classes_check_finite(double v, const char *what)
 {
 	if (!isfinite(v))
 		ereport(ERROR,
@@ -105,8 +108,8 @@ fisher_values_check(int64 n, int k)
 						 suggest_mb(Max(bytes, nous_fisher_bytes((size_t) n, k))))));
 }
 
-static void
-fisher_work_check(size_t m, int k)
+void
+classes_fisher_work_check(size_t m, int k)
 {
 	double		bytes = nous_fisher_bytes(m, k);
 
@@ -123,24 +126,18 @@ fisher_work_check(size_t m, int k)
 static void
 state_reserve(BreaksState *s, int64 more)
 {
-	if (s->n + more > s->cap)
-	{
-		int64		cap = s->cap;
+	int64		need = s->n + more;
+	int64		limit = PG_INT64_MAX;
 
-		if (is_fisher(s))
-			fisher_values_check(s->n + more, s->k);
-		while (cap < s->n + more)
-			cap *= 2;
+	if (need <= s->cap)
+		return;
+	if (is_fisher(s))
+	{
+		fisher_values_check(need, s->k);
 		/* a fisher state never allocates more than work_mem */
-		if (is_fisher(s) && (double) cap * sizeof(double) > (double) work_mem * 1024.0)
-			cap = Max(s->n + more, (int64) ((double) work_mem * 1024.0 / sizeof(double)));
-		if ((Size) cap > MaxAllocHugeSize / sizeof(double))
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many values for nous.breaks")));
-		s->x = repalloc_huge(s->x, sizeof(double) * cap);
-		s->cap = cap;
+		limit = Max(need, (int64) ((double) work_mem * 1024.0 / sizeof(double)));
 	}
+	nous_reserve(s->x, s->cap, need, limit, "values for nous.breaks");
 }
 
 static void
@@ -148,7 +145,7 @@ state_set_args(BreaksState *s, int32 k, text *method)
 {
 	char	   *m = text_to_cstring(method);
 
-	check_k(k);
+	classes_check_k(k);
 	if (strlen(m) > METHOD_MAXLEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -160,32 +157,27 @@ state_set_args(BreaksState *s, int32 k, text *method)
 	pfree(m);
 }
 
-PG_FUNCTION_INFO_V1(nous_breaks_transfn);
-
-/* nous.breaks transition: collect the non-NULL values. */
-Datum
-nous_breaks_transfn(PG_FUNCTION_ARGS)
+/*
+ * The transition of nous.breaks: collect the non-NULL values; method is the
+ * argument's text (NULL for nous.breaks(value, k): fisher).
+ */
+static Datum
+breaks_trans(FunctionCallInfo fcinfo, const char *fn, text *method)
 {
 	MemoryContext aggctx;
 	BreaksState *s;
 	double		v;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_breaks_transfn called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, fn, "nous.breaks(value, k, method)");
 	s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("number of classes must not be NULL")));
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("classification method must not be NULL"),
-				 errhint("Name a method, for example 'fisher'; see nous.methods.")));
 	if (s == NULL)
 	{
 		s = state_new(aggctx);
-		state_set_args(s, PG_GETARG_INT32(2), PG_GETARG_TEXT_PP(3));
+		state_set_args(s, PG_GETARG_INT32(2), method ? method : cstring_to_text("fisher"));
 	}
 	else if (PG_GETARG_INT32(2) != s->k)
 		ereport(ERROR,
@@ -195,10 +187,24 @@ nous_breaks_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(s);
 	v = PG_GETARG_FLOAT8(1);
-	check_finite(v, "value");
+	classes_check_finite(v, "value");
 	state_reserve(s, 1);
 	s->x[s->n++] = v;
 	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(nous_breaks_transfn);
+
+/* nous.breaks(value, k, method) transition. */
+Datum
+nous_breaks_transfn(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("classification method must not be NULL"),
+				 errhint("Name a method, for example 'fisher'; see nous.methods.")));
+	return breaks_trans(fcinfo, "nous_breaks_transfn", PG_GETARG_TEXT_PP(3));
 }
 
 PG_FUNCTION_INFO_V1(nous_breaks_transfn_fisher);
@@ -207,34 +213,7 @@ PG_FUNCTION_INFO_V1(nous_breaks_transfn_fisher);
 Datum
 nous_breaks_transfn_fisher(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx;
-	BreaksState *s;
-	double		v;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_breaks_transfn_fisher called in non-aggregate context");
-	s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("number of classes must not be NULL")));
-	if (s == NULL)
-	{
-		s = state_new(aggctx);
-		state_set_args(s, PG_GETARG_INT32(2), cstring_to_text("fisher"));
-	}
-	else if (PG_GETARG_INT32(2) != s->k)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("number of classes must be the same for every row"),
-				 errdetail("It was %d, then %d.", s->k, PG_GETARG_INT32(2))));
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(s);
-	v = PG_GETARG_FLOAT8(1);
-	check_finite(v, "value");
-	state_reserve(s, 1);
-	s->x[s->n++] = v;
-	PG_RETURN_POINTER(s);
+	return breaks_trans(fcinfo, "nous_breaks_transfn_fisher", NULL);
 }
 
 PG_FUNCTION_INFO_V1(nous_breaks_combine);
@@ -247,8 +226,7 @@ nous_breaks_combine(PG_FUNCTION_ARGS)
 	BreaksState *a = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	BreaksState *b = PG_ARGISNULL(1) ? NULL : (BreaksState *) PG_GETARG_POINTER(1);
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_breaks_combine called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_breaks_combine", "nous.breaks(value, k, method)");
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -265,7 +243,10 @@ nous_breaks_combine(PG_FUNCTION_ARGS)
 	else if (a->k != b->k || strcmp(a->method, b->method) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("number of classes and method must be the same for every row")));
+				 errmsg("number of classes and method must be the same for every row"),
+				 errdetail("Two partial states were built with k = %d, method \"%s\" and k = %d, method \"%s\".",
+						   a->k, a->method, b->k, b->method),
+				 errhint("Use constants, or group by the columns they depend on.")));
 	state_reserve(a, b->n);
 	memcpy(a->x + a->n, b->x, sizeof(double) * b->n);
 	a->n += b->n;
@@ -301,10 +282,7 @@ nous_breaks_serialize(PG_FUNCTION_ARGS)
 static void
 corrupt(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("invalid nous.breaks aggregate state"),
-			 errdetail("%s", detail)));
+	nous_state_corrupt("nous.breaks aggregate state", "%s", detail);
 }
 
 PG_FUNCTION_INFO_V1(nous_breaks_deserialize);
@@ -320,8 +298,7 @@ nous_breaks_deserialize(PG_FUNCTION_ARGS)
 	int			mlen;
 	int64		n;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_breaks_deserialize called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_breaks_deserialize", "nous.breaks(value, k, method)");
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
 	buf.maxlen = buf.len;
@@ -359,8 +336,8 @@ nous_breaks_deserialize(PG_FUNCTION_ARGS)
 }
 
 /* A float8[] of n doubles without NULLs, built in one copy. */
-static ArrayType *
-doubles_to_array(const double *x, int64 n)
+ArrayType *
+classes_doubles_to_array(const double *x, int64 n)
 {
 	Size		bytes;
 	ArrayType  *a;
@@ -414,8 +391,33 @@ check_breaks_result(Datum d, const char *method, double max)
 	return a;
 }
 
-static void method_status(nous_status st, const char *method);
-extern Datum pg_nous_breaks_fisher(PG_FUNCTION_ARGS);
+
+void
+classes_method_status(nous_status st, const char *method)
+{
+	if (st == NOUS_OK)
+		return;
+	if (st == NOUS_ERR_DOMAIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the range of the values is too large for method \"%s\"", method),
+				 errdetail("The difference between the largest and the smallest value overflows a float8."),
+				 errhint("Rescale the values (for example to thousands) before classifying them.")));
+	nous_report_status(st, method);
+}
+
+/* the dynamic programme keeps one argmin per value and class */
+void
+classes_fisher_size_check(size_t n, int k, const char *what)
+{
+	if ((double) (k - 1) * (double) n > 268435456.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many classes for natural breaks of %zu values", n),
+				 errdetail("k - 1 times the number of %s must not exceed 268435456 (1 GB of working memory).", what),
+				 errhint("Use fewer classes: maps rarely need more than 10.")));
+}
+
 
 PG_FUNCTION_INFO_V1(nous_breaks_finalfn);
 
@@ -444,481 +446,27 @@ nous_breaks_finalfn(PG_FUNCTION_ARGS)
 		s->resolved_ok = true;
 	}
 	/* the built-in fisher straight on the sorted state: no copy of the values */
-	if (s->resolved.flinfo.fn_addr == pg_nous_breaks_fisher && s->resolved.spec.nparams == 0)
+	if (s->resolved.builtin && s->resolved.spec.nparams == 0 &&
+		strcmp(s->resolved.spec.name, "fisher") == 0)
 	{
 		size_t		m = nous_distinct_sorted(s->x, (size_t) s->n);
 		double	   *out;
 		int			nout;
 
-		if ((double) (s->k - 1) * (double) m > 268435456.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many classes for natural breaks of %zu values", m),
-					 errdetail("k - 1 times the number of distinct values must not exceed 268435456 (1 GB of working memory)."),
-					 errhint("Use fewer classes: maps rarely need more than 10.")));
-		fisher_work_check(m, s->k);
+		classes_fisher_size_check(m, s->k, "distinct values");
+		classes_fisher_work_check(m, s->k);
 		out = palloc(sizeof(double) * NOUS_BREAKS_MAX(s->k));
-		method_status(nous_breaks_fisher(s->x, (size_t) s->n, s->k, out, &nout, NULL), "fisher");
-		PG_RETURN_ARRAYTYPE_P(doubles_to_array(out, nout));
+		classes_method_status(nous_breaks_fisher(s->x, (size_t) s->n, s->k, out, &nout, NULL), "fisher");
+		PG_RETURN_ARRAYTYPE_P(classes_doubles_to_array(out, nout));
 	}
-	values = doubles_to_array(s->x, s->n);
+	values = classes_doubles_to_array(s->x, s->n);
 	args[0] = PointerGetDatum(values);
 	args[1] = Int32GetDatum(s->k);
 	result = nous_method_call(&s->resolved, args, nulls, 2, &isnull);
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("classification method \"%s\" returned NULL", s->resolved.spec.name)));
+				 errmsg("classification method \"%s\" returned NULL", s->resolved.spec.name),
+				 errdetail("A method must return the upper bounds of the classes, the last one the maximum of the values.")));
 	PG_RETURN_ARRAYTYPE_P(check_breaks_result(result, s->resolved.spec.name, s->x[s->n - 1]));
-}
-
-/* ---- the built-in methods ---- */
-
-/*
- * The non-NULL values of a float8[] argument, finite, sorted (a copy).
- * Rejects a NULL or multidimensional array and NaN/Infinity.
- */
-static double *
-sorted_values_arg(FunctionCallInfo fcinfo, size_t *n)
-{
-	ArrayType  *a;
-	double	   *x;
-	size_t		m = 0;
-	int			len;
-	bits8	   *bitmap;
-	double	   *data;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("values must not be NULL")));
-	a = PG_GETARG_ARRAYTYPE_P(0);
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("values must be a one-dimensional array")));
-	if (ARR_ELEMTYPE(a) != FLOAT8OID)
-		elog(ERROR, "values: expected a float8 array");
-	len = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
-	bitmap = ARR_NULLBITMAP(a);
-	data = (double *) ARR_DATA_PTR(a);
-	x = palloc_extended(sizeof(double) * Max(len, 1), MCXT_ALLOC_HUGE);
-	for (int i = 0; i < len; i++)
-	{
-		if ((i & 65535) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (bitmap && !(bitmap[i / 8] & (1 << (i % 8))))
-			continue;
-		x[m] = *data++;
-		check_finite(x[m], "value");
-		m++;
-	}
-	if (m == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("values must hold at least one non-NULL value")));
-	if (nous_sort_values(x, m) != NOUS_OK)
-		nous_report_status(NOUS_ERR_NOMEM, "breaks");
-	*n = m;
-	return x;
-}
-
-/* Arguments every built-in shares: values, k, params. */
-static Jsonb *
-method_args(FunctionCallInfo fcinfo, const char *method, const char *const *allowed,
-			double **x, size_t *n, int32 *k)
-{
-	Jsonb	   *params = NULL;
-
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("number of classes must not be NULL")));
-	*k = PG_GETARG_INT32(1);
-	check_k(*k);
-	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
-		params = PG_GETARG_JSONB_P(2);
-	nous_params_check(params, method, allowed);
-	*x = sorted_values_arg(fcinfo, n);
-	return params;
-}
-
-static Datum
-breaks_result(const double *out, int nout)
-{
-	return PointerGetDatum(doubles_to_array(out, nout));
-}
-
-static void
-method_status(nous_status st, const char *method)
-{
-	if (st == NOUS_OK)
-		return;
-	if (st == NOUS_ERR_DOMAIN)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the range of the values is too large for method \"%s\"", method)));
-	nous_report_status(st, method);
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_breaks_fisher);
-
-/* Fisher's exact natural breaks; no parameters. */
-Datum
-pg_nous_breaks_fisher(PG_FUNCTION_ARGS)
-{
-	static const char *const allowed[] = {NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-
-	method_args(fcinfo, "fisher", allowed, &x, &n, &k);
-	/* the dynamic programme keeps one argmin per value and class */
-	if ((double) (k - 1) * (double) n > 268435456.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many classes for natural breaks of %zu values", n),
-				 errdetail("k - 1 times the number of values must not exceed 268435456 (1 GB of working memory)."),
-				 errhint("Use fewer classes: maps rarely need more than 10.")));
-	fisher_work_check(nous_distinct_sorted(x, n), k);
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_fisher(x, n, k, out, &nout, NULL), "fisher");
-	PG_RETURN_DATUM(breaks_result(out, nout));
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_breaks_quantile);
-
-/* Quantiles; params: type = 1..9 (default 7). */
-Datum
-pg_nous_breaks_quantile(PG_FUNCTION_ARGS)
-{
-	static const char *const allowed[] = {"type", NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-	double		type = 7;
-	Jsonb	   *params = method_args(fcinfo, "quantile", allowed, &x, &n, &k);
-
-	if (nous_params_number(params, "quantile", "type", &type) &&
-		(type != floor(type) || type < 1 || type > 9))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value %g for parameter \"type\" of method \"quantile\"", type),
-				 errdetail("The quantile type is an integer from 1 to 9 (Hyndman and Fan 1996); R's default is 7.")));
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_quantile(x, n, k, (int) type, out, &nout), "quantile");
-	PG_RETURN_DATUM(breaks_result(out, nout));
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_breaks_equal);
-
-/* Equal intervals; no parameters. */
-Datum
-pg_nous_breaks_equal(PG_FUNCTION_ARGS)
-{
-	static const char *const allowed[] = {NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-
-	method_args(fcinfo, "equal", allowed, &x, &n, &k);
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_equal(x, n, k, out, &nout), "equal");
-	PG_RETURN_DATUM(breaks_result(out, nout));
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_breaks_sd);
-
-/* Standard-deviation classes; params: width (default 1). */
-Datum
-pg_nous_breaks_sd(PG_FUNCTION_ARGS)
-{
-	static const char *const allowed[] = {"width", NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-	double		width = 1.0;
-	Jsonb	   *params = method_args(fcinfo, "sd", allowed, &x, &n, &k);
-
-	if (nous_params_number(params, "sd", "width", &width) && !(width > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameter \"width\" of method \"sd\" must be positive")));
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_sd(x, n, k, width, out, &nout), "sd");
-	PG_RETURN_DATUM(breaks_result(out, nout));
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_breaks_headtails);
-
-/* Head/tail breaks; params: thr in (0, 1] (default 0.4). */
-Datum
-pg_nous_breaks_headtails(PG_FUNCTION_ARGS)
-{
-	static const char *const allowed[] = {"thr", NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-	double		thr = 0.4;
-	Jsonb	   *params = method_args(fcinfo, "headtails", allowed, &x, &n, &k);
-
-	if (nous_params_number(params, "headtails", "thr", &thr) && !(thr > 0 && thr <= 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameter \"thr\" of method \"headtails\" must be in (0, 1]"),
-				 errdetail("thr is %g.", thr)));
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_headtails(x, n, k, thr, out, &nout), "headtails");
-	PG_RETURN_DATUM(breaks_result(out, nout));
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_breaks_pretty);
-
-/* Pretty breaks; no parameters. */
-Datum
-pg_nous_breaks_pretty(PG_FUNCTION_ARGS)
-{
-	static const char *const allowed[] = {NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double	   *out;
-	int			nout;
-
-	method_args(fcinfo, "pretty", allowed, &x, &n, &k);
-	out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
-	method_status(nous_breaks_pretty(x, n, k, out, &nout), "pretty");
-	PG_RETURN_DATUM(breaks_result(out, nout));
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_breaks_box);
-
-/* Box-plot breaks; params: hinge (default 1.5); k is ignored. */
-Datum
-pg_nous_breaks_box(PG_FUNCTION_ARGS)
-{
-	static const char *const allowed[] = {"hinge", NULL};
-	double	   *x;
-	size_t		n;
-	int32		k;
-	double		out[NOUS_BREAKS_MAX(6)];
-	int			nout;
-	double		hinge = 1.5;
-	Jsonb	   *params = method_args(fcinfo, "box", allowed, &x, &n, &k);
-
-	if (nous_params_number(params, "box", "hinge", &hinge) && !(hinge >= 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameter \"hinge\" of method \"box\" must not be negative")));
-	method_status(nous_breaks_box(x, n, hinge, out, &nout), "box");
-	PG_RETURN_DATUM(breaks_result(out, nout));
-}
-
-/* ---- class_of and gvf ---- */
-
-/* Unpack and check a breaks argument: non-empty, no NULL, finite, increasing. */
-static double *
-breaks_arg(ArrayType *a, int *nb)
-{
-	double	   *b;
-	int			n;
-
-	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_DIMS(a)[0] < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("breaks must be a non-empty one-dimensional array without NULLs")));
-	if (ARR_ELEMTYPE(a) != FLOAT8OID)
-		elog(ERROR, "breaks: expected a float8 array");
-	n = ARR_DIMS(a)[0];
-	b = (double *) ARR_DATA_PTR(a);
-	for (int i = 0; i < n; i++)
-	{
-		if (isnan(b[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("breaks must not contain NaN")));
-		if (i > 0 && !(b[i] > b[i - 1]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("breaks must be strictly increasing"),
-					 errdetail("Bound %d (%g) is not greater than bound %d (%g).", i + 1, b[i], i, b[i - 1])));
-	}
-	*nb = n;
-	return b;
-}
-
-PG_FUNCTION_INFO_V1(pg_nous_class_of);
-
-/* nous.class_of(value, breaks) → the 1-based class, value <= bound inclusive. */
-Datum
-pg_nous_class_of(PG_FUNCTION_ARGS)
-{
-	double		v = PG_GETARG_FLOAT8(0);
-	int			nb;
-	double	   *b = breaks_arg(PG_GETARG_ARRAYTYPE_P(1), &nb);
-
-	if (isnan(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value must not be NaN")));
-	PG_RETURN_INT32(nous_class_of(v, b, nb));
-}
-
-/*
- * nous.gvf state: a float8[] {nclasses, n_1, mean_1, m2_1, …}, a storable
- * type, modified in place during the scan.
- */
-static ArrayType *
-gvf_state_new(int nb)
-{
-	double	   *z = palloc0(sizeof(double) * (1 + 3 * nb));
-
-	z[0] = nb;
-	return doubles_to_array(z, 1 + 3 * nb);
-}
-
-static double *
-gvf_state_data(ArrayType *a, int *nb)
-{
-	int			n;
-	double	   *d;
-
-	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid nous.gvf aggregate state")));
-	n = ARR_DIMS(a)[0];
-	d = (double *) ARR_DATA_PTR(a);
-	if (n < 4 || d[0] != floor(d[0]) || d[0] < 1 || 1 + 3 * d[0] != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid nous.gvf aggregate state"),
-				 errdetail("The state has %d elements.", n)));
-	*nb = (int) d[0];
-	return d;
-}
-
-PG_FUNCTION_INFO_V1(nous_gvf_transfn);
-
-Datum
-nous_gvf_transfn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx,
-				old;
-	ArrayType  *state;
-	double	   *d;
-	int			nb,
-				nbs;
-	double	   *b;
-	double		v;
-	int			c;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", "nous.gvf_transfn"),
-				 errhint("Use the aggregate nous.gvf(value, breaks).")));
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("breaks must not be NULL")));
-	b = breaks_arg(PG_GETARG_ARRAYTYPE_P(2), &nb);
-	if (PG_ARGISNULL(0))
-	{
-		old = MemoryContextSwitchTo(aggctx);
-		state = gvf_state_new(nb);
-		MemoryContextSwitchTo(old);
-	}
-	else
-		state = PG_GETARG_ARRAYTYPE_P(0);
-	d = gvf_state_data(state, &nbs);
-	if (nbs != nb)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("breaks must be the same for every row")));
-	if (PG_ARGISNULL(1))
-		PG_RETURN_ARRAYTYPE_P(state);
-	v = PG_GETARG_FLOAT8(1);
-	check_finite(v, "value");
-	c = nous_class_of(v, b, nb) - 1;
-	nous_moments_add((nous_moments *) (d + 1 + 3 * c), v);
-	PG_RETURN_ARRAYTYPE_P(state);
-}
-
-PG_FUNCTION_INFO_V1(nous_gvf_combine);
-
-Datum
-nous_gvf_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx,
-				old;
-	ArrayType  *a,
-			   *b;
-	double	   *da,
-			   *db;
-	int			na,
-				nb;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", "nous.gvf_combine"),
-				 errhint("Use the aggregate nous.gvf(value, breaks).")));
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	b = PG_GETARG_ARRAYTYPE_P(1);
-	db = gvf_state_data(b, &nb);
-	if (PG_ARGISNULL(0))
-	{
-		old = MemoryContextSwitchTo(aggctx);
-		a = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(b));
-		MemoryContextSwitchTo(old);
-		PG_RETURN_ARRAYTYPE_P(a);
-	}
-	a = PG_GETARG_ARRAYTYPE_P(0);
-	da = gvf_state_data(a, &na);
-	if (na != nb)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("breaks must be the same for every row")));
-	for (int c = 0; c < na; c++)
-		nous_moments_merge((nous_moments *) (da + 1 + 3 * c), (const nous_moments *) (db + 1 + 3 * c));
-	PG_RETURN_ARRAYTYPE_P(a);
-}
-
-PG_FUNCTION_INFO_V1(nous_gvf_finalfn);
-
-Datum
-nous_gvf_finalfn(PG_FUNCTION_ARGS)
-{
-	double	   *d;
-	int			nb;
-	double		g;
-	double		total = 0;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	d = gvf_state_data(PG_GETARG_ARRAYTYPE_P(0), &nb);
-	for (int c = 0; c < nb; c++)
-		total += d[1 + 3 * c];
-	if (total == 0)
-		PG_RETURN_NULL();
-	g = nous_gvf((const nous_moments *) (d + 1), nb);
-	if (isnan(g))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(g);
 }

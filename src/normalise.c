@@ -1,12 +1,17 @@
 /*
- * normalise.c — SQL glue of the normalisation family: nous.normalise() and
- * the built-in methods registered under it (sql/20_normalise.sql).
+ * normalise.c — SQL glue of the normalisation family: nous.normalise(), the
+ * table of its nine built-in methods (method_table.h) and their SQL
+ * functions nous.normalise_<name>(values, params) (sql/20_normalise.sql,
+ * sql/30_index.sql).  nous.composite() applies the same table through
+ * nous_normalise_apply().
  *
  * A method of the family takes (values float8[], params jsonb) or
  * (values float8[]) and returns float8[] of the same length, NULL elements
  * staying NULL.
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include "fmgr.h"
 #include "utils/array.h"
@@ -15,19 +20,19 @@
 
 #include "nous.h"
 #include "normalise.h"
+#include "index.h"
+#include "method_table.h"
 
 #define FAMILY "normalisation"
 
-/* Per-call-site cache: the last method specification resolved. */
+/* Per-call-site cache: the method, and the built-in's descriptor or NULL. */
 typedef struct NormaliseCache
 {
-	bool		valid;
-	NousMethod	method;
-	int			builtin_index;	/* index in builtins[], or -1 */
+	NousMethodCache mc;
+	const NousBuiltin *builtin;
 } NormaliseCache;
 
-static int	builtin_index(const char *name);
-static ArrayType *apply_builtin(int b, const NousVec *v, Jsonb *params);
+static ArrayType *apply_builtin(const NousBuiltin *b, NousVec *v, Jsonb *params);
 
 PG_FUNCTION_INFO_V1(nous_normalise);
 
@@ -38,7 +43,9 @@ PG_FUNCTION_INFO_V1(nous_normalise);
 Datum
 nous_normalise(PG_FUNCTION_ARGS)
 {
-	NormaliseCache *cache = fcinfo->flinfo->fn_extra;
+	NormaliseCache *cache;
+	NousMethod *m;
+	bool		fresh;
 	NousVec		v;
 	char	   *spec;
 	Datum		result;
@@ -55,31 +62,22 @@ nous_normalise(PG_FUNCTION_ARGS)
 	nous_vec_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), "values", false, &v);
 
 	spec = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(NormaliseCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	if (!cache->valid || strcmp(cache->method.spec_text, spec) != 0)
-	{
-		cache->valid = false;
-		nous_method_resolve(FAMILY, spec, fcinfo->flinfo->fn_mcxt, &cache->method);
-		cache->builtin_index = cache->method.builtin ?
-			builtin_index(cache->method.spec.name) : -1;
-		cache->valid = true;
-	}
+	cache = (NormaliseCache *) nous_method_cached(fcinfo->flinfo, sizeof(NormaliseCache),
+												  FAMILY, spec, &fresh);
+	m = &cache->mc.method;
+	if (fresh)
+		cache->builtin = m->builtin ? nous_builtin_find(FAMILY, m->spec.name) : NULL;
 
 	/* a built-in is applied to the vector already unpacked and checked */
-	if (cache->builtin_index >= 0)
-		PG_RETURN_ARRAYTYPE_P(apply_builtin(cache->builtin_index, &v,
-											cache->method.takes_params ?
-											DatumGetJsonbP(cache->method.params) : NULL));
+	if (cache->builtin != NULL)
+		PG_RETURN_ARRAYTYPE_P(apply_builtin(cache->builtin, &v,
+											NOUS_METHOD_PARAMS(m)));
 
-	result = nous_method_call1(&cache->method, PG_GETARG_DATUM(0), &isnull);
+	result = nous_method_call1(m, PG_GETARG_DATUM(0), &isnull);
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("normalisation method \"%s\" returned NULL", cache->method.spec.name),
+				 errmsg("normalisation method \"%s\" returned NULL", m->spec.name),
 				 errdetail("A method must return an array as long as its input.")));
 	out = DatumGetArrayTypeP(result);
 	nout = ArrayGetNItems(ARR_NDIM(out), ARR_DIMS(out));
@@ -87,84 +85,98 @@ nous_normalise(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("normalisation method \"%s\" returned %d values for %d",
-						cache->method.spec.name, nout, v.n),
+						m->spec.name, nout, v.n),
 				 errdetail("A method must return a one-dimensional array as long as its input.")));
 	PG_RETURN_ARRAYTYPE_P(out);
 }
 
-/* ---- the built-ins: one apply function each, called directly by
- * nous.normalise() for a built-in method (the vector is unpacked once) and
- * through their SQL wrappers nous.normalise_<name>(values, params) ---- */
+/* ---- the built-ins: one apply function each, in place on an unpacked
+ * vector, called by nous.normalise(), nous.composite() and the SQL wrappers
+ * nous.normalise_<name>(values, params); parameters already checked
+ * against the table ---- */
 
-typedef void (*apply_fn) (const NousVec *v, Jsonb *params, double *out);
+typedef void (*norm_apply) (const NousBuiltin *b, Jsonb *params, double *x,
+							const bool *present, int n, double *centre);
 
-static nous_ties
-ties_param(Jsonb *params, const char *method)
+typedef struct NormBuiltin
 {
-	char	   *w = nous_params_word(params, method, "ties");
-	nous_ties	t = NOUS_TIES_AVERAGE;
+	NousBuiltin d;
+	norm_apply	apply;
+} NormBuiltin;
 
-	if (w != NULL && !nous_parse_ties(w, &t))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value \"%s\" for parameter \"ties\" of method \"%s\"", w, method),
-				 errdetail("Use average, min, max, dense or first.")));
-	return t;
+/* post-transform rescaling of winsor and log */
+enum
+{
+	SCALE_NONE, SCALE_ZSCORE, SCALE_MINMAX
+};
+
+static void
+rescale(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+		int n, double *centre)
+{
+	int			s = nous_builtin_word(b, params, "scale");
+
+	*centre = 0.0;
+	if (s == SCALE_ZSCORE)
+		nous_norm_zscore(x, present, n, NOUS_SD_SAMPLE, x);
+	else if (s == SCALE_MINMAX)
+	{
+		nous_norm_minmax(x, present, n, x);
+		*centre = 50.0;
+	}
 }
 
-/* z-score; params: sd = sample (default, n - 1) | population (n). */
 static void
-apply_zscore(const NousVec *v, Jsonb *params, double *out)
+apply_zscore(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+			 int n, double *centre)
 {
-	char	   *w = nous_params_word(params, "zscore", "sd");
-	nous_sd_kind kind = NOUS_SD_SAMPLE;
-
-	if (w != NULL && !nous_parse_sd(w, &kind))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value \"%s\" for parameter \"sd\" of method \"zscore\"", w),
-				 errdetail("Use sample (divide by n - 1) or population (divide by n).")));
-	nous_norm_zscore(v->x, v->present, v->n, kind, out);
+	(void) centre;
+	nous_norm_zscore(x, present, n, nous_builtin_word(b, params, "sd"), x);
 }
 
-/* min-max to 0-100; no parameters. */
 static void
-apply_minmax(const NousVec *v, Jsonb *params, double *out)
+apply_minmax(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+			 int n, double *centre)
 {
-	(void) params;
-	nous_norm_minmax(v->x, v->present, v->n, out);
+	(void) b, (void) params, (void) centre;
+	nous_norm_minmax(x, present, n, x);
 }
 
-/* ranks 1..m; params: ties = average (default) | min | max | dense | first. */
 static void
-apply_rank(const NousVec *v, Jsonb *params, double *out)
+apply_rank(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+		   int n, double *centre)
 {
-	nous_status st = nous_norm_rank(v->x, v->present, v->n,
-									ties_param(params, "rank"), out);
+	int			m = 0;
+	nous_status st = nous_norm_rank(x, present, n, nous_builtin_word(b, params, "ties"), x);
 
 	if (st != NOUS_OK)
-		nous_report_status(st, "rank");
+		nous_report_status(st, b->name);
+	for (int i = 0; i < n; i++)
+		m += present[i];
+	*centre = (m + 1) / 2.0;	/* the middle rank */
 }
 
-/* percentile rank 0-100; params: ties as for rank. */
 static void
-apply_percentile(const NousVec *v, Jsonb *params, double *out)
+apply_percentile(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+				 int n, double *centre)
 {
-	nous_status st = nous_norm_percentile(v->x, v->present, v->n,
-										  ties_param(params, "percentile"), out);
+	nous_status st = nous_norm_percentile(x, present, n,
+										  nous_builtin_word(b, params, "ties"), x);
 
+	(void) centre;
 	if (st != NOUS_OK)
-		nous_report_status(st, "percentile");
+		nous_report_status(st, b->name);
 }
 
-/* 100 x / ref; params: ref (default: the mean of the values). */
 static void
-apply_ratio(const NousVec *v, Jsonb *params, double *out)
+apply_ratio(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+			int n, double *centre)
 {
-	double		ref = 0.0;
-	bool		has_ref = nous_params_number(params, "ratio", "ref", &ref);
+	bool		has_ref;
+	double		ref = nous_builtin_number(b, params, "ref", &has_ref);
 
-	if (nous_norm_ratio(v->x, v->present, v->n, has_ref, ref, out) != NOUS_OK)
+	(void) centre;
+	if (nous_norm_ratio(x, present, n, has_ref, ref, x) != NOUS_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_DIVISION_BY_ZERO),
 				 errmsg("ratio normalisation needs a non-zero reference"),
@@ -173,57 +185,139 @@ apply_ratio(const NousVec *v, Jsonb *params, double *out)
 				 errhint("Give a reference value: 'ratio(ref=12.5)'.")));
 }
 
-static const char *const no_params[] = {NULL};
-static const char *const sd_params[] = {"sd", NULL};
-static const char *const ties_params[] = {"ties", NULL};
-static const char *const ref_params[] = {"ref", NULL};
-
-static const struct
+static void
+apply_goalposts(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+				int n, double *centre)
 {
-	const char *name;
-	apply_fn	apply;
-	const char *const *allowed;
-}			builtins[] = {
-	{"zscore", apply_zscore, sd_params},
-	{"minmax", apply_minmax, no_params},
-	{"rank", apply_rank, ties_params},
-	{"percentile", apply_percentile, ties_params},
-	{"ratio", apply_ratio, ref_params},
+	bool		has_lo,
+				has_hi;
+	double		lo = nous_builtin_number(b, params, "lo", &has_lo);
+	double		hi = nous_builtin_number(b, params, "hi", &has_hi);
+	char		msg[128];
+
+	(void) centre;
+	if (nous_norm_goalposts_auto(x, present, n, has_lo, lo, has_hi, hi,
+								 nous_builtin_bool(b, params, "clip"), x,
+								 msg, sizeof(msg)) != NOUS_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameters lo and hi of method \"goalposts\" must differ"),
+				 errdetail("%s", msg)));
+}
+
+static void
+apply_winsor(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+			 int n, double *centre)
+{
+	bool		has_p,
+				has_k;
+	double		p = nous_builtin_number(b, params, "p", &has_p);
+	double		k = nous_builtin_number(b, params, "k", &has_k);
+	nous_status st = NOUS_OK;
+
+	if (has_p && has_k)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("method \"winsor\" takes p or k, not both"),
+				 errdetail("p clips at the quantiles p and 1 - p; k clips at the mean plus or minus k standard deviations.")));
+	if (has_k)
+		nous_norm_winsor_sd(x, present, n, k, nous_builtin_word(b, params, "sd"), x);
+	else
+		st = nous_norm_winsor_quantile(x, present, n, p, x);
+	if (st != NOUS_OK)
+		nous_report_status(st, b->name);
+	rescale(b, params, x, present, n, centre);
+}
+
+static void
+apply_log(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+		  int n, double *centre)
+{
+	double		offset = nous_builtin_number(b, params, "offset", NULL);
+
+	if (nous_norm_log(x, present, n, offset, x) != NOUS_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("values outside the domain of method \"%s\"", b->name),
+				 errdetail("Some value plus the offset (%g) is zero or negative.", offset),
+				 errhint("Give an offset: 'log(offset=1)'.")));
+	rescale(b, params, x, present, n, centre);
+}
+
+static void
+apply_none(const NousBuiltin *b, Jsonb *params, double *x, const bool *present,
+		   int n, double *centre)
+{
+	(void) b, (void) params, (void) x, (void) present, (void) n, (void) centre;
+}
+
+#define P_SCALE NOUS_P_WORD("scale", "none|zscore|minmax", SCALE_NONE, \
+	"Use none (default), zscore (sample sd) or minmax (0-100).")
+
+static const NormBuiltin normalisations[] = {
+	{{"zscore", {NOUS_P_SD(NOUS_SD_SAMPLE)}, 0.0, "nous_norm_zscore"}, apply_zscore},
+	{{"minmax", {NOUS_P_END}, 50.0, "nous_norm_minmax"}, apply_minmax},
+	{{"rank", {NOUS_P_TIES}, NAN, "nous_norm_rank"}, apply_rank},
+	{{"percentile", {NOUS_P_TIES}, 50.0, "nous_norm_percentile"}, apply_percentile},
+	{{"ratio", {NOUS_P_ANY("ref", 0.0, "the mean of the values")}, 100.0, "nous_norm_ratio"}, apply_ratio},
+	{{"goalposts", {NOUS_P_ANY("lo", 0.0, "the minimum"),
+				   NOUS_P_ANY("hi", 0.0, "the maximum"),
+				   NOUS_P_BOOL("clip", 1)}, 50.0,
+	"nous_norm_goalposts_auto"}, apply_goalposts},
+	{{"winsor", {NOUS_P_RANGE("p", NOUS_PARAM_NUMBER, 0.05, 0.0, 0.5, false, true, "must be in [0, 0.5)", NULL),
+				 {"k", NOUS_PARAM_NUMBER, 0.0, 0.0, INFINITY, true, false, NULL, "must be positive", NULL,
+				  "none (clip at quantiles)"},
+				 NOUS_P_SD(NOUS_SD_SAMPLE), P_SCALE}, 0.0,
+	"nous_norm_winsor_quantile, nous_norm_winsor_sd"}, apply_winsor},
+	{{"log", {NOUS_P_ANY("offset", 0.0, NULL), P_SCALE}, 0.0, "nous_norm_log"}, apply_log},
+	{{"none", {NOUS_P_END}, 0.0, "(identity)"}, apply_none},
 };
 
-static int
-builtin_index(const char *name)
-{
-	int			i;
+const NousBuiltinTable nous_normalisation_table = {
+	FAMILY, normalisations, lengthof(normalisations), sizeof(NormBuiltin)
+};
 
-	for (i = 0; i < (int) lengthof(builtins); i++)
-		if (strcmp(builtins[i].name, name) == 0)
-			return i;
-	return -1;
+/*
+ * Normalise x (n values, presence mask) in place with built-in b; *centre
+ * receives the centre of the method's scale, about which polarity -1
+ * reflects.
+ */
+void
+nous_normalise_apply(const NousBuiltin *b, Jsonb *params, double *x,
+					 const bool *present, int n, double *centre)
+{
+	nous_builtin_check(b, params);
+	*centre = isnan(b->centre) ? 0.0 : b->centre;
+	((const NormBuiltin *) b)->apply(b, params, x, present, n, centre);
 }
 
-/* Apply built-in number b to an unpacked vector. */
+/* Apply built-in b to an unpacked vector (changed in place). */
 static ArrayType *
-apply_builtin(int b, const NousVec *v, Jsonb *params)
+apply_builtin(const NousBuiltin *b, NousVec *v, Jsonb *params)
 {
-	double	   *out = palloc(sizeof(double) * Max(v->n, 1));
+	double		centre;
 
-	nous_params_check(params, builtins[b].name, builtins[b].allowed);
-	builtins[b].apply(v, params, out);
-	return nous_vec_to_array(v, out);
+	nous_normalise_apply(b, params, v->x, v->present, v->n, &centre);
+	return nous_vec_to_array(v, v->x);
 }
 
-/* The SQL wrapper of built-in `name`: (values float8[], params jsonb). */
+/*
+ * The SQL function of a built-in: nous.normalise_<name>(values float8[],
+ * params jsonb); the name is the SQL function's own, less its prefix.
+ */
 static Datum
 builtin_wrapper(FunctionCallInfo fcinfo, const char *name)
 {
 	NousVec		v;
 	Jsonb	   *params = NULL;
+	const NousBuiltin *b = nous_builtin_find(FAMILY, name);
 
+	if (b == NULL)
+		elog(ERROR, "nous: unknown built-in normalisation \"%s\"", name);
 	nous_vec_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), "values", false, &v);
 	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
 		params = PG_GETARG_JSONB_P(1);
-	PG_RETURN_ARRAYTYPE_P(apply_builtin(builtin_index(name), &v, params));
+	PG_RETURN_ARRAYTYPE_P(apply_builtin(b, &v, params));
 }
 
 PG_FUNCTION_INFO_V1(nous_normalise_zscore);
@@ -231,6 +325,10 @@ PG_FUNCTION_INFO_V1(nous_normalise_minmax);
 PG_FUNCTION_INFO_V1(nous_normalise_rank);
 PG_FUNCTION_INFO_V1(nous_normalise_percentile);
 PG_FUNCTION_INFO_V1(nous_normalise_ratio);
+PG_FUNCTION_INFO_V1(nous_normalise_goalposts);
+PG_FUNCTION_INFO_V1(nous_normalise_winsor);
+PG_FUNCTION_INFO_V1(nous_normalise_log);
+PG_FUNCTION_INFO_V1(nous_normalise_none);
 
 /* nous.normalise_zscore(values float8[], params jsonb) */
 Datum
@@ -265,4 +363,32 @@ Datum
 nous_normalise_ratio(PG_FUNCTION_ARGS)
 {
 	return builtin_wrapper(fcinfo, "ratio");
+}
+
+/* nous.normalise_goalposts(values float8[], params jsonb) */
+Datum
+nous_normalise_goalposts(PG_FUNCTION_ARGS)
+{
+	return builtin_wrapper(fcinfo, "goalposts");
+}
+
+/* nous.normalise_winsor(values float8[], params jsonb) */
+Datum
+nous_normalise_winsor(PG_FUNCTION_ARGS)
+{
+	return builtin_wrapper(fcinfo, "winsor");
+}
+
+/* nous.normalise_log(values float8[], params jsonb) */
+Datum
+nous_normalise_log(PG_FUNCTION_ARGS)
+{
+	return builtin_wrapper(fcinfo, "log");
+}
+
+/* nous.normalise_none(values float8[], params jsonb) */
+Datum
+nous_normalise_none(PG_FUNCTION_ARGS)
+{
+	return builtin_wrapper(fcinfo, "none");
 }

@@ -56,6 +56,7 @@
 #include "utils/varlena.h"
 
 #include "nous.h"
+#include "method_table.h"
 
 /* ---- the families, as the engines call them ---- */
 
@@ -634,8 +635,13 @@ nous_method_resolve(const char *family, const char *spec_text,
 										  &extension_member);
 
 	m->fn = fn;
-	/* the C fast paths of the engines serve only the extension's own functions */
-	m->builtin = builtin && extension_member;
+	/*
+	 * the C fast paths of the engines serve only the extension's own
+	 * functions, and only the methods of a family's descriptor table
+	 * (method_table.h): the table, not the row, says what a built-in is
+	 */
+	m->builtin = builtin && extension_member &&
+		nous_builtin_find(family, m->spec.name) != NULL;
 	m->nleading = family_def(family)->nargs;
 	m->takes_params = takes_params;
 	m->nargs = m->nleading + (takes_params ? 1 : 0);

@@ -153,6 +153,29 @@ nous_class_of(double v, const double *b, int nb)
 	return lo + 1;
 }
 
+int
+nous_class_of_closed(double v, const double *b, int nb, bool left_closed)
+{
+	int			lo = 0,
+				hi = nb - 1;
+
+	if (!left_closed)
+		return nous_class_of(v, b, nb);
+	/* binary search for the first interior bound > v; none: the last class */
+	if (nb <= 0)
+		return 0;
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (v < b[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo + 1;
+}
+
 /* ---- Fisher's exact natural breaks ---- */
 
 /*
@@ -776,20 +799,30 @@ nous_moments_merge(nous_moments *into, const nous_moments *from)
 	into->n = n;
 }
 
+void
+nous_gvf_parts(const nous_moments *classes, int k, double *sdam, double *sdcm)
+{
+	nous_moments all = {0, 0, 0};
+	int			c;
+
+	*sdcm = 0.0;
+	for (c = 0; c < k; c++)
+	{
+		*sdcm += classes[c].m2;
+		nous_moments_merge(&all, &classes[c]);
+	}
+	*sdam = all.m2;
+}
+
 /* Jenks (1977) goodness of variance fit, 1 - SDCM / SDAM. */
 double
 nous_gvf(const nous_moments *classes, int k)
 {
-	nous_moments all = {0, 0, 0};
-	double		sdcm = 0.0;
-	int			c;
+	double		sdam,
+				sdcm;
 
-	for (c = 0; c < k; c++)
-	{
-		sdcm += classes[c].m2;
-		nous_moments_merge(&all, &classes[c]);
-	}
-	if (!(all.m2 > 0.0))
+	nous_gvf_parts(classes, k, &sdam, &sdcm);
+	if (!(sdam > 0.0))
 		return NAN;
-	return 1.0 - sdcm / all.m2;
+	return 1.0 - sdcm / sdam;
 }

@@ -83,6 +83,14 @@ extern int	nous_breaks_finish(const double *b, int nb, double min, double max,
  * open above, the first open below). */
 extern int	nous_class_of(double v, const double *b, int nb);
 
+/*
+ * The same with the side of each class closed chosen: right-closed (a, b] as
+ * nous_class_of (mapclassify), or left-closed [a, b) (classInt's default,
+ * R's findInterval with rightmost.closed): v on an interior bound b[c-1]
+ * goes to class c + 1; the last class [b[nb-2], b[nb-1]] keeps its maximum.
+ */
+extern int	nous_class_of_closed(double v, const double *b, int nb, bool left_closed);
+
 /* Per-class moments for the goodness of variance fit; merged with Chan et al.
  * (1979) pairwise update. */
 typedef struct nous_moments
@@ -97,5 +105,13 @@ extern void nous_moments_merge(nous_moments *into, const nous_moments *from);
 
 /* GVF = 1 - SDCM / SDAM (Jenks 1977) from per-class moments; NaN when SDAM is 0. */
 extern double nous_gvf(const nous_moments *classes, int k);
+
+/*
+ * Jenks' (1977) two sums of squared deviations from per-class moments: SDAM
+ * about the array mean (all values), SDCM about each class's own mean,
+ * summed over the classes; GVF = (SDAM - SDCM) / SDAM.
+ */
+extern void nous_gvf_parts(const nous_moments *classes, int k, double *sdam,
+						   double *sdcm);
 
 #endif							/* NOUS_CLASSES_H */

@@ -3,6 +3,7 @@
  * gap to a reference, QPV income threshold (see index.h).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,52 @@ nous_norm_goalposts(const double *x, const bool *present, int n, double lo,
 			out[i] = v + 0.0;	/* no negative zero */
 		}
 	return NOUS_OK;
+}
+
+/*
+ * Goalposts with defaults: a missing lo (hi) is the minimum (maximum) of the
+ * present values.  No value present: nothing to do.  lo = hi from the
+ * defaults (all values equal): every value is 50, the middle of the scale,
+ * as minmax.  lo = hi given by the caller: NOUS_ERR_PARAM with a message.
+ */
+nous_status
+nous_norm_goalposts_auto(const double *x, const bool *present, int n,
+						 bool has_lo, double lo, bool has_hi, double hi,
+						 bool clip, double *out, char *msg, size_t msglen)
+{
+	int			i;
+
+	if (!has_lo || !has_hi)
+	{
+		double		mn = INFINITY,
+					mx = -INFINITY;
+
+		for (i = 0; i < n; i++)
+			if (present[i])
+			{
+				mn = x[i] < mn ? x[i] : mn;
+				mx = x[i] > mx ? x[i] : mx;
+			}
+		if (!has_lo)
+			lo = mn;
+		if (!has_hi)
+			hi = mx;
+	}
+	if (!isfinite(lo) || !isfinite(hi))
+		return NOUS_OK;			/* no value present */
+	if (lo == hi)
+	{
+		if (has_lo && has_hi)
+		{
+			snprintf(msg, msglen, "Both are %g.", lo);
+			return NOUS_ERR_PARAM;
+		}
+		for (i = 0; i < n; i++)
+			if (present[i])
+				out[i] = 50.0;
+		return NOUS_OK;
+	}
+	return nous_norm_goalposts(x, present, n, lo, hi, clip, out);
 }
 
 static void

@@ -28,6 +28,16 @@ extern nous_status nous_norm_goalposts(const double *x, const bool *present,
 									   int n, double lo, double hi, bool clip,
 									   double *out);
 
+/*
+ * Goalposts with defaults (lo, hi: the minimum and maximum of the present
+ * values when not given); all values equal under the defaults give 50; a
+ * given lo = hi is NOUS_ERR_PARAM, explained in msg.
+ */
+extern nous_status nous_norm_goalposts_auto(const double *x, const bool *present,
+											 int n, bool has_lo, double lo,
+											 bool has_hi, double hi, bool clip,
+											 double *out, char *msg, size_t msglen);
+
 /* Winsorisation at the type-7 quantiles p and 1 - p (0 <= p < 0.5). */
 extern nous_status nous_norm_winsor_quantile(const double *x, const bool *present,
 											 int n, double p, double *out);

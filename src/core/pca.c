@@ -2,6 +2,7 @@
  * pca.c — first principal component of standardised indicators (see pca.h).
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pca.h"
@@ -179,4 +180,44 @@ done:
 	if (st != NOUS_OK)
 		nous_pca_free(pca);
 	return st;
+}
+
+nous_status
+nous_pca_scores(const double *x, const bool *present, int n, int k,
+				nous_sd_kind kind, double *out, bool *outp, char *msg,
+				size_t msglen)
+{
+	nous_pca	pca;
+	nous_status st = nous_pca_first(x, present, n, k, kind, &pca, out, outp);
+	int			i,
+				j;
+
+	switch (st)
+	{
+		case NOUS_OK:
+			nous_pca_free(&pca);
+			return NOUS_OK;
+		case NOUS_ERR_EMPTY:
+			/* fewer than 2 complete rows: no score */
+			for (i = 0; i < n; i++)
+				outp[i] = false;
+			return NOUS_OK;
+		case NOUS_ERR_DOMAIN:
+			/* every component constant: every complete row scores 0 */
+			for (i = 0; i < n; i++)
+			{
+				outp[i] = true;
+				out[i] = 0.0;
+				for (j = 0; j < k; j++)
+					if (!present[(size_t) j * n + i])
+						outp[i] = false;
+			}
+			return NOUS_OK;
+		case NOUS_ERR_PARAM:
+			snprintf(msg, msglen, "The eigen solver (LAPACK dsyev) did not converge on the %d x %d correlation matrix.", k, k);
+			return st;
+		default:
+			snprintf(msg, msglen, "%s", nous_status_text(st));
+			return st;
+	}
 }

@@ -38,4 +38,14 @@ extern nous_status nous_pca_first(const double *x, const bool *present, int n,
 
 extern void nous_pca_free(nous_pca *pca);
 
+/*
+ * First-component scores as an aggregation (the built-in method pca): the
+ * degenerate cases give scores instead of errors — fewer than 2 complete
+ * rows: no score; every column constant: 0 for every complete row (no row
+ * stands out).  NOUS_ERR_PARAM when LAPACK fails, explained in msg.
+ */
+extern nous_status nous_pca_scores(const double *x, const bool *present, int n,
+								   int k, nous_sd_kind kind, double *out,
+								   bool *outp, char *msg, size_t msglen);
+
 #endif							/* NOUS_PCA_H */

@@ -59,6 +59,11 @@ INSERT INTO citus_test.cases VALUES
 ('nous.breaks(double precision,integer,text)', 'squares', 'nous.breaks(unemployment_rate, 5, ''quantile'')'),
 ('nous.breaks(double precision,integer)', 'iris', 'nous.breaks(value, 4)'),
 ('nous.gvf(double precision,double precision[])', 'squares', 'nous.gvf(unemployment_rate, ''{0.05,0.1,0.2,1}'')'),
+('nous.gvf(double precision,double precision[],text)', 'squares', 'nous.gvf(unemployment_rate, ''{0.05,0.1,0.2,1}'', ''left'')'),
+('nous.gvf_sdam(double precision,double precision[])', 'squares', 'nous.gvf_sdam(unemployment_rate, ''{0.05,0.1,0.2,1}'')'),
+('nous.gvf_sdam(double precision,double precision[],text)', 'squares', 'nous.gvf_sdam(unemployment_rate, ''{0.05,0.1,0.2,1}'', ''left'')'),
+('nous.gvf_sdcm(double precision,double precision[])', 'squares', 'nous.gvf_sdcm(unemployment_rate, ''{0.05,0.1,0.2,1}'')'),
+('nous.gvf_sdcm(double precision,double precision[],text)', 'squares', 'nous.gvf_sdcm(unemployment_rate, ''{0.05,0.1,0.2,1}'', ''left'')'),
 -- spatial: weights
 ('nous.weights(bigint,bigint)', 'moves', 'nous.weights(origin_id, nullif(destination_id, origin_id))'),
 ('nous.contiguity(bigint,geometry,text)', 'iris', 'nous.contiguity(iris_id, geom, ''rook'')'),

@@ -118,6 +118,21 @@ SELECT nous.breaks(v, 0) FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v;
 SELECT nous.breaks(v, 3, 'jenks') FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.class_of(1, '{3,2}');
+-- and their details (issue 16: the tests pin what the messages explain)
+SELECT nous.breaks(v, 3, 'quantile(type=10)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'headtails(thr=0)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'fisher(x=1)') FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks(v, 3, 'sd') FROM unnest('{-1e308,1e308}'::float8[]) v;
+SELECT nous.class_of(1, '{}');
+SELECT nous.class_of(1, '{1,NULL}');
+SELECT nous.class_of(1, '{1,NaN}');
+SELECT nous.class_of('NaN', '{1,2}');
+SELECT nous.gvf(v, '{2,1}') FROM unnest('{1}'::float8[]) v;
+SELECT nous.gvf(v, CASE WHEN v < 2 THEN '{1,2}'::float8[] ELSE '{1,2,3}' END) FROM unnest('{1,2}'::float8[]) v;
+SELECT nous.breaks_fisher('{NULL}', 3);
+SELECT nous.breaks_fisher('{{1,2},{3,4}}', 3);
+SELECT nous.gvf_finalfn('{2,1,1}');
+SELECT nous.gvf_finalfn('{1,NULL,0,0}');
 
 -- natural breaks stay within work_mem (issue 13): first the values the
 -- aggregate holds (8 bytes each), then the working memory of the method
@@ -135,3 +150,45 @@ SELECT nous.breaks(v, 7) FROM generate_series(1, 5000) v;
 SET search_path = '';
 SELECT nous.breaks(v, 3), nous.breaks(v, 2, 'quantile(type=6)') FROM pg_catalog.unnest('{12,1,NULL,30,2,11,3,10}'::float8[]) v;
 RESET search_path;
+
+-- closed: right (a, b], the default, as mapclassify; left [a, b), as R's
+-- classInt (findInterval with rightmost.closed): a value on an interior
+-- bound goes to the class above; the maximum stays in the last class
+SELECT v, nous.class_of(v, '{3,5,12}') AS default_right,
+       nous.class_of(v, '{3,5,12}', 'right') AS "right",
+       nous.class_of(v, '{3,5,12}', closed => 'left') AS "left"
+  FROM unnest('{-1,1,3,4,5,10,12,99}'::float8[]) v;
+-- by hand for x = 1, 3, 5, 10, 12 and bounds 3, 5, 12: left [min, 3) [3, 5)
+-- [5, 12] gives 1 2 3 3 3 (classInt's rule, ../shared/oracles/jenks71/
+-- EXPECTED.md: "a value equal to an interior break goes to the upper
+-- class"); right (min, 3] (3, 5] (5, 12] gives 1 1 2 3 3
+SELECT array_agg(nous.class_of(v, '{3,5,12}', 'left') ORDER BY v) AS classint_left,
+       array_agg(nous.class_of(v, '{3,5,12}', 'right') ORDER BY v) AS mapclassify_right
+  FROM unnest('{1,3,5,10,12}'::float8[]) v;
+
+-- gvf with its two sums of squares (Jenks 1977: GVF = (SDAM - SDCM) / SDAM),
+-- by hand for x = 1, 3, 5, 10, 12, breaks 3, 5, 12: mean 6.2, SDAM = 5.2^2 +
+-- 3.2^2 + 1.2^2 + 3.8^2 + 5.8^2 = 86.8;
+-- right-closed classes {1, 3} {5} {10, 12}: SDCM = 2 + 0 + 2 = 4, GVF = 82.8 / 86.8;
+-- left-closed classes {1} {3} {5, 10, 12}: SDCM = 0 + 0 + (16 + 1 + 9) = 26, GVF = 60.8 / 86.8
+SELECT round(nous.gvf_sdam(v, '{3,5,12}')::numeric, 10) AS sdam, 86.8 AS sdam_by_hand,
+       round(nous.gvf_sdcm(v, '{3,5,12}')::numeric, 10) AS sdcm, 4 AS sdcm_by_hand,
+       round(nous.gvf(v, '{3,5,12}')::numeric, 12) AS gvf, round(82.8 / 86.8, 12) AS gvf_by_hand
+  FROM unnest('{1,3,5,10,12,NULL}'::float8[]) v;
+SELECT round(nous.gvf_sdam(v, '{3,5,12}', 'left')::numeric, 10) AS sdam,
+       round(nous.gvf_sdcm(v, '{3,5,12}', 'left')::numeric, 10) AS sdcm, 26 AS sdcm_by_hand,
+       round(nous.gvf(v, '{3,5,12}', 'left')::numeric, 12) AS gvf, round(60.8 / 86.8, 12) AS gvf_by_hand
+  FROM unnest('{1,3,5,10,12}'::float8[]) v;
+-- the three agree: gvf = (sdam - sdcm) / sdam on the shared data, both sides
+SELECT closed, abs(nous.gvf(v, b, closed) - (nous.gvf_sdam(v, b, closed) - nous.gvf_sdcm(v, b, closed))
+                                     / nous.gvf_sdam(v, b, closed)) < 1e-12 AS consistent
+  FROM generate_series(1, 200) i, LATERAL (SELECT (i * 37 % 101)::float8 AS v) x,
+       (VALUES ('{20,40,60,100}'::float8[])) bb(b), (VALUES ('left'), ('right')) c(closed)
+ GROUP BY closed ORDER BY closed;
+-- no value: NULL; one value: SDAM = SDCM = 0 (gvf NULL)
+SELECT nous.gvf_sdam(v, '{1}'), nous.gvf_sdcm(v, '{1}') FROM unnest('{}'::float8[]) v;
+SELECT nous.gvf_sdam(v, '{1}'), nous.gvf_sdcm(v, '{1}'), nous.gvf(v, '{1}') FROM unnest('{1}'::float8[]) v;
+-- bad closed: a clear error with what to write
+SELECT nous.class_of(1, '{1,2}', 'both');
+SELECT nous.gvf(v, '{1,2}', NULL) FROM unnest('{1}'::float8[]) v;
+SELECT nous.gvf_sdcm(v, '{1,2}', 'Left') FROM unnest('{1}'::float8[]) v;

@@ -296,6 +296,20 @@ SELECT nous.composite(ARRAY[a, b], NULL, '{1,0}') OVER () FROM areas;
 SELECT nous.composite(ARRAY[a, b], NULL, NULL, 'zscore', 'nope') OVER () FROM areas;
 SELECT nous.composite(CASE WHEN id = 3 THEN ARRAY[a] ELSE ARRAY[a, b] END) OVER () FROM areas;
 SELECT nous.composite(ARRAY[a, b], aggregate => 'geometric') OVER () FROM areas;
+-- and the details of the method parameters and the PCA's degenerate cases
+SELECT nous.composite(ARRAY[a, b], aggregate => 'mean(min_coverage=2)') OVER () FROM areas;
+SELECT nous.composite(ARRAY[a, b], aggregate => 'mpi(sign=2)') OVER () FROM areas;
+SELECT nous.composite(ARRAY[a, b], aggregate => 'rankmean(ties=middle)') OVER () FROM areas;
+SELECT nous.composite(ARRAY[ARRAY[a, b]]) OVER () FROM areas;
+SELECT nous.normalise('{1,2}', 'goalposts(lo=3, hi=3)');
+SELECT nous.normalise('{1,2}', 'winsor(p=0.1, k=2)');
+SELECT nous.normalise('{1,2}', 'winsor(k=-1)');
+SELECT nous.normalise('{0,2}', 'log');
+SELECT nous.aggregate('{{-1,2}}', NULL, 'power(p=0.5)');
+SELECT nous.pca_first('{{1,2}}');
+SELECT nous.pca_first('{{1,2},{1,2},{1,2}}');
+SELECT nous.pca_first('{{1,2},{2,3}}', NULL, 'both');
+SELECT nous.qpv_income_threshold(-19000, 15000, 100000);
 
 -- clean up what this suite registered
 SELECT nous.unregister_method('aggregation', 'rowmax'), nous.unregister_method('aggregation', 'short'),

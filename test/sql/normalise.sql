@@ -84,3 +84,38 @@ SELECT nous.normalise('{1,NaN}', 'zscore');
 SELECT nous.normalise('{1,2}', 'nope');
 SELECT nous.normalise('{1,2}', 'rank(sd=sample)');
 SELECT nous.normalise('{1,2}', 'rank(ties=min');
+
+-- one descriptor table per family: the C tables (nous.builtin_methods()) and
+-- the catalogue name the same built-ins, and every parameter a built-in
+-- accepts is named in its description
+SELECT family, name FROM nous.builtin_methods()
+EXCEPT SELECT family, name FROM nous.methods WHERE builtin;
+SELECT family, name FROM nous.methods
+ WHERE builtin AND family IN ('normalisation', 'aggregation', 'classification')
+EXCEPT SELECT family, name FROM nous.builtin_methods();
+SELECT b.family, b.name, split_part(p, ' ', 1) AS undocumented_parameter
+  FROM nous.builtin_methods() b JOIN nous.methods m USING (family, name),
+       unnest(b.parameters) p
+ WHERE m.description !~ ('\m' || split_part(p, ' ', 1) || '\M');
+SELECT family, name, parameters, centre, core FROM nous.builtin_methods()
+ ORDER BY family, name;
+
+-- parameters out of their range: the descriptor's rule, the value in DETAIL;
+-- the same answer through nous.normalise, the SQL function and composite
+SELECT nous.normalise('{1,2,3}', 'winsor(p=0.7)');
+SELECT nous.normalise_winsor('{1,2,3}', '{"p": 0.7}');
+SELECT nous.normalise('{1,2,3}', 'winsor(k=0)');
+SELECT nous.normalise('{1,2,3}', 'zscore(sd=both)');
+SELECT nous.normalise('{1,2,3}', 'rank(ties=middle)');
+SELECT nous.normalise('{1,2,3}', 'log(scale=unit)');
+SELECT nous.normalise('{1,2,3}', 'goalposts(lo=2, hi=2)');
+SELECT nous.normalise('{1,2,3}', 'goalposts(clip=maybe)');
+SELECT nous.normalise('{-1,2,3}', 'log');
+SELECT nous.aggregate('{{1,2},{3,4}}', '{1,1}', 'worstq(q=2)');
+SELECT nous.aggregate('{{1,2},{3,4}}', '{1,1}', 'mpi(sign=0)');
+SELECT nous.breaks_quantile('{1,2,3}', 2, '{"type": 10}');
+SELECT nous.breaks_headtails('{1,2,3}', 2, '{"thr": 0}');
+SELECT nous.breaks_sd('{1,2,3}', 2, '{"width": -1}');
+SELECT nous.breaks_box('{1,2,3}', 2, '{"hinge": -1}');
+SELECT nous.composite(ARRAY[v], NULL, NULL, 'winsor(p=0.7)') OVER ()
+  FROM (VALUES (1.0::float8), (2.0)) t(v);

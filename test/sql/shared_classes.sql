@@ -59,3 +59,17 @@ SELECT quantity FROM expected WHERE quantity NOT IN (SELECT quantity FROM got) O
 -- the jenks style brks are min + fisher class maxima
 SELECT string_to_array(value, ';')::float8[] = ARRAY[(SELECT min(v) FROM j)] || (SELECT value FROM got WHERE quantity = 'fisher_k5_class_max') AS jenks_brks_ok
   FROM expected WHERE quantity = 'jenks_k5_brks';
+
+-- left-closed classes [a, b), the last one closed: classInt's own counts
+-- (intervalClosure = "left", EXPECTED.md) from nous.class_of(..., 'left')
+CREATE FUNCTION pg_temp.counts_left(b float8[]) RETURNS float8[] LANGUAGE sql AS $$
+  SELECT array_agg(coalesce(n, 0)::float8 ORDER BY c)
+    FROM generate_series(1, cardinality(b)) c
+    LEFT JOIN (SELECT nous.class_of(v, b, 'left') c, count(*) n FROM j GROUP BY 1) k USING (c) $$;
+WITH left_counts (quantity, value) AS (
+  SELECT 'quantile_k5_counts_type7', pg_temp.counts_left(nous.breaks(v, 5, 'quantile')) FROM j
+  UNION ALL SELECT 'equal_k5_counts', pg_temp.counts_left(nous.breaks(v, 5, 'equal')) FROM j
+  UNION ALL SELECT 'headtails_thr' || t || '_counts', pg_temp.counts_left(nous.breaks(v, 20, 'headtails(thr=' || t || ')'))
+    FROM j, unnest('{0.4,0.45,0.5,1}'::text[]) t GROUP BY t)
+SELECT e.quantity, g.value = string_to_array(e.value, ';')::float8[] AS left_closed_ok
+  FROM expected e JOIN left_counts g USING (quantity) ORDER BY 1;

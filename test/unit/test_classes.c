@@ -256,6 +256,36 @@ TEST(class_of_and_gvf)
 	nous_moments_add(&m[1], 10);
 	nous_moments_add(&m[1], 12);
 	CHECK_NEAR(nous_gvf(m, 2), 1 - 4.0 / 85.0, 1e-15);
+	{
+		double		sdam,
+					sdcm;
+
+		nous_gvf_parts(m, 2, &sdam, &sdcm);
+		CHECK_NEAR(sdam, 85, 1e-13);
+		CHECK_NEAR(sdcm, 4, 1e-15);
+	}
+}
+
+/* left-closed [a, b) classes: a value on an interior bound goes up a class */
+TEST(class_of_left_closed)
+{
+	double		b[] = {1, 5, 9};
+
+	/* right-closed, as nous_class_of */
+	CHECK_INT(nous_class_of_closed(5, b, 3, false), 2);
+	CHECK_INT(nous_class_of_closed(1, b, 3, false), 1);
+	/* left-closed: [min, 1) [1, 5) [5, 9] */
+	CHECK_INT(nous_class_of_closed(-3, b, 3, true), 1);
+	CHECK_INT(nous_class_of_closed(0.999, b, 3, true), 1);
+	CHECK_INT(nous_class_of_closed(1, b, 3, true), 2);
+	CHECK_INT(nous_class_of_closed(4.999, b, 3, true), 2);
+	CHECK_INT(nous_class_of_closed(5, b, 3, true), 3);
+	/* the maximum stays in the last class (closed on both sides), so above it */
+	CHECK_INT(nous_class_of_closed(9, b, 3, true), 3);
+	CHECK_INT(nous_class_of_closed(99, b, 3, true), 3);
+	/* one class: everything in it */
+	CHECK_INT(nous_class_of_closed(7, b + 2, 1, true), 1);
+	CHECK_INT(nous_class_of_closed(-7, b + 2, 1, true), 1);
 }
 
 int
@@ -267,5 +297,6 @@ main(void)
 	RUN(quantiles_by_hand);
 	RUN(other_methods);
 	RUN(class_of_and_gvf);
+	RUN(class_of_left_closed);
 	UNIT_END();
 }

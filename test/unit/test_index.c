@@ -264,6 +264,85 @@ TEST(pca)
 
 
 /* a small deterministic generator (no rand(): same draws everywhere) */
+
+/* defaults of goalposts: lo, hi from the values; all equal: 50; given lo = hi: error */
+TEST(goalposts_auto)
+{
+	double		x[4] = {2, 4, 6, 10},
+				out[4];
+	bool		p[4] = {1, 1, 0, 1};
+	char		msg[64] = "";
+
+	/* lo = min 2, hi = max 10 over the present values (6 is absent) */
+	CHECK_INT(nous_norm_goalposts_auto(x, p, 4, false, 0, false, 0, true, out, msg, sizeof(msg)), NOUS_OK);
+	CHECK_NEAR(out[0], 0, 1e-12);
+	CHECK_NEAR(out[1], 25, 1e-12);
+	CHECK_NEAR(out[3], 100, 1e-12);
+	/* only hi given: lo = 2; 100 (4 - 2) / (12 - 2) = 20 */
+	CHECK_INT(nous_norm_goalposts_auto(x, p, 4, false, 0, true, 12, true, out, msg, sizeof(msg)), NOUS_OK);
+	CHECK_NEAR(out[1], 20, 1e-12);
+	/* all present values equal under the defaults: 50 */
+	{
+		double		e[3] = {7, 7, 7};
+
+		CHECK_INT(nous_norm_goalposts_auto(e, T4, 3, false, 0, false, 0, true, out, msg, sizeof(msg)), NOUS_OK);
+		CHECK_NEAR(out[0], 50, 0);
+		CHECK_NEAR(out[2], 50, 0);
+		/* lo given equal to the maximum: the default hi equals it, still 50 */
+		CHECK_INT(nous_norm_goalposts_auto(e, T4, 3, true, 7, false, 0, true, out, msg, sizeof(msg)), NOUS_OK);
+		CHECK_NEAR(out[1], 50, 0);
+	}
+	/* no value present: untouched, no error */
+	{
+		bool		none[4] = {0, 0, 0, 0};
+
+		out[0] = -1;
+		CHECK_INT(nous_norm_goalposts_auto(x, none, 4, false, 0, false, 0, true, out, msg, sizeof(msg)), NOUS_OK);
+		CHECK_NEAR(out[0], -1, 0);
+	}
+	/* lo = hi both given: a parameter error that says why */
+	CHECK_INT(nous_norm_goalposts_auto(x, p, 4, true, 3, true, 3, true, out, msg, sizeof(msg)), NOUS_ERR_PARAM);
+	CHECK_STR(msg, "Both are 3.");
+}
+
+/* pca as an aggregation: the degenerate cases give scores, not errors */
+TEST(pca_scores_degenerate)
+{
+	double		out[3];
+	bool		outp[3];
+	char		msg[160] = "";
+
+	/* one complete row (row 1 misses component 2): no score at all */
+	{
+		double		x[4] = {1, 2, 3, 0};
+		bool		p[4] = {1, 1, 1, 0};
+
+		CHECK_INT(nous_pca_scores(x, p, 2, 2, NOUS_SD_SAMPLE, out, outp, msg, sizeof(msg)), NOUS_OK);
+		CHECK(!outp[0] && !outp[1]);
+	}
+	/* every column constant: complete rows score 0, the incomplete one none */
+	{
+		double		c[6] = {5, 5, 5, 2, 2, 2};
+		bool		p[6] = {1, 1, 1, 1, 1, 0};
+
+		CHECK_INT(nous_pca_scores(c, p, 3, 2, NOUS_SD_SAMPLE, out, outp, msg, sizeof(msg)), NOUS_OK);
+		CHECK(outp[0] && outp[1] && !outp[2]);
+		CHECK_NEAR(out[0], 0, 0);
+		CHECK_NEAR(out[1], 0, 0);
+	}
+	/* the regular case: x = (1, 2, 3), y = (1, 2, 3): z = (-1, 0, 1), loadings
+	 * (1/sqrt 2, 1/sqrt 2), scores sqrt(2) z */
+	{
+		double		x[6] = {1, 2, 3, 1, 2, 3};
+
+		CHECK_INT(nous_pca_scores(x, T4, 3, 2, NOUS_SD_SAMPLE, out, outp, msg, sizeof(msg)), NOUS_OK);
+		CHECK(outp[0] && outp[1] && outp[2]);
+		CHECK_NEAR(out[0], -sqrt(2.0), 1e-12);
+		CHECK_NEAR(out[1], 0, 1e-12);
+		CHECK_NEAR(out[2], sqrt(2.0), 1e-12);
+	}
+}
+
 static unsigned long long lcg_state = 42;
 
 static double
@@ -366,6 +445,8 @@ main(void)
 	RUN(rankmean_worstq);
 	RUN(reference_gap);
 	RUN(pca);
+	RUN(goalposts_auto);
+	RUN(pca_scores_degenerate);
 	RUN(random_invariants);
 	UNIT_END();
 }

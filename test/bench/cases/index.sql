@@ -101,3 +101,11 @@ INSERT INTO nous_bench.cases (module, name, rows_sql, nous_sql, plain_sql, floor
                           -(median_income_uc - avg(median_income_uc) OVER w) / stddev(median_income_uc) OVER w AS z8
                      FROM nous_demo.squares WINDOW w AS (PARTITION BY epci_code)) z) c$$,
  $$SELECT sum(unemployment_rate) FROM nous_demo.squares$$);
+
+-- the same over a partition that spills to disk (issue 14): the window
+-- function reads the partition once and the executor once more; before 0.2.0
+-- it moved its mark on every row, a temporary block read per row
+INSERT INTO nous_bench.cases (module, name, rows_sql, nous_sql, plain_sql, floor_sql, settings)
+SELECT module, 'composite z-score index of 8 indicators, OVER (), partition spilled (work_mem 64kB)',
+       rows_sql, nous_sql, plain_sql, floor_sql, 'work_mem=64kB'
+  FROM nous_bench.cases WHERE name = 'composite z-score index of 8 indicators, OVER ()';
