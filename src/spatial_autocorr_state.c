@@ -237,10 +237,7 @@ nous_ac_deserialize(PG_FUNCTION_ARGS)
 		NousWeights *w = MemoryContextAlloc(aggctx, wlen);
 
 		memcpy(w, pq_getmsgbytes(&buf, wlen), wlen);
-		if (VARATT_IS_SHORT(w) || VARATT_IS_EXTENDED(w) || VARSIZE(w) != (Size) wlen ||
-			w->version != WEIGHTS_VERSION || w->n < 0 || w->nnz < 0 ||
-			w->n > NOUS_GRAPH_MAX || w->nnz > NOUS_GRAPH_MAX ||
-			VARSIZE(w) != weights_size(w->n, w->nnz))
+		if (VARATT_IS_SHORT(w) || VARATT_IS_EXTENDED(w) || VARSIZE(w) != (Size) wlen)
 			spatial_state_corrupt("autocorrelation", "The weights are corrupt.");
 		weights_check_full(w, ERRCODE_DATA_EXCEPTION);
 		s->w = w;

@@ -92,24 +92,19 @@ geoms_reserve(GeomState *s, int64 more)
 	}
 }
 
+/*
+ * A copy of a geometry in ctx, always with a 4-byte header (SPI arrays want
+ * plain varlenas): one allocation of the right size for either header.
+ */
 static Datum
 copy_varlena(MemoryContext ctx, Datum d)
 {
 	struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
-	Size		sz = VARSIZE_ANY(v);
-	struct varlena *c = MemoryContextAlloc(ctx, Max(sz, VARHDRSZ));
+	Size		body = VARSIZE_ANY_EXHDR(v);
+	struct varlena *c = MemoryContextAlloc(ctx, body + VARHDRSZ);
 
-	/* store with a 4-byte header: SPI arrays want plain varlenas */
-	if (VARATT_IS_SHORT(v))
-	{
-		Size		body = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
-
-		c = MemoryContextAlloc(ctx, body + VARHDRSZ);
-		SET_VARSIZE(c, body + VARHDRSZ);
-		memcpy(VARDATA(c), VARDATA_SHORT(v), body);
-	}
-	else
-		memcpy(c, v, sz);
+	SET_VARSIZE(c, body + VARHDRSZ);
+	memcpy(VARDATA(c), VARDATA_ANY(v), body);
 	return PointerGetDatum(c);
 }
 

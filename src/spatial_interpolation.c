@@ -104,8 +104,9 @@ areal_interpolation(PG_FUNCTION_ARGS)
 			   *x1,
 			   *y1,
 			   *sarea,
-			   *num,
-			   *den,
+			   *sval,
+			   *pov,
+			   *est,
 			   *cov;
 	int32	   *cnt;
 	int32		srid_s,
@@ -117,7 +118,11 @@ areal_interpolation(PG_FUNCTION_ARGS)
 				fn_area;
 	int32	   *pi,
 			   *pj;
-	size_t		np;
+	size_t		np,
+				npair = 0;
+	int32	   *psrc,
+			   *ptgt;
+	const char *why = NULL;
 	nous_status st;
 	int16		typlen;
 	bool		typbyval;
@@ -226,11 +231,14 @@ areal_interpolation(PG_FUNCTION_ARGS)
 		spatial_too_many_pairs("nous.areal_interpolation", "candidate pairs of polygons", ns + nt);
 	if (st != NOUS_OK)
 		nous_report_status(st, "areal_interpolation");
+	/* PostGIS measures the areas and the overlaps; the core sums them */
 	sarea = palloc0(sizeof(double) * ns);
-	num = palloc0(sizeof(double) * nt);
-	den = palloc0(sizeof(double) * nt);
-	cov = palloc0(sizeof(double) * nt);
-	cnt = palloc0(sizeof(int32) * nt);
+	sval = palloc(sizeof(double) * ns);
+	psrc = palloc(sizeof(int32) * Max(np, 1));
+	ptgt = palloc(sizeof(int32) * Max(np, 1));
+	pov = palloc(sizeof(double) * Max(np, 1));
+	for (int i = 0; i < ns; i++)
+		sval[i] = sv_n[i] ? NAN : DatumGetFloat8(sv_d[i]);
 	{
 		FmgrInfo	fi,
 					fa;
@@ -249,34 +257,36 @@ areal_interpolation(PG_FUNCTION_ARGS)
 		{
 			int32		a = pi[k],
 						b = pj[k];
-			double		ov;
 
 			if ((a < ns) == (b < ns))
 				continue;		/* two sources or two targets */
 			CHECK_FOR_INTERRUPTS();
 			b -= ns;			/* a is the source (a < b), b the target */
+			if (sv_n[a])
+				continue;		/* no value: no need of the overlap */
 			old = MemoryContextSwitchTo(tmp);
-			ov = DatumGetFloat8(FunctionCall1Coll(&fa, InvalidOid,
-												  FunctionCall3Coll(&fi, InvalidOid, sg[a], tg[b], Float8GetDatum(-1.0))));
+			pov[npair] = DatumGetFloat8(FunctionCall1Coll(&fa, InvalidOid,
+														  FunctionCall3Coll(&fi, InvalidOid, sg[a], tg[b], Float8GetDatum(-1.0))));
 			MemoryContextSwitchTo(old);
+			psrc[npair] = a;
+			ptgt[npair++] = b;
 			if ((k & 255) == 255)
 				MemoryContextReset(tmp);
-			if (!(ov > 0) || sv_n[a])
-				continue;
-			cnt[b]++;
-			cov[b] += ov;
-			if (intensive)
-			{
-				num[b] += DatumGetFloat8(sv_d[a]) * ov;
-				den[b] += ov;
-			}
-			else if (sarea[a] > 0)
-				num[b] += DatumGetFloat8(sv_d[a]) * ov / sarea[a];
 		}
 		MemoryContextDelete(tmp);
 	}
 	nous_free(pi);
 	nous_free(pj);
+	est = palloc(sizeof(double) * nt);
+	cov = palloc(sizeof(double) * nt);
+	cnt = palloc(sizeof(int32) * nt);
+	st = nous_areal_weighting(ns, nt, sarea, sval, npair, psrc, ptgt, pov, intensive,
+							  est, cov, cnt, &why);
+	if (st != NOUS_OK)
+		ereport(ERROR,
+				(errcode(st == NOUS_ERR_NOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_DATA_EXCEPTION),
+				 errmsg("areal interpolation failed: %s", nous_status_text(st)),
+				 errdetail("%s", why)));
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < nt; i++)
@@ -285,10 +295,10 @@ areal_interpolation(PG_FUNCTION_ARGS)
 		bool		nulls[4] = {false, false, false, false};
 
 		vals[0] = tid_d[i];
-		if (cnt[i] == 0 || (intensive && !(den[i] > 0)))
+		if (isnan(est[i]))
 			nulls[1] = true;
 		else
-			vals[1] = Float8GetDatum(intensive ? num[i] / den[i] : num[i]);
+			vals[1] = Float8GetDatum(est[i]);
 		vals[2] = Float8GetDatum(cov[i]);
 		vals[3] = Int32GetDatum(cnt[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);

@@ -27,11 +27,12 @@
 #include "nous.h"
 #include "spatial_glue.h"
 
+StaticAssertDecl(WEIGHTS_HDRSZ == NOUS_WEIGHTS_HDRSZ, "the layout of nous.weights is the core's");
+
 Size
 weights_size(int32 n, int32 nnz)
 {
-	return WEIGHTS_HDRSZ + sizeof(int64) * (Size) n + sizeof(int32) * ((Size) n + 1) +
-		sizeof(int32) * (Size) nnz;
+	return (Size) nous_weights_size(n, nnz);
 }
 
 static NousWeights *
@@ -60,7 +61,7 @@ static void
 weights_corrupt(const char *detail)
 {
 	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
+			(errcode(ERRCODE_DATA_EXCEPTION),
 			 errmsg("invalid nous.weights value"),
 			 errdetail("%s", detail)));
 }
@@ -70,14 +71,13 @@ NousWeights *
 weights_get(Datum d)
 {
 	NousWeights *w = (NousWeights *) PG_DETOAST_DATUM(d);
+	nous_graph	g;
+	const char *why;
 
 	if (VARSIZE(w) > VARHDRSZ)
 		nous_check_format_version("nous.weights", w->version, 1, WEIGHTS_VERSION);
-	if (VARSIZE(w) < WEIGHTS_HDRSZ)
-		weights_corrupt("The value is truncated.");
-	if (w->n < 0 || w->nnz < 0 || w->n > NOUS_GRAPH_MAX || w->nnz > NOUS_GRAPH_MAX ||
-		VARSIZE(w) != weights_size(w->n, w->nnz))
-		weights_corrupt("The length does not match the number of areas and links.");
+	if (nous_weights_view(w, VARSIZE(w), false, &g, &why) != NOUS_OK)
+		weights_corrupt(why);
 	return w;
 }
 
@@ -137,116 +137,36 @@ spatial_cmp_id(const void *a, const void *b)
 
 PG_FUNCTION_INFO_V1(nous_weights_in);
 
-/* Text input: {id:[id,id,...],id:[],...} */
+/* Text input: {id:[id,id,...],id:[],...} (parsed by the core). */
 Datum
 nous_weights_in(PG_FUNCTION_ARGS)
 {
 	char	   *s = PG_GETARG_CSTRING(0);
-	char	   *p = s;
-	int64	   *from = palloc(sizeof(int64) * 64);
-	int64	   *to = palloc(sizeof(int64) * 64);
-	int64	   *nodes = palloc(sizeof(int64) * 64);
-	size_t		m = 0,
-				mcap = 64,
-				nn = 0,
-				ncap = 64;
+	nous_weights_links l;
+	const char *why = NULL;
+	nous_status st = nous_weights_parse(s, &l, &why);
 	NousWeights *w;
+	size_t		distinct = 0;
 
-#define SKIP() while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++
-#define BAD(msg) ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION), \
-		errmsg("invalid input syntax for type nous.weights: \"%s\"", s), errdetail(msg)))
-
-	SKIP();
-	if (*p++ != '{')
-		BAD("A weights value starts with \"{\".");
-	SKIP();
-	if (*p == '}')
-		p++;
-	else
-	{
-		for (;;)
-		{
-			char	   *end;
-			int64		id;
-
-			SKIP();
-			errno = 0;
-			id = strtoll(p, &end, 10);
-			if (end == p || errno != 0)
-				BAD("Expected an area id (a bigint).");
-			p = end;
-			if (nn == ncap)
-				nodes = repalloc_huge(nodes, sizeof(int64) * (ncap *= 2));
-			nodes[nn++] = id;
-			SKIP();
-			if (*p++ != ':')
-				BAD("Expected \":\" after an area id.");
-			SKIP();
-			if (*p++ != '[')
-				BAD("Expected \"[\" before the neighbours of an area.");
-			SKIP();
-			if (*p == ']')
-				p++;
-			else
-				for (;;)
-				{
-					int64		nb;
-
-					SKIP();
-					errno = 0;
-					nb = strtoll(p, &end, 10);
-					if (end == p || errno != 0)
-						BAD("Expected a neighbour id (a bigint).");
-					p = end;
-					if (m == mcap)
-					{
-						mcap *= 2;
-						from = repalloc_huge(from, sizeof(int64) * mcap);
-						to = repalloc_huge(to, sizeof(int64) * mcap);
-					}
-					from[m] = id;
-					to[m++] = nb;
-					SKIP();
-					if (*p == ',')
-					{
-						p++;
-						continue;
-					}
-					if (*p++ != ']')
-						BAD("Expected \",\" or \"]\" in a list of neighbours.");
-					break;
-				}
-			SKIP();
-			if (*p == ',')
-			{
-				p++;
-				continue;
-			}
-			if (*p++ != '}')
-				BAD("Expected \",\" or \"}\" after a list of neighbours.");
-			break;
-		}
-	}
-	SKIP();
-	if (*p != '\0')
-		BAD("Unexpected characters after \"}\".");
-	w = weights_from_links(from, to, m, nodes, nn);
-	{
-		size_t		distinct = 0;
-
-		qsort(nodes, nn, sizeof(int64), spatial_cmp_id);
-		for (size_t i = 0; i < nn; i++)
-			if (i == 0 || nodes[i] != nodes[i - 1])
-				distinct++;
-		if (distinct != nn || w->n != (int32) nn)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input for type nous.weights"),
-					 errdetail(distinct != nn ? "An area appears more than once as a key." :
-							   "A neighbour is not one of the areas (keys).")));
-	}
-#undef SKIP
-#undef BAD
+	if (st == NOUS_ERR_SYNTAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type nous.weights: \"%s\"", s),
+				 errdetail("%s", why)));
+	if (st != NOUS_OK)
+		nous_report_status(st, "nous.weights");
+	w = weights_from_links(l.from, l.to, l.m, l.nodes, l.nn);
+	qsort(l.nodes, l.nn, sizeof(int64), spatial_cmp_id);
+	for (size_t i = 0; i < l.nn; i++)
+		if (i == 0 || l.nodes[i] != l.nodes[i - 1])
+			distinct++;
+	if (distinct != l.nn || w->n != (int32) l.nn)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input for type nous.weights"),
+				 errdetail(distinct != l.nn ? "An area appears more than once as a key." :
+						   "A neighbour is not one of the areas (keys).")));
+	nous_weights_links_free(&l);
 	PG_RETURN_POINTER(w);
 }
 
@@ -301,8 +221,7 @@ weights_check_full(NousWeights *w, int errcode_)
 	nous_graph	g;
 	const char *err = NULL;
 
-	weights_graph(w, &g);
-	if (!nous_graph_valid(&g, &err))
+	if (nous_weights_view(w, VARSIZE(w), true, &g, &err) != NOUS_OK)
 		ereport(ERROR,
 				(errcode(errcode_),
 				 errmsg("invalid nous.weights value"),

@@ -193,15 +193,18 @@ nous_graph_valid(const nous_graph *g, const char **err)
 		*err = "The row pointers do not span the links.";
 		return false;
 	}
+	/* every row pointer first: a row is read only once its span is known
+	 * to lie inside the links (the fuzzer found the read past the end) */
 	for (i = 0; i < g->n; i++)
-	{
-		int32_t		k;
-
 		if (g->rowptr[i + 1] < g->rowptr[i])
 		{
 			*err = "The row pointers decrease.";
 			return false;
 		}
+	for (i = 0; i < g->n; i++)
+	{
+		int32_t		k;
+
 		for (k = g->rowptr[i]; k < g->rowptr[i + 1]; k++)
 		{
 			if (g->col[k] < 0 || g->col[k] >= g->n || g->col[k] == i ||
