@@ -41,7 +41,7 @@ ac_global_final(FunctionCallInfo fcinfo, nous_global_kind kind)
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	ac_parse_opts(s->opts, &o);
+	ac_parse_opts(s->opts, kind == NOUS_GETIS_ORD ? NOUS_STYLE_B : NOUS_STYLE_W, &o);
 	x = ac_values(s, &g, &o);
 	if (kind == NOUS_GETIS_ORD)
 		for (int32 i = 0; i < g.n; i++)
@@ -149,7 +149,7 @@ nous_local_moran_finalfn(PG_FUNCTION_ARGS)
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	ac_parse_opts(s->opts, &o);
+	ac_parse_opts(s->opts, NOUS_STYLE_W, &o);
 	x = ac_values(s, &g, &o);
 	lr = palloc(sizeof(nous_local_result) * Max(g.n, 1));
 	{
@@ -207,7 +207,7 @@ local_g_final(FunctionCallInfo fcinfo, bool star)
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	ac_parse_opts(s->opts, &o);
+	ac_parse_opts(s->opts, NOUS_STYLE_W, &o);
 	x = ac_values(s, &g, &o);
 	for (int32 i = 0; i < g.n; i++)
 		if (x[i] < 0)

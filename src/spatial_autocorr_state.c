@@ -257,21 +257,43 @@ nous_ac_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
+/* greater, less or two-sided (spdep's two.sided accepted) */
+nous_alternative
+ac_parse_alternative(const char *v)
+{
+	if (pg_strcasecmp(v, "greater") == 0)
+		return NOUS_ALT_GREATER;
+	if (pg_strcasecmp(v, "less") == 0)
+		return NOUS_ALT_LESS;
+	if (pg_strcasecmp(v, "two-sided") == 0 || pg_strcasecmp(v, "two.sided") == 0 ||
+		pg_strcasecmp(v, "two_sided") == 0)
+		return NOUS_ALT_TWO_SIDED;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown alternative \"%s\"", v),
+			 errdetail("Use two-sided (the default), greater (positive spatial autocorrelation) or less (negative).")));
+	return NOUS_ALT_TWO_SIDED;
+}
+
 const char *
 ac_style_name(nous_wstyle s)
 {
 	return s == NOUS_STYLE_B ? "B" : s == NOUS_STYLE_C ? "C" : "W";
 }
 
-/* Options 'style=W, permutations=999, seed=1, islands=error, missing=error, alpha=0.05'. */
+/*
+ * Options 'style=W, permutations=999, seed=1, islands=error, missing=error,
+ * alpha=0.05, alternative=two-sided'; the style is default_style unless given.
+ */
 void
-ac_parse_opts(const char *text, AcOpts *o)
+ac_parse_opts(const char *text, nous_wstyle default_style, AcOpts *o)
 {
 	char	   *wrapped = psprintf("o(%s)", text);
 	nous_method_spec spec;
 	char		err[256];
 
-	o->core.style = NOUS_STYLE_W;
+	o->core.style = default_style;
+	o->core.alternative = NOUS_ALT_TWO_SIDED;
 	o->core.keep_islands = false;
 	o->core.permutations = 999;
 	o->core.seed = 12345;
@@ -343,6 +365,8 @@ ac_parse_opts(const char *text, AcOpts *o)
 						 errmsg("unknown missing-value policy \"%s\"", p->value),
 						 errdetail("Use error (the default) or drop (areas without a value are left out with their links).")));
 		}
+		else if (strcmp(p->key, "alternative") == 0)
+			o->core.alternative = ac_parse_alternative(p->value);
 		else if (strcmp(p->key, "alpha") == 0)
 		{
 			if (!p->is_number || !(p->number > 0 && p->number < 1))
@@ -355,7 +379,7 @@ ac_parse_opts(const char *text, AcOpts *o)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown option \"%s\"", p->key),
-					 errdetail("The options are style, permutations, seed, islands, missing and alpha.")));
+					 errdetail("The options are style, permutations, seed, islands, missing, alpha and alternative.")));
 	}
 }
 

@@ -136,7 +136,8 @@ typedef struct AcOpts
 
 extern const char *ac_style_name(nous_wstyle s);
 /* options 'style=W, permutations=999, seed=1, islands=error, missing=error, alpha=0.05' */
-extern void ac_parse_opts(const char *text, AcOpts *o);
+extern void ac_parse_opts(const char *text, nous_wstyle default_style, AcOpts *o);
+extern nous_alternative ac_parse_alternative(const char *v);
 /* the rows mapped onto the areas of the weights: x per node, NaN if missing */
 extern double *ac_values(AcState *s, nous_graph *g, AcOpts *o);
 /* the error of a status of the core statistics */

@@ -119,12 +119,26 @@ typedef enum nous_wstyle
 	NOUS_STYLE_C
 } nous_wstyle;
 
+/*
+ * The alternative hypothesis of the p-values (spdep's `alternative`):
+ * two-sided, or one-sided towards positive autocorrelation (greater: I, G,
+ * local I, local G above their expectation; for Geary's C, C below it, as
+ * spdep's geary.test) or towards negative autocorrelation (less).
+ */
+typedef enum nous_alternative
+{
+	NOUS_ALT_TWO_SIDED = 0,
+	NOUS_ALT_GREATER,
+	NOUS_ALT_LESS
+} nous_alternative;
+
 typedef struct nous_autocorr_opts
 {
 	nous_wstyle style;
 	bool		keep_islands;	/* false: islands are an error */
 	int			permutations;	/* 0: no permutation test */
 	uint64_t	seed;
+	nous_alternative alternative;	/* of p_normal, p_random, p_perm */
 } nous_autocorr_opts;
 
 typedef struct nous_global_result
@@ -141,9 +155,9 @@ typedef struct nous_global_result
 	double		var_random;
 	double		z_normal;
 	double		z_random;
-	double		p_normal;		/* two-sided */
+	double		p_normal;		/* under the alternative (two-sided by default) */
 	double		p_random;
-	double		p_perm;			/* folded pseudo p (1 + extreme) / (1 + perms); NaN if none */
+	double		p_perm;			/* pseudo p under the alternative (nous_perm_p); NaN if none */
 } nous_global_result;
 
 typedef enum nous_global_kind
@@ -172,8 +186,8 @@ typedef struct nous_local_result
 	double		expected;
 	double		variance;
 	double		z;
-	double		p_normal;		/* two-sided */
-	double		p_perm;			/* folded pseudo p; NaN without permutations */
+	double		p_normal;		/* under the alternative (two-sided by default) */
+	double		p_perm;			/* pseudo p (nous_perm_p); NaN without permutations */
 	double		p_fdr;			/* Benjamini-Hochberg adjustment of p_perm (or p_normal) */
 	int			quadrant;		/* 1 HH, 2 LH, 3 LL, 4 HL; 0 for an island or an area without value */
 	double		lag;			/* spatial lag of z */
@@ -190,8 +204,8 @@ typedef struct nous_local_g_result
 	double		expected;
 	double		variance;
 	double		z;
-	double		p_normal;		/* two-sided */
-	double		p_perm;			/* folded conditional-permutation pseudo p; NaN without */
+	double		p_normal;		/* under the alternative (two-sided by default) */
+	double		p_perm;			/* conditional-permutation pseudo p (nous_perm_p); NaN without */
 	double		p_fdr;			/* Benjamini-Hochberg adjustment of p_perm (or p_normal) */
 } nous_local_g_result;
 
@@ -213,6 +227,18 @@ extern nous_status nous_graph_components(const nous_graph *g, int32_t *comp);
 
 /* Standard normal two-sided p-value 2 (1 - Phi(|z|)). */
 extern double nous_p_two_sided(double z);
+
+/* Standard normal p-value of z under an alternative: two-sided
+ * 2 (1 - Phi(|z|)), greater 1 - Phi(z), less Phi(z). */
+extern double nous_p_normal(double z, nous_alternative alt);
+
+/*
+ * Pseudo p-value of a permutation test (Hope 1968) from ge (permutations
+ * whose statistic is at least the observed one) and le (at most): greater
+ * (ge + 1) / (perms + 1), less (le + 1) / (perms + 1), two-sided the folded
+ * (min(ge, perms - ge) + 1) / (perms + 1) of esda.
+ */
+extern double nous_perm_p(long ge, long le, int perms, nous_alternative alt);
 
 /* ---- the stored form of nous.weights ---- */
 

@@ -154,6 +154,28 @@ nous_p_two_sided(double z)
 	return erfc(fabs(z) / sqrt(2.0));
 }
 
+double
+nous_p_normal(double z, nous_alternative alt)
+{
+	if (isnan(z))
+		return NAN;
+	if (alt == NOUS_ALT_GREATER)
+		return 0.5 * erfc(z / sqrt(2.0));
+	if (alt == NOUS_ALT_LESS)
+		return 0.5 * erfc(-z / sqrt(2.0));
+	return erfc(fabs(z) / sqrt(2.0));
+}
+
+double
+nous_perm_p(long ge, long le, int perms, nous_alternative alt)
+{
+	if (alt == NOUS_ALT_GREATER)
+		return (double) (ge + 1) / (double) (perms + 1);
+	if (alt == NOUS_ALT_LESS)
+		return (double) (le + 1) / (double) (perms + 1);
+	return nous_pseudo_p(ge, perms);
+}
+
 /* Folded pseudo p-value (esda convention; Hope 1968). */
 double
 nous_pseudo_p(long larger, int perms)
@@ -211,6 +233,12 @@ nous_global_autocorr(const nous_graph *g, const double *x, nous_global_kind kind
 				num;
 	double	   *z;
 	int32_t		i;
+
+	/* Geary's C is small under positive autocorrelation: spdep's
+	 * "greater" is then the lower tail of C */
+	nous_alternative alt = kind != NOUS_GEARY ? o->alternative :
+		o->alternative == NOUS_ALT_GREATER ? NOUS_ALT_LESS :
+		o->alternative == NOUS_ALT_LESS ? NOUS_ALT_GREATER : NOUS_ALT_TWO_SIDED;
 
 	memset(r, 0, sizeof(*r));
 	st = wmat_build(g, x, o->style, &m);
@@ -312,13 +340,14 @@ nous_global_autocorr(const nous_graph *g, const double *x, nous_global_kind kind
 	}
 	r->z_normal = (r->stat - r->expected) / sqrt(r->var_normal);
 	r->z_random = (r->stat - r->expected) / sqrt(r->var_random);
-	r->p_normal = nous_p_two_sided(r->z_normal);
-	r->p_random = nous_p_two_sided(r->z_random);
+	r->p_normal = nous_p_normal(r->z_normal, alt);
+	r->p_random = nous_p_normal(r->z_random, alt);
 	r->p_perm = NAN;
 	if (o->permutations > 0 && m2 > 0.0)
 	{
 		uint64_t	seed = o->seed;
-		long		larger = 0;
+		long		larger = 0,
+					smaller = 0;
 		int			p;
 
 		for (p = 0; p < o->permutations; p++)
@@ -341,8 +370,10 @@ nous_global_autocorr(const nous_graph *g, const double *x, nous_global_kind kind
 				(kind == NOUS_GEARY) ? (n - 1.0) * num_p / (2.0 * s0 * m2) : num_p;
 			if (stat_p >= (kind == NOUS_GETIS_ORD ? num : r->stat))
 				larger++;
+			if (stat_p <= (kind == NOUS_GETIS_ORD ? num : r->stat))
+				smaller++;
 		}
-		r->p_perm = nous_pseudo_p(larger, o->permutations);
+		r->p_perm = nous_perm_p(larger, smaller, o->permutations, alt);
 	}
 	nous_free(z);
 	wmat_free(&m);

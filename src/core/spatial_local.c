@@ -146,14 +146,15 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 		r->z = (r->ii - r->expected) / sqrt(r->variance);
 		if (deg == 0)
 			r->z = NAN;
-		r->p_normal = nous_p_two_sided(r->z);
+		r->p_normal = nous_p_normal(r->z, o->alternative);
 		/* an island has no neighbourhood, hence no quadrant */
 		r->quadrant = deg == 0 ? 0 : z[i] >= 0 ? (lag >= 0 ? 1 : 4) : (lag >= 0 ? 2 : 3);
 		if (o->permutations > 0 && deg > 0 && deg < m.n && z[i] == 0.0)
 			r->p_perm = 1.0;	/* Ii is 0 under every permutation: no evidence */
 		else if (o->permutations > 0 && deg > 0 && deg < m.n)
 		{
-			long		larger = 0;
+			long		larger = 0,
+						smaller = 0;
 			int			p;
 			double		rw = m.rw[i];
 
@@ -191,8 +192,10 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 				isim = z[i] / m2 * rw * s;
 				if (isim >= r->ii)
 					larger++;
+				if (isim <= r->ii)
+					smaller++;
 			}
-			r->p_perm = nous_pseudo_p(larger, o->permutations);
+			r->p_perm = nous_perm_p(larger, smaller, o->permutations, o->alternative);
 		}
 		if ((i & 1023) == 0)
 			NOUS_CHECK_INTERRUPTS();
@@ -330,10 +333,11 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 		r->variance = (tot > 0) ? (var * (nn * s1i - wi * wi) / (nn - 1.0)) / (tot * tot) : NAN;
 		if (!isfinite(r->z))
 			r->z = NAN;
-		r->p_normal = nous_p_two_sided(r->z);
+		r->p_normal = nous_p_normal(r->z, o->alternative);
 		if (o->permutations > 0 && deg > 0 && deg < m.n)
 		{
-			long		larger = 0;
+			long		larger = 0,
+						smaller = 0;
 			int			p;
 			double		obs = lag / w;
 
@@ -366,8 +370,10 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 				}
 				if (s >= obs)
 					larger++;
+				if (s <= obs)
+					smaller++;
 			}
-			r->p_perm = nous_pseudo_p(larger, o->permutations);
+			r->p_perm = nous_perm_p(larger, smaller, o->permutations, o->alternative);
 		}
 		if ((i & 1023) == 0)
 			NOUS_CHECK_INTERRUPTS();

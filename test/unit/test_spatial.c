@@ -123,7 +123,7 @@ TEST(moran_dense_reference)
 				n,
 				nnz;
 	nous_graph	g;
-	nous_autocorr_opts o = {NOUS_STYLE_W, false, 99, 1};
+	nous_autocorr_opts o = {NOUS_STYLE_W, false, 99, 1, NOUS_ALT_TWO_SIDED};
 	nous_global_result r;
 	double		mean = 0,
 				s0 = 0,
@@ -237,7 +237,7 @@ TEST(getis_ord_complete_graph)
 				n,
 				nnz;
 	nous_graph	g;
-	nous_autocorr_opts o = {NOUS_STYLE_B, false, 0, 1};
+	nous_autocorr_opts o = {NOUS_STYLE_B, false, 0, 1, NOUS_ALT_TWO_SIDED};
 	nous_global_result r;
 
 	for (i = 0; i < N; i++)
@@ -279,7 +279,7 @@ TEST(islands)
 				nnz,
 				isl;
 	nous_graph	g;
-	nous_autocorr_opts o = {NOUS_STYLE_W, false, 0, 1};
+	nous_autocorr_opts o = {NOUS_STYLE_W, false, 0, 1, NOUS_ALT_TWO_SIDED};
 	nous_global_result r;
 	nous_local_result lr[5];
 
@@ -663,6 +663,27 @@ TEST(areal_weighting_by_hand)
 			  NOUS_ERR_DOMAIN);
 }
 
+/*
+ * p-values under an alternative: Phi(1.959963984540054) = 0.975 (tables),
+ * so the upper tail is 0.025, the lower 0.975, two-sided 0.05; pseudo p
+ * from counts (Hope 1968): 9 of 99 at least as large -> 0.1 (greater).
+ */
+TEST(alternatives)
+{
+	double		z = 1.959963984540054;
+
+	CHECK_NEAR(nous_p_normal(z, NOUS_ALT_GREATER), 0.025, 1e-15);
+	CHECK_NEAR(nous_p_normal(z, NOUS_ALT_LESS), 0.975, 1e-15);
+	CHECK_NEAR(nous_p_normal(z, NOUS_ALT_TWO_SIDED), 0.05, 1e-15);
+	CHECK_NEAR(nous_p_normal(-z, NOUS_ALT_TWO_SIDED), 0.05, 1e-15);
+	CHECK_NEAR(nous_p_normal(-z, NOUS_ALT_LESS), 0.025, 1e-15);
+	CHECK_NAN(nous_p_normal(NAN, NOUS_ALT_GREATER));
+	CHECK_NEAR(nous_perm_p(9, 92, 99, NOUS_ALT_GREATER), 0.10, 1e-15);
+	CHECK_NEAR(nous_perm_p(9, 92, 99, NOUS_ALT_LESS), 0.93, 1e-15);
+	CHECK_NEAR(nous_perm_p(9, 92, 99, NOUS_ALT_TWO_SIDED), 0.10, 1e-15);	/* folded: min(9, 90) */
+	CHECK_NEAR(nous_perm_p(95, 5, 99, NOUS_ALT_TWO_SIDED), 0.05, 1e-15);	/* min(95, 4) + 1 */
+}
+
 int
 main(void)
 {
@@ -680,5 +701,6 @@ main(void)
 	RUN(weights_text_parse);
 	RUN(weights_stored_view);
 	RUN(areal_weighting_by_hand);
+	RUN(alternatives);
 	UNIT_END();
 }
