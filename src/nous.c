@@ -1,16 +1,19 @@
 /*
  * nous.c — module magic, start-up, nous.version(), and the helpers every
  * glue file uses (array unpacking with input checks, jsonb parameters,
- * status reporting).
+ * status reporting, the aggregate-state kit: see nous.h for how to use it).
  */
 #include "postgres.h"
 
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "nous.h"
@@ -200,6 +203,45 @@ nous_vec_to_array(const NousVec *v, const double *out)
 	return result;
 }
 
+int
+nous_array_arg(FunctionCallInfo fcinfo, int argno, const char *what,
+			   Oid elemtype, bool nulls_ok, Datum **elems, bool **nulls)
+{
+	ArrayType  *a;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	bool	   *isnull;
+	int			n,
+				i;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what)));
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(a))));
+	if (ARR_ELEMTYPE(a) != elemtype)
+		elog(ERROR, "%s: array of type %u where %u is expected", what,
+			 ARR_ELEMTYPE(a), elemtype);
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(a, elemtype, typlen, typbyval, typalign, elems, &isnull, &n);
+	if (!nulls_ok)
+		for (i = 0; i < n; i++)
+			if (isnull[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("%s must not contain NULL", what),
+						 errdetail("Element %d is NULL.", i + 1)));
+	if (nulls != NULL)
+		*nulls = isnull;
+	return n;
+}
+
 void
 nous_report_status(nous_status st, const char *context)
 {
@@ -234,6 +276,135 @@ nous_report_status(nous_status st, const char *context)
 	ereport(ERROR, (errcode(code),
 					errmsg("%s: %s", context, nous_status_text(st))));
 	pg_unreachable();
+}
+
+/* ---- the aggregate-state kit (nous.h) ---- */
+
+MemoryContext
+nous_agg_context(FunctionCallInfo fcinfo, const char *fn, const char *aggregate)
+{
+	MemoryContext aggctx;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fn),
+				 aggregate != NULL ? errhint("Use the aggregate %s.", aggregate) : 0));
+	return aggctx;
+}
+
+void
+nous_state_corrupt(const char *what, const char *detail,...)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, detail);
+		needed = appendStringInfoVA(&buf, detail, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("invalid %s", what),
+			 errdetail("%s", buf.data)));
+	pg_unreachable();
+}
+
+int64
+nous_grow_cap(int64 cap, int64 need, Size elsize, int64 limit, const char *what)
+{
+	int64		most = (int64) (MaxAllocHugeSize / Max(elsize, 1));
+
+	if (limit > most)
+		limit = most;
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many %s", what),
+				 errdetail("At most " INT64_FORMAT " are supported; " INT64_FORMAT " were asked for.",
+						   limit, need)));
+	if (cap < 16)
+		cap = 16;
+	while (cap < need)
+		cap = cap > limit / 2 ? limit : cap * 2;
+	return Min(cap, limit);
+}
+
+ExpandedObjectHeader *
+nous_eo_new(MemoryContext parent, const char *name, Size size,
+			const ExpandedObjectMethods *methods)
+{
+	/* name is the caller's string constant (the macro cannot check it here) */
+	MemoryContext cxt = AllocSetContextCreateInternal(parent, name, ALLOCSET_SMALL_SIZES);
+	ExpandedObjectHeader *eoh;
+
+	Assert(size >= sizeof(ExpandedObjectHeader));
+	eoh = MemoryContextAllocZero(cxt, size);
+	EOH_init_header(eoh, methods, cxt);
+	return eoh;
+}
+
+ExpandedObjectHeader *
+nous_eo_mine(FunctionCallInfo fcinfo, int argno,
+			 const ExpandedObjectMethods *methods, MemoryContext aggctx)
+{
+	Datum		d;
+	ExpandedObjectHeader *eoh;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	d = PG_GETARG_DATUM(argno);
+	if (!VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+		return NULL;
+	eoh = DatumGetEOHP(d);
+	if (eoh->eoh_methods != methods ||
+		MemoryContextGetParent(eoh->eoh_context) != aggctx)
+		return NULL;
+	return eoh;
+}
+
+ExpandedObjectHeader *
+nous_eo_of(Datum d, const ExpandedObjectMethods *methods)
+{
+	ExpandedObjectHeader *eoh;
+
+	if (!VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+		return NULL;
+	eoh = DatumGetEOHP(d);
+	return eoh->eoh_methods == methods ? eoh : NULL;
+}
+
+NousMethodCache *
+nous_method_cached(FmgrInfo *flinfo, Size size, const char *family,
+				   const char *spec_text, bool *fresh)
+{
+	NousMethodCache *cache = flinfo->fn_extra;
+
+	Assert(size >= sizeof(NousMethodCache));
+	if (fresh != NULL)
+		*fresh = false;
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(flinfo->fn_mcxt, size);
+		flinfo->fn_extra = cache;
+	}
+	if (cache->valid && strcmp(cache->method.spec_text, spec_text) == 0)
+		return cache;
+	/* invalid until resolved: an ERROR in between leaves it so */
+	cache->valid = false;
+	nous_method_resolve(family, spec_text, flinfo->fn_mcxt, &cache->method);
+	cache->valid = true;
+	if (fresh != NULL)
+		*fresh = true;
+	return cache;
 }
 
 /* ---- jsonb parameters ---- */

@@ -10,6 +10,7 @@
 #include "compat.h"
 #include "fmgr.h"
 #include "utils/array.h"
+#include "utils/expandeddatum.h"
 #include "utils/jsonb.h"
 
 #include "nous_core.h"
@@ -35,6 +36,17 @@ extern void nous_vec_from_datum(Datum d, bool isnull, const char *what,
 extern ArrayType *nous_vec_to_array(const NousVec *v, const double *out);
 
 /*
+ * Unpack argument argno, a one-dimensional array of elemtype (any lower
+ * bound; text[], bool[], int8[] …), with the checks of nous_vec_from_datum
+ * and their messages: the argument NULL ("what must not be NULL", 22004), more
+ * than one dimension (2202E) and, unless nulls_ok, a NULL element ("what must
+ * not contain NULL", 22004, the element in detail).  Returns the number of
+ * elements; *elems and *nulls are palloc'd (nulls may be NULL when !nulls_ok).
+ */
+extern int	nous_array_arg(FunctionCallInfo fcinfo, int argno, const char *what,
+						   Oid elemtype, bool nulls_ok, Datum **elems, bool **nulls);
+
+/*
  * Stored formats: the first byte of every stored or binary value of
  * nous.flows, nous.mixpairs, nous.mixcounts and nous.weights is its format
  * version.  This library reads versions oldest..newest of a type; a newer
@@ -46,6 +58,117 @@ extern void nous_check_format_version(const char *type, int version,
 
 /* Report a core status as an ERROR with a SQLSTATE; context names the call. */
 NOUS_NORETURN extern void nous_report_status(nous_status st, const char *context);
+
+/* ================================================================
+ * The aggregate-state kit: what every transition, combine, serialise and
+ * deserialise function and every cached-method call site shares.
+ *
+ * How to use it (a storable state kept as an expanded object):
+ *
+ *	static const ExpandedObjectMethods my_methods = {my_flat_size, my_flatten};
+ *
+ *	Datum
+ *	my_trans(PG_FUNCTION_ARGS)
+ *	{
+ *		MemoryContext aggctx = nous_agg_context(fcinfo, "nous_my_trans", "nous.my_agg(x)");
+ *		MyEO	   *eo = (MyEO *) nous_eo_mine(fcinfo, 0, &my_methods, aggctx);
+ *
+ *		if (eo == NULL)		-- NULL, flat, toasted or someone else's: a new one
+ *		{
+ *			eo = (MyEO *) nous_eo_new(aggctx, "nous my state", sizeof(MyEO), &my_methods);
+ *			... fill eo from PG_GETARG_DATUM(0) unless PG_ARGISNULL(0) ...
+ *		}
+ *		nous_reserve(eo->x, eo->cap, eo->n + 1, NOUS_MY_MAX, "values");
+ *		eo->x[eo->n++] = ...;
+ *		NOUS_RETURN_EO(eo);
+ *	}
+ *
+ * Read-only access (final functions, the second argument of combine):
+ * nous_eo_of(d, &my_methods) gives the object, or NULL for a flat value to
+ * detoast.  A decoder that finds a bad value calls nous_state_corrupt.
+ * Internal states (no expanded object) use nous_agg_context and nous_reserve
+ * alone.  Functions resolving a method per call site use nous_method_cached.
+ * ================================================================
+ */
+
+/*
+ * The aggregate memory context; an ERROR (0A000, "fn called in non-aggregate
+ * context") when fcinfo is not an aggregate's call (someone called the
+ * support function from SQL).  aggregate, when not NULL, names the aggregate
+ * to use instead in a hint ("nous.gvf(value, breaks)").
+ */
+extern MemoryContext nous_agg_context(FunctionCallInfo fcinfo, const char *fn,
+									  const char *aggregate);
+
+/*
+ * A stored or serialised state that does not decode: ERROR data_exception
+ * (22000), message "invalid <what>" ("invalid nous.weights value", "invalid
+ * nous.breaks aggregate state"), the printf-style detail saying what is wrong.
+ */
+NOUS_NORETURN extern void nous_state_corrupt(const char *what, const char *detail,...) pg_attribute_printf(2, 3);
+
+/*
+ * Growable arrays.  nous_grow_cap returns the capacity for need elements of
+ * elsize bytes: cap doubled (from at least 16) until it holds need, never
+ * above limit elements nor MaxAllocHugeSize bytes; need above either is an
+ * ERROR program_limit_exceeded, "too many <what>" with the limit in detail.
+ * nous_reserve(ptr, cap, need, limit, what) makes room in one array ptr of
+ * cap elements (ptr allocated already, e.g. palloc of an initial capacity);
+ * parallel arrays call nous_grow_cap once and repalloc_huge each array.
+ */
+extern int64 nous_grow_cap(int64 cap, int64 need, Size elsize, int64 limit,
+						   const char *what);
+
+#define nous_reserve(ptr, cap, need, limit, what) \
+	do { \
+		if ((int64) (need) > (int64) (cap)) \
+		{ \
+			int64		nous_newcap_ = nous_grow_cap((cap), (need), sizeof(*(ptr)), (limit), (what)); \
+			(ptr) = repalloc_huge((ptr), sizeof(*(ptr)) * (Size) nous_newcap_); \
+			(cap) = nous_newcap_; \
+		} \
+	} while (0)
+
+/*
+ * Expanded-object states.  nous_eo_new allocates a zeroed object of size
+ * bytes (its struct begins with the ExpandedObjectHeader) in a new memory
+ * context (small sizes; name must be a string constant) that is a direct
+ * child of parent (pass the aggregate context), and initialises its header
+ * with methods.
+ *
+ * nous_eo_mine: the object behind argument argno when this call may change it
+ * in place, else NULL (argument NULL, a flat or toasted value, another type's
+ * object, a read-only pointer, or an object outside the aggregate context).
+ * "Mine" is the executor's own rule: nodeAgg (ExecAggTransReparent in 15,
+ * ExecAggCopyTransValue in 16+), nodeWindowAgg and Citus's
+ * worker_partial_agg / coord_combine_agg (HandleTransition) keep a returned
+ * state without copying it exactly when it is a read-write pointer to an
+ * expanded object whose context's parent is the aggregate context; anything
+ * else they copy (flatten).  So: read-write, of our methods, and in a child
+ * of aggctx.  DatumIsReadWriteExpandedObject alone (flow.c's test) says the
+ * caller gives the value up, not that it is this aggregate's state: an
+ * object the executor did not put there (another argument, a value in a
+ * context that dies sooner), changed in place and returned as the same
+ * pointer, would skip the copy that makes it last.  In nodeAgg's own calls
+ * the two tests agree; the stricter one (mix.c's, survey.c's) holds for every
+ * caller.  Create states with nous_eo_new(aggctx, ...): an object in a
+ * grandchild of aggctx fails the test and is flattened on every row.
+ *
+ * nous_eo_of: the object behind d (read-write or read-only) when it is one of
+ * methods, else NULL: read a flat value (detoast it; detoasting also
+ * flattens an object of any other kind).
+ */
+extern ExpandedObjectHeader *nous_eo_new(MemoryContext parent, const char *name,
+										 Size size,
+										 const ExpandedObjectMethods *methods);
+extern ExpandedObjectHeader *nous_eo_mine(FunctionCallInfo fcinfo, int argno,
+										  const ExpandedObjectMethods *methods,
+										  MemoryContext aggctx);
+extern ExpandedObjectHeader *nous_eo_of(Datum d,
+										const ExpandedObjectMethods *methods);
+
+/* return an expanded state (any struct beginning with its header "hdr") */
+#define NOUS_RETURN_EO(eo) PG_RETURN_DATUM(EOHPGetRWDatum(&(eo)->hdr))
 
 /* start-up of the spatial module: its settings (spatial.c) */
 extern void nous_spatial_init(void);
@@ -106,5 +229,23 @@ extern Datum nous_method_call(NousMethod *m, const Datum *args,
 							  const bool *argnulls, int nargs, bool *isnull);
 /* Shorthand for families with one leading argument. */
 extern Datum nous_method_call1(NousMethod *m, Datum arg1, bool *isnull);
+
+/*
+ * A method resolved once per call site and kept in flinfo->fn_extra, again
+ * when the specification text changes (or after an ERROR in resolving).
+ * Callers with data of their own derived from the method embed
+ * NousMethodCache as the first member of their struct, pass its size, and
+ * recompute their data when *fresh is set; others pass
+ * sizeof(NousMethodCache) and fresh NULL.
+ */
+typedef struct NousMethodCache
+{
+	bool		valid;			/* method resolved from method.spec_text */
+	NousMethod	method;
+} NousMethodCache;
+
+extern NousMethodCache *nous_method_cached(FmgrInfo *flinfo, Size size,
+										   const char *family,
+										   const char *spec_text, bool *fresh);
 
 #endif							/* NOUS_H */
