@@ -42,14 +42,10 @@ ac_new(MemoryContext ctx)
 static void
 ac_reserve(AcState *s, int64 more)
 {
-	if (s->n + more > NOUS_GRAPH_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many areas")));
 	if (s->n + more > s->cap)
 	{
-		while (s->n + more > s->cap)
-			s->cap *= 2;
+		s->cap = nous_grow_cap(s->cap, s->n + more, sizeof(int64) + sizeof(double), NOUS_GRAPH_MAX,
+							   "areas");
 		s->ids = repalloc_huge(s->ids, sizeof(int64) * s->cap);
 		s->x = repalloc_huge(s->x, sizeof(double) * s->cap);
 	}
@@ -77,8 +73,7 @@ ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 	AcState    *s;
 	double		v;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "autocorrelation transition called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_ac_transfn", NULL);
 	s = PG_ARGISNULL(0) ? ac_new(aggctx) : (AcState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -150,8 +145,7 @@ nous_ac_combine(PG_FUNCTION_ARGS)
 	AcState    *a = PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0);
 	AcState    *b = PG_ARGISNULL(1) ? NULL : (AcState *) PG_GETARG_POINTER(1);
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_ac_combine called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_ac_combine", NULL);
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -214,8 +208,7 @@ nous_ac_deserialize(PG_FUNCTION_ARGS)
 	int32		wlen;
 	int64		n;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_ac_deserialize called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_ac_deserialize", NULL);
 	spatial_state_buf(PG_GETARG_BYTEA_PP(0), &buf);
 	if (buf.len < 1 + 2 + 4 + 8)
 		spatial_state_corrupt("autocorrelation", "The state is too short.");

@@ -30,10 +30,7 @@
 void
 spatial_state_corrupt(const char *agg, const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("invalid %s aggregate state", agg),
-			 errdetail("%s", detail)));
+	nous_state_corrupt(psprintf("%s aggregate state", agg), "%s", detail);
 }
 
 void
@@ -79,14 +76,10 @@ geoms_new(MemoryContext ctx, Oid geomtype, char kind)
 static void
 geoms_reserve(GeomState *s, int64 more)
 {
-	if (s->n + more > NOUS_GRAPH_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many polygons for nous.contiguity")));
 	if (s->n + more > s->cap)
 	{
-		while (s->n + more > s->cap)
-			s->cap *= 2;
+		s->cap = nous_grow_cap(s->cap, s->n + more, sizeof(Datum) + sizeof(int64), NOUS_GRAPH_MAX,
+							   "polygons for nous.contiguity");
 		s->ids = repalloc_huge(s->ids, sizeof(int64) * s->cap);
 		s->geoms = repalloc_huge(s->geoms, sizeof(Datum) * s->cap);
 	}
@@ -114,8 +107,7 @@ geoms_trans(FunctionCallInfo fcinfo, char kind, double param)
 	MemoryContext aggctx;
 	GeomState  *s;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_contiguity_transfn called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_contiguity_transfn", NULL);
 	s = PG_ARGISNULL(0) ? NULL : (GeomState *) PG_GETARG_POINTER(0);
 	if (s == NULL)
 	{
@@ -171,8 +163,7 @@ nous_contiguity_combine(PG_FUNCTION_ARGS)
 	GeomState  *a = PG_ARGISNULL(0) ? NULL : (GeomState *) PG_GETARG_POINTER(0);
 	GeomState  *b = PG_ARGISNULL(1) ? NULL : (GeomState *) PG_GETARG_POINTER(1);
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_contiguity_combine called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_contiguity_combine", NULL);
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -236,8 +227,7 @@ nous_contiguity_deserialize(PG_FUNCTION_ARGS)
 	Oid			geomtype;
 	double		param;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_contiguity_deserialize called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_contiguity_deserialize", NULL);
 	spatial_state_buf(PG_GETARG_BYTEA_PP(0), &buf);
 	if (buf.len < 14)
 		spatial_state_corrupt("nous.contiguity", "The state is too short.");

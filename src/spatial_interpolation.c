@@ -28,38 +28,6 @@
 
 /* ---- areal interpolation ---- */
 
-/* Deconstruct a 1-D array argument; error on NULL elements unless allowed. */
-static int
-array_arg(FunctionCallInfo fcinfo, int argno, const char *what, Oid elemtype,
-		  Datum **elems, bool **nulls, bool allow_null_elems)
-{
-	ArrayType  *a;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	int			n;
-
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what)));
-	a = PG_GETARG_ARRAYTYPE_P(argno);
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what)));
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	deconstruct_array(a, elemtype, typlen, typbyval, typalign, elems, nulls, &n);
-	if (!allow_null_elems)
-		for (int i = 0; i < n; i++)
-			if ((*nulls)[i])
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("%s must not contain NULL", what),
-						 errdetail("Element %d is NULL.", i + 1)));
-	return n;
-}
-
 PG_FUNCTION_INFO_V1(nous_areal_interpolation);
 
 /*
@@ -147,11 +115,11 @@ areal_interpolation(PG_FUNCTION_ARGS)
 					 errmsg("unknown kind \"%s\"", k),
 					 errdetail("Use extensive (counts: the estimate is a share of each source's value) or intensive (rates: an area-weighted mean).")));
 	}
-	ns = array_arg(fcinfo, 0, "source ids", INT8OID, &sid_d, &sid_n, false);
-	nsg = array_arg(fcinfo, 1, "source geometries", geomtype, &sg, &sg_n, false);
-	nv = array_arg(fcinfo, 2, "source values", FLOAT8OID, &sv_d, &sv_n, true);
-	nt = array_arg(fcinfo, 3, "target ids", INT8OID, &tid_d, &tid_n, false);
-	ntg = array_arg(fcinfo, 4, "target geometries", geomtype, &tg, &tg_n, false);
+	ns = nous_array_arg(fcinfo, 0, "source ids", INT8OID, false, &sid_d, &sid_n);
+	nsg = nous_array_arg(fcinfo, 1, "source geometries", geomtype, false, &sg, &sg_n);
+	nv = nous_array_arg(fcinfo, 2, "source values", FLOAT8OID, true, &sv_d, &sv_n);
+	nt = nous_array_arg(fcinfo, 3, "target ids", INT8OID, false, &tid_d, &tid_n);
+	ntg = nous_array_arg(fcinfo, 4, "target geometries", geomtype, false, &tg, &tg_n);
 	if (nsg != ns || nv != ns)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),

@@ -60,10 +60,7 @@ weights_make(const int64 *ids, int32 n, const int32 *rowptr, const int32 *col, i
 static void
 weights_corrupt(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("invalid nous.weights value"),
-			 errdetail("%s", detail)));
+	nous_state_corrupt("nous.weights value", "%s", detail);
 }
 
 /* Detoast and check the header (O(1)); full checks happen on input. */

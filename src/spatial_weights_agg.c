@@ -56,24 +56,14 @@ links_new(MemoryContext ctx)
 static void
 links_reserve(LinksState *s, int64 more_links, int64 more_nodes)
 {
-	if (s->m + more_links > NOUS_GRAPH_MAX || s->nn + more_nodes > NOUS_GRAPH_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many links for nous.weights"),
-				 errdetail("At most %d links are supported.", NOUS_GRAPH_MAX)));
 	if (s->m + more_links > s->mcap)
 	{
-		while (s->m + more_links > s->mcap)
-			s->mcap *= 2;
+		s->mcap = nous_grow_cap(s->mcap, s->m + more_links, sizeof(int64), NOUS_GRAPH_MAX,
+								"links for nous.weights");
 		s->from = repalloc_huge(s->from, sizeof(int64) * s->mcap);
 		s->to = repalloc_huge(s->to, sizeof(int64) * s->mcap);
 	}
-	if (s->nn + more_nodes > s->ncap)
-	{
-		while (s->nn + more_nodes > s->ncap)
-			s->ncap *= 2;
-		s->nodes = repalloc_huge(s->nodes, sizeof(int64) * s->ncap);
-	}
+	nous_reserve(s->nodes, s->ncap, s->nn + more_nodes, NOUS_GRAPH_MAX, "areas for nous.weights");
 }
 
 PG_FUNCTION_INFO_V1(nous_weights_transfn);
@@ -85,8 +75,7 @@ nous_weights_transfn(PG_FUNCTION_ARGS)
 	MemoryContext aggctx;
 	LinksState *s;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_weights_transfn called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_weights_transfn", NULL);
 	s = PG_ARGISNULL(0) ? links_new(aggctx) : (LinksState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(1))
 	{
@@ -126,8 +115,7 @@ nous_weights_combine(PG_FUNCTION_ARGS)
 	LinksState *a = PG_ARGISNULL(0) ? NULL : (LinksState *) PG_GETARG_POINTER(0);
 	LinksState *b = PG_ARGISNULL(1) ? NULL : (LinksState *) PG_GETARG_POINTER(1);
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_weights_combine called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_weights_combine", NULL);
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -179,8 +167,7 @@ nous_weights_deserialize(PG_FUNCTION_ARGS)
 	int64		m,
 				nn;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "nous_weights_deserialize called in non-aggregate context");
+	aggctx = nous_agg_context(fcinfo, "nous_weights_deserialize", NULL);
 	spatial_state_buf(PG_GETARG_BYTEA_PP(0), &buf);
 	if (buf.len < 17)
 		spatial_state_corrupt("nous.weights", "The state is too short.");
