@@ -26,10 +26,10 @@
 #include "nous.h"
 #include "spatial_glue.h"
 
-static Datum
-ac_global_final(FunctionCallInfo fcinfo, nous_global_kind kind)
+/* A global statistic of state s as the composite result of the call. */
+Datum
+ac_global_result(FunctionCallInfo fcinfo, AcState *s, nous_global_kind kind)
 {
-	AcState    *s = PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0);
 	AcOpts		o;
 	nous_graph	g;
 	double	   *x;
@@ -83,21 +83,21 @@ PG_FUNCTION_INFO_V1(nous_moran_finalfn);
 Datum
 nous_moran_finalfn(PG_FUNCTION_ARGS)
 {
-	return ac_global_final(fcinfo, NOUS_MORAN);
+	return ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_MORAN);
 }
 
 PG_FUNCTION_INFO_V1(nous_geary_finalfn);
 Datum
 nous_geary_finalfn(PG_FUNCTION_ARGS)
 {
-	return ac_global_final(fcinfo, NOUS_GEARY);
+	return ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_GEARY);
 }
 
 PG_FUNCTION_INFO_V1(nous_getis_ord_finalfn);
 Datum
 nous_getis_ord_finalfn(PG_FUNCTION_ARGS)
 {
-	return ac_global_final(fcinfo, NOUS_GETIS_ORD);
+	return ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_GETIS_ORD);
 }
 
 /*
@@ -135,7 +135,13 @@ PG_FUNCTION_INFO_V1(nous_local_moran_finalfn);
 Datum
 nous_local_moran_finalfn(PG_FUNCTION_ARGS)
 {
-	AcState    *s = PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0);
+	return ac_local_moran_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0));
+}
+
+/* Local Moran of state s: an array of nous.local_moran_result, by id. */
+Datum
+ac_local_moran_result(FunctionCallInfo fcinfo, AcState *s)
+{
 	AcOpts		o;
 	nous_graph	g;
 	double	   *x;
@@ -191,10 +197,9 @@ nous_local_moran_finalfn(PG_FUNCTION_ARGS)
 	return result_rows_array(elems, ne, elemtype);
 }
 
-static Datum
-local_g_final(FunctionCallInfo fcinfo, bool star)
+Datum
+ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star)
 {
-	AcState    *s = PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0);
 	AcOpts		o;
 	nous_graph	g;
 	double	   *x;
@@ -254,12 +259,12 @@ PG_FUNCTION_INFO_V1(nous_local_g_finalfn);
 Datum
 nous_local_g_finalfn(PG_FUNCTION_ARGS)
 {
-	return local_g_final(fcinfo, false);
+	return ac_local_g_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), false);
 }
 
 PG_FUNCTION_INFO_V1(nous_local_gstar_finalfn);
 Datum
 nous_local_gstar_finalfn(PG_FUNCTION_ARGS)
 {
-	return local_g_final(fcinfo, true);
+	return ac_local_g_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), true);
 }

@@ -145,4 +145,14 @@ extern void ac_status(nous_status st, int32 islands, const char *what);
 /* a float8 datum, NULL when v is not finite */
 extern Datum ac_float_or_null(double v, bool *isnull);
 
+/* ---- the statistics of a state (spatial_autocorr.c), for the aggregates
+ * and for the two-step functions over nous.area_values ---- */
+
+/* a global statistic: the composite result of the call; NULL without rows */
+extern Datum ac_global_result(FunctionCallInfo fcinfo, AcState *s, nous_global_kind kind);
+/* local Moran: an array of nous.local_moran_result */
+extern Datum ac_local_moran_result(FunctionCallInfo fcinfo, AcState *s);
+/* local G or G*: an array of nous.local_g_result */
+extern Datum ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star);
+
 #endif							/* NOUS_SPATIAL_GLUE_H */
