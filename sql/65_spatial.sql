@@ -410,9 +410,9 @@ CREATE AGGREGATE nous.area_values_union(v nous.area_values) (
   COMBINEFUNC = nous.area_values_merge, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.area_values_union(nous.area_values) IS
   'The union of stored nous.area_values states (rollups: per-day or per-area states merged).';
-CREATE FUNCTION nous.area_count(v nous.area_values) RETURNS bigint
+CREATE FUNCTION nous.area_values_count(v nous.area_values) RETURNS bigint
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_area_values_count';
-COMMENT ON FUNCTION nous.area_count(nous.area_values) IS
+COMMENT ON FUNCTION nous.area_values_count(nous.area_values) IS
   'Number of (id, value) pairs of a nous.area_values state.';
 
 CREATE FUNCTION nous.moran(w nous.weights, v nous.area_values, options text DEFAULT '', alternative text DEFAULT NULL)

@@ -13,7 +13,7 @@ SELECT (100 * i + j)::bigint AS id, public.ST_MakeEnvelope(i, j, i + 1, j + 1, 2
   FROM generate_series(1, 4) i, generate_series(1, 5) j;
 CREATE TEMP TABLE gw AS SELECT nous.contiguity(id, geom, 'rook') AS w FROM g;
 CREATE TEMP TABLE gv AS SELECT nous.area_values(id, v) AS v FROM g;
-SELECT nous.area_count(v) FROM gv;
+SELECT nous.area_values_count(v) FROM gv;
 
 -- the text form round-trips exactly (shortest exact decimals), NULL as null
 SELECT nous.area_values(id, v / 7) FROM g WHERE id < 200;
