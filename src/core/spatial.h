@@ -119,12 +119,26 @@ typedef enum nous_wstyle
 	NOUS_STYLE_C
 } nous_wstyle;
 
+/*
+ * The alternative hypothesis of the p-values (spdep's `alternative`):
+ * two-sided, or one-sided towards positive autocorrelation (greater: I, G,
+ * local I, local G above their expectation; for Geary's C, C below it, as
+ * spdep's geary.test) or towards negative autocorrelation (less).
+ */
+typedef enum nous_alternative
+{
+	NOUS_ALT_TWO_SIDED = 0,
+	NOUS_ALT_GREATER,
+	NOUS_ALT_LESS
+} nous_alternative;
+
 typedef struct nous_autocorr_opts
 {
 	nous_wstyle style;
 	bool		keep_islands;	/* false: islands are an error */
 	int			permutations;	/* 0: no permutation test */
 	uint64_t	seed;
+	nous_alternative alternative;	/* of p_normal, p_random, p_perm */
 } nous_autocorr_opts;
 
 typedef struct nous_global_result
@@ -141,9 +155,9 @@ typedef struct nous_global_result
 	double		var_random;
 	double		z_normal;
 	double		z_random;
-	double		p_normal;		/* two-sided */
+	double		p_normal;		/* under the alternative (two-sided by default) */
 	double		p_random;
-	double		p_perm;			/* folded pseudo p (1 + extreme) / (1 + perms); NaN if none */
+	double		p_perm;			/* pseudo p under the alternative (nous_perm_p); NaN if none */
 } nous_global_result;
 
 typedef enum nous_global_kind
@@ -172,8 +186,8 @@ typedef struct nous_local_result
 	double		expected;
 	double		variance;
 	double		z;
-	double		p_normal;		/* two-sided */
-	double		p_perm;			/* folded pseudo p; NaN without permutations */
+	double		p_normal;		/* under the alternative (two-sided by default) */
+	double		p_perm;			/* pseudo p (nous_perm_p); NaN without permutations */
 	double		p_fdr;			/* Benjamini-Hochberg adjustment of p_perm (or p_normal) */
 	int			quadrant;		/* 1 HH, 2 LH, 3 LL, 4 HL; 0 for an island or an area without value */
 	double		lag;			/* spatial lag of z */
@@ -190,8 +204,8 @@ typedef struct nous_local_g_result
 	double		expected;
 	double		variance;
 	double		z;
-	double		p_normal;		/* two-sided */
-	double		p_perm;			/* folded conditional-permutation pseudo p; NaN without */
+	double		p_normal;		/* under the alternative (two-sided by default) */
+	double		p_perm;			/* conditional-permutation pseudo p (nous_perm_p); NaN without */
 	double		p_fdr;			/* Benjamini-Hochberg adjustment of p_perm (or p_normal) */
 } nous_local_g_result;
 
@@ -213,5 +227,78 @@ extern nous_status nous_graph_components(const nous_graph *g, int32_t *comp);
 
 /* Standard normal two-sided p-value 2 (1 - Phi(|z|)). */
 extern double nous_p_two_sided(double z);
+
+/* Standard normal p-value of z under an alternative: two-sided
+ * 2 (1 - Phi(|z|)), greater 1 - Phi(z), less Phi(z). */
+extern double nous_p_normal(double z, nous_alternative alt);
+
+/*
+ * Pseudo p-value of a permutation test (Hope 1968) from ge (permutations
+ * whose statistic is at least the observed one) and le (at most): greater
+ * (ge + 1) / (perms + 1), less (le + 1) / (perms + 1), two-sided the folded
+ * (min(ge, perms - ge) + 1) / (perms + 1) of esda.
+ */
+extern double nous_perm_p(long ge, long le, int perms, nous_alternative alt);
+
+/* ---- the stored form of nous.weights ---- */
+
+/*
+ * A stored value: a 4-byte length word (the server's), a version byte
+ * (NOUS_WEIGHTS_VERSION), a flags byte (0), 2 reserved bytes, int32 n, int32
+ * nnz, 8 bytes of padding (NOUS_WEIGHTS_HDRSZ bytes in all), then int64
+ * ids[n], int32 rowptr[n + 1], int32 col[nnz], in the machine's byte order.
+ */
+#define NOUS_WEIGHTS_VERSION 1
+#define NOUS_WEIGHTS_HDRSZ 24
+
+/* Bytes of a value of n areas and nnz links. */
+extern size_t nous_weights_size(int32_t n, int32_t nnz);
+
+/*
+ * View the len bytes of a stored value (8-byte aligned) as a graph (no
+ * copy): its header and length always, every invariant of the graph when
+ * full.  NOUS_ERR_DOMAIN with a sentence in *why when the value is not one.
+ */
+extern nous_status nous_weights_view(const void *value, size_t len, bool full,
+									 nous_graph *g, const char **why);
+
+/* Write g as a stored value into value (nous_weights_size bytes), all but
+ * the length word. */
+extern void nous_weights_write(void *value, const nous_graph *g);
+
+/* Links and areas read from the text form. */
+typedef struct nous_weights_links
+{
+	int64_t    *from;
+	int64_t    *to;
+	size_t		m;
+	int64_t    *nodes;			/* the keys, in the order of the text */
+	size_t		nn;
+} nous_weights_links;
+
+/*
+ * Parse the text form {id:[id,id,...],id:[],...} (NUL-terminated) into
+ * links (nous_alloc; nous_weights_links_free).  NOUS_ERR_SYNTAX with a
+ * sentence in *why when the text does not parse (nothing to free then).
+ */
+extern nous_status nous_weights_parse(const char *s, nous_weights_links *l, const char **why);
+extern void nous_weights_links_free(nous_weights_links *l);
+
+/*
+ * Areal weighting (Goodchild & Lam 1980) of ns sources onto nt targets,
+ * given the np source-target pairs (src[k], tgt[k]) and the area of their
+ * intersection overlap[k]: for each target t, over the pairs of positive
+ * overlap whose source has a value (sval not NaN),
+ *   extensive: estimate = Σ v_s |s ∩ t| / |s|   (sources of area 0 add nothing)
+ *   intensive: estimate = Σ v_s |s ∩ t| / Σ |s ∩ t|,
+ * covered = Σ |s ∩ t| and count = the number of such sources; estimate is
+ * NaN when no source counts.  NOUS_ERR_DOMAIN / NOUS_ERR_PARAM with *why
+ * for an index out of range or a value that is not finite.
+ */
+extern nous_status nous_areal_weighting(int32_t ns, int32_t nt, const double *sarea,
+										const double *sval, size_t np, const int32_t *src,
+										const int32_t *tgt, const double *overlap, bool intensive,
+										double *estimate, double *covered, int32_t *count,
+										const char **why);
 
 #endif							/* NOUS_SPATIAL_H */

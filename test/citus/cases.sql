@@ -84,6 +84,11 @@ INSERT INTO citus_test.cases VALUES
 ('nous.local_g(nous.weights,bigint,double precision,text)', 'iris', 'nous.local_g(%W%, iris_id, value, ''permutations=99, missing=drop, islands=keep'')'),
 ('nous.local_gstar(nous.weights,bigint,double precision)', 'iris', 'nous.local_gstar(%W%, iris_id, value)'),
 ('nous.local_gstar(nous.weights,bigint,double precision,text)', 'iris', 'nous.local_gstar(%W%, iris_id, value, ''permutations=99, missing=drop, islands=keep'')'),
+-- spatial: statistics in two steps (a storable state, then a plain function
+-- of the weights: no weights value inside the aggregate), weights by union
+('nous.area_values(bigint,double precision)', 'iris', 'nous.moran(%W%, nous.area_values(iris_id, value), ''permutations=99, missing=drop, islands=keep'')'),
+('nous.area_values_union(nous.area_values)', 'iris', 'nous.area_values_union((''{'' || iris_id || '':'' || value || ''}'')::nous.area_values)'),
+('nous.weights_union(nous.weights)', 'iris', 'nous.weights_union((''{'' || iris_id || '':[]}'')::nous.weights)'),
 -- survey and field log (storable nous.svystate / nous.kmstate)
 ('nous.svy_agg(double precision,double precision,text,text,double precision)', 'squares',
  'nous.svy_mean(nous.svy_agg(unemployment_rate, 1 + households, com_code, iris_code, NULL::float8), ''certainty'')'),

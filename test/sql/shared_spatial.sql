@@ -221,3 +221,10 @@ SELECT count(*) AS knn3_links,
              ORDER BY public.ST_Distance(public.ST_PointOnSurface(a.geom), public.ST_PointOnSurface(b.geom)), b.id LIMIT 3) b
          EXCEPT SELECT * FROM nous.neighbours((SELECT nous.knn(id, public.ST_PointOnSurface(geom), 3) FROM qpv_valid))) d) AS differences
   FROM nous.neighbours((SELECT nous.knn(id, public.ST_PointOnSurface(geom), 3) FROM qpv_valid));
+
+-- spdep moran.test's default alternative is "greater": its p-value is the
+-- upper normal tail of the oracle's z_rand 5.63413289417872,
+-- 1 - Phi(z) = 8.797065602806856e-09 (0.5 erfc(z / sqrt 2), computed apart)
+SELECT abs(m.p_random - 8.797065602806856e-09) < 1e-15 AS moran_greater_p_matches,
+       abs(m.z_random - 5.63413289417872) < 1e-9 AS z_matches
+  FROM (SELECT (nous.moran((SELECT colnb FROM w), id, crime, 'alternative=greater')).* FROM col) m;

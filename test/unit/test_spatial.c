@@ -123,7 +123,7 @@ TEST(moran_dense_reference)
 				n,
 				nnz;
 	nous_graph	g;
-	nous_autocorr_opts o = {NOUS_STYLE_W, false, 99, 1};
+	nous_autocorr_opts o = {NOUS_STYLE_W, false, 99, 1, NOUS_ALT_TWO_SIDED};
 	nous_global_result r;
 	double		mean = 0,
 				s0 = 0,
@@ -237,7 +237,7 @@ TEST(getis_ord_complete_graph)
 				n,
 				nnz;
 	nous_graph	g;
-	nous_autocorr_opts o = {NOUS_STYLE_B, false, 0, 1};
+	nous_autocorr_opts o = {NOUS_STYLE_B, false, 0, 1, NOUS_ALT_TWO_SIDED};
 	nous_global_result r;
 
 	for (i = 0; i < N; i++)
@@ -279,7 +279,7 @@ TEST(islands)
 				nnz,
 				isl;
 	nous_graph	g;
-	nous_autocorr_opts o = {NOUS_STYLE_W, false, 0, 1};
+	nous_autocorr_opts o = {NOUS_STYLE_W, false, 0, 1, NOUS_ALT_TWO_SIDED};
 	nous_global_result r;
 	nous_local_result lr[5];
 
@@ -524,6 +524,166 @@ TEST(rook_pairs_undecided)
 	free(maybe);
 }
 
+/* The text form parsed into links; syntax errors say where. */
+TEST(weights_text_parse)
+{
+	nous_weights_links l;
+	const char *why = NULL;
+	static const char *const bad[] = {"", "[", "{1:[2,}", "{1:[2]} x", "{1 [2]}", "{1:[2] 2:[]}",
+	"{a:[]}", "{1:[99999999999999999999]}", "{1:[2],", "{1:[2"};
+
+	CHECK_INT(nous_weights_parse(" { 1 : [2, 3] , 2:[1], 3:[] } ", &l, &why), NOUS_OK);
+	CHECK_INT(l.m, 3);
+	CHECK_INT(l.nn, 3);
+	if (l.m == 3 && l.nn == 3)
+	{
+		CHECK_INT(l.from[0], 1);
+		CHECK_INT(l.to[0], 2);
+		CHECK_INT(l.from[1], 1);
+		CHECK_INT(l.to[1], 3);
+		CHECK_INT(l.from[2], 2);
+		CHECK_INT(l.to[2], 1);
+		CHECK_INT(l.nodes[2], 3);
+	}
+	nous_weights_links_free(&l);
+	CHECK_INT(nous_weights_parse("{}", &l, &why), NOUS_OK);
+	CHECK_INT(l.m + l.nn, 0);
+	nous_weights_links_free(&l);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		why = NULL;
+		CHECK_INT(nous_weights_parse(bad[i], &l, &why), NOUS_ERR_SYNTAX);
+		CHECK(why != NULL && why[0] != '\0');
+	}
+	CHECK_STR((nous_weights_parse("{1:[2]}}", &l, &why), why), "Unexpected characters after \"}\".");
+}
+
+/* A stored value written, viewed back, and refused when damaged. */
+TEST(weights_stored_view)
+{
+	const int64_t from[] = {1, 2, 2, 3};
+	const int64_t to[] = {2, 1, 3, 2};
+	const int64_t nodes[] = {4};
+	int64_t    *ids,
+				bad = 0;
+	int32_t    *rowptr,
+			   *col,
+				n,
+				nnz;
+	nous_graph	g,
+				v;
+	size_t		len;
+	unsigned char *buf;
+	const char *why = NULL;
+	int32_t		big = 7;
+
+	CHECK_INT(nous_graph_build(from, to, 4, nodes, 1, &ids, &n, &rowptr, &col, &nnz, &bad), NOUS_OK);
+	g.n = n;
+	g.nnz = nnz;
+	g.ids = ids;
+	g.rowptr = rowptr;
+	g.col = col;
+	len = nous_weights_size(n, nnz);
+	CHECK_INT(len, 24 + 8 * 4 + 4 * 5 + 4 * 4);
+	buf = calloc(1, len);
+	nous_weights_write(buf, &g);
+	CHECK_INT(nous_weights_view(buf, len, true, &v, &why), NOUS_OK);
+	CHECK_INT(v.n, 4);
+	CHECK_INT(v.nnz, 4);
+	CHECK_INT(v.ids[3], 4);
+	CHECK_INT(v.rowptr[4], 4);
+	CHECK_INT(nous_weights_view(buf, len - 1, false, &v, &why), NOUS_ERR_DOMAIN);
+	CHECK_STR(why, "The length does not match the number of areas and links.");
+	CHECK_INT(nous_weights_view(buf, 10, false, &v, &why), NOUS_ERR_DOMAIN);
+	CHECK_STR(why, "The value is truncated.");
+	/* a neighbour index out of range: seen by the full check only */
+	memcpy(buf + 24 + 8 * 4 + 4 * 5, &big, 4);
+	CHECK_INT(nous_weights_view(buf, len, false, &v, &why), NOUS_OK);
+	CHECK_INT(nous_weights_view(buf, len, true, &v, &why), NOUS_ERR_DOMAIN);
+	/* row pointers 0 4 2 ...: row 0 would reach past the links (found by
+	 * fuzz_weights: nous_graph_valid read them before checking the order) */
+	{
+		int32_t		r1 = 4,
+					r2 = 2,
+					c0 = 1;
+
+		memcpy(buf + 24 + 8 * 4, &(int32_t) {0}, 4);
+		memcpy(buf + 24 + 8 * 4 + 4, &r1, 4);
+		memcpy(buf + 24 + 8 * 4 + 8, &r2, 4);
+		memcpy(buf + 24 + 8 * 4 + 4 * 5, &c0, 4);
+		CHECK_INT(nous_weights_view(buf, len, true, &v, &why), NOUS_ERR_DOMAIN);
+		CHECK_STR(why, "The row pointers decrease.");
+	}
+	buf[4] = 2;
+	CHECK_INT(nous_weights_view(buf, len, false, &v, &why), NOUS_ERR_DOMAIN);
+	free(buf);
+	free(ids);
+	free(rowptr);
+	free(col);
+}
+
+/*
+ * Areal weighting by hand: sources s0 (area 4, value 8), s1 (area 2, value
+ * 6), s2 (area 1, no value); t0 overlaps s0 by 1 and s1 by 2, t1 overlaps
+ * s0 by 3 and s2 by 1, t2 nothing.  Extensive: t0 = 8·1/4 + 6·2/2 = 8,
+ * t1 = 8·3/4 = 6; intensive: t0 = (8·1 + 6·2)/3 = 20/3, t1 = 8·3/3 = 8.
+ */
+TEST(areal_weighting_by_hand)
+{
+	const double sarea[] = {4, 2, 1};
+	const double sval[] = {8, 6, NAN};
+	const int32_t src[] = {0, 1, 0, 2, 1};
+	const int32_t tgt[] = {0, 0, 1, 1, 1};
+	const double ov[] = {1, 2, 3, 1, 0};	/* s1-t1 touch only: left out */
+	double		est[3],
+				cov[3],
+				bad_ov[] = {1, INFINITY};
+	int32_t		cnt[3],
+				bad_tgt[] = {0, 3};
+	const char *why = NULL;
+
+	CHECK_INT(nous_areal_weighting(3, 3, sarea, sval, 5, src, tgt, ov, false, est, cov, cnt, &why), NOUS_OK);
+	CHECK_NEAR(est[0], 8.0, 1e-15);
+	CHECK_NEAR(est[1], 6.0, 1e-15);
+	CHECK_NAN(est[2]);
+	CHECK_NEAR(cov[0], 3.0, 0);
+	CHECK_NEAR(cov[1], 3.0, 0);
+	CHECK_NEAR(cov[2], 0.0, 0);
+	CHECK_INT(cnt[0], 2);
+	CHECK_INT(cnt[1], 1);
+	CHECK_INT(cnt[2], 0);
+	CHECK_INT(nous_areal_weighting(3, 3, sarea, sval, 5, src, tgt, ov, true, est, cov, cnt, &why), NOUS_OK);
+	CHECK_NEAR(est[0], 20.0 / 3.0, 1e-15);
+	CHECK_NEAR(est[1], 8.0, 1e-15);
+	CHECK_NAN(est[2]);
+	CHECK_INT(nous_areal_weighting(3, 3, sarea, sval, 2, src, bad_tgt, ov, true, est, cov, cnt, &why),
+			  NOUS_ERR_DOMAIN);
+	CHECK(why != NULL);
+	CHECK_INT(nous_areal_weighting(3, 3, sarea, sval, 2, src, tgt, bad_ov, true, est, cov, cnt, &why),
+			  NOUS_ERR_DOMAIN);
+}
+
+/*
+ * p-values under an alternative: Phi(1.959963984540054) = 0.975 (tables),
+ * so the upper tail is 0.025, the lower 0.975, two-sided 0.05; pseudo p
+ * from counts (Hope 1968): 9 of 99 at least as large -> 0.1 (greater).
+ */
+TEST(alternatives)
+{
+	double		z = 1.959963984540054;
+
+	CHECK_NEAR(nous_p_normal(z, NOUS_ALT_GREATER), 0.025, 1e-15);
+	CHECK_NEAR(nous_p_normal(z, NOUS_ALT_LESS), 0.975, 1e-15);
+	CHECK_NEAR(nous_p_normal(z, NOUS_ALT_TWO_SIDED), 0.05, 1e-15);
+	CHECK_NEAR(nous_p_normal(-z, NOUS_ALT_TWO_SIDED), 0.05, 1e-15);
+	CHECK_NEAR(nous_p_normal(-z, NOUS_ALT_LESS), 0.025, 1e-15);
+	CHECK_NAN(nous_p_normal(NAN, NOUS_ALT_GREATER));
+	CHECK_NEAR(nous_perm_p(9, 92, 99, NOUS_ALT_GREATER), 0.10, 1e-15);
+	CHECK_NEAR(nous_perm_p(9, 92, 99, NOUS_ALT_LESS), 0.93, 1e-15);
+	CHECK_NEAR(nous_perm_p(9, 92, 99, NOUS_ALT_TWO_SIDED), 0.10, 1e-15);	/* folded: min(9, 90) */
+	CHECK_NEAR(nous_perm_p(95, 5, 99, NOUS_ALT_TWO_SIDED), 0.05, 1e-15);	/* min(95, 4) + 1 */
+}
+
 int
 main(void)
 {
@@ -538,5 +698,9 @@ main(void)
 	RUN(bbox_pairs_limit);
 	RUN(rook_pairs_exact);
 	RUN(rook_pairs_undecided);
+	RUN(weights_text_parse);
+	RUN(weights_stored_view);
+	RUN(areal_weighting_by_hand);
+	RUN(alternatives);
 	UNIT_END();
 }

@@ -1,0 +1,393 @@
+/*
+ * spatial_local.c — local statistics: local Moran (LISA) and local Getis-Ord
+ * Gi / Gi*, with conditional permutations and Benjamini-Hochberg adjustment
+ * (see spatial.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spatial.h"
+#include "spatial_internal.h"
+
+static int
+cmp_pidx(const void *p, const void *q)
+{
+	double		a = ((const double *) p)[0],
+				b = ((const double *) q)[0];
+
+	return (a > b) - (a < b);
+}
+
+/* Benjamini & Hochberg (1995) step-up adjusted p-values, in place into q. */
+static nous_status
+bh_adjust(const double *p, const int32_t *idx, int32_t m, double *q_out, size_t stride)
+{
+	double	   *pair = nous_alloc(sizeof(double) * 2 * (size_t) (m > 0 ? m : 1));
+	int32_t		i;
+	double		run = 1.0;
+
+	if (pair == NULL)
+		return NOUS_ERR_NOMEM;
+	for (i = 0; i < m; i++)
+	{
+		pair[2 * i] = p[i];
+		pair[2 * i + 1] = (double) idx[i];
+	}
+	if (nous_sort(pair, (size_t) m, 2 * sizeof(double), cmp_pidx) != NOUS_OK)
+	{
+		nous_free(pair);
+		return NOUS_ERR_NOMEM;
+	}
+	for (i = m - 1; i >= 0; i--)
+	{
+		double		adj = pair[2 * i] * (double) m / (double) (i + 1);
+
+		if (adj < run)
+			run = adj;
+		*(double *) ((char *) q_out + stride * (size_t) pair[2 * i + 1]) = run;
+	}
+	nous_free(pair);
+	return NOUS_OK;
+}
+
+/* Anselin (1995) "Local indicators of spatial association - LISA", Geogr.
+ * Anal. 27:93-115; conditional randomisation moments as spdep localmoran. */
+nous_status
+nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts *o,
+				 nous_local_result *out, int32_t *islands)
+{
+	wmat		m;
+	nous_status st;
+	double		n,
+				mean = 0.0,
+				m2 = 0.0;
+	double	   *z,
+			   *pv;
+	int32_t    *pool,
+			   *where,
+			   *idx;
+	int32_t		i,
+				cnt = 0;
+	uint64_t	seed = o->seed;
+	unsigned long work = 0;
+
+	st = wmat_build(g, x, o->style, &m);
+	if (st != NOUS_OK)
+		return st;
+	*islands = m.islands;
+	if (m.islands > 0 && !o->keep_islands)
+	{
+		wmat_free(&m);
+		return NOUS_ERR_DOMAIN;
+	}
+	if (m.n < 3)
+	{
+		wmat_free(&m);
+		return NOUS_ERR_EMPTY;
+	}
+	n = m.n;
+	z = nous_alloc(sizeof(double) * (size_t) m.n);
+	pool = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	where = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	pv = nous_alloc(sizeof(double) * (size_t) m.n);
+	idx = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	if (!z || !pool || !where || !pv || !idx)
+	{
+		nous_free(z);
+		nous_free(pool);
+		nous_free(where);
+		nous_free(pv);
+		nous_free(idx);
+		wmat_free(&m);
+		return NOUS_ERR_NOMEM;
+	}
+	for (i = 0; i < m.n; i++)
+		mean += m.x[i];
+	mean /= n;
+	for (i = 0; i < m.n; i++)
+	{
+		z[i] = m.x[i] - mean;
+		m2 += z[i] * z[i];
+		pool[i] = i;
+		where[i] = i;
+	}
+	m2 /= n;
+	for (i = 0; i < g->n; i++)
+	{
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].ii = out[i].expected = out[i].variance = NAN;
+		out[i].z = out[i].p_normal = out[i].p_perm = out[i].p_fdr = out[i].lag = NAN;
+	}
+	for (i = 0; i < m.n; i++)
+	{
+		nous_local_result *r = &out[m.orig[i]];
+		int32_t		deg = m.rowptr[i + 1] - m.rowptr[i];
+		int32_t		k;
+		double		lag = 0.0,
+					wi = 0.0,
+					w2 = 0.0,
+					N = n - 1.0,
+					mu,
+					s2;
+
+		for (k = m.rowptr[i]; k < m.rowptr[i + 1]; k++)
+		{
+			lag += m.w[k] * z[m.col[k]];
+			wi += m.w[k];
+			w2 += m.w[k] * m.w[k];
+		}
+		r->lag = lag;
+		r->ii = deg == 0 ? 0.0 : z[i] / m2 * lag;	/* no -0 for an island */
+		mu = -z[i] / N;
+		s2 = (n * m2 - z[i] * z[i]) / N - mu * mu;
+		r->expected = z[i] / m2 * wi * mu;
+		r->variance = (z[i] / m2) * (z[i] / m2) * s2 * N / (N - 1.0) * (w2 - wi * wi / N);
+		r->z = (r->ii - r->expected) / sqrt(r->variance);
+		if (deg == 0)
+			r->z = NAN;
+		r->p_normal = nous_p_normal(r->z, o->alternative);
+		/* an island has no neighbourhood, hence no quadrant */
+		r->quadrant = deg == 0 ? 0 : z[i] >= 0 ? (lag >= 0 ? 1 : 4) : (lag >= 0 ? 2 : 3);
+		if (o->permutations > 0 && deg > 0 && deg < m.n && z[i] == 0.0)
+			r->p_perm = 1.0;	/* Ii is 0 under every permutation: no evidence */
+		else if (o->permutations > 0 && deg > 0 && deg < m.n)
+		{
+			long		larger = 0,
+						smaller = 0;
+			int			p;
+			double		rw = m.rw[i];
+
+			/* put i at the end of the pool (found through where[], the
+			 * inverse of pool): draw from the first n - 1 */
+			k = where[i];
+			pool[k] = pool[m.n - 1];
+			where[pool[k]] = k;
+			pool[m.n - 1] = i;
+			where[i] = m.n - 1;
+			for (p = 0; p < o->permutations; p++)
+			{
+				double		s = 0.0,
+							isim;
+				int32_t		t;
+
+				for (t = 0; t < deg; t++)
+				{
+					uint32_t	j = (uint32_t) t + rand_below(&seed, (uint32_t) (m.n - 1 - t));
+					int32_t		tmp = pool[t];
+
+					pool[t] = pool[j];
+					pool[j] = tmp;
+					where[tmp] = (int32_t) j;
+					where[pool[t]] = t;
+					s += z[pool[t]];
+				}
+				/* a check every million draws or so: a few milliseconds */
+				work += (unsigned long) deg + 1;
+				if (work >= 16 * NOUS_INTERRUPT_EVERY)
+				{
+					work = 0;
+					NOUS_CHECK_INTERRUPTS();
+				}
+				isim = z[i] / m2 * rw * s;
+				if (isim >= r->ii)
+					larger++;
+				if (isim <= r->ii)
+					smaller++;
+			}
+			r->p_perm = nous_perm_p(larger, smaller, o->permutations, o->alternative);
+		}
+		if ((i & 1023) == 0)
+			NOUS_CHECK_INTERRUPTS();
+		pv[cnt] = (o->permutations > 0) ? r->p_perm : r->p_normal;
+		idx[cnt] = m.orig[i];
+		if (!isnan(pv[cnt]))
+			cnt++;
+	}
+	st = bh_adjust(pv, idx, cnt, &out[0].p_fdr, sizeof(nous_local_result));
+	nous_free(z);
+	nous_free(pool);
+	nous_free(where);
+	nous_free(pv);
+	nous_free(idx);
+	wmat_free(&m);
+	return st;
+}
+
+nous_status
+nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocorr_opts *o,
+			 nous_local_g_result *out, int32_t *islands)
+{
+	wmat		m;
+	nous_status st;
+	double		n,
+				sx = 0.0,
+				sxx = 0.0;
+	double	   *pv;
+	int32_t    *pool,
+			   *where,
+			   *idx;
+	int32_t		i,
+				cnt = 0;
+	uint64_t	seed = o->seed;
+	unsigned long work = 0;
+
+	st = wmat_build(g, x, NOUS_STYLE_B, &m);
+	if (st != NOUS_OK)
+		return st;
+	*islands = m.islands;
+	if (m.islands > 0 && !o->keep_islands && !star)
+	{
+		wmat_free(&m);
+		return NOUS_ERR_DOMAIN;
+	}
+	if (m.n < 3)
+	{
+		wmat_free(&m);
+		return NOUS_ERR_EMPTY;
+	}
+	n = m.n;
+	pool = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	where = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	pv = nous_alloc(sizeof(double) * (size_t) m.n);
+	idx = nous_alloc(sizeof(int32_t) * (size_t) m.n);
+	if (!pool || !where || !pv || !idx)
+	{
+		nous_free(pool);
+		nous_free(where);
+		nous_free(pv);
+		nous_free(idx);
+		wmat_free(&m);
+		return NOUS_ERR_NOMEM;
+	}
+	for (i = 0; i < m.n; i++)
+	{
+		sx += m.x[i];
+		sxx += m.x[i] * m.x[i];
+		pool[i] = i;
+		where[i] = i;
+	}
+	for (i = 0; i < g->n; i++)
+	{
+		out[i].g = out[i].expected = out[i].variance = out[i].z = NAN;
+		out[i].p_normal = out[i].p_perm = out[i].p_fdr = NAN;
+	}
+	for (i = 0; i < m.n; i++)
+	{
+		nous_local_g_result *r = &out[m.orig[i]];
+		int32_t		deg = m.rowptr[i + 1] - m.rowptr[i];
+		int32_t		k;
+		int32_t		nb = deg + (star ? 1 : 0);	/* links of the row, self included for Gi* */
+		double		w;			/* the common weight of the row after the style */
+		double		wi,
+					s1i,
+					lag = 0.0,
+					nn,
+					mean,
+					var,
+					tot,
+					sd;
+
+		if (nb == 0)
+		{
+			r->g = 0.0;
+			continue;
+		}
+		switch (o->style)
+		{
+			case NOUS_STYLE_W:
+				w = 1.0 / nb;
+				break;
+			case NOUS_STYLE_C:
+				w = n / (double) (m.nnz + (star ? m.n : 0));
+				break;
+			default:
+				w = 1.0;
+				break;
+		}
+		for (k = m.rowptr[i]; k < m.rowptr[i + 1]; k++)
+			lag += m.x[m.col[k]];
+		if (star)
+			lag += m.x[i];
+		lag *= w;
+		wi = w * nb;
+		s1i = w * w * nb;
+		if (star)
+		{
+			nn = n;
+			tot = sx;
+			mean = sx / n;
+			var = sxx / n - mean * mean;
+		}
+		else
+		{
+			nn = n - 1.0;
+			tot = sx - m.x[i];
+			mean = tot / nn;
+			var = (sxx - m.x[i] * m.x[i]) / nn - mean * mean;
+		}
+		sd = var > 0 ? sqrt(var) : 0.0;
+		r->g = tot > 0 ? lag / tot : NAN;
+		r->expected = wi / nn;
+		r->z = (lag - wi * mean) / (sd * sqrt((nn * s1i - wi * wi) / (nn - 1.0)));
+		r->variance = (tot > 0) ? (var * (nn * s1i - wi * wi) / (nn - 1.0)) / (tot * tot) : NAN;
+		if (!isfinite(r->z))
+			r->z = NAN;
+		r->p_normal = nous_p_normal(r->z, o->alternative);
+		if (o->permutations > 0 && deg > 0 && deg < m.n)
+		{
+			long		larger = 0,
+						smaller = 0;
+			int			p;
+			double		obs = lag / w;
+
+			k = where[i];
+			pool[k] = pool[m.n - 1];
+			where[pool[k]] = k;
+			pool[m.n - 1] = i;
+			where[i] = m.n - 1;
+			for (p = 0; p < o->permutations; p++)
+			{
+				double		s = star ? m.x[i] : 0.0;
+				int32_t		t;
+
+				for (t = 0; t < deg; t++)
+				{
+					uint32_t	j = (uint32_t) t + rand_below(&seed, (uint32_t) (m.n - 1 - t));
+					int32_t		tmp = pool[t];
+
+					pool[t] = pool[j];
+					pool[j] = tmp;
+					where[tmp] = (int32_t) j;
+					where[pool[t]] = t;
+					s += m.x[pool[t]];
+				}
+				work += (unsigned long) deg + 1;
+				if (work >= 16 * NOUS_INTERRUPT_EVERY)
+				{
+					work = 0;
+					NOUS_CHECK_INTERRUPTS();
+				}
+				if (s >= obs)
+					larger++;
+				if (s <= obs)
+					smaller++;
+			}
+			r->p_perm = nous_perm_p(larger, smaller, o->permutations, o->alternative);
+		}
+		if ((i & 1023) == 0)
+			NOUS_CHECK_INTERRUPTS();
+		pv[cnt] = (o->permutations > 0) ? r->p_perm : r->p_normal;
+		idx[cnt] = m.orig[i];
+		if (!isnan(pv[cnt]))
+			cnt++;
+	}
+	st = bh_adjust(pv, idx, cnt, &out[0].p_fdr, sizeof(nous_local_g_result));
+	nous_free(pool);
+	nous_free(where);
+	nous_free(pv);
+	nous_free(idx);
+	wmat_free(&m);
+	return st;
+}
+

@@ -1,0 +1,270 @@
+/*
+ * spatial_autocorr.c — the final functions of the autocorrelation
+ * aggregates: global statistics (Moran's I, Geary's C, Getis-Ord G) and
+ * local ones (local Moran, local G and G*).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "port/pg_bswap.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "nous.h"
+#include "spatial_glue.h"
+
+/* A global statistic of state s as the composite result of the call. */
+Datum
+ac_global_result(FunctionCallInfo fcinfo, AcState *s, nous_global_kind kind)
+{
+	AcOpts		o;
+	nous_graph	g;
+	double	   *x;
+	nous_global_result r;
+	TupleDesc	td;
+	Datum		v[15];
+	bool		nl[15];
+	const char *what = kind == NOUS_MORAN ? "Moran's I" : kind == NOUS_GEARY ? "Geary's C" : "Getis-Ord G";
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	ac_parse_opts(s->opts, kind == NOUS_GETIS_ORD ? NOUS_STYLE_B : NOUS_STYLE_W, &o);
+	x = ac_values(s, &g, &o);
+	if (kind == NOUS_GETIS_ORD)
+		for (int32 i = 0; i < g.n; i++)
+			if (x[i] < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("Getis-Ord G needs values that are not negative"),
+						 errdetail("Area " INT64_FORMAT " has %g.", g.ids[i], x[i])));
+	{
+		nous_status st = nous_global_autocorr(&g, x, kind, &o.core, &r);
+
+		ac_status(st, r.islands, what);
+	}
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "autocorrelation: return type must be composite");
+	td = BlessTupleDesc(td);
+	memset(nl, 0, sizeof(nl));
+	v[0] = ac_float_or_null(r.stat, &nl[0]);
+	v[1] = ac_float_or_null(r.expected, &nl[1]);
+	v[2] = ac_float_or_null(r.var_normal, &nl[2]);
+	v[3] = ac_float_or_null(r.var_random, &nl[3]);
+	v[4] = ac_float_or_null(r.z_normal, &nl[4]);
+	v[5] = ac_float_or_null(r.z_random, &nl[5]);
+	v[6] = ac_float_or_null(r.p_normal, &nl[6]);
+	v[7] = ac_float_or_null(r.p_random, &nl[7]);
+	v[8] = ac_float_or_null(r.p_perm, &nl[8]);
+	v[9] = Int32GetDatum(o.core.permutations);
+	v[10] = Int32GetDatum(r.n);
+	v[11] = Int64GetDatum(r.links);
+	v[12] = Int32GetDatum(r.islands);
+	v[13] = CStringGetTextDatum(ac_style_name(o.core.style));
+	v[14] = Float8GetDatum(r.s0);
+	if (td->natts != 15)
+		elog(ERROR, "autocorrelation: unexpected result type");
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, v, nl)));
+}
+
+PG_FUNCTION_INFO_V1(nous_moran_finalfn);
+Datum
+nous_moran_finalfn(PG_FUNCTION_ARGS)
+{
+	return ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_MORAN);
+}
+
+PG_FUNCTION_INFO_V1(nous_geary_finalfn);
+Datum
+nous_geary_finalfn(PG_FUNCTION_ARGS)
+{
+	return ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_GEARY);
+}
+
+PG_FUNCTION_INFO_V1(nous_getis_ord_finalfn);
+Datum
+nous_getis_ord_finalfn(PG_FUNCTION_ARGS)
+{
+	return ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_GETIS_ORD);
+}
+
+/*
+ * The row type of the elements of a final function's array result (a
+ * blessed descriptor of natts columns) and the array of those rows.
+ */
+static TupleDesc
+result_row_desc(FunctionCallInfo fcinfo, int natts, const char *what, Oid *elemtype)
+{
+	TupleDesc	td;
+
+	*elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	if (!OidIsValid(*elemtype))
+		elog(ERROR, "%s: return type must be an array", what);
+	td = BlessTupleDesc(lookup_rowtype_tupdesc_copy(*elemtype, -1));
+	if (td->natts != natts)
+		elog(ERROR, "%s: unexpected result type", what);
+	return td;
+}
+
+static Datum
+result_rows_array(Datum *elems, int ne, Oid elemtype)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, ne, elemtype, typlen, typbyval, typalign));
+}
+
+PG_FUNCTION_INFO_V1(nous_local_moran_finalfn);
+
+/* nous.local_moran final: an array of nous.local_moran_result, by id. */
+Datum
+nous_local_moran_finalfn(PG_FUNCTION_ARGS)
+{
+	return ac_local_moran_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0));
+}
+
+/* Local Moran of state s: an array of nous.local_moran_result, by id. */
+Datum
+ac_local_moran_result(FunctionCallInfo fcinfo, AcState *s)
+{
+	AcOpts		o;
+	nous_graph	g;
+	double	   *x;
+	nous_local_result *lr;
+	int32		islands = 0;
+	Oid			elemtype;
+	TupleDesc	td;
+	Datum	   *elems;
+	int			ne = 0;
+	static const char *const quad[] = {"", "High-High", "Low-High", "Low-Low", "High-Low"};
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	ac_parse_opts(s->opts, NOUS_STYLE_W, &o);
+	x = ac_values(s, &g, &o);
+	lr = palloc(sizeof(nous_local_result) * Max(g.n, 1));
+	{
+		nous_status st = nous_local_moran(&g, x, &o.core, lr, &islands);
+
+		ac_status(st, islands, "local Moran");
+	}
+	td = result_row_desc(fcinfo, 11, "local_moran", &elemtype);
+	elems = palloc(sizeof(Datum) * Max(g.n, 1));
+	for (int32 i = 0; i < g.n; i++)
+	{
+		Datum		v[11];
+		bool		nl[11];
+		double		p;
+
+		if (isnan(x[i]))
+			continue;
+		memset(nl, 0, sizeof(nl));
+		v[0] = Int64GetDatum(g.ids[i]);
+		v[1] = ac_float_or_null(lr[i].ii, &nl[1]);
+		v[2] = ac_float_or_null(lr[i].expected, &nl[2]);
+		v[3] = ac_float_or_null(lr[i].variance, &nl[3]);
+		v[4] = ac_float_or_null(lr[i].z, &nl[4]);
+		v[5] = ac_float_or_null(lr[i].p_normal, &nl[5]);
+		v[6] = ac_float_or_null(lr[i].p_perm, &nl[6]);
+		v[7] = ac_float_or_null(lr[i].p_fdr, &nl[7]);
+		v[8] = ac_float_or_null(lr[i].lag, &nl[8]);
+		if (lr[i].quadrant > 0)
+			v[9] = CStringGetTextDatum(quad[lr[i].quadrant]);
+		else
+			nl[9] = true;
+		p = o.core.permutations > 0 ? lr[i].p_perm : lr[i].p_normal;
+		if (lr[i].quadrant > 0 && isfinite(p))
+			v[10] = CStringGetTextDatum(p <= o.alpha ? quad[lr[i].quadrant] : "Not significant");
+		else
+			nl[10] = true;
+		elems[ne++] = HeapTupleGetDatum(heap_form_tuple(td, v, nl));
+	}
+	return result_rows_array(elems, ne, elemtype);
+}
+
+Datum
+ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star)
+{
+	AcOpts		o;
+	nous_graph	g;
+	double	   *x;
+	nous_local_g_result *lr;
+	int32		islands = 0;
+	Oid			elemtype;
+	TupleDesc	td;
+	Datum	   *elems;
+	int			ne = 0;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	ac_parse_opts(s->opts, NOUS_STYLE_W, &o);
+	x = ac_values(s, &g, &o);
+	for (int32 i = 0; i < g.n; i++)
+		if (x[i] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("local Getis-Ord G needs values that are not negative"),
+					 errdetail("Area " INT64_FORMAT " has %g.", g.ids[i], x[i])));
+	lr = palloc(sizeof(nous_local_g_result) * Max(g.n, 1));
+	{
+		nous_status st = nous_local_g(&g, x, star, &o.core, lr, &islands);
+
+		ac_status(st, islands, star ? "local Gi*" : "local Gi");
+	}
+	td = result_row_desc(fcinfo, 9, "local_g", &elemtype);
+	elems = palloc(sizeof(Datum) * Max(g.n, 1));
+	for (int32 i = 0; i < g.n; i++)
+	{
+		Datum		v[9];
+		bool		nl[9];
+		double		p;
+
+		if (isnan(x[i]))
+			continue;
+		memset(nl, 0, sizeof(nl));
+		v[0] = Int64GetDatum(g.ids[i]);
+		v[1] = ac_float_or_null(lr[i].g, &nl[1]);
+		v[2] = ac_float_or_null(lr[i].expected, &nl[2]);
+		v[3] = ac_float_or_null(lr[i].variance, &nl[3]);
+		v[4] = ac_float_or_null(lr[i].z, &nl[4]);
+		v[5] = ac_float_or_null(lr[i].p_normal, &nl[5]);
+		v[6] = ac_float_or_null(lr[i].p_perm, &nl[6]);
+		v[7] = ac_float_or_null(lr[i].p_fdr, &nl[7]);
+		p = o.core.permutations > 0 ? lr[i].p_perm : lr[i].p_normal;
+		if (isfinite(p) && isfinite(lr[i].z))
+			v[8] = CStringGetTextDatum(p > o.alpha ? "Not significant" : lr[i].z > 0 ? "High" : "Low");
+		else
+			nl[8] = true;
+		elems[ne++] = HeapTupleGetDatum(heap_form_tuple(td, v, nl));
+	}
+	return result_rows_array(elems, ne, elemtype);
+}
+
+PG_FUNCTION_INFO_V1(nous_local_g_finalfn);
+Datum
+nous_local_g_finalfn(PG_FUNCTION_ARGS)
+{
+	return ac_local_g_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), false);
+}
+
+PG_FUNCTION_INFO_V1(nous_local_gstar_finalfn);
+Datum
+nous_local_gstar_finalfn(PG_FUNCTION_ARGS)
+{
+	return ac_local_g_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), true);
+}

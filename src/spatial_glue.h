@@ -1,0 +1,158 @@
+/*
+ * spatial_glue.h — what the glue files of the spatial module (src/spatial_*.c)
+ * share: the layout of the type nous.weights, the states of the aggregates
+ * over geometries and of the autocorrelation aggregates, and the helpers
+ * that call PostGIS.  Private to the module: no other glue file includes it.
+ */
+#ifndef NOUS_SPATIAL_GLUE_H
+#define NOUS_SPATIAL_GLUE_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+
+#include "spatial.h"
+
+/* ---- the type nous.weights (spatial_weights.c) ---- */
+
+#define WEIGHTS_VERSION 1
+
+typedef struct NousWeights
+{
+	int32		vl_len_;
+	uint8		version;
+	uint8		flags;			/* reserved: 0 (binary weights) */
+	uint16		reserved;
+	int32		n;
+	int32		nnz;
+	int32		pad[2];
+	/* int64 ids[n]; int32 rowptr[n + 1]; int32 col[nnz]; */
+} NousWeights;
+
+#define WEIGHTS_HDRSZ MAXALIGN(sizeof(NousWeights))
+#define WEIGHTS_IDS(w) ((int64 *) ((char *) (w) + WEIGHTS_HDRSZ))
+#define WEIGHTS_ROWPTR(w) ((int32 *) (WEIGHTS_IDS(w) + (w)->n))
+#define WEIGHTS_COL(w) (WEIGHTS_ROWPTR(w) + (w)->n + 1)
+
+/* bytes of a value of n areas and nnz links */
+extern Size weights_size(int32 n, int32 nnz);
+/* detoast and check the header (O(1)); full checks happen on input */
+extern NousWeights *weights_get(Datum d);
+/* the graph of the core over the arrays of w (no copy) */
+extern void weights_graph(NousWeights *w, nous_graph *g);
+/* a weights value from m links and nn areas, reporting errors */
+extern NousWeights *weights_from_links(const int64 *from, const int64 *to, size_t m,
+									   const int64 *nodes, size_t nn);
+/* every invariant of the graph; an error of SQLSTATE errcode_ when broken */
+extern void weights_check_full(NousWeights *w, int errcode_);
+/* qsort comparison of int64 (the first of a pair) */
+extern int	spatial_cmp_id(const void *a, const void *b);
+
+/* ---- aggregate states (spatial_geoms.c) ---- */
+
+/* an error of a state that does not decode (SQLSTATE 22000) */
+extern void spatial_state_corrupt(const char *agg, const char *detail);
+/* a StringInfo reading the bytes of b */
+extern void spatial_state_buf(bytea *b, StringInfo buf);
+
+#define GEOM_STATE_VERSION 1
+
+/* ids and geometries of nous.contiguity, nous.knn, nous.distance_band */
+typedef struct GeomState
+{
+	int64	   *ids;
+	Datum	   *geoms;			/* detoasted copies in the aggregate context */
+	int64		n;
+	int64		cap;
+	Oid			geomtype;
+	char		kind;			/* 'q' queen, 'r' rook, 'k' knn, 'd' distance band */
+	double		param;			/* k or the distance */
+} GeomState;
+
+/* the transition of those aggregates: (state, id, geom, ...) */
+extern Datum geoms_trans(FunctionCallInfo fcinfo, char kind, double param);
+
+/* ---- PostGIS (spatial_postgis.c) ---- */
+
+/* nous.max_neighbour_pairs */
+extern int	spatial_max_pairs;
+/* the error of a function that found more pairs than the setting allows */
+extern void spatial_too_many_pairs(const char *what, const char *pairs, int32 n);
+/* inside SPI: the quoted schema of PostGIS */
+extern const char *spatial_postgis_schema(void);
+
+typedef struct RingBuf
+{
+	MemoryContext cxt;
+	double	   *x,
+			   *y;
+	Size		npts,
+				ptcap;
+	Size	   *start;			/* nring + 1 */
+	int32	   *poly;
+	Size		nring,
+				ringcap;
+} RingBuf;
+
+/* inside SPI: boxes, checks and (with rb) rings of the polygons of garr */
+extern void spatial_polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr,
+								  const int64 *ids, int32 n,
+								  double *x0, double *y0, double *x1, double *y1,
+								  int32 *srid_out, const char *why_polygons, RingBuf *rb);
+/* impl(fcinfo), a pending cancel reported as a cancel (57014) */
+extern Datum spatial_call_keeping_cancel(PGFunction impl, FunctionCallInfo fcinfo);
+
+/* ---- rings from WKB (spatial_wkb.c) ---- */
+
+/* an empty ring buffer in rb->cxt */
+extern void spatial_rings_init(RingBuf *rb);
+/* the rings of one (multi)polygon given as WKB (bytea), for polygon poly */
+extern void spatial_rings_add_wkb(RingBuf *rb, Datum wkb, int32 poly);
+
+/* ---- autocorrelation (spatial_autocorr_state.c) ---- */
+
+#define AC_STATE_VERSION 1
+#define AC_OPTS_MAXLEN 255
+
+typedef struct AcState
+{
+	NousWeights *w;				/* copy in the aggregate context */
+	Pointer		w_seen;			/* the last raw weights argument found equal */
+	int64	   *ids;
+	double	   *x;				/* NaN for a NULL value */
+	int64		n;
+	int64		cap;
+	char		opts[AC_OPTS_MAXLEN + 1];
+} AcState;
+
+typedef struct AcOpts
+{
+	nous_autocorr_opts core;
+	bool		drop_missing;
+	double		alpha;
+} AcOpts;
+
+extern const char *ac_style_name(nous_wstyle s);
+/* options 'style=W, permutations=999, seed=1, islands=error, missing=error, alpha=0.05' */
+extern void ac_parse_opts(const char *text, nous_wstyle default_style, AcOpts *o);
+extern nous_alternative ac_parse_alternative(const char *v);
+/* the rows mapped onto the areas of the weights: x per node, NaN if missing */
+extern double *ac_values(AcState *s, nous_graph *g, AcOpts *o);
+/* the error of a status of the core statistics */
+extern void ac_status(nous_status st, int32 islands, const char *what);
+/* a float8 datum, NULL when v is not finite */
+extern Datum ac_float_or_null(double v, bool *isnull);
+
+/* ---- the statistics of a state (spatial_autocorr.c), for the aggregates
+ * and for the two-step functions over nous.area_values ---- */
+
+/* a global statistic: the composite result of the call; NULL without rows */
+extern Datum ac_global_result(FunctionCallInfo fcinfo, AcState *s, nous_global_kind kind);
+/* local Moran: an array of nous.local_moran_result */
+extern Datum ac_local_moran_result(FunctionCallInfo fcinfo, AcState *s);
+/* local G or G*: an array of nous.local_g_result */
+extern Datum ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star);
+
+#endif							/* NOUS_SPATIAL_GLUE_H */
