@@ -1108,7 +1108,8 @@ INSERT INTO nous.method_catalog (family, name, function, builtin, description) V
 -- ---- perimeters that change (QPV 2015 -> 2024): a passage through a fine grid
 CREATE FUNCTION nous.perimeter_passage_check(n_from integer, n_from_geoms integer, n_to integer, n_to_geoms integer,
                                              n_grid integer, n_grid_weights integer, srids integer[],
-                                             null_ids integer, repeated_ids text, bad_weights integer)
+                                             null_ids integer, repeated_ids text, bad_weights integer,
+                                             invalid text DEFAULT NULL)
   RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
   AS $$
@@ -1136,11 +1137,16 @@ BEGIN
   IF bad_weights > 0 THEN
     RAISE EXCEPTION 'grid weights must be finite and not negative' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF invalid IS NOT NULL THEN
+    RAISE EXCEPTION 'invalid geometries: %', left(invalid, 600) USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = 'Intersections of invalid polygons (self-intersections, bad rings) are undefined.',
+      HINT = 'Repair them first: ST_MakeValid(geom).';
+  END IF;
   RETURN true;
 END;
 $$;
-COMMENT ON FUNCTION nous.perimeter_passage_check(integer, integer, integer, integer, integer, integer, integer[], integer, text, integer) IS
-  'Helper of nous.perimeter_passage: true, or an error (lengths 2202E, NULL ids 22004, repeated ids 23505, SRIDs 22023, weights 22023).';
+COMMENT ON FUNCTION nous.perimeter_passage_check(integer, integer, integer, integer, integer, integer, integer[], integer, text, integer, text) IS
+  'Helper of nous.perimeter_passage: true, or an error (lengths 2202E, NULL ids 22004, repeated ids 23505, SRIDs 22023, weights 22023, invalid geometries 22023).';
 
 CREATE FUNCTION nous.perimeter_passage(from_ids text[], from_geoms geometry[], to_ids text[], to_geoms geometry[],
                                        grid_geoms geometry[], grid_weights float8[])
@@ -1157,7 +1163,11 @@ BEGIN ATOMIC
                                     SELECT unnest(to_ids), unnest(to_geoms)) x WHERE x.i IS NULL OR x.g IS NULL)::integer,
              (SELECT string_agg(DISTINCT y.i, ', ') FROM (SELECT x.i FROM (SELECT unnest(from_ids) AS i, 1 AS l UNION ALL SELECT unnest(to_ids), 2) x
                                                           GROUP BY x.l, x.i HAVING count(*) > 1) y),
-             (SELECT count(*) FROM unnest(grid_weights) w WHERE w < 0 OR w IN ('NaN', 'Infinity'))::integer) AS ok),
+             (SELECT count(*) FROM unnest(grid_weights) w WHERE w < 0 OR w IN ('NaN', 'Infinity'))::integer,
+             (SELECT string_agg(x.i, ', ') FROM (SELECT unnest(from_ids) AS i, unnest(from_geoms) AS g UNION ALL
+                                                 SELECT unnest(to_ids), unnest(to_geoms) UNION ALL
+                                                 SELECT 'grid cell ' || o, u.g FROM unnest(grid_geoms) WITH ORDINALITY u(g, o)) x
+               WHERE x.g IS NOT NULL AND NOT ST_IsValid(x.g))) AS ok),
   f AS (SELECT u.id, u.g FROM unnest(from_ids, from_geoms) AS u(id, g), ok WHERE ok.ok),
   t AS (SELECT u.id, u.g FROM unnest(to_ids, to_geoms) AS u(id, g), ok WHERE ok.ok),
   s AS (SELECT u.g, u.w, ST_Area(u.g) AS a FROM unnest(grid_geoms, grid_weights) AS u(g, w)

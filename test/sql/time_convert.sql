@@ -193,3 +193,6 @@ SELECT * FROM nous.perimeter_passage('{A}', ARRAY[public.ST_MakeEnvelope(0, 0, 1
 SELECT * FROM nous.perimeter_passage('{A}', (SELECT array_agg(g) FROM old_p WHERE id = 'A'), '{N1}', (SELECT array_agg(g) FROM new_p WHERE id = 'N1'),
                                      (SELECT array_agg(g) FROM grid), '{1,2,3,-4}');
 SELECT * FROM nous.perimeter_passage(NULL, NULL, '{N1}', (SELECT array_agg(g) FROM new_p WHERE id = 'N1'), '{}', '{}');
+-- an invalid polygon (a bow tie) is refused before GEOS sees it
+SELECT * FROM nous.perimeter_passage('{A}', ARRAY['SRID=2154;POLYGON((0 0,1 1,1 0,0 1,0 0))'::public.geometry], '{N1}', (SELECT array_agg(g) FROM new_p WHERE id = 'N1'),
+                                     (SELECT array_agg(g) FROM grid), (SELECT array_agg(w::float8) FROM grid));
