@@ -70,6 +70,19 @@ SELECT nous.create_map_view('out_test.map_fixed', 'SELECT id, v, geom FROM out_t
                             breaks => '{5,20}');
 SELECT id, v, class, class_lower, class_upper, class_label FROM out_test.map_fixed ORDER BY id;
 SELECT * FROM out_test.map_fixed_legend;
+-- values on a break (3 and 11 with breaks {3, 11, 100}): right-closed (default,
+-- mapclassify) puts them in the class below, left-closed (classInt) above;
+-- by hand: 3 -> 1 | 2, 10 -> 2 | 2, 11 -> 2 | 3, 12 -> 3 | 3 (the maximum, 100,
+-- stays in the last class either way)
+SELECT nous.create_map_view('out_test.map_right', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v',
+                            breaks => '{3,11,100}');
+SELECT nous.create_map_view('out_test.map_left', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v',
+                            breaks => '{3,11,100}', closed => 'left');
+SELECT r.id, r.v, r.class AS right_class, l.class AS left_class
+  FROM out_test.map_right r JOIN out_test.map_left l USING (id) WHERE r.v IN (3, 10, 11, 12, 100) ORDER BY r.v;
+SELECT class, features FROM out_test.map_left_legend ORDER BY class;
+SELECT nous.create_map_view('out_test.map_bad', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v',
+                            closed => 'both'); -- 22023
 -- lines; quantiles of 1..12 in 4 classes (type 7: 1 + 11 c/4 = 3.75, 6.5,
 -- 9.25, 12), 3 lines a class; labels with 2 decimals: 1,00 – 3,75 …
 CREATE TABLE out_test.line AS

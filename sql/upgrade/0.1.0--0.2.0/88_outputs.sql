@@ -113,7 +113,7 @@ CREATE FUNCTION nous.create_map_view(name text, query text, key_column text, geo
                                      replace boolean DEFAULT false, count_column text DEFAULT NULL,
                                      threshold int DEFAULT NULL, indicator text DEFAULT NULL,
                                      unit text DEFAULT NULL, scale float8 DEFAULT NULL,
-                                     parent_column text DEFAULT NULL)
+                                     parent_column text DEFAULT NULL, closed text DEFAULT 'right')
   RETURNS regclass LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -178,6 +178,11 @@ BEGIN
   IF scale IS NOT NULL AND (scale <= 0 OR scale IN ('Infinity', 'NaN')) THEN
     RAISE EXCEPTION 'scale must be a positive finite number' USING ERRCODE = '22023',
       DETAIL = format('scale is %s.', scale), HINT = 'For a rate stored as a fraction, scale => 100 and unit => ''%''.';
+  END IF;
+  IF closed IS NULL OR closed NOT IN ('right', 'left') THEN
+    RAISE EXCEPTION 'closed must be ''right'' or ''left''' USING ERRCODE = '22023',
+      DETAIL = format('closed is %s.', coalesce(quote_literal(closed), 'NULL')),
+      HINT = 'right: a value on a break belongs to the class below, (a, b] (mapclassify); left: to the class above, [a, b) (classInt).';
   END IF;
   IF parent_column IS NOT NULL AND NOT secret THEN
     RAISE EXCEPTION 'parent_column needs the secrecy rule: give count_column, threshold or indicator' USING ERRCODE = '22023',
@@ -423,12 +428,13 @@ BEGIN
     ' CASE WHEN src.nous_secret THEN ''secret statistique'' ELSE coalesce(lab.labels[c.class], ''non disponible'') END AS class_label,'
     ' %s(%s)::%I.geometry(%s,%s) AS %I'
     ' FROM src CROSS JOIN lab CROSS JOIN LATERAL'
-    ' (SELECT nous.class_of(CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END, lab.br) AS class) c',
+    ' (SELECT nous.class_of(CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END, lab.br%s) AS class) c',
     target, regexp_replace(query, ';\s*$', '') || chr(10), secret_expr,
     replace(replace(cls_sql, '@VALUE@', format('CASE WHEN src.nous_secret THEN NULL ELSE src.%I::float8 END', value_column)), '@FROM@', 'src'),
     key_column, key_column, other_sel, value_column, value_column,
     CASE WHEN secret THEN 'CASE WHEN src.nous_secret THEN ''secret statistique'' ELSE ''diffusé'' END AS secrecy_status, ' ELSE '' END,
-    geom_expr, pgis, gtype, gsrid, geom_column, value_column);
+    geom_expr, pgis, gtype, gsrid, geom_column, value_column,
+    CASE WHEN closed = 'left' THEN ', ''left''' ELSE '' END);
   BEGIN
     EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', target, key_column);
   EXCEPTION WHEN unique_violation THEN
@@ -493,8 +499,8 @@ BEGIN
   RETURN target::regclass;
 END
 $$;
-COMMENT ON FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean, text, int, text, text, float8, text) IS
-  'Publishes a query (one SELECT) as a QGIS map layer: a materialized view with a bigint key (unique index, refreshable CONCURRENTLY), a typed geometry column (type and SRID read from the data) with a GiST index, the value, its class (nous.breaks over the published values, recomputed at each refresh, or fixed breaks), class bounds and French labels, comments on every column; plus the view <name>_legend.  With count_column, threshold or indicator: statistical secrecy, a row whose count (e.g. the households under a rate) is under the threshold publishes no figure (class 0, « secret statistique », column secrecy_status).';
+COMMENT ON FUNCTION nous.create_map_view(text, text, text, text, text, int, text, jsonb, text, float8[], int, boolean, text, int, text, text, float8, text, text) IS
+  'Publishes a query (one SELECT) as a QGIS map layer: a materialized view with a bigint key (unique index, refreshable CONCURRENTLY), a typed geometry column (type and SRID read from the data) with a GiST index, the value, its class (nous.breaks over the published values, recomputed at each refresh, or fixed breaks), class bounds and French labels, comments on every column; plus the view <name>_legend.  With count_column, threshold or indicator: statistical secrecy, a row whose count (e.g. the households under a rate) is under the threshold publishes no figure (class 0, « secret statistique », column secrecy_status). closed => ''left'': a value on a break goes to the class above, [a, b) as in classInt; the default ''right'' puts it in the class below, (a, b] as in mapclassify.';
 
 DROP FUNCTION nous.create_bi_view(text, text, text, jsonb, text, boolean, boolean, boolean);
 
