@@ -90,6 +90,8 @@ SELECT nous.normalise('{1,2}', 'rank(ties=min');
 -- accepts is named in its description
 SELECT family, name FROM nous.builtin_methods()
 EXCEPT SELECT family, name FROM nous.methods WHERE builtin;
+-- (one built-in is outside the C tables: the aggregation 'cumulative' of
+-- sql/84_time.sql, written in PL/pgSQL over nous.aggregate's matrix)
 SELECT family, name FROM nous.methods
  WHERE builtin AND family IN ('normalisation', 'aggregation', 'classification')
 EXCEPT SELECT family, name FROM nous.builtin_methods();
