@@ -430,7 +430,12 @@ quartile_compact(QuartileEO *eo)
 	if (eo->nraw == 0)
 		return;
 	qsort(eo->raw, eo->nraw, sizeof(double), quartile_cmp);
-	r = palloc_extended(sizeof(double) * 2 * eo->nraw, MCXT_ALLOC_HUGE);
+	/*
+	 * The scratch runs live in the state's own context: compaction also runs
+	 * from get_flat_size, whose caller's context may not support pfree
+	 * (PostgreSQL 17's tuplesort copies tuples into a bump context).
+	 */
+	r = MemoryContextAllocHuge(eo->hdr.eoh_context, sizeof(double) * 2 * eo->nraw);
 	for (i = 0; i < (Size) eo->nraw; i++)
 	{
 		if (n > 0 && r[2 * (n - 1)] == eo->raw[i])

@@ -315,6 +315,11 @@ svy_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
 	SvyEO	   *eo = (SvyEO *) eohptr;
 	char	   *buf = result;
 	Size		rec = 2 * sizeof(int64) + sizeof(double) * eo->width;
+	/*
+	 * Scratch memory in the state's own context: the caller's context may not
+	 * support pfree (PostgreSQL 17's tuplesort flattens into a bump context).
+	 */
+	MemoryContext old = MemoryContextSwitchTo(eo->hdr.eoh_context);
 	int64	   *keys = palloc(sizeof(int64) * 2 * Max(eo->n, 1));
 	double	   *vals = palloc(sizeof(double) * Max(eo->width, 1) * Max(eo->n, 1));
 	int			i;
@@ -333,6 +338,7 @@ svy_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
 	}
 	pfree(keys);
 	pfree(vals);
+	MemoryContextSwitchTo(old);
 }
 
 static void

@@ -250,3 +250,20 @@ SELECT nous.svy_calibrate(ARRAY[1, 1, 2]::float8[], ARRAY[[1, 0], [1, 0], [0, 1]
 SELECT nous.svy_calibrate(ARRAY[1, 1, 2]::float8[], ARRAY[[1, 0, 0], [1, 0, 0], [0, 1, 0]]::float8[], ARRAY[4, 3, 1]::float8[], 'raking');
 SELECT nous.svy_trans(NULL, 1, 1, 1, 1, NULL);
 DROP TABLE hand, clus, states, big, serial, par;
+
+-- a parallel plan whose partial states are sorted before Gather Merge
+-- (Partial HashAggregate -> Sort): the state is flattened inside the sort's
+-- memory, which from PostgreSQL 17 is a bump context that cannot pfree;
+-- the states equal the serial ones
+CREATE TABLE sv_par AS
+  SELECT 'S' || (i % 7) AS s, (i % 50)::bigint AS psu, (i % 13)::float8 AS y, (1 + i % 3)::float8 AS w
+    FROM generate_series(1, 70000) i;
+ANALYZE sv_par;
+CREATE TEMP TABLE sv_serial AS SELECT s, nous.svy_agg(y, w, s, psu, NULL::float8)::text AS st FROM sv_par GROUP BY s;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;
+SELECT count(*) AS groups, bool_and(p.st = q.st) AS same_states
+  FROM (SELECT s, nous.svy_agg(y, w, s, psu, NULL::float8)::text AS st FROM sv_par GROUP BY s) p
+  JOIN sv_serial q USING (s);
+RESET ALL;
+DROP TABLE sv_par;
