@@ -305,7 +305,7 @@ typedef struct QuartileEO
 } QuartileEO;
 
 static void quartile_compact(QuartileEO *eo);
-static void quartile_corrupt(const char *detail) pg_attribute_noreturn();
+NOUS_NORETURN static void quartile_corrupt(const char *detail);
 
 static Size
 quartile_flat_bytes(Size nruns)

@@ -399,7 +399,7 @@ nous_allocation_mix_final(PG_FUNCTION_ARGS)
 #define RULE_SLOTS 10
 #define RULE_MAX_COUNT 9007199254740992.0
 
-static void rule_corrupt(const char *detail) pg_attribute_noreturn();
+NOUS_NORETURN static void rule_corrupt(const char *detail);
 
 static void
 rule_corrupt(const char *detail)

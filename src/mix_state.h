@@ -10,6 +10,7 @@
 #include "lib/stringinfo.h"
 #include "utils/expandeddatum.h"
 
+#include "compat.h"
 #include "mix.h"
 
 #define MIX_VERSION 1
@@ -60,12 +61,12 @@ const double *mix_pairs_arg(FunctionCallInfo fcinfo, int argno, size_t *n, doubl
 void mix_buf_reserve(NousBufEO *eo, Size extra);
 const char *mix_state_image(Datum d, int kind, Size *len);
 NousBufEO *mix_state_rw(FunctionCallInfo fcinfo, int argno, int kind, const char *fn);
-void mix_counts_corrupt(void) pg_attribute_noreturn();
+NOUS_NORETURN void mix_counts_corrupt(void);
 void mix_append_double(StringInfo s, double x);
-void mix_bad_text(const char *type, const char *str, const char *why) pg_attribute_noreturn();
+NOUS_NORETURN void mix_bad_text(const char *type, const char *str, const char *why);
 double mix_parse_double(const char **p, const char *type, const char *str);
 void mix_expect_char(const char **p, char c, const char *type, const char *str);
-void mix_bad_binary(const char *type, const char *why) pg_attribute_noreturn();
+NOUS_NORETURN void mix_bad_binary(const char *type, const char *why);
 void mix_append_quoted(StringInfo s, const char *p, uint32 l);
 void mix_parse_quoted(const char **p, StringInfo out, const char *str);
 
