@@ -1183,7 +1183,9 @@ BEGIN ATOMIC
             SELECT fw.id, NULL, fw.w - coalesce((SELECT sum(x.w) FROM ftw x WHERE x.fid = fw.id AND x.w > 0), 0) FROM fw)
   SELECT p.fid, p.tid, p.w / nullif(fw.w, 0), fw.w, p.w
     FROM parts p JOIN fw ON fw.id = p.fid
-   WHERE p.tid IS NOT NULL OR p.w > 1e-9 * fw.w OR fw.w = 0
+   -- the checks as a one-time filter: run even when a list is empty or NULL
+   -- (PostgreSQL 18 no longer reads ok when f or t has no row)
+   WHERE (SELECT ok.ok FROM ok) AND (p.tid IS NOT NULL OR p.w > 1e-9 * fw.w OR fw.w = 0)
    ORDER BY p.fid, p.tid NULLS LAST;
 END;
 COMMENT ON FUNCTION nous.perimeter_passage(text[], geometry[], text[], geometry[], geometry[], float8[]) IS
