@@ -86,9 +86,14 @@ check-all:
 	bash scripts/test.sh
 
 # ---- fuzzing of src/core with libFuzzer (clang): each test/fuzz/fuzz_*.c is a
-# target; `make fuzz` runs each for FUZZ_SECONDS from its corpus directory
+# target; `make fuzz` runs each for FUZZ_SECONDS from its corpus directory.
+# FUZZ_SEED fixes libFuzzer's random seed so that a test run is repeatable (the
+# same inputs in the same order; a slower machine runs a prefix of them);
+# exploration runs use FUZZ_SEED=0 (a new seed each run) and a longer time:
+#   make fuzz FUZZ_SEED=0 FUZZ_SECONDS=600
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 10
+FUZZ_SEED    ?= 1
 FUZZ_SRCS    = $(sort $(wildcard test/fuzz/fuzz_*.c))
 FUZZ_BINS    = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(FUZZ_SRCS))
 
@@ -101,7 +106,7 @@ test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 fuzz: $(FUZZ_BINS)
 	@status=0; for t in $(FUZZ_BINS); do n=$$(basename $$t | sed 's/^fuzz_//'); \
 	  mkdir -p test/fuzz/corpus/$$n .nous/fuzz/$$n; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 .nous/fuzz/$$n test/fuzz/corpus/$$n \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -print_final_stats=0 .nous/fuzz/$$n test/fuzz/corpus/$$n \
 	    >.nous/fuzz/$$n.log 2>&1 && echo "fuzz $$n: no crash in $(FUZZ_SECONDS) s" \
 	    || { echo "fuzz $$n: FAILED (.nous/fuzz/$$n.log)"; tail -30 .nous/fuzz/$$n.log; status=1; }; \
 	done; exit $$status

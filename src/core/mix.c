@@ -87,14 +87,31 @@ nous_mix2_totals(const double *gt, size_t n, double *G, double *T)
 	*T = t;
 }
 
-/* totals and P; false when the indices are undefined (T = 0, P = 0 or 1) */
-static bool
-mix2_setup(const double *gt, size_t n, double *G, double *T, double *P)
+/*
+ * Totals of a two-group table: G (group), T (all), Q = sum (t_i - g_i) (the
+ * rest, summed from the pairs rather than as T - G, which cancels when the
+ * group is nearly everyone), P = G/T and R = Q/T (= 1 - P without the
+ * cancellation).  False when the indices are undefined (T = 0, P = 0 or 1).
+ */
+typedef struct mix2_tot
 {
-	nous_mix2_totals(gt, n, G, T);
-	if (!(*T > 0.0) || !(*G > 0.0) || !(*G < *T))
+	double		G, T, Q, P, R;
+} mix2_tot;
+
+static bool
+mix2_setup(const double *gt, size_t n, mix2_tot *x)
+{
+	double		q = 0.0;
+	size_t		i;
+
+	nous_mix2_totals(gt, n, &x->G, &x->T);
+	for (i = 0; i < n; i++)
+		q += gt[2 * i + 1] - gt[2 * i];
+	x->Q = q;
+	if (!(x->T > 0.0) || !(x->G > 0.0) || !(x->G < x->T) || !(q > 0.0))
 		return false;
-	*P = *G / *T;
+	x->P = x->G / x->T;
+	x->R = q / x->T;
 	return true;
 }
 
@@ -102,16 +119,17 @@ mix2_setup(const double *gt, size_t n, double *G, double *T, double *P)
 double
 nous_mix2_dissimilarity(const double *gt, size_t n)
 {
-	double		G, T, P, s = 0.0;
+	mix2_tot	x;
+	double		s = 0.0;
 	size_t		i;
 
-	if (!mix2_setup(gt, n, &G, &T, &P))
+	if (!mix2_setup(gt, n, &x))
 		return NAN;
 	for (i = 0; i < n; i++)
 	{
 		if ((i + 1) % NOUS_INTERRUPT_EVERY == 0)
 			NOUS_CHECK_INTERRUPTS();
-		s += fabs(gt[2 * i] / G - (gt[2 * i + 1] - gt[2 * i]) / (T - G));
+		s += fabs(gt[2 * i] / x.G - (gt[2 * i + 1] - gt[2 * i]) / x.Q);
 	}
 	return 0.5 * s;
 }
@@ -120,53 +138,79 @@ nous_mix2_dissimilarity(const double *gt, size_t n)
 double
 nous_mix2_isolation(const double *gt, size_t n)
 {
-	double		G, T, P, s = 0.0;
+	mix2_tot	x;
+	double		s = 0.0;
 	size_t		i;
 
-	if (!mix2_setup(gt, n, &G, &T, &P))
+	if (!mix2_setup(gt, n, &x))
 		return NAN;
 	for (i = 0; i < n; i++)
 		if (gt[2 * i + 1] > 0.0)
 			s += gt[2 * i] * (gt[2 * i] / gt[2 * i + 1]);
-	return s / G;
+	return s / x.G;
 }
 
 /* xPy = sum (g_i/G)((t_i-g_i)/t_i) (Lieberson 1981; Massey & Denton 1988) */
 double
 nous_mix2_interaction(const double *gt, size_t n)
 {
-	double		G, T, P, s = 0.0;
+	mix2_tot	x;
+	double		s = 0.0;
 	size_t		i;
 
-	if (!mix2_setup(gt, n, &G, &T, &P))
+	if (!mix2_setup(gt, n, &x))
 		return NAN;
 	for (i = 0; i < n; i++)
 		if (gt[2 * i + 1] > 0.0)
 			s += gt[2 * i] * ((gt[2 * i + 1] - gt[2 * i]) / gt[2 * i + 1]);
-	return s / G;
+	return s / x.G;
 }
 
-/* eta^2 = (xPx - P)/(1 - P) (White 1986; Massey & Denton 1988) */
+/*
+ * eta^2 = (xPx - P)/(1 - P) (White 1986; Massey & Denton 1988), computed as
+ * the share of the variance of the group indicator that lies between areas,
+ * sum t_i (p_i - P)^2 / (T P (1 - P)): a sum of squares, so never negative,
+ * and each p_i - P taken on the side of the smaller share (as (1 - P) - (1 -
+ * p_i) when P > 1/2), where neither term has lost its digits.
+ */
 double
 nous_mix2_correlation_ratio(const double *gt, size_t n)
 {
-	double		G, T, P, x = nous_mix2_isolation(gt, n);
+	mix2_tot	x;
+	double		s = 0.0;
+	size_t		i;
 
-	if (isnan(x) || !mix2_setup(gt, n, &G, &T, &P))
+	if (!mix2_setup(gt, n, &x))
 		return NAN;
-	return (x - P) / (1.0 - P);
+	for (i = 0; i < n; i++)
+	{
+		double		t = gt[2 * i + 1],
+					d;
+
+		if ((i + 1) % NOUS_INTERRUPT_EVERY == 0)
+			NOUS_CHECK_INTERRUPTS();
+		if (!(t > 0.0))
+			continue;
+		d = x.P > 0.5 ? x.R - (t - gt[2 * i]) / t : gt[2 * i] / t - x.P;
+		s += t * d * d;
+	}
+	return s / (x.T * x.P * x.R);
 }
 
-/* binary entropy, natural log, 0 ln 0 = 0 */
+/*
+ * binary entropy of (p, q = 1 - p given apart), natural log, 0 ln 0 = 0; the
+ * log of the larger share is taken as log1p(-smaller), which keeps its
+ * digits when the larger is near 1
+ */
 static double
-entropy2(double p)
+entropy2(double p, double q)
 {
 	double		e = 0.0;
 
 	if (p > 0.0)
-		e -= p * log(p);
-	if (p < 1.0)
-		e -= (1.0 - p) * log(1.0 - p);
+		e -= p * (p > 0.5 ? log1p(-q) : log(p));
+	if (q > 0.0)
+		e -= q * (q > 0.5 ? log1p(-p) : log(q));
 	return e;
 }
 
@@ -174,12 +218,13 @@ entropy2(double p)
 double
 nous_mix2_entropy_h(const double *gt, size_t n)
 {
-	double		G, T, P, E, s = 0.0;
+	mix2_tot	x;
+	double		E, s = 0.0;
 	size_t		i;
 
-	if (!mix2_setup(gt, n, &G, &T, &P))
+	if (!mix2_setup(gt, n, &x))
 		return NAN;
-	E = entropy2(P);
+	E = entropy2(x.P, x.R);
 	for (i = 0; i < n; i++)
 	{
 		double		t = gt[2 * i + 1];
@@ -187,38 +232,38 @@ nous_mix2_entropy_h(const double *gt, size_t n)
 		if ((i + 1) % NOUS_INTERRUPT_EVERY == 0)
 			NOUS_CHECK_INTERRUPTS();
 		if (t > 0.0)
-			s += t * (E - entropy2(gt[2 * i] / t));
+			s += t * (E - entropy2(gt[2 * i] / t, (t - gt[2 * i]) / t));
 	}
-	return s / (E * T);
+	return s / (E * x.T);
 }
 
 /* A(b) = 1 - P/(1-P) |sum (1-p_i)^(1-b) p_i^b t_i / (P T)|^(1/(1-b)) (Atkinson 1970; James & Taeuber 1985) */
 nous_status
 nous_mix2_atkinson(const double *gt, size_t n, double b, double *out)
 {
-	double		G, T, P, s = 0.0;
+	mix2_tot	x;
+	double		s = 0.0;
 	size_t		i;
 
 	if (!isfinite(b) || b < 0.0 || b >= 1.0)
 		return NOUS_ERR_PARAM;
-	if (!mix2_setup(gt, n, &G, &T, &P))
+	if (!mix2_setup(gt, n, &x))
 	{
 		*out = NAN;
 		return NOUS_OK;
 	}
 	for (i = 0; i < n; i++)
 	{
-		double		t = gt[2 * i + 1],
-					p;
+		double		t = gt[2 * i + 1];
 
 		if ((i + 1) % NOUS_INTERRUPT_EVERY == 0)
 			NOUS_CHECK_INTERRUPTS();
 		if (!(t > 0.0))
 			continue;
-		p = gt[2 * i] / t;
-		s += pow(1.0 - p, 1.0 - b) * pow(p, b) * t;
+		/* (1 - p_i) as (t_i - g_i)/t_i, P T as G, P/(1 - P) as G/Q */
+		s += pow((t - gt[2 * i]) / t, 1.0 - b) * pow(gt[2 * i] / t, b) * t;
 	}
-	*out = 1.0 - P / (1.0 - P) * pow(fabs(s / (P * T)), 1.0 / (1.0 - b));
+	*out = 1.0 - x.G / x.Q * pow(fabs(s / x.G), 1.0 / (1.0 - b));
 	return NOUS_OK;
 }
 
@@ -291,11 +336,12 @@ radix_sort_pt(pt_pair *a, pt_pair *tmp, size_t n, size_t *count)
 nous_status
 nous_mix2_gini(const double *gt, size_t n, double *out)
 {
-	double		G, T, P, W = 0.0, Q = 0.0, S = 0.0;
+	mix2_tot	x;
+	double		W = 0.0, Q = 0.0, S = 0.0;
 	pt_pair    *a, *tmp;
 	size_t		i, m = 0, *count;
 
-	if (!mix2_setup(gt, n, &G, &T, &P))
+	if (!mix2_setup(gt, n, &x))
 	{
 		*out = NAN;
 		return NOUS_OK;
@@ -331,7 +377,7 @@ nous_mix2_gini(const double *gt, size_t n, double *out)
 		Q += a[i].t * a[i].p;
 	}
 	nous_free(a);
-	*out = 2.0 * S / (2.0 * T * T * P * (1.0 - P));
+	*out = S / (x.G * x.Q);	/* 2 S / (2 T^2 P (1 - P)) */
 	return NOUS_OK;
 }
 

@@ -25,17 +25,36 @@
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /*
- * With well-scaled counts (every non-zero one between 1e-150 and 1e150, so
- * that no product or sum of two overflows or goes subnormal) an index is NaN
- * (undefined) or finite, and the shares are in [0, 1]; beyond, only the
- * absence of a crash is checked.
+ * With well-scaled counts an index is NaN (undefined) or finite, and the
+ * shares are in [0, 1]; beyond, only the absence of a crash is checked.
+ * Well scaled: every non-zero count between 1e-150 and 1e150 (no product or
+ * sum of two overflows or goes subnormal), and the largest at most 1e15 times
+ * the smallest — beyond 2^53 a small count vanishes in a sum with a large one
+ * (5.5e19 + 2 == 5.5e19), and an index computed from such marginals is off by
+ * more than its own size (a dissimilarity of 1.1 on counts 5.5e19, 2, 2, 6).
  */
 static bool well_scaled = true;
+static double scale_min,
+			scale_max;
+
+static void
+scale_reset(void)
+{
+	well_scaled = true;
+	scale_min = INFINITY;
+	scale_max = 0;
+}
 
 static void
 scale_check(double x)
 {
-	if (x != 0 && !(fabs(x) >= 1e-150 && fabs(x) <= 1e150))
+	if (x == 0)
+		return;
+	if (!(fabs(x) >= 1e-150 && fabs(x) <= 1e150))
+		well_scaled = false;
+	scale_min = fmin(scale_min, fabs(x));
+	scale_max = fmax(scale_max, fabs(x));
+	if (scale_max > 1e15 * scale_min)
 		well_scaled = false;
 }
 
@@ -74,7 +93,7 @@ fuzz_pairs(const unsigned char *body, size_t len)
 		if (nous_mix2_check(gt[2 * i], gt[2 * i + 1]) != NOUS_OK)
 			abort();
 	/* the scale of this input, before any range check reads it */
-	well_scaled = true;
+	scale_reset();
 	for (size_t i = 0; i < 2 * n; i++)
 		scale_check(gt[i]);
 	in_unit(nous_mix2_dissimilarity(gt, n));
@@ -111,7 +130,7 @@ fuzz_counts(const unsigned char *body, size_t len)
 		return;					/* non-finite or negative counts, sums beyond DBL_MAX */
 	if (t.ncell > c)
 		abort();
-	well_scaled = true;
+	scale_reset();
 	for (i = 0; i < t.ncell; i++)
 	{
 		scale_check(t.cell_n[i]);

@@ -127,7 +127,8 @@ DROP TABLE mix_a, mix_store, mix_store2, mix_big, mix_serial;
 -- as window functions; two areas: D = Gini; hash aggregation under a tiny work_mem
 -- (1,4) alone: D = 0; with (3,4): G = 4, T = 8: D = 1/2 (|1/4 - 3/4| + |3/4 - 1/4|) = 0.5
 SELECT i, nous.dissimilarity(g, t) OVER (ORDER BY i) FROM (VALUES (1, 1, 4), (2, 3, 4)) v(i, g, t);
-SELECT nous.dissimilarity(g, t) = nous.gini_segregation(g, t) AS two_areas FROM (VALUES (1, 4), (2, 5)) v(g, t);
+-- (1,4),(2,5): G = 3, T = 9: D = 1/2 (|1/3 - 3/6| + |2/3 - 3/6|) = 1/6, and Gini too (two formulas: equal to rounding)
+SELECT abs(nous.dissimilarity(g, t) - 1/6.0) < 1e-15 AND abs(nous.gini_segregation(g, t) - 1/6.0) < 1e-15 AS two_areas FROM (VALUES (1, 4), (2, 5)) v(g, t);
 SET work_mem = '64kB';
 -- 20,000 groups of areas (0,5) (1,5) (2,5) in some order: G = 3, T = 15, P = 1/5,
 -- D = 1/2 (|0 - 5/12| + |1/3 - 4/12| + |2/3 - 3/12|) = 5/12 for every group

@@ -86,6 +86,34 @@ TEST(two_group_undefined_and_checks)
 	CHECK_INT(nous_mix2_check(1, INFINITY), NOUS_ERR_NONFINITE);
 }
 
+/*
+ * The group is nearly everyone: 1 - P = 5e-13.  Computed as 1 - G/T it kept
+ * 4 significant digits (the correlation ratio came out negative, as did
+ * Atkinson's index, on a case the fuzzer found); from the pairs' own
+ * differences t_i - g_i it keeps them all.  Hand values:
+ * (g, t) = (1e12 - 1, 1e12), (1e12, 1e12): G = 2e12 - 1, T = 2e12, T - G = 1;
+ * D = Gini = A(0.5) = 1e12 / (2e12 - 1); eta^2 = 1 / (2e12 - 1);
+ * H = 1 - E_1 / (2 E), binary entropies taken with log1p.
+ */
+TEST(two_group_near_everyone)
+{
+	static const double A[] = {1e12 - 1, 1e12, 1e12, 1e12};
+	const double half = 1e12 / (2e12 - 1);
+	double		r,
+				E,
+				E1;
+
+	CHECK_NEAR(nous_mix2_dissimilarity(A, 2) / half, 1, 1e-12);
+	CHECK_NEAR(nous_mix2_correlation_ratio(A, 2) * (2e12 - 1), 1, 1e-9);
+	CHECK_INT(nous_mix2_gini(A, 2, &r), NOUS_OK);
+	CHECK_NEAR(r / half, 1, 1e-12);
+	CHECK_INT(nous_mix2_atkinson(A, 2, 0.5, &r), NOUS_OK);
+	CHECK_NEAR(r / half, 1, 1e-9);
+	E = -(1 - 0.5e-12) * log1p(-0.5e-12) - 0.5e-12 * log(0.5e-12);
+	E1 = -(1 - 1e-12) * log1p(-1e-12) - 1e-12 * log(1e-12);
+	CHECK_NEAR(nous_mix2_entropy_h(A, 2) / (1 - E1 / (2 * E)), 1, 1e-9);
+}
+
 /* records buffer helper */
 static size_t
 put(unsigned char *buf, size_t off, const char *s, const char *u, const char *g, double n)
@@ -417,6 +445,7 @@ main(void)
 	RUN(two_group_hand_case);
 	RUN(gini_matches_double_sum);
 	RUN(two_group_undefined_and_checks);
+	RUN(two_group_near_everyone);
 	RUN(multigroup_hand_case);
 	RUN(multigroup_corrupt_and_empty);
 	RUN(multigroup_random_build);
