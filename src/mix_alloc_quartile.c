@@ -602,40 +602,42 @@ nous_quartile_values_combine(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(nous_quartile_values_final);
 
-/* the 25th percentile of the state; NULL when it holds no value */
+/*
+ * the 25th percentile of the state; NULL when it holds no value.  A state of
+ * ours whose values are all still unsorted (a group of fewer than
+ * QSTATE_RAW_MIN values, the common case) is read by selection, O(n), as the
+ * 0.1.0 aggregate did; otherwise the sorted runs are read in one pass.
+ */
 Datum
 nous_quartile_values_final(PG_FUNCTION_ARGS)
 {
+	QuartileEO *eo;
 	const double *runs;
-	Size		nruns, i, n = 0;
+	Size		nruns;
 	int			kind;
-	double	   *x, total = 0.0, r;
+	double		r;
 	nous_status st;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	runs = quartile_read(PG_GETARG_DATUM(0), &kind, &nruns);
-	for (i = 0; i < nruns; i++)
-		total += runs[2 * i + 1];
-	if (total == 0.0)
-		PG_RETURN_NULL();
-	if (total > (double) (MaxAllocHugeSize / sizeof(double)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many values for a quantile"),
-				 errdetail("The state counts %.0f values.", total)));
-	x = palloc_extended((Size) total * sizeof(double), MCXT_ALLOC_HUGE);
-	for (i = 0; i < nruns; i++)
+	eo = (QuartileEO *) nous_eo_of(PG_GETARG_DATUM(0), &quartile_methods);
+	if (eo != NULL && eo->nruns == 0)
 	{
-		Size		m = (Size) runs[2 * i + 1], j;
-
-		for (j = 0; j < m; j++)
-			x[n++] = runs[2 * i];
+		if (eo->nraw == 0)
+			PG_RETURN_NULL();
+		/* selection reorders the raw values: harmless, their order carries no meaning */
+		st = nous_quantile(eo->raw, eo->nraw, 0.25,
+						   eo->kind < 0 ? NOUS_Q_CONTINUOUS : eo->kind, &r);
 	}
-	st = nous_quantile(x, n, 0.25, kind < 0 ? NOUS_Q_CONTINUOUS : kind, &r);
+	else
+	{
+		runs = quartile_read(PG_GETARG_DATUM(0), &kind, &nruns);
+		if (nruns == 0)
+			PG_RETURN_NULL();
+		st = nous_quantile_runs(runs, nruns, 0.25, kind < 0 ? NOUS_Q_CONTINUOUS : kind, &r);
+	}
 	if (st != NOUS_OK)
 		nous_report_status(st, "first_quartile");
-	pfree(x);
 	PG_RETURN_FLOAT8(r);
 }
 

@@ -1217,6 +1217,76 @@ nous_quantile(double *x, size_t n, double prob, nous_quantile_kind kind, double 
 	return NOUS_OK;
 }
 
+/*
+ * The values of order k and k + 1 (0-based; k + 1 clamped to the last) of
+ * sorted runs (value, multiplicity)
+ */
+static void
+runs_pair_at(const double *runs, size_t nruns, double k, double *xk, double *xk1)
+{
+	double		cum = 0.0;
+	size_t		i = 0;
+
+	while (i + 1 < nruns && cum + runs[2 * i + 1] <= k)
+		cum += runs[2 * i + 1], i++;
+	*xk = runs[2 * i];
+	/* order k + 1 is in the same run unless k is the run's last */
+	if (cum + runs[2 * i + 1] > k + 1.0 || i + 1 >= nruns)
+		*xk1 = runs[2 * i];
+	else
+		*xk1 = runs[2 * (i + 1)];
+}
+
+nous_status
+nous_quantile_runs(const double *runs, size_t nruns, double prob, nous_quantile_kind kind,
+				   double *out)
+{
+	double		n = 0.0,
+				h,
+				k,
+				xk,
+				xk1;
+	size_t		i;
+
+	if (!(prob >= 0.0 && prob <= 1.0))
+		return NOUS_ERR_PARAM;
+	for (i = 0; i < nruns; i++)
+		n += runs[2 * i + 1];
+	if (n == 0.0)
+	{
+		*out = NAN;
+		return NOUS_OK;
+	}
+	/* the same positions as nous_quantile, n being exact in a double */
+	switch (kind)
+	{
+		case NOUS_Q_CONTINUOUS:
+			h = (n - 1.0) * prob;
+			break;
+		case NOUS_Q_DISCRETE:
+			k = ceil(prob * n);
+			k = k > 0.0 ? k - 1.0 : 0.0;
+			runs_pair_at(runs, nruns, k, out, &xk1);
+			return NOUS_OK;
+		case NOUS_Q_MEDIAN_UNBIASED:
+			h = (n + 1.0 / 3.0) * prob + 1.0 / 3.0 - 1.0;
+			if (h < 0.0)
+				h = 0.0;
+			if (h > n - 1.0)
+				h = n - 1.0;
+			break;
+		default:
+			return NOUS_ERR_PARAM;
+	}
+	k = floor(h);
+	runs_pair_at(runs, nruns, k, &xk, &xk1);
+	if (k + 1.0 < n && h > k)
+		*out = xk + (h - k) * (xk1 - xk);
+	else
+		*out = xk;
+	return NOUS_OK;
+}
+
 /* Acklam (2003) rational approximation, refined by one Halley step */
 double
 nous_normal_quantile(double p)

@@ -146,6 +146,14 @@ typedef enum nous_quantile_kind
 
 extern nous_status nous_quantile(double *x, size_t n, double prob,
 								 nous_quantile_kind kind, double *out);
+/*
+ * The same quantile of values given as runs (value, multiplicity) in
+ * increasing order of value, multiplicities whole numbers >= 1 summing to at
+ * most 2^53: the same result as nous_quantile on the expanded values, read
+ * in one pass over the runs.
+ */
+extern nous_status nous_quantile_runs(const double *runs, size_t nruns, double prob,
+									  nous_quantile_kind kind, double *out);
 
 /* Wilson score interval for k successes out of n at normal quantile z. */
 extern void nous_wilson(double k, double n, double z, double *lo, double *hi);

@@ -249,6 +249,54 @@ cmp_d(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* quantiles of runs (value, multiplicity) = quantiles of the expanded values, exactly */
+TEST(quantile_runs)
+{
+	static const nous_quantile_kind kinds[] = {NOUS_Q_CONTINUOUS, NOUS_Q_DISCRETE,
+	NOUS_Q_MEDIAN_UNBIASED};
+	static const double probs[] = {0.0, 0.1, 0.25, 0.5, 0.75, 0.999, 1.0};
+	static const double runs6[] = {1000, 1, 2000, 1, 3000, 1, 4000, 1, 5000, 1, 6000, 1};
+	double		x[600], runs[1200], r, q;
+	unsigned	s = 11;
+	int			n, i, j, kk, pp;
+
+	CHECK_INT(nous_quantile_runs(runs6, 6, 0.25, NOUS_Q_CONTINUOUS, &r), NOUS_OK);
+	CHECK_NEAR(r, 2250, 0);
+	CHECK_INT(nous_quantile_runs(runs6, 0, 0.25, NOUS_Q_CONTINUOUS, &r), NOUS_OK);
+	CHECK_NAN(r);
+	CHECK_INT(nous_quantile_runs(runs6, 6, -0.1, NOUS_Q_CONTINUOUS, &r), NOUS_ERR_PARAM);
+	for (n = 1; n <= 600; n += 37)
+	{
+		size_t		m = 0;
+
+		/* few distinct values (many ties) for half of the sizes */
+		for (i = 0; i < n; i++)
+		{
+			s = s * 1103515245u + 12345u;
+			x[i] = (double) ((s >> 16) % (n % 2 ? 7 : 100000));
+		}
+		qsort(x, (size_t) n, sizeof(double), cmp_d);
+		for (i = 0; i < n; i = j)
+		{
+			for (j = i; j < n && x[j] == x[i]; j++)
+				;
+			runs[2 * m] = x[i];
+			runs[2 * m + 1] = j - i;
+			m++;
+		}
+		for (kk = 0; kk < 3; kk++)
+			for (pp = 0; pp < 7; pp++)
+			{
+				double		y[600];
+
+				memcpy(y, x, sizeof(double) * n);
+				CHECK_INT(nous_quantile(y, (size_t) n, probs[pp], kinds[kk], &q), NOUS_OK);
+				CHECK_INT(nous_quantile_runs(runs, m, probs[pp], kinds[kk], &r), NOUS_OK);
+				CHECK_NEAR(r, q, 0);
+			}
+	}
+}
+
 TEST(quantiles)
 {
 	double		x[] = {6000, 1000, 3000, 5000, 2000, 4000}, r;
@@ -451,6 +499,7 @@ main(void)
 	RUN(multigroup_random_build);
 	RUN(consumption_units);
 	RUN(quantiles);
+	RUN(quantile_runs);
 	RUN(wilson_gap_normal);
 	RUN(rng_is_deterministic);
 	RUN(binomial_moments);
