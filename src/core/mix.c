@@ -992,25 +992,23 @@ nous_mix_simpson_concentration(const nous_mixtable *t)
 	return 1.0 - simpson_interaction(t);
 }
 
-/* D = sum_g sum_u t_u |p_gu - p_g| / (2 T I) (Reardon & Firebaugh 2002) */
-double
-nous_mix_multi_dissimilarity(const nous_mixtable *t)
+/*
+ * sum_u sum_g t_u |p_gu - p_g|^power, power 1 or 2, over the cells present;
+ * a group absent from unit u contributes t_u p_g^power, added per unit as
+ * t_u (sum over all g of p_g^power - sum over the groups present), the full
+ * sum being 1 for power 1.  NAN when out of memory.
+ */
+static double
+unit_deviation_sum(const nous_mixtable *t, int power)
 {
-	double		I, s = 0.0;
-	size_t		i, g;
-	double	   *seen_share;
+	double		s = 0.0,
+				all = 1.0;
+	size_t		i;
+	double	   *seen = nous_alloc(sizeof(double) * (t->nunit ? t->nunit : 1));
 
-	if (!(t->N > 0.0))
+	if (seen == NULL)
 		return NAN;
-	I = simpson_interaction(t);
-	if (!(I > 0.0))
-		return NAN;
-	/* cells absent from a unit contribute t_u p_g: add them as sum over units
-	 * of t_u * (sum over all g of p_g) minus the groups present */
-	seen_share = nous_alloc(sizeof(double) * (t->nunit ? t->nunit : 1));
-	if (seen_share == NULL)
-		return NAN;
-	memset(seen_share, 0, sizeof(double) * t->nunit);
+	memset(seen, 0, sizeof(double) * t->nunit);
 	for (i = 0; i < t->ncell; i++)
 	{
 		double		tu = t->unit_n[t->cell_unit[i]];
@@ -1018,64 +1016,55 @@ nous_mix_multi_dissimilarity(const nous_mixtable *t)
 
 		if (tu > 0.0)
 		{
-			s += tu * fabs(t->cell_n[i] / tu - pg);
-			seen_share[t->cell_unit[i]] += pg;
+			double		d = fabs(t->cell_n[i] / tu - pg);
+
+			s += tu * (power == 1 ? d : d * d);
+			seen[t->cell_unit[i]] += power == 1 ? pg : pg * pg;
 		}
 	}
-	for (g = 0; g < t->nunit; g++)
-		if (t->unit_n[g] > 0.0)
-			s += t->unit_n[g] * fmax(0.0, 1.0 - seen_share[g]);
-	nous_free(seen_share);
-	return s / (2.0 * t->N * I);
+	if (power == 2)
+	{
+		all = 0.0;
+		for (i = 0; i < t->ngroup; i++)
+		{
+			double		pg = t->group_n[i] / t->N;
+
+			all += pg * pg;
+		}
+	}
+	for (i = 0; i < t->nunit; i++)
+		if (t->unit_n[i] > 0.0)
+			s += t->unit_n[i] * fmax(0.0, all - seen[i]);
+	nous_free(seen);
+	return s;
+}
+
+/* D = sum_g sum_u t_u |p_gu - p_g| / (2 T I) (Reardon & Firebaugh 2002) */
+double
+nous_mix_multi_dissimilarity(const nous_mixtable *t)
+{
+	double		I;
+
+	if (!(t->N > 0.0))
+		return NAN;
+	I = simpson_interaction(t);
+	if (!(I > 0.0))
+		return NAN;
+	return unit_deviation_sum(t, 1) / (2.0 * t->N * I);
 }
 
 /* RD = sum_g sum_u t_u (p_gu - p_g)^2 / (T I) (Carlson 1992; Reardon & Firebaugh 2002) */
 double
 nous_mix_relative_diversity(const nous_mixtable *t)
 {
-	double		I, s = 0.0;
-	size_t		i, u;
-	double	   *seen_sq;
+	double		I;
 
 	if (!(t->N > 0.0))
 		return NAN;
 	I = simpson_interaction(t);
 	if (!(I > 0.0))
 		return NAN;
-	seen_sq = nous_alloc(sizeof(double) * (t->nunit ? t->nunit : 1));
-	if (seen_sq == NULL)
-		return NAN;
-	memset(seen_sq, 0, sizeof(double) * t->nunit);
-	for (i = 0; i < t->ncell; i++)
-	{
-		double		tu = t->unit_n[t->cell_unit[i]];
-		double		pg = t->group_n[t->cell_group[i]] / t->N;
-
-		if (tu > 0.0)
-		{
-			double		d = t->cell_n[i] / tu - pg;
-
-			s += tu * d * d;
-			seen_sq[t->cell_unit[i]] += pg * pg;
-		}
-	}
-	/* groups absent from unit u contribute t_u p_g^2 */
-	{
-		double		all_sq = 0.0;
-		size_t		g;
-
-		for (g = 0; g < t->ngroup; g++)
-		{
-			double		pg = t->group_n[g] / t->N;
-
-			all_sq += pg * pg;
-		}
-		for (u = 0; u < t->nunit; u++)
-			if (t->unit_n[u] > 0.0)
-				s += t->unit_n[u] * fmax(0.0, all_sq - seen_sq[u]);
-	}
-	nous_free(seen_sq);
-	return s / (t->N * I);
+	return unit_deviation_sum(t, 2) / (t->N * I);
 }
 
 /* ---- allocation mix ---- */

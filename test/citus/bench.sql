@@ -42,16 +42,26 @@ END $$;
 
 -- bytes of the partial states the workers send (worker_partial_agg returns
 -- the state in its text form, one per shard and group): the state
--- aggregate run on each shard, its text measured
+-- aggregate run on the coordinator's copy of the data (schema loc), grouped
+-- by the shard each row lives in on the cluster, its text measured
 CREATE FUNCTION citus_bench.partial_bytes(tbl text, state_call text, grp text DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE cmd text; n bigint;
+DECLARE n bigint;
 BEGIN
-  cmd := format('SELECT coalesce(sum(octet_length(s::text)), 0) FROM (SELECT %s AS s FROM %%s %s) x',
-                state_call, CASE WHEN grp IS NULL THEN '' ELSE 'GROUP BY ' || grp END);
-  SELECT sum(result::bigint) INTO n FROM run_command_on_shards(tbl::regclass, cmd);
+  EXECUTE format('SELECT coalesce(sum(octet_length(s::text)), 0)
+                    FROM (SELECT %s AS s FROM loc.%I
+                           GROUP BY get_shard_id_for_distribution_column(%L, epci_code)%s) x',
+                 state_call, tbl, 'dist.' || tbl, CASE WHEN grp IS NULL THEN '' ELSE ', ' || grp END)
+    INTO n;
   RETURN n;
 END $$;
+
+-- aggregates that return the state of nous's aggregates whose state has no
+-- aggregate of its own (coordinator only: partial_bytes runs locally)
+CREATE AGGREGATE citus_bench.quantile_state(float8) (
+  SFUNC = nous.first_quartile_trans, STYPE = nous.quantile_state);
+CREATE AGGREGATE citus_bench.allocation_mix_state(boolean, float8, boolean, float8) (
+  SFUNC = nous.allocation_mix_trans, STYPE = float8[]);
 
 CREATE TABLE citus_bench.results (
   what text, query text, plan text, explain_analyze text, partial_bytes bigint,
@@ -70,7 +80,7 @@ DECLARE
   rb bigint;
 BEGIN
   IF k = 'partial' THEN
-    b := citus_bench.partial_bytes('dist.' || tbl, state_call, grp);
+    b := citus_bench.partial_bytes(tbl, state_call, grp);
   END IF;
   -- for scale: the raw rows of the aggregate's columns, as row-gather ships them
   EXECUTE format('SELECT sum(pg_column_size(t.*)) FROM (SELECT %s FROM loc.%I) t',
@@ -90,9 +100,10 @@ SELECT citus_bench.run('segregation: mutual information, income quartiles by IRI
   'nous.mutual_information(destination_iris, income_quartile::text, weight)',
   'nous.mixcounts_agg(destination_iris, income_quartile::text, weight)');
 SELECT citus_bench.run('allocation rules: first quartile of applicants', 'applications',
-  'nous.first_quartile(income_uc)', NULL);
+  'nous.first_quartile(income_uc)', 'citus_bench.quantile_state(income_uc)');
 SELECT citus_bench.run('allocation rules: allocation_mix', 'allocations',
-  'nous.allocation_mix(in_qpv, income_uc, renewal, threshold)', NULL);
+  'nous.allocation_mix(in_qpv, income_uc, renewal, threshold)',
+  'citus_bench.allocation_mix_state(in_qpv, income_uc, renewal, threshold)');
 SELECT citus_bench.run('allocation rules: allocation_mix per EPCI', 'allocations',
   'nous.allocation_mix(in_qpv, income_uc, renewal, threshold)', NULL, 'epci_code');
 SELECT citus_bench.run('fragility index: composite_agg, 3 indicators', 'squares',
