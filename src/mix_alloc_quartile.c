@@ -29,6 +29,7 @@
 #include "nous.h"
 #include "mix.h"
 #include "mix_state.h"
+#include "value_runs.h"
 
 /*
  * ---- first-quartile threshold ----
@@ -290,21 +291,14 @@ nous_first_quartile_array(PG_FUNCTION_ARGS)
  */
 #define QSTATE_VERSION 1
 #define QSTATE_HDR 2			/* version, kind */
-#define QSTATE_RAW_MIN 4096
-/* 2^53: multiplicities and counts stay exact in a double */
-#define QSTATE_MAX_COUNT 9007199254740992.0
 
 typedef struct QuartileEO
 {
 	ExpandedObjectHeader hdr;
 	int			kind;			/* -1 while unset */
-	double	   *raw;			/* values not yet merged */
-	int64		nraw, capraw;
-	double	   *runs;			/* (value, multiplicity) pairs, increasing */
-	int64		nruns;			/* runs (value, multiplicity) */
+	NousRuns	r;				/* the values (value_runs.h) */
 } QuartileEO;
 
-static void quartile_compact(QuartileEO *eo);
 NOUS_NORETURN static void quartile_corrupt(const char *detail);
 
 static Size
@@ -325,8 +319,8 @@ quartile_get_flat_size(ExpandedObjectHeader *eohptr)
 {
 	QuartileEO *eo = (QuartileEO *) eohptr;
 
-	quartile_compact(eo);
-	return quartile_flat_bytes(eo->nruns);
+	nous_runs_compact(&eo->r);
+	return quartile_flat_bytes(eo->r.nruns);
 }
 
 /* write the flat state (bytes long) holding kind and runs[0..nruns) at dst */
@@ -354,103 +348,15 @@ quartile_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated
 {
 	QuartileEO *eo = (QuartileEO *) eohptr;
 
-	quartile_compact(eo);
-	Assert(allocated_size == quartile_flat_bytes(eo->nruns));
-	quartile_write(result, allocated_size, eo->kind, eo->runs, eo->nruns);
+	nous_runs_compact(&eo->r);
+	Assert(allocated_size == quartile_flat_bytes(eo->r.nruns));
+	quartile_write(result, allocated_size, eo->kind, eo->r.runs, eo->r.nruns);
 }
 
 static const ExpandedObjectMethods quartile_methods = {
 	quartile_get_flat_size,
 	quartile_flatten_into
 };
-
-static int
-quartile_cmp(const void *a, const void *b)
-{
-	double		x = *(const double *) a, y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * Merge the sorted runs b[0..nb) (pairs) into the runs of eo, summing the
- * multiplicities of equal values.
- */
-static void
-quartile_merge_runs(QuartileEO *eo, const double *b, Size nb)
-{
-	Size		na = eo->nruns, i = 0, j = 0, k = 0;
-	int64		cap = nous_grow_cap(0, 2 * (int64) (na + nb), sizeof(double), PG_INT64_MAX,
-									"values for a quantile");
-	double	   *out;
-
-	if (nb == 0)
-		return;
-	out = MemoryContextAllocHuge(eo->hdr.eoh_context, cap * sizeof(double));
-	while (i < na || j < nb)
-	{
-		double		v, m;
-
-		if (j >= nb || (i < na && eo->runs[2 * i] < b[2 * j]))
-		{
-			v = eo->runs[2 * i];
-			m = eo->runs[2 * i + 1];
-			i++;
-		}
-		else if (i >= na || b[2 * j] < eo->runs[2 * i])
-		{
-			v = b[2 * j];
-			m = b[2 * j + 1];
-			j++;
-		}
-		else
-		{
-			v = b[2 * j];
-			m = eo->runs[2 * i + 1] + b[2 * j + 1];
-			i++;
-			j++;
-		}
-		out[2 * k] = v;
-		out[2 * k + 1] = m;
-		k++;
-	}
-	if (eo->runs != NULL)
-		pfree(eo->runs);
-	eo->runs = out;
-	eo->nruns = k;
-}
-
-/* sort the raw values into runs and merge them into the state's runs */
-static void
-quartile_compact(QuartileEO *eo)
-{
-	double	   *r;
-	Size		i, n = 0;
-
-	if (eo->nraw == 0)
-		return;
-	qsort(eo->raw, eo->nraw, sizeof(double), quartile_cmp);
-	/*
-	 * The scratch runs live in the state's own context: compaction also runs
-	 * from get_flat_size, whose caller's context may not support pfree
-	 * (PostgreSQL 17's tuplesort copies tuples into a bump context).
-	 */
-	r = MemoryContextAllocHuge(eo->hdr.eoh_context, sizeof(double) * 2 * eo->nraw);
-	for (i = 0; i < (Size) eo->nraw; i++)
-	{
-		if (n > 0 && r[2 * (n - 1)] == eo->raw[i])
-			r[2 * (n - 1) + 1] += 1.0;
-		else
-		{
-			r[2 * n] = eo->raw[i];
-			r[2 * n + 1] = 1.0;
-			n++;
-		}
-	}
-	eo->nraw = 0;
-	quartile_merge_runs(eo, r, n);
-	pfree(r);
-}
 
 static void
 quartile_corrupt(const char *detail)
@@ -463,7 +369,8 @@ static const double *
 quartile_read_flat(ArrayType *a, int *kind, Size *nruns)
 {
 	const double *d;
-	Size		n, i;
+	const char *why;
+	Size		n;
 
 	if (ARR_NDIM(a) != 1 || ARR_ELEMTYPE(a) != FLOAT8OID || ARR_HASNULL(a))
 		quartile_corrupt("The state must be a one-dimensional array of numbers without NULL.");
@@ -478,17 +385,9 @@ quartile_read_flat(ArrayType *a, int *kind, Size *nruns)
 		quartile_corrupt("The kind must be -1 (unset), 0 (continuous), 1 (discrete) or 2 (median_unbiased).");
 	*nruns = (n - QSTATE_HDR) / 2;
 	d += QSTATE_HDR;
-	for (i = 0; i < *nruns; i++)
-	{
-		double		v = d[2 * i], m = d[2 * i + 1];
-
-		if (!isfinite(v) || v < 0.0)
-			quartile_corrupt("A value is negative or not finite.");
-		if (i > 0 && !(v > d[2 * (i - 1)]))
-			quartile_corrupt("The values are not in increasing order.");
-		if (!(m >= 1.0 && m <= QSTATE_MAX_COUNT) || m != floor(m))
-			quartile_corrupt("A multiplicity is not a whole number between 1 and 2^53.");
-	}
+	why = nous_runs_check(d, *nruns, 0.0);
+	if (why != NULL)
+		quartile_corrupt(why);
 	*kind = (int) d[-1];
 	return d;
 }
@@ -500,8 +399,7 @@ quartile_new(MemoryContext parent)
 												sizeof(QuartileEO), &quartile_methods);
 
 	eo->kind = -1;
-	eo->capraw = 64;
-	eo->raw = MemoryContextAllocHuge(eo->hdr.eoh_context, sizeof(double) * eo->capraw);
+	nous_runs_init(&eo->r, eo->hdr.eoh_context);
 	return eo;
 }
 
@@ -516,10 +414,10 @@ quartile_read(Datum d, int *kind, Size *nruns)
 
 	if (eo != NULL)
 	{
-		quartile_compact(eo);
+		nous_runs_compact(&eo->r);
 		*kind = eo->kind;
-		*nruns = eo->nruns;
-		return eo->runs;
+		*nruns = eo->r.nruns;
+		return eo->r.runs;
 	}
 	return quartile_read_flat((ArrayType *) PG_DETOAST_DATUM(d), kind, nruns);
 }
@@ -546,7 +444,7 @@ quartile_rw(FunctionCallInfo fcinfo, const char *fn)
 	{
 		runs = quartile_read(PG_GETARG_DATUM(0), &kind, &n);
 		eo->kind = kind;
-		quartile_merge_runs(eo, runs, n);
+		nous_runs_merge(&eo->r, runs, n);
 	}
 	return eo;
 }
@@ -562,12 +460,7 @@ nous_quartile_values_trans(PG_FUNCTION_ARGS)
 
 	eo->kind = quartile_kind_row(fcinfo, eo->kind);
 	if (quartile_value_row(fcinfo, &v))
-	{
-		nous_reserve(eo->raw, eo->capraw, eo->nraw + 1, PG_INT64_MAX, "values for a quantile");
-		eo->raw[eo->nraw++] = v;
-		if (eo->nraw >= Max(QSTATE_RAW_MIN, eo->nruns))
-			quartile_compact(eo);
-	}
+		nous_runs_add(&eo->r, v, "values for a quantile");
 	PG_RETURN_DATUM(EOHPGetRWDatum(&eo->hdr));
 }
 
@@ -595,8 +488,8 @@ nous_quartile_values_combine(PG_FUNCTION_ARGS)
 						errmsg("quantile definition changes between rows")));
 	if (kind >= 0)
 		eo->kind = kind;
-	quartile_compact(eo);
-	quartile_merge_runs(eo, runs, n);
+	nous_runs_compact(&eo->r);
+	nous_runs_merge(&eo->r, runs, n);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&eo->hdr));
 }
 
@@ -605,7 +498,7 @@ PG_FUNCTION_INFO_V1(nous_quartile_values_final);
 /*
  * the 25th percentile of the state; NULL when it holds no value.  A state of
  * ours whose values are all still unsorted (a group of fewer than
- * QSTATE_RAW_MIN values, the common case) is read by selection, O(n), as the
+ * 4096 values, the common case) is read by selection, O(n), as the
  * 0.1.0 aggregate did; otherwise the sorted runs are read in one pass.
  */
 Datum
@@ -621,12 +514,12 @@ nous_quartile_values_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	eo = (QuartileEO *) nous_eo_of(PG_GETARG_DATUM(0), &quartile_methods);
-	if (eo != NULL && eo->nruns == 0)
+	if (eo != NULL && eo->r.nruns == 0)
 	{
-		if (eo->nraw == 0)
+		if (eo->r.nraw == 0)
 			PG_RETURN_NULL();
 		/* selection reorders the raw values: harmless, their order carries no meaning */
-		st = nous_quantile(eo->raw, eo->nraw, 0.25,
+		st = nous_quantile(eo->r.raw, eo->r.nraw, 0.25,
 						   eo->kind < 0 ? NOUS_Q_CONTINUOUS : eo->kind, &r);
 	}
 	else
