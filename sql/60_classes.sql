@@ -65,41 +65,50 @@ INSERT INTO nous.method_catalog (family, name, function, builtin, description) V
   ('classification', 'box',       'nous.breaks_box(float8[], int4, jsonb)',       true,
    'box-plot classes; hinge (default 1.5)');
 
-CREATE FUNCTION nous.breaks_transfn(internal, float8, int4, text)
-  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_transfn';
-COMMENT ON FUNCTION nous.breaks_transfn(internal, float8, int4, text) IS
-  'Transition function of nous.breaks: collects the non-NULL values.';
-CREATE FUNCTION nous.breaks_combine(internal, internal)
-  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_combine';
-COMMENT ON FUNCTION nous.breaks_combine(internal, internal) IS
-  'Combine function of nous.breaks: concatenates two partial states.';
-CREATE FUNCTION nous.breaks_serialize(internal)
-  RETURNS bytea LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_serialize';
-COMMENT ON FUNCTION nous.breaks_serialize(internal) IS
-  'Serialise a nous.breaks state (version byte, k, method, values).';
-CREATE FUNCTION nous.breaks_deserialize(bytea, internal)
-  RETURNS internal LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_deserialize';
-COMMENT ON FUNCTION nous.breaks_deserialize(bytea, internal) IS
-  'Deserialise a nous.breaks state, checking its version, sizes and values.';
-CREATE FUNCTION nous.breaks_finalfn(internal, float8, int4, text)
-  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_finalfn';
-COMMENT ON FUNCTION nous.breaks_finalfn(internal, float8, int4, text) IS
-  'Final function of nous.breaks: sorts the values and calls the classification method.';
+-- the state of nous.breaks: a storable type (issue 14), so that parallel
+-- query and Citus aggregate in parts and states can be stored and merged
+CREATE TYPE nous.breaks_state;
+CREATE FUNCTION nous.breaks_state_in(cstring) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_in';
+CREATE FUNCTION nous.breaks_state_out(nous.breaks_state) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_out';
+CREATE FUNCTION nous.breaks_state_recv(internal) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_recv';
+CREATE FUNCTION nous.breaks_state_send(nous.breaks_state) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_send';
+CREATE TYPE nous.breaks_state (
+  INPUT = nous.breaks_state_in, OUTPUT = nous.breaks_state_out,
+  RECEIVE = nous.breaks_state_recv, SEND = nous.breaks_state_send,
+  INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
+COMMENT ON TYPE nous.breaks_state IS
+  'Storable, mergeable state of nous.breaks: version;k;{value,multiplicity,…};method — the distinct values in increasing order with their counts, the number of classes and the method.';
+COMMENT ON FUNCTION nous.breaks_state_in(cstring) IS 'Text input of nous.breaks_state (checked).';
+COMMENT ON FUNCTION nous.breaks_state_out(nous.breaks_state) IS 'Text output of nous.breaks_state: shortest decimals that read back to the same values.';
+COMMENT ON FUNCTION nous.breaks_state_recv(internal) IS 'Binary input of nous.breaks_state (checked).';
+COMMENT ON FUNCTION nous.breaks_state_send(nous.breaks_state) IS 'Binary output of nous.breaks_state.';
+
+CREATE FUNCTION nous.breaks_trans(nous.breaks_state, float8, int4, text) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_trans';
+COMMENT ON FUNCTION nous.breaks_trans(nous.breaks_state, float8, int4, text) IS
+  'Transition function of nous.breaks(value, k, method): adds the non-NULL values to the state.';
+CREATE FUNCTION nous.breaks_trans(nous.breaks_state, float8, int4) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_trans_fisher';
+COMMENT ON FUNCTION nous.breaks_trans(nous.breaks_state, float8, int4) IS
+  'Transition function of nous.breaks(value, k): adds the non-NULL values to the state, method fisher.';
+CREATE FUNCTION nous.breaks_merge(nous.breaks_state, nous.breaks_state) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_combine';
+COMMENT ON FUNCTION nous.breaks_merge(nous.breaks_state, nous.breaks_state) IS
+  'Combine function of nous.breaks: the union of two states (multiplicities summed); k and method must agree.';
+CREATE FUNCTION nous.breaks_final(nous.breaks_state) RETURNS float8[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_final';
+COMMENT ON FUNCTION nous.breaks_final(nous.breaks_state) IS
+  'Final function of nous.breaks: the breaks of the values of a state (checked) by its method; NULL when it holds no value.';
 
 CREATE AGGREGATE nous.breaks(value float8, k int4, method text) (
-  SFUNC = nous.breaks_transfn,
-  STYPE = internal,
-  COMBINEFUNC = nous.breaks_combine,
-  SERIALFUNC = nous.breaks_serialize,
-  DESERIALFUNC = nous.breaks_deserialize,
-  FINALFUNC = nous.breaks_finalfn,
-  FINALFUNC_EXTRA,
-  FINALFUNC_MODIFY = READ_ONLY,
+  SFUNC = nous.breaks_trans,
+  STYPE = nous.breaks_state,
+  COMBINEFUNC = nous.breaks_merge,
+  FINALFUNC = nous.breaks_final,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.breaks(float8, int4, text) IS
@@ -107,26 +116,11 @@ COMMENT ON AGGREGATE nous.breaks(float8, int4, text) IS
 
 -- the default method: a separate two-argument aggregate (aggregates cannot
 -- have DEFAULT arguments shared with their three-argument form)
-CREATE FUNCTION nous.breaks_transfn(internal, float8, int4)
-  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_transfn_fisher';
-COMMENT ON FUNCTION nous.breaks_transfn(internal, float8, int4) IS
-  'Transition function of nous.breaks(value, k): collects the values, method fisher.';
-CREATE FUNCTION nous.breaks_finalfn(internal, float8, int4)
-  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_finalfn';
-COMMENT ON FUNCTION nous.breaks_finalfn(internal, float8, int4) IS
-  'Final function of nous.breaks(value, k).';
-
 CREATE AGGREGATE nous.breaks(value float8, k int4) (
-  SFUNC = nous.breaks_transfn,
-  STYPE = internal,
-  COMBINEFUNC = nous.breaks_combine,
-  SERIALFUNC = nous.breaks_serialize,
-  DESERIALFUNC = nous.breaks_deserialize,
-  FINALFUNC = nous.breaks_finalfn,
-  FINALFUNC_EXTRA,
-  FINALFUNC_MODIFY = READ_ONLY,
+  SFUNC = nous.breaks_trans,
+  STYPE = nous.breaks_state,
+  COMBINEFUNC = nous.breaks_merge,
+  FINALFUNC = nous.breaks_final,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.breaks(float8, int4) IS

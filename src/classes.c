@@ -419,18 +419,51 @@ classes_fisher_size_check(size_t n, int k, const char *what)
 }
 
 
-PG_FUNCTION_INFO_V1(nous_breaks_finalfn);
-
-/* nous.breaks final: sort once, call the method with the sorted values. */
-Datum
-nous_breaks_finalfn(PG_FUNCTION_ARGS)
+/*
+ * The breaks of n sorted values in k classes by the resolved method m: the
+ * built-in fisher straight on the values (no copy), any other method called
+ * with the values as a float8[], its result checked.
+ */
+ArrayType *
+classes_breaks_sorted(NousMethod *m, double *x, int64 n, int32 k)
 {
-	BreaksState *s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	ArrayType  *values;
 	Datum		args[2];
 	bool		nulls[2] = {false, false};
 	Datum		result;
 	bool		isnull;
+
+	if (m->builtin && m->spec.nparams == 0 && strcmp(m->spec.name, "fisher") == 0)
+	{
+		size_t		distinct = nous_distinct_sorted(x, (size_t) n);
+		double	   *out;
+		int			nout;
+
+		classes_fisher_size_check(distinct, k, "distinct values");
+		classes_fisher_work_check(distinct, k);
+		out = palloc(sizeof(double) * NOUS_BREAKS_MAX(k));
+		classes_method_status(nous_breaks_fisher(x, (size_t) n, k, out, &nout, NULL), "fisher");
+		return classes_doubles_to_array(out, nout);
+	}
+	values = classes_doubles_to_array(x, n);
+	args[0] = PointerGetDatum(values);
+	args[1] = Int32GetDatum(k);
+	result = nous_method_call(m, args, nulls, 2, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("classification method \"%s\" returned NULL", m->spec.name),
+				 errdetail("A method must return the upper bounds of the classes, the last one the maximum of the values.")));
+	return check_breaks_result(result, m->spec.name, x[n - 1]);
+}
+
+PG_FUNCTION_INFO_V1(nous_breaks_finalfn);
+
+/* nous.breaks final (0.1.0 state): sort once, call the method with the sorted values. */
+Datum
+nous_breaks_finalfn(PG_FUNCTION_ARGS)
+{
+	BreaksState *s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	nous_status st;
 
 	if (s == NULL || s->n == 0)
@@ -445,28 +478,5 @@ nous_breaks_finalfn(PG_FUNCTION_ARGS)
 		nous_method_resolve(FAMILY, s->method, fcinfo->flinfo->fn_mcxt, &s->resolved);
 		s->resolved_ok = true;
 	}
-	/* the built-in fisher straight on the sorted state: no copy of the values */
-	if (s->resolved.builtin && s->resolved.spec.nparams == 0 &&
-		strcmp(s->resolved.spec.name, "fisher") == 0)
-	{
-		size_t		m = nous_distinct_sorted(s->x, (size_t) s->n);
-		double	   *out;
-		int			nout;
-
-		classes_fisher_size_check(m, s->k, "distinct values");
-		classes_fisher_work_check(m, s->k);
-		out = palloc(sizeof(double) * NOUS_BREAKS_MAX(s->k));
-		classes_method_status(nous_breaks_fisher(s->x, (size_t) s->n, s->k, out, &nout, NULL), "fisher");
-		PG_RETURN_ARRAYTYPE_P(classes_doubles_to_array(out, nout));
-	}
-	values = classes_doubles_to_array(s->x, s->n);
-	args[0] = PointerGetDatum(values);
-	args[1] = Int32GetDatum(s->k);
-	result = nous_method_call(&s->resolved, args, nulls, 2, &isnull);
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("classification method \"%s\" returned NULL", s->resolved.spec.name),
-				 errdetail("A method must return the upper bounds of the classes, the last one the maximum of the values.")));
-	PG_RETURN_ARRAYTYPE_P(check_breaks_result(result, s->resolved.spec.name, s->x[s->n - 1]));
+	PG_RETURN_ARRAYTYPE_P(classes_breaks_sorted(&s->resolved, s->x, s->n, s->k));
 }

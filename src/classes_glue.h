@@ -10,6 +10,7 @@
 #include "utils/array.h"
 
 #include "classes.h"
+#include "nous.h"
 
 /* Error unless 1 <= k <= NOUS_BREAKS_KMAX. */
 extern void classes_check_k(int32 k);
@@ -23,5 +24,7 @@ extern void classes_method_status(nous_status st, const char *method);
 extern void classes_fisher_size_check(size_t n, int k, const char *what);
 /* Error unless the working memory of natural breaks fits in work_mem. */
 extern void classes_fisher_work_check(size_t m, int k);
+/* The breaks (float8[]) of n sorted values in k classes by method m. */
+extern ArrayType *classes_breaks_sorted(NousMethod *m, double *x, int64 n, int32 k);
 
 #endif							/* NOUS_CLASSES_GLUE_H */

@@ -192,3 +192,67 @@ SELECT nous.gvf_sdam(v, '{1}'), nous.gvf_sdcm(v, '{1}'), nous.gvf(v, '{1}') FROM
 SELECT nous.class_of(1, '{1,2}', 'both');
 SELECT nous.gvf(v, '{1,2}', NULL) FROM unnest('{1}'::float8[]) v;
 SELECT nous.gvf_sdcm(v, '{1,2}', 'Left') FROM unnest('{1}'::float8[]) v;
+
+-- ---- the storable state of nous.breaks (0.2.0, issue 14) ----
+-- duplicates are stored once, in increasing order: 3 ×3, 1, 2 (hand count)
+CREATE AGGREGATE cl_state(float8, int4, text) (SFUNC = nous.breaks_trans, STYPE = nous.breaks_state);
+CREATE AGGREGATE cl_state(float8, int4) (SFUNC = nous.breaks_trans, STYPE = nous.breaks_state);
+CREATE AGGREGATE cl_merge(nous.breaks_state) (SFUNC = nous.breaks_merge, STYPE = nous.breaks_state,
+                                              FINALFUNC = nous.breaks_final);
+SELECT cl_state(v, 2, 'quantile') FROM unnest('{3,1,3,NULL,2,3}'::float8[]) v;
+SELECT cl_state(v, 3) FROM unnest('{0.1,-0.5,0.1}'::float8[]) v;
+-- its breaks are those of the values: quantile breaks of 1, 2, 3, 3, 3 at 0.5, 1 (type 7): 3, 3 -> {3}
+SELECT nous.breaks_final(cl_state(v, 2, 'quantile')) AS from_state, nous.breaks(v, 2, 'quantile') AS one_pass
+  FROM unnest('{3,1,3,NULL,2,3}'::float8[]) v;
+-- three parts merged = one pass, for three methods, over 3,000 values with ties
+CREATE TABLE cl_parts AS
+  SELECT i % 3 AS part, ((i * 7919) % 1000 / 10)::float8 AS v FROM generate_series(1, 3000) i;
+CREATE TABLE cl_states AS
+  SELECT part, m, cl_state(v, 5, m) AS s
+    FROM cl_parts, (VALUES ('fisher'), ('quantile'), ('equal')) mm(m) GROUP BY part, m;
+SELECT m, (SELECT cl_merge(s) FROM cl_states c WHERE c.m = mm.m) = (SELECT nous.breaks(v, 5, m) FROM cl_parts) AS merged_equals_one_pass
+  FROM (VALUES ('fisher'), ('quantile'), ('equal')) mm(m) ORDER BY m;
+-- the text and binary forms read back to the same state
+SELECT bool_and(s::text::nous.breaks_state::text = s::text) AS text_round_trip,
+       bool_and(md5(nous.breaks_state_send(s)) = md5(nous.breaks_state_send(s::text::nous.breaks_state))) AS binary_round_trip,
+       bool_and(nous.breaks_final(s::text::nous.breaks_state) = nous.breaks_final(s)) AS same_breaks
+  FROM cl_states;
+-- a parallel plan combines partial states: the same breaks as a serial one
+CREATE TABLE cl_big AS SELECT i, ((i * 7919) % 100003)::float8 / 7 AS v FROM generate_series(1, 60000) i;
+ANALYZE cl_big;
+CREATE TABLE cl_serial AS SELECT nous.breaks(v, 6, 'quantile') AS q, nous.breaks(v, 4) AS f FROM cl_big;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT nous.breaks(v, 6, 'quantile'), nous.breaks(v, 4) FROM cl_big;
+SELECT s.q = p.q AS quantile_same, s.f = p.f AS fisher_same
+  FROM cl_serial s, (SELECT nous.breaks(v, 6, 'quantile') AS q, nous.breaks(v, 4) AS f FROM cl_big) p;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+-- states of different k or method do not merge
+SELECT cl_merge(s) FROM (VALUES ('1;2;{1,1};fisher'::nous.breaks_state), ('1;3;{2,1};fisher')) x(s);
+SELECT cl_merge(s) FROM (VALUES ('1;2;{1,1};fisher'::nous.breaks_state), ('1;2;{2,1};equal')) x(s);
+-- merged states: 1 ×1 and 2 ×1 with 2 ×2 and 5 ×1 give 1, 2 ×3, 5 (hand count)
+SELECT (SELECT cl_merge(s) FROM (VALUES ('1;2;{1,1,2,1};fisher'::nous.breaks_state), ('1;2;{2,2,5,1};fisher')) x(s)) AS merged,
+       (SELECT nous.breaks(v, 2) FROM unnest('{1,2,2,2,5}'::float8[]) v) AS one_pass;
+-- bad states: clear errors
+SELECT '1;2;{2,1,1,1};fisher'::nous.breaks_state;
+SELECT '1;2;{1,0};fisher'::nous.breaks_state;
+SELECT '1;2;{1,1.5};fisher'::nous.breaks_state;
+SELECT '1;0;{1,1};fisher'::nous.breaks_state;
+SELECT '1;2;{1,1};'::nous.breaks_state;
+SELECT '1;2;{Infinity,1};fisher'::nous.breaks_state;
+SELECT '2;2;{1,1};fisher'::nous.breaks_state;
+SELECT '1;2;{1,1,2};fisher'::nous.breaks_state;
+SELECT 'fisher'::nous.breaks_state;
+-- an empty state has no breaks; a method with a semicolon reads back whole
+SELECT nous.breaks_final('1;2;{};fisher') IS NULL AS empty, '1;2;{5,1};x;y'::nous.breaks_state::text AS method_kept;
+DROP TABLE cl_parts, cl_states, cl_big, cl_serial;
+DROP AGGREGATE cl_state(float8, int4, text);
+DROP AGGREGATE cl_state(float8, int4);
+DROP AGGREGATE cl_merge(nous.breaks_state);

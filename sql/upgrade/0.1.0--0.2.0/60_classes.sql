@@ -29,33 +29,77 @@ CREATE OR REPLACE FUNCTION nous.breaks_box("values" float8[], k int4, params jso
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_box_sql';
 
-CREATE OR REPLACE FUNCTION nous.breaks_transfn(internal, float8, int4, text)
-  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_transfn';
+-- the state of nous.breaks: a storable type (issue 14), so that parallel
+-- query and Citus aggregate in parts and states can be stored and merged
+CREATE TYPE nous.breaks_state;
+CREATE FUNCTION nous.breaks_state_in(cstring) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_in';
+CREATE FUNCTION nous.breaks_state_out(nous.breaks_state) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_out';
+CREATE FUNCTION nous.breaks_state_recv(internal) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_recv';
+CREATE FUNCTION nous.breaks_state_send(nous.breaks_state) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_send';
+CREATE TYPE nous.breaks_state (
+  INPUT = nous.breaks_state_in, OUTPUT = nous.breaks_state_out,
+  RECEIVE = nous.breaks_state_recv, SEND = nous.breaks_state_send,
+  INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
+COMMENT ON TYPE nous.breaks_state IS
+  'Storable, mergeable state of nous.breaks: version;k;{value,multiplicity,…};method — the distinct values in increasing order with their counts, the number of classes and the method.';
+COMMENT ON FUNCTION nous.breaks_state_in(cstring) IS 'Text input of nous.breaks_state (checked).';
+COMMENT ON FUNCTION nous.breaks_state_out(nous.breaks_state) IS 'Text output of nous.breaks_state: shortest decimals that read back to the same values.';
+COMMENT ON FUNCTION nous.breaks_state_recv(internal) IS 'Binary input of nous.breaks_state (checked).';
+COMMENT ON FUNCTION nous.breaks_state_send(nous.breaks_state) IS 'Binary output of nous.breaks_state.';
 
-CREATE OR REPLACE FUNCTION nous.breaks_combine(internal, internal)
-  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_combine';
+CREATE FUNCTION nous.breaks_trans(nous.breaks_state, float8, int4, text) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_trans';
+COMMENT ON FUNCTION nous.breaks_trans(nous.breaks_state, float8, int4, text) IS
+  'Transition function of nous.breaks(value, k, method): adds the non-NULL values to the state.';
+CREATE FUNCTION nous.breaks_trans(nous.breaks_state, float8, int4) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_trans_fisher';
+COMMENT ON FUNCTION nous.breaks_trans(nous.breaks_state, float8, int4) IS
+  'Transition function of nous.breaks(value, k): adds the non-NULL values to the state, method fisher.';
+CREATE FUNCTION nous.breaks_merge(nous.breaks_state, nous.breaks_state) RETURNS nous.breaks_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_combine';
+COMMENT ON FUNCTION nous.breaks_merge(nous.breaks_state, nous.breaks_state) IS
+  'Combine function of nous.breaks: the union of two states (multiplicities summed); k and method must agree.';
+CREATE FUNCTION nous.breaks_final(nous.breaks_state) RETURNS float8[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_breaks_state_final';
+COMMENT ON FUNCTION nous.breaks_final(nous.breaks_state) IS
+  'Final function of nous.breaks: the breaks of the values of a state (checked) by its method; NULL when it holds no value.';
 
-CREATE OR REPLACE FUNCTION nous.breaks_serialize(internal)
-  RETURNS bytea LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_serialize';
+CREATE OR REPLACE AGGREGATE nous.breaks(value float8, k int4, method text) (
+  SFUNC = nous.breaks_trans,
+  STYPE = nous.breaks_state,
+  COMBINEFUNC = nous.breaks_merge,
+  FINALFUNC = nous.breaks_final,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.breaks(float8, int4, text) IS
+  'Class breaks of the non-NULL values: the upper bound of each class, strictly increasing, the last one the maximum; method = a registered classification method (fisher, quantile, equal, sd, headtails, pretty, box, or a user one), e.g. ''quantile(type=6)''.';
 
-CREATE OR REPLACE FUNCTION nous.breaks_deserialize(bytea, internal)
-  RETURNS internal LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_deserialize';
+-- the default method: a separate two-argument aggregate (aggregates cannot
+-- have DEFAULT arguments shared with their three-argument form)
+CREATE OR REPLACE AGGREGATE nous.breaks(value float8, k int4) (
+  SFUNC = nous.breaks_trans,
+  STYPE = nous.breaks_state,
+  COMBINEFUNC = nous.breaks_merge,
+  FINALFUNC = nous.breaks_final,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.breaks(float8, int4) IS
+  'Exact natural breaks (method fisher) of the non-NULL values: the upper bound of each class, the last one the maximum.';
 
-CREATE OR REPLACE FUNCTION nous.breaks_finalfn(internal, float8, int4, text)
-  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_finalfn';
-
-CREATE OR REPLACE FUNCTION nous.breaks_transfn(internal, float8, int4)
-  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_transfn_fisher';
-
-CREATE OR REPLACE FUNCTION nous.breaks_finalfn(internal, float8, int4)
-  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_breaks_finalfn';
+-- the aggregates above replaced in place (views over them survive); the
+-- support functions of the 0.1.0 internal state are no longer used (their
+-- C symbols stay exported for databases not yet updated)
+DROP FUNCTION nous.breaks_transfn(internal, float8, int4, text);
+DROP FUNCTION nous.breaks_transfn(internal, float8, int4);
+DROP FUNCTION nous.breaks_combine(internal, internal);
+DROP FUNCTION nous.breaks_serialize(internal);
+DROP FUNCTION nous.breaks_deserialize(bytea, internal);
+DROP FUNCTION nous.breaks_finalfn(internal, float8, int4, text);
+DROP FUNCTION nous.breaks_finalfn(internal, float8, int4);
 
 CREATE OR REPLACE FUNCTION nous.class_of(value float8, breaks float8[])
   RETURNS int4 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
