@@ -309,6 +309,21 @@ SELECT grp, round(ici::numeric, 6) AS ici, round(ice::numeric, 6) AS ice, round(
 SELECT zone, grp, round(ici::numeric, 6) AS ici, round(icm::numeric, 6) AS icm, round(irm::numeric, 6) AS irm
   FROM nous.flow_renewal('{g1,g2}', ARRAY['{T>T:60,X>T:30,T>X:10}'::nous.flows, '{T>T:40,X>T:10,T>X:30}'])
  WHERE zone = 'T';
+-- integer groups (an income quartile, issue 15): the same indices as text groups, grp a bigint;
+-- an int[] column converts implicitly, and an untyped literal still reads as text
+CREATE TEMP TABLE fr_q AS SELECT * FROM (VALUES (1, 60.0, 30.0, 10.0), (2, 40, 10, 30)) v(q, s, e, o);
+SELECT i.grp, pg_typeof(i.grp) AS grp_type,
+       i.ici = t.ici AND i.ice = t.ice AND i.icm = t.icm AND i.iri = t.iri AND i.ire = t.ire AND i.irm = t.irm AS same_as_text
+  FROM (SELECT r.* FROM (SELECT array_agg(q ORDER BY q) g, array_agg(s ORDER BY q) s, array_agg(e ORDER BY q) e,
+                                array_agg(o ORDER BY q) o FROM fr_q) a,
+                        nous.flow_renewal(a.g, a.s, a.e, a.o) r) i
+  JOIN nous.flow_renewal('{1,2}', '{60,40}', '{30,10}', '{10,30}') t ON t.grp = i.grp::text
+ ORDER BY i.grp;
+SELECT zone, grp, pg_typeof(grp) AS grp_type, round(icm::numeric, 6) AS icm
+  FROM nous.flow_renewal(ARRAY[1, 2], ARRAY['{T>T:60,X>T:30,T>X:10}'::nous.flows, '{T>T:40,X>T:10,T>X:30}'])
+ WHERE zone = 'T';
+SELECT pg_typeof(grp) AS literal_groups FROM nous.flow_renewal('{g1,g2}', '{60,40}', '{30,10}', '{10,30}') LIMIT 1;
+SELECT * FROM nous.flow_renewal(ARRAY[1, NULL], '{5,1}', '{1,0}', '{1,0}');
 -- a group with nobody: its shares are 0, IRM (PRES = 0) undefined
 SELECT grp, ici, ice, icm, irm FROM nous.flow_renewal('{a,b}', '{5,0}', '{1,0}', '{1,0}');
 \set VERBOSITY sqlstate
