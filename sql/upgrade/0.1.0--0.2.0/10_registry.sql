@@ -33,6 +33,10 @@ DECLARE
   fam   nous.method_families%ROWTYPE;
   p     pg_catalog.pg_proc%ROWTYPE;
   names text;
+  e_state text;
+  e_msg text;
+  e_detail text;
+  e_hint text;
 BEGIN
   IF family IS NULL OR name IS NULL OR fn IS NULL THEN
     RAISE EXCEPTION 'family, name and fn must not be NULL'
@@ -60,9 +64,16 @@ BEGIN
       USING ERRCODE = 'duplicate_object',
             HINT = 'Choose another name, or remove a user method first with nous.unregister_method().';
   END IF;
-  -- the trigger nous.method_catalog_check checks the signature
-  INSERT INTO nous.method_catalog (family, name, function, builtin, description)
-  VALUES (family, name, fn, false, description);
+  -- the trigger nous.method_catalog_check checks the signature; its error
+  -- reaches the caller as it is, without the INSERT that ran it as CONTEXT
+  BEGIN
+    INSERT INTO nous.method_catalog (family, name, function, builtin, description)
+    VALUES (family, name, fn, false, description);
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT,
+                            e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+    PERFORM nous.raise_error(e_state, e_msg, e_detail, e_hint);
+  END;
   IF NOT nous.method_owner_trusted(fn) THEN
     RAISE NOTICE '% method "%" runs only for role "%" until its owner is trusted', family, name, pg_catalog.pg_get_userbyid(p.proowner)
       USING DETAIL = format('The function %s is owned by %s, which is not a superuser, the owner of nous, or listed in nous.trusted_method_owners.', fn, pg_catalog.pg_get_userbyid(p.proowner)),

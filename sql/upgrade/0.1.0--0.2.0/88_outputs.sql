@@ -118,6 +118,10 @@ CREATE FUNCTION nous.create_map_view(name text, query text, key_column text, geo
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+  e_state text;
+  e_msg text;
+  e_detail text;
+  e_hint text;
   sch name;
   rel name;
   probe regclass;
@@ -195,7 +199,15 @@ BEGIN
     -- k and the method checked once here, rather than deep inside the view
     PERFORM nous.breaks(v, k, method) FROM (VALUES (1::float8)) t(v);
   END IF;
-  SELECT p.schema_name, p.rel_name, p.probe INTO sch, rel, probe FROM nous.output_prepare(name, query, replace) p;
+  -- the checks of the name and the query report to the caller as they are,
+  -- without the chain of internal functions as CONTEXT
+  BEGIN
+    SELECT p.schema_name, p.rel_name, p.probe INTO sch, rel, probe FROM nous.output_prepare(name, query, replace) p;
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT,
+                            e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+    PERFORM nous.raise_error(e_state, e_msg, e_detail, e_hint);
+  END;
   IF length(rel) > 56 THEN
     RAISE EXCEPTION 'map view name "%" is too long', rel USING ERRCODE = '42622',
       DETAIL = 'The name takes at most 56 bytes, so that its legend view <name>_legend fits in 63.';
@@ -513,6 +525,10 @@ CREATE FUNCTION nous.create_bi_view(name text, query text, description text, des
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+  e_state text;
+  e_msg text;
+  e_detail text;
+  e_hint text;
   sch name;
   rel name;
   probe regclass;
@@ -549,7 +565,15 @@ BEGIN
     RAISE EXCEPTION 'a materialized BI view needs a key_column' USING ERRCODE = '22023',
       DETAIL = 'Its unique index lets REFRESH MATERIALIZED VIEW CONCURRENTLY keep it readable during the nightly refresh.';
   END IF;
-  SELECT p.schema_name, p.rel_name, p.probe INTO sch, rel, probe FROM nous.output_prepare(name, query, replace) p;
+  -- the checks of the name and the query report to the caller as they are,
+  -- without the chain of internal functions as CONTEXT
+  BEGIN
+    SELECT p.schema_name, p.rel_name, p.probe INTO sch, rel, probe FROM nous.output_prepare(name, query, replace) p;
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT,
+                            e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+    PERFORM nous.raise_error(e_state, e_msg, e_detail, e_hint);
+  END;
   target := format('%I.%I', sch, rel);
   FOR cols IN SELECT * FROM nous.output_columns(probe) LOOP
     IF secret AND cols.column_name IN ('secrecy_status', 'nous_secret') THEN
