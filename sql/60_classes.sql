@@ -7,43 +7,43 @@ INSERT INTO nous.method_families (family, arg_types, return_type, params, descri
 VALUES ('classification', '{float8[],int4}', 'float8[]', true,
         'Class breaks: from the values (NULL elements ignored) and a number of classes k, the upper bound of each class, strictly increasing, the last one the maximum.');
 
-CREATE FUNCTION nous.breaks_fisher("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.breaks_fisher(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_fisher_sql';
 COMMENT ON FUNCTION nous.breaks_fisher(float8[], int4, jsonb) IS
   'Exact natural breaks (Fisher 1958 optimal partition minimising the within-class sum of squares, on every value); no parameters.';
 
-CREATE FUNCTION nous.breaks_quantile("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.breaks_quantile(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_quantile_sql';
 COMMENT ON FUNCTION nous.breaks_quantile(float8[], int4, jsonb) IS
   'Quantile breaks at c/k; params: type = 1..9 (Hyndman and Fan 1996, as R''s quantile(); default 7).';
 
-CREATE FUNCTION nous.breaks_equal("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.breaks_equal(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_equal_sql';
 COMMENT ON FUNCTION nous.breaks_equal(float8[], int4, jsonb) IS
   'Equal intervals: min + c (max - min) / k; no parameters.';
 
-CREATE FUNCTION nous.breaks_sd("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.breaks_sd(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_sd_sql';
 COMMENT ON FUNCTION nous.breaks_sd(float8[], int4, jsonb) IS
   'Standard-deviation classes centred on the mean: bounds mean + (c - k/2) width sd (sample sd); params: width (default 1).';
 
-CREATE FUNCTION nous.breaks_headtails("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.breaks_headtails(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_headtails_sql';
 COMMENT ON FUNCTION nous.breaks_headtails(float8[], int4, jsonb) IS
   'Head/tail breaks (Jiang 2013): successive means of the head while it holds at most thr of the values; at most k classes; params: thr (default 0.4).';
 
-CREATE FUNCTION nous.breaks_pretty("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.breaks_pretty(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_pretty_sql';
 COMMENT ON FUNCTION nous.breaks_pretty(float8[], int4, jsonb) IS
   'Round bounds: multiples of 1, 2, 2.5 or 5 times a power of ten, the finest step giving at most k classes; no parameters.';
 
-CREATE FUNCTION nous.breaks_box("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.breaks_box(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_box_sql';
 COMMENT ON FUNCTION nous.breaks_box(float8[], int4, jsonb) IS

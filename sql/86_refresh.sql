@@ -248,7 +248,7 @@ END;
 COMMENT ON FUNCTION nous.refresh_edges() IS
   'Dependencies between registered views: auto (the query reads the other view, directly or through plain views) and explicit (nous.refresh_register depends_on).';
 
-CREATE FUNCTION nous.refresh_plan("group" text DEFAULT NULL)
+CREATE FUNCTION nous.refresh_plan(group_name text DEFAULT NULL)
 RETURNS TABLE (ordinal integer, view_schema text, view_name text, view_group text,
                level integer, depends_on text[], concurrent boolean, note text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -310,7 +310,7 @@ BEGIN
                LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = r.view_schema
                LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.view_name
                                               AND c.relkind = 'm'
-              WHERE r.enabled AND (refresh_plan."group" IS NULL OR r.view_group = refresh_plan."group"))
+              WHERE r.enabled AND (refresh_plan.group_name IS NULL OR r.view_group = refresh_plan.group_name))
   SELECT (row_number() OVER (ORDER BY v.lvl, v.view_schema, v.view_name))::integer,
          v.view_schema, v.view_name, v.view_group, v.lvl, coalesce(e.deps, '{}'),
          CASE WHEN v.oid IS NULL THEN NULL
@@ -329,7 +329,7 @@ COMMENT ON FUNCTION nous.refresh_plan(text) IS
   'What nous.refresh(group) will do, in order: each enabled view of the group (NULL: all groups) with its dependency level, the registered views it depends on, and whether it will be refreshed concurrently and why; raises an error on a dependency cycle.';
 
 -- ---- registration --------------------------------------------------------
-CREATE FUNCTION nous.refresh_register(view regclass, "group" text DEFAULT 'default',
+CREATE FUNCTION nous.refresh_register(view regclass, group_name text DEFAULT 'default',
                                       depends_on regclass[] DEFAULT '{}',
                                       concurrent boolean DEFAULT NULL)
 RETURNS void
@@ -341,10 +341,10 @@ DECLARE
   dep regclass;
   dc  record;
 BEGIN
-  IF view IS NULL OR "group" IS NULL THEN
+  IF view IS NULL OR group_name IS NULL THEN
     RAISE EXCEPTION 'view and group must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF "group" = '' THEN
+  IF group_name = '' THEN
     RAISE EXCEPTION 'group must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT n.nspname::text AS s, cl.relname::text AS r, cl.relkind INTO c
@@ -366,7 +366,7 @@ BEGIN
             HINT = 'Unregister it first with nous.refresh_unregister(), or change its row of nous.refresh_views.';
   END IF;
   INSERT INTO nous.refresh_views (view_schema, view_name, view_group, concurrent)
-  VALUES (c.s, c.r, "group", concurrent);
+  VALUES (c.s, c.r, group_name, concurrent);
   FOREACH dep IN ARRAY coalesce(depends_on, '{}') LOOP
     CONTINUE WHEN dep IS NULL;
     IF dep = view THEN
@@ -444,7 +444,7 @@ COMMENT ON FUNCTION nous.refresh_enable(regclass, boolean) IS
   'Include (true) or leave out (false) a registered view in the refreshes without unregistering it.';
 
 -- ---- running -------------------------------------------------------------
-CREATE FUNCTION nous.refresh_begin("group" text)
+CREATE FUNCTION nous.refresh_begin(group_name text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -460,13 +460,13 @@ BEGIN
             DETAIL = 'nous.refresh reads nous.refresh_views and writes nous.refresh_runs and nous.refresh_log.',
             HINT = 'As the owner of the extension: ' || missing;
   END IF;
-  IF "group" IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_group = refresh_begin."group") THEN
-    RAISE EXCEPTION 'no materialized view is registered in group "%"', "group"
+  IF group_name IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_group = refresh_begin.group_name) THEN
+    RAISE EXCEPTION 'no materialized view is registered in group "%"', group_name
       USING ERRCODE = 'undefined_object',
             HINT = 'See the table nous.refresh_views; register views with nous.refresh_register(view, group).';
   END IF;
-  PERFORM count(*) FROM nous.refresh_plan("group");   -- a cycle stops the run before it starts
+  PERFORM count(*) FROM nous.refresh_plan(group_name);   -- a cycle stops the run before it starts
   -- earlier runs that stopped before their end are recorded as interrupted
   FOR prev IN SELECT s.run_id, s.not_refreshed FROM nous.refresh_run_status s
                WHERE s.outcome = 'interrupted'
@@ -480,10 +480,10 @@ BEGIN
   END LOOP;
   run := nextval('nous.refresh_run_seq');
   INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome, planned)
-  SELECT run, "group", statement_timestamp(), pg_backend_pid(),
+  SELECT run, group_name, statement_timestamp(), pg_backend_pid(),
          (SELECT a.backend_start FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()), 'running',
          (SELECT coalesce(array_agg(format('%I.%I', p.view_schema, p.view_name) ORDER BY p.ordinal), '{}')
-            FROM nous.refresh_plan("group") p);
+            FROM nous.refresh_plan(group_name) p);
   RETURN run;
 END
 $$;
@@ -500,7 +500,7 @@ END;
 COMMENT ON FUNCTION nous.refresh_end(bigint) IS
   'Internal step of nous.refresh: record the run as done (every view handled).';
 
-CREATE FUNCTION nous.refresh_step(run_id bigint, "group" text, lock_timeout interval DEFAULT NULL)
+CREATE FUNCTION nous.refresh_step(run_id bigint, group_name text, lock_timeout interval DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -517,7 +517,7 @@ DECLARE
   old_lt  text := current_setting('lock_timeout');
 BEGIN
   -- the next view of the plan that this run has not handled yet
-  SELECT pl.* INTO p FROM nous.refresh_plan(refresh_step."group") pl
+  SELECT pl.* INTO p FROM nous.refresh_plan(refresh_step.group_name) pl
    WHERE NOT EXISTS (SELECT 1 FROM nous.refresh_log l
                       WHERE l.run_id = refresh_step.run_id
                         AND l.view_schema = pl.view_schema AND l.view_name = pl.view_name)
@@ -574,15 +574,15 @@ AS 'MODULE_PATHNAME', 'nous_refresh_in_transaction_block';
 COMMENT ON FUNCTION nous.refresh_in_transaction_block() IS
   'Whether the current statement runs in a transaction block (an explicit BEGIN, or several statements sent in one query string), where CALL nous.refresh cannot commit after each view.';
 
-CREATE FUNCTION nous.refresh_now("group" text DEFAULT NULL, lock_timeout interval DEFAULT NULL)
+CREATE FUNCTION nous.refresh_now(group_name text DEFAULT NULL, lock_timeout interval DEFAULT NULL)
 RETURNS SETOF nous.refresh_log
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  run bigint := nous.refresh_begin("group");
+  run bigint := nous.refresh_begin(group_name);
 BEGIN
-  WHILE nous.refresh_step(run, "group", lock_timeout) LOOP
+  WHILE nous.refresh_step(run, group_name, lock_timeout) LOOP
   END LOOP;
   PERFORM nous.refresh_end(run);
   RETURN QUERY SELECT * FROM nous.refresh_log l WHERE l.run_id = run ORDER BY l.ordinal;
@@ -729,7 +729,7 @@ COMMENT ON FUNCTION nous.refresh_summary(bigint) IS
 -- run as failed) it ends with an ERROR, after every view it could refresh was
 -- refreshed and committed, when a view failed or was skipped.  Its errors
 -- come through nous.raise_error, without the chain of internal functions.
-CREATE PROCEDURE nous.refresh("group" text DEFAULT NULL, lock_timeout interval DEFAULT NULL,
+CREATE PROCEDURE nous.refresh(group_name text DEFAULT NULL, lock_timeout interval DEFAULT NULL,
                               INOUT run_id bigint DEFAULT NULL, fail_on_error boolean DEFAULT true)
 LANGUAGE plpgsql
 AS $$
@@ -743,7 +743,7 @@ DECLARE
   hnt text;
 BEGIN
   BEGIN
-    run_id := nous.refresh_begin("group");
+    run_id := nous.refresh_begin(group_name);
   EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
                             hnt = PG_EXCEPTION_HINT;
@@ -756,7 +756,7 @@ BEGIN
   ELSE
     COMMIT;   -- the run is recorded as running: an interruption leaves this trace
   END IF;
-  WHILE nous.refresh_step(run_id, "group", lock_timeout) LOOP
+  WHILE nous.refresh_step(run_id, group_name, lock_timeout) LOOP
     SELECT * INTO r FROM nous.refresh_report(run_id);
     IF r.hint IS NULL THEN
       RAISE NOTICE '%', r.message;

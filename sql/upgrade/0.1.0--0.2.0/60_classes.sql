@@ -1,31 +1,42 @@
 -- classes: the C functions of the SQL functions are named nous_<name>_sql
 -- (the 0.1.0 names pg_nous_* stay exported for databases not yet updated)
 
-CREATE OR REPLACE FUNCTION nous.breaks_fisher("values" float8[], k int4, params jsonb DEFAULT '{}')
+-- The first parameter of the break methods was named "values", a reserved
+-- word (named notation needed quotes): renamed x in the catalogue first
+-- (PostgreSQL cannot rename a parameter with CREATE OR REPLACE; the
+-- functions and what calls them stay as they are), before the definitions
+-- below replace them.
+UPDATE pg_catalog.pg_proc SET proargnames = pg_catalog.array_replace(proargnames, 'values', 'x')
+ WHERE pronamespace = 'nous'::regnamespace
+   AND proname IN ('breaks_fisher', 'breaks_quantile', 'breaks_equal', 'breaks_sd', 'breaks_headtails',
+                   'breaks_pretty', 'breaks_box')
+   AND proargnames[1] = 'values';
+
+CREATE OR REPLACE FUNCTION nous.breaks_fisher(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_fisher_sql';
 
-CREATE OR REPLACE FUNCTION nous.breaks_quantile("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION nous.breaks_quantile(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_quantile_sql';
 
-CREATE OR REPLACE FUNCTION nous.breaks_equal("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION nous.breaks_equal(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_equal_sql';
 
-CREATE OR REPLACE FUNCTION nous.breaks_sd("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION nous.breaks_sd(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_sd_sql';
 
-CREATE OR REPLACE FUNCTION nous.breaks_headtails("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION nous.breaks_headtails(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_headtails_sql';
 
-CREATE OR REPLACE FUNCTION nous.breaks_pretty("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION nous.breaks_pretty(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_pretty_sql';
 
-CREATE OR REPLACE FUNCTION nous.breaks_box("values" float8[], k int4, params jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION nous.breaks_box(x float8[], k int4, params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_breaks_box_sql';
 

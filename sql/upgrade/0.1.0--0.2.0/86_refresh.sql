@@ -2,6 +2,218 @@
 -- first view, so that an interrupted CALL nous.refresh leaves a trace:
 -- nous.refresh_run_status, the new columns interrupted_run and stale of
 -- nous.refresh_last, and a notice from the next run.
+-- The parameter "group" (a reserved word: named notation needed quotes) is
+-- renamed group_name.  PostgreSQL cannot rename a parameter with CREATE OR
+-- REPLACE: the names are changed in the catalogue first (the functions, and
+-- the views and jobs that call them, stay as they are), then the bodies that
+-- read the parameter are replaced.
+UPDATE pg_catalog.pg_proc SET proargnames = pg_catalog.array_replace(proargnames, 'group', 'group_name')
+ WHERE oid IN ('nous.refresh_plan(text)'::regprocedure,
+               'nous.refresh_register(regclass, text, regclass[], boolean)'::regprocedure,
+               'nous.refresh_begin(text)'::regprocedure,
+               'nous.refresh_step(bigint, text, interval)'::regprocedure,
+               'nous.refresh_now(text, interval)'::regprocedure)
+   AND 'group' = ANY (proargnames);
+
+CREATE OR REPLACE FUNCTION nous.refresh_plan(group_name text DEFAULT NULL)
+RETURNS TABLE (ordinal integer, view_schema text, view_name text, view_group text,
+               level integer, depends_on text[], concurrent boolean, note text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  lv       jsonb := '{}';
+  keys     text[];
+  ev       text[];
+  ed       text[];
+  k        text;
+  i        integer;
+  m        integer;
+  ready    boolean;
+  progress boolean;
+  left_    text[];
+BEGIN
+  -- levels by Kahn's algorithm over every registered view (enabled or not):
+  -- level 0 reads no registered view, level n reads one of level n-1
+  SELECT coalesce(array_agg(format('%I.%I', r.view_schema, r.view_name) ORDER BY r.view_schema, r.view_name), '{}')
+    INTO keys FROM nous.refresh_views r;
+  SELECT coalesce(array_agg(format('%I.%I', e.view_schema, e.view_name)), '{}'),
+         coalesce(array_agg(format('%I.%I', e.depends_schema, e.depends_name)), '{}')
+    INTO ev, ed FROM nous.refresh_edges() e;
+  LOOP
+    progress := false;
+    left_ := '{}';
+    FOREACH k IN ARRAY keys LOOP
+      CONTINUE WHEN lv ? k;
+      ready := true;
+      m := -1;
+      FOR i IN 1 .. cardinality(ev) LOOP
+        CONTINUE WHEN ev[i] <> k;
+        IF NOT lv ? ed[i] THEN ready := false; EXIT; END IF;
+        m := greatest(m, (lv->>ed[i])::integer);
+      END LOOP;
+      IF ready THEN
+        lv := lv || jsonb_build_object(k, m + 1);
+        progress := true;
+      ELSE
+        left_ := left_ || k;
+      END IF;
+    END LOOP;
+    EXIT WHEN cardinality(left_) = 0;
+    IF NOT progress THEN
+      RAISE EXCEPTION 'dependency cycle among registered materialized views'
+        USING ERRCODE = 'invalid_object_definition',
+              DETAIL = format('These views depend on each other, directly or through views they read: %s.',
+                              array_to_string(left_, ', ')),
+              HINT = 'Remove an explicit dependency with nous.refresh_unregister() and register the view again.';
+    END IF;
+  END LOOP;
+  RETURN QUERY
+  WITH e AS (SELECT x.view_schema, x.view_name,
+                    array_agg(DISTINCT format('%I.%I', x.depends_schema, x.depends_name)) AS deps
+               FROM nous.refresh_edges() x GROUP BY 1, 2),
+       v AS (SELECT r.*, c.oid, (lv->>format('%I.%I', r.view_schema, r.view_name))::integer AS lvl
+               FROM nous.refresh_views r
+               LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = r.view_schema
+               LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = r.view_name
+                                              AND c.relkind = 'm'
+              WHERE r.enabled AND (refresh_plan.group_name IS NULL OR r.view_group = refresh_plan.group_name))
+  SELECT (row_number() OVER (ORDER BY v.lvl, v.view_schema, v.view_name))::integer,
+         v.view_schema, v.view_name, v.view_group, v.lvl, coalesce(e.deps, '{}'),
+         CASE WHEN v.oid IS NULL THEN NULL
+              ELSE coalesce(v.concurrent, nous.refresh_concurrent_possible(v.oid::regclass)) END,
+         CASE WHEN v.oid IS NULL THEN 'missing: no materialized view of this name'
+              WHEN v.concurrent IS NULL AND nous.refresh_concurrent_possible(v.oid::regclass) THEN 'auto: concurrent (populated, unique index)'
+              WHEN v.concurrent IS NULL AND NOT (SELECT c.relispopulated FROM pg_catalog.pg_class c WHERE c.oid = v.oid) THEN 'auto: not concurrent (not populated yet)'
+              WHEN v.concurrent IS NULL THEN 'auto: not concurrent (no unique index on plain columns without WHERE)'
+              WHEN v.concurrent THEN 'forced concurrent'
+              ELSE 'forced not concurrent' END
+    FROM v LEFT JOIN e ON e.view_schema = v.view_schema AND e.view_name = v.view_name
+   ORDER BY 1;
+END
+$$;
+
+
+CREATE OR REPLACE FUNCTION nous.refresh_register(view regclass, group_name text DEFAULT 'default',
+                                      depends_on regclass[] DEFAULT '{}',
+                                      concurrent boolean DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c   record;
+  dep regclass;
+  dc  record;
+BEGIN
+  IF view IS NULL OR group_name IS NULL THEN
+    RAISE EXCEPTION 'view and group must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF group_name = '' THEN
+    RAISE EXCEPTION 'group must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT n.nspname::text AS s, cl.relname::text AS r, cl.relkind INTO c
+    FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.oid = view;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'relation with oid % does not exist', view::oid USING ERRCODE = 'undefined_table';
+  END IF;
+  IF c.relkind <> 'm' THEN
+    RAISE EXCEPTION '"%" is not a materialized view', view
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = format('It is %s.', CASE c.relkind WHEN 'r' THEN 'a table' WHEN 'v' THEN 'a plain view'
+                                                      WHEN 'p' THEN 'a partitioned table' WHEN 'f' THEN 'a foreign table'
+                                                      ELSE 'not a materialized view' END),
+            HINT = 'Only materialized views are refreshed; plain views are always up to date.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_schema = c.s AND r.view_name = c.r) THEN
+    RAISE EXCEPTION 'materialized view "%" is already registered', view
+      USING ERRCODE = 'duplicate_object',
+            HINT = 'Unregister it first with nous.refresh_unregister(), or change its row of nous.refresh_views.';
+  END IF;
+  INSERT INTO nous.refresh_views (view_schema, view_name, view_group, concurrent)
+  VALUES (c.s, c.r, group_name, concurrent);
+  FOREACH dep IN ARRAY coalesce(depends_on, '{}') LOOP
+    CONTINUE WHEN dep IS NULL;
+    IF dep = view THEN
+      RAISE EXCEPTION 'dependency cycle: "%" cannot depend on itself', view
+        USING ERRCODE = 'invalid_object_definition';
+    END IF;
+    SELECT n.nspname::text AS s, cl.relname::text AS r, cl.relkind INTO dc
+      FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.oid = dep;
+    IF NOT FOUND OR dc.relkind <> 'm' THEN
+      RAISE EXCEPTION 'dependency "%" is not a materialized view', dep USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_schema = dc.s AND r.view_name = dc.r) THEN
+      RAISE EXCEPTION 'dependency "%" is not registered', dep
+        USING ERRCODE = 'undefined_object',
+              HINT = 'Register the views a view depends on first.';
+    END IF;
+    INSERT INTO nous.refresh_dependencies VALUES (c.s, c.r, dc.s, dc.r) ON CONFLICT DO NOTHING;
+  END LOOP;
+  -- a cycle through explicit dependencies raises here and undoes the registration
+  PERFORM count(*) FROM nous.refresh_plan(NULL);
+END
+$$;
+
+
+CREATE OR REPLACE FUNCTION nous.refresh_step(run_id bigint, group_name text, lock_timeout interval DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  p       record;
+  failed  text;
+  t0      timestamptz := clock_timestamp();
+  n       bigint;
+  conc    boolean;
+  st      text;
+  msg     text;
+  det     text;
+  old_lt  text := current_setting('lock_timeout');
+BEGIN
+  -- the next view of the plan that this run has not handled yet
+  SELECT pl.* INTO p FROM nous.refresh_plan(refresh_step.group_name) pl
+   WHERE NOT EXISTS (SELECT 1 FROM nous.refresh_log l
+                      WHERE l.run_id = refresh_step.run_id
+                        AND l.view_schema = pl.view_schema AND l.view_name = pl.view_name)
+   ORDER BY pl.ordinal LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  SELECT string_agg(format('%I.%I', l.view_schema, l.view_name) || ' ' || l.outcome, ', ' ORDER BY l.ordinal)
+    INTO failed FROM nous.refresh_log l
+   WHERE l.run_id = refresh_step.run_id AND l.outcome <> 'ok'
+     AND format('%I.%I', l.view_schema, l.view_name) = ANY (p.depends_on);
+  IF failed IS NOT NULL THEN
+    INSERT INTO nous.refresh_log (run_id, ordinal, view_schema, view_name, view_group, started_at,
+                                  finished_at, outcome, error)
+    VALUES (run_id, p.ordinal, p.view_schema, p.view_name, p.view_group, t0, clock_timestamp(),
+            'skipped', 'depends on ' || failed);
+    RETURN true;
+  END IF;
+  conc := coalesce(p.concurrent, false);
+  IF lock_timeout IS NOT NULL THEN
+    PERFORM set_config('lock_timeout',
+                       (greatest(1, round(date_part('epoch', lock_timeout) * 1000)))::bigint::text || 'ms', true);
+  END IF;
+  BEGIN
+    EXECUTE format('REFRESH MATERIALIZED VIEW %s%I.%I', CASE WHEN conc THEN 'CONCURRENTLY ' ELSE '' END,
+                   p.view_schema, p.view_name);
+    EXECUTE format('SELECT pg_catalog.count(*) FROM %I.%I', p.view_schema, p.view_name) INTO n;
+  EXCEPTION WHEN OTHERS THEN
+    -- the subtransaction is rolled back: the view keeps its previous data
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+  END;
+  PERFORM set_config('lock_timeout', old_lt, true);
+  INSERT INTO nous.refresh_log (run_id, ordinal, view_schema, view_name, view_group, started_at,
+                                finished_at, row_count, concurrent, outcome, sqlstate, error, detail)
+  VALUES (run_id, p.ordinal, p.view_schema, p.view_name, p.view_group, t0, clock_timestamp(),
+          n, conc, CASE WHEN st IS NULL THEN 'ok' ELSE 'failed' END, st, msg, nullif(det, ''));
+  RETURN true;
+END
+$$;
+
 CREATE TABLE nous.refresh_runs (
   run_id        bigint PRIMARY KEY,
   run_group     text,
@@ -99,7 +311,7 @@ COMMENT ON COLUMN nous.refresh_last.interrupted_run IS 'A run after the last one
 COMMENT ON COLUMN nous.refresh_last.stale IS 'True when a later run that should have refreshed the view was interrupted before it did: the data is older than that run.';
 
 
-CREATE OR REPLACE FUNCTION nous.refresh_begin("group" text)
+CREATE OR REPLACE FUNCTION nous.refresh_begin(group_name text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -115,13 +327,13 @@ BEGIN
             DETAIL = 'nous.refresh reads nous.refresh_views and writes nous.refresh_runs and nous.refresh_log.',
             HINT = 'As the owner of the extension: ' || missing;
   END IF;
-  IF "group" IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_group = refresh_begin."group") THEN
-    RAISE EXCEPTION 'no materialized view is registered in group "%"', "group"
+  IF group_name IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM nous.refresh_views r WHERE r.view_group = refresh_begin.group_name) THEN
+    RAISE EXCEPTION 'no materialized view is registered in group "%"', group_name
       USING ERRCODE = 'undefined_object',
             HINT = 'See the table nous.refresh_views; register views with nous.refresh_register(view, group).';
   END IF;
-  PERFORM count(*) FROM nous.refresh_plan("group");   -- a cycle stops the run before it starts
+  PERFORM count(*) FROM nous.refresh_plan(group_name);   -- a cycle stops the run before it starts
   -- earlier runs that stopped before their end are recorded as interrupted
   FOR prev IN SELECT s.run_id, s.not_refreshed FROM nous.refresh_run_status s
                WHERE s.outcome = 'interrupted'
@@ -135,10 +347,10 @@ BEGIN
   END LOOP;
   run := nextval('nous.refresh_run_seq');
   INSERT INTO nous.refresh_runs (run_id, run_group, started_at, backend_pid, backend_start, outcome, planned)
-  SELECT run, "group", statement_timestamp(), pg_backend_pid(),
+  SELECT run, group_name, statement_timestamp(), pg_backend_pid(),
          (SELECT a.backend_start FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()), 'running',
          (SELECT coalesce(array_agg(format('%I.%I', p.view_schema, p.view_name) ORDER BY p.ordinal), '{}')
-            FROM nous.refresh_plan("group") p);
+            FROM nous.refresh_plan(group_name) p);
   RETURN run;
 END
 $$;
@@ -155,15 +367,15 @@ END;
 COMMENT ON FUNCTION nous.refresh_end(bigint) IS
   'Internal step of nous.refresh: record the run as done (every view handled).';
 
-CREATE OR REPLACE FUNCTION nous.refresh_now("group" text DEFAULT NULL, lock_timeout interval DEFAULT NULL)
+CREATE OR REPLACE FUNCTION nous.refresh_now(group_name text DEFAULT NULL, lock_timeout interval DEFAULT NULL)
 RETURNS SETOF nous.refresh_log
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  run bigint := nous.refresh_begin("group");
+  run bigint := nous.refresh_begin(group_name);
 BEGIN
-  WHILE nous.refresh_step(run, "group", lock_timeout) LOOP
+  WHILE nous.refresh_step(run, group_name, lock_timeout) LOOP
   END LOOP;
   PERFORM nous.refresh_end(run);
   RETURN QUERY SELECT * FROM nous.refresh_log l WHERE l.run_id = run ORDER BY l.ordinal;
@@ -321,7 +533,7 @@ DROP PROCEDURE nous.refresh(text, interval, bigint);
 -- run as failed) it ends with an ERROR, after every view it could refresh was
 -- refreshed and committed, when a view failed or was skipped.  Its errors
 -- come through nous.raise_error, without the chain of internal functions.
-CREATE PROCEDURE nous.refresh("group" text DEFAULT NULL, lock_timeout interval DEFAULT NULL,
+CREATE PROCEDURE nous.refresh(group_name text DEFAULT NULL, lock_timeout interval DEFAULT NULL,
                               INOUT run_id bigint DEFAULT NULL, fail_on_error boolean DEFAULT true)
 LANGUAGE plpgsql
 AS $$
@@ -335,7 +547,7 @@ DECLARE
   hnt text;
 BEGIN
   BEGIN
-    run_id := nous.refresh_begin("group");
+    run_id := nous.refresh_begin(group_name);
   EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
                             hnt = PG_EXCEPTION_HINT;
@@ -348,7 +560,7 @@ BEGIN
   ELSE
     COMMIT;   -- the run is recorded as running: an interruption leaves this trace
   END IF;
-  WHILE nous.refresh_step(run_id, "group", lock_timeout) LOOP
+  WHILE nous.refresh_step(run_id, group_name, lock_timeout) LOOP
     SELECT * INTO r FROM nous.refresh_report(run_id);
     IF r.hint IS NULL THEN
       RAISE NOTICE '%', r.message;
