@@ -256,3 +256,5 @@ DROP TABLE cl_parts, cl_states, cl_big, cl_serial;
 DROP AGGREGATE cl_state(float8, int4, text);
 DROP AGGREGATE cl_state(float8, int4);
 DROP AGGREGATE cl_merge(nous.breaks_state);
+-- named notation without quoting a reserved word (issue 15): the methods' first parameter is x
+SELECT nous.breaks_fisher(x => '{1,2,2,9,10}', k => 2) AS fisher, nous.breaks_equal(x => '{0,10}', k => 2) AS equal;

@@ -54,6 +54,9 @@ SELECT view_schema, view_name, view_group, enabled, concurrent FROM nous.refresh
 SELECT view_name, depends_name, kind FROM nous.refresh_edges() ORDER BY 1, 2;
 -- levels: 0 reads no registered view; a view comes after all it reads
 SELECT ordinal, view_name, level, depends_on, concurrent, note FROM nous.refresh_plan('obs');
+-- named notation without quoting a reserved word (issue 15): group_name
+SELECT (SELECT count(*) FROM nous.refresh_plan(group_name => 'obs')) AS named,
+       (SELECT count(*) FROM nous.refresh_plan('obs')) AS positional;
 
 -- new data, then one call
 INSERT INTO rf.base SELECT g, CASE WHEN g % 2 = 0 THEN 'even' ELSE 'odd' END, g, 1 FROM generate_series(11, 20) g;
