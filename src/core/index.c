@@ -649,6 +649,8 @@ prepare_zscore(const nous_ts_moments *m, nous_sd_kind kind, nous_ts_comp *c)
 		sd = m->n > 1.0 ? sqrt(m->m2 / (m->n - 1.0)) : NAN;
 	else
 		sd = sqrt(m->m2 / m->n);
+	if (m->min == m->max)
+		sd = 0.0;				/* equal values: no spread (nous_mean_sd) */
 	if (isnan(sd) || sd == 0.0)
 	{
 		c->constant = true;
