@@ -557,6 +557,9 @@ ts_cache_params(TsScoreCache *c, MemoryContext mcxt, Datum pd)
 		c->v = MemoryContextAlloc(mcxt, sizeof(double) * k);
 		c->present = MemoryContextAlloc(mcxt, sizeof(bool) * k);
 	}
+	if (c->k != k)
+		c->w_valid = false;		/* weights are checked against k again */
+	c->k = k;					/* the size of the arrays, even if an error follows */
 	for (j = 0; j < k; j++)
 	{
 		const double *cj = d + TS_HDR + TS_STRIDE * j;
@@ -576,9 +579,6 @@ ts_cache_params(TsScoreCache *c, MemoryContext mcxt, Datum pd)
 					 errmsg("params is not a value of nous.composite_params"),
 					 errdetail("Component %d cannot be prepared (status %d).", j + 1, (int) st)));
 	}
-	if (c->k != k)
-		c->w_valid = false;		/* weights are checked against k again */
-	c->k = k;
 	c->params_bytes = copy_bytes(mcxt, NULL, pd);
 	if ((Pointer) a != DatumGetPointer(pd))
 		pfree(a);
@@ -590,8 +590,10 @@ ts_cache_weights(TsScoreCache *c, MemoryContext mcxt, Datum wd, bool isnull)
 	MemoryContext old = MemoryContextSwitchTo(mcxt);
 	int			j;
 
+	c->w_valid = false;
 	if (c->w != NULL)
 		pfree(c->w);
+	c->w = NULL;
 	if (c->w_bytes != NULL)
 		pfree(c->w_bytes);
 	c->w_bytes = NULL;

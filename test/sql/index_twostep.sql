@@ -163,6 +163,24 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 
+-- arguments that change from row to row (weights, aggregation, parameters of
+-- another size): each row is scored with its own, as a call per row would
+WITH p AS (SELECT nous.composite_params(ARRAY[a, b, c, d, e]) AS p FROM ts_gen),
+     q AS (SELECT nous.composite_params(ARRAY[a, b]) AS q FROM ts_gen)
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE nous.composite_score(v, p, CASE WHEN id % 2 = 0 THEN '{1,2,3,4,5}'::float8[] END,
+                                                   CASE WHEN id % 3 = 0 THEN 'geometric(shift=10)' ELSE 'mean' END)
+                          IS DISTINCT FROM
+                          CASE WHEN id % 2 = 0 AND id % 3 = 0 THEN nous.composite_score(v, p, '{1,2,3,4,5}', 'geometric(shift=10)')
+                               WHEN id % 2 = 0 THEN nous.composite_score(v, p, '{1,2,3,4,5}')
+                               WHEN id % 3 = 0 THEN nous.composite_score(v, p, NULL, 'geometric(shift=10)')
+                               ELSE nous.composite_score(v, p) END) AS differ,
+       count(*) FILTER (WHERE nous.composite_score(CASE WHEN id % 2 = 0 THEN v ELSE v[1:2] END,
+                                                   CASE WHEN id % 2 = 0 THEN p ELSE q END)
+                          IS DISTINCT FROM
+                          CASE WHEN id % 2 = 0 THEN nous.composite_score(v, p) ELSE nous.composite_score(v[1:2], q) END) AS differ_k
+  FROM (SELECT id, ARRAY[a, b, c, d, e] AS v FROM ts_gen) t, p, q;
+
 -- ---- NULL and edge inputs ----
 -- no row, or only NULL values: no parameters; NULL params or values: no score
 SELECT nous.composite_params(ARRAY[a, b]) IS NULL AS no_rows FROM ts_hand WHERE false;
