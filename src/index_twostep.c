@@ -289,7 +289,8 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 	const char *norm = "zscore";
 	Datum		normd = (Datum) 0;
 	bool		has_norm = false,
-				has_pol = false;
+				has_pol = false,
+				is_log;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
@@ -420,6 +421,7 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 	}
 
 	/* accumulate the present values, in place */
+	is_log = cache->spec.method == NOUS_TS_LOG;
 	d = (double *) ARR_DATA_PTR(state);
 	x = (const double *) ARR_DATA_PTR(values);
 	bitmap = ARR_NULLBITMAP(values);
@@ -433,7 +435,8 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 		v = *x++;
 		if (!isfinite(v))
 			report_nonfinite(j, v);
-		if (nous_ts_transform(&cache->spec, v, &t) != NOUS_OK)
+		t = v;
+		if (is_log && nous_ts_transform(&cache->spec, v, &t) != NOUS_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("values outside the domain of method \"log\""),

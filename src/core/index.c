@@ -578,28 +578,6 @@ nous_tsm_init(nous_ts_moments *m)
 	m->max = -INFINITY;
 }
 
-/* Youngs & Cramer (1971), as PostgreSQL's float8_accum (utils/adt/float.c). */
-void
-nous_tsm_add(nous_ts_moments *m, double x)
-{
-	double		n0 = m->n;
-
-	m->n = n0 + 1.0;
-	m->sum += x;
-	if (n0 > 0.0)
-	{
-		double		tmp = x * m->n - m->sum;
-
-		m->m2 += tmp * tmp / (m->n * n0);
-	}
-	else
-		m->m2 = 0.0;
-	if (x < m->min)
-		m->min = x;
-	if (x > m->max)
-		m->max = x;
-}
-
 /* Chan, Golub & LeVeque (1979), as PostgreSQL's float8_combine. */
 void
 nous_tsm_merge(nous_ts_moments *a, const nous_ts_moments *b)

@@ -171,8 +171,31 @@ typedef struct nous_ts_moments
 } nous_ts_moments;
 
 extern void nous_tsm_init(nous_ts_moments *m);
-/* Add x (finite): Youngs-Cramer, tmp = x n - sum, M2 += tmp^2 / (n (n - 1)). */
-extern void nous_tsm_add(nous_ts_moments *m, double x);
+/*
+ * Add x (finite): Youngs & Cramer (1971), as PostgreSQL's float8_accum
+ * (utils/adt/float.c): tmp = x n - sum, M2 += tmp^2 / (n (n - 1)).  Inline:
+ * the aggregate calls it for every value.
+ */
+static inline void
+nous_tsm_add(nous_ts_moments *m, double x)
+{
+	double		n0 = m->n;
+
+	m->n = n0 + 1.0;
+	m->sum += x;
+	if (n0 > 0.0)
+	{
+		double		tmp = x * m->n - m->sum;
+
+		m->m2 += tmp * tmp / (m->n * n0);
+	}
+	else
+		m->m2 = 0.0;
+	if (x < m->min)
+		m->min = x;
+	if (x > m->max)
+		m->max = x;
+}
 /* a += b: M2 = M2a + M2b + na nb (sum_a/na - sum_b/nb)^2 / (na + nb). */
 extern void nous_tsm_merge(nous_ts_moments *a, const nous_ts_moments *b);
 
