@@ -57,6 +57,12 @@ extern void index_normalise_matrix(NousMethod *m, double *x, bool *present,
 extern void index_aggregate_matrix(NousMethod *m, const double *x,
 								   const bool *present, int n, int k,
 								   const double *w, double *out, bool *outp);
+/*
+ * Split min_coverage (default DEFAULT_MIN_COVERAGE) out of an aggregation
+ * specification; rest receives what the method itself takes.
+ */
+extern void index_split_coverage(const char *spec_text, char *rest, size_t restlen,
+								 double *min_cov);
 /* A text argument that must not be NULL. */
 extern char *index_text_arg(Datum d, bool isnull, const char *what, const char *hint);
 /* Length of a one-dimensional array argument, -1 when NULL. */

@@ -196,8 +196,8 @@ index_polarity_from_datum(Datum d, bool isnull, int k)
  * Split min_coverage out of an aggregation specification: the rest is what
  * the method receives.
  */
-static void
-split_coverage(const char *spec_text, char *rest, size_t restlen, double *min_cov)
+void
+index_split_coverage(const char *spec_text, char *rest, size_t restlen, double *min_cov)
 {
 	nous_method_spec spec;
 	char		err[256];
@@ -259,7 +259,7 @@ index_resolve_methods(FmgrInfo *flinfo, const char *norm_text, const char *agg_t
 	{
 		char		rest[256];
 
-		split_coverage(agg_text, rest, sizeof(rest), &r->min_coverage);
+		index_split_coverage(agg_text, rest, sizeof(rest), &r->min_coverage);
 		nous_method_resolve(NORM_FAMILY, norm_text, flinfo->fn_mcxt, &r->norm);
 		nous_method_resolve(AGG_FAMILY, rest, flinfo->fn_mcxt, &r->agg);
 	}

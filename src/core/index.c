@@ -565,3 +565,239 @@ nous_qpv_income_threshold(double national, double unit, long long population,
 	*out = ceil(q) * 100.0;
 	return NOUS_OK;
 }
+
+/* ---- the composite in two steps (issue 14) ---- */
+
+void
+nous_tsm_init(nous_ts_moments *m)
+{
+	m->n = 0.0;
+	m->sum = 0.0;
+	m->m2 = 0.0;
+	m->min = INFINITY;
+	m->max = -INFINITY;
+}
+
+/* Chan, Golub & LeVeque (1979), as PostgreSQL's float8_combine. */
+void
+nous_tsm_merge(nous_ts_moments *a, const nous_ts_moments *b)
+{
+	if (b->n == 0.0)
+		return;
+	if (a->n == 0.0)
+	{
+		*a = *b;
+		return;
+	}
+	{
+		double		n = a->n + b->n;
+		double		tmp = a->sum / a->n - b->sum / b->n;
+
+		a->m2 = a->m2 + b->m2 + a->n * b->n * tmp * tmp / n;
+		a->sum += b->sum;
+		a->n = n;
+	}
+	if (b->min < a->min)
+		a->min = b->min;
+	if (b->max > a->max)
+		a->max = b->max;
+}
+
+nous_status
+nous_ts_transform(const nous_ts_spec *s, double x, double *t)
+{
+	if (s->method != NOUS_TS_LOG)
+	{
+		*t = x;
+		return NOUS_OK;
+	}
+	if (!(x + s->p1 > 0.0))
+		return NOUS_ERR_DOMAIN;
+	*t = log(x + s->p1);
+	return NOUS_OK;
+}
+
+/* z-score of the moments (nous_norm_zscore): 0 when sd is 0 or undefined. */
+static void
+prepare_zscore(const nous_ts_moments *m, nous_sd_kind kind, nous_ts_comp *c)
+{
+	double		sd;
+
+	if (kind == NOUS_SD_SAMPLE)
+		sd = m->n > 1.0 ? sqrt(m->m2 / (m->n - 1.0)) : NAN;
+	else
+		sd = sqrt(m->m2 / m->n);
+	if (m->min == m->max)
+		sd = 0.0;				/* equal values: no spread (nous_mean_sd) */
+	if (isnan(sd) || sd == 0.0)
+	{
+		c->constant = true;
+		c->value = 0.0;
+		return;
+	}
+	c->sub = m->sum / m->n;
+	c->div = sd;
+}
+
+/* min-max 0-100 of the moments (nous_norm_minmax): 50 when max = min. */
+static void
+prepare_minmax(double lo, double hi, nous_ts_comp *c)
+{
+	if (!(hi > lo))
+	{
+		c->constant = true;
+		c->value = 50.0;
+		return;
+	}
+	c->sub = lo;
+	c->div = hi - lo;
+	c->mul = 100.0;
+}
+
+nous_status
+nous_ts_prepare(const nous_ts_spec *s, const nous_ts_moments *m, int polarity,
+				nous_ts_comp *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sub = 0.0;
+	c->div = 1.0;
+	c->mul = 1.0;
+	c->add = 0.0;
+	c->reflect = polarity < 0;
+	c->empty = !(m->n > 0.0);
+	switch (s->method)
+	{
+		case NOUS_TS_ZSCORE:
+			if (!c->empty)
+				prepare_zscore(m, (nous_sd_kind) s->sd, c);
+			break;
+		case NOUS_TS_MINMAX:
+			c->centre = 50.0;
+			prepare_minmax(m->min, m->max, c);
+			break;
+		case NOUS_TS_GOALPOSTS:
+			{
+				double		lo = s->has_p1 ? s->p1 : m->min;
+				double		hi = s->has_p2 ? s->p2 : m->max;
+
+				/* nous_norm_goalposts_auto */
+				c->centre = 50.0;
+				if (!isfinite(lo) || !isfinite(hi))
+					break;		/* no value: empty */
+				if (lo == hi)
+				{
+					if (s->has_p1 && s->has_p2)
+						return NOUS_ERR_PARAM;
+					c->constant = true;
+					c->value = 50.0;
+					break;
+				}
+				c->sub = lo;
+				c->div = hi - lo;
+				c->mul = 100.0;
+				c->clip = s->clip;
+				break;
+			}
+		case NOUS_TS_RATIO:
+			{
+				double		ref = s->has_p1 ? s->p1 : m->sum / m->n;
+
+				c->centre = 100.0;
+				if (!s->has_p1 && c->empty)
+					break;
+				if (ref == 0.0 || !isfinite(ref))
+					return NOUS_ERR_DOMAIN;
+				c->div = ref;
+				c->mul = 100.0;
+				break;
+			}
+		case NOUS_TS_LOG:
+			c->log = true;
+			c->offset = s->p1;
+			if (s->scale == NOUS_TS_SCALE_ZSCORE && !c->empty)
+				prepare_zscore(m, NOUS_SD_SAMPLE, c);
+			else if (s->scale == NOUS_TS_SCALE_MINMAX)
+			{
+				c->centre = 50.0;
+				prepare_minmax(m->min, m->max, c);
+			}
+			break;
+		case NOUS_TS_NONE:
+			break;
+		default:
+			return NOUS_ERR_PARAM;
+	}
+	return NOUS_OK;
+}
+
+nous_status
+nous_ts_normalise_row(const nous_ts_comp *c, const double *x, const bool *present,
+					  int k, double *v, int *bad)
+{
+	int			j;
+
+	for (j = 0; j < k; j++)
+	{
+		const nous_ts_comp *cj = &c[j];
+		double		t,
+					r;
+
+		if (!present[j])
+			continue;
+		if (cj->empty)
+		{
+			*bad = j;
+			return NOUS_ERR_EMPTY;
+		}
+		t = x[j];
+		if (cj->log)
+		{
+			if (!(t + cj->offset > 0.0))
+			{
+				*bad = j;
+				return NOUS_ERR_DOMAIN;
+			}
+			t = log(t + cj->offset);
+		}
+		if (cj->constant)
+			r = cj->value;
+		else
+			r = cj->mul * ((t - cj->sub) / cj->div) + cj->add;
+		if (cj->clip)
+			r = r < 0.0 ? 0.0 : (r > 100.0 ? 100.0 : r);
+		if (cj->reflect)
+			r = 2.0 * cj->centre - r;
+		v[j] = r;
+	}
+	return NOUS_OK;
+}
+
+double
+nous_ts_coverage_row(const bool *present, int k, const double *w, double total)
+{
+	double		c = 0.0;
+	int			j;
+
+	for (j = 0; j < k; j++)
+		if (present[j])
+			c += w[j];
+	return total > 0.0 ? c / total : 0.0;
+}
+
+void
+nous_ts_mean_row(const double *v, const bool *present, int k, const double *w,
+				 double *score, bool *has)
+{
+	double		s = 0.0,
+				sw = 0.0;
+	int			j;
+
+	for (j = 0; j < k; j++)
+		if (present[j])
+		{
+			s += w[j] * v[j];
+			sw += w[j];
+		}
+	*has = sw > 0.0;
+	*score = *has ? s / sw : 0.0;
+}

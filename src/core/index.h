@@ -150,4 +150,135 @@ extern nous_status nous_reference_gap(const double *num, const double *den,
 extern nous_status nous_qpv_income_threshold(double national, double unit,
 											 long long population, double *out);
 
+/* ---- the composite in two steps (issue 14) ----
+ *
+ * Step 1, a combinable aggregate, keeps per component the moments of its
+ * present values: count, sum, sum of squared deviations M2 (Youngs & Cramer
+ * 1971, as PostgreSQL's float8_accum; the merge of two partial states is
+ * float8_combine's, Chan, Golub & LeVeque 1979), minimum and maximum.
+ * Step 2 normalises and aggregates each row alone with those parameters.
+ * Only the methods whose parameters these moments determine qualify:
+ * zscore, minmax, goalposts, ratio, log (scale none, zscore or minmax) and
+ * none; the aggregations that read one row: mean, geometric, power, mpi.
+ */
+typedef struct nous_ts_moments
+{
+	double		n;				/* present values */
+	double		sum;
+	double		m2;				/* sum of squared deviations from the mean */
+	double		min;
+	double		max;
+} nous_ts_moments;
+
+extern void nous_tsm_init(nous_ts_moments *m);
+/*
+ * Add x (finite): Youngs & Cramer (1971), as PostgreSQL's float8_accum
+ * (utils/adt/float.c): tmp = x n - sum, M2 += tmp^2 / (n (n - 1)).  Inline:
+ * the aggregate calls it for every value.
+ */
+static inline void
+nous_tsm_add(nous_ts_moments *m, double x)
+{
+	double		n0 = m->n;
+
+	m->n = n0 + 1.0;
+	m->sum += x;
+	if (n0 > 0.0)
+	{
+		double		tmp = x * m->n - m->sum;
+
+		m->m2 += tmp * tmp / (m->n * n0);
+	}
+	else
+		m->m2 = 0.0;
+	if (x < m->min)
+		m->min = x;
+	if (x > m->max)
+		m->max = x;
+}
+/* a += b: M2 = M2a + M2b + na nb (sum_a/na - sum_b/nb)^2 / (na + nb). */
+extern void nous_tsm_merge(nous_ts_moments *a, const nous_ts_moments *b);
+
+typedef enum nous_ts_method
+{
+	NOUS_TS_ZSCORE = 1,
+	NOUS_TS_MINMAX,
+	NOUS_TS_GOALPOSTS,
+	NOUS_TS_RATIO,
+	NOUS_TS_LOG,
+	NOUS_TS_NONE
+} nous_ts_method;
+
+/* scale of log, same order as the method's words none|zscore|minmax */
+enum
+{
+	NOUS_TS_SCALE_NONE = 0, NOUS_TS_SCALE_ZSCORE, NOUS_TS_SCALE_MINMAX
+};
+
+/* A normalisation of the two-step path and its parameters. */
+typedef struct nous_ts_spec
+{
+	int			method;			/* nous_ts_method */
+	int			sd;				/* zscore: nous_sd_kind */
+	int			scale;			/* log: NOUS_TS_SCALE_* */
+	double		p1,
+				p2;				/* goalposts lo, hi; ratio ref; log offset */
+	bool		has_p1,
+				has_p2,
+				clip;			/* goalposts */
+} nous_ts_spec;
+
+/*
+ * The normalisation of one component, ready to apply to one value:
+ * t = log(x + offset) when log, else x; v = constant ? value
+ * : mul ((t - sub) / div) + add, clipped to [0, 100] when clip, then
+ * reflected (2 centre - v) when reflect.  The same operations in the same
+ * order as the one-pass functions of normalise.c and index.c.
+ */
+typedef struct nous_ts_comp
+{
+	bool		empty;			/* no value of the component in the parameters */
+	bool		log;
+	double		offset;
+	bool		constant;
+	double		value;
+	double		sub,
+				div,
+				mul,
+				add;
+	bool		clip;
+	bool		reflect;
+	double		centre;
+} nous_ts_comp;
+
+/*
+ * The value the moments accumulate for x: log(x + offset) for log, else x;
+ * NOUS_ERR_DOMAIN when x + offset <= 0.
+ */
+extern nous_status nous_ts_transform(const nous_ts_spec *s, double x, double *t);
+
+/*
+ * Prepare component c from the spec, its moments and its polarity (1 or
+ * -1): NOUS_ERR_DOMAIN for a zero or non-finite ratio reference.
+ */
+extern nous_status nous_ts_prepare(const nous_ts_spec *s, const nous_ts_moments *m,
+								   int polarity, nous_ts_comp *c);
+
+/*
+ * Normalise the k values of one row into v (absent values untouched):
+ * NOUS_ERR_DOMAIN (log of a value <= -offset) or NOUS_ERR_EMPTY (a value of
+ * a component the parameters never saw), *bad the 0-based component.
+ */
+extern nous_status nous_ts_normalise_row(const nous_ts_comp *c, const double *x,
+										 const bool *present, int k, double *v,
+										 int *bad);
+
+/* Coverage of one row: the arithmetic of nous_coverage (total = sum of w). */
+extern double nous_ts_coverage_row(const bool *present, int k, const double *w,
+								   double total);
+
+/* Weighted mean of one row, the arithmetic of nous_agg_mean. */
+extern void nous_ts_mean_row(const double *v, const bool *present, int k,
+							 const double *w, double *score, bool *has);
+
 #endif							/* NOUS_INDEX_H */

@@ -18,13 +18,17 @@ nous_mean_sd(const double *x, const bool *present, int n, nous_sd_kind kind,
 	double		sum = 0.0;
 	double		ss = 0.0;
 	int			m = 0;
-	int			i;
+	int			i,
+				first = -1;
+	bool		constant = true;
 
 	for (i = 0; i < n; i++)
 		if (present[i])
 		{
 			sum += x[i];
 			m++;
+			if (first < 0)
+				first = i;
 		}
 	*count = m;
 	if (m == 0)
@@ -40,7 +44,17 @@ nous_mean_sd(const double *x, const bool *present, int n, nous_sd_kind kind,
 			double		d = x[i] - *mean;
 
 			ss += d * d;
+			if (x[i] != x[first])
+				constant = false;
 		}
+	/*
+	 * Equal values have no spread, even when their rounded mean differs from
+	 * them (the sum of m copies of log 6 divided by m is not log 6): without
+	 * this, z-scores of a constant column were rounding noise divided by
+	 * rounding noise.
+	 */
+	if (constant)
+		ss = 0.0;
 	if (kind == NOUS_SD_SAMPLE)
 		*sd = m > 1 ? sqrt(ss / (m - 1)) : NAN;
 	else

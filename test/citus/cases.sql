@@ -18,6 +18,13 @@ INSERT INTO citus_test.cases VALUES
  'nous.composite_agg(square_id, ARRAY[median_income_uc, no_diploma_rate, single_parent_rate], ''{2,1,1}'', ''{-1,1,1}'', ''minmax'')'),
 ('nous.composite_agg(bigint,double precision[],double precision[],integer[],text,text)', 'squares',
  'nous.composite_agg(square_id, ARRAY[median_income_uc, no_diploma_rate, single_parent_rate], ''{2,1,1}'', ''{-1,1,1}'', ''rank'', ''geometric'')'),
+-- index: the composite in two steps (float8[] state: nous.composite_params)
+('nous.composite_params(double precision[])', 'squares',
+ 'nous.composite_params(ARRAY[unemployment_rate, no_diploma_rate, single_parent_rate])'),
+('nous.composite_params(double precision[],integer[])', 'squares',
+ 'nous.composite_params(ARRAY[median_income_uc, no_diploma_rate, single_parent_rate], ''{-1,1,1}'')'),
+('nous.composite_params(double precision[],integer[],text)', 'squares',
+ 'nous.composite_params(ARRAY[median_income_uc, no_diploma_rate, single_parent_rate], ''{-1,1,1}'', ''minmax'')'),
 -- mix: two groups (nous.mixpairs)
 ('nous.mixpairs_agg(double precision,double precision)', 'squares', 'nous.mixpairs_agg(poor_households, households)'),
 ('nous.merge(nous.mixpairs)', 'rollup', 'nous.merge(pairs)'),

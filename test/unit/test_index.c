@@ -3,6 +3,7 @@
  * is computed by hand in the comment next to it.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "unit.h"
 #include "index.h"
@@ -432,6 +433,139 @@ TEST(random_invariants)
 	CHECK_INT(nous_check_weights(zero, K), NOUS_ERR_PARAM);
 }
 
+TEST(twostep_moments)
+{
+	/* 1 2 3 4: n 4, sum 10, mean 2.5, M2 = 2.25 + 0.25 + 0.25 + 2.25 = 5 */
+	nous_ts_moments a, b, c;
+	double		x[4] = {1, 2, 3, 4};
+	int			i;
+
+	nous_tsm_init(&a);
+	for (i = 0; i < 4; i++)
+		nous_tsm_add(&a, x[i]);
+	CHECK_NEAR(a.n, 4, 0);
+	CHECK_NEAR(a.sum, 10, 0);
+	CHECK_NEAR(a.m2, 5, 1e-15);
+	CHECK_NEAR(a.min, 1, 0);
+	CHECK_NEAR(a.max, 4, 0);
+	/* {1, 2} (M2 0.5) merged with {3, 4} (M2 0.5): 0.5 + 0.5 + 2 x 2 x (1.5 - 3.5)^2 / 4 = 5 */
+	nous_tsm_init(&b);
+	nous_tsm_init(&c);
+	nous_tsm_add(&b, 1);
+	nous_tsm_add(&b, 2);
+	nous_tsm_add(&c, 3);
+	nous_tsm_add(&c, 4);
+	CHECK_NEAR(b.m2, 0.5, 1e-15);
+	nous_tsm_merge(&b, &c);
+	CHECK_NEAR(b.n, 4, 0);
+	CHECK_NEAR(b.sum, 10, 0);
+	CHECK_NEAR(b.m2, 5, 1e-15);
+	CHECK_NEAR(b.min, 1, 0);
+	CHECK_NEAR(b.max, 4, 0);
+	/* merging an empty state changes nothing, into an empty one copies */
+	nous_tsm_init(&c);
+	nous_tsm_merge(&b, &c);
+	CHECK_NEAR(b.m2, 5, 1e-15);
+	nous_tsm_merge(&c, &b);
+	CHECK_NEAR(c.sum, 10, 0);
+	CHECK_NEAR(c.max, 4, 0);
+}
+
+TEST(twostep_score)
+{
+	/* a = 1 2 3 (mean 2, sample sd 1), b = 10 20 (mean 15, sd sqrt 50) */
+	nous_ts_moments ma, mb;
+	nous_ts_spec s = {NOUS_TS_ZSCORE, NOUS_SD_SAMPLE, 0, 0, 0, false, false, false};
+	nous_ts_comp c[2];
+	double		x[2] = {1, 10},
+				v[2],
+				w[2] = {1, 1},
+				score;
+	bool		pr[2] = {true, true},
+				has;
+	int			bad = -1;
+
+	nous_tsm_init(&ma);
+	nous_tsm_init(&mb);
+	nous_tsm_add(&ma, 1);
+	nous_tsm_add(&ma, 2);
+	nous_tsm_add(&ma, 3);
+	nous_tsm_add(&mb, 10);
+	nous_tsm_add(&mb, 20);
+	CHECK_INT(nous_ts_prepare(&s, &ma, 1, &c[0]), NOUS_OK);
+	CHECK_INT(nous_ts_prepare(&s, &mb, 1, &c[1]), NOUS_OK);
+	CHECK_INT(nous_ts_normalise_row(c, x, pr, 2, v, &bad), NOUS_OK);
+	CHECK_NEAR(v[0], -1, 1e-15);
+	CHECK_NEAR(v[1], -sqrt(0.5), 1e-15);
+	/* row 1: (-1 - 0.70711) / 2 */
+	nous_ts_mean_row(v, pr, 2, w, &score, &has);
+	CHECK(has);
+	CHECK_NEAR(score, (-1 - sqrt(0.5)) / 2, 1e-15);
+	/* polarity -1 on b: reflected about 0 */
+	nous_ts_prepare(&s, &mb, -1, &c[1]);
+	nous_ts_normalise_row(c, x, pr, 2, v, &bad);
+	CHECK_NEAR(v[1], sqrt(0.5), 1e-15);
+	/* coverage with b absent and weights 3, 1: 3/4 */
+	pr[1] = false;
+	w[0] = 3;
+	CHECK_NEAR(nous_ts_coverage_row(pr, 2, w, 4), 0.75, 0);
+	/* minmax of a: 1 -> 0, 2 -> 50; reversed: 100 - v */
+	s.method = NOUS_TS_MINMAX;
+	nous_ts_prepare(&s, &ma, 1, &c[0]);
+	x[0] = 2;
+	nous_ts_normalise_row(c, x, pr, 1, v, &bad);
+	CHECK_NEAR(v[0], 50, 0);
+	nous_ts_prepare(&s, &ma, -1, &c[0]);
+	x[0] = 3;
+	nous_ts_normalise_row(c, x, pr, 1, v, &bad);
+	CHECK_NEAR(v[0], 0, 0);
+	/* goalposts lo 0 hi 2, clipped: 3 -> 150 -> 100 */
+	s.method = NOUS_TS_GOALPOSTS;
+	s.has_p1 = s.has_p2 = s.clip = true;
+	s.p1 = 0;
+	s.p2 = 2;
+	nous_ts_prepare(&s, &ma, 1, &c[0]);
+	nous_ts_normalise_row(c, x, pr, 1, v, &bad);
+	CHECK_NEAR(v[0], 100, 0);
+	/* lo = hi given: a parameter error */
+	s.p2 = 0;
+	CHECK_INT(nous_ts_prepare(&s, &ma, 1, &c[0]), NOUS_ERR_PARAM);
+	/* ratio to the mean 2: 3 -> 150; a zero reference is a domain error */
+	memset(&s, 0, sizeof(s));
+	s.method = NOUS_TS_RATIO;
+	nous_ts_prepare(&s, &ma, 1, &c[0]);
+	nous_ts_normalise_row(c, x, pr, 1, v, &bad);
+	CHECK_NEAR(v[0], 150, 1e-15);
+	s.has_p1 = true;
+	CHECK_INT(nous_ts_prepare(&s, &ma, 1, &c[0]), NOUS_ERR_DOMAIN);
+	/* log(offset=1): 3 -> log 4; -1 is outside the domain */
+	memset(&s, 0, sizeof(s));
+	s.method = NOUS_TS_LOG;
+	s.p1 = 1;
+	s.has_p1 = true;
+	nous_ts_prepare(&s, &ma, 1, &c[0]);
+	nous_ts_normalise_row(c, x, pr, 1, v, &bad);
+	CHECK_NEAR(v[0], log(4.0), 1e-15);
+	x[0] = -1;
+	CHECK_INT(nous_ts_normalise_row(c, x, pr, 1, v, &bad), NOUS_ERR_DOMAIN);
+	CHECK_INT(bad, 0);
+	CHECK_INT(nous_ts_transform(&s, -1, &v[0]), NOUS_ERR_DOMAIN);
+	/* a constant component (equal values, inexact mean): z = 0 */
+	s.method = NOUS_TS_ZSCORE;
+	s.sd = NOUS_SD_SAMPLE;
+	nous_tsm_init(&ma);
+	for (bad = 0; bad < 7; bad++)
+		nous_tsm_add(&ma, log(6.0));
+	nous_ts_prepare(&s, &ma, 1, &c[0]);
+	x[0] = log(6.0);
+	nous_ts_normalise_row(c, x, pr, 1, v, &bad);
+	CHECK_NEAR(v[0], 0, 0);
+	/* a value of a component without any in the parameters */
+	nous_tsm_init(&mb);
+	nous_ts_prepare(&s, &mb, 1, &c[0]);
+	CHECK_INT(nous_ts_normalise_row(c, x, pr, 1, v, &bad), NOUS_ERR_EMPTY);
+}
+
 int
 main(void)
 {
@@ -448,5 +582,7 @@ main(void)
 	RUN(goalposts_auto);
 	RUN(pca_scores_degenerate);
 	RUN(random_invariants);
+	RUN(twostep_moments);
+	RUN(twostep_score);
 	UNIT_END();
 }

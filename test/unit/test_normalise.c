@@ -208,9 +208,28 @@ TEST(rank_large_random)
 	free(seen);
 }
 
+TEST(zscore_constant_inexact_mean)
+{
+	/* 7 copies of log 6: their rounded mean is not log 6, yet sd = 0 and z = 0 */
+	double		x[7],
+				out[7];
+	bool		p[7];
+	int			i;
+
+	for (i = 0; i < 7; i++)
+	{
+		x[i] = log(6.0);
+		p[i] = true;
+	}
+	nous_norm_zscore(x, p, 7, NOUS_SD_SAMPLE, out);
+	for (i = 0; i < 7; i++)
+		CHECK_NEAR(out[i], 0, 0);
+}
+
 int
 main(void)
 {
+	RUN(zscore_constant_inexact_mean);
 	RUN(zscore_population_and_sample);
 	RUN(zscore_nulls_ignored);
 	RUN(zscore_degenerate);

@@ -1,0 +1,68 @@
+-- the composite index in two steps (issue 14): nous.composite_params
+-- (combinable aggregate, float8[] state), nous.composite_params_merge,
+-- nous.composite_score, nous.composite_params_table: new objects.
+
+CREATE FUNCTION nous.composite_params_trans(float8[], float8[])
+  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_params_trans';
+CREATE FUNCTION nous.composite_params_trans(float8[], float8[], int[])
+  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_params_trans';
+CREATE FUNCTION nous.composite_params_trans(float8[], float8[], int[], text)
+  RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_params_trans';
+COMMENT ON FUNCTION nous.composite_params_trans(float8[], float8[]) IS
+  'Transition function of nous.composite_params: adds the present values of a row to the moments of each component.';
+COMMENT ON FUNCTION nous.composite_params_trans(float8[], float8[], int[]) IS
+  'Transition function of nous.composite_params: adds the present values of a row to the moments of each component.';
+COMMENT ON FUNCTION nous.composite_params_trans(float8[], float8[], int[], text) IS
+  'Transition function of nous.composite_params: adds the present values of a row to the moments of each component.';
+
+CREATE FUNCTION nous.composite_params_merge(a float8[], b float8[])
+  RETURNS float8[] LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_params_merge';
+COMMENT ON FUNCTION nous.composite_params_merge(float8[], float8[]) IS
+  'The parameters of the union of two sets of rows (count, sum and M2 merged as PostgreSQL''s float8_combine; minimum and maximum): the combine function of nous.composite_params, and the rollup of stored parameters.';
+
+CREATE AGGREGATE nous.composite_params("values" float8[]) (
+  SFUNC = nous.composite_params_trans, STYPE = float8[],
+  COMBINEFUNC = nous.composite_params_merge, PARALLEL = SAFE);
+CREATE AGGREGATE nous.composite_params("values" float8[], polarity int[]) (
+  SFUNC = nous.composite_params_trans, STYPE = float8[],
+  COMBINEFUNC = nous.composite_params_merge, PARALLEL = SAFE);
+CREATE AGGREGATE nous.composite_params("values" float8[], polarity int[], normalise text) (
+  SFUNC = nous.composite_params_trans, STYPE = float8[],
+  COMBINEFUNC = nous.composite_params_merge, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.composite_params(float8[]) IS
+  'Step 1 of the composite index in two steps: the z-score parameters (count, sum, M2, minimum, maximum of each component) of the rows of a group, as a storable float8[]; score the rows with nous.composite_score.';
+COMMENT ON AGGREGATE nous.composite_params(float8[], int[]) IS
+  'Step 1 of the composite index in two steps, with polarity (1 or -1 per component, the same in every row); a storable float8[] for nous.composite_score.';
+COMMENT ON AGGREGATE nous.composite_params(float8[], int[], text) IS
+  'Step 1 of the composite index in two steps, with polarity and a normalisation (zscore, minmax, goalposts, ratio, log or none); a storable float8[] for nous.composite_score.';
+
+CREATE FUNCTION nous.composite_score("values" float8[], params float8[],
+                                     weights float8[] DEFAULT NULL,
+                                     aggregate text DEFAULT 'mean')
+  RETURNS float8 LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_score';
+COMMENT ON FUNCTION nous.composite_score(float8[], float8[], float8[], text) IS
+  'Step 2 of the composite index in two steps: the score of one row from the parameters nous.composite_params computed over its partition, equal to nous.composite(values, weights, polarity, normalise, aggregate) OVER that partition (aggregations mean, geometric, power, mpi; min_coverage as there).';
+
+CREATE FUNCTION nous.composite_params_table(params float8[])
+  RETURNS TABLE (component integer, polarity integer, n bigint, mean float8,
+                 sd_sample float8, sd_population float8, min float8, max float8)
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT j, params[9 + 6 * (j - 1)]::integer, params[10 + 6 * (j - 1)]::bigint,
+         CASE WHEN params[10 + 6 * (j - 1)] > 0 THEN params[11 + 6 * (j - 1)] / params[10 + 6 * (j - 1)] END,
+         CASE WHEN params[10 + 6 * (j - 1)] > 1 THEN sqrt(params[12 + 6 * (j - 1)] / (params[10 + 6 * (j - 1)] - 1)) END,
+         CASE WHEN params[10 + 6 * (j - 1)] > 0 THEN sqrt(params[12 + 6 * (j - 1)] / params[10 + 6 * (j - 1)]) END,
+         CASE WHEN params[10 + 6 * (j - 1)] > 0 THEN params[13 + 6 * (j - 1)] END,
+         CASE WHEN params[10 + 6 * (j - 1)] > 0 THEN params[14 + 6 * (j - 1)] END
+    FROM generate_series(1, CASE WHEN params[1] = 14001 AND params[2] >= 1
+                                  AND cardinality(params) = 8 + 6 * params[2]::integer
+                                 THEN params[2]::integer ELSE 0 END) AS j
+   ORDER BY j;
+END;
+COMMENT ON FUNCTION nous.composite_params_table(float8[]) IS
+  'The parameters of nous.composite_params, one row per component: polarity, count, mean, sample and population standard deviations, minimum and maximum (no row for a value that is not such parameters).';
