@@ -5,25 +5,25 @@
 
 -- ---- more normalisation methods ----
 
-CREATE FUNCTION nous.normalise_goalposts("values" float8[], params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.normalise_goalposts(x float8[], params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_normalise_goalposts';
 COMMENT ON FUNCTION nous.normalise_goalposts(float8[], jsonb) IS
   'Goalposts / distance to a target: 100 (x - lo) / (hi - lo), clipped to 0-100 unless clip=false; lo and hi default to the minimum and maximum.';
 
-CREATE FUNCTION nous.normalise_winsor("values" float8[], params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.normalise_winsor(x float8[], params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_normalise_winsor';
 COMMENT ON FUNCTION nous.normalise_winsor(float8[], jsonb) IS
   'Winsorisation: clip at the type-7 quantiles p and 1 - p (p, default 0.05) or at mean +/- k sd (k, sd = sample | population); scale = none (default) | zscore | minmax afterwards.';
 
-CREATE FUNCTION nous.normalise_log("values" float8[], params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.normalise_log(x float8[], params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_normalise_log';
 COMMENT ON FUNCTION nous.normalise_log(float8[], jsonb) IS
   'Log transform ln(x + offset) (offset default 0; x + offset must be > 0); scale = none (default) | zscore | minmax afterwards.';
 
-CREATE FUNCTION nous.normalise_none("values" float8[], params jsonb DEFAULT '{}')
+CREATE FUNCTION nous.normalise_none(x float8[], params jsonb DEFAULT '{}')
   RETURNS float8[] LANGUAGE c IMMUTABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_normalise_none';
 COMMENT ON FUNCTION nous.normalise_none(float8[], jsonb) IS
@@ -111,7 +111,7 @@ COMMENT ON FUNCTION nous.aggregate(float8[], float8[], text) IS
 
 -- ---- the composite index, inline ----
 
-CREATE FUNCTION nous.composite("values" float8[], weights float8[] DEFAULT NULL,
+CREATE FUNCTION nous.composite(indicators float8[], weights float8[] DEFAULT NULL,
                                polarity int[] DEFAULT NULL,
                                normalise text DEFAULT 'zscore',
                                aggregate text DEFAULT 'mean')
@@ -220,28 +220,28 @@ CREATE FUNCTION nous.composite_agg_final(internal)
 COMMENT ON FUNCTION nous.composite_agg_final(internal) IS
   'Final function of nous.composite_agg: sorts the rows by key, normalises and aggregates as nous.composite does over the same rows.';
 
-CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[]) (
+CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[]) (
   SFUNC = nous.composite_agg_trans, STYPE = internal,
   FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
   SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
   PARALLEL = SAFE);
-CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[], weights float8[]) (
+CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[], weights float8[]) (
   SFUNC = nous.composite_agg_trans, STYPE = internal,
   FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
   SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
   PARALLEL = SAFE);
-CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[], weights float8[], polarity int[]) (
+CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[], weights float8[], polarity int[]) (
   SFUNC = nous.composite_agg_trans, STYPE = internal,
   FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
   SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
   PARALLEL = SAFE);
-CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[], weights float8[], polarity int[],
+CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[], weights float8[], polarity int[],
                                     normalise text) (
   SFUNC = nous.composite_agg_trans, STYPE = internal,
   FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
   SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
   PARALLEL = SAFE);
-CREATE AGGREGATE nous.composite_agg(key bigint, "values" float8[], weights float8[], polarity int[],
+CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[], weights float8[], polarity int[],
                                     normalise text, aggregate text) (
   SFUNC = nous.composite_agg_trans, STYPE = internal,
   FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
@@ -297,13 +297,13 @@ CREATE FUNCTION nous.composite_params_merge(a float8[], b float8[])
 COMMENT ON FUNCTION nous.composite_params_merge(float8[], float8[]) IS
   'The parameters of the union of two sets of rows (count, sum and M2 merged as PostgreSQL''s float8_combine; minimum and maximum): the combine function of nous.composite_params, and the rollup of stored parameters.';
 
-CREATE AGGREGATE nous.composite_params("values" float8[]) (
+CREATE AGGREGATE nous.composite_params(indicators float8[]) (
   SFUNC = nous.composite_params_trans, STYPE = float8[],
   COMBINEFUNC = nous.composite_params_merge, PARALLEL = SAFE);
-CREATE AGGREGATE nous.composite_params("values" float8[], polarity int[]) (
+CREATE AGGREGATE nous.composite_params(indicators float8[], polarity int[]) (
   SFUNC = nous.composite_params_trans, STYPE = float8[],
   COMBINEFUNC = nous.composite_params_merge, PARALLEL = SAFE);
-CREATE AGGREGATE nous.composite_params("values" float8[], polarity int[], normalise text) (
+CREATE AGGREGATE nous.composite_params(indicators float8[], polarity int[], normalise text) (
   SFUNC = nous.composite_params_trans, STYPE = float8[],
   COMBINEFUNC = nous.composite_params_merge, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.composite_params(float8[]) IS
@@ -313,7 +313,7 @@ COMMENT ON AGGREGATE nous.composite_params(float8[], int[]) IS
 COMMENT ON AGGREGATE nous.composite_params(float8[], int[], text) IS
   'Step 1 of the composite index in two steps, with polarity and a normalisation (zscore, minmax, goalposts, ratio, log or none); a storable float8[] for nous.composite_score.';
 
-CREATE FUNCTION nous.composite_score("values" float8[], params float8[],
+CREATE FUNCTION nous.composite_score(indicators float8[], params float8[],
                                      weights float8[] DEFAULT NULL,
                                      aggregate text DEFAULT 'mean')
   RETURNS float8 LANGUAGE c STABLE PARALLEL SAFE

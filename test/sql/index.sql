@@ -316,3 +316,6 @@ SELECT nous.unregister_method('aggregation', 'rowmax'), nous.unregister_method('
        nous.unregister_method('normalisation', 'twice');
 DROP FUNCTION public.idx_rowmax(float8[], float8[]), public.idx_short(float8[], float8[]),
               public.idx_twice(float8[]);
+-- named notation without quoting a reserved word (issue 15): indicators, not "values"
+SELECT v, nous.composite(indicators => ARRAY[v, -v], polarity => '{1,-1}', normalise => 'minmax') OVER () AS score
+  FROM unnest('{0,5,10}'::float8[]) v ORDER BY v;

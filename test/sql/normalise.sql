@@ -121,3 +121,5 @@ SELECT nous.breaks_sd('{1,2,3}', 2, '{"width": -1}');
 SELECT nous.breaks_box('{1,2,3}', 2, '{"hinge": -1}');
 SELECT nous.composite(ARRAY[v], NULL, NULL, 'winsor(p=0.7)') OVER ()
   FROM (VALUES (1.0::float8), (2.0)) t(v);
+-- named notation without quoting a reserved word (issue 15): x, not "values"
+SELECT nous.normalise(x => '{1,2,3}', method => 'minmax') AS minmax;

@@ -2,6 +2,42 @@
 -- (combinable aggregate, float8[] state), nous.composite_params_merge,
 -- nous.composite_score, nous.composite_params_table: new objects.
 
+-- The first parameter of the normalisation methods and of the composite
+-- index was named "values", a reserved word (named notation needed quotes):
+-- renamed x (methods) and indicators (nous.composite, nous.composite_agg) in
+-- the catalogue, as PostgreSQL cannot rename a parameter with CREATE OR
+-- REPLACE and DROP + CREATE would break the views that call them.  A view
+-- that called one in named notation with "values" => keeps working, but its
+-- definition would still print the old name: the update names such views in
+-- a WARNING.
+UPDATE pg_catalog.pg_proc SET proargnames = pg_catalog.array_replace(proargnames, 'values', 'x')
+ WHERE pronamespace = 'nous'::regnamespace
+   AND proname IN ('normalise', 'normalise_zscore', 'normalise_minmax', 'normalise_rank', 'normalise_percentile',
+                   'normalise_ratio', 'normalise_goalposts', 'normalise_winsor', 'normalise_log', 'normalise_none')
+   AND proargnames[1] = 'values';
+UPDATE pg_catalog.pg_proc SET proargnames = pg_catalog.array_replace(proargnames, 'values', 'indicators')
+ WHERE pronamespace = 'nous'::regnamespace AND proname IN ('composite', 'composite_agg')
+   AND 'values' = ANY (proargnames);
+DO $$
+DECLARE
+  v record;
+BEGIN
+  FOR v IN SELECT DISTINCT r.ev_class::regclass::text AS view, p.proname
+             FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+             JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
+            WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass
+              AND d.refclassid = 'pg_catalog.pg_proc'::regclass
+              AND p.pronamespace = 'nous'::regnamespace
+              AND (p.proname LIKE 'normalise%' OR p.proname IN ('composite', 'composite_agg'))
+              AND pg_catalog.pg_get_viewdef(r.ev_class) LIKE '%"values" =>%'
+  LOOP
+    RAISE WARNING 'view % calls nous.% with the argument name "values", now % ', v.view, v.proname,
+                  CASE WHEN v.proname LIKE 'normalise%' THEN 'x' ELSE 'indicators' END
+      USING HINT = 'Re-create the view with the new name (or positional arguments) so that its dump restores.';
+  END LOOP;
+END
+$$;
+
 CREATE FUNCTION nous.composite_params_trans(float8[], float8[])
   RETURNS float8[] LANGUAGE c STABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'nous_composite_params_trans';
@@ -24,13 +60,13 @@ CREATE FUNCTION nous.composite_params_merge(a float8[], b float8[])
 COMMENT ON FUNCTION nous.composite_params_merge(float8[], float8[]) IS
   'The parameters of the union of two sets of rows (count, sum and M2 merged as PostgreSQL''s float8_combine; minimum and maximum): the combine function of nous.composite_params, and the rollup of stored parameters.';
 
-CREATE AGGREGATE nous.composite_params("values" float8[]) (
+CREATE AGGREGATE nous.composite_params(indicators float8[]) (
   SFUNC = nous.composite_params_trans, STYPE = float8[],
   COMBINEFUNC = nous.composite_params_merge, PARALLEL = SAFE);
-CREATE AGGREGATE nous.composite_params("values" float8[], polarity int[]) (
+CREATE AGGREGATE nous.composite_params(indicators float8[], polarity int[]) (
   SFUNC = nous.composite_params_trans, STYPE = float8[],
   COMBINEFUNC = nous.composite_params_merge, PARALLEL = SAFE);
-CREATE AGGREGATE nous.composite_params("values" float8[], polarity int[], normalise text) (
+CREATE AGGREGATE nous.composite_params(indicators float8[], polarity int[], normalise text) (
   SFUNC = nous.composite_params_trans, STYPE = float8[],
   COMBINEFUNC = nous.composite_params_merge, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.composite_params(float8[]) IS
@@ -40,7 +76,7 @@ COMMENT ON AGGREGATE nous.composite_params(float8[], int[]) IS
 COMMENT ON AGGREGATE nous.composite_params(float8[], int[], text) IS
   'Step 1 of the composite index in two steps, with polarity and a normalisation (zscore, minmax, goalposts, ratio, log or none); a storable float8[] for nous.composite_score.';
 
-CREATE FUNCTION nous.composite_score("values" float8[], params float8[],
+CREATE FUNCTION nous.composite_score(indicators float8[], params float8[],
                                      weights float8[] DEFAULT NULL,
                                      aggregate text DEFAULT 'mean')
   RETURNS float8 LANGUAGE c STABLE PARALLEL SAFE
