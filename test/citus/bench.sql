@@ -62,6 +62,8 @@ CREATE AGGREGATE citus_bench.quantile_state(float8) (
   SFUNC = nous.first_quartile_trans, STYPE = nous.quantile_state);
 CREATE AGGREGATE citus_bench.allocation_mix_state(boolean, float8, boolean, float8) (
   SFUNC = nous.allocation_mix_trans, STYPE = float8[]);
+CREATE AGGREGATE citus_bench.breaks_state(float8, int4) (
+  SFUNC = nous.breaks_trans, STYPE = nous.breaks_state);
 
 CREATE TABLE citus_bench.results (
   what text, query text, plan text, explain_analyze text, partial_bytes bigint,
@@ -110,6 +112,12 @@ SELECT citus_bench.run('fragility index: composite_agg, 3 indicators', 'squares'
   'nous.composite_agg(square_id, ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{2,1,1}'', ''{-1,1,1}'')', NULL);
 SELECT citus_bench.run('fragility index: composite_agg per EPCI', 'squares',
   'nous.composite_agg(square_id, ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{2,1,1}'', ''{-1,1,1}'')', NULL, 'epci_code');
+
+SELECT citus_bench.run('fragility index: two steps, step 1 (composite_params)', 'squares',
+  'nous.composite_params(ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{-1,1,1}'')',
+  'nous.composite_params(ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{-1,1,1}'')');
+SELECT citus_bench.run('breaks: natural breaks of the unemployment rate', 'squares',
+  'nous.breaks(unemployment_rate, 5)', 'citus_bench.breaks_state(unemployment_rate, 5)');
 
 \pset pager off
 SELECT what, plan, explain_analyze AS "received (EXPLAIN ANALYZE)",
