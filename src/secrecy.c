@@ -84,9 +84,15 @@ nous_secrecy_dominance(PG_FUNCTION_ARGS)
 			x[m++] = v.x[i];
 	st = nous_sec_dominance(x, m, top, share, &hidden);
 	if (st == NOUS_ERR_DOMAIN)
+	{
+		for (i = 0; i < v.n && !(v.present[i] && v.x[i] < 0); i++)
+			;
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("contributions must not be negative")));
+				 errmsg("contributions must not be negative"),
+				 i < v.n ? errdetail("Element %d is %g.", i + 1, v.x[i]) : 0,
+				 errhint("A contribution is a unit's part of the cell total (a turnover, an income), 0 or more.")));
+	}
 	if (st != NOUS_OK)
 		nous_report_status(st, "secrecy_dominance");
 	PG_RETURN_BOOL(hidden);
@@ -109,7 +115,8 @@ nous_round_to_base(PG_FUNCTION_ARGS)
 	if (!isfinite(x))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value to round must be finite")));
+				 errmsg("value to round must be finite"),
+				 errdetail("The value is %s.", isnan(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity")));
 	PG_RETURN_FLOAT8(nous_sec_round_to_base(x, base));
 }
 
@@ -121,29 +128,12 @@ text_array(FunctionCallInfo fcinfo, int arg, const char *what, bool nulls_ok,
 {
 	Datum	   *d;
 	bool	   *nulls;
-	int			n,
+	int			n = nous_array_arg(fcinfo, arg, what, TEXTOID, nulls_ok, &d, &nulls),
 				i;
-	ArrayType  *a;
 
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what)));
-	a = PG_GETARG_ARRAYTYPE_P(arg);
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what)));
-	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &n);
 	*out = palloc(sizeof(char *) * Max(n, 1));
 	for (i = 0; i < n; i++)
-	{
-		if (nulls[i] && !nulls_ok)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not contain NULL (element %d)", what, i + 1)));
 		(*out)[i] = nulls[i] ? NULL : TextDatumGetCString(d[i]);
-	}
 	return n;
 }
 
@@ -151,30 +141,12 @@ static int
 bool_array(FunctionCallInfo fcinfo, int arg, const char *what, bool **out)
 {
 	Datum	   *d;
-	bool	   *nulls;
-	int			n,
+	int			n = nous_array_arg(fcinfo, arg, what, BOOLOID, false, &d, NULL),
 				i;
-	ArrayType  *a;
 
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what)));
-	a = PG_GETARG_ARRAYTYPE_P(arg);
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what)));
-	deconstruct_array(a, BOOLOID, 1, true, TYPALIGN_CHAR, &d, &nulls, &n);
 	*out = palloc(sizeof(bool) * Max(n, 1));
 	for (i = 0; i < n; i++)
-	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not contain NULL (element %d)", what, i + 1)));
 		(*out)[i] = DatumGetBool(d[i]);
-	}
 	return n;
 }
 
@@ -189,11 +161,14 @@ counts_array(FunctionCallInfo fcinfo, int arg, NousVec *v)
 		if (!v->present[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("counts must not contain NULL (element %d)", i + 1)));
+					 errmsg("counts must not contain NULL"),
+					 errdetail("Element %d is NULL.", i + 1),
+					 errhint("Give 0 for an empty cell.")));
 		if (v->x[i] < 0.0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("counts must not be negative (element %d is %g)", i + 1, v->x[i])));
+					 errmsg("counts must not be negative"),
+					 errdetail("Element %d is %g.", i + 1, v->x[i])));
 	}
 }
 
@@ -318,7 +293,9 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 			case NOUS_SEC_DUPLICATE:
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("duplicate id \"%s\"", ids[diag.index])));
+						 errmsg("duplicate id \"%s\"", ids[diag.index]),
+						 errdetail("Each area of the hierarchy is given once."),
+						 errhint("Add up the counts of the repeated rows first (GROUP BY id).")));
 				break;
 			case NOUS_SEC_UNKNOWN_PARENT:
 				ereport(ERROR,
@@ -330,7 +307,9 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 			case NOUS_SEC_CYCLE:
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("the hierarchy has a cycle through id \"%s\"", ids[diag.index])));
+						 errmsg("the hierarchy has a cycle through id \"%s\"", ids[diag.index]),
+						 errdetail("Following the parents from id \"%s\" leads back to it; every chain of parents must end at a root (a NULL parent).",
+								   ids[diag.index])));
 				break;
 			case NOUS_SEC_NOT_ADDITIVE:
 				ereport(ERROR,
@@ -549,7 +528,9 @@ nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
 			if (cr[i].r == cr[i - 1].r && cr[i].c == cr[i - 1].c)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("duplicate cell (\"%s\", \"%s\")", rows[cr[i].i], cols[cr[i].i])));
+						 errmsg("duplicate cell (\"%s\", \"%s\")", rows[cr[i].i], cols[cr[i].i]),
+						 errdetail("Each cell (row, column) of the table is given once."),
+						 errhint("Add up the counts of the repeated rows first (GROUP BY row, column).")));
 		pfree(cr);
 	}
 	for (i = 0; i < n; i++)
@@ -562,7 +543,8 @@ nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
 						 errmsg("duplicate total (\"%s\", \"%s\")",
-								rows[i] ? rows[i] : "total", cols[i] ? cols[i] : "total")));
+								rows[i] ? rows[i] : "total", cols[i] ? cols[i] : "total"),
+						 errdetail("Each total (a NULL row or column) of the table is given once.")));
 			declared[k] = true;
 		}
 		else

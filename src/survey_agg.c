@@ -290,7 +290,11 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 	else if (eo->kind != kind && (eo->kind == K_TWO || two))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot add a row of a two-stage design to a one-stage state")));
+				 errmsg("cannot add a row of a %s design to a %s state",
+						two ? "two-stage" : "one-stage", two ? "one-stage" : "two-stage"),
+				 errdetail("%s", two ? "The row has a second-stage unit (ssu) but the state was built from rows without one."
+						   : "The row has no second-stage unit (ssu) but the state was built from rows with one."),
+				 errhint("Describe every row of a design with the same stages.")));
 	else if (eo->kind != kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -74,7 +74,9 @@ cal_inputs(FunctionCallInfo fcinfo, double **d, int *n, double **X, int *p)
 	if (*n == 0 || nd != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weights must be a non-empty one-dimensional array")));
+				 errmsg("weights must be a non-empty one-dimensional array"),
+				 errdetail("weights has %d element(s) in %d dimension(s).", *n, nd),
+				 errhint("Pass one design weight per sampled unit.")));
 	for (i = 0; i < *n; i++)
 		if ((*d)[i] <= 0)
 			ereport(ERROR,
@@ -140,6 +142,8 @@ nous_svy_calibrate(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("logit calibration needs bounds"),
+					 errdetail("The logit method keeps each ratio w/d of calibrated to design weight within [lower, upper]; %s is NULL.",
+							   PG_ARGISNULL(4) ? "lower" : "upper"),
 					 errhint("Pass lower => L and upper => U with 0 <= L < 1 < U.")));
 		lo = PG_GETARG_FLOAT8(4);
 		up = PG_GETARG_FLOAT8(5);
@@ -199,7 +203,8 @@ nous_svy_greg_residuals(PG_FUNCTION_ARGS)
 	if (ny != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("y has %d elements but there are %d weights", ny, n)));
+				 errmsg("y has %d elements but there are %d weights", ny, n),
+				 errhint("Give one value of y per weight, in the order of the weights.")));
 	e = palloc(sizeof(double) * n);
 	nous_svy_greg_resid(n, p, d, X, y, e);
 	PG_RETURN_ARRAYTYPE_P(float8_array(e, n));

@@ -244,6 +244,18 @@ svy_design_cov(const SvyDesign *g, const double q[3], const double r[3], int lon
 }
 
 
+/* a confidence level strictly between 0 and 1 */
+void
+svy_check_level(double level)
+{
+	if (!(level > 0 && level < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("confidence level %g is not between 0 and 1", level),
+				 errdetail("A confidence level is a probability, strictly between 0 and 1."),
+				 errhint("Pass level => 0.95 for a 95%% interval.")));
+}
+
 /* the blessed tuple descriptor of a function returning a row */
 TupleDesc
 svy_result_desc(FunctionCallInfo fcinfo)

@@ -211,10 +211,7 @@ nous_svy_ciprop(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown interval method \"%s\"", m),
 				 errdetail("The methods are mean (Wald), logit, xlogit, asin, wilson and beta (the methods of R survey's svyciprop).")));
-	if (!(level > 0 && level < 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("confidence level %g is not between 0 and 1", level)));
+	svy_check_level(level);
 	svy_design_of(PG_GETARG_DATUM(0), &g);
 	if (g.nstrata == 0 || !estimator(&g, EST_MEAN, &p, q))
 		PG_RETURN_NULL();

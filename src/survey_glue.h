@@ -90,8 +90,8 @@ extern Size svy_flat_size(int width, int n);
 /* the flat image of n sorted records of kind into buf of size bytes */
 extern void svy_write_flat(char *buf, Size size, int kind, int n,
 						   const int64 *keys, const double *vals);
-/* an ERROR data_exception "invalid survey state" with detail */
-NOUS_NORETURN extern void svy_corrupt(const char *detail);
+/* an ERROR data_exception "invalid survey state" (km: "invalid Kaplan-Meier state") with detail */
+NOUS_NORETURN extern void svy_corrupt(bool km, const char *detail);
 /* check decoded records (finite values, sorted distinct keys, signs) */
 extern void svy_check_records(int kind, int n, const int64 *keys, const double *vals);
 /* a new, empty table of kind in a child context of parent */
@@ -139,6 +139,8 @@ extern int	svy_lonely_arg(FunctionCallInfo fcinfo, int argno);
 /* the design covariance of the linearised estimators q and r */
 extern double svy_design_cov(const SvyDesign *g, const double q[3],
 							 const double r[3], int lonely);
+/* an ERROR unless 0 < level < 1 */
+extern void svy_check_level(double level);
 /* the tuple descriptor of a function returning a row */
 extern TupleDesc svy_result_desc(FunctionCallInfo fcinfo);
 

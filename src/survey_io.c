@@ -57,13 +57,23 @@ flat_from_records(int kind, int n, const int64 *keys, const double *vals)
 	return PointerGetDatum(buf);
 }
 
-/* a text input that does not parse */
+/*
+ * A text input that does not parse: w is the width of its kind (-1: no
+ * kind), record the number of the record that does not read.
+ */
 NOUS_NORETURN static void
-bad_syntax(const char *str, bool km)
+bad_syntax(const char *str, bool km, int w, int record)
 {
+	const char *what = km ? "Kaplan-Meier" : "survey";
+
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for a %s state: \"%s\"", km ? "Kaplan-Meier" : "survey", str)));
+			 errmsg("invalid input syntax for a %s state: \"%s\"", what, str),
+			 w < 0 ? errdetail("A %s state begins with its kind: %s.", what,
+							   km ? "k" : "e (empty), u (no clusters), c (clusters) or 2 (two stages)")
+			 : w == 0 ? errdetail("An empty survey state is the letter e alone.")
+			 : errdetail("Record %d is not of the form (key,key:v1,...,v%d), or text follows the last record.",
+						 record, w)));
 	pg_unreachable();
 }
 
@@ -80,7 +90,7 @@ parse_text(const char *str, bool km)
 	double	   *vals;
 
 	if (!svy_kind_valid(kind, km))
-		bad_syntax(str, km);
+		bad_syntax(str, km, -1, 0);
 	w = svy_kind_width(kind);
 	keys = palloc(sizeof(int64) * 2 * cap);
 	vals = palloc(sizeof(double) * Max(w, 1) * cap);
@@ -123,7 +133,7 @@ parse_text(const char *str, bool km)
 	svy_check_records(kind, n, keys, vals);
 	return flat_from_records(kind, n, keys, vals);
 bad:
-	bad_syntax(str, km);
+	bad_syntax(str, km, w, n + 1);
 }
 
 /* the binary input of a state */
@@ -140,12 +150,12 @@ recv_state(StringInfo buf, bool km)
 	double	   *vals;
 
 	if (version != SVY_VERSION)
-		svy_corrupt("The state has an unknown version.");
+		svy_corrupt(km, "The state has an unknown version.");
 	if (!svy_kind_valid(kind, km) || n < 0 || (kind == K_EMPTY && n != 0))
-		svy_corrupt("The state has an unknown kind or a wrong record count.");
+		svy_corrupt(km, "The state has an unknown kind or a wrong record count.");
 	w = svy_kind_width(kind);
 	if ((Size) n > (Size) (buf->len - buf->cursor) / (2 * sizeof(int64) + sizeof(double) * w))
-		svy_corrupt("The state is shorter than its record count says.");
+		svy_corrupt(km, "The state is shorter than its record count says.");
 	keys = palloc(sizeof(int64) * 2 * Max(n, 1));
 	vals = palloc(sizeof(double) * Max(w, 1) * Max(n, 1));
 	for (i = 0; i < n; i++)

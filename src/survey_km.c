@@ -59,10 +59,7 @@ km_curve_of(Datum d, double level, int *m)
 	nous_km_point *c;
 	int			i;
 
-	if (!(level > 0 && level < 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("confidence level %g is not between 0 and 1", level)));
+	svy_check_level(level);
 	svy_state_view(d, true, &v);
 	time = palloc(sizeof(double) * Max(v.n, 1));
 	ev = palloc(sizeof(double) * Max(v.n, 1));
@@ -132,7 +129,9 @@ nous_km_quantile(PG_FUNCTION_ARGS)
 	if (!(p > 0 && p < 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("quantile %g is not between 0 and 1", p)));
+				 errmsg("quantile %g is not between 0 and 1", p),
+				 errdetail("p is the share of cases closed by the time returned, strictly between 0 and 1."),
+				 errhint("Pass p => 0.5 for the median delay.")));
 	c = km_curve_of(PG_GETARG_DATUM(0), PG_GETARG_FLOAT8(2), &m);
 	td = svy_result_desc(fcinfo);
 	for (i = 0; i < m; i++)

@@ -291,9 +291,9 @@ svy_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
 
 /* a stored or sent state that does not decode (22000) */
 void
-svy_corrupt(const char *detail)
+svy_corrupt(bool km, const char *detail)
 {
-	nous_state_corrupt("survey state", "%s", detail);
+	nous_state_corrupt(km ? "Kaplan-Meier state" : "survey state", "%s", detail);
 }
 
 /* check the records of a state (finite values, sorted distinct keys) */
@@ -310,25 +310,25 @@ svy_check_records(int kind, int n, const int64 *keys, const double *vals)
 
 		if (i > 0 && (keys[2 * i - 2] > keys[2 * i] ||
 					  (keys[2 * i - 2] == keys[2 * i] && keys[2 * i - 1] >= keys[2 * i + 1])))
-			svy_corrupt("The records of the state are not in strictly increasing key order.");
+			svy_corrupt(kind == K_KM, "The records of the state are not in strictly increasing key order.");
 		for (j = 0; j < w; j++)
 			if (!isfinite(v[j]))
-				svy_corrupt("A record of the state holds a value that is not finite.");
+				svy_corrupt(kind == K_KM, "A record of the state holds a value that is not finite.");
 		if (kind == K_CLUS && (v[2] < 0 || v[3] < 0 || v[4] < 0))
-			svy_corrupt("A cluster record has a negative weight, count or fpc.");
+			svy_corrupt(kind == K_KM, "A cluster record has a negative weight, count or fpc.");
 		if (kind == K_TWO && (v[2] < 0 || v[3] < 0 || v[4] < 0 || v[5] < 0 ||
 							  v[6] < 0 || v[6] > 4294967295.0 || v[6] != floor(v[6]) ||
 							  v[7] < 0 || v[7] > 4294967295.0 || v[7] != floor(v[7])))
-			svy_corrupt("A second-stage record has a negative weight, count or fpc, or a bad cluster key.");
+			svy_corrupt(kind == K_KM, "A second-stage record has a negative weight, count or fpc, or a bad cluster key.");
 		if (kind == K_UNCL && (v[0] < 0 || v[13] < 0 || v[14] < 0 || v[0] < v[13]))
-			svy_corrupt("A stratum record has inconsistent counts.");
+			svy_corrupt(kind == K_KM, "A stratum record has inconsistent counts.");
 		if (kind == K_KM)
 		{
 			double		t;
 
 			memcpy(&t, &keys[2 * i], sizeof(t));
 			if (v[0] < 0 || v[1] < 0 || keys[2 * i] < 0 || keys[2 * i + 1] != 0 || !isfinite(t))
-				svy_corrupt("A time record has a negative count or a time that is negative or not finite.");
+				svy_corrupt(kind == K_KM, "A time record has a negative count or a time that is negative or not finite.");
 		}
 	}
 }
@@ -367,16 +367,16 @@ svy_state_view(Datum d, bool km, SvyView *v)
 		double	   *vals;
 
 		if (len < SVY_HDR || buf[4] != SVY_VERSION)
-			svy_corrupt("The state has a wrong length or version.");
+			svy_corrupt(km, "The state has a wrong length or version.");
 		kind = buf[5];
 		width = buf[6];
 		memcpy(&n, buf + 8, sizeof(int));
 		if (!svy_kind_valid(kind, kind == K_KM) ||
 			width != svy_kind_width(kind) || n < 0 || (kind == K_EMPTY && n != 0))
-			svy_corrupt("The state has an unknown kind or a wrong record width.");
+			svy_corrupt(km, "The state has an unknown kind or a wrong record width.");
 		rec = 2 * sizeof(int64) + sizeof(double) * width;
 		if ((len - SVY_HDR) % rec != 0 || (Size) n != (len - SVY_HDR) / rec)
-			svy_corrupt("The length of the state does not match its number of records.");
+			svy_corrupt(km, "The length of the state does not match its number of records.");
 		keys = palloc(sizeof(int64) * 2 * Max(n, 1));
 		vals = palloc(sizeof(double) * Max(width, 1) * Max(n, 1));
 		for (i = 0; i < n; i++)
@@ -392,7 +392,7 @@ svy_state_view(Datum d, bool km, SvyView *v)
 		v->vals = vals;
 	}
 	if (km != (v->kind == K_KM))
-		svy_corrupt(km ? "A survey state was given where a Kaplan-Meier state is expected."
+		svy_corrupt(km, km ? "A survey state was given where a Kaplan-Meier state is expected."
 			: "A Kaplan-Meier state was given where a survey state is expected.");
 }
 
