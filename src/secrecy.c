@@ -182,6 +182,24 @@ same_length(int n, int m, const char *what)
 				 errdetail("Every array holds one element per cell.")));
 }
 
+/*
+ * The four arrays of one element per cell that the suppressions take: two
+ * labels (text[], arguments 0 and 1: the first may have NULLs when
+ * first_nulls, the second always may), counts (2) and primary (3).
+ */
+static int
+cell_arrays(FunctionCallInfo fcinfo, const char *first, bool first_nulls,
+			const char *second, char ***a, char ***b, NousVec *v, bool **prim)
+{
+	int			n = text_array(fcinfo, 0, first, first_nulls, a);
+
+	same_length(n, text_array(fcinfo, 1, second, true, b), second);
+	counts_array(fcinfo, 2, v);
+	same_length(n, v->n, "counts");
+	same_length(n, bool_array(fcinfo, 3, "primary", prim), "primary");
+	return n;
+}
+
 /* Optional dominance[] (argument arg): marks cells hidden by the dominance
  * rule that the threshold rule did not already hide. */
 static void
@@ -267,11 +285,7 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 	nous_sec_rules rules;
 	nous_status st;
 
-	n = text_array(fcinfo, 0, "ids", false, &ids);
-	same_length(n, text_array(fcinfo, 1, "parents", true, &parents), "parents");
-	counts_array(fcinfo, 2, &v);
-	same_length(n, v.n, "counts");
-	same_length(n, bool_array(fcinfo, 3, "primary", &prim), "primary");
+	n = cell_arrays(fcinfo, "ids", false, "parents", &ids, &parents, &v, &prim);
 
 	check_work_mem((double) n, (double) n + 1, "secrecy_suppress");
 	parent = palloc(sizeof(int) * Max(n, 1));
@@ -450,11 +464,7 @@ nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
 	nous_sec_rules rules;
 	nous_status st;
 
-	n = text_array(fcinfo, 0, "rows", true, &rows);
-	same_length(n, text_array(fcinfo, 1, "cols", true, &cols), "cols");
-	counts_array(fcinfo, 2, &v);
-	same_length(n, v.n, "counts");
-	same_length(n, bool_array(fcinfo, 3, "primary", &prim), "primary");
+	n = cell_arrays(fcinfo, "rows", true, "cols", &rows, &cols, &v, &prim);
 	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
 		same_length(n, bool_array(fcinfo, 4, "dominance", &dom), "dominance");
 	threshold = threshold_arg(fcinfo, 5);
