@@ -489,7 +489,10 @@ BEGIN
     BEGIN
       EXECUTE format('INSERT INTO pg_temp.nous_cog_w SELECT code::text, weight::float8 FROM %s WHERE weight IS NOT NULL', weights);
     EXCEPTION WHEN unique_violation THEN
-      RAISE EXCEPTION 'weights table % has a code twice', weights USING ERRCODE = 'unique_violation';
+      GET STACKED DIAGNOSTICS bad = PG_EXCEPTION_DETAIL;
+      RAISE EXCEPTION 'weights table % has a code twice', weights USING ERRCODE = 'unique_violation',
+        DETAIL = bad,
+        HINT = 'A weights table has one row per commune code: add up or remove the repeated rows.';
     END;
   END IF;
   IF to_regclass('pg_temp.nous_cog_result') IS NULL THEN
@@ -569,7 +572,8 @@ BEGIN
     RAISE EXCEPTION 'code_column, from_vintage, to_vintage and rules must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   IF unknown IS NULL OR unknown NOT IN ('error', 'drop', 'keep') THEN
-    RAISE EXCEPTION 'unknown must be error, drop or keep' USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'unknown must be error, drop or keep' USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = format('unknown is %s.', coalesce(quote_literal(unknown), 'NULL'));
   END IF;
   SELECT t.typrelid::regclass INTO rel FROM pg_catalog.pg_type t WHERE t.oid = pg_typeof(data) AND t.typrelid <> 0;
   IF rel IS NULL THEN
@@ -577,7 +581,9 @@ BEGIN
       HINT = 'Call it as nous.cog_convert(NULL::my_table, ''code'', ...): the rows of my_table are read and returned with the same columns.';
   END IF;
   IF jsonb_typeof(rules) <> 'object' THEN
-    RAISE EXCEPTION 'rules must be a jsonb object {"column": rule, ...}' USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'rules must be a jsonb object {"column": rule, ...}' USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = format('rules is a jsonb %s.', jsonb_typeof(rules)),
+      HINT = 'For example rules => ''{"population": "sum", "rate": {"rate": ["num", "den"], "scale": 100}}''.';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute x WHERE x.attrelid = rel AND x.attname = code_column
                     AND x.attnum > 0 AND NOT x.attisdropped) THEN
@@ -637,7 +643,9 @@ BEGIN
       sel := sel || format('(sum(j.%1$I * j.nous_share))::%2$s', a.name, a.typ);
     ELSIF kind = 'rate' THEN
       IF jsonb_typeof(rule -> 'rate') <> 'array' OR jsonb_array_length(rule -> 'rate') <> 2 THEN
-        RAISE EXCEPTION 'rule of column "%": rate needs [numerator, denominator]', a.name USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'rule of column "%": rate needs [numerator, denominator]', a.name USING ERRCODE = 'invalid_parameter_value',
+          DETAIL = format('The rule is %s.', rule),
+          HINT = 'Name the two count columns of the rate: {"rate": ["numerator", "denominator"], "scale": 100} for a percentage.';
       END IF;
       num := rule -> 'rate' ->> 0;
       den := rule -> 'rate' ->> 1;
@@ -666,7 +674,9 @@ BEGIN
       -- weights; nous.aggregate checks the method (registry) for the caller
       IF jsonb_typeof(rule -> 'method') <> 'string' THEN
         RAISE EXCEPTION 'rule of column "%": method needs the name of a registered aggregation method', a.name
-          USING ERRCODE = 'invalid_parameter_value';
+          USING ERRCODE = 'invalid_parameter_value',
+          DETAIL = format('The rule is %s.', rule),
+          HINT = 'The aggregation methods are listed in nous.method_catalog (family aggregation).';
       END IF;
       IF (SELECT t.typcategory FROM pg_catalog.pg_type t JOIN pg_catalog.pg_attribute x ON x.atttypid = t.oid
            WHERE x.attrelid = rel AND x.attname = a.name) <> 'N' THEN
@@ -756,7 +766,8 @@ DECLARE
 BEGIN
   SELECT l.rank INTO r FROM nous.territory_levels l WHERE l.level = census_comparable.level;
   IF r IS NULL THEN
-    RAISE EXCEPTION 'unknown territory level "%"', level USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'unknown territory level "%"', level USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'The levels are listed in nous.territory_levels.';
   END IF;
   IF r < 50 AND abs(year1 - year0) < 5 THEN
     RAISE WARNING 'census vintages % and % are less than 5 years apart: no change below the commune', year0, year1
@@ -845,7 +856,8 @@ BEGIN
     RAISE EXCEPTION 'from_vintage and to_vintage must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   IF unknown IS NULL OR unknown NOT IN ('error', 'drop', 'keep') THEN
-    RAISE EXCEPTION 'unknown must be error, drop or keep' USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'unknown must be error, drop or keep' USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = format('unknown is %s.', coalesce(quote_literal(unknown), 'NULL'));
   END IF;
   IF to_regclass('pg_temp.nous_cog_fp') IS NULL THEN
     CREATE TEMP TABLE nous_cog_fp (code_from text, code_to text, share float8);
@@ -1035,7 +1047,8 @@ BEGIN
   END IF;
   params := coalesce(params, '{}');
   IF jsonb_typeof(params) <> 'object' THEN
-    RAISE EXCEPTION 'parameters of method "cumulative" must be a jsonb object' USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'parameters of method "cumulative" must be a jsonb object' USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = format('The parameters are a jsonb %s.', jsonb_typeof(params));
   END IF;
   SELECT string_agg(x, ', ') INTO bad FROM jsonb_object_keys(params) x
    WHERE x NOT IN ('q', 'classes', 'trends', 'trend_threshold', 'min_coverage');

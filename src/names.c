@@ -110,7 +110,9 @@ transliterate(const char *s, int len, int32_t *outlen)
 		if (cap > (int32_t) (MaxAllocSize / sizeof(UChar) / 2))
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("name too long to transliterate")));
+					 errmsg("name too long to transliterate"),
+					 errdetail("The name is %d bytes long; its transliteration would need more than %zu bytes.",
+							   len, (Size) MaxAllocSize / 2)));
 		buf = palloc(cap * sizeof(UChar));
 		memcpy(buf, src, ulen * sizeof(UChar));
 		textlen = ulen;

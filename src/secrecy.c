@@ -84,9 +84,15 @@ nous_secrecy_dominance(PG_FUNCTION_ARGS)
 			x[m++] = v.x[i];
 	st = nous_sec_dominance(x, m, top, share, &hidden);
 	if (st == NOUS_ERR_DOMAIN)
+	{
+		for (i = 0; i < v.n && !(v.present[i] && v.x[i] < 0); i++)
+			;
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("contributions must not be negative")));
+				 errmsg("contributions must not be negative"),
+				 i < v.n ? errdetail("Element %d is %g.", i + 1, v.x[i]) : 0,
+				 errhint("A contribution is a unit's part of the cell total (a turnover, an income), 0 or more.")));
+	}
 	if (st != NOUS_OK)
 		nous_report_status(st, "secrecy_dominance");
 	PG_RETURN_BOOL(hidden);
@@ -109,7 +115,8 @@ nous_round_to_base(PG_FUNCTION_ARGS)
 	if (!isfinite(x))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value to round must be finite")));
+				 errmsg("value to round must be finite"),
+				 errdetail("The value is %s.", isnan(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity")));
 	PG_RETURN_FLOAT8(nous_sec_round_to_base(x, base));
 }
 
@@ -121,29 +128,12 @@ text_array(FunctionCallInfo fcinfo, int arg, const char *what, bool nulls_ok,
 {
 	Datum	   *d;
 	bool	   *nulls;
-	int			n,
+	int			n = nous_array_arg(fcinfo, arg, what, TEXTOID, nulls_ok, &d, &nulls),
 				i;
-	ArrayType  *a;
 
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what)));
-	a = PG_GETARG_ARRAYTYPE_P(arg);
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what)));
-	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &n);
 	*out = palloc(sizeof(char *) * Max(n, 1));
 	for (i = 0; i < n; i++)
-	{
-		if (nulls[i] && !nulls_ok)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not contain NULL (element %d)", what, i + 1)));
 		(*out)[i] = nulls[i] ? NULL : TextDatumGetCString(d[i]);
-	}
 	return n;
 }
 
@@ -151,30 +141,12 @@ static int
 bool_array(FunctionCallInfo fcinfo, int arg, const char *what, bool **out)
 {
 	Datum	   *d;
-	bool	   *nulls;
-	int			n,
+	int			n = nous_array_arg(fcinfo, arg, what, BOOLOID, false, &d, NULL),
 				i;
-	ArrayType  *a;
 
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what)));
-	a = PG_GETARG_ARRAYTYPE_P(arg);
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what)));
-	deconstruct_array(a, BOOLOID, 1, true, TYPALIGN_CHAR, &d, &nulls, &n);
 	*out = palloc(sizeof(bool) * Max(n, 1));
 	for (i = 0; i < n; i++)
-	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not contain NULL (element %d)", what, i + 1)));
 		(*out)[i] = DatumGetBool(d[i]);
-	}
 	return n;
 }
 
@@ -189,11 +161,14 @@ counts_array(FunctionCallInfo fcinfo, int arg, NousVec *v)
 		if (!v->present[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("counts must not contain NULL (element %d)", i + 1)));
+					 errmsg("counts must not contain NULL"),
+					 errdetail("Element %d is NULL.", i + 1),
+					 errhint("Give 0 for an empty cell.")));
 		if (v->x[i] < 0.0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("counts must not be negative (element %d is %g)", i + 1, v->x[i])));
+					 errmsg("counts must not be negative"),
+					 errdetail("Element %d is %g.", i + 1, v->x[i])));
 	}
 }
 
@@ -205,6 +180,24 @@ same_length(int n, int m, const char *what)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s has %d elements, expected %d", what, m, n),
 				 errdetail("Every array holds one element per cell.")));
+}
+
+/*
+ * The four arrays of one element per cell that the suppressions take: two
+ * labels (text[], arguments 0 and 1: the first may have NULLs when
+ * first_nulls, the second always may), counts (2) and primary (3).
+ */
+static int
+cell_arrays(FunctionCallInfo fcinfo, const char *first, bool first_nulls,
+			const char *second, char ***a, char ***b, NousVec *v, bool **prim)
+{
+	int			n = text_array(fcinfo, 0, first, first_nulls, a);
+
+	same_length(n, text_array(fcinfo, 1, second, true, b), second);
+	counts_array(fcinfo, 2, v);
+	same_length(n, v->n, "counts");
+	same_length(n, bool_array(fcinfo, 3, "primary", prim), "primary");
+	return n;
 }
 
 /* Optional dominance[] (argument arg): marks cells hidden by the dominance
@@ -292,11 +285,7 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 	nous_sec_rules rules;
 	nous_status st;
 
-	n = text_array(fcinfo, 0, "ids", false, &ids);
-	same_length(n, text_array(fcinfo, 1, "parents", true, &parents), "parents");
-	counts_array(fcinfo, 2, &v);
-	same_length(n, v.n, "counts");
-	same_length(n, bool_array(fcinfo, 3, "primary", &prim), "primary");
+	n = cell_arrays(fcinfo, "ids", false, "parents", &ids, &parents, &v, &prim);
 
 	check_work_mem((double) n, (double) n + 1, "secrecy_suppress");
 	parent = palloc(sizeof(int) * Max(n, 1));
@@ -318,7 +307,9 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 			case NOUS_SEC_DUPLICATE:
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("duplicate id \"%s\"", ids[diag.index])));
+						 errmsg("duplicate id \"%s\"", ids[diag.index]),
+						 errdetail("Each area of the hierarchy is given once."),
+						 errhint("Add up the counts of the repeated rows first (GROUP BY id).")));
 				break;
 			case NOUS_SEC_UNKNOWN_PARENT:
 				ereport(ERROR,
@@ -330,7 +321,9 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 			case NOUS_SEC_CYCLE:
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("the hierarchy has a cycle through id \"%s\"", ids[diag.index])));
+						 errmsg("the hierarchy has a cycle through id \"%s\"", ids[diag.index]),
+						 errdetail("Following the parents from id \"%s\" leads back to it; every chain of parents must end at a root (a NULL parent).",
+								   ids[diag.index])));
 				break;
 			case NOUS_SEC_NOT_ADDITIVE:
 				ereport(ERROR,
@@ -471,11 +464,7 @@ nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
 	nous_sec_rules rules;
 	nous_status st;
 
-	n = text_array(fcinfo, 0, "rows", true, &rows);
-	same_length(n, text_array(fcinfo, 1, "cols", true, &cols), "cols");
-	counts_array(fcinfo, 2, &v);
-	same_length(n, v.n, "counts");
-	same_length(n, bool_array(fcinfo, 3, "primary", &prim), "primary");
+	n = cell_arrays(fcinfo, "rows", true, "cols", &rows, &cols, &v, &prim);
 	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
 		same_length(n, bool_array(fcinfo, 4, "dominance", &dom), "dominance");
 	threshold = threshold_arg(fcinfo, 5);
@@ -549,7 +538,9 @@ nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
 			if (cr[i].r == cr[i - 1].r && cr[i].c == cr[i - 1].c)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("duplicate cell (\"%s\", \"%s\")", rows[cr[i].i], cols[cr[i].i])));
+						 errmsg("duplicate cell (\"%s\", \"%s\")", rows[cr[i].i], cols[cr[i].i]),
+						 errdetail("Each cell (row, column) of the table is given once."),
+						 errhint("Add up the counts of the repeated rows first (GROUP BY row, column).")));
 		pfree(cr);
 	}
 	for (i = 0; i < n; i++)
@@ -562,7 +553,8 @@ nous_secrecy_suppress_2d(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
 						 errmsg("duplicate total (\"%s\", \"%s\")",
-								rows[i] ? rows[i] : "total", cols[i] ? cols[i] : "total")));
+								rows[i] ? rows[i] : "total", cols[i] ? cols[i] : "total"),
+						 errdetail("Each total (a NULL row or column) of the table is given once.")));
 			declared[k] = true;
 		}
 		else

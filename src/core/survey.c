@@ -9,20 +9,54 @@
 
 #include "survey.h"
 
+/* a word of a parameter and the value it stands for (NULL name: the end) */
+typedef struct svy_word
+{
+	const char *name;
+	int			value;
+} svy_word;
+
+static const svy_word lonely_words[] = {
+	{"fail", NOUS_LONELY_FAIL},
+	{"certainty", NOUS_LONELY_CERTAINTY},
+	{"remove", NOUS_LONELY_REMOVE},
+	{"adjust", NOUS_LONELY_ADJUST},
+	{"average", NOUS_LONELY_AVERAGE},
+	{NULL, 0}
+};
+
+static const svy_word ci_words[] = {
+	{"mean", NOUS_CI_MEAN},
+	{"wald", NOUS_CI_MEAN},
+	{"logit", NOUS_CI_LOGIT},
+	{"xlogit", NOUS_CI_LOGIT},
+	{"asin", NOUS_CI_ASIN},
+	{"wilson", NOUS_CI_WILSON},
+	{"beta", NOUS_CI_BETA},
+	{NULL, 0}
+};
+
+static const svy_word calfun_words[] = {
+	{"linear", NOUS_CAL_LINEAR},
+	{"raking", NOUS_CAL_RAKING},
+	{"logit", NOUS_CAL_LOGIT},
+	{NULL, 0}
+};
+
+/* the value of word s in table t; -1 when s is not there */
+static int
+word_lookup(const svy_word *t, const char *s)
+{
+	for (; t->name != NULL; t++)
+		if (strcmp(t->name, s) == 0)
+			return t->value;
+	return -1;
+}
+
 int
 nous_svy_lonely_parse(const char *s)
 {
-	if (strcmp(s, "fail") == 0)
-		return NOUS_LONELY_FAIL;
-	if (strcmp(s, "certainty") == 0)
-		return NOUS_LONELY_CERTAINTY;
-	if (strcmp(s, "remove") == 0)
-		return NOUS_LONELY_REMOVE;
-	if (strcmp(s, "adjust") == 0)
-		return NOUS_LONELY_ADJUST;
-	if (strcmp(s, "average") == 0)
-		return NOUS_LONELY_AVERAGE;
-	return -1;
+	return word_lookup(lonely_words, s);
 }
 
 /* Welford's update of the means and co-moments with one unit */
@@ -234,11 +268,27 @@ nous_svy_cov(const nous_svy_stratum *s, int nstrata, const double q[3],
 /* distributions                                                       */
 /* ------------------------------------------------------------------ */
 
+#define BETACF_FPMIN 1e-300
+
+/* one step of the modified Lentz method: the factor of the next term */
+static inline double
+lentz_step(double aa, double *c, double *d)
+{
+	*d = 1 + aa * *d;
+	if (fabs(*d) < BETACF_FPMIN)
+		*d = BETACF_FPMIN;
+	*c = 1 + aa / *c;
+	if (fabs(*c) < BETACF_FPMIN)
+		*c = BETACF_FPMIN;
+	*d = 1 / *d;
+	return *d * *c;
+}
+
 /* continued fraction of the incomplete beta (Numerical Recipes, betacf) */
 static double
 betacf(double a, double b, double x)
 {
-	const double fpmin = 1e-300;
+	const double fpmin = BETACF_FPMIN;
 	double		qab = a + b,
 				qap = a + 1,
 				qam = a - 1,
@@ -257,23 +307,9 @@ betacf(double a, double b, double x)
 		double		aa = m * (b - m) * x / ((qam + m2) * (a + m2)),
 					del;
 
-		d = 1 + aa * d;
-		if (fabs(d) < fpmin)
-			d = fpmin;
-		c = 1 + aa / c;
-		if (fabs(c) < fpmin)
-			c = fpmin;
-		d = 1 / d;
-		h *= d * c;
+		h *= lentz_step(aa, &c, &d);
 		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-		d = 1 + aa * d;
-		if (fabs(d) < fpmin)
-			d = fpmin;
-		c = 1 + aa / c;
-		if (fabs(c) < fpmin)
-			c = fpmin;
-		d = 1 / d;
-		del = d * c;
+		del = lentz_step(aa, &c, &d);
 		h *= del;
 		if (fabs(del - 1) < 1e-16)
 			break;
@@ -378,17 +414,7 @@ nous_svy_qbeta(double p, double a, double b)
 int
 nous_svy_ci_parse(const char *s)
 {
-	if (strcmp(s, "mean") == 0 || strcmp(s, "wald") == 0)
-		return NOUS_CI_MEAN;
-	if (strcmp(s, "logit") == 0 || strcmp(s, "xlogit") == 0)
-		return NOUS_CI_LOGIT;
-	if (strcmp(s, "asin") == 0)
-		return NOUS_CI_ASIN;
-	if (strcmp(s, "wilson") == 0)
-		return NOUS_CI_WILSON;
-	if (strcmp(s, "beta") == 0)
-		return NOUS_CI_BETA;
-	return -1;
+	return word_lookup(ci_words, s);
 }
 
 nous_status
@@ -476,13 +502,7 @@ nous_svy_ci_compute(nous_svy_ci method, double p, double se, double df,
 int
 nous_svy_calfun_parse(const char *s)
 {
-	if (strcmp(s, "linear") == 0)
-		return NOUS_CAL_LINEAR;
-	if (strcmp(s, "raking") == 0)
-		return NOUS_CAL_RAKING;
-	if (strcmp(s, "logit") == 0)
-		return NOUS_CAL_LOGIT;
-	return -1;
+	return word_lookup(calfun_words, s);
 }
 
 /*

@@ -61,7 +61,7 @@ SELECT territory_code, (nous.km_quantile(nous.km_agg(delay_working_days, closed)
 SELECT nous.field_working_days('2025-05-09 18:00', '2025-05-12 08:00') AS friday_to_monday;
 SELECT territory_code, category, month, observations, still_open FROM nous.field_counts ORDER BY 1, 2, 3;
 
--- ---- bad inputs ----
+-- ---- bad inputs (the constraints' own errors by SQLSTATE, nous's with their details) ----
 \set VERBOSITY sqlstate
 INSERT INTO nous.field_observation (observed_at, territory_code, category, closed_at)
 VALUES ('2025-05-07 10:00', 'Q2', 'waste', '2025-05-06 10:00');
@@ -72,7 +72,6 @@ INSERT INTO nous.field_observation (territory_code, category) VALUES ('Q2', 'was
 SELECT count(*) AS rows_kept FROM nous.field_observation;
 \set VERBOSITY default
 SELECT nous.km_agg(-1, true);
-\set VERBOSITY sqlstate
 SELECT nous.km_agg('NaN', true);
 SELECT nous.km_agg(1, NULL);
 SELECT nous.km_quantile(nous.km_agg(1, true), 1.5);

@@ -142,8 +142,8 @@ SELECT * FROM nous.secrecy_suppress_2d('{a,a,b,b}', '{x,y,x,y}', '{20,30,40,50}'
 SELECT count(*) FROM nous.secrecy_suppress('{}', '{}', '{}', '{}');
 SELECT count(*) FROM nous.secrecy_suppress_2d('{}', '{}', '{}', '{}');
 
--- bad input
-\set VERBOSITY sqlstate
+-- bad input: messages, details and hints
+\set VERBOSITY default
 SELECT nous.secrecy_primary(5, 0);
 SELECT nous.secrecy_primary(-1);
 SELECT nous.secrecy_dominance('{1,2}', 0);
