@@ -254,7 +254,18 @@ typedef struct TsTransCache
 	struct varlena *pol_bytes;
 	int			pol_k;
 	int		   *pol;
+	MemoryContext cxt;			/* where the cache's own memory lives */
 } TsTransCache;
+
+/*
+ * The cache of a caller that keeps no fn_extra between rows.  Citus's
+ * worker_partial_agg calls the transition function through a fresh FmgrInfo
+ * on every row, so fn_extra is NULL on every row but the first: the spec and
+ * polarity would be parsed again for each row (200 times slower than on one
+ * node).  Such calls share this one cache, kept in a context of its own; its
+ * entries are keyed on the arguments' contents, so sharing is always correct.
+ */
+static TsTransCache *ts_shared_cache = NULL;
 
 static void
 report_nonfinite(int j, double v)
@@ -302,9 +313,23 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
+	if (cache == NULL && !PG_ARGISNULL(0))
+	{
+		/* a state but no cache: a caller that drops fn_extra between rows */
+		if (ts_shared_cache == NULL)
+		{
+			MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "nous composite_params cache",
+													  ALLOCSET_SMALL_SIZES);
+
+			ts_shared_cache = MemoryContextAllocZero(TopMemoryContext, sizeof(TsTransCache));
+			ts_shared_cache->cxt = cxt;
+		}
+		cache = ts_shared_cache;
+	}
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TsTransCache));
+		cache->cxt = fcinfo->flinfo->fn_mcxt;
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	if (PG_NARGS() > 3)
@@ -322,15 +347,24 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 	/* the normalisation: parsed again only when its text changes */
 	if (has_norm ? !same_bytes(cache->norm_bytes, normd) : !cache->norm_default)
 	{
+		if (cache == ts_shared_cache)
+		{
+			/* the shared cache starts afresh: nothing of an earlier spec is kept */
+			MemoryContextReset(cache->cxt);
+			cache->norm_bytes = NULL;
+			cache->pol_bytes = NULL;
+			cache->pol = NULL;
+			cache->pol_k = 0;
+		}
 		cache->norm_default = false;
 		if (cache->norm_bytes != NULL)
 			pfree(cache->norm_bytes);
 		cache->norm_bytes = NULL;
 		if (has_norm)
 			norm = TextDatumGetCString(normd);
-		ts_parse_spec(norm, fcinfo->flinfo->fn_mcxt, &cache->spec);
+		ts_parse_spec(norm, cache->cxt, &cache->spec);
 		if (has_norm)
-			cache->norm_bytes = copy_bytes(fcinfo->flinfo->fn_mcxt, NULL, normd);
+			cache->norm_bytes = copy_bytes(cache->cxt, NULL, normd);
 		else
 			cache->norm_default = true;
 	}
@@ -363,10 +397,10 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 
 			if (cache->pol != NULL)
 				pfree(cache->pol);
-			cache->pol = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(int) * k);
+			cache->pol = MemoryContextAlloc(cache->cxt, sizeof(int) * k);
 			memcpy(cache->pol, pol, sizeof(int) * k);
 			cache->pol_k = k;
-			cache->pol_bytes = copy_bytes(fcinfo->flinfo->fn_mcxt, cache->pol_bytes,
+			cache->pol_bytes = copy_bytes(cache->cxt, cache->pol_bytes,
 										  PG_GETARG_DATUM(2));
 		}
 	}
