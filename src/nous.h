@@ -150,7 +150,7 @@ extern int64 nous_grow_cap(int64 cap, int64 need, Size elsize, int64 limit,
  * object the executor did not put there (another argument, a value in a
  * context that dies sooner), changed in place and returned as the same
  * pointer, would skip the copy that makes it last.  In nodeAgg's own calls
- * the two tests agree; the stricter one (mix.c's, survey.c's) holds for every
+ * the two tests agree; the stricter one (mix_state.c's, survey_state.c's) holds for every
  * caller.  Create states with nous_eo_new(aggctx, ...): an object in a
  * grandchild of aggctx fails the test and is flattened on every row.
  *
