@@ -31,12 +31,11 @@
  * and float8 x[n] (NaN for a NULL value).
  */
 #define AV_VERSION 1
-#define AV_VERSION_TEXT 2		/* text ids (nous.text_area_values, 0.2.0) */
 #define AV_HDRSZ 16
 #define AV_IDS(p) ((int64 *) ((char *) (p) + AV_HDRSZ))
 #define AV_X(p, n) ((double *) ((char *) (p) + AV_HDRSZ + sizeof(int64) * (Size) (n)))
 /*
- * Text ids (version 2, flags byte 1): float8 x[n], then int32 off[n + 1]
+ * Text ids (nous.text_area_values, format version 1 with the flags byte 1): float8 x[n], then int32 off[n + 1]
  * and the ids, each followed by a NUL, sorted in byte order (strcmp;
  * repetitions kept): id i is chars[off[i] ..].
  */
@@ -173,7 +172,7 @@ av_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
 	{
 		int32	   *off = AVT_OFF(p, n);
 
-		p[4] = AV_VERSION_TEXT;
+		p[4] = AV_VERSION;
 		p[5] = 1;
 		memcpy(AVT_X(p), eo->x, sizeof(double) * (Size) n);
 		off[0] = 0;
@@ -242,14 +241,14 @@ av_check(const char *p, Size len, int32 *n_out)
 	if (len < AV_HDRSZ)
 		nous_state_corrupt("nous.area_values value", "The value is truncated.");
 	version = (unsigned char) p[4];
-	nous_check_format_version("nous.area_values", version, 1, AV_VERSION_TEXT);
+	nous_check_format_version(p[5] == 1 ? "nous.text_area_values" : "nous.area_values", version, 1, AV_VERSION);
 	memcpy(&n, p + 8, sizeof(int32));
-	if (version == AV_VERSION_TEXT)
+	if (p[5] == 1)
 	{
 		const int32 *off;
 		const char *chars;
 
-		if (p[5] != 1 || n < 0 || n > NOUS_GRAPH_MAX || len < avt_size(n, 0))
+		if ( n < 0 || n > NOUS_GRAPH_MAX || len < avt_size(n, 0))
 			nous_state_corrupt("nous.area_values value", "The length does not match the number of areas.");
 		off = AVT_OFF(p, n);
 		chars = AVT_CHARS(p, n);
@@ -306,7 +305,7 @@ av_read(Datum d, AvView *v)
 
 		av_check((char *) p, VARSIZE(p), &n32);
 		v->n = n32;
-		if (((char *) p)[4] == AV_VERSION_TEXT)
+		if (((char *) p)[5] == 1)
 		{
 			v->ids = NULL;
 			v->x = AVT_X(p);
@@ -666,7 +665,7 @@ nous_area_values_send(PG_FUNCTION_ARGS)
 
 	av_read(PG_GETARG_DATUM(0), &v);
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, v.s != NULL ? AV_VERSION_TEXT : AV_VERSION);
+	pq_sendbyte(&buf, AV_VERSION);
 	pq_sendint32(&buf, (int32) v.n);
 	for (int64 i = 0; i < v.n; i++)
 	{
@@ -687,7 +686,7 @@ nous_area_values_send(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(nous_text_area_values_recv);
 
-/* Binary input with text ids: version 2, n, then (int32 length, bytes, float8) per pair. */
+/* Binary input with text ids: version 1, n, then (int32 length, bytes, float8) per pair. */
 Datum
 nous_text_area_values_recv(PG_FUNCTION_ARGS)
 {
@@ -700,11 +699,7 @@ nous_text_area_values_recv(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary nous.text_area_values value"),
 				 errdetail("The binary value is too short.")));
-	if (pq_getmsgbyte(buf) != AV_VERSION_TEXT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary nous.text_area_values value"),
-				 errdetail("The value is not one of text ids (version 2).")));
+	nous_check_format_version("nous.text_area_values", pq_getmsgbyte(buf), 1, AV_VERSION);
 	n = pq_getmsgint(buf, 4);
 	if (n < 0 || n > NOUS_GRAPH_MAX || (int64) (buf->len - buf->cursor) < 12 * (int64) n)
 		ereport(ERROR,

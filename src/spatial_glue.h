@@ -17,14 +17,13 @@
 
 /* ---- the type nous.weights (spatial_weights.c) ---- */
 
-#define WEIGHTS_VERSION 1		/* bigint ids: as in 0.1.0 */
-#define WEIGHTS_VERSION_TEXT 2	/* text ids (nous.text_weights, 0.2.0) */
+#define WEIGHTS_VERSION 1		/* of nous.weights and of nous.text_weights */
 
 typedef struct NousWeights
 {
 	int32		vl_len_;
 	uint8		version;
-	uint8		flags;			/* 0, or NOUS_WEIGHTS_TEXT_IDS in version 2 */
+	uint8		flags;			/* 0 (bigint ids), NOUS_WEIGHTS_TEXT_IDS (nous.text_weights) */
 	uint16		reserved;
 	int32		n;
 	int32		nnz;
@@ -37,7 +36,7 @@ typedef struct NousWeights
 #define WEIGHTS_ROWPTR(w) ((int32 *) (WEIGHTS_IDS(w) + (w)->n))
 #define WEIGHTS_COL(w) (WEIGHTS_ROWPTR(w) + (w)->n + 1)
 /* text ids: ids[i] = i, then the string table (spatial.h) */
-#define WEIGHTS_IS_TEXT(w) ((w)->version == WEIGHTS_VERSION_TEXT)
+#define WEIGHTS_IS_TEXT(w) (((w)->flags & NOUS_WEIGHTS_TEXT_IDS) != 0)
 #define WEIGHTS_STROFF(w) ((int32 *) (WEIGHTS_COL(w) + (w)->nnz))
 #define WEIGHTS_CHARS(w) ((char *) (WEIGHTS_STROFF(w) + (w)->n + 1))
 #define WEIGHTS_STR(w, i) (WEIGHTS_CHARS(w) + WEIGHTS_STROFF(w)[i])

@@ -98,7 +98,6 @@ weights_attach_names(NousWeights *g, const char *const *names)
 	w = palloc0(sz);
 	memcpy(w, g, VARSIZE(g));
 	SET_VARSIZE(w, sz);
-	w->version = WEIGHTS_VERSION_TEXT;
 	w->flags = NOUS_WEIGHTS_TEXT_IDS;
 	off = WEIGHTS_STROFF(w);
 	off[0] = 0;

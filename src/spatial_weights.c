@@ -72,7 +72,8 @@ weights_get(Datum d)
 	const char *why;
 
 	if (VARSIZE(w) > VARHDRSZ)
-		nous_check_format_version("nous.weights", w->version, 1, WEIGHTS_VERSION_TEXT);
+		nous_check_format_version(WEIGHTS_IS_TEXT(w) ? "nous.text_weights" : "nous.weights",
+								  w->version, 1, WEIGHTS_VERSION);
 	if (nous_weights_view(w, VARSIZE(w), false, &g, &why) != NOUS_OK)
 		weights_corrupt(why);
 	return w;
@@ -329,7 +330,7 @@ nous_text_weights_recv(PG_FUNCTION_ARGS)
 	return weights_recv(fcinfo, true);
 }
 
-/* version 1 (bigint ids) for nous.weights, version 2 (text ids) for nous.text_weights */
+/* format version 1 of nous.weights (bigint ids) or of nous.text_weights (the table of ids follows) */
 static Datum
 weights_recv(FunctionCallInfo fcinfo, bool text)
 {
@@ -348,13 +349,7 @@ weights_recv(FunctionCallInfo fcinfo, bool text)
 				 errmsg("invalid binary nous.weights value"),
 				 errdetail("The binary value is too short.")));
 	version = pq_getmsgbyte(buf);
-	nous_check_format_version(tname, version, 1, WEIGHTS_VERSION_TEXT);
-	if ((version == WEIGHTS_VERSION_TEXT) != text)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", tname),
-				 errdetail(text ? "The value has bigint ids: it is a nous.weights value." :
-						   "The value has text ids: it is a nous.text_weights value.")));
+	nous_check_format_version(tname, version, 1, WEIGHTS_VERSION);
 	n = pq_getmsgint(buf, 4);
 	nnz = pq_getmsgint(buf, 4);
 	rest = (int64) (buf->len - buf->cursor) - (8 * (int64) n + 4 * ((int64) n + 1) + 4 * (int64) nnz);

@@ -252,15 +252,13 @@ extern double nous_perm_p(long ge, long le, int perms, nous_alternative alt);
 #define NOUS_WEIGHTS_HDRSZ 24
 
 /*
- * Weights with text ids (0.2.0, nous.text_weights): version byte
- * NOUS_WEIGHTS_VERSION_TEXT, flags NOUS_WEIGHTS_TEXT_IDS, the same arrays
- * with ids[i] = i (the rank of the area's text id in byte order, strcmp),
- * then a string table: int32 off[n + 1] (off[0] = 0) and the ids, each
- * followed by a NUL, sorted strictly increasing: string i is
- * chars[off[i] .. off[i + 1] - 2].  Bigint weights are still written in
- * version 1, byte for byte as in 0.1.0.
+ * Weights with text ids (0.2.0, the type nous.text_weights, format version
+ * 1 of its own): the flags byte NOUS_WEIGHTS_TEXT_IDS, the same arrays with
+ * ids[i] = i (the rank of the area's text id in byte order, strcmp), then a
+ * string table: int32 off[n + 1] (off[0] = 0) and the ids, each followed by
+ * a NUL, sorted strictly increasing: string i is chars[off[i] ..
+ * off[i + 1] - 2].  Bigint weights (flags 0) are byte for byte as in 0.1.0.
  */
-#define NOUS_WEIGHTS_VERSION_TEXT 2
 #define NOUS_WEIGHTS_TEXT_IDS 0x01
 
 /* The text ids of a value: n strings (n = -1 for bigint ids). */

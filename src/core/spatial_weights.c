@@ -95,17 +95,17 @@ nous_weights_view_ids(const void *value, size_t len, bool full, nous_graph *g,
 		*why = "The value is truncated.";
 		return NOUS_ERR_DOMAIN;
 	}
-	if (p[4] != NOUS_WEIGHTS_VERSION && p[4] != NOUS_WEIGHTS_VERSION_TEXT)
+	if (p[4] != NOUS_WEIGHTS_VERSION)
 	{
 		*why = "The format version is not one this library reads.";
 		return NOUS_ERR_DOMAIN;
 	}
-	text = p[4] == NOUS_WEIGHTS_VERSION_TEXT;
-	if (p[5] != (text ? NOUS_WEIGHTS_TEXT_IDS : 0))
+	if (p[5] != 0 && p[5] != NOUS_WEIGHTS_TEXT_IDS)
 	{
-		*why = "The flags do not match the format version.";
+		*why = "The flags are not ones this library reads.";
 		return NOUS_ERR_DOMAIN;
 	}
+	text = p[5] == NOUS_WEIGHTS_TEXT_IDS;
 	memcpy(&n, p + 8, 4);
 	memcpy(&nnz, p + 12, 4);
 	if (n < 0 || nnz < 0 || n > NOUS_GRAPH_MAX || nnz > NOUS_GRAPH_MAX)
@@ -173,7 +173,6 @@ nous_weights_write_text(void *value, const nous_graph *g, const nous_strtab *t)
 	size_t		base = nous_weights_size(g->n, g->nnz);
 
 	nous_weights_write(value, g);
-	p[4] = NOUS_WEIGHTS_VERSION_TEXT;
 	p[5] = NOUS_WEIGHTS_TEXT_IDS;
 	memcpy(p + base, t->off, 4 * ((size_t) g->n + 1));
 	if (t->off[g->n] > 0)
