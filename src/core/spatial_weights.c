@@ -349,37 +349,36 @@ nous_strings_free(nous_strings *b)
 static int
 read_str(const char **pp, nous_strings *b, int64_t *id)
 {
-	const char *p = *pp;
+	const char *p = *pp,
+			   *q;
 	char	   *tmp;
 	size_t		len = 0;
 	bool		ok;
 
 	if (*p++ != '"')
 		return 0;
-	tmp = nous_alloc(strlen(p) + 1);
-	if (tmp == NULL)
-		return -1;
-	for (;;)
+	/* first the length up to the closing quote (the id alone: linear in the text) */
+	for (q = p; *q != '"'; q++, len++)
 	{
-		unsigned char c = (unsigned char) *p;
+		unsigned char c = (unsigned char) *q;
 
-		if (c == '"')
-			break;
 		if (c == '\0' || c < 0x20)
-		{
-			nous_free(tmp);
 			return 0;
-		}
 		if (c == '\\')
 		{
-			p++;
-			if (*p != '"' && *p != '\\')
-			{
-				nous_free(tmp);
+			q++;
+			if (*q != '"' && *q != '\\')
 				return 0;
-			}
 		}
-		tmp[len++] = *p++;
+	}
+	tmp = nous_alloc(len + 1);
+	if (tmp == NULL)
+		return -1;
+	for (len = 0; p < q; p++)
+	{
+		if (*p == '\\')
+			p++;
+		tmp[len++] = *p;
 	}
 	p++;
 	ok = strs_add(b, tmp, len);
