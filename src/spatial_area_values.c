@@ -384,11 +384,32 @@ value_arg(FunctionCallInfo fcinfo, int argno, int64 id)
 	return v;
 }
 
+static Datum area_values_trans(FunctionCallInfo fcinfo, bool text_ids);
+
 PG_FUNCTION_INFO_V1(nous_area_values_transfn);
 
-/* nous.area_values(id, value): one pair more; a NULL value is kept as missing. */
+/* nous.area_values(id bigint, value): one pair more; a NULL value is kept as missing. */
 Datum
 nous_area_values_transfn(PG_FUNCTION_ARGS)
+{
+	return area_values_trans(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_text_area_values_transfn);
+
+/*
+ * nous.area_values(id text, value).  An entry point of its own: the type of
+ * the id is not read from the call's expression, which Citus's worker
+ * aggregates do not carry.
+ */
+Datum
+nous_text_area_values_transfn(PG_FUNCTION_ARGS)
+{
+	return area_values_trans(fcinfo, true);
+}
+
+static Datum
+area_values_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
 	MemoryContext aggctx = nous_agg_context(fcinfo, "nous_area_values_transfn", "nous.area_values(id, value)");
 	AvEO	   *eo;
@@ -398,7 +419,7 @@ nous_area_values_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("id must not be NULL")));
-	if (get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID)
+	if (text_ids)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(1);
 		double		x = NAN;

@@ -102,7 +102,7 @@ copy_varlena(MemoryContext ctx, Datum d)
 }
 
 Datum
-geoms_trans(FunctionCallInfo fcinfo, char kind, double param)
+geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids)
 {
 	MemoryContext aggctx;
 	GeomState  *s;
@@ -113,7 +113,7 @@ geoms_trans(FunctionCallInfo fcinfo, char kind, double param)
 	{
 		s = geoms_new(aggctx, get_fn_expr_argtype(fcinfo->flinfo, 2), kind);
 		s->param = param;
-		if (get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID)
+		if (text_ids)
 			s->tids = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
 	}
 	else if (s->kind != kind || s->param != param)
@@ -150,7 +150,20 @@ nous_contiguity_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("contiguity kind must not be NULL")));
-	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0);
+	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_contiguity_transfn_text);
+
+/* nous.contiguity(id text, geom, kind): an entry point of its own per id type */
+Datum
+nous_contiguity_transfn_text(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("contiguity kind must not be NULL")));
+	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0, true);
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen);
@@ -158,7 +171,15 @@ PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen);
 Datum
 nous_contiguity_transfn_queen(PG_FUNCTION_ARGS)
 {
-	return geoms_trans(fcinfo, 'q', 0);
+	return geoms_trans(fcinfo, 'q', 0, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen_text);
+
+Datum
+nous_contiguity_transfn_queen_text(PG_FUNCTION_ARGS)
+{
+	return geoms_trans(fcinfo, 'q', 0, true);
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_combine);
@@ -331,10 +352,8 @@ geoms_weights(GeomState *s, NousWeights *w)
 
 /* ---- neighbourhoods of points: k nearest and distance band ---- */
 
-PG_FUNCTION_INFO_V1(nous_knn_transfn);
-
-Datum
-nous_knn_transfn(PG_FUNCTION_ARGS)
+static Datum
+knn_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
 	int32		k;
 
@@ -348,13 +367,27 @@ nous_knn_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("number of neighbours must be at least 1"),
 				 errdetail("k is %d.", k)));
-	return geoms_trans(fcinfo, 'k', (double) k);
+	return geoms_trans(fcinfo, 'k', (double) k, text_ids);
 }
 
-PG_FUNCTION_INFO_V1(nous_band_transfn);
+PG_FUNCTION_INFO_V1(nous_knn_transfn);
 
 Datum
-nous_band_transfn(PG_FUNCTION_ARGS)
+nous_knn_transfn(PG_FUNCTION_ARGS)
+{
+	return knn_trans(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_knn_transfn_text);
+
+Datum
+nous_knn_transfn_text(PG_FUNCTION_ARGS)
+{
+	return knn_trans(fcinfo, true);
+}
+
+static Datum
+band_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
 	double		d;
 
@@ -368,6 +401,22 @@ nous_band_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("distance must be positive and finite"),
 				 errdetail("The distance is %g.", d)));
-	return geoms_trans(fcinfo, 'd', d);
+	return geoms_trans(fcinfo, 'd', d, text_ids);
+}
+
+PG_FUNCTION_INFO_V1(nous_band_transfn);
+
+Datum
+nous_band_transfn(PG_FUNCTION_ARGS)
+{
+	return band_trans(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_band_transfn_text);
+
+Datum
+nous_band_transfn_text(PG_FUNCTION_ARGS)
+{
+	return band_trans(fcinfo, true);
 }
 

@@ -110,7 +110,7 @@ extern void geoms_ranks(GeomState *s);
 extern NousWeights *geoms_weights(GeomState *s, NousWeights *w);
 
 /* the transition of those aggregates: (state, id, geom, ...) */
-extern Datum geoms_trans(FunctionCallInfo fcinfo, char kind, double param);
+extern Datum geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids);
 
 /* ---- PostGIS (spatial_postgis.c) ---- */
 

@@ -416,8 +416,12 @@ nous_islands(PG_FUNCTION_ARGS)
 	Datum	   *d = palloc(sizeof(Datum) * Max(w->n, 1));
 	int			m = 0;
 
-	weights_check_id_type(w, get_fn_expr_rettype(fcinfo->flinfo) == TEXTARRAYOID ? TEXTOID : INT8OID,
-						  "nous.islands");
+	{
+		Oid			rt = get_fn_expr_rettype(fcinfo->flinfo);	/* unknown without an expression */
+
+		if (OidIsValid(rt))
+			weights_check_id_type(w, rt == TEXTARRAYOID ? TEXTOID : INT8OID, "nous.islands");
+	}
 	for (int32 i = 0; i < w->n; i++)
 		if (WEIGHTS_ROWPTR(w)[i + 1] == WEIGHTS_ROWPTR(w)[i])
 			d[m++] = weights_id_datum(w, i);

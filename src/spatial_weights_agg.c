@@ -68,18 +68,35 @@ links_reserve(LinksState *s, int64 more_links, int64 more_nodes)
 	nous_reserve(s->nodes, s->ncap, s->nn + more_nodes, NOUS_GRAPH_MAX, "areas for nous.weights");
 }
 
+static Datum weights_trans(FunctionCallInfo fcinfo, bool text_ids);
+
 PG_FUNCTION_INFO_V1(nous_weights_transfn);
 
 /* A link from_id -> to_id; to_id NULL declares an area (maybe an island). */
 Datum
 nous_weights_transfn(PG_FUNCTION_ARGS)
 {
+	return weights_trans(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_text_weights_transfn);
+
+/* The same with text ids (an entry point of its own, as for nous.area_values). */
+Datum
+nous_text_weights_transfn(PG_FUNCTION_ARGS)
+{
+	return weights_trans(fcinfo, true);
+}
+
+static Datum
+weights_trans(FunctionCallInfo fcinfo, bool text_ids)
+{
 	MemoryContext aggctx;
 	LinksState *s;
 
 	aggctx = nous_agg_context(fcinfo, "nous_weights_transfn", NULL);
 	s = PG_ARGISNULL(0) ? links_new(aggctx) : (LinksState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(0) && get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID)
+	if (PG_ARGISNULL(0) && text_ids)
 		s->strs = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
 	if (s->strs != NULL && !PG_ARGISNULL(1))
 	{

@@ -172,7 +172,7 @@ COMMENT ON FUNCTION nous.components(nous.text_weights) IS
   'Connected components of the weights (links taken as undirected): each area with its component, named by the smallest id in it (byte order), and the number of areas of the component.';
 
 CREATE FUNCTION nous.weights_transfn(internal, text, text) RETURNS internal
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_transfn';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_text_weights_transfn';
 COMMENT ON FUNCTION nous.weights_transfn(internal, text, text) IS
   'Transition function of nous.weights(from_id text, to_id text).';
 CREATE FUNCTION nous.text_weights_finalfn(internal) RETURNS nous.text_weights
@@ -192,11 +192,11 @@ COMMENT ON AGGREGATE nous.weights(text, text) IS
   'Binary weights of areas keyed by text ids from an edge list, one row per directed link (duplicates merged; a row with to_id NULL declares an area, possibly an island).';
 
 CREATE FUNCTION nous.contiguity_transfn(internal, text, geometry, text) RETURNS internal
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_text';
 COMMENT ON FUNCTION nous.contiguity_transfn(internal, text, geometry, text) IS
   'Transition function of nous.contiguity(id text, geom, kind).';
 CREATE FUNCTION nous.contiguity_transfn(internal, text, geometry) RETURNS internal
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_queen';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_queen_text';
 COMMENT ON FUNCTION nous.contiguity_transfn(internal, text, geometry) IS
   'Transition function of nous.contiguity(id text, geom): queen contiguity.';
 CREATE FUNCTION nous.contiguity_text_finalfn(internal) RETURNS nous.text_weights
@@ -219,11 +219,11 @@ COMMENT ON AGGREGATE nous.contiguity(text, geometry) IS
   'Queen contiguity weights of polygons keyed by text ids.';
 
 CREATE FUNCTION nous.knn_transfn(internal, text, geometry, integer) RETURNS internal
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_knn_transfn';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_knn_transfn_text';
 COMMENT ON FUNCTION nous.knn_transfn(internal, text, geometry, integer) IS
   'Transition function of nous.knn(id text, geom, k).';
 CREATE FUNCTION nous.distance_band_transfn(internal, text, geometry, float8) RETURNS internal
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_band_transfn';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_band_transfn_text';
 COMMENT ON FUNCTION nous.distance_band_transfn(internal, text, geometry, float8) IS
   'Transition function of nous.distance_band(id text, geom, distance).';
 CREATE FUNCTION nous.points_text_finalfn(internal) RETURNS nous.text_weights
@@ -284,7 +284,7 @@ CREATE TYPE nous.text_area_values (
 COMMENT ON TYPE nous.text_area_values IS
   'The values of areas keyed by text ids, (text id, float8 value or missing) pairs sorted by id: the state of nous.area_values(id text, value), the input of the two-step statistics with nous.text_weights.';
 CREATE FUNCTION nous.area_values_transfn(nous.text_area_values, text, float8) RETURNS nous.text_area_values
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_area_values_transfn';
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_text_area_values_transfn';
 COMMENT ON FUNCTION nous.area_values_transfn(nous.text_area_values, text, float8) IS
   'Transition function of nous.area_values(id text, value).';
 CREATE FUNCTION nous.area_values_merge(a nous.text_area_values, b nous.text_area_values) RETURNS nous.text_area_values
