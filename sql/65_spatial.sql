@@ -29,7 +29,8 @@ CREATE TYPE nous.weights (
   SEND = nous.weights_send,
   INTERNALLENGTH = VARIABLE,
   ALIGNMENT = double,
-  STORAGE = extended
+  STORAGE = extended,
+  PREFERRED = true  -- 0.2.0: an untyped literal '{1:[2]}' stays bigint weights beside nous.text_weights
 );
 COMMENT ON TYPE nous.weights IS
   'Spatial weights: the areas (bigint ids) and their directed neighbour links, stored as a compact sparse graph (CSR); binary weights, the style (B, W, C) is chosen where they are used.';
@@ -387,7 +388,8 @@ CREATE TYPE nous.area_values (
   SEND = nous.area_values_send,
   INTERNALLENGTH = VARIABLE,
   ALIGNMENT = double,
-  STORAGE = extended
+  STORAGE = extended,
+  PREFERRED = true  -- an untyped literal '{1:2}' is one of bigint ids, as before text ids existed
 );
 COMMENT ON TYPE nous.area_values IS
   'The values of areas, (bigint id, float8 value or missing) pairs sorted by id: the state of the aggregate nous.area_values, the input of the two-step statistics nous.moran(w, values) and the others.';
@@ -456,3 +458,308 @@ CREATE AGGREGATE nous.weights_union(w nous.weights) (
   COMBINEFUNC = nous.weights_union, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.weights_union(nous.weights) IS
   'The union of weights values (areas and links): weights built per region, merged for any territory; combinable.';
+
+-- ---- areas keyed by text ids (0.2.0): INSEE codes (2A004, QN04405M),
+-- IRIS (441090102), square ids.  nous.text_weights and nous.text_area_values
+-- have the layout of nous.weights and nous.area_values with a table of the
+-- ids; the areas are numbered by their ids in byte order (C collation), so
+-- every statistic is that of bigint ids numbered in the same order.  The
+-- two kinds of ids do not mix (no function takes one with the other). ----
+CREATE TYPE nous.text_weights;
+CREATE FUNCTION nous.text_weights_in(cstring) RETURNS nous.text_weights
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_text_weights_in';
+COMMENT ON FUNCTION nous.text_weights_in(cstring) IS
+  'Text input of nous.text_weights: {"id":["neighbour id",...],...}; \" and \\ escape a quote and a backslash; checks self-links and that every neighbour is an area.';
+CREATE FUNCTION nous.text_weights_out(nous.text_weights) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_out';
+COMMENT ON FUNCTION nous.text_weights_out(nous.text_weights) IS
+  'Text output of nous.text_weights: {"id":["neighbour id",...],...} in byte order of the ids.';
+CREATE FUNCTION nous.text_weights_recv(internal) RETURNS nous.text_weights
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_text_weights_recv';
+COMMENT ON FUNCTION nous.text_weights_recv(internal) IS
+  'Binary input of nous.text_weights, checking version, sizes, every index and the table of ids.';
+CREATE FUNCTION nous.text_weights_send(nous.text_weights) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_send';
+COMMENT ON FUNCTION nous.text_weights_send(nous.text_weights) IS
+  'Binary output of nous.text_weights.';
+CREATE TYPE nous.text_weights (
+  INPUT = nous.text_weights_in,
+  OUTPUT = nous.text_weights_out,
+  RECEIVE = nous.text_weights_recv,
+  SEND = nous.text_weights_send,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended
+);
+COMMENT ON TYPE nous.text_weights IS
+  'Spatial weights of areas keyed by text ids (INSEE codes): nous.weights with a table of the ids, sorted in byte order; every function of nous.weights has an overload for it.';
+
+CREATE FUNCTION nous.link_count(w nous.text_weights) RETURNS bigint
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_link_count';
+COMMENT ON FUNCTION nous.link_count(nous.text_weights) IS
+  'Number of directed links (a symmetric pair counts twice).';
+CREATE FUNCTION nous.area_count(w nous.text_weights) RETURNS integer
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_area_count';
+COMMENT ON FUNCTION nous.area_count(nous.text_weights) IS
+  'Number of areas of the weights, islands included.';
+CREATE FUNCTION nous.islands(w nous.text_weights) RETURNS text[]
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_islands';
+COMMENT ON FUNCTION nous.islands(nous.text_weights) IS
+  'Ids of the areas without any neighbour, in byte order.';
+CREATE FUNCTION nous.neighbours(w nous.text_weights, OUT from_id text, OUT to_id text)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_neighbours';
+COMMENT ON FUNCTION nous.neighbours(nous.text_weights) IS
+  'The directed links of the weights as rows (from_id, to_id).';
+CREATE FUNCTION nous.neighbours(w nous.text_weights, style text, OUT from_id text, OUT to_id text, OUT weight float8)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_neighbours_styled';
+COMMENT ON FUNCTION nous.neighbours(nous.text_weights, text) IS
+  'The directed links of the weights with their weight in a style: B, W or C (as for nous.weights).';
+CREATE FUNCTION nous.components(w nous.text_weights, OUT id text, OUT component text, OUT size integer)
+  RETURNS SETOF record
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE ROWS 1000 AS 'MODULE_PATHNAME', 'nous_components';
+COMMENT ON FUNCTION nous.components(nous.text_weights) IS
+  'Connected components of the weights (links taken as undirected): each area with its component, named by the smallest id in it (byte order), and the number of areas of the component.';
+
+CREATE FUNCTION nous.weights_transfn(internal, text, text) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_text_weights_transfn';
+COMMENT ON FUNCTION nous.weights_transfn(internal, text, text) IS
+  'Transition function of nous.weights(from_id text, to_id text).';
+CREATE FUNCTION nous.text_weights_finalfn(internal) RETURNS nous.text_weights
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_finalfn';
+COMMENT ON FUNCTION nous.text_weights_finalfn(internal) IS
+  'Final function of nous.weights(from_id text, to_id text): builds the sparse graph and the table of ids.';
+CREATE AGGREGATE nous.weights(from_id text, to_id text) (
+  SFUNC = nous.weights_transfn,
+  STYPE = internal,
+  COMBINEFUNC = nous.weights_combine,
+  SERIALFUNC = nous.weights_serialize,
+  DESERIALFUNC = nous.weights_deserialize,
+  FINALFUNC = nous.text_weights_finalfn,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE nous.weights(text, text) IS
+  'Binary weights of areas keyed by text ids from an edge list, one row per directed link (duplicates merged; a row with to_id NULL declares an area, possibly an island).';
+
+CREATE FUNCTION nous.contiguity_transfn(internal, text, geometry, text) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_text';
+COMMENT ON FUNCTION nous.contiguity_transfn(internal, text, geometry, text) IS
+  'Transition function of nous.contiguity(id text, geom, kind).';
+CREATE FUNCTION nous.contiguity_transfn(internal, text, geometry) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_queen_text';
+COMMENT ON FUNCTION nous.contiguity_transfn(internal, text, geometry) IS
+  'Transition function of nous.contiguity(id text, geom): queen contiguity.';
+CREATE FUNCTION nous.contiguity_text_finalfn(internal) RETURNS nous.text_weights
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_finalfn';
+COMMENT ON FUNCTION nous.contiguity_text_finalfn(internal) IS
+  'Final function of nous.contiguity with text ids.';
+CREATE AGGREGATE nous.contiguity(id text, geom geometry, kind text) (
+  SFUNC = nous.contiguity_transfn, STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.contiguity_text_finalfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.contiguity(text, geometry, text) IS
+  'Contiguity weights of polygons keyed by text ids: kind = queen or rook, as for bigint ids.';
+CREATE AGGREGATE nous.contiguity(id text, geom geometry) (
+  SFUNC = nous.contiguity_transfn, STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.contiguity_text_finalfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.contiguity(text, geometry) IS
+  'Queen contiguity weights of polygons keyed by text ids.';
+
+CREATE FUNCTION nous.knn_transfn(internal, text, geometry, integer) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_knn_transfn_text';
+COMMENT ON FUNCTION nous.knn_transfn(internal, text, geometry, integer) IS
+  'Transition function of nous.knn(id text, geom, k).';
+CREATE FUNCTION nous.distance_band_transfn(internal, text, geometry, float8) RETURNS internal
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_band_transfn_text';
+COMMENT ON FUNCTION nous.distance_band_transfn(internal, text, geometry, float8) IS
+  'Transition function of nous.distance_band(id text, geom, distance).';
+CREATE FUNCTION nous.points_text_finalfn(internal) RETURNS nous.text_weights
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_points_finalfn';
+COMMENT ON FUNCTION nous.points_text_finalfn(internal) IS
+  'Final function of nous.knn and nous.distance_band with text ids.';
+CREATE AGGREGATE nous.knn(id text, geom geometry, k integer) (
+  SFUNC = nous.knn_transfn, STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.points_text_finalfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.knn(text, geometry, integer) IS
+  'k-nearest-neighbour weights of points keyed by text ids (ties broken by the smaller id in byte order).';
+CREATE AGGREGATE nous.distance_band(id text, geom geometry, distance float8) (
+  SFUNC = nous.distance_band_transfn, STYPE = internal,
+  COMBINEFUNC = nous.contiguity_combine,
+  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
+  FINALFUNC = nous.points_text_finalfn, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.distance_band(text, geometry, float8) IS
+  'Distance-band weights of points keyed by text ids.';
+
+CREATE FUNCTION nous.weights_union(a nous.text_weights, b nous.text_weights) RETURNS nous.text_weights
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_union2';
+COMMENT ON FUNCTION nous.weights_union(nous.text_weights, nous.text_weights) IS
+  'The areas and links of a and of b.';
+CREATE AGGREGATE nous.weights_union(w nous.text_weights) (
+  SFUNC = nous.weights_union, STYPE = nous.text_weights,
+  COMBINEFUNC = nous.weights_union, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.weights_union(nous.text_weights) IS
+  'The union of weights with text ids (areas and links); combinable.';
+
+CREATE TYPE nous.text_area_values;
+CREATE FUNCTION nous.text_area_values_in(cstring) RETURNS nous.text_area_values
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_text_area_values_in';
+COMMENT ON FUNCTION nous.text_area_values_in(cstring) IS
+  'Text input of nous.text_area_values: {"id":value,"id":null,...}.';
+CREATE FUNCTION nous.text_area_values_out(nous.text_area_values) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_area_values_out';
+COMMENT ON FUNCTION nous.text_area_values_out(nous.text_area_values) IS
+  'Text output of nous.text_area_values: {"id":value,...} in byte order of the ids, each value in the shortest form that reads back exactly.';
+CREATE FUNCTION nous.text_area_values_recv(internal) RETURNS nous.text_area_values
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_text_area_values_recv';
+COMMENT ON FUNCTION nous.text_area_values_recv(internal) IS
+  'Binary input of nous.text_area_values, checking version, lengths and values.';
+CREATE FUNCTION nous.text_area_values_send(nous.text_area_values) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_area_values_send';
+COMMENT ON FUNCTION nous.text_area_values_send(nous.text_area_values) IS
+  'Binary output of nous.text_area_values.';
+CREATE TYPE nous.text_area_values (
+  INPUT = nous.text_area_values_in,
+  OUTPUT = nous.text_area_values_out,
+  RECEIVE = nous.text_area_values_recv,
+  SEND = nous.text_area_values_send,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended
+);
+COMMENT ON TYPE nous.text_area_values IS
+  'The values of areas keyed by text ids, (text id, float8 value or missing) pairs sorted by id: the state of nous.area_values(id text, value), the input of the two-step statistics with nous.text_weights.';
+CREATE FUNCTION nous.area_values_transfn(nous.text_area_values, text, float8) RETURNS nous.text_area_values
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_text_area_values_transfn';
+COMMENT ON FUNCTION nous.area_values_transfn(nous.text_area_values, text, float8) IS
+  'Transition function of nous.area_values(id text, value).';
+CREATE FUNCTION nous.area_values_merge(a nous.text_area_values, b nous.text_area_values) RETURNS nous.text_area_values
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_area_values_combine';
+COMMENT ON FUNCTION nous.area_values_merge(nous.text_area_values, nous.text_area_values) IS
+  'The pairs of a and of b: the combine function of nous.area_values(id text, value), and the merge of stored states.';
+CREATE AGGREGATE nous.area_values(id text, value float8) (
+  SFUNC = nous.area_values_transfn, STYPE = nous.text_area_values,
+  COMBINEFUNC = nous.area_values_merge, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.area_values(text, float8) IS
+  'The values of areas keyed by text ids (a NULL value is kept as missing) as a storable, combinable state: the first step of nous.moran(w, values) with nous.text_weights.';
+CREATE AGGREGATE nous.area_values_union(v nous.text_area_values) (
+  SFUNC = nous.area_values_merge, STYPE = nous.text_area_values,
+  COMBINEFUNC = nous.area_values_merge, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nous.area_values_union(nous.text_area_values) IS
+  'The union of stored nous.text_area_values states.';
+CREATE FUNCTION nous.area_values_count(v nous.text_area_values) RETURNS bigint
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_area_values_count';
+COMMENT ON FUNCTION nous.area_values_count(nous.text_area_values) IS
+  'Number of (id, value) pairs of a nous.text_area_values state.';
+
+CREATE TYPE nous.local_moran_text_result AS (
+  id text, ii float8, expected float8, variance float8, z float8,
+  p_normal float8, p_permutation float8, p_fdr float8, lag float8,
+  quadrant text, cluster text);
+COMMENT ON TYPE nous.local_moran_text_result IS
+  'Local Moran of one area keyed by a text id: the columns of nous.local_moran_result.';
+CREATE TYPE nous.local_g_text_result AS (
+  id text, g float8, expected float8, variance float8, z float8,
+  p_normal float8, p_permutation float8, p_fdr float8, cluster text);
+COMMENT ON TYPE nous.local_g_text_result IS
+  'Local Getis-Ord Gi or Gi* of one area keyed by a text id: the columns of nous.local_g_result.';
+
+CREATE FUNCTION nous.moran(w nous.text_weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.moran_result
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_moran_values';
+COMMENT ON FUNCTION nous.moran(nous.text_weights, nous.text_area_values, text, text) IS
+  'Global Moran''s I of areas keyed by text ids (second step); options and alternative as for nous.weights.';
+CREATE FUNCTION nous.geary(w nous.text_weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.geary_result
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geary_values';
+COMMENT ON FUNCTION nous.geary(nous.text_weights, nous.text_area_values, text, text) IS
+  'Geary''s C of areas keyed by text ids (second step).';
+CREATE FUNCTION nous.getis_ord(w nous.text_weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.getis_ord_result
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_getis_ord_values';
+COMMENT ON FUNCTION nous.getis_ord(nous.text_weights, nous.text_area_values, text, text) IS
+  'Getis-Ord General G of areas keyed by text ids (second step); binary weights unless a style is given.';
+CREATE FUNCTION nous.local_moran(w nous.text_weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.local_moran_text_result[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_moran_values';
+COMMENT ON FUNCTION nous.local_moran(nous.text_weights, nous.text_area_values, text, text) IS
+  'Local Moran of every area keyed by a text id (second step), as an array in byte order of the ids.';
+CREATE FUNCTION nous.local_g(w nous.text_weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.local_g_text_result[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_values';
+COMMENT ON FUNCTION nous.local_g(nous.text_weights, nous.text_area_values, text, text) IS
+  'Local Getis-Ord Gi of every area keyed by a text id (second step).';
+CREATE FUNCTION nous.local_gstar(w nous.text_weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.local_g_text_result[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_values';
+COMMENT ON FUNCTION nous.local_gstar(nous.text_weights, nous.text_area_values, text, text) IS
+  'Local Getis-Ord Gi* of every area keyed by a text id (second step).';
+
+-- bigint weights with text values, or text weights with bigint values: the
+-- error 42804 that says which ids each side has (rather than "function does
+-- not exist")
+CREATE FUNCTION nous.moran(w nous.weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.moran_result
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_moran_values';
+COMMENT ON FUNCTION nous.moran(nous.weights, nous.text_area_values, text, text) IS
+  'Refused (42804): bigint weights with text ids do not mix.';
+CREATE FUNCTION nous.geary(w nous.weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.geary_result
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geary_values';
+COMMENT ON FUNCTION nous.geary(nous.weights, nous.text_area_values, text, text) IS
+  'Refused (42804): bigint weights with text ids do not mix.';
+CREATE FUNCTION nous.getis_ord(w nous.weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.getis_ord_result
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_getis_ord_values';
+COMMENT ON FUNCTION nous.getis_ord(nous.weights, nous.text_area_values, text, text) IS
+  'Refused (42804): bigint weights with text ids do not mix.';
+CREATE FUNCTION nous.local_moran(w nous.weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.local_moran_result[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_moran_values';
+COMMENT ON FUNCTION nous.local_moran(nous.weights, nous.text_area_values, text, text) IS
+  'Refused (42804): bigint weights with text ids do not mix.';
+CREATE FUNCTION nous.local_g(w nous.weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.local_g_result[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_values';
+COMMENT ON FUNCTION nous.local_g(nous.weights, nous.text_area_values, text, text) IS
+  'Refused (42804): bigint weights with text ids do not mix.';
+CREATE FUNCTION nous.local_gstar(w nous.weights, v nous.text_area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.local_g_result[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_values';
+COMMENT ON FUNCTION nous.local_gstar(nous.weights, nous.text_area_values, text, text) IS
+  'Refused (42804): bigint weights with text ids do not mix.';
+CREATE FUNCTION nous.moran(w nous.text_weights, v nous.area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.moran_result
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_moran_values';
+COMMENT ON FUNCTION nous.moran(nous.text_weights, nous.area_values, text, text) IS
+  'Refused (42804): text weights with bigint ids do not mix.';
+CREATE FUNCTION nous.geary(w nous.text_weights, v nous.area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.geary_result
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geary_values';
+COMMENT ON FUNCTION nous.geary(nous.text_weights, nous.area_values, text, text) IS
+  'Refused (42804): text weights with bigint ids do not mix.';
+CREATE FUNCTION nous.getis_ord(w nous.text_weights, v nous.area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.getis_ord_result
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_getis_ord_values';
+COMMENT ON FUNCTION nous.getis_ord(nous.text_weights, nous.area_values, text, text) IS
+  'Refused (42804): text weights with bigint ids do not mix.';
+CREATE FUNCTION nous.local_moran(w nous.text_weights, v nous.area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.local_moran_result[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_moran_values';
+COMMENT ON FUNCTION nous.local_moran(nous.text_weights, nous.area_values, text, text) IS
+  'Refused (42804): text weights with bigint ids do not mix.';
+CREATE FUNCTION nous.local_g(w nous.text_weights, v nous.area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.local_g_result[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_values';
+COMMENT ON FUNCTION nous.local_g(nous.text_weights, nous.area_values, text, text) IS
+  'Refused (42804): text weights with bigint ids do not mix.';
+CREATE FUNCTION nous.local_gstar(w nous.text_weights, v nous.area_values, options text DEFAULT '', alternative text DEFAULT NULL)
+  RETURNS nous.local_g_result[]
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_values';
+COMMENT ON FUNCTION nous.local_gstar(nous.text_weights, nous.area_values, text, text) IS
+  'Refused (42804): text weights with bigint ids do not mix.';

@@ -49,7 +49,7 @@ ac_global_result(FunctionCallInfo fcinfo, AcState *s, nous_global_kind kind)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("Getis-Ord G needs values that are not negative"),
-						 errdetail("Area " INT64_FORMAT " has %g.", g.ids[i], x[i])));
+						 errdetail("Area %s has %g.", weights_id_name(s->w, i), x[i])));
 	{
 		nous_status st = nous_global_autocorr(&g, x, kind, &o.core, &r);
 
@@ -164,6 +164,7 @@ ac_local_moran_result(FunctionCallInfo fcinfo, AcState *s)
 		ac_status(st, islands, "local Moran");
 	}
 	td = result_row_desc(fcinfo, 11, "local_moran", &elemtype);
+	weights_check_id_type(s->w, TupleDescAttr(td, 0)->atttypid, "nous.local_moran");
 	elems = palloc(sizeof(Datum) * Max(g.n, 1));
 	for (int32 i = 0; i < g.n; i++)
 	{
@@ -174,7 +175,7 @@ ac_local_moran_result(FunctionCallInfo fcinfo, AcState *s)
 		if (isnan(x[i]))
 			continue;
 		memset(nl, 0, sizeof(nl));
-		v[0] = Int64GetDatum(g.ids[i]);
+		v[0] = weights_id_datum(s->w, i);
 		v[1] = ac_float_or_null(lr[i].ii, &nl[1]);
 		v[2] = ac_float_or_null(lr[i].expected, &nl[2]);
 		v[3] = ac_float_or_null(lr[i].variance, &nl[3]);
@@ -219,7 +220,7 @@ ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("local Getis-Ord G needs values that are not negative"),
-					 errdetail("Area " INT64_FORMAT " has %g.", g.ids[i], x[i])));
+					 errdetail("Area %s has %g.", weights_id_name(s->w, i), x[i])));
 	lr = palloc(sizeof(nous_local_g_result) * Max(g.n, 1));
 	{
 		nous_status st = nous_local_g(&g, x, star, &o.core, lr, &islands);
@@ -227,6 +228,7 @@ ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star)
 		ac_status(st, islands, star ? "local Gi*" : "local Gi");
 	}
 	td = result_row_desc(fcinfo, 9, "local_g", &elemtype);
+	weights_check_id_type(s->w, TupleDescAttr(td, 0)->atttypid, star ? "nous.local_gstar" : "nous.local_g");
 	elems = palloc(sizeof(Datum) * Max(g.n, 1));
 	for (int32 i = 0; i < g.n; i++)
 	{
@@ -237,7 +239,7 @@ ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star)
 		if (isnan(x[i]))
 			continue;
 		memset(nl, 0, sizeof(nl));
-		v[0] = Int64GetDatum(g.ids[i]);
+		v[0] = weights_id_datum(s->w, i);
 		v[1] = ac_float_or_null(lr[i].g, &nl[1]);
 		v[2] = ac_float_or_null(lr[i].expected, &nl[2]);
 		v[3] = ac_float_or_null(lr[i].variance, &nl[3]);

@@ -383,7 +383,7 @@ ac_values(AcState *s, nous_graph *g, AcOpts *o)
 	double	   *x;
 	bool	   *seen;
 	int32		missing = 0;
-	int64		first_missing = 0;
+	int32		first_missing = 0;
 
 	weights_graph(s->w, g);
 	x = palloc(sizeof(double) * Max(g->n, 1));
@@ -403,18 +403,18 @@ ac_values(AcState *s, nous_graph *g, AcOpts *o)
 		if (seen[k])
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("area " INT64_FORMAT " has more than one value", s->ids[r])));
+					 errmsg("area %s has more than one value", weights_id_name(s->w, k))));
 		seen[k] = true;
 		x[k] = s->x[r];
 	}
 	for (int32 i = 0; i < g->n; i++)
 		if (isnan(x[i]) && missing++ == 0)
-			first_missing = g->ids[i];
+			first_missing = i;
 	if (missing > 0 && !o->drop_missing)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%d areas of the weights have no value", missing),
-				 errdetail("Area " INT64_FORMAT " has no row or a NULL value.", first_missing),
+				 errdetail("Area %s has no row or a NULL value.", weights_id_name(s->w, first_missing)),
 				 errhint("Use the option missing=drop to leave them out with their links.")));
 	{
 		double		first = NAN;

@@ -84,6 +84,7 @@ contiguity_final(PG_FUNCTION_ARGS)
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
 	n = (int32) s->n;
+	geoms_ranks(s);
 	/* duplicate ids */
 	sorted = palloc(sizeof(int64) * n);
 	memcpy(sorted, s->ids, sizeof(int64) * n);
@@ -92,7 +93,7 @@ contiguity_final(PG_FUNCTION_ARGS)
 		if (sorted[i] == sorted[i - 1])
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("area id " INT64_FORMAT " appears more than once", sorted[i]),
+					 errmsg("area id %s appears more than once", spatial_id_name(s->names, sorted[i])),
 					 errdetail("Each area is one row: one id and one (multi)polygon."),
 					 errhint("Merge the parts of an area with ST_Union and GROUP BY id.")));
 	get_typlenbyvalalign(s->geomtype, &typlen, &typbyval, &typalign);
@@ -110,7 +111,7 @@ contiguity_final(PG_FUNCTION_ARGS)
 		elog(ERROR, "nous: SPI_connect failed");
 	ps = spatial_postgis_schema();
 	rb.cxt = outer;
-	spatial_polygon_boxes(ps, s->geomtype, garr, s->ids, n, x0, y0, x1, y1, &srid,
+	spatial_polygon_boxes(ps, s->geomtype, garr, s->names, s->ids, n, x0, y0, x1, y1, &srid,
 				  "Contiguity is defined for polygons and multipolygons.",
 				  s->kind == 'r' ? &rb : NULL);
 	initStringInfo(&q);
@@ -235,5 +236,5 @@ contiguity_final(PG_FUNCTION_ARGS)
 	nous_free(sure);
 	nous_free(maybe);
 	w = weights_from_links(from, to, m, s->ids, n);
-	PG_RETURN_POINTER(w);
+	PG_RETURN_POINTER(geoms_weights(s, w));
 }

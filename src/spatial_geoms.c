@@ -102,7 +102,7 @@ copy_varlena(MemoryContext ctx, Datum d)
 }
 
 Datum
-geoms_trans(FunctionCallInfo fcinfo, char kind, double param)
+geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids)
 {
 	MemoryContext aggctx;
 	GeomState  *s;
@@ -113,6 +113,8 @@ geoms_trans(FunctionCallInfo fcinfo, char kind, double param)
 	{
 		s = geoms_new(aggctx, get_fn_expr_argtype(fcinfo->flinfo, 2), kind);
 		s->param = param;
+		if (text_ids)
+			s->tids = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
 	}
 	else if (s->kind != kind || s->param != param)
 		ereport(ERROR,
@@ -125,10 +127,15 @@ geoms_trans(FunctionCallInfo fcinfo, char kind, double param)
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("geometry of area " INT64_FORMAT " is NULL", PG_GETARG_INT64(1)),
+				 errmsg("geometry of area %s is NULL",
+						s->tids ? psprintf("\"%s\"", TextDatumGetCString(PG_GETARG_DATUM(1))) :
+						psprintf(INT64_FORMAT, PG_GETARG_INT64(1))),
 				 errhint("Leave out the areas without a geometry.")));
 	geoms_reserve(s, 1);
-	s->ids[s->n] = PG_GETARG_INT64(1);
+	if (s->tids != NULL)
+		s->ids[s->n] = strs_push_text(aggctx, s->tids, PG_GETARG_DATUM(1));
+	else
+		s->ids[s->n] = PG_GETARG_INT64(1);
 	s->geoms[s->n] = copy_varlena(aggctx, PG_GETARG_DATUM(2));
 	s->n++;
 	PG_RETURN_POINTER(s);
@@ -143,7 +150,20 @@ nous_contiguity_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("contiguity kind must not be NULL")));
-	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0);
+	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_contiguity_transfn_text);
+
+/* nous.contiguity(id text, geom, kind): an entry point of its own per id type */
+Datum
+nous_contiguity_transfn_text(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("contiguity kind must not be NULL")));
+	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0, true);
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen);
@@ -151,7 +171,15 @@ PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen);
 Datum
 nous_contiguity_transfn_queen(PG_FUNCTION_ARGS)
 {
-	return geoms_trans(fcinfo, 'q', 0);
+	return geoms_trans(fcinfo, 'q', 0, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen_text);
+
+Datum
+nous_contiguity_transfn_queen_text(PG_FUNCTION_ARGS)
+{
+	return geoms_trans(fcinfo, 'q', 0, true);
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_combine);
@@ -174,7 +202,11 @@ nous_contiguity_combine(PG_FUNCTION_ARGS)
 	{
 		a = geoms_new(aggctx, b->geomtype, b->kind);
 		a->param = b->param;
+		if (b->tids != NULL)
+			a->tids = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
 	}
+	if ((a->tids == NULL) != (b->tids == NULL))
+		elog(ERROR, "nous.contiguity: combining states of bigint and text ids");
 	else if (a->kind != b->kind || a->param != b->param)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -182,7 +214,11 @@ nous_contiguity_combine(PG_FUNCTION_ARGS)
 	geoms_reserve(a, b->n);
 	for (int64 i = 0; i < b->n; i++)
 	{
-		a->ids[a->n] = b->ids[i];
+		if (b->tids != NULL)
+			a->ids[a->n] = strs_push(aggctx, a->tids, b->tids->chars + b->tids->off[i],
+									 b->tids->off[i + 1] - b->tids->off[i] - 1);
+		else
+			a->ids[a->n] = b->ids[i];
 		a->geoms[a->n] = copy_varlena(aggctx, b->geoms[i]);
 		a->n++;
 	}
@@ -198,7 +234,7 @@ nous_contiguity_serialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, GEOM_STATE_VERSION);
+	pq_sendbyte(&buf, s->tids != NULL ? GEOM_STATE_VERSION_TEXT : GEOM_STATE_VERSION);
 	pq_sendbyte(&buf, s->kind);
 	pq_sendfloat8(&buf, s->param);
 	pq_sendint32(&buf, s->geomtype);
@@ -207,7 +243,16 @@ nous_contiguity_serialize(PG_FUNCTION_ARGS)
 	{
 		Size		sz = VARSIZE(DatumGetPointer(s->geoms[i]));
 
-		pq_sendint64(&buf, s->ids[i]);
+		if (s->tids != NULL)
+		{
+			/* the id's length in place of the id, then its bytes */
+			int32		len = (int32) (s->tids->off[i + 1] - s->tids->off[i] - 1);
+
+			pq_sendint64(&buf, len);
+			pq_sendbytes(&buf, s->tids->chars + s->tids->off[i], len);
+		}
+		else
+			pq_sendint64(&buf, s->ids[i]);
 		pq_sendint32(&buf, (int32) sz);
 		pq_sendbytes(&buf, DatumGetPointer(s->geoms[i]), sz);
 	}
@@ -226,12 +271,14 @@ nous_contiguity_deserialize(PG_FUNCTION_ARGS)
 	char		kind;
 	Oid			geomtype;
 	double		param;
+	int			version;
 
 	aggctx = nous_agg_context(fcinfo, "nous_contiguity_deserialize", NULL);
 	spatial_state_buf(PG_GETARG_BYTEA_PP(0), &buf);
 	if (buf.len < 14)
 		spatial_state_corrupt("nous.contiguity", "The state is too short.");
-	if (pq_getmsgbyte(&buf) != GEOM_STATE_VERSION)
+	version = pq_getmsgbyte(&buf);
+	if (version != GEOM_STATE_VERSION && version != GEOM_STATE_VERSION_TEXT)
 		spatial_state_corrupt("nous.contiguity", "Unknown state version.");
 	kind = pq_getmsgbyte(&buf);
 	if (kind != 'q' && kind != 'r' && kind != 'k' && kind != 'd')
@@ -247,6 +294,8 @@ nous_contiguity_deserialize(PG_FUNCTION_ARGS)
 		spatial_state_corrupt("nous.contiguity", "The number of polygons does not match the length of the state.");
 	s = geoms_new(aggctx, geomtype, kind);
 	s->param = param;
+	if (version == GEOM_STATE_VERSION_TEXT)
+		s->tids = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
 	geoms_reserve(s, n);
 	for (int64 i = 0; i < n; i++)
 	{
@@ -256,6 +305,16 @@ nous_contiguity_deserialize(PG_FUNCTION_ARGS)
 		if (buf.len - buf.cursor < 12)
 			spatial_state_corrupt("nous.contiguity", "The state is truncated.");
 		s->ids[i] = pq_getmsgint64(&buf);
+		if (s->tids != NULL)
+		{
+			int64		len = s->ids[i];
+
+			if (len < 0 || len > buf.len - buf.cursor - 4)
+				spatial_state_corrupt("nous.contiguity", "A text id has an invalid length.");
+			if (memchr(buf.data + buf.cursor, '\0', len) != NULL)
+				spatial_state_corrupt("nous.contiguity", "A text id holds a NUL byte.");
+			s->ids[i] = strs_push(aggctx, s->tids, pq_getmsgbytes(&buf, (int) len), (Size) len);
+		}
 		sz = pq_getmsgint(&buf, 4);
 		if (sz < (int32) VARHDRSZ + 8 || sz > buf.len - buf.cursor)
 			spatial_state_corrupt("nous.contiguity", "A geometry has an invalid length.");
@@ -272,12 +331,29 @@ nous_contiguity_deserialize(PG_FUNCTION_ARGS)
 }
 
 
+void
+geoms_ranks(GeomState *s)
+{
+	size_t		nu = 0;
+
+	s->names = NULL;
+	if (s->tids == NULL)
+		return;
+	s->names = strs_ranks(s->tids, s->ids, &nu);
+}
+
+NousWeights *
+geoms_weights(GeomState *s, NousWeights *w)
+{
+	if (s->tids == NULL)
+		return w;
+	return weights_attach_names(w, s->names);
+}
+
 /* ---- neighbourhoods of points: k nearest and distance band ---- */
 
-PG_FUNCTION_INFO_V1(nous_knn_transfn);
-
-Datum
-nous_knn_transfn(PG_FUNCTION_ARGS)
+static Datum
+knn_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
 	int32		k;
 
@@ -291,13 +367,27 @@ nous_knn_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("number of neighbours must be at least 1"),
 				 errdetail("k is %d.", k)));
-	return geoms_trans(fcinfo, 'k', (double) k);
+	return geoms_trans(fcinfo, 'k', (double) k, text_ids);
 }
 
-PG_FUNCTION_INFO_V1(nous_band_transfn);
+PG_FUNCTION_INFO_V1(nous_knn_transfn);
 
 Datum
-nous_band_transfn(PG_FUNCTION_ARGS)
+nous_knn_transfn(PG_FUNCTION_ARGS)
+{
+	return knn_trans(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_knn_transfn_text);
+
+Datum
+nous_knn_transfn_text(PG_FUNCTION_ARGS)
+{
+	return knn_trans(fcinfo, true);
+}
+
+static Datum
+band_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
 	double		d;
 
@@ -311,6 +401,22 @@ nous_band_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("distance must be positive and finite"),
 				 errdetail("The distance is %g.", d)));
-	return geoms_trans(fcinfo, 'd', d);
+	return geoms_trans(fcinfo, 'd', d, text_ids);
+}
+
+PG_FUNCTION_INFO_V1(nous_band_transfn);
+
+Datum
+nous_band_transfn(PG_FUNCTION_ARGS)
+{
+	return band_trans(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_band_transfn_text);
+
+Datum
+nous_band_transfn_text(PG_FUNCTION_ARGS)
+{
+	return band_trans(fcinfo, true);
 }
 

@@ -17,13 +17,13 @@
 
 /* ---- the type nous.weights (spatial_weights.c) ---- */
 
-#define WEIGHTS_VERSION 1
+#define WEIGHTS_VERSION 1		/* of nous.weights and of nous.text_weights */
 
 typedef struct NousWeights
 {
 	int32		vl_len_;
 	uint8		version;
-	uint8		flags;			/* reserved: 0 (binary weights) */
+	uint8		flags;			/* 0 (bigint ids), NOUS_WEIGHTS_TEXT_IDS (nous.text_weights) */
 	uint16		reserved;
 	int32		n;
 	int32		nnz;
@@ -35,6 +35,36 @@ typedef struct NousWeights
 #define WEIGHTS_IDS(w) ((int64 *) ((char *) (w) + WEIGHTS_HDRSZ))
 #define WEIGHTS_ROWPTR(w) ((int32 *) (WEIGHTS_IDS(w) + (w)->n))
 #define WEIGHTS_COL(w) (WEIGHTS_ROWPTR(w) + (w)->n + 1)
+/* text ids: ids[i] = i, then the string table (spatial.h) */
+#define WEIGHTS_IS_TEXT(w) (((w)->flags & NOUS_WEIGHTS_TEXT_IDS) != 0)
+#define WEIGHTS_STROFF(w) ((int32 *) (WEIGHTS_COL(w) + (w)->nnz))
+#define WEIGHTS_CHARS(w) ((char *) (WEIGHTS_STROFF(w) + (w)->n + 1))
+#define WEIGHTS_STR(w, i) (WEIGHTS_CHARS(w) + WEIGHTS_STROFF(w)[i])
+
+/* ---- text ids (spatial_textids.c) ---- */
+
+/* append the len bytes at s to b as one more string, memory in ctx; its number */
+extern int64 strs_push(MemoryContext ctx, nous_strings *b, const char *s, Size len);
+/* the same for a text datum */
+extern int64 strs_push_text(MemoryContext ctx, nous_strings *b, Datum t);
+/* weights with text ids from links and areas given as numbers of strings of strs */
+extern NousWeights *weights_from_text_links(const int64 *from, const int64 *to, size_t m,
+											const int64 *nodes, size_t nn,
+											const nous_strings *strs);
+/* the ranks of the strings of strs (rank[i] of string i) and the distinct strings in order */
+extern const char **strs_ranks(const nous_strings *strs, int64 *rank, size_t *nu);
+/* weights with text ids from weights g over the ranks 0..n-1 of the sorted names */
+extern NousWeights *weights_attach_names(NousWeights *g, const char *const *names);
+/* an id for a message: names[id] quoted when names is given, else the bigint */
+extern char *spatial_id_name(const char *const *names, int64 id);
+/* the id of area i as a datum: bigint or text */
+extern Datum weights_id_datum(NousWeights *w, int32 i);
+/* the id of area i for a message */
+extern char *weights_id_name(NousWeights *w, int32 i);
+/* index of the text id s in w (text ids), or -1 */
+extern int32 weights_find_text(NousWeights *w, const char *s);
+/* an error (42804) unless the ids of w are of the type idtype (INT8OID or TEXTOID) */
+extern void weights_check_id_type(NousWeights *w, Oid idtype, const char *what);
 
 /* bytes of a value of n areas and nnz links */
 extern Size weights_size(int32 n, int32 nnz);
@@ -58,6 +88,7 @@ extern void spatial_state_corrupt(const char *agg, const char *detail);
 extern void spatial_state_buf(bytea *b, StringInfo buf);
 
 #define GEOM_STATE_VERSION 1
+#define GEOM_STATE_VERSION_TEXT 2	/* text ids: each id as its length and bytes */
 
 /* ids and geometries of nous.contiguity, nous.knn, nous.distance_band */
 typedef struct GeomState
@@ -69,10 +100,17 @@ typedef struct GeomState
 	Oid			geomtype;
 	char		kind;			/* 'q' queen, 'r' rook, 'k' knn, 'd' distance band */
 	double		param;			/* k or the distance */
+	nous_strings *tids;			/* text ids: string i is the id of row i; NULL for bigint */
+	const char **names;			/* after geoms_ranks: the distinct text ids in order */
 } GeomState;
 
+/* text ids: ids[i] becomes the rank of the id of row i, names the ids in order */
+extern void geoms_ranks(GeomState *s);
+/* the weights of the final functions, with the text ids when there are */
+extern NousWeights *geoms_weights(GeomState *s, NousWeights *w);
+
 /* the transition of those aggregates: (state, id, geom, ...) */
-extern Datum geoms_trans(FunctionCallInfo fcinfo, char kind, double param);
+extern Datum geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids);
 
 /* ---- PostGIS (spatial_postgis.c) ---- */
 
@@ -98,6 +136,7 @@ typedef struct RingBuf
 
 /* inside SPI: boxes, checks and (with rb) rings of the polygons of garr */
 extern void spatial_polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr,
+								  const char *const *names,
 								  const int64 *ids, int32 n,
 								  double *x0, double *y0, double *x1, double *y1,
 								  int32 *srid_out, const char *why_polygons, RingBuf *rb);

@@ -153,9 +153,9 @@ areal_interpolation(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "nous: SPI_connect failed");
 	ps = spatial_postgis_schema();
-	spatial_polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(1), ids, ns, x0, y0, x1, y1, &srid_s,
+	spatial_polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(1), NULL, ids, ns, x0, y0, x1, y1, &srid_s,
 				  "Areal interpolation works on polygons and multipolygons.", NULL);
-	spatial_polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(4), ids + ns, nt, x0 + ns, y0 + ns, x1 + ns, y1 + ns,
+	spatial_polygon_boxes(ps, geomtype, PG_GETARG_ARRAYTYPE_P(4), NULL, ids + ns, nt, x0 + ns, y0 + ns, x1 + ns, y1 + ns,
 				  &srid_t, "Areal interpolation works on polygons and multipolygons.", NULL);
 	if (srid_s != srid_t)
 		ereport(ERROR,

@@ -55,6 +55,7 @@ nous_points_finalfn(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	what = s->kind == 'k' ? "k nearest neighbours" : "distance band";
 	n = (int32) s->n;
+	geoms_ranks(s);
 	sorted = palloc(sizeof(int64) * n);
 	memcpy(sorted, s->ids, sizeof(int64) * n);
 	qsort(sorted, n, sizeof(int64), spatial_cmp_id);
@@ -62,7 +63,7 @@ nous_points_finalfn(PG_FUNCTION_ARGS)
 		if (sorted[i] == sorted[i - 1])
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("point id " INT64_FORMAT " appears more than once", sorted[i])));
+					 errmsg("point id %s appears more than once", spatial_id_name(s->names, sorted[i]))));
 	if (s->kind == 'k' && s->param > n - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -97,13 +98,13 @@ nous_points_finalfn(PG_FUNCTION_ARGS)
 		if (strcmp(gtype, "POINT") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometry of area " INT64_FORMAT " is a %s", s->ids[i], gtype),
+					 errmsg("geometry of area %s is a %s", spatial_id_name(s->names, s->ids[i]), gtype),
 					 errdetail("The %s of areas is computed on points.", what),
 					 errhint("Use a representative point: ST_PointOnSurface(geom) or ST_Centroid(geom).")));
 		if (DatumGetBool(SPI_getbinval(tup, td, 2, &isnull)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometry of area " INT64_FORMAT " is empty", s->ids[i])));
+					 errmsg("geometry of area %s is empty", spatial_id_name(s->names, s->ids[i]))));
 		sr = DatumGetInt32(SPI_getbinval(tup, td, 3, &isnull));
 		if (i == 0)
 			srid = sr;
@@ -117,7 +118,7 @@ nous_points_finalfn(PG_FUNCTION_ARGS)
 		if (!isfinite(x[i]) || !isfinite(y[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("point of area " INT64_FORMAT " has coordinates that are not finite", s->ids[i])));
+					 errmsg("point of area %s has coordinates that are not finite", spatial_id_name(s->names, s->ids[i]))));
 	}
 	resetStringInfo(&q);
 	appendStringInfo(&q, "SELECT pg_catalog.strpos(proj4text, '+proj=longlat') OPERATOR(pg_catalog.>) 0 "
@@ -178,5 +179,5 @@ nous_points_finalfn(PG_FUNCTION_ARGS)
 		nous_free(pi);
 		nous_free(pj);
 	}
-	PG_RETURN_POINTER(weights_from_links(from, to, m, s->ids, n));
+	PG_RETURN_POINTER(geoms_weights(s, weights_from_links(from, to, m, s->ids, n)));
 }

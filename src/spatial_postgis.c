@@ -86,7 +86,8 @@ spatial_postgis_schema(void)
  * rb, also the rings of every polygon (from WKB), in the same pass.
  */
 void
-spatial_polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64 *ids, int32 n,
+spatial_polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const char *const *names,
+			  const int64 *ids, int32 n,
 			  double *x0, double *y0, double *x1, double *y1, int32 *srid_out,
 			  const char *why_polygons, RingBuf *rb)
 {
@@ -124,13 +125,13 @@ spatial_polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64
 		if (DatumGetBool(SPI_getbinval(tup, td, 6, &isnull)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometry of area " INT64_FORMAT " is empty", ids[i]),
+					 errmsg("geometry of area %s is empty", spatial_id_name(names, ids[i])),
 					 errhint("Leave out the areas without a geometry.")));
 		gtype = SPI_getvalue(tup, td, 7);
 		if (strcmp(gtype, "POLYGON") != 0 && strcmp(gtype, "MULTIPOLYGON") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometry of area " INT64_FORMAT " is a %s", ids[i], gtype),
+					 errmsg("geometry of area %s is a %s", spatial_id_name(names, ids[i]), gtype),
 					 errdetail("%s", why_polygons)));
 		if (i == 0)
 			srid = sr;
@@ -138,12 +139,12 @@ spatial_polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const int64
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("geometries have mixed SRIDs: %d and %d", srid, sr),
-					 errdetail("Area " INT64_FORMAT " has SRID %d.", ids[i], sr),
+					 errdetail("Area %s has SRID %d.", spatial_id_name(names, ids[i]), sr),
 					 errhint("Transform every geometry to the same coordinate system with ST_Transform.")));
 		if (!DatumGetBool(SPI_getbinval(tup, td, 8, &isnull)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometry of area " INT64_FORMAT " is not valid", ids[i]),
+					 errmsg("geometry of area %s is not valid", spatial_id_name(names, ids[i])),
 					 errhint("Repair it with ST_MakeValid; ST_IsValidReason says what is wrong.")));
 		x0[i] = DatumGetFloat8(SPI_getbinval(tup, td, 1, &isnull));
 		y0[i] = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));

@@ -72,7 +72,8 @@ weights_get(Datum d)
 	const char *why;
 
 	if (VARSIZE(w) > VARHDRSZ)
-		nous_check_format_version("nous.weights", w->version, 1, WEIGHTS_VERSION);
+		nous_check_format_version(WEIGHTS_IS_TEXT(w) ? "nous.text_weights" : "nous.weights",
+								  w->version, 1, WEIGHTS_VERSION);
 	if (nous_weights_view(w, VARSIZE(w), false, &g, &why) != NOUS_OK)
 		weights_corrupt(why);
 	return w;
@@ -167,6 +168,66 @@ nous_weights_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(w);
 }
 
+PG_FUNCTION_INFO_V1(nous_text_weights_in);
+
+/* Text input with text ids: {"id":["id","id",...],"id":[],...}. */
+Datum
+nous_text_weights_in(PG_FUNCTION_ARGS)
+{
+	char	   *s = PG_GETARG_CSTRING(0);
+	nous_weights_links l;
+	nous_strings strs;
+	const char *why = NULL;
+	nous_status st = nous_weights_parse_text(s, &l, &strs, &why);
+	NousWeights *w;
+
+	if (st == NOUS_ERR_SYNTAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type nous.text_weights: \"%s\"", s),
+				 errdetail("%s", why)));
+	if (st != NOUS_OK)
+		nous_report_status(st, "nous.text_weights");
+	w = weights_from_text_links(l.from, l.to, l.m, l.nodes, l.nn, &strs);
+	{
+		/* every key once, every neighbour a key: as many areas as keys, all distinct */
+		bool	   *seen = palloc0(sizeof(bool) * Max(w->n, 1));
+		bool		dup = false;
+
+		for (size_t i = 0; i < l.nn; i++)
+		{
+			int32		k = weights_find_text(w, strs.chars + strs.off[l.nodes[i]]);
+
+			if (seen[k])
+				dup = true;
+			seen[k] = true;
+		}
+		if (dup || w->n != (int32) l.nn)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input for type nous.text_weights"),
+					 errdetail(dup ? "An area appears more than once as a key." :
+							   "A neighbour is not one of the areas (keys).")));
+	}
+	nous_weights_links_free(&l);
+	nous_strings_free(&strs);
+	PG_RETURN_POINTER(w);
+}
+
+/* a text id in double quotes, quotes and backslashes escaped */
+static void
+append_quoted(StringInfo buf, const char *s)
+{
+	appendStringInfoChar(buf, '"');
+	for (; *s; s++)
+	{
+		if (*s == '"' || *s == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *s);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
 PG_FUNCTION_INFO_V1(nous_weights_out);
 
 Datum
@@ -180,6 +241,25 @@ nous_weights_out(PG_FUNCTION_ARGS)
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
+	if (WEIGHTS_IS_TEXT(w))
+	{
+		for (int32 i = 0; i < w->n; i++)
+		{
+			if (i > 0)
+				appendStringInfoChar(&buf, ',');
+			append_quoted(&buf, WEIGHTS_STR(w, i));
+			appendStringInfoString(&buf, ":[");
+			for (int32 k = rowptr[i]; k < rowptr[i + 1]; k++)
+			{
+				if (k > rowptr[i])
+					appendStringInfoChar(&buf, ',');
+				append_quoted(&buf, WEIGHTS_STR(w, col[k]));
+			}
+			appendStringInfoChar(&buf, ']');
+		}
+		appendStringInfoChar(&buf, '}');
+		PG_RETURN_CSTRING(buf.data);
+	}
 	for (int32 i = 0; i < w->n; i++)
 	{
 		appendStringInfo(&buf, "%s" INT64_FORMAT ":[", i > 0 ? "," : "", ids[i]);
@@ -200,7 +280,7 @@ nous_weights_send(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, WEIGHTS_VERSION);
+	pq_sendbyte(&buf, w->version);
 	pq_sendint32(&buf, w->n);
 	pq_sendint32(&buf, w->nnz);
 	for (int32 i = 0; i < w->n; i++)
@@ -209,6 +289,13 @@ nous_weights_send(PG_FUNCTION_ARGS)
 		pq_sendint32(&buf, WEIGHTS_ROWPTR(w)[i]);
 	for (int32 i = 0; i < w->nnz; i++)
 		pq_sendint32(&buf, WEIGHTS_COL(w)[i]);
+	if (WEIGHTS_IS_TEXT(w))
+	{
+		/* the string table: n + 1 offsets, then the ids with their NULs */
+		for (int32 i = 0; i <= w->n; i++)
+			pq_sendint32(&buf, WEIGHTS_STROFF(w)[i]);
+		pq_sendbytes(&buf, WEIGHTS_CHARS(w), WEIGHTS_STROFF(w)[w->n]);
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -225,33 +312,63 @@ weights_check_full(NousWeights *w, int errcode_)
 				 errdetail("%s", err)));
 }
 
+static Datum weights_recv(FunctionCallInfo fcinfo, bool text);
+
 PG_FUNCTION_INFO_V1(nous_weights_recv);
 
 Datum
 nous_weights_recv(PG_FUNCTION_ARGS)
 {
+	return weights_recv(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_text_weights_recv);
+
+Datum
+nous_text_weights_recv(PG_FUNCTION_ARGS)
+{
+	return weights_recv(fcinfo, true);
+}
+
+/* format version 1 of nous.weights (bigint ids) or of nous.text_weights (the table of ids follows) */
+static Datum
+weights_recv(FunctionCallInfo fcinfo, bool text)
+{
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32		n,
-				nnz;
+				nnz,
+				version;
+	int64		rest;
 	NousWeights *w;
+	Size		sz;
+	const char *tname = text ? "nous.text_weights" : "nous.weights";
 
 	if (buf->len - buf->cursor < 9)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary nous.weights value"),
 				 errdetail("The binary value is too short.")));
-	nous_check_format_version("nous.weights", pq_getmsgbyte(buf), 1, WEIGHTS_VERSION);
+	version = pq_getmsgbyte(buf);
+	nous_check_format_version(tname, version, 1, WEIGHTS_VERSION);
 	n = pq_getmsgint(buf, 4);
 	nnz = pq_getmsgint(buf, 4);
+	rest = (int64) (buf->len - buf->cursor) - (8 * (int64) n + 4 * ((int64) n + 1) + 4 * (int64) nnz);
 	if (n < 0 || nnz < 0 || n > NOUS_GRAPH_MAX || nnz > NOUS_GRAPH_MAX ||
-		(int64) (buf->len - buf->cursor) != 8 * (int64) n + 4 * ((int64) n + 1) + 4 * (int64) nnz)
+		(text ? rest < 4 * ((int64) n + 1) : rest != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary nous.weights value"),
+				 errmsg("invalid binary %s value", tname),
 				 errdetail("The length does not match the number of areas and links.")));
-	w = palloc0(weights_size(n, nnz));
-	SET_VARSIZE(w, weights_size(n, nnz));
-	w->version = WEIGHTS_VERSION;
+	sz = text ? nous_weights_size_text(n, nnz, (Size) (rest - 4 * ((int64) n + 1))) : weights_size(n, nnz);
+	if (sz > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary %s value", tname),
+				 errdetail("The value is too large.")));
+	w = palloc0(sz);
+	SET_VARSIZE(w, sz);
+	w->version = version;
+	w->flags = text ? NOUS_WEIGHTS_TEXT_IDS : 0;
 	w->n = n;
 	w->nnz = nnz;
 	for (int32 i = 0; i < n; i++)
@@ -260,6 +377,13 @@ nous_weights_recv(PG_FUNCTION_ARGS)
 		WEIGHTS_ROWPTR(w)[i] = pq_getmsgint(buf, 4);
 	for (int32 i = 0; i < nnz; i++)
 		WEIGHTS_COL(w)[i] = pq_getmsgint(buf, 4);
+	if (text)
+	{
+		for (int32 i = 0; i <= n; i++)
+			WEIGHTS_STROFF(w)[i] = pq_getmsgint(buf, 4);
+		rest = buf->len - buf->cursor;
+		pq_copymsgbytes(buf, WEIGHTS_CHARS(w), (int) rest);
+	}
 	weights_check_full(w, ERRCODE_INVALID_BINARY_REPRESENTATION);
 	PG_RETURN_POINTER(w);
 }
@@ -292,9 +416,17 @@ nous_islands(PG_FUNCTION_ARGS)
 	Datum	   *d = palloc(sizeof(Datum) * Max(w->n, 1));
 	int			m = 0;
 
+	{
+		Oid			rt = get_fn_expr_rettype(fcinfo->flinfo);	/* unknown without an expression */
+
+		if (OidIsValid(rt))
+			weights_check_id_type(w, rt == TEXTARRAYOID ? TEXTOID : INT8OID, "nous.islands");
+	}
 	for (int32 i = 0; i < w->n; i++)
 		if (WEIGHTS_ROWPTR(w)[i + 1] == WEIGHTS_ROWPTR(w)[i])
-			d[m++] = Int64GetDatum(WEIGHTS_IDS(w)[i]);
+			d[m++] = weights_id_datum(w, i);
+	if (WEIGHTS_IS_TEXT(w))
+		PG_RETURN_ARRAYTYPE_P(construct_array(d, m, TEXTOID, -1, false, TYPALIGN_INT));
 	PG_RETURN_ARRAYTYPE_P(construct_array(d, m, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
@@ -308,14 +440,15 @@ nous_neighbours(PG_FUNCTION_ARGS)
 	NousWeights *w = weights_get(PG_GETARG_DATUM(0));
 
 	InitMaterializedSRF(fcinfo, 0);
+	weights_check_id_type(w, TupleDescAttr(rsinfo->setDesc, 0)->atttypid, "nous.neighbours");
 	for (int32 i = 0; i < w->n; i++)
 		for (int32 k = WEIGHTS_ROWPTR(w)[i]; k < WEIGHTS_ROWPTR(w)[i + 1]; k++)
 		{
 			Datum		vals[2];
 			bool		nulls[2] = {false, false};
 
-			vals[0] = Int64GetDatum(WEIGHTS_IDS(w)[i]);
-			vals[1] = Int64GetDatum(WEIGHTS_IDS(w)[WEIGHTS_COL(w)[k]]);
+			vals[0] = weights_id_datum(w, i);
+			vals[1] = weights_id_datum(w, WEIGHTS_COL(w)[k]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
 		}
 	return (Datum) 0;
@@ -338,6 +471,7 @@ nous_components(PG_FUNCTION_ARGS)
 			   *size;
 
 	InitMaterializedSRF(fcinfo, 0);
+	weights_check_id_type(w, TupleDescAttr(rsinfo->setDesc, 0)->atttypid, "nous.components");
 	weights_graph(w, &g);
 	comp = palloc(sizeof(int32) * Max(g.n, 1));
 	size = palloc0(sizeof(int32) * Max(g.n, 1));
@@ -349,8 +483,8 @@ nous_components(PG_FUNCTION_ARGS)
 		Datum		vals[3];
 		bool		nulls[3] = {false, false, false};
 
-		vals[0] = Int64GetDatum(g.ids[i]);
-		vals[1] = Int64GetDatum(g.ids[comp[i]]);
+		vals[0] = weights_id_datum(w, i);
+		vals[1] = weights_id_datum(w, comp[i]);
 		vals[2] = Int32GetDatum(size[comp[i]]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
 	}
@@ -376,6 +510,7 @@ nous_neighbours_styled(PG_FUNCTION_ARGS)
 				 errmsg("unknown weight style \"%s\"", style),
 				 errdetail("Use W (row-standardised), B (binary) or C (globally standardised).")));
 	InitMaterializedSRF(fcinfo, 0);
+	weights_check_id_type(w, TupleDescAttr(rsinfo->setDesc, 0)->atttypid, "nous.neighbours");
 	for (int32 i = 0; i < w->n; i++)
 	{
 		int32		deg = WEIGHTS_ROWPTR(w)[i + 1] - WEIGHTS_ROWPTR(w)[i];
@@ -387,8 +522,8 @@ nous_neighbours_styled(PG_FUNCTION_ARGS)
 			Datum		vals[3];
 			bool		nulls[3] = {false, false, false};
 
-			vals[0] = Int64GetDatum(WEIGHTS_IDS(w)[i]);
-			vals[1] = Int64GetDatum(WEIGHTS_IDS(w)[WEIGHTS_COL(w)[k]]);
+			vals[0] = weights_id_datum(w, i);
+			vals[1] = weights_id_datum(w, WEIGHTS_COL(w)[k]);
 			vals[2] = Float8GetDatum(wt);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
 		}

@@ -251,6 +251,60 @@ extern double nous_perm_p(long ge, long le, int perms, nous_alternative alt);
 #define NOUS_WEIGHTS_VERSION 1
 #define NOUS_WEIGHTS_HDRSZ 24
 
+/*
+ * Weights with text ids (0.2.0, the type nous.text_weights, format version
+ * 1 of its own): the flags byte NOUS_WEIGHTS_TEXT_IDS, the same arrays with
+ * ids[i] = i (the rank of the area's text id in byte order, strcmp), then a
+ * string table: int32 off[n + 1] (off[0] = 0) and the ids, each followed by
+ * a NUL, sorted strictly increasing: string i is chars[off[i] ..
+ * off[i + 1] - 2].  Bigint weights (flags 0) are byte for byte as in 0.1.0.
+ */
+#define NOUS_WEIGHTS_TEXT_IDS 0x01
+
+/* The text ids of a value: n strings (n = -1 for bigint ids). */
+typedef struct nous_strtab
+{
+	int32_t		n;
+	const int32_t *off;			/* n + 1 offsets into chars */
+	const char *chars;
+} nous_strtab;
+
+/* Strings collected one after the other (string i at chars + off[i], NUL-terminated). */
+typedef struct nous_strings
+{
+	char	   *chars;
+	size_t		cap;
+	size_t	   *off;			/* n + 1 */
+	size_t		n;
+	size_t		ocap;
+} nous_strings;
+
+extern void nous_strings_free(nous_strings *b);
+
+/*
+ * The rank of each string of b among the distinct strings of b in byte
+ * order (strcmp): rank[i] for string i; *nu distinct strings, (*first)[r]
+ * the number of a string of rank r (nous_alloc).
+ */
+extern nous_status nous_strings_rank(const nous_strings *b, int64_t *rank, size_t *nu,
+									 size_t **first);
+
+/* Bytes of a value with text ids: n areas, nnz links, nchars bytes of strings (NULs included). */
+extern size_t nous_weights_size_text(int32_t n, int32_t nnz, size_t nchars);
+
+/* The invariants of a string table of nchars bytes; a sentence in *why. */
+extern bool nous_strtab_valid(const nous_strtab *t, size_t nchars, const char **why);
+
+/* Index of the string s in t (binary search), or -1. */
+extern int32_t nous_strtab_find(const nous_strtab *t, const char *s);
+
+/* nous_weights_view, with the text ids in *t (t->n = -1 for bigint ids; t may be NULL). */
+extern nous_status nous_weights_view_ids(const void *value, size_t len, bool full,
+										 nous_graph *g, nous_strtab *t, const char **why);
+
+/* Write g with the text ids t (nous_weights_size_text bytes), all but the length word. */
+extern void nous_weights_write_text(void *value, const nous_graph *g, const nous_strtab *t);
+
 /* Bytes of a value of n areas and nnz links. */
 extern size_t nous_weights_size(int32_t n, int32_t nnz);
 
@@ -282,6 +336,15 @@ typedef struct nous_weights_links
  * sentence in *why when the text does not parse (nothing to free then).
  */
 extern nous_status nous_weights_parse(const char *s, nous_weights_links *l, const char **why);
+
+/*
+ * The text form with text ids {"id":["id",...],...}: the ids are collected
+ * in *strs, one per occurrence, and l holds their numbers there (the
+ * caller ranks them with nous_strings_rank).  A quote or a backslash in an
+ * id is escaped by a backslash.  Nothing to free on error.
+ */
+extern nous_status nous_weights_parse_text(const char *s, nous_weights_links *l,
+										   nous_strings *strs, const char **why);
 extern void nous_weights_links_free(nous_weights_links *l);
 
 /*

@@ -19,12 +19,76 @@ nous_weights_size(int32_t n, int32_t nnz)
 	return NOUS_WEIGHTS_HDRSZ + 8 * (size_t) n + 4 * ((size_t) n + 1) + 4 * (size_t) nnz;
 }
 
+size_t
+nous_weights_size_text(int32_t n, int32_t nnz, size_t nchars)
+{
+	return nous_weights_size(n, nnz) + 4 * ((size_t) n + 1) + nchars;
+}
+
+bool
+nous_strtab_valid(const nous_strtab *t, size_t nchars, const char **why)
+{
+	if (t->off[0] != 0 || (size_t) t->off[t->n] != nchars)
+	{
+		*why = "The string table does not match its length.";
+		return false;
+	}
+	for (int32_t i = 0; i < t->n; i++)
+	{
+		int32_t		a = t->off[i],
+					b = t->off[i + 1];
+
+		if (b <= a || (size_t) b > nchars || t->chars[b - 1] != '\0' ||
+			memchr(t->chars + a, '\0', (size_t) (b - a - 1)) != NULL)
+		{
+			*why = "A string of the table is not a NUL-terminated id.";
+			return false;
+		}
+		if (i > 0 && strcmp(t->chars + t->off[i - 1], t->chars + a) >= 0)
+		{
+			*why = "The text ids are not sorted strictly increasing.";
+			return false;
+		}
+	}
+	return true;
+}
+
+int32_t
+nous_strtab_find(const nous_strtab *t, const char *s)
+{
+	int32_t		lo = 0,
+				hi = t->n - 1;
+
+	while (lo <= hi)
+	{
+		int32_t		mid = lo + (hi - lo) / 2;
+		int			c = strcmp(t->chars + t->off[mid], s);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
 nous_status
 nous_weights_view(const void *value, size_t len, bool full, nous_graph *g, const char **why)
+{
+	return nous_weights_view_ids(value, len, full, g, NULL, why);
+}
+
+nous_status
+nous_weights_view_ids(const void *value, size_t len, bool full, nous_graph *g,
+					  nous_strtab *t, const char **why)
 {
 	const unsigned char *p = value;
 	int32_t		n,
 				nnz;
+	bool		text;
+	size_t		base;
 
 	if (len < NOUS_WEIGHTS_HDRSZ)
 	{
@@ -36,10 +100,21 @@ nous_weights_view(const void *value, size_t len, bool full, nous_graph *g, const
 		*why = "The format version is not one this library reads.";
 		return NOUS_ERR_DOMAIN;
 	}
+	if (p[5] != 0 && p[5] != NOUS_WEIGHTS_TEXT_IDS)
+	{
+		*why = "The flags are not ones this library reads.";
+		return NOUS_ERR_DOMAIN;
+	}
+	text = p[5] == NOUS_WEIGHTS_TEXT_IDS;
 	memcpy(&n, p + 8, 4);
 	memcpy(&nnz, p + 12, 4);
-	if (n < 0 || nnz < 0 || n > NOUS_GRAPH_MAX || nnz > NOUS_GRAPH_MAX ||
-		len != nous_weights_size(n, nnz))
+	if (n < 0 || nnz < 0 || n > NOUS_GRAPH_MAX || nnz > NOUS_GRAPH_MAX)
+	{
+		*why = "The length does not match the number of areas and links.";
+		return NOUS_ERR_DOMAIN;
+	}
+	base = nous_weights_size(n, nnz);
+	if (text ? len < base + 4 * ((size_t) n + 1) : len != base)
 	{
 		*why = "The length does not match the number of areas and links.";
 		return NOUS_ERR_DOMAIN;
@@ -49,8 +124,107 @@ nous_weights_view(const void *value, size_t len, bool full, nous_graph *g, const
 	g->ids = (const int64_t *) (p + NOUS_WEIGHTS_HDRSZ);
 	g->rowptr = (const int32_t *) (g->ids + n);
 	g->col = g->rowptr + n + 1;
+	if (t != NULL)
+	{
+		t->n = text ? n : -1;
+		t->off = NULL;
+		t->chars = NULL;
+	}
+	if (text)
+	{
+		const int32_t *off = (const int32_t *) (p + base);
+		size_t		nchars = len - base - 4 * ((size_t) n + 1);
+		int32_t		last;
+
+		memcpy(&last, p + base + 4 * (size_t) n, 4);
+		if (last < 0 || (size_t) last != nchars)
+		{
+			*why = "The string table does not match its length.";
+			return NOUS_ERR_DOMAIN;
+		}
+		if (t != NULL)
+		{
+			t->off = off;
+			t->chars = (const char *) (p + base + 4 * ((size_t) n + 1));
+		}
+		if (full)
+		{
+			nous_strtab tt = {n, off, (const char *) (p + base + 4 * ((size_t) n + 1))};
+
+			if (!nous_strtab_valid(&tt, nchars, why))
+				return NOUS_ERR_DOMAIN;
+			for (int32_t i = 0; i < n; i++)
+				if (g->ids[i] != i)
+				{
+					*why = "The ids of weights with text ids are not their ranks.";
+					return NOUS_ERR_DOMAIN;
+				}
+		}
+	}
 	if (full && !nous_graph_valid(g, why))
 		return NOUS_ERR_DOMAIN;
+	return NOUS_OK;
+}
+
+void
+nous_weights_write_text(void *value, const nous_graph *g, const nous_strtab *t)
+{
+	unsigned char *p = value;
+	size_t		base = nous_weights_size(g->n, g->nnz);
+
+	nous_weights_write(value, g);
+	p[5] = NOUS_WEIGHTS_TEXT_IDS;
+	memcpy(p + base, t->off, 4 * ((size_t) g->n + 1));
+	if (t->off[g->n] > 0)
+		memcpy(p + base + 4 * ((size_t) g->n + 1), t->chars, (size_t) t->off[g->n]);
+}
+
+/* sort entries: a string and its number */
+typedef struct rank_ent
+{
+	const char *s;
+	size_t		i;
+} rank_ent;
+
+static int
+cmp_rank_ent(const void *a, const void *b)
+{
+	return strcmp(((const rank_ent *) a)->s, ((const rank_ent *) b)->s);
+}
+
+nous_status
+nous_strings_rank(const nous_strings *b, int64_t *rank, size_t *nu, size_t **first)
+{
+	rank_ent   *e = nous_alloc(sizeof(rank_ent) * (b->n > 0 ? b->n : 1));
+	size_t	   *f = nous_alloc(sizeof(size_t) * (b->n > 0 ? b->n : 1));
+	size_t		u = 0;
+
+	if (e == NULL || f == NULL)
+	{
+		nous_free(e);
+		nous_free(f);
+		return NOUS_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < b->n; i++)
+	{
+		e[i].s = b->chars + b->off[i];
+		e[i].i = i;
+	}
+	if (nous_sort(e, b->n, sizeof(rank_ent), cmp_rank_ent) != NOUS_OK)
+	{
+		nous_free(e);
+		nous_free(f);
+		return NOUS_ERR_NOMEM;
+	}
+	for (size_t k = 0; k < b->n; k++)
+	{
+		if (k == 0 || strcmp(e[k - 1].s, e[k].s) != 0)
+			f[u++] = e[k].i;
+		rank[e[k].i] = (int64_t) (u - 1);
+	}
+	nous_free(e);
+	*nu = u;
+	*first = f;
 	return NOUS_OK;
 }
 
@@ -117,9 +291,141 @@ read_id(const char **pp, int64_t *id)
 	return true;
 }
 
+/* append the string of len bytes at s to b (a NUL after it); false when out of memory */
+static bool
+strs_add(nous_strings *b, const char *s, size_t len)
+{
+	if (b->n + 2 > b->ocap)
+	{
+		size_t		ncap = b->ocap < 16 ? 16 : 2 * b->ocap;
+		size_t	   *o = nous_alloc(sizeof(size_t) * ncap);
+
+		if (o == NULL)
+			return false;
+		if (b->off != NULL)
+			memcpy(o, b->off, sizeof(size_t) * (b->n + 1));
+		else
+			o[0] = 0;
+		nous_free(b->off);
+		b->off = o;
+		b->ocap = ncap;
+	}
+	if (b->off[b->n] + len + 1 > b->cap)
+	{
+		size_t		ncap = b->cap < 64 ? 64 : b->cap;
+		char	   *c;
+
+		while (ncap < b->off[b->n] + len + 1)
+			ncap *= 2;
+		c = nous_alloc(ncap);
+		if (c == NULL)
+			return false;
+		if (b->chars != NULL)
+			memcpy(c, b->chars, b->off[b->n]);
+		nous_free(b->chars);
+		b->chars = c;
+		b->cap = ncap;
+	}
+	memcpy(b->chars + b->off[b->n], s, len);
+	b->chars[b->off[b->n] + len] = '\0';
+	b->off[b->n + 1] = b->off[b->n] + len + 1;
+	b->n++;
+	return true;
+}
+
+void
+nous_strings_free(nous_strings *b)
+{
+	nous_free(b->chars);
+	nous_free(b->off);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * a quoted id "..." at *pp (\" and \\ escape a quote and a backslash; no
+ * NUL, no control character): appended to b, *id receives its number.
+ * 0 when there is none, -1 when out of memory.
+ */
+static int
+read_str(const char **pp, nous_strings *b, int64_t *id)
+{
+	const char *p = *pp,
+			   *q;
+	char	   *tmp;
+	size_t		len = 0;
+	bool		ok;
+
+	if (*p++ != '"')
+		return 0;
+	/* first the length up to the closing quote (the id alone: linear in the text) */
+	for (q = p; *q != '"'; q++, len++)
+	{
+		unsigned char c = (unsigned char) *q;
+
+		if (c == '\0' || c < 0x20)
+			return 0;
+		if (c == '\\')
+		{
+			q++;
+			if (*q != '"' && *q != '\\')
+				return 0;
+		}
+	}
+	tmp = nous_alloc(len + 1);
+	if (tmp == NULL)
+		return -1;
+	for (len = 0; p < q; p++)
+	{
+		if (*p == '\\')
+			p++;
+		tmp[len++] = *p;
+	}
+	p++;
+	ok = strs_add(b, tmp, len);
+	nous_free(tmp);
+	if (!ok)
+		return -1;
+	*id = (int64_t) (b->n - 1);
+	*pp = p;
+	return 1;
+}
+
+/* an id of the text form: a bigint, or a quoted string when strs is given */
+static int
+read_key(const char **pp, nous_strings *strs, int64_t *id)
+{
+	if (strs != NULL)
+		return read_str(pp, strs, id);
+	return read_id(pp, id) ? 1 : 0;
+}
+
+static nous_status parse_impl(const char *s, nous_weights_links *l, nous_strings *strs,
+							  const char **why);
+
 nous_status
 nous_weights_parse(const char *s, nous_weights_links *l, const char **why)
 {
+	return parse_impl(s, l, NULL, why);
+}
+
+nous_status
+nous_weights_parse_text(const char *s, nous_weights_links *l, nous_strings *strs,
+						const char **why)
+{
+	nous_status st;
+
+	memset(strs, 0, sizeof(*strs));
+	st = parse_impl(s, l, strs, why);
+	if (st != NOUS_OK)
+		nous_strings_free(strs);
+	return st;
+}
+
+static nous_status
+parse_impl(const char *s, nous_weights_links *l, nous_strings *strs, const char **why)
+{
+	int			r;
+
 	const char *p = s;
 	size_t		mcap = 64,
 				fcap = 64,
@@ -150,8 +456,10 @@ nous_weights_parse(const char *s, nous_weights_links *l, const char **why)
 			int64_t		id;
 
 			p = skip_space(p);
-			if (!read_id(&p, &id))
-				BAD("Expected an area id (a bigint).");
+			if ((r = read_key(&p, strs, &id)) < 0)
+				goto nomem;
+			if (r == 0)
+				BAD(strs ? "Expected an area id (a quoted string)." : "Expected an area id (a bigint).");
 			if (l->nn >= NOUS_GRAPH_MAX)
 				BAD("Too many areas.");
 			if (!grow_i64(&l->nodes, &ncap, l->nn + 1))
@@ -172,8 +480,10 @@ nous_weights_parse(const char *s, nous_weights_links *l, const char **why)
 					int64_t		nb;
 
 					p = skip_space(p);
-					if (!read_id(&p, &nb))
-						BAD("Expected a neighbour id (a bigint).");
+					if ((r = read_key(&p, strs, &nb)) < 0)
+						goto nomem;
+					if (r == 0)
+						BAD(strs ? "Expected a neighbour id (a quoted string)." : "Expected a neighbour id (a bigint).");
 					if (l->m >= NOUS_GRAPH_MAX)
 						BAD("Too many links.");
 					if (!grow_i64(&l->from, &mcap, l->m + 1) || !grow_i64(&l->to, &fcap, l->m + 1))

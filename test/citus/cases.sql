@@ -135,3 +135,13 @@ INSERT INTO citus_test.cases VALUES
 ('nous.trend(double precision,double precision)', 'iris', 'nous.trend(iris_id::float8, value)'),
 ('nous.trend_state(double precision,double precision)', 'iris', 'nous.trend_final(nous.trend_state(iris_id::float8, value))'),
 ('nous.trend_merge(double precision[])', 'iris', 'nous.trend_merge(ARRAY[iris_id::float8, value])');
+-- spatial: areas keyed by text ids (issue 15; nous.text_weights, nous.text_area_values)
+INSERT INTO citus_test.cases VALUES
+('nous.weights(text,text)', 'moves', 'nous.weights(origin_iris, nullif(destination_iris, origin_iris))'),
+('nous.contiguity(text,geometry,text)', 'iris', 'nous.contiguity(iris_code, geom, ''rook'')'),
+('nous.contiguity(text,geometry)', 'iris', 'nous.contiguity(iris_code, geom)'),
+('nous.knn(text,geometry,integer)', 'iris', 'nous.knn(iris_code, public.st_centroid(geom), 4)'),
+('nous.distance_band(text,geometry,double precision)', 'iris', 'nous.distance_band(iris_code, public.st_centroid(geom), 2500)'),
+('nous.area_values(text,double precision)', 'iris', 'nous.area_values(iris_code, value)'),
+('nous.area_values_union(nous.text_area_values)', 'iris', 'nous.area_values_union((''{"'' || iris_code || ''":'' || value || ''}'')::nous.text_area_values)'),
+('nous.weights_union(nous.text_weights)', 'iris', 'nous.weights_union((''{"'' || iris_code || ''":[]}'')::nous.text_weights)');

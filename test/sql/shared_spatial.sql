@@ -228,3 +228,57 @@ SELECT count(*) AS knn3_links,
 SELECT abs(m.p_random - 8.797065602806856e-09) < 1e-15 AS moran_greater_p_matches,
        abs(m.z_random - 5.63413289417872) < 1e-9 AS z_matches
   FROM (SELECT (nous.moran((SELECT colnb FROM w), id, crime, 'alternative=greater')).* FROM col) m;
+
+-- text ids (issue 15): the same real areas keyed by their codes (communes
+-- 44xxx, Filosofi square ids CRS3035RES200mN…E…, QPV codes QN…) give the
+-- same weights, and every statistic the same to the last bit, as the bigint
+-- ids numbered in code order (byte order, as nous orders text ids)
+CREATE TEMP TABLE w44t AS
+SELECT nous.contiguity(code, geom) AS queen, nous.contiguity(code, geom, 'rook') AS rook FROM communes44;
+SELECT (SELECT count(*) FROM (
+          (SELECT a.id, b.id FROM nous.neighbours((SELECT queen FROM w44t)) l
+             JOIN communes44 a ON a.code = l.from_id JOIN communes44 b ON b.code = l.to_id
+           EXCEPT SELECT * FROM nous.neighbours((SELECT queen FROM w44)))
+          UNION ALL
+          (SELECT * FROM nous.neighbours((SELECT rook FROM w44))
+           EXCEPT SELECT a.id, b.id FROM nous.neighbours((SELECT rook FROM w44t)) l
+             JOIN communes44 a ON a.code = l.from_id JOIN communes44 b ON b.code = l.to_id)) d) AS differences,
+       nous.link_count(queen) AS queen_links, nous.link_count(rook) AS rook_links
+  FROM w44t;
+SELECT nous.moran((SELECT rook FROM w44t), nous.area_values(code, public.ST_Area(geom)), 'permutations=99, islands=keep')
+     = nous.moran((SELECT rook FROM w44), nous.area_values(id, public.ST_Area(geom)), 'permutations=99, islands=keep') AS moran,
+       nous.geary((SELECT queen FROM w44t), nous.area_values(code, public.ST_Perimeter(geom)), 'permutations=99')
+     = nous.geary((SELECT queen FROM w44), nous.area_values(id, public.ST_Perimeter(geom)), 'permutations=99') AS geary,
+       nous.getis_ord((SELECT queen FROM w44t), nous.area_values(code, public.ST_Area(geom)))
+     = nous.getis_ord((SELECT queen FROM w44), nous.area_values(id, public.ST_Area(geom))) AS getis_ord
+  FROM communes44;
+-- the squares of Nantes: poverty rate, queen weights, local statistics and components
+CREATE TEMP TABLE sqw AS
+SELECT nous.contiguity(idcar, geom3035) AS tw, nous.contiguity(id, geom3035) AS bw,
+       nous.area_values(idcar, men_pauv / men) AS tv, nous.area_values(id, men_pauv / men) AS bv
+  FROM squares;
+SELECT nous.area_count(tw) AS squares, nous.link_count(tw) = nous.link_count(bw) AS same_links,
+       nous.moran(tw, tv, 'islands=keep, permutations=99') = nous.moran(bw, bv, 'islands=keep, permutations=99') AS moran,
+       (SELECT array_agg(ROW(s.id, r.ii, r.z, r.p_permutation, r.p_fdr, r.cluster) ORDER BY s.id)
+          FROM unnest(nous.local_moran(tw, tv, 'islands=keep')) r JOIN squares s ON s.idcar = r.id)::text
+     = (SELECT array_agg(ROW(r.id, r.ii, r.z, r.p_permutation, r.p_fdr, r.cluster) ORDER BY r.id)
+          FROM unnest(nous.local_moran(bw, bv, 'islands=keep')) r)::text AS local_moran,
+       (SELECT array_agg(ROW(s.id, r.g, r.z, r.p_permutation, r.cluster) ORDER BY s.id)
+          FROM unnest(nous.local_gstar(tw, tv, 'islands=keep')) r JOIN squares s ON s.idcar = r.id)::text
+     = (SELECT array_agg(ROW(r.id, r.g, r.z, r.p_permutation, r.cluster) ORDER BY r.id)
+          FROM unnest(nous.local_gstar(bw, bv, 'islands=keep')) r)::text AS local_gstar
+  FROM sqw;
+CREATE TEMP TABLE poor_tc AS
+SELECT s.id, c.id AS component, x.size
+  FROM nous.components((SELECT nous.contiguity(idcar, geom3035) FROM squares WHERE men_pauv / men >= 0.25)) x
+  JOIN squares s ON s.idcar = x.id JOIN squares c ON c.idcar = x.component;
+SELECT (SELECT count(*) FROM poor_tc) AS squares,
+       (SELECT count(*) FROM (SELECT * FROM poor_tc EXCEPT SELECT * FROM nous.components((SELECT w FROM poor_w))) d)
+     + (SELECT count(*) FROM (SELECT * FROM nous.components((SELECT w FROM poor_w)) EXCEPT SELECT * FROM poor_tc) d)
+       AS component_differences;
+-- the QPV by their codes: k nearest of the points on surface, islands of the queen weights
+SELECT count(*) AS knn_differences,
+       (SELECT cardinality(nous.islands(nous.contiguity(code, geom))) FROM qpv_valid) AS islands
+  FROM (SELECT a.id, b.id FROM nous.neighbours((SELECT nous.knn(code, public.ST_PointOnSurface(geom), 3) FROM qpv_valid)) l
+          JOIN qpv_valid a ON a.code = l.from_id JOIN qpv_valid b ON b.code = l.to_id
+        EXCEPT SELECT * FROM nous.neighbours((SELECT nous.knn(id, public.ST_PointOnSurface(geom), 3) FROM qpv_valid))) d;

@@ -623,6 +623,106 @@ TEST(weights_stored_view)
 }
 
 /*
+ * Text ids: the text form parsed (escapes), the strings ranked in byte
+ * order, a value written with its table and viewed back, damaged tables
+ * refused.  Areas "2B" - "2A" - "10" (byte order: "10" < "2A" < "2B").
+ */
+TEST(weights_text_ids)
+{
+	nous_weights_links l;
+	nous_strings strs;
+	const char *why = NULL;
+	int64_t		rank[8],
+				from[4],
+				to[4],
+				nodes[3],
+			   *ids,
+				bad = 0;
+	size_t		nu = 0,
+			   *first = NULL;
+	int32_t    *rowptr,
+			   *col,
+				n,
+				nnz;
+	static const char *const badtext[] = {"{2A:[]}", "{\"2A\":[2]}", "{\"a\\x\":[]}", "{\"a", "{\"a\":[\"b\"}"};
+
+	CHECK_INT(nous_weights_parse_text(" {\"2B\":[\"2A\"], \"2A\":[\"2B\",\"10\"], \"10\":[\"2A\"], \"q\\\"\\\\\":[]}", &l, &strs, &why), NOUS_OK);
+	CHECK_INT(l.m, 4);
+	CHECK_INT(l.nn, 4);
+	CHECK_INT(strs.n, 8);
+	CHECK_STR(strs.chars + strs.off[7], "q\"\\");
+	CHECK_INT(nous_strings_rank(&strs, rank, &nu, &first), NOUS_OK);
+	CHECK_INT(nu, 4);
+	/* "10" < "2A" < "2B" < "q\"\\" */
+	CHECK_INT(rank[0], 2);
+	CHECK_INT(rank[1], 1);
+	CHECK_INT(rank[5], 0);
+	CHECK_INT(rank[7], 3);
+	CHECK_STR(strs.chars + strs.off[first[0]], "10");
+	CHECK_STR(strs.chars + strs.off[first[3]], "q\"\\");
+	for (size_t k = 0; k < l.m; k++)
+	{
+		from[k] = rank[l.from[k]];
+		to[k] = rank[l.to[k]];
+	}
+	for (size_t k = 0; k < 3; k++)
+		nodes[k] = rank[l.nodes[k]];
+	CHECK_INT(nous_graph_build(from, to, 4, nodes, 3, &ids, &n, &rowptr, &col, &nnz, &bad), NOUS_OK);
+	CHECK_INT(n, 3);				/* "q\"\\" is a key, left out of nodes above */
+	{
+		int32_t		off[4] = {0, 3, 6, 9};
+		nous_strtab t = {3, off, "10\0" "2A\0" "2B\0"},
+					v;
+		nous_graph	g = {n, nnz, ids, rowptr, col},
+					gv;
+		size_t		len = nous_weights_size_text(n, nnz, 9);
+		unsigned char *buf = calloc(1, len);
+
+		CHECK_INT(len, nous_weights_size(n, nnz) + 4 * 4 + 9);
+		nous_weights_write_text(buf, &g, &t);
+		CHECK_INT(buf[5], NOUS_WEIGHTS_TEXT_IDS);
+		CHECK_INT(nous_weights_view_ids(buf, len, true, &gv, &v, &why), NOUS_OK);
+		CHECK_INT(v.n, 3);
+		CHECK_INT(nous_strtab_find(&v, "2A"), 1);
+		CHECK_INT(nous_strtab_find(&v, "2C"), -1);
+		CHECK_INT(nous_strtab_find(&v, "1"), -1);
+		/* 2A's neighbours are 10 and 2B */
+		CHECK_INT(gv.rowptr[2] - gv.rowptr[1], 2);
+		CHECK_INT(gv.col[gv.rowptr[1]], 0);
+		/* bigint weights view the same bytes without the table */
+		CHECK_INT(nous_weights_view(buf, len, true, &gv, &why), NOUS_OK);
+		/* damaged: unsorted ids, a missing NUL, a wrong last offset, unknown flags */
+		buf[len - 3] = '0';		/* "2B" -> "0B": below "2A" */
+		CHECK_INT(nous_weights_view_ids(buf, len, false, &gv, &v, &why), NOUS_OK);
+		CHECK_INT(nous_weights_view_ids(buf, len, true, &gv, &v, &why), NOUS_ERR_DOMAIN);
+		CHECK_STR(why, "The text ids are not sorted strictly increasing.");
+		buf[len - 3] = '2';
+		buf[len - 1] = 'x';
+		CHECK_INT(nous_weights_view_ids(buf, len, true, &gv, &v, &why), NOUS_ERR_DOMAIN);
+		CHECK_STR(why, "A string of the table is not a NUL-terminated id.");
+		buf[len - 1] = '\0';
+		CHECK_INT(nous_weights_view_ids(buf, len - 1, false, &gv, &v, &why), NOUS_ERR_DOMAIN);
+		CHECK_STR(why, "The string table does not match its length.");
+		buf[5] = 2;
+		CHECK_INT(nous_weights_view_ids(buf, len, false, &gv, &v, &why), NOUS_ERR_DOMAIN);
+		CHECK_STR(why, "The flags are not ones this library reads.");
+		free(buf);
+	}
+	free(ids);
+	free(rowptr);
+	free(col);
+	free(first);
+	nous_weights_links_free(&l);
+	nous_strings_free(&strs);
+	for (size_t i = 0; i < sizeof(badtext) / sizeof(badtext[0]); i++)
+	{
+		why = NULL;
+		CHECK_INT(nous_weights_parse_text(badtext[i], &l, &strs, &why), NOUS_ERR_SYNTAX);
+		CHECK(why != NULL && why[0] != '\0');
+	}
+}
+
+/*
  * Areal weighting by hand: sources s0 (area 4, value 8), s1 (area 2, value
  * 6), s2 (area 1, no value); t0 overlaps s0 by 1 and s1 by 2, t1 overlaps
  * s0 by 3 and s2 by 1, t2 nothing.  Extensive: t0 = 8·1/4 + 6·2/2 = 8,
@@ -700,6 +800,7 @@ main(void)
 	RUN(rook_pairs_undecided);
 	RUN(weights_text_parse);
 	RUN(weights_stored_view);
+	RUN(weights_text_ids);
 	RUN(areal_weighting_by_hand);
 	RUN(alternatives);
 	UNIT_END();

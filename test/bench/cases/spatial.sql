@@ -44,3 +44,21 @@ INSERT INTO nous_bench.cases (module, name, rows_sql, nous_sql, plain_sql, floor
                            FROM l JOIN z zi ON zi.square_id = l.i JOIN z zj ON zj.square_id = l.j
                           GROUP BY zi.square_id, zi.z) q  -- Ii only: no moments, no permutations$$,
  $$SELECT sum(unemployment_rate) FROM nous_demo.squares WHERE epci_code = (SELECT min(epci_code) FROM nous_demo.squares)$$);
+-- text ids (issue 15): Moran's I in two steps on the queen weights of the
+-- squares keyed by text codes ('CRS3035RES200m' || id, as INSEE square ids)
+-- against the same statistic keyed by bigint ids; the weights are built
+-- once, here, out of the timed queries.  plain/nous is bigint time / text time.
+DROP TABLE IF EXISTS nous_bench.spatial_text_w;
+CREATE TABLE nous_bench.spatial_text_w AS
+  SELECT nous.contiguity('CRS3035RES200m' || square_id, geom) AS tw, nous.contiguity(square_id, geom) AS bw
+    FROM nous_demo.squares;
+INSERT INTO nous_bench.cases (module, name, rows_sql, nous_sql, plain_sql, floor_sql) VALUES
+('spatial', 'Moran''s I (two steps, 99 permutations) of square unemployment with text ids (plain SQL: the same with bigint ids)',
+ $$SELECT count(*) FROM nous_demo.squares$$,
+ $$SELECT (nous.moran((SELECT tw FROM nous_bench.spatial_text_w),
+                      nous.area_values('CRS3035RES200m' || square_id, unemployment_rate),
+                      'missing=drop, islands=keep, permutations=99')).i FROM nous_demo.squares$$,
+ $$SELECT (nous.moran((SELECT bw FROM nous_bench.spatial_text_w),
+                      nous.area_values(square_id, unemployment_rate),
+                      'missing=drop, islands=keep, permutations=99')).i FROM nous_demo.squares$$,
+ $$SELECT sum(unemployment_rate) FROM nous_demo.squares$$);
