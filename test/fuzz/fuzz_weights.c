@@ -148,7 +148,7 @@ from_stored(const uint8_t *data, size_t size)
 	nous_graph	g;
 	nous_strtab t;
 	const char *why = NULL;
-	int64_t		sum = 0;
+	uint64_t	sum = 0;		/* wraps: only the reads matter */
 
 	memcpy(buf, data, size);
 	if (nous_weights_view_ids(buf, size, true, &g, &t, &why) == NOUS_OK)
@@ -158,7 +158,7 @@ from_stored(const uint8_t *data, size_t size)
 				abort();
 		for (int32_t i = 0; i < g.n; i++)
 			for (int32_t k = g.rowptr[i]; k < g.rowptr[i + 1]; k++)
-				sum += g.ids[g.col[k]];
+				sum += (uint64_t) g.ids[g.col[k]];
 		if (g.n > 0 && nous_graph_find(&g, g.ids[g.n - 1]) != g.n - 1)
 			abort();
 	}
