@@ -174,3 +174,6 @@ SELECT nous.secrecy_dominance('{1,2}', 1, 1.5);
 SELECT * FROM nous.secrecy_suppress('{a,b,c}', '{NULL,a,a}', '{10,4,5}', '{f,f,f}');
 SELECT * FROM nous.secrecy_suppress('{a,b}', '{NULL,zz}', '{1,1}', '{f,f}');
 SELECT * FROM nous.secrecy_suppress('{a,b,c}', '{c,a,b}', '{1,1,1}', '{f,f,f}');
+-- named notation without quoting a reserved word (issue 15): is_primary, not "primary"
+SELECT id, value, status FROM nous.secrecy_suppress(ids => '{T,a,b}', parents => '{NULL,T,T}', counts => '{30,20,10}',
+                                                    is_primary => '{f,f,f}') ORDER BY id;

@@ -6,7 +6,7 @@ DROP FUNCTION nous.secrecy_suppress(text[], text[], float8[], boolean[], boolean
 DROP FUNCTION nous.secrecy_suppress_2d(text[], text[], float8[], boolean[], boolean[]);
 
 CREATE FUNCTION nous.secrecy_suppress(ids text[], parents text[], counts float8[],
-                                      "primary" boolean[], dominance boolean[] DEFAULT NULL,
+                                      is_primary boolean[], dominance boolean[] DEFAULT NULL,
                                       threshold int DEFAULT NULL)
   RETURNS TABLE(id text, value float8, status text)
   LANGUAGE c IMMUTABLE PARALLEL SAFE
@@ -15,7 +15,7 @@ COMMENT ON FUNCTION nous.secrecy_suppress(text[], text[], float8[], boolean[], b
   'Secondary suppression in an additive hierarchy (parent NULL = root): no hidden value can be determined exactly from the published figures, the totals and the published rules (threshold: the rule the primary flags came from, when the counts are its counts; zeros are never complements); status published | primary | dominance | secondary, value NULL unless published.';
 
 CREATE FUNCTION nous.secrecy_suppress_2d("rows" text[], cols text[], counts float8[],
-                                         "primary" boolean[], dominance boolean[] DEFAULT NULL,
+                                         is_primary boolean[], dominance boolean[] DEFAULT NULL,
                                          threshold int DEFAULT NULL)
   RETURNS TABLE("row" text, col text, value float8, status text)
   LANGUAGE c IMMUTABLE PARALLEL SAFE
