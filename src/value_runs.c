@@ -11,9 +11,16 @@
 #include "utils/memutils.h"
 
 #include "nous.h"
+#include "classes.h"
 #include "value_runs.h"
 
-#define RUNS_RAW_MIN 4096
+/*
+ * New values are merged into the runs when the buffer holds this many and at
+ * least as many as the runs: large enough that the radix sort of the core
+ * (65,536 buckets a pass) pays, so that a column of distinct values costs a
+ * few sorts and merges rather than many small ones.
+ */
+#define RUNS_RAW_MIN 65536
 
 void
 nous_runs_init(NousRuns *r, MemoryContext cxt)
@@ -101,7 +108,16 @@ nous_runs_compact(NousRuns *r)
 
 	if (r->nraw == 0)
 		return;
-	qsort(r->raw, r->nraw, sizeof(double), double_cmp);
+	if (r->nraw >= RUNS_RAW_MIN)
+	{
+		/* radix sort: O(n) once the buffer is large */
+		if (nous_sort_values(r->raw, (size_t) r->nraw) != NOUS_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory sorting %lld values", (long long) r->nraw)));
+	}
+	else
+		qsort(r->raw, r->nraw, sizeof(double), double_cmp);
 	/*
 	 * The scratch runs live in the state's own context: compaction also runs
 	 * from get_flat_size, whose caller's context may not support pfree

@@ -218,9 +218,14 @@ SELECT bool_and(s::text::nous.breaks_state::text = s::text) AS text_round_trip,
        bool_and(nous.breaks_final(s::text::nous.breaks_state) = nous.breaks_final(s)) AS same_breaks
   FROM cl_states;
 -- a parallel plan combines partial states: the same breaks as a serial one
-CREATE TABLE cl_big AS SELECT i, ((i * 7919) % 100003)::float8 / 7 AS v FROM generate_series(1, 60000) i;
+-- 150,000 values: beyond the 65,536 that a state sorts at once (radix sort), in each worker too
+CREATE TABLE cl_big AS SELECT i, ((i * 7919) % 100003)::float8 / 7 AS v FROM generate_series(1, 150000) i;
 ANALYZE cl_big;
 CREATE TABLE cl_serial AS SELECT nous.breaks(v, 6, 'quantile') AS q, nous.breaks(v, 4) AS f FROM cl_big;
+-- the aggregate's state (sorted in runs) gives the breaks of the plain array functions
+SELECT q = (SELECT nous.breaks_quantile(array_agg(v), 6) FROM cl_big) AS quantile_as_array,
+       f = (SELECT nous.breaks_fisher(array_agg(v), 4) FROM cl_big) AS fisher_as_array
+  FROM cl_serial;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
