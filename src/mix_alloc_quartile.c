@@ -498,7 +498,7 @@ PG_FUNCTION_INFO_V1(nous_quartile_values_final);
 /*
  * the 25th percentile of the state; NULL when it holds no value.  A state of
  * ours whose values are all still unsorted (a group of fewer than
- * 4096 values, the common case) is read by selection, O(n), as the
+ * 65,536 values, the common case) is read by selection, O(n), as the
  * 0.1.0 aggregate did; otherwise the sorted runs are read in one pass.
  */
 Datum
