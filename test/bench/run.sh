@@ -21,7 +21,7 @@ nous_cluster_start bench "${NOUS_BENCH_PORT:-5497}" fast
 export PGDATABASE=nous_bench
 nous_psql -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'nous_bench'" | grep -q 1 \
   || nous_psql -d postgres -c "CREATE DATABASE nous_bench"
-nous_psql -c "SET client_min_messages = warning; DROP EXTENSION IF EXISTS nous; CREATE EXTENSION nous CASCADE"
+nous_psql -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS nous_bench CASCADE; DROP EXTENSION IF EXISTS nous; CREATE EXTENSION nous CASCADE"
 
 have="$(nous_psql -tAc "SELECT to_regclass('public.nous_bench_data') IS NOT NULL" )"
 current=""
