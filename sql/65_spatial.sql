@@ -64,72 +64,85 @@ CREATE FUNCTION nous.components(w nous.weights, OUT id bigint, OUT component big
 COMMENT ON FUNCTION nous.components(nous.weights) IS
   'Connected components of the weights (links taken as undirected): each area with its component, named by the smallest id in it, and the number of areas of the component; e.g. contiguous squares grouped into candidate quartiers.';
 
--- from an edge list
-CREATE FUNCTION nous.weights_transfn(internal, bigint, bigint) RETURNS internal
+-- from an edge list: the state is the weights value itself (0.2.0), kept as
+-- the links while rows come and built when stored or shipped; the combine
+-- is the union, so parallel query and Citus split the aggregate
+CREATE FUNCTION nous.weights_transfn(nous.weights, bigint, bigint) RETURNS nous.weights
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_transfn';
-COMMENT ON FUNCTION nous.weights_transfn(internal, bigint, bigint) IS
+COMMENT ON FUNCTION nous.weights_transfn(nous.weights, bigint, bigint) IS
   'Transition function of nous.weights(from_id, to_id).';
-CREATE FUNCTION nous.weights_combine(internal, internal) RETURNS internal
+CREATE FUNCTION nous.weights_combine(nous.weights, nous.weights) RETURNS nous.weights
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_combine';
-COMMENT ON FUNCTION nous.weights_combine(internal, internal) IS
-  'Combine function of nous.weights(from_id, to_id).';
-CREATE FUNCTION nous.weights_serialize(internal) RETURNS bytea
-  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_serialize';
-COMMENT ON FUNCTION nous.weights_serialize(internal) IS
-  'Serialise the state of nous.weights(from_id, to_id).';
-CREATE FUNCTION nous.weights_deserialize(bytea, internal) RETURNS internal
-  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_deserialize';
-COMMENT ON FUNCTION nous.weights_deserialize(bytea, internal) IS
-  'Deserialise the state of nous.weights(from_id, to_id), checking version and sizes.';
-CREATE FUNCTION nous.weights_finalfn(internal) RETURNS nous.weights
+COMMENT ON FUNCTION nous.weights_combine(nous.weights, nous.weights) IS
+  'Combine function of nous.weights(from_id, to_id): the union of areas and links.';
+CREATE FUNCTION nous.weights_finalfn(nous.weights) RETURNS nous.weights
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_finalfn';
-COMMENT ON FUNCTION nous.weights_finalfn(internal) IS
+COMMENT ON FUNCTION nous.weights_finalfn(nous.weights) IS
   'Final function of nous.weights(from_id, to_id): builds the sparse graph.';
 
 CREATE AGGREGATE nous.weights(from_id bigint, to_id bigint) (
   SFUNC = nous.weights_transfn,
-  STYPE = internal,
+  STYPE = nous.weights,
   COMBINEFUNC = nous.weights_combine,
-  SERIALFUNC = nous.weights_serialize,
-  DESERIALFUNC = nous.weights_deserialize,
   FINALFUNC = nous.weights_finalfn,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.weights(bigint, bigint) IS
   'Binary weights from an edge list, one row per directed link from_id -> to_id (duplicates merged; a row with to_id NULL declares an area, possibly an island; rows with both NULL are ignored).';
 
+-- the rows of the builders over geometries (0.2.0): ids and geometries with
+-- the neighbourhood kind and parameter, a storable state
+CREATE TYPE nous.geom_rows;
+CREATE FUNCTION nous.geom_rows_in(cstring) RETURNS nous.geom_rows
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geom_rows_in';
+COMMENT ON FUNCTION nous.geom_rows_in(cstring) IS
+  'Text input of nous.geom_rows: the binary form in hexadecimal, checked (version, kind, parameter, lengths, every geometry read by PostGIS).';
+CREATE FUNCTION nous.geom_rows_out(nous.geom_rows) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geom_rows_out';
+COMMENT ON FUNCTION nous.geom_rows_out(nous.geom_rows) IS
+  'Text output of nous.geom_rows: the binary form in hexadecimal.';
+CREATE FUNCTION nous.geom_rows_recv(internal) RETURNS nous.geom_rows
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geom_rows_recv';
+COMMENT ON FUNCTION nous.geom_rows_recv(internal) IS
+  'Binary input of nous.geom_rows, checked as the text input.';
+CREATE FUNCTION nous.geom_rows_send(nous.geom_rows) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geom_rows_send';
+COMMENT ON FUNCTION nous.geom_rows_send(nous.geom_rows) IS
+  'Binary output of nous.geom_rows.';
+CREATE TYPE nous.geom_rows (
+  INPUT = nous.geom_rows_in,
+  OUTPUT = nous.geom_rows_out,
+  RECEIVE = nous.geom_rows_recv,
+  SEND = nous.geom_rows_send,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = int4,
+  STORAGE = extended
+);
+COMMENT ON TYPE nous.geom_rows IS
+  'The (id, geometry) rows collected by nous.contiguity, nous.knn and nous.distance_band with the neighbourhood kind and parameter: their storable, combinable state (parallel query, Citus partial aggregation).';
+
 -- contiguity from polygons
-CREATE FUNCTION nous.contiguity_transfn(internal, bigint, geometry, text) RETURNS internal
+CREATE FUNCTION nous.contiguity_transfn(nous.geom_rows, bigint, geometry, text) RETURNS nous.geom_rows
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn';
-COMMENT ON FUNCTION nous.contiguity_transfn(internal, bigint, geometry, text) IS
+COMMENT ON FUNCTION nous.contiguity_transfn(nous.geom_rows, bigint, geometry, text) IS
   'Transition function of nous.contiguity: collects ids and polygons.';
-CREATE FUNCTION nous.contiguity_transfn(internal, bigint, geometry) RETURNS internal
+CREATE FUNCTION nous.contiguity_transfn(nous.geom_rows, bigint, geometry) RETURNS nous.geom_rows
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_queen';
-COMMENT ON FUNCTION nous.contiguity_transfn(internal, bigint, geometry) IS
+COMMENT ON FUNCTION nous.contiguity_transfn(nous.geom_rows, bigint, geometry) IS
   'Transition function of nous.contiguity(id, geom): queen contiguity.';
-CREATE FUNCTION nous.contiguity_combine(internal, internal) RETURNS internal
+CREATE FUNCTION nous.contiguity_combine(nous.geom_rows, nous.geom_rows) RETURNS nous.geom_rows
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_combine';
-COMMENT ON FUNCTION nous.contiguity_combine(internal, internal) IS
-  'Combine function of nous.contiguity.';
-CREATE FUNCTION nous.contiguity_serialize(internal) RETURNS bytea
-  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_serialize';
-COMMENT ON FUNCTION nous.contiguity_serialize(internal) IS
-  'Serialise the state of nous.contiguity.';
-CREATE FUNCTION nous.contiguity_deserialize(bytea, internal) RETURNS internal
-  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_deserialize';
-COMMENT ON FUNCTION nous.contiguity_deserialize(bytea, internal) IS
-  'Deserialise the state of nous.contiguity, checking version and lengths.';
-CREATE FUNCTION nous.contiguity_finalfn(internal) RETURNS nous.weights
+COMMENT ON FUNCTION nous.contiguity_combine(nous.geom_rows, nous.geom_rows) IS
+  'Combine function of nous.contiguity, nous.knn and nous.distance_band: the rows of both (same kind, parameter and id type).';
+CREATE FUNCTION nous.contiguity_finalfn(nous.geom_rows) RETURNS nous.weights
   LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_finalfn';
-COMMENT ON FUNCTION nous.contiguity_finalfn(internal) IS
+COMMENT ON FUNCTION nous.contiguity_finalfn(nous.geom_rows) IS
   'Final function of nous.contiguity: bounding-box sweep, then the PostGIS predicate on the candidate pairs.';
 
 CREATE AGGREGATE nous.contiguity(id bigint, geom geometry, kind text) (
   SFUNC = nous.contiguity_transfn,
-  STYPE = internal,
+  STYPE = nous.geom_rows,
   COMBINEFUNC = nous.contiguity_combine,
-  SERIALFUNC = nous.contiguity_serialize,
-  DESERIALFUNC = nous.contiguity_deserialize,
   FINALFUNC = nous.contiguity_finalfn,
   PARALLEL = SAFE
 );
@@ -137,10 +150,8 @@ COMMENT ON AGGREGATE nous.contiguity(bigint, geometry, text) IS
   'Contiguity weights of polygons: kind = queen (at least one shared boundary point, ST_Intersects) or rook (a shared boundary segment of positive length, ST_Relate ****1****); every polygon is an area, islands included.';
 CREATE AGGREGATE nous.contiguity(id bigint, geom geometry) (
   SFUNC = nous.contiguity_transfn,
-  STYPE = internal,
+  STYPE = nous.geom_rows,
   COMBINEFUNC = nous.contiguity_combine,
-  SERIALFUNC = nous.contiguity_serialize,
-  DESERIALFUNC = nous.contiguity_deserialize,
   FINALFUNC = nous.contiguity_finalfn,
   PARALLEL = SAFE
 );
@@ -148,29 +159,27 @@ COMMENT ON AGGREGATE nous.contiguity(bigint, geometry) IS
   'Queen contiguity weights of polygons (at least one shared boundary point).';
 
 -- neighbourhoods of points
-CREATE FUNCTION nous.knn_transfn(internal, bigint, geometry, integer) RETURNS internal
+CREATE FUNCTION nous.knn_transfn(nous.geom_rows, bigint, geometry, integer) RETURNS nous.geom_rows
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_knn_transfn';
-COMMENT ON FUNCTION nous.knn_transfn(internal, bigint, geometry, integer) IS
+COMMENT ON FUNCTION nous.knn_transfn(nous.geom_rows, bigint, geometry, integer) IS
   'Transition function of nous.knn: collects ids and points.';
-CREATE FUNCTION nous.distance_band_transfn(internal, bigint, geometry, float8) RETURNS internal
+CREATE FUNCTION nous.distance_band_transfn(nous.geom_rows, bigint, geometry, float8) RETURNS nous.geom_rows
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_band_transfn';
-COMMENT ON FUNCTION nous.distance_band_transfn(internal, bigint, geometry, float8) IS
+COMMENT ON FUNCTION nous.distance_band_transfn(nous.geom_rows, bigint, geometry, float8) IS
   'Transition function of nous.distance_band: collects ids and points.';
-CREATE FUNCTION nous.points_finalfn(internal) RETURNS nous.weights
+CREATE FUNCTION nous.points_finalfn(nous.geom_rows) RETURNS nous.weights
   LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_points_finalfn';
-COMMENT ON FUNCTION nous.points_finalfn(internal) IS
+COMMENT ON FUNCTION nous.points_finalfn(nous.geom_rows) IS
   'Final function of nous.knn and nous.distance_band.';
 CREATE AGGREGATE nous.knn(id bigint, geom geometry, k integer) (
-  SFUNC = nous.knn_transfn, STYPE = internal,
+  SFUNC = nous.knn_transfn, STYPE = nous.geom_rows,
   COMBINEFUNC = nous.contiguity_combine,
-  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
   FINALFUNC = nous.points_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.knn(bigint, geometry, integer) IS
   'k-nearest-neighbour weights of points in a metric CRS: each point linked to the k other points nearest to it (Euclidean; ties broken by smaller id); not symmetric in general.';
 CREATE AGGREGATE nous.distance_band(id bigint, geom geometry, distance float8) (
-  SFUNC = nous.distance_band_transfn, STYPE = internal,
+  SFUNC = nous.distance_band_transfn, STYPE = nous.geom_rows,
   COMBINEFUNC = nous.contiguity_combine,
-  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
   FINALFUNC = nous.points_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.distance_band(bigint, geometry, float8) IS
   'Distance-band weights of points in a metric CRS: two points are neighbours when at most distance apart (Euclidean, coincident points included); symmetric; points with no neighbour are islands.';
@@ -522,76 +531,74 @@ CREATE FUNCTION nous.components(w nous.text_weights, OUT id text, OUT component 
 COMMENT ON FUNCTION nous.components(nous.text_weights) IS
   'Connected components of the weights (links taken as undirected): each area with its component, named by the smallest id in it (byte order), and the number of areas of the component.';
 
-CREATE FUNCTION nous.weights_transfn(internal, text, text) RETURNS internal
+CREATE FUNCTION nous.weights_transfn(nous.text_weights, text, text) RETURNS nous.text_weights
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_text_weights_transfn';
-COMMENT ON FUNCTION nous.weights_transfn(internal, text, text) IS
+COMMENT ON FUNCTION nous.weights_transfn(nous.text_weights, text, text) IS
   'Transition function of nous.weights(from_id text, to_id text).';
-CREATE FUNCTION nous.text_weights_finalfn(internal) RETURNS nous.text_weights
+CREATE FUNCTION nous.weights_combine(nous.text_weights, nous.text_weights) RETURNS nous.text_weights
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_combine';
+COMMENT ON FUNCTION nous.weights_combine(nous.text_weights, nous.text_weights) IS
+  'Combine function of nous.weights(from_id text, to_id text): the union of areas and links.';
+CREATE FUNCTION nous.text_weights_finalfn(nous.text_weights) RETURNS nous.text_weights
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_weights_finalfn';
-COMMENT ON FUNCTION nous.text_weights_finalfn(internal) IS
+COMMENT ON FUNCTION nous.text_weights_finalfn(nous.text_weights) IS
   'Final function of nous.weights(from_id text, to_id text): builds the sparse graph and the table of ids.';
 CREATE AGGREGATE nous.weights(from_id text, to_id text) (
   SFUNC = nous.weights_transfn,
-  STYPE = internal,
+  STYPE = nous.text_weights,
   COMBINEFUNC = nous.weights_combine,
-  SERIALFUNC = nous.weights_serialize,
-  DESERIALFUNC = nous.weights_deserialize,
   FINALFUNC = nous.text_weights_finalfn,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE nous.weights(text, text) IS
   'Binary weights of areas keyed by text ids from an edge list, one row per directed link (duplicates merged; a row with to_id NULL declares an area, possibly an island).';
 
-CREATE FUNCTION nous.contiguity_transfn(internal, text, geometry, text) RETURNS internal
+CREATE FUNCTION nous.contiguity_transfn(nous.geom_rows, text, geometry, text) RETURNS nous.geom_rows
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_text';
-COMMENT ON FUNCTION nous.contiguity_transfn(internal, text, geometry, text) IS
+COMMENT ON FUNCTION nous.contiguity_transfn(nous.geom_rows, text, geometry, text) IS
   'Transition function of nous.contiguity(id text, geom, kind).';
-CREATE FUNCTION nous.contiguity_transfn(internal, text, geometry) RETURNS internal
+CREATE FUNCTION nous.contiguity_transfn(nous.geom_rows, text, geometry) RETURNS nous.geom_rows
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_transfn_queen_text';
-COMMENT ON FUNCTION nous.contiguity_transfn(internal, text, geometry) IS
+COMMENT ON FUNCTION nous.contiguity_transfn(nous.geom_rows, text, geometry) IS
   'Transition function of nous.contiguity(id text, geom): queen contiguity.';
-CREATE FUNCTION nous.contiguity_text_finalfn(internal) RETURNS nous.text_weights
-  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_finalfn';
-COMMENT ON FUNCTION nous.contiguity_text_finalfn(internal) IS
+CREATE FUNCTION nous.contiguity_text_finalfn(nous.geom_rows) RETURNS nous.text_weights
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_contiguity_text_finalfn';
+COMMENT ON FUNCTION nous.contiguity_text_finalfn(nous.geom_rows) IS
   'Final function of nous.contiguity with text ids.';
 CREATE AGGREGATE nous.contiguity(id text, geom geometry, kind text) (
-  SFUNC = nous.contiguity_transfn, STYPE = internal,
+  SFUNC = nous.contiguity_transfn, STYPE = nous.geom_rows,
   COMBINEFUNC = nous.contiguity_combine,
-  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
   FINALFUNC = nous.contiguity_text_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.contiguity(text, geometry, text) IS
   'Contiguity weights of polygons keyed by text ids: kind = queen or rook, as for bigint ids.';
 CREATE AGGREGATE nous.contiguity(id text, geom geometry) (
-  SFUNC = nous.contiguity_transfn, STYPE = internal,
+  SFUNC = nous.contiguity_transfn, STYPE = nous.geom_rows,
   COMBINEFUNC = nous.contiguity_combine,
-  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
   FINALFUNC = nous.contiguity_text_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.contiguity(text, geometry) IS
   'Queen contiguity weights of polygons keyed by text ids.';
 
-CREATE FUNCTION nous.knn_transfn(internal, text, geometry, integer) RETURNS internal
+CREATE FUNCTION nous.knn_transfn(nous.geom_rows, text, geometry, integer) RETURNS nous.geom_rows
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_knn_transfn_text';
-COMMENT ON FUNCTION nous.knn_transfn(internal, text, geometry, integer) IS
+COMMENT ON FUNCTION nous.knn_transfn(nous.geom_rows, text, geometry, integer) IS
   'Transition function of nous.knn(id text, geom, k).';
-CREATE FUNCTION nous.distance_band_transfn(internal, text, geometry, float8) RETURNS internal
+CREATE FUNCTION nous.distance_band_transfn(nous.geom_rows, text, geometry, float8) RETURNS nous.geom_rows
   LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_band_transfn_text';
-COMMENT ON FUNCTION nous.distance_band_transfn(internal, text, geometry, float8) IS
+COMMENT ON FUNCTION nous.distance_band_transfn(nous.geom_rows, text, geometry, float8) IS
   'Transition function of nous.distance_band(id text, geom, distance).';
-CREATE FUNCTION nous.points_text_finalfn(internal) RETURNS nous.text_weights
-  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_points_finalfn';
-COMMENT ON FUNCTION nous.points_text_finalfn(internal) IS
+CREATE FUNCTION nous.points_text_finalfn(nous.geom_rows) RETURNS nous.text_weights
+  LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_points_text_finalfn';
+COMMENT ON FUNCTION nous.points_text_finalfn(nous.geom_rows) IS
   'Final function of nous.knn and nous.distance_band with text ids.';
 CREATE AGGREGATE nous.knn(id text, geom geometry, k integer) (
-  SFUNC = nous.knn_transfn, STYPE = internal,
+  SFUNC = nous.knn_transfn, STYPE = nous.geom_rows,
   COMBINEFUNC = nous.contiguity_combine,
-  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
   FINALFUNC = nous.points_text_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.knn(text, geometry, integer) IS
   'k-nearest-neighbour weights of points keyed by text ids (ties broken by the smaller id in byte order).';
 CREATE AGGREGATE nous.distance_band(id text, geom geometry, distance float8) (
-  SFUNC = nous.distance_band_transfn, STYPE = internal,
+  SFUNC = nous.distance_band_transfn, STYPE = nous.geom_rows,
   COMBINEFUNC = nous.contiguity_combine,
-  SERIALFUNC = nous.contiguity_serialize, DESERIALFUNC = nous.contiguity_deserialize,
   FINALFUNC = nous.points_text_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.distance_band(text, geometry, float8) IS
   'Distance-band weights of points keyed by text ids.';

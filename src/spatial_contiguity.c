@@ -29,11 +29,34 @@
 PG_FUNCTION_INFO_V1(nous_contiguity_finalfn);
 
 static Datum contiguity_final(PG_FUNCTION_ARGS);
+static Datum contiguity_text_final(PG_FUNCTION_ARGS);
+static Datum contiguity_final_ids(FunctionCallInfo fcinfo, bool text_ids);
 
 Datum
 nous_contiguity_finalfn(PG_FUNCTION_ARGS)
 {
 	return spatial_call_keeping_cancel(contiguity_final, fcinfo);
+}
+
+PG_FUNCTION_INFO_V1(nous_contiguity_text_finalfn);
+
+/* the same with text ids (nous.text_weights) */
+Datum
+nous_contiguity_text_finalfn(PG_FUNCTION_ARGS)
+{
+	return spatial_call_keeping_cancel(contiguity_text_final, fcinfo);
+}
+
+static Datum
+contiguity_final(PG_FUNCTION_ARGS)
+{
+	return contiguity_final_ids(fcinfo, false);
+}
+
+static Datum
+contiguity_text_final(PG_FUNCTION_ARGS)
+{
+	return contiguity_final_ids(fcinfo, true);
 }
 
 /*
@@ -45,9 +68,9 @@ nous_contiguity_finalfn(PG_FUNCTION_ARGS)
  * the pairs it cannot settle exactly go to PostGIS, with the same answer.
  */
 static Datum
-contiguity_final(PG_FUNCTION_ARGS)
+contiguity_final_ids(FunctionCallInfo fcinfo, bool text_ids)
 {
-	GeomState  *s = PG_ARGISNULL(0) ? NULL : (GeomState *) PG_GETARG_POINTER(0);
+	GeomState  *s = geoms_final_state(fcinfo, text_ids);
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;

@@ -1,8 +1,10 @@
 /*
  * spatial_geoms.c — the state shared by the aggregates over geometries
- * (nous.contiguity, nous.knn, nous.distance_band): ids and detoasted
- * geometries, with the transition, combine, serialize and deserialize
- * functions, and the helpers of aggregate states of the spatial module.
+ * (nous.contiguity, nous.knn, nous.distance_band), the storable type
+ * nous.geom_rows: ids and geometries with the neighbourhood kind and
+ * parameter, kept as an expanded object while rows come; its transition,
+ * combine, input and output functions, and the helpers of aggregate states
+ * of the spatial module.
  */
 #include "postgres.h"
 
@@ -10,6 +12,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -19,6 +22,7 @@
 #include "port/pg_bswap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/expandeddatum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -60,17 +64,317 @@ parse_kind(text *t)
 	return 0;
 }
 
-static GeomState *
-geoms_new(MemoryContext ctx, Oid geomtype, char kind)
-{
-	GeomState  *s = MemoryContextAllocZero(ctx, sizeof(GeomState));
+/* ---- the state nous.geom_rows: expanded object and stored form ---- */
 
-	s->cap = 256;
+/*
+ * Stored form (the body of the varlena, also the binary send form; every
+ * number big-endian): version (1 byte), flags (1: text ids), kind ('q',
+ * 'r', 'k', 'd'), a zero byte, float8 param (k or the distance; 0 for
+ * contiguity), int32 n, then n rows: the id (int64; text ids: int32 length
+ * and the bytes) and the geometry as int32 length and EWKB (PostGIS's own
+ * binary form, read back through its checked input).  The text form is the
+ * same bytes in hexadecimal.
+ */
+#define GR_VERSION 1
+#define GR_FLAG_TEXT 1
+#define GR_HDR 16
+
+typedef struct GeomEO
+{
+	ExpandedObjectHeader hdr;
+	GeomState	s;				/* arrays in the object's context */
+	bytea	   *flat;			/* the stored form after the last change, or NULL */
+} GeomEO;
+
+static void
+gr_corrupt(const char *detail)
+{
+	nous_state_corrupt("nous.geom_rows value", "%s", detail);
+}
+
+static const char *
+kind_name(char kind)
+{
+	switch (kind)
+	{
+		case 'q':
+			return "queen contiguity";
+		case 'r':
+			return "rook contiguity";
+		case 'k':
+			return "k nearest neighbours";
+		default:
+			return "distance band";
+	}
+}
+
+/* a kind and its parameter for a message: "k nearest neighbours (k = 3)" */
+static char *
+kind_text(char kind, double param)
+{
+	if (kind == 'k')
+		return psprintf("%s (k = %d)", kind_name(kind), (int) param);
+	if (kind == 'd')
+	{
+		char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+		double_to_shortest_decimal_buf(param, buf);
+		return psprintf("%s (distance %s)", kind_name(kind), buf);
+	}
+	return pstrdup(kind_name(kind));
+}
+
+static void
+gr_kind_mismatch(char k1, double p1, char k2, double p2)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("neighbourhood kind and parameter must be the same for every row"),
+			 errdetail("One part asks for %s, another for %s.", kind_text(k1, p1), kind_text(k2, p2))));
+}
+
+static void
+gr_ids_mismatch(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("nous.geom_rows: rows with bigint ids and rows with text ids do not mix"),
+			 errdetail("The state of nous.contiguity, nous.knn and nous.distance_band holds ids of one type."),
+			 errhint("Collect every part with ids of the same type.")));
+}
+
+static void
+put32(StringInfo b, uint32 v)
+{
+	v = pg_hton32(v);
+	appendBinaryStringInfo(b, (char *) &v, 4);
+}
+
+static void
+put64(StringInfo b, uint64 v)
+{
+	v = pg_hton64(v);
+	appendBinaryStringInfo(b, (char *) &v, 8);
+}
+
+typedef struct GrReader
+{
+	const unsigned char *p;
+	Size		len;
+	Size		pos;
+} GrReader;
+
+static const unsigned char *
+gr_take(GrReader *r, Size n, const char *what)
+{
+	const unsigned char *q;
+
+	if (r->len - r->pos < n)
+		gr_corrupt(psprintf("The value ends inside %s.", what));
+	q = r->p + r->pos;
+	r->pos += n;
+	return q;
+}
+
+static uint32
+get32(GrReader *r, const char *what)
+{
+	uint32		v;
+
+	memcpy(&v, gr_take(r, 4, what), 4);
+	return pg_ntoh32(v);
+}
+
+static uint64
+get64(GrReader *r, const char *what)
+{
+	uint64		v;
+
+	memcpy(&v, gr_take(r, 8, what), 8);
+	return pg_ntoh64(v);
+}
+
+/* the stored form of s (a varlena in CurrentMemoryContext) */
+static bytea *
+gr_encode(GeomState *s)
+{
+	StringInfoData b;
+	FmgrInfo	send;
+	Oid			fn;
+	bool		isvarlena;
+	union
+	{
+		double		d;
+		uint64		u;
+	}			pv;
+
+	initStringInfo(&b);
+	appendStringInfoSpaces(&b, VARHDRSZ);
+	appendStringInfoChar(&b, GR_VERSION);
+	appendStringInfoChar(&b, s->tids != NULL ? GR_FLAG_TEXT : 0);
+	appendStringInfoChar(&b, s->kind);
+	appendStringInfoChar(&b, 0);
+	pv.d = s->param;
+	put64(&b, pv.u);
+	put32(&b, (uint32) s->n);
+	if (s->n > 0)
+	{
+		getTypeBinaryOutputInfo(s->geomtype, &fn, &isvarlena);
+		fmgr_info(fn, &send);
+	}
+	for (int64 i = 0; i < s->n; i++)
+	{
+		bytea	   *wkb;
+
+		if (s->tids != NULL)
+		{
+			uint32		len = (uint32) (s->tids->off[i + 1] - s->tids->off[i] - 1);
+
+			put32(&b, len);
+			appendBinaryStringInfo(&b, s->tids->chars + s->tids->off[i], len);
+		}
+		else
+			put64(&b, (uint64) s->ids[i]);
+		wkb = SendFunctionCall(&send, s->geoms[i]);
+		put32(&b, (uint32) VARSIZE(wkb) - VARHDRSZ);
+		appendBinaryStringInfo(&b, VARDATA(wkb), VARSIZE(wkb) - VARHDRSZ);
+		pfree(wkb);
+	}
+	SET_VARSIZE(b.data, b.len);
+	return (bytea *) b.data;
+}
+
+/*
+ * The rows of a stored form (body of len bytes) in s, memory in ctx; every
+ * count, length and geometry checked (the geometries by PostGIS's input).
+ */
+static void
+gr_decode(const char *body, Size len, GeomState *s, MemoryContext ctx)
+{
+	GrReader	r = {(const unsigned char *) body, len, 0};
+	const unsigned char *h;
+	int			flags;
+	uint32		n;
+	FmgrInfo	recv;
+	Oid			fn,
+				ioparam;
+	union
+	{
+		double		d;
+		uint64		u;
+	}			pv;
+	MemoryContext old;
+
+	h = gr_take(&r, 4, "the header");
+	nous_check_format_version("nous.geom_rows", h[0], 1, GR_VERSION);
+	flags = h[1];
+	if (flags & ~GR_FLAG_TEXT)
+		gr_corrupt("Unknown flags in the header.");
+	if (h[2] != 'q' && h[2] != 'r' && h[2] != 'k' && h[2] != 'd')
+		gr_corrupt("Unknown neighbourhood kind (queen, rook, knn or distance band).");
+	if (h[3] != 0)
+		gr_corrupt("The reserved byte of the header is not zero.");
+	pv.u = get64(&r, "the header");
+	if (h[2] == 'k' ? !(pv.d >= 1 && pv.d <= PG_INT32_MAX && pv.d == floor(pv.d)) :
+		h[2] == 'd' ? !(pv.d > 0 && isfinite(pv.d)) : pv.d != 0)
+		gr_corrupt("The neighbourhood parameter is out of range for its kind.");
+	n = get32(&r, "the header");
+	if (n > NOUS_GRAPH_MAX || n > (len - r.pos) / 12)
+		gr_corrupt("The number of rows does not match the length of the value.");
+	memset(s, 0, sizeof(GeomState));
+	s->kind = (char) h[2];
+	s->param = pv.d;
+	s->geomtype = spatial_geometry_type();
+	s->cap = Max(n, 16);
 	s->ids = MemoryContextAllocHuge(ctx, sizeof(int64) * s->cap);
 	s->geoms = MemoryContextAllocHuge(ctx, sizeof(Datum) * s->cap);
-	s->geomtype = geomtype;
-	s->kind = kind;
-	return s;
+	if (flags & GR_FLAG_TEXT)
+		s->tids = MemoryContextAllocZero(ctx, sizeof(nous_strings));
+	getTypeBinaryInputInfo(s->geomtype, &fn, &ioparam);
+	fmgr_info(fn, &recv);
+	for (uint32 i = 0; i < n; i++)
+	{
+		uint32		glen;
+		StringInfoData g;
+		Datum		d;
+
+		if (s->tids != NULL)
+		{
+			uint32		idlen = get32(&r, "a text id");
+			const unsigned char *id = gr_take(&r, idlen, "a text id");
+
+			if (memchr(id, '\0', idlen) != NULL)
+				gr_corrupt("A text id holds a NUL byte.");
+			s->ids[i] = strs_push(ctx, s->tids, (const char *) id, idlen);
+		}
+		else
+			s->ids[i] = (int64) get64(&r, "an id");
+		glen = get32(&r, "a geometry");
+		if (glen < 9)
+			gr_corrupt("A geometry is shorter than its WKB header.");
+		g.data = (char *) gr_take(&r, glen, "a geometry");
+		g.len = g.maxlen = (int) glen;
+		g.cursor = 0;
+		d = ReceiveFunctionCall(&recv, &g, ioparam, -1);
+		old = MemoryContextSwitchTo(ctx);
+		s->geoms[i] = PointerGetDatum(PG_DETOAST_DATUM_COPY(d));
+		MemoryContextSwitchTo(old);
+	}
+	if (r.pos != len)
+		gr_corrupt("Unexpected bytes at the end of the value.");
+	s->n = n;
+}
+
+static bytea *
+geo_flat(GeomEO *eo)
+{
+	if (eo->flat == NULL)
+	{
+		MemoryContext tmp = AllocSetContextCreate(eo->hdr.eoh_context, "nous geom rows flat",
+												  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(tmp);
+		bytea	   *f = gr_encode(&eo->s);
+
+		MemoryContextSwitchTo(old);
+		eo->flat = MemoryContextAllocHuge(eo->hdr.eoh_context, VARSIZE(f));
+		memcpy(eo->flat, f, VARSIZE(f));
+		MemoryContextDelete(tmp);
+	}
+	return eo->flat;
+}
+
+static Size
+geo_flat_size(ExpandedObjectHeader *eohptr)
+{
+	return VARSIZE(geo_flat((GeomEO *) eohptr));
+}
+
+static void
+geo_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
+{
+	bytea	   *f = geo_flat((GeomEO *) eohptr);
+
+	Assert(size == VARSIZE(f));
+	memcpy(result, f, size);
+}
+
+static const ExpandedObjectMethods geo_methods = {geo_flat_size, geo_flatten};
+
+static GeomEO *
+geo_new(MemoryContext parent, Oid geomtype, char kind, double param, bool text)
+{
+	GeomEO	   *eo = (GeomEO *) nous_eo_new(parent, "nous geom rows", sizeof(GeomEO), &geo_methods);
+	MemoryContext ctx = eo->hdr.eoh_context;
+
+	eo->s.cap = 256;
+	eo->s.ids = MemoryContextAllocHuge(ctx, sizeof(int64) * eo->s.cap);
+	eo->s.geoms = MemoryContextAllocHuge(ctx, sizeof(Datum) * eo->s.cap);
+	eo->s.geomtype = OidIsValid(geomtype) ? geomtype : spatial_geometry_type();
+	eo->s.kind = kind;
+	eo->s.param = param;
+	if (text)
+		eo->s.tids = MemoryContextAllocZero(ctx, sizeof(nous_strings));
+	return eo;
 }
 
 static void
@@ -79,7 +383,7 @@ geoms_reserve(GeomState *s, int64 more)
 	if (s->n + more > s->cap)
 	{
 		s->cap = nous_grow_cap(s->cap, s->n + more, sizeof(Datum) + sizeof(int64), NOUS_GRAPH_MAX,
-							   "polygons for nous.contiguity");
+							   "rows for nous.contiguity, nous.knn or nous.distance_band");
 		s->ids = repalloc_huge(s->ids, sizeof(int64) * s->cap);
 		s->geoms = repalloc_huge(s->geoms, sizeof(Datum) * s->cap);
 	}
@@ -101,25 +405,84 @@ copy_varlena(MemoryContext ctx, Datum d)
 	return PointerGetDatum(c);
 }
 
+/*
+ * The rows of state d (an object of ours or a stored value): the object's own
+ * GeomState, or one decoded in ctx.
+ */
+static GeomState *
+gr_read(Datum d, MemoryContext ctx)
+{
+	GeomEO	   *eo = (GeomEO *) nous_eo_of(d, &geo_methods);
+	bytea	   *f;
+	GeomState  *s;
+
+	if (eo != NULL)
+		return &eo->s;
+	f = (bytea *) PG_DETOAST_DATUM(d);
+	s = MemoryContextAllocZero(ctx, sizeof(GeomState));
+	gr_decode(VARDATA(f), VARSIZE(f) - VARHDRSZ, s, ctx);
+	return s;
+}
+
+/* the rows of b appended to eo (kind, parameter and id type checked) */
+static void
+geo_append(GeomEO *eo, const GeomState *b)
+{
+	GeomState  *a = &eo->s;
+	MemoryContext ctx = eo->hdr.eoh_context;
+
+	if ((a->tids == NULL) != (b->tids == NULL))
+		gr_ids_mismatch();
+	if (a->kind != b->kind || a->param != b->param)
+		gr_kind_mismatch(a->kind, a->param, b->kind, b->param);
+	eo->flat = NULL;
+	geoms_reserve(a, b->n);
+	for (int64 i = 0; i < b->n; i++)
+	{
+		if (b->tids != NULL)
+			a->ids[a->n] = strs_push(ctx, a->tids, b->tids->chars + b->tids->off[b->ids[i]],
+									 b->tids->off[b->ids[i] + 1] - b->tids->off[b->ids[i]] - 1);
+		else
+			a->ids[a->n] = b->ids[i];
+		a->geoms[a->n] = copy_varlena(ctx, b->geoms[i]);
+		a->n++;
+	}
+}
+
+/* the state of argument argno to change: itself, or a new object with its rows */
+static GeomEO *
+geo_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx, Oid geomtype,
+		  char kind, double param, bool text)
+{
+	GeomEO	   *eo = (GeomEO *) nous_eo_mine(fcinfo, argno, &geo_methods, aggctx);
+
+	if (eo == NULL)
+	{
+		GeomState  *old = PG_ARGISNULL(argno) ? NULL : gr_read(PG_GETARG_DATUM(argno), CurrentMemoryContext);
+
+		eo = geo_new(aggctx, geomtype, old ? old->kind : kind, old ? old->param : param,
+					 old ? old->tids != NULL : text);
+		if (old != NULL)
+			geo_append(eo, old);
+	}
+	if ((eo->s.tids != NULL) != text)
+		gr_ids_mismatch();
+	if (eo->s.kind != kind || eo->s.param != param)
+		gr_kind_mismatch(eo->s.kind, eo->s.param, kind, param);
+	eo->flat = NULL;
+	return eo;
+}
+
 Datum
 geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids)
 {
 	MemoryContext aggctx;
+	GeomEO	   *eo;
 	GeomState  *s;
 
 	aggctx = nous_agg_context(fcinfo, "nous_contiguity_transfn", NULL);
-	s = PG_ARGISNULL(0) ? NULL : (GeomState *) PG_GETARG_POINTER(0);
-	if (s == NULL)
-	{
-		s = geoms_new(aggctx, get_fn_expr_argtype(fcinfo->flinfo, 2), kind);
-		s->param = param;
-		if (text_ids)
-			s->tids = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
-	}
-	else if (s->kind != kind || s->param != param)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("neighbourhood kind and parameter must be the same for every row")));
+	eo = geo_state(fcinfo, 0, aggctx, get_fn_expr_argtype(fcinfo->flinfo, 2), kind, param, text_ids);
+	s = &eo->s;
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -133,12 +496,173 @@ geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids)
 				 errhint("Leave out the areas without a geometry.")));
 	geoms_reserve(s, 1);
 	if (s->tids != NULL)
-		s->ids[s->n] = strs_push_text(aggctx, s->tids, PG_GETARG_DATUM(1));
+		s->ids[s->n] = strs_push_text(eo->hdr.eoh_context, s->tids, PG_GETARG_DATUM(1));
 	else
 		s->ids[s->n] = PG_GETARG_INT64(1);
-	s->geoms[s->n] = copy_varlena(aggctx, PG_GETARG_DATUM(2));
+	s->geoms[s->n] = copy_varlena(eo->hdr.eoh_context, PG_GETARG_DATUM(2));
 	s->n++;
-	PG_RETURN_POINTER(s);
+	NOUS_RETURN_EO(eo);
+}
+
+PG_FUNCTION_INFO_V1(nous_contiguity_combine);
+
+/* The rows of both states (either may be NULL): the combine function of the builders. */
+Datum
+nous_contiguity_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = nous_agg_context(fcinfo, "nous_contiguity_combine", NULL);
+	GeomState  *b;
+	GeomEO	   *eo;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = gr_read(PG_GETARG_DATUM(1), CurrentMemoryContext);
+	eo = geo_state(fcinfo, 0, aggctx, b->geomtype, b->kind, b->param, b->tids != NULL);
+	geo_append(eo, b);
+	NOUS_RETURN_EO(eo);
+}
+
+/* ---- input and output of nous.geom_rows ---- */
+
+/* a checked copy of a stored form of len bytes at body */
+static bytea *
+gr_checked(const char *body, Size len)
+{
+	GeomState	s;
+	bytea	   *f;
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "nous geom rows check",
+											  ALLOCSET_DEFAULT_SIZES);
+
+	gr_decode(body, len, &s, tmp);
+	MemoryContextDelete(tmp);
+	f = palloc_extended(len + VARHDRSZ, MCXT_ALLOC_HUGE);
+	SET_VARSIZE(f, len + VARHDRSZ);
+	memcpy(VARDATA(f), body, len);
+	return f;
+}
+
+PG_FUNCTION_INFO_V1(nous_geom_rows_in);
+
+/* Text input: the stored form in hexadecimal, checked. */
+Datum
+nous_geom_rows_in(PG_FUNCTION_ARGS)
+{
+	const char *t = PG_GETARG_CSTRING(0);
+	Size		tl = strlen(t);
+	char	   *body;
+
+	if (tl % 2 != 0 || tl < 2 * GR_HDR)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type nous.geom_rows"),
+				 errdetail("The text form is an even number of hexadecimal digits, at least %d.", 2 * GR_HDR)));
+	body = palloc_extended(tl / 2, MCXT_ALLOC_HUGE);
+	for (Size i = 0; i < tl; i++)
+		if (!isxdigit((unsigned char) t[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type nous.geom_rows"),
+					 errdetail("Character %zu is not a hexadecimal digit.", i + 1)));
+	(void) hex_decode(t, tl, body);
+	PG_RETURN_BYTEA_P(gr_checked(body, tl / 2));
+}
+
+PG_FUNCTION_INFO_V1(nous_geom_rows_out);
+
+Datum
+nous_geom_rows_out(PG_FUNCTION_ARGS)
+{
+	bytea	   *f = PG_GETARG_BYTEA_P(0);
+	Size		len = VARSIZE(f) - VARHDRSZ;
+	char	   *t = palloc_extended(2 * len + 1, MCXT_ALLOC_HUGE);
+
+	t[hex_encode(VARDATA(f), len, t)] = '\0';
+	PG_RETURN_CSTRING(t);
+}
+
+PG_FUNCTION_INFO_V1(nous_geom_rows_recv);
+
+Datum
+nous_geom_rows_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	bytea	   *f = gr_checked(buf->data + buf->cursor, buf->len - buf->cursor);
+
+	buf->cursor = buf->len;
+	PG_RETURN_BYTEA_P(f);
+}
+
+PG_FUNCTION_INFO_V1(nous_geom_rows_send);
+
+Datum
+nous_geom_rows_send(PG_FUNCTION_ARGS)
+{
+	bytea	   *f = PG_GETARG_BYTEA_P(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA(f), VARSIZE(f) - VARHDRSZ);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/*
+ * The 0.1.0 state was internal, with serialize and deserialize functions;
+ * the 0.1.0 script names their symbols, which stay as errors.
+ */
+static void
+geoms_removed(const char *fn)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s was removed in nous 0.2.0", fn),
+			 errdetail("The state of nous.contiguity, nous.knn and nous.distance_band is a nous.geom_rows value since 0.2.0."),
+			 errhint("Run ALTER EXTENSION nous UPDATE.")));
+}
+
+PG_FUNCTION_INFO_V1(nous_contiguity_serialize);
+
+Datum
+nous_contiguity_serialize(PG_FUNCTION_ARGS)
+{
+	geoms_removed("nous.contiguity_serialize");
+	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(nous_contiguity_deserialize);
+
+Datum
+nous_contiguity_deserialize(PG_FUNCTION_ARGS)
+{
+	geoms_removed("nous.contiguity_deserialize");
+	PG_RETURN_NULL();
+}
+
+/*
+ * The rows of the final functions: a private copy (the ids become ranks for
+ * text ids) of the state, NULL when there is none; an error when the ids are
+ * not of the type the final function returns.
+ */
+GeomState *
+geoms_final_state(FunctionCallInfo fcinfo, bool text_ids)
+{
+	GeomState  *s,
+			   *c;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	s = gr_read(PG_GETARG_DATUM(0), CurrentMemoryContext);
+	if ((s->tids != NULL) != text_ids)
+		gr_ids_mismatch();
+	c = palloc(sizeof(GeomState));
+	*c = *s;
+	c->ids = palloc_extended(sizeof(int64) * Max(s->n, 1), MCXT_ALLOC_HUGE);
+	memcpy(c->ids, s->ids, sizeof(int64) * s->n);
+	c->names = NULL;
+	return c->n == 0 ? NULL : c;
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_transfn);
@@ -180,154 +704,6 @@ Datum
 nous_contiguity_transfn_queen_text(PG_FUNCTION_ARGS)
 {
 	return geoms_trans(fcinfo, 'q', 0, true);
-}
-
-PG_FUNCTION_INFO_V1(nous_contiguity_combine);
-
-Datum
-nous_contiguity_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx;
-	GeomState  *a = PG_ARGISNULL(0) ? NULL : (GeomState *) PG_GETARG_POINTER(0);
-	GeomState  *b = PG_ARGISNULL(1) ? NULL : (GeomState *) PG_GETARG_POINTER(1);
-
-	aggctx = nous_agg_context(fcinfo, "nous_contiguity_combine", NULL);
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	if (a == NULL)
-	{
-		a = geoms_new(aggctx, b->geomtype, b->kind);
-		a->param = b->param;
-		if (b->tids != NULL)
-			a->tids = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
-	}
-	if ((a->tids == NULL) != (b->tids == NULL))
-		elog(ERROR, "nous.contiguity: combining states of bigint and text ids");
-	else if (a->kind != b->kind || a->param != b->param)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("neighbourhood kind and parameter must be the same for every row")));
-	geoms_reserve(a, b->n);
-	for (int64 i = 0; i < b->n; i++)
-	{
-		if (b->tids != NULL)
-			a->ids[a->n] = strs_push(aggctx, a->tids, b->tids->chars + b->tids->off[i],
-									 b->tids->off[i + 1] - b->tids->off[i] - 1);
-		else
-			a->ids[a->n] = b->ids[i];
-		a->geoms[a->n] = copy_varlena(aggctx, b->geoms[i]);
-		a->n++;
-	}
-	PG_RETURN_POINTER(a);
-}
-
-PG_FUNCTION_INFO_V1(nous_contiguity_serialize);
-
-Datum
-nous_contiguity_serialize(PG_FUNCTION_ARGS)
-{
-	GeomState  *s = (GeomState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, s->tids != NULL ? GEOM_STATE_VERSION_TEXT : GEOM_STATE_VERSION);
-	pq_sendbyte(&buf, s->kind);
-	pq_sendfloat8(&buf, s->param);
-	pq_sendint32(&buf, s->geomtype);
-	pq_sendint64(&buf, s->n);
-	for (int64 i = 0; i < s->n; i++)
-	{
-		Size		sz = VARSIZE(DatumGetPointer(s->geoms[i]));
-
-		if (s->tids != NULL)
-		{
-			/* the id's length in place of the id, then its bytes */
-			int32		len = (int32) (s->tids->off[i + 1] - s->tids->off[i] - 1);
-
-			pq_sendint64(&buf, len);
-			pq_sendbytes(&buf, s->tids->chars + s->tids->off[i], len);
-		}
-		else
-			pq_sendint64(&buf, s->ids[i]);
-		pq_sendint32(&buf, (int32) sz);
-		pq_sendbytes(&buf, DatumGetPointer(s->geoms[i]), sz);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-PG_FUNCTION_INFO_V1(nous_contiguity_deserialize);
-
-Datum
-nous_contiguity_deserialize(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx;
-	StringInfoData buf;
-	GeomState  *s;
-	int64		n;
-	char		kind;
-	Oid			geomtype;
-	double		param;
-	int			version;
-
-	aggctx = nous_agg_context(fcinfo, "nous_contiguity_deserialize", NULL);
-	spatial_state_buf(PG_GETARG_BYTEA_PP(0), &buf);
-	if (buf.len < 14)
-		spatial_state_corrupt("nous.contiguity", "The state is too short.");
-	version = pq_getmsgbyte(&buf);
-	if (version != GEOM_STATE_VERSION && version != GEOM_STATE_VERSION_TEXT)
-		spatial_state_corrupt("nous.contiguity", "Unknown state version.");
-	kind = pq_getmsgbyte(&buf);
-	if (kind != 'q' && kind != 'r' && kind != 'k' && kind != 'd')
-		spatial_state_corrupt("nous.contiguity", "Unknown contiguity kind.");
-	if (buf.len - buf.cursor < 8 + 12)
-		spatial_state_corrupt("nous.contiguity", "The state is too short.");
-	param = pq_getmsgfloat8(&buf);
-	if (!isfinite(param) || param < 0)
-		spatial_state_corrupt("nous.contiguity", "Invalid neighbourhood parameter.");
-	geomtype = pq_getmsgint(&buf, 4);
-	n = pq_getmsgint64(&buf);
-	if (n < 0 || n > NOUS_GRAPH_MAX || n > (buf.len - buf.cursor) / 12)
-		spatial_state_corrupt("nous.contiguity", "The number of polygons does not match the length of the state.");
-	s = geoms_new(aggctx, geomtype, kind);
-	s->param = param;
-	if (version == GEOM_STATE_VERSION_TEXT)
-		s->tids = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
-	geoms_reserve(s, n);
-	for (int64 i = 0; i < n; i++)
-	{
-		int32		sz;
-		struct varlena *v;
-
-		if (buf.len - buf.cursor < 12)
-			spatial_state_corrupt("nous.contiguity", "The state is truncated.");
-		s->ids[i] = pq_getmsgint64(&buf);
-		if (s->tids != NULL)
-		{
-			int64		len = s->ids[i];
-
-			if (len < 0 || len > buf.len - buf.cursor - 4)
-				spatial_state_corrupt("nous.contiguity", "A text id has an invalid length.");
-			if (memchr(buf.data + buf.cursor, '\0', len) != NULL)
-				spatial_state_corrupt("nous.contiguity", "A text id holds a NUL byte.");
-			s->ids[i] = strs_push(aggctx, s->tids, pq_getmsgbytes(&buf, (int) len), (Size) len);
-		}
-		sz = pq_getmsgint(&buf, 4);
-		if (sz < (int32) VARHDRSZ + 8 || sz > buf.len - buf.cursor)
-			spatial_state_corrupt("nous.contiguity", "A geometry has an invalid length.");
-		v = MemoryContextAlloc(aggctx, sz);
-		memcpy(v, pq_getmsgbytes(&buf, sz), sz);
-		if (VARATT_IS_SHORT(v) || VARATT_IS_EXTENDED(v) || VARSIZE(v) != (Size) sz)
-			spatial_state_corrupt("nous.contiguity", "A geometry has an inconsistent header.");
-		s->geoms[i] = PointerGetDatum(v);
-	}
-	if (buf.cursor != buf.len)
-		spatial_state_corrupt("nous.contiguity", "Unexpected bytes at the end of the state.");
-	s->n = n;
-	PG_RETURN_POINTER(s);
 }
 
 

@@ -87,17 +87,14 @@ extern void spatial_state_corrupt(const char *agg, const char *detail);
 /* a StringInfo reading the bytes of b */
 extern void spatial_state_buf(bytea *b, StringInfo buf);
 
-#define GEOM_STATE_VERSION 1
-#define GEOM_STATE_VERSION_TEXT 2	/* text ids: each id as its length and bytes */
-
-/* ids and geometries of nous.contiguity, nous.knn, nous.distance_band */
+/* ids and geometries of nous.contiguity, nous.knn, nous.distance_band (nous.geom_rows) */
 typedef struct GeomState
 {
 	int64	   *ids;
 	Datum	   *geoms;			/* detoasted copies in the aggregate context */
 	int64		n;
 	int64		cap;
-	Oid			geomtype;
+	Oid			geomtype;		/* PostGIS's geometry type */
 	char		kind;			/* 'q' queen, 'r' rook, 'k' knn, 'd' distance band */
 	double		param;			/* k or the distance */
 	nous_strings *tids;			/* text ids: string i is the id of row i; NULL for bigint */
@@ -111,6 +108,8 @@ extern NousWeights *geoms_weights(GeomState *s, NousWeights *w);
 
 /* the transition of those aggregates: (state, id, geom, ...) */
 extern Datum geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids);
+/* the rows of the state argument 0 of a final function, a private copy; NULL when none */
+extern GeomState *geoms_final_state(FunctionCallInfo fcinfo, bool text_ids);
 
 /* ---- PostGIS (spatial_postgis.c) ---- */
 
@@ -120,6 +119,8 @@ extern int	spatial_max_pairs;
 extern void spatial_too_many_pairs(const char *what, const char *pairs, int32 n);
 /* inside SPI: the quoted schema of PostGIS */
 extern const char *spatial_postgis_schema(void);
+/* the type geometry of PostGIS (no SPI) */
+extern Oid	spatial_geometry_type(void);
 
 typedef struct RingBuf
 {

@@ -25,13 +25,30 @@
 #include "nous.h"
 #include "spatial_glue.h"
 
+static Datum points_final(FunctionCallInfo fcinfo, bool text_ids);
+
 PG_FUNCTION_INFO_V1(nous_points_finalfn);
 
 /* Final function of nous.knn and nous.distance_band. */
 Datum
 nous_points_finalfn(PG_FUNCTION_ARGS)
 {
-	GeomState  *s = PG_ARGISNULL(0) ? NULL : (GeomState *) PG_GETARG_POINTER(0);
+	return points_final(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(nous_points_text_finalfn);
+
+/* the same with text ids (nous.text_weights) */
+Datum
+nous_points_text_finalfn(PG_FUNCTION_ARGS)
+{
+	return points_final(fcinfo, true);
+}
+
+static Datum
+points_final(FunctionCallInfo fcinfo, bool text_ids)
+{
+	GeomState  *s = geoms_final_state(fcinfo, text_ids);
 	int32		n;
 	int16		typlen;
 	bool		typbyval;

@@ -10,6 +10,11 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -22,6 +27,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "nous.h"
@@ -79,6 +85,35 @@ spatial_postgis_schema(void)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
+Oid
+spatial_geometry_type(void)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc sd;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid,
+				t = InvalidOid;
+
+	/* the schema of the extension (get_extension_schema is not exported in 15) */
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("postgis"));
+	sd = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(sd);
+	if (HeapTupleIsValid(tup))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(sd);
+	table_close(rel, AccessShareLock);
+	if (OidIsValid(nsp))
+		t = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("geometry"),
+							ObjectIdGetDatum(nsp));
+	if (!OidIsValid(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension postgis is not installed"),
+				 errdetail("The weights builders over geometries read their rows with PostGIS.")));
+	return t;
+}
 
 /*
  * Inside SPI: the bounding box of each polygon of garr, checking that each is

@@ -1,36 +1,21 @@
 /*
- * spatial_weights_agg.c — the aggregate nous.weights(from_id, to_id): links
- * collected in an internal state (combine, serialize, deserialize), built
- * into a nous.weights value by the final function.
+ * spatial_weights_agg.c — the aggregate nous.weights(from_id, to_id): its
+ * state is a nous.weights value (nous.text_weights for text ids), kept while
+ * rows come as an expanded object holding the links, built into the sparse
+ * graph when it is stored or shipped (parallel workers, Citus workers) and
+ * by the final function.  The combine is the union of areas and links.
  */
 #include "postgres.h"
 
-#include <math.h>
-
-#include "access/htup_details.h"
-#include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
-#include "funcapi.h"
-#include "lib/stringinfo.h"
-#include "libpq/pqformat.h"
-#include "miscadmin.h"
-#include "port/pg_bswap.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
-#include "utils/lsyscache.h"
+#include "utils/expandeddatum.h"
 #include "utils/memutils.h"
-#include "utils/typcache.h"
 
 #include "nous.h"
 #include "spatial_glue.h"
 
-/* ---- nous.weights(from_id, to_id) aggregate ---- */
-
-#define LINKS_STATE_VERSION 1
-#define LINKS_STATE_VERSION_TEXT 2	/* text ids: the strings follow */
-
+/* the links and areas collected; ids, or numbers of the strings of strs */
 typedef struct LinksState
 {
 	int64	   *from;
@@ -43,16 +28,70 @@ typedef struct LinksState
 	nous_strings *strs;			/* text ids: from, to, nodes number these strings; NULL for bigint */
 } LinksState;
 
-static LinksState *
-links_new(MemoryContext ctx)
+typedef struct WeightsEO
 {
-	LinksState *s = MemoryContextAllocZero(ctx, sizeof(LinksState));
+	ExpandedObjectHeader hdr;
+	LinksState	l;				/* arrays in the object's context */
+	NousWeights *built;			/* the flat form after the last change, or NULL */
+} WeightsEO;
 
-	s->mcap = s->ncap = 256;
-	s->from = MemoryContextAllocHuge(ctx, sizeof(int64) * s->mcap);
-	s->to = MemoryContextAllocHuge(ctx, sizeof(int64) * s->mcap);
-	s->nodes = MemoryContextAllocHuge(ctx, sizeof(int64) * s->ncap);
-	return s;
+static NousWeights *
+links_build(LinksState *l)
+{
+	if (l->strs != NULL)
+		return weights_from_text_links(l->from, l->to, l->m, l->nodes, l->nn, l->strs);
+	return weights_from_links(l->from, l->to, l->m, l->nodes, l->nn);
+}
+
+/* the flat form, built once in a scratch context and kept in the object's */
+static NousWeights *
+weo_built(WeightsEO *eo)
+{
+	if (eo->built == NULL)
+	{
+		MemoryContext tmp = AllocSetContextCreate(eo->hdr.eoh_context, "nous weights build",
+												  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(tmp);
+		NousWeights *w = links_build(&eo->l);
+
+		MemoryContextSwitchTo(old);
+		eo->built = MemoryContextAllocHuge(eo->hdr.eoh_context, VARSIZE(w));
+		memcpy(eo->built, w, VARSIZE(w));
+		MemoryContextDelete(tmp);
+	}
+	return eo->built;
+}
+
+static Size
+weo_flat_size(ExpandedObjectHeader *eohptr)
+{
+	return VARSIZE(weo_built((WeightsEO *) eohptr));
+}
+
+static void
+weo_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
+{
+	NousWeights *w = weo_built((WeightsEO *) eohptr);
+
+	Assert(size == VARSIZE(w));
+	memcpy(result, w, size);
+}
+
+static const ExpandedObjectMethods weo_methods = {weo_flat_size, weo_flatten};
+
+static WeightsEO *
+weo_new(MemoryContext parent, bool text)
+{
+	WeightsEO  *eo = (WeightsEO *) nous_eo_new(parent, "nous weights links", sizeof(WeightsEO), &weo_methods);
+	MemoryContext ctx = eo->hdr.eoh_context;
+
+	eo->l.mcap = eo->l.ncap = 256;
+	eo->l.from = MemoryContextAllocHuge(ctx, sizeof(int64) * eo->l.mcap);
+	eo->l.to = MemoryContextAllocHuge(ctx, sizeof(int64) * eo->l.mcap);
+	eo->l.nodes = MemoryContextAllocHuge(ctx, sizeof(int64) * eo->l.ncap);
+	if (text)
+		eo->l.strs = MemoryContextAllocZero(ctx, sizeof(nous_strings));
+	return eo;
 }
 
 static void
@@ -66,6 +105,105 @@ links_reserve(LinksState *s, int64 more_links, int64 more_nodes)
 		s->to = repalloc_huge(s->to, sizeof(int64) * s->mcap);
 	}
 	nous_reserve(s->nodes, s->ncap, s->nn + more_nodes, NOUS_GRAPH_MAX, "areas for nous.weights");
+}
+
+static void
+weights_mismatch(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("nous.weights: weights with bigint ids and weights with text ids do not mix"),
+			 errdetail("nous.weights holds bigint ids, nous.text_weights text ids.")));
+}
+
+/* whether the state d (ours or a flat value) has text ids */
+static bool
+weights_datum_is_text(Datum d)
+{
+	WeightsEO  *src = (WeightsEO *) nous_eo_of(d, &weo_methods);
+
+	if (src != NULL)
+		return src->l.strs != NULL;
+	return WEIGHTS_IS_TEXT(weights_get(d));
+}
+
+/* the links and areas of d (ours or a flat value) added to eo: the union */
+static void
+weo_add(WeightsEO *eo, Datum d)
+{
+	MemoryContext ctx = eo->hdr.eoh_context;
+	LinksState *a = &eo->l;
+	WeightsEO  *src = (WeightsEO *) nous_eo_of(d, &weo_methods);
+	NousWeights *w;
+	int64		base;
+
+	eo->built = NULL;
+	if (src != NULL)
+	{
+		LinksState *b = &src->l;
+
+		if ((a->strs == NULL) != (b->strs == NULL))
+			weights_mismatch();
+		links_reserve(a, b->m, b->nn);
+		/* text ids: b's strings after a's, its numbers shifted */
+		base = a->strs != NULL ? (int64) a->strs->n : 0;
+		if (b->strs != NULL)
+			for (size_t i = 0; i < b->strs->n; i++)
+				(void) strs_push(ctx, a->strs, b->strs->chars + b->strs->off[i],
+								 b->strs->off[i + 1] - b->strs->off[i] - 1);
+		for (int64 i = 0; i < b->m; i++)
+		{
+			a->from[a->m + i] = b->from[i] + base;
+			a->to[a->m + i] = b->to[i] + base;
+		}
+		for (int64 i = 0; i < b->nn; i++)
+			a->nodes[a->nn + i] = b->nodes[i] + base;
+		a->m += b->m;
+		a->nn += b->nn;
+		return;
+	}
+	w = weights_get(d);
+	if ((a->strs == NULL) == WEIGHTS_IS_TEXT(w))
+		weights_mismatch();
+	links_reserve(a, w->nnz, w->n);
+	base = 0;
+	if (a->strs != NULL)
+	{
+		base = (int64) a->strs->n;
+		for (int32 i = 0; i < w->n; i++)
+			(void) strs_push(ctx, a->strs, WEIGHTS_STR(w, i), strlen(WEIGHTS_STR(w, i)));
+	}
+	for (int32 i = 0; i < w->n; i++)
+	{
+		int64		id = a->strs != NULL ? base + i : WEIGHTS_IDS(w)[i];
+
+		a->nodes[a->nn++] = id;
+		for (int32 k = WEIGHTS_ROWPTR(w)[i]; k < WEIGHTS_ROWPTR(w)[i + 1]; k++)
+		{
+			int32		j = WEIGHTS_COL(w)[k];
+
+			a->from[a->m] = id;
+			a->to[a->m++] = a->strs != NULL ? base + j : WEIGHTS_IDS(w)[j];
+		}
+	}
+}
+
+/* the state of argument argno to change: itself, or a new object with its links */
+static WeightsEO *
+weo_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx, bool text)
+{
+	WeightsEO  *eo = (WeightsEO *) nous_eo_mine(fcinfo, argno, &weo_methods, aggctx);
+
+	if (eo == NULL)
+	{
+		eo = weo_new(aggctx, text);
+		if (!PG_ARGISNULL(argno))
+			weo_add(eo, PG_GETARG_DATUM(argno));
+	}
+	else if ((eo->l.strs != NULL) != text)
+		weights_mismatch();
+	eo->built = NULL;
+	return eo;
 }
 
 static Datum weights_trans(FunctionCallInfo fcinfo, bool text_ids);
@@ -91,20 +229,32 @@ nous_text_weights_transfn(PG_FUNCTION_ARGS)
 static Datum
 weights_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
-	MemoryContext aggctx;
+	MemoryContext aggctx = nous_agg_context(fcinfo, "nous_weights_transfn", "nous.weights(from_id, to_id)");
+	WeightsEO  *eo;
 	LinksState *s;
 
-	aggctx = nous_agg_context(fcinfo, "nous_weights_transfn", NULL);
-	s = PG_ARGISNULL(0) ? links_new(aggctx) : (LinksState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(0) && text_ids)
-		s->strs = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
-	if (s->strs != NULL && !PG_ARGISNULL(1))
+	if (PG_ARGISNULL(1))
+	{
+		if (!PG_ARGISNULL(2))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("from_id must not be NULL"),
+					 errdetail("A link needs the id of the area it starts from.")));
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	eo = weo_state(fcinfo, 0, aggctx, text_ids);
+	s = &eo->l;
+	if (text_ids)
 	{
 		/* text ids: the strings kept, their numbers in the arrays */
+		MemoryContext ctx = eo->hdr.eoh_context;
+
 		if (PG_ARGISNULL(2))
 		{
 			links_reserve(s, 0, 1);
-			s->nodes[s->nn++] = strs_push_text(aggctx, s->strs, PG_GETARG_DATUM(1));
+			s->nodes[s->nn++] = strs_push_text(ctx, s->strs, PG_GETARG_DATUM(1));
 		}
 		else
 		{
@@ -119,19 +269,10 @@ weights_trans(FunctionCallInfo fcinfo, bool text_ids)
 						 errdetail("Spatial weights have no self-links (w_ii = 0)."),
 						 errhint("Remove the rows where from_id = to_id.")));
 			links_reserve(s, 1, 0);
-			s->from[s->m] = strs_push_text(aggctx, s->strs, PointerGetDatum(a));
-			s->to[s->m++] = strs_push_text(aggctx, s->strs, PointerGetDatum(b));
+			s->from[s->m] = strs_push_text(ctx, s->strs, PointerGetDatum(a));
+			s->to[s->m++] = strs_push_text(ctx, s->strs, PointerGetDatum(b));
 		}
-		PG_RETURN_POINTER(s);
-	}
-	if (PG_ARGISNULL(1))
-	{
-		if (!PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("from_id must not be NULL"),
-					 errdetail("A link needs the id of the area it starts from.")));
-		PG_RETURN_POINTER(s);
+		NOUS_RETURN_EO(eo);
 	}
 	if (PG_ARGISNULL(2))
 	{
@@ -150,59 +291,43 @@ weights_trans(FunctionCallInfo fcinfo, bool text_ids)
 		s->from[s->m] = PG_GETARG_INT64(1);
 		s->to[s->m++] = PG_GETARG_INT64(2);
 	}
-	PG_RETURN_POINTER(s);
+	NOUS_RETURN_EO(eo);
 }
 
 PG_FUNCTION_INFO_V1(nous_weights_combine);
 
+/* The union of two states (either may be NULL): the combine function. */
 Datum
 nous_weights_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx;
-	LinksState *a = PG_ARGISNULL(0) ? NULL : (LinksState *) PG_GETARG_POINTER(0);
-	LinksState *b = PG_ARGISNULL(1) ? NULL : (LinksState *) PG_GETARG_POINTER(1);
+	MemoryContext aggctx = nous_agg_context(fcinfo, "nous_weights_combine", "nous.weights(from_id, to_id)");
+	WeightsEO  *eo;
 
-	aggctx = nous_agg_context(fcinfo, "nous_weights_combine", NULL);
-	if (b == NULL)
+	if (PG_ARGISNULL(1))
 	{
-		if (a == NULL)
+		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	if (a == NULL)
-	{
-		a = links_new(aggctx);
-		if (b->strs != NULL)
-			a->strs = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
-	}
-	if ((a->strs == NULL) != (b->strs == NULL))
-		elog(ERROR, "nous.weights: combining states of bigint and text ids");
-	links_reserve(a, b->m, b->nn);
-	if (b->strs != NULL)
-	{
-		/* b's strings after a's: its numbers shifted */
-		int64		shift = (int64) a->strs->n;
+	eo = weo_state(fcinfo, 0, aggctx,
+				   weights_datum_is_text(PG_ARGISNULL(0) ? PG_GETARG_DATUM(1) : PG_GETARG_DATUM(0)));
+	weo_add(eo, PG_GETARG_DATUM(1));
+	NOUS_RETURN_EO(eo);
+}
 
-		for (size_t i = 0; i < b->strs->n; i++)
-			(void) strs_push(aggctx, a->strs, b->strs->chars + b->strs->off[i],
-							 b->strs->off[i + 1] - b->strs->off[i] - 1);
-		for (int64 i = 0; i < b->m; i++)
-		{
-			a->from[a->m + i] = b->from[i] + shift;
-			a->to[a->m + i] = b->to[i] + shift;
-		}
-		for (int64 i = 0; i < b->nn; i++)
-			a->nodes[a->nn + i] = b->nodes[i] + shift;
-		a->m += b->m;
-		a->nn += b->nn;
-		PG_RETURN_POINTER(a);
-	}
-	memcpy(a->from + a->m, b->from, sizeof(int64) * b->m);
-	memcpy(a->to + a->m, b->to, sizeof(int64) * b->m);
-	a->m += b->m;
-	memcpy(a->nodes + a->nn, b->nodes, sizeof(int64) * b->nn);
-	a->nn += b->nn;
-	PG_RETURN_POINTER(a);
+/*
+ * The internal state of 0.1.0 had serialize and deserialize functions; the
+ * 0.1.0 script names their symbols, which stay as errors (no state of 0.2.0
+ * is internal).
+ */
+static void
+weights_removed(const char *fn)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s was removed in nous 0.2.0", fn),
+			 errdetail("The state of nous.weights(from_id, to_id) is a nous.weights value since 0.2.0."),
+			 errhint("Run ALTER EXTENSION nous UPDATE.")));
 }
 
 PG_FUNCTION_INFO_V1(nous_weights_serialize);
@@ -210,109 +335,48 @@ PG_FUNCTION_INFO_V1(nous_weights_serialize);
 Datum
 nous_weights_serialize(PG_FUNCTION_ARGS)
 {
-	LinksState *s = (LinksState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, s->strs != NULL ? LINKS_STATE_VERSION_TEXT : LINKS_STATE_VERSION);
-	pq_sendint64(&buf, s->m);
-	pq_sendint64(&buf, s->nn);
-	for (int64 i = 0; i < s->m; i++)
-	{
-		pq_sendint64(&buf, s->from[i]);
-		pq_sendint64(&buf, s->to[i]);
-	}
-	for (int64 i = 0; i < s->nn; i++)
-		pq_sendint64(&buf, s->nodes[i]);
-	if (s->strs != NULL)
-	{
-		/* the number of strings, then each with its NUL */
-		pq_sendint64(&buf, (int64) s->strs->n);
-		if (s->strs->n > 0)
-			pq_sendbytes(&buf, s->strs->chars, (int) s->strs->off[s->strs->n]);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	weights_removed("nous.weights_serialize");
+	PG_RETURN_NULL();
 }
-
 
 PG_FUNCTION_INFO_V1(nous_weights_deserialize);
 
 Datum
 nous_weights_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx;
-	StringInfoData buf;
-	LinksState *s;
-	int64		m,
-				nn;
-	int			version;
-
-	aggctx = nous_agg_context(fcinfo, "nous_weights_deserialize", NULL);
-	spatial_state_buf(PG_GETARG_BYTEA_PP(0), &buf);
-	if (buf.len < 17)
-		spatial_state_corrupt("nous.weights", "The state is too short.");
-	version = pq_getmsgbyte(&buf);
-	if (version != LINKS_STATE_VERSION && version != LINKS_STATE_VERSION_TEXT)
-		spatial_state_corrupt("nous.weights", "Unknown state version.");
-	m = pq_getmsgint64(&buf);
-	nn = pq_getmsgint64(&buf);
-	if (m < 0 || nn < 0 || m > NOUS_GRAPH_MAX || nn > NOUS_GRAPH_MAX ||
-		(version == LINKS_STATE_VERSION ? (int64) (buf.len - buf.cursor) != 16 * m + 8 * nn :
-		 (int64) (buf.len - buf.cursor) < 16 * m + 8 * nn + 8))
-		spatial_state_corrupt("nous.weights", "The counts do not match the length of the state.");
-	s = links_new(aggctx);
-	links_reserve(s, m, nn);
-	for (int64 i = 0; i < m; i++)
-	{
-		s->from[i] = pq_getmsgint64(&buf);
-		s->to[i] = pq_getmsgint64(&buf);
-		if (s->from[i] == s->to[i])
-			spatial_state_corrupt("nous.weights", "The state holds a self-link.");
-	}
-	for (int64 i = 0; i < nn; i++)
-		s->nodes[i] = pq_getmsgint64(&buf);
-	s->m = m;
-	s->nn = nn;
-	if (version == LINKS_STATE_VERSION_TEXT)
-	{
-		int64		ns = pq_getmsgint64(&buf);
-		const char *p = buf.data + buf.cursor,
-				   *end = buf.data + buf.len;
-
-		if (ns < 0 || ns > 2 * (int64) NOUS_GRAPH_MAX + 2)
-			spatial_state_corrupt("nous.weights", "The number of text ids is out of range.");
-		s->strs = MemoryContextAllocZero(aggctx, sizeof(nous_strings));
-		for (int64 i = 0; i < ns; i++)
-		{
-			const char *z = memchr(p, '\0', end - p);
-
-			if (z == NULL)
-				spatial_state_corrupt("nous.weights", "A text id is truncated.");
-			(void) strs_push(aggctx, s->strs, p, z - p);
-			p = z + 1;
-		}
-		if (p != end)
-			spatial_state_corrupt("nous.weights", "Unexpected bytes at the end of the state.");
-		for (int64 i = 0; i < m; i++)
-			if (s->from[i] < 0 || s->from[i] >= ns || s->to[i] < 0 || s->to[i] >= ns)
-				spatial_state_corrupt("nous.weights", "A link names a text id out of range.");
-		for (int64 i = 0; i < nn; i++)
-			if (s->nodes[i] < 0 || s->nodes[i] >= ns)
-				spatial_state_corrupt("nous.weights", "An area names a text id out of range.");
-	}
-	PG_RETURN_POINTER(s);
+	weights_removed("nous.weights_deserialize");
+	PG_RETURN_NULL();
 }
 
 PG_FUNCTION_INFO_V1(nous_weights_finalfn);
 
+/* The weights of the state: built from the links, or the stored value itself. */
 Datum
 nous_weights_finalfn(PG_FUNCTION_ARGS)
 {
-	LinksState *s = PG_ARGISNULL(0) ? NULL : (LinksState *) PG_GETARG_POINTER(0);
+	WeightsEO  *eo;
 
-	if (s == NULL || (s->m == 0 && s->nn == 0))
+	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	if (s->strs != NULL)
-		PG_RETURN_POINTER(weights_from_text_links(s->from, s->to, s->m, s->nodes, s->nn, s->strs));
-	PG_RETURN_POINTER(weights_from_links(s->from, s->to, s->m, s->nodes, s->nn));
+	eo = (WeightsEO *) nous_eo_of(PG_GETARG_DATUM(0), &weo_methods);
+	if (eo != NULL)
+	{
+		if (eo->l.m == 0 && eo->l.nn == 0)
+			PG_RETURN_NULL();
+		if (eo->built != NULL)
+		{
+			NousWeights *w = palloc_extended(VARSIZE(eo->built), MCXT_ALLOC_HUGE);
+
+			memcpy(w, eo->built, VARSIZE(eo->built));
+			PG_RETURN_POINTER(w);
+		}
+		PG_RETURN_POINTER(links_build(&eo->l));
+	}
+	{
+		NousWeights *w = weights_get(PG_GETARG_DATUM(0));
+		NousWeights *c = palloc_extended(VARSIZE(w), MCXT_ALLOC_HUGE);
+
+		memcpy(c, w, VARSIZE(w));
+		PG_RETURN_POINTER(c);
+	}
 }
