@@ -244,6 +244,30 @@ gr_encode(GeomState *s)
 	return (bytea *) b.data;
 }
 
+/* a geometry read by PostGIS's binary input; its errors become ours (22000, the row named) */
+static Datum
+gr_receive(FmgrInfo *recv, StringInfo g, Oid ioparam, uint32 row)
+{
+	MemoryContext here = CurrentMemoryContext;
+	volatile Datum d = (Datum) 0;
+
+	PG_TRY();
+	{
+		d = ReceiveFunctionCall(recv, g, ioparam, -1);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		MemoryContextSwitchTo(here);
+		e = CopyErrorData();
+		FlushErrorState();
+		gr_corrupt(psprintf("PostGIS does not read the geometry of row %u: %s", row + 1, e->message));
+	}
+	PG_END_TRY();
+	return d;
+}
+
 /*
  * The rows of a stored form (body of len bytes) in s, memory in ctx; every
  * count, length and geometry checked (the geometries by PostGIS's input).
@@ -315,7 +339,7 @@ gr_decode(const char *body, Size len, GeomState *s, MemoryContext ctx)
 		g.data = (char *) gr_take(&r, glen, "a geometry");
 		g.len = g.maxlen = (int) glen;
 		g.cursor = 0;
-		d = ReceiveFunctionCall(&recv, &g, ioparam, -1);
+		d = gr_receive(&recv, &g, ioparam, i);
 		old = MemoryContextSwitchTo(ctx);
 		s->geoms[i] = PointerGetDatum(PG_DETOAST_DATUM_COPY(d));
 		MemoryContextSwitchTo(old);
