@@ -71,15 +71,11 @@ static Datum
 contiguity_final_ids(FunctionCallInfo fcinfo, bool text_ids)
 {
 	GeomState  *s = geoms_final_state(fcinfo, text_ids);
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 	ArrayType  *garr;
 	double	   *x0,
 			   *y0,
 			   *x1,
 			   *y1;
-	int64	   *sorted;
 	int32	   *pi,
 			   *pj;
 	size_t		np;
@@ -107,20 +103,7 @@ contiguity_final_ids(FunctionCallInfo fcinfo, bool text_ids)
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
 	n = (int32) s->n;
-	geoms_ranks(s);
-	/* duplicate ids */
-	sorted = palloc(sizeof(int64) * n);
-	memcpy(sorted, s->ids, sizeof(int64) * n);
-	qsort(sorted, n, sizeof(int64), spatial_cmp_id);
-	for (int32 i = 1; i < n; i++)
-		if (sorted[i] == sorted[i - 1])
-			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("area id %s appears more than once", spatial_id_name(s->names, sorted[i])),
-					 errdetail("Each area is one row: one id and one (multi)polygon."),
-					 errhint("Merge the parts of an area with ST_Union and GROUP BY id.")));
-	get_typlenbyvalalign(s->geomtype, &typlen, &typbyval, &typalign);
-	garr = construct_array(s->geoms, n, s->geomtype, typlen, typbyval, typalign);
+	garr = geoms_prepare(s, false);
 	x0 = palloc(sizeof(double) * n);
 	y0 = palloc(sizeof(double) * n);
 	x1 = palloc(sizeof(double) * n);

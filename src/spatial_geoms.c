@@ -46,6 +46,22 @@ spatial_state_buf(bytea *b, StringInfo buf)
 	buf->cursor = 0;
 }
 
+struct varlena *
+spatial_eo_flat(ExpandedObjectHeader *eoh, struct varlena *(*build) (void *), void *arg)
+{
+	MemoryContext tmp = AllocSetContextCreate(eoh->eoh_context, "nous flat form",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(tmp);
+	struct varlena *f = build(arg),
+			   *c;
+
+	MemoryContextSwitchTo(old);
+	c = MemoryContextAllocHuge(eoh->eoh_context, VARSIZE(f));
+	memcpy(c, f, VARSIZE(f));
+	MemoryContextDelete(tmp);
+	return c;
+}
+
 /* ---- nous.contiguity(id, geom, kind) aggregate ---- */
 
 static char
@@ -349,21 +365,17 @@ gr_decode(const char *body, Size len, GeomState *s, MemoryContext ctx)
 	s->n = n;
 }
 
+static struct varlena *
+geo_encode_cb(void *arg)
+{
+	return (struct varlena *) gr_encode((GeomState *) arg);
+}
+
 static bytea *
 geo_flat(GeomEO *eo)
 {
 	if (eo->flat == NULL)
-	{
-		MemoryContext tmp = AllocSetContextCreate(eo->hdr.eoh_context, "nous geom rows flat",
-												  ALLOCSET_DEFAULT_SIZES);
-		MemoryContext old = MemoryContextSwitchTo(tmp);
-		bytea	   *f = gr_encode(&eo->s);
-
-		MemoryContextSwitchTo(old);
-		eo->flat = MemoryContextAllocHuge(eo->hdr.eoh_context, VARSIZE(f));
-		memcpy(eo->flat, f, VARSIZE(f));
-		MemoryContextDelete(tmp);
-	}
+		eo->flat = (bytea *) spatial_eo_flat(&eo->hdr, geo_encode_cb, &eo->s);
 	return eo->flat;
 }
 
@@ -740,6 +752,36 @@ geoms_ranks(GeomState *s)
 	if (s->tids == NULL)
 		return;
 	s->names = strs_ranks(s->tids, s->ids, &nu);
+}
+
+ArrayType *
+geoms_prepare(GeomState *s, bool points)
+{
+	int32		n = (int32) s->n;
+	int64	   *sorted = palloc_extended(sizeof(int64) * Max(n, 1), MCXT_ALLOC_HUGE);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	geoms_ranks(s);
+	memcpy(sorted, s->ids, sizeof(int64) * n);
+	qsort(sorted, n, sizeof(int64), spatial_cmp_id);
+	for (int32 i = 1; i < n; i++)
+		if (sorted[i] == sorted[i - 1])
+		{
+			if (points)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("point id %s appears more than once", spatial_id_name(s->names, sorted[i]))));
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("area id %s appears more than once", spatial_id_name(s->names, sorted[i])),
+					 errdetail("Each area is one row: one id and one (multi)polygon."),
+					 errhint("Merge the parts of an area with ST_Union and GROUP BY id.")));
+		}
+	pfree(sorted);
+	get_typlenbyvalalign(s->geomtype, &typlen, &typbyval, &typalign);
+	return construct_array(s->geoms, n, s->geomtype, typlen, typbyval, typalign);
 }
 
 NousWeights *

@@ -12,6 +12,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
+#include "utils/expandeddatum.h"
 
 #include "spatial.h"
 
@@ -84,6 +85,12 @@ extern int	spatial_cmp_id(const void *a, const void *b);
 
 /* an error of a state that does not decode (SQLSTATE 22000) */
 extern void spatial_state_corrupt(const char *agg, const char *detail);
+/*
+ * The flat form of an expanded state: build(arg) run in a scratch context,
+ * its result copied into the object's context (kept until the next change)
+ */
+extern struct varlena *spatial_eo_flat(ExpandedObjectHeader *eoh,
+									   struct varlena *(*build) (void *), void *arg);
 /* a StringInfo reading the bytes of b */
 extern void spatial_state_buf(bytea *b, StringInfo buf);
 
@@ -108,6 +115,11 @@ extern NousWeights *geoms_weights(GeomState *s, NousWeights *w);
 
 /* the transition of those aggregates: (state, id, geom, ...) */
 extern Datum geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids);
+/*
+ * Ready for a final function: text ids ranked, an error for an id twice
+ * (23505; points or areas), the geometries as an array
+ */
+extern ArrayType *geoms_prepare(GeomState *s, bool points);
 /* the rows of the state argument 0 of a final function, a private copy; NULL when none */
 extern GeomState *geoms_final_state(FunctionCallInfo fcinfo, bool text_ids);
 
@@ -119,6 +131,8 @@ extern int	spatial_max_pairs;
 extern void spatial_too_many_pairs(const char *what, const char *pairs, int32 n);
 /* inside SPI: the quoted schema of PostGIS */
 extern const char *spatial_postgis_schema(void);
+/* the SRID sr of row i: the first sets *srid, any other differing is an error (22023) */
+extern void spatial_check_srid(int32 *srid, int32 sr, int32 i, const char *detail);
 /* the type geometry of PostGIS (no SPI) */
 extern Oid	spatial_geometry_type(void);
 

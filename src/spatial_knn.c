@@ -50,13 +50,9 @@ points_final(FunctionCallInfo fcinfo, bool text_ids)
 {
 	GeomState  *s = geoms_final_state(fcinfo, text_ids);
 	int32		n;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 	ArrayType  *garr;
 	double	   *x,
 			   *y;
-	int64	   *sorted;
 	const char *ps;
 	StringInfoData q;
 	Oid			argtypes[1];
@@ -72,22 +68,12 @@ points_final(FunctionCallInfo fcinfo, bool text_ids)
 		PG_RETURN_NULL();
 	what = s->kind == 'k' ? "k nearest neighbours" : "distance band";
 	n = (int32) s->n;
-	geoms_ranks(s);
-	sorted = palloc(sizeof(int64) * n);
-	memcpy(sorted, s->ids, sizeof(int64) * n);
-	qsort(sorted, n, sizeof(int64), spatial_cmp_id);
-	for (int32 i = 1; i < n; i++)
-		if (sorted[i] == sorted[i - 1])
-			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("point id %s appears more than once", spatial_id_name(s->names, sorted[i]))));
+	garr = geoms_prepare(s, true);
 	if (s->kind == 'k' && s->param > n - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k = %d is larger than the number of other points, %d", (int) s->param, n - 1),
 				 errhint("Choose k below the number of points.")));
-	get_typlenbyvalalign(s->geomtype, &typlen, &typbyval, &typalign);
-	garr = construct_array(s->geoms, n, s->geomtype, typlen, typbyval, typalign);
 	x = palloc(sizeof(double) * n);
 	y = palloc(sizeof(double) * n);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -123,13 +109,7 @@ points_final(FunctionCallInfo fcinfo, bool text_ids)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("geometry of area %s is empty", spatial_id_name(s->names, s->ids[i]))));
 		sr = DatumGetInt32(SPI_getbinval(tup, td, 3, &isnull));
-		if (i == 0)
-			srid = sr;
-		else if (sr != srid)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometries have mixed SRIDs: %d and %d", srid, sr),
-					 errhint("Transform every geometry to the same coordinate system with ST_Transform.")));
+		spatial_check_srid(&srid, sr, i, NULL);
 		x[i] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
 		y[i] = DatumGetFloat8(SPI_getbinval(tup, td, 5, &isnull));
 		if (!isfinite(x[i]) || !isfinite(y[i]))

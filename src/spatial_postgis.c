@@ -85,6 +85,19 @@ spatial_postgis_schema(void)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
+void
+spatial_check_srid(int32 *srid, int32 sr, int32 i, const char *detail)
+{
+	if (i == 0)
+		*srid = sr;
+	else if (sr != *srid)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("geometries have mixed SRIDs: %d and %d", *srid, sr),
+				 detail ? errdetail("%s", detail) : 0,
+				 errhint("Transform every geometry to the same coordinate system with ST_Transform.")));
+}
+
 Oid
 spatial_geometry_type(void)
 {
@@ -168,14 +181,7 @@ spatial_polygon_boxes(const char *ps, Oid geomtype, ArrayType *garr, const char 
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("geometry of area %s is a %s", spatial_id_name(names, ids[i]), gtype),
 					 errdetail("%s", why_polygons)));
-		if (i == 0)
-			srid = sr;
-		else if (sr != srid)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometries have mixed SRIDs: %d and %d", srid, sr),
-					 errdetail("Area %s has SRID %d.", spatial_id_name(names, ids[i]), sr),
-					 errhint("Transform every geometry to the same coordinate system with ST_Transform.")));
+		spatial_check_srid(&srid, sr, i, psprintf("Area %s has SRID %d.", spatial_id_name(names, ids[i]), sr));
 		if (!DatumGetBool(SPI_getbinval(tup, td, 8, &isnull)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

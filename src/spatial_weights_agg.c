@@ -43,22 +43,18 @@ links_build(LinksState *l)
 	return weights_from_links(l->from, l->to, l->m, l->nodes, l->nn);
 }
 
-/* the flat form, built once in a scratch context and kept in the object's */
+static struct varlena *
+weo_build_cb(void *arg)
+{
+	return (struct varlena *) links_build((LinksState *) arg);
+}
+
+/* the flat form, built once after the last change, kept in the object */
 static NousWeights *
 weo_built(WeightsEO *eo)
 {
 	if (eo->built == NULL)
-	{
-		MemoryContext tmp = AllocSetContextCreate(eo->hdr.eoh_context, "nous weights build",
-												  ALLOCSET_DEFAULT_SIZES);
-		MemoryContext old = MemoryContextSwitchTo(tmp);
-		NousWeights *w = links_build(&eo->l);
-
-		MemoryContextSwitchTo(old);
-		eo->built = MemoryContextAllocHuge(eo->hdr.eoh_context, VARSIZE(w));
-		memcpy(eo->built, w, VARSIZE(w));
-		MemoryContextDelete(tmp);
-	}
+		eo->built = (NousWeights *) spatial_eo_flat(&eo->hdr, weo_build_cb, &eo->l);
 	return eo->built;
 }
 
