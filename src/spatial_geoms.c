@@ -83,16 +83,20 @@ parse_kind(text *t)
 /* ---- the state nous.geom_rows: expanded object and stored form ---- */
 
 /*
- * Stored form (the body of the varlena, also the binary send form; every
- * number big-endian): version (1 byte), flags (1: text ids), kind ('q',
- * 'r', 'k', 'd'), a zero byte, float8 param (k or the distance; 0 for
- * contiguity), int32 n, then n rows: the id (int64; text ids: int32 length
- * and the bytes) and the geometry as int32 length and EWKB (PostGIS's own
- * binary form, read back through its checked input).  The text form is the
- * same bytes in hexadecimal.
+ * Binary form (the send form; every number big-endian): version (1 byte),
+ * flags (1: text ids), kind ('q', 'r', 'k', 'd'), a zero byte, float8 param
+ * (k or the distance; 0 for contiguity), int32 n, then n rows: the id
+ * (int64; text ids: int32 length and the bytes) and the geometry as int32
+ * length and EWKB (PostGIS's binary form, read back through its checked
+ * input).  The text form is the same bytes in hexadecimal.  The value kept
+ * in the server (the varlena: in tables, between parallel workers) has the
+ * same layout with the flag GR_FLAG_RAW and each geometry as the body of
+ * PostGIS's own datum, copied without conversion; it never leaves the
+ * server (output converts it to EWKB) and input never accepts it.
  */
 #define GR_VERSION 1
 #define GR_FLAG_TEXT 1
+#define GR_FLAG_RAW 2
 #define GR_HDR 16
 
 typedef struct GeomEO
@@ -210,9 +214,9 @@ get64(GrReader *r, const char *what)
 	return pg_ntoh64(v);
 }
 
-/* the stored form of s (a varlena in CurrentMemoryContext) */
+/* the value of s (raw: the server's form, else the binary form) as a varlena in CurrentMemoryContext */
 static bytea *
-gr_encode(GeomState *s)
+gr_encode(GeomState *s, bool raw)
 {
 	StringInfoData b;
 	FmgrInfo	send;
@@ -227,13 +231,13 @@ gr_encode(GeomState *s)
 	initStringInfo(&b);
 	appendStringInfoSpaces(&b, VARHDRSZ);
 	appendStringInfoChar(&b, GR_VERSION);
-	appendStringInfoChar(&b, s->tids != NULL ? GR_FLAG_TEXT : 0);
+	appendStringInfoChar(&b, (s->tids != NULL ? GR_FLAG_TEXT : 0) | (raw ? GR_FLAG_RAW : 0));
 	appendStringInfoChar(&b, s->kind);
 	appendStringInfoChar(&b, 0);
 	pv.d = s->param;
 	put64(&b, pv.u);
 	put32(&b, (uint32) s->n);
-	if (s->n > 0)
+	if (s->n > 0 && !raw)
 	{
 		getTypeBinaryOutputInfo(s->geomtype, &fn, &isvarlena);
 		fmgr_info(fn, &send);
@@ -244,13 +248,22 @@ gr_encode(GeomState *s)
 
 		if (s->tids != NULL)
 		{
-			uint32		len = (uint32) (s->tids->off[i + 1] - s->tids->off[i] - 1);
+			int64		k = s->ids[i];
+			uint32		len = (uint32) (s->tids->off[k + 1] - s->tids->off[k] - 1);
 
 			put32(&b, len);
-			appendBinaryStringInfo(&b, s->tids->chars + s->tids->off[i], len);
+			appendBinaryStringInfo(&b, s->tids->chars + s->tids->off[k], len);
 		}
 		else
 			put64(&b, (uint64) s->ids[i]);
+		if (raw)
+		{
+			struct varlena *v = (struct varlena *) DatumGetPointer(s->geoms[i]);
+
+			put32(&b, (uint32) (VARSIZE(v) - VARHDRSZ));
+			appendBinaryStringInfo(&b, VARDATA(v), VARSIZE(v) - VARHDRSZ);
+			continue;
+		}
 		wkb = SendFunctionCall(&send, s->geoms[i]);
 		put32(&b, (uint32) VARSIZE(wkb) - VARHDRSZ);
 		appendBinaryStringInfo(&b, VARDATA(wkb), VARSIZE(wkb) - VARHDRSZ);
@@ -285,11 +298,12 @@ gr_receive(FmgrInfo *recv, StringInfo g, Oid ioparam, uint32 row)
 }
 
 /*
- * The rows of a stored form (body of len bytes) in s, memory in ctx; every
- * count, length and geometry checked (the geometries by PostGIS's input).
+ * The rows of a value (body of len bytes) in s, memory in ctx; every count
+ * and length checked, and the geometries of the binary form by PostGIS's
+ * input.  The server's form (raw) only when raw_ok.
  */
 static void
-gr_decode(const char *body, Size len, GeomState *s, MemoryContext ctx)
+gr_decode(const char *body, Size len, GeomState *s, MemoryContext ctx, bool raw_ok)
 {
 	GrReader	r = {(const unsigned char *) body, len, 0};
 	const unsigned char *h;
@@ -308,7 +322,7 @@ gr_decode(const char *body, Size len, GeomState *s, MemoryContext ctx)
 	h = gr_take(&r, 4, "the header");
 	nous_check_format_version("nous.geom_rows", h[0], 1, GR_VERSION);
 	flags = h[1];
-	if (flags & ~GR_FLAG_TEXT)
+	if (flags & ~(GR_FLAG_TEXT | (raw_ok ? GR_FLAG_RAW : 0)))
 		gr_corrupt("Unknown flags in the header.");
 	if (h[2] != 'q' && h[2] != 'r' && h[2] != 'k' && h[2] != 'd')
 		gr_corrupt("Unknown neighbourhood kind (queen, rook, knn or distance band).");
@@ -330,8 +344,11 @@ gr_decode(const char *body, Size len, GeomState *s, MemoryContext ctx)
 	s->geoms = MemoryContextAllocHuge(ctx, sizeof(Datum) * s->cap);
 	if (flags & GR_FLAG_TEXT)
 		s->tids = MemoryContextAllocZero(ctx, sizeof(nous_strings));
-	getTypeBinaryInputInfo(s->geomtype, &fn, &ioparam);
-	fmgr_info(fn, &recv);
+	if (!(flags & GR_FLAG_RAW))
+	{
+		getTypeBinaryInputInfo(s->geomtype, &fn, &ioparam);
+		fmgr_info(fn, &recv);
+	}
 	for (uint32 i = 0; i < n; i++)
 	{
 		uint32		glen;
@@ -350,6 +367,18 @@ gr_decode(const char *body, Size len, GeomState *s, MemoryContext ctx)
 		else
 			s->ids[i] = (int64) get64(&r, "an id");
 		glen = get32(&r, "a geometry");
+		if (flags & GR_FLAG_RAW)
+		{
+			struct varlena *v;
+
+			if (glen < 8)
+				gr_corrupt("A geometry is shorter than PostGIS's header.");
+			v = MemoryContextAllocHuge(ctx, glen + VARHDRSZ);
+			SET_VARSIZE(v, glen + VARHDRSZ);
+			memcpy(VARDATA(v), gr_take(&r, glen, "a geometry"), glen);
+			s->geoms[i] = PointerGetDatum(v);
+			continue;
+		}
 		if (glen < 9)
 			gr_corrupt("A geometry is shorter than its WKB header.");
 		g.data = (char *) gr_take(&r, glen, "a geometry");
@@ -368,7 +397,7 @@ gr_decode(const char *body, Size len, GeomState *s, MemoryContext ctx)
 static struct varlena *
 geo_encode_cb(void *arg)
 {
-	return (struct varlena *) gr_encode((GeomState *) arg);
+	return (struct varlena *) gr_encode((GeomState *) arg, true);
 }
 
 static bytea *
@@ -456,7 +485,7 @@ gr_read(Datum d, MemoryContext ctx)
 		return &eo->s;
 	f = (bytea *) PG_DETOAST_DATUM(d);
 	s = MemoryContextAllocZero(ctx, sizeof(GeomState));
-	gr_decode(VARDATA(f), VARSIZE(f) - VARHDRSZ, s, ctx);
+	gr_decode(VARDATA(f), VARSIZE(f) - VARHDRSZ, s, ctx, true);
 	return s;
 }
 
@@ -564,21 +593,31 @@ nous_contiguity_combine(PG_FUNCTION_ARGS)
 
 /* ---- input and output of nous.geom_rows ---- */
 
-/* a checked copy of a stored form of len bytes at body */
+/*
+ * The binary form of len bytes at body (io) read and checked, as the value
+ * kept in the server; or (!io) the binary form of the value d.
+ */
 static bytea *
-gr_checked(const char *body, Size len)
+gr_convert(const char *body, Size len, Datum d, bool io)
 {
-	GeomState	s;
-	bytea	   *f;
-	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "nous geom rows check",
+	GeomState	s,
+			   *sp = &s;
+	bytea	   *f,
+			   *c;
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "nous geom rows convert",
 											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(tmp);
 
-	gr_decode(body, len, &s, tmp);
+	if (io)
+		gr_decode(body, len, &s, tmp, false);
+	else
+		sp = gr_read(d, tmp);
+	f = gr_encode(sp, io);
+	MemoryContextSwitchTo(old);
+	c = palloc_extended(VARSIZE(f), MCXT_ALLOC_HUGE);
+	memcpy(c, f, VARSIZE(f));
 	MemoryContextDelete(tmp);
-	f = palloc_extended(len + VARHDRSZ, MCXT_ALLOC_HUGE);
-	SET_VARSIZE(f, len + VARHDRSZ);
-	memcpy(VARDATA(f), body, len);
-	return f;
+	return c;
 }
 
 PG_FUNCTION_INFO_V1(nous_geom_rows_in);
@@ -604,7 +643,7 @@ nous_geom_rows_in(PG_FUNCTION_ARGS)
 					 errmsg("invalid input syntax for type nous.geom_rows"),
 					 errdetail("Character %zu is not a hexadecimal digit.", i + 1)));
 	(void) hex_decode(t, tl, body);
-	PG_RETURN_BYTEA_P(gr_checked(body, tl / 2));
+	PG_RETURN_BYTEA_P(gr_convert(body, tl / 2, (Datum) 0, true));
 }
 
 PG_FUNCTION_INFO_V1(nous_geom_rows_out);
@@ -612,7 +651,7 @@ PG_FUNCTION_INFO_V1(nous_geom_rows_out);
 Datum
 nous_geom_rows_out(PG_FUNCTION_ARGS)
 {
-	bytea	   *f = PG_GETARG_BYTEA_P(0);
+	bytea	   *f = gr_convert(NULL, 0, PG_GETARG_DATUM(0), false);
 	Size		len = VARSIZE(f) - VARHDRSZ;
 	char	   *t = palloc_extended(2 * len + 1, MCXT_ALLOC_HUGE);
 
@@ -626,7 +665,7 @@ Datum
 nous_geom_rows_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	bytea	   *f = gr_checked(buf->data + buf->cursor, buf->len - buf->cursor);
+	bytea	   *f = gr_convert(buf->data + buf->cursor, buf->len - buf->cursor, (Datum) 0, true);
 
 	buf->cursor = buf->len;
 	PG_RETURN_BYTEA_P(f);
@@ -637,7 +676,7 @@ PG_FUNCTION_INFO_V1(nous_geom_rows_send);
 Datum
 nous_geom_rows_send(PG_FUNCTION_ARGS)
 {
-	bytea	   *f = PG_GETARG_BYTEA_P(0);
+	bytea	   *f = gr_convert(NULL, 0, PG_GETARG_DATUM(0), false);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);

@@ -135,6 +135,8 @@ SELECT '010078003ff000000000000000000000'::nous.geom_rows;
 SELECT '01006b003fe000000000000000000000'::nous.geom_rows;
 -- unknown flags
 SELECT '01046b003ff000000000000000000000'::nous.geom_rows;
+-- the flag of the form kept inside the server (geometries unconverted) is no input
+SELECT '01026b003ff000000000000000000000'::nous.geom_rows;
 -- two rows announced, none there
 SELECT '01006b003ff000000000000000000002'::nous.geom_rows;
 -- a row cut inside its geometry
