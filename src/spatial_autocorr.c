@@ -107,9 +107,13 @@ nous_getis_ord_finalfn(PG_FUNCTION_ARGS)
 static TupleDesc
 result_row_desc(FunctionCallInfo fcinfo, int natts, const char *what, Oid *elemtype)
 {
+	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
 	TupleDesc	td;
 
-	*elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	/* Citus calls a final function without an expression: its declared type */
+	if (!OidIsValid(rettype))
+		rettype = get_func_rettype(fcinfo->flinfo->fn_oid);
+	*elemtype = get_element_type(rettype);
 	if (!OidIsValid(*elemtype))
 		elog(ERROR, "%s: return type must be an array", what);
 	td = BlessTupleDesc(lookup_rowtype_tupdesc_copy(*elemtype, -1));
