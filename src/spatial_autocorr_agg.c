@@ -13,8 +13,9 @@
  * argument is recognised as the same value in O(1): the same datum pointer
  * with the same size and the same sampled bytes (a scalar subquery, a
  * parameter or a constant gives the same pointer on every row), or the
- * same on-disk toast pointer (a toasted column read row after row: a toast
- * value id names one value of its toast table).  Anything else is compared
+ * same on-disk toast pointer as one of the last 8 found equal (a toasted
+ * column read row after row: a toast value id names one value of its toast
+ * table).  Anything else is compared
  * in full once (the executor made that datum for this row, at a cost
  * proportional to its size already) and then remembered; a different value
  * is an error, never ignored.  Nothing is cached in fn_extra: Citus calls
@@ -49,6 +50,8 @@
 
 /* the number of bytes of a weights argument compared when its pointer is the one seen */
 #define ACS_SAMPLES 8
+/* the number of on-disk toast pointers remembered (copies of one value in a few rows) */
+#define ACS_TOASTS 8
 
 typedef struct AcsEO
 {
@@ -63,9 +66,9 @@ typedef struct AcsEO
 	Pointer		seen;
 	Size		seen_size;
 	uint64		seen_sample[ACS_SAMPLES];
-	/* ... and, when it was an on-disk toast pointer, that pointer */
-	bool		seen_toasted;
-	varatt_external seen_toast;
+	/* ... and the last on-disk toast pointers found equal (a ring) */
+	int			ntoast;
+	varatt_external toast[ACS_TOASTS];
 } AcsEO;
 
 static Size
@@ -187,9 +190,8 @@ acs_remember(AcsEO *eo, Datum d)
 	eo->seen = p;
 	eo->seen_size = VARSIZE_ANY(p);
 	acs_sample(p, eo->seen_size, eo->seen_sample);
-	eo->seen_toasted = VARATT_IS_EXTERNAL_ONDISK(p);
-	if (eo->seen_toasted)
-		VARATT_EXTERNAL_GET_POINTER(eo->seen_toast, p);
+	if (VARATT_IS_EXTERNAL_ONDISK(p))
+		VARATT_EXTERNAL_GET_POINTER(eo->toast[eo->ntoast++ % ACS_TOASTS], p);
 }
 
 /* is raw argument d, in O(1), the value last seen? */
@@ -203,7 +205,10 @@ acs_seen(AcsEO *eo, Datum d)
 		varatt_external t;
 
 		VARATT_EXTERNAL_GET_POINTER(t, p);
-		return eo->seen_toasted && memcmp(&t, &eo->seen_toast, sizeof(t)) == 0;
+		for (int k = 0; k < Min(eo->ntoast, ACS_TOASTS); k++)
+			if (memcmp(&t, &eo->toast[k], sizeof(t)) == 0)
+				return true;
+		return false;
 	}
 	if (p != eo->seen || VARSIZE_ANY(p) != eo->seen_size)
 		return false;
