@@ -1,7 +1,10 @@
 /*
- * spatial_autocorr.c — the final functions of the autocorrelation
- * aggregates: global statistics (Moran's I, Geary's C, Getis-Ord G) and
- * local ones (local Moran, local G and G*).
+ * spatial_autocorr.c — the statistics of a state (weights, ids, values,
+ * options): global ones (Moran's I, Geary's C, Getis-Ord G) and local ones
+ * (local Moran, local G and G*), for the final functions of the one-step
+ * aggregates (spatial_autocorr_agg.c; here the final functions of the
+ * internal state of 0.1.0, named by its install script) and for the
+ * two-step functions (spatial_autocorr_twostep.c).
  */
 #include "postgres.h"
 

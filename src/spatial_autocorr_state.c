@@ -1,9 +1,10 @@
 /*
- * spatial_autocorr_state.c — the state of the autocorrelation aggregates
- * (nous.moran, nous.geary, nous.getis_ord, nous.local_moran, nous.local_g,
- * nous.local_gstar): weights, ids and values, with transition, combine,
- * serialize and deserialize functions; the options and the mapping of the
- * rows onto the areas of the weights.
+ * spatial_autocorr_state.c — what every spatial statistic shares: the
+ * options and the mapping of the rows onto the areas of the weights; and
+ * the internal state of the autocorrelation aggregates of 0.1.0 (weights,
+ * ids and values with transition, combine, serialize and deserialize
+ * functions), whose C symbols the 0.1.0 install script names: since 0.2.0
+ * the aggregates keep nous.autocorrelation_state (spatial_autocorr_agg.c).
  */
 #include "postgres.h"
 
