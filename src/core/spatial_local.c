@@ -166,6 +166,31 @@ local_work_collect(local_work *lw, int32_t i, double p, int32_t orig)
 		lw->cnt++;
 }
 
+/*
+ * The styled weights m of a local statistic and its work arrays lw: an
+ * error status (m freed) for islands unless allowed, fewer than 3 areas,
+ * or no memory.
+ */
+static nous_status
+local_begin(const nous_graph *g, const double *x, nous_wstyle style, bool islands_ok,
+			bool want_z, uint64_t seed, wmat *m, local_work *lw, int32_t *islands)
+{
+	nous_status st = wmat_build(g, x, style, m);
+
+	if (st != NOUS_OK)
+		return st;
+	*islands = m->islands;
+	if (m->islands > 0 && !islands_ok)
+		st = NOUS_ERR_DOMAIN;
+	else if (m->n < 3)
+		st = NOUS_ERR_EMPTY;
+	else if (!local_work_alloc(lw, m->n, want_z, seed))
+		st = NOUS_ERR_NOMEM;
+	if (st != NOUS_OK)
+		wmat_free(m);
+	return st;
+}
+
 /* Anselin (1995) "Local indicators of spatial association - LISA", Geogr.
  * Anal. 27:93-115; conditional randomisation moments as spdep localmoran. */
 nous_status
@@ -181,26 +206,10 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 	local_work	lw;
 	int32_t		i;
 
-	st = wmat_build(g, x, o->style, &m);
+	st = local_begin(g, x, o->style, o->keep_islands, true, o->seed, &m, &lw, islands);
 	if (st != NOUS_OK)
 		return st;
-	*islands = m.islands;
-	if (m.islands > 0 && !o->keep_islands)
-	{
-		wmat_free(&m);
-		return NOUS_ERR_DOMAIN;
-	}
-	if (m.n < 3)
-	{
-		wmat_free(&m);
-		return NOUS_ERR_EMPTY;
-	}
 	n = m.n;
-	if (!local_work_alloc(&lw, m.n, true, o->seed))
-	{
-		wmat_free(&m);
-		return NOUS_ERR_NOMEM;
-	}
 	z = lw.z;
 	mean = wmat_mean(&m);
 	for (i = 0; i < m.n; i++)
@@ -290,26 +299,10 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 	local_work	lw;
 	int32_t		i;
 
-	st = wmat_build(g, x, NOUS_STYLE_B, &m);
+	st = local_begin(g, x, NOUS_STYLE_B, o->keep_islands || star, false, o->seed, &m, &lw, islands);
 	if (st != NOUS_OK)
 		return st;
-	*islands = m.islands;
-	if (m.islands > 0 && !o->keep_islands && !star)
-	{
-		wmat_free(&m);
-		return NOUS_ERR_DOMAIN;
-	}
-	if (m.n < 3)
-	{
-		wmat_free(&m);
-		return NOUS_ERR_EMPTY;
-	}
 	n = m.n;
-	if (!local_work_alloc(&lw, m.n, false, o->seed))
-	{
-		wmat_free(&m);
-		return NOUS_ERR_NOMEM;
-	}
 	for (i = 0; i < m.n; i++)
 	{
 		sx += m.x[i];
