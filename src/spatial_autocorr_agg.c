@@ -311,7 +311,7 @@ acs_trans(FunctionCallInfo fcinfo, bool has_opts)
 	MemoryContext aggctx = nous_agg_context(fcinfo, "nous_ac_state_transfn", "nous.moran(w, id, value)");
 	AcsEO	   *eo = acs_state(fcinfo, 0, aggctx);
 	bool		first = eo->w == NULL;
-	double		v = NAN;
+	double		v;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -328,19 +328,7 @@ acs_trans(FunctionCallInfo fcinfo, bool has_opts)
 					 errmsg("options are too long")));
 		text_to_cstring_buffer(o, eo->opts, sizeof(eo->opts));
 	}
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
-	if (!PG_ARGISNULL(3))
-	{
-		v = PG_GETARG_FLOAT8(3);
-		if (!isfinite(v))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("value of area " INT64_FORMAT " is not finite", PG_GETARG_INT64(2)),
-					 errhint("Replace NaN and infinite values by NULL.")));
-	}
+	v = ac_row_value(fcinfo);
 	acs_reserve(eo, eo->n + 1);
 	eo->ids[eo->n] = PG_GETARG_INT64(2);
 	eo->x[eo->n++] = v;

@@ -67,6 +67,31 @@ ac_set_weights(AcState *s, MemoryContext ctx, NousWeights *w)
 				 errhint("Pass the weights as a scalar subquery: (SELECT w FROM my_weights).")));
 }
 
+/*
+ * The value of a row of the autocorrelation aggregates (arguments w, id,
+ * value from 1): NaN for NULL; an error for a NULL id or a value that is
+ * not finite.
+ */
+double
+ac_row_value(FunctionCallInfo fcinfo)
+{
+	double		v;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("id must not be NULL")));
+	if (PG_ARGISNULL(3))
+		return NAN;
+	v = PG_GETARG_FLOAT8(3);
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value of area " INT64_FORMAT " is not finite", PG_GETARG_INT64(2)),
+				 errhint("Replace NaN and infinite values by NULL.")));
+	return v;
+}
+
 static Datum
 ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 {
@@ -102,21 +127,7 @@ ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 		ac_set_weights(s, aggctx, weights_get(PG_GETARG_DATUM(1)));
 		s->w_seen = DatumGetPointer(PG_GETARG_DATUM(1));
 	}
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
-	if (PG_ARGISNULL(3))
-		v = NAN;
-	else
-	{
-		v = PG_GETARG_FLOAT8(3);
-		if (!isfinite(v))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("value of area " INT64_FORMAT " is not finite", PG_GETARG_INT64(2)),
-					 errhint("Replace NaN and infinite values by NULL.")));
-	}
+	v = ac_row_value(fcinfo);
 	ac_reserve(s, 1);
 	s->ids[s->n] = PG_GETARG_INT64(2);
 	s->x[s->n++] = v;
