@@ -213,106 +213,107 @@ CREATE TYPE nous.local_moran_result AS (
 COMMENT ON TYPE nous.local_moran_result IS
   'Local Moran of one area: Ii, conditional-randomisation expectation and variance, z, two-sided normal p, conditional-permutation pseudo p, Benjamini-Hochberg adjusted p, spatial lag of the centred value, quadrant and significant cluster.';
 
-CREATE FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8) RETURNS internal
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_transfn';
-COMMENT ON FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8) IS
-  'Transition function of the autocorrelation aggregates: collects ids and values.';
-CREATE FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8, text) RETURNS internal
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_transfn_opts';
-COMMENT ON FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8, text) IS
-  'Transition function of the autocorrelation aggregates with options.';
-CREATE FUNCTION nous.autocorrelation_combine(internal, internal) RETURNS internal
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_combine';
-COMMENT ON FUNCTION nous.autocorrelation_combine(internal, internal) IS
-  'Combine function of the autocorrelation aggregates.';
-CREATE FUNCTION nous.autocorrelation_serialize(internal) RETURNS bytea
-  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_serialize';
-COMMENT ON FUNCTION nous.autocorrelation_serialize(internal) IS
-  'Serialise the state of the autocorrelation aggregates.';
-CREATE FUNCTION nous.autocorrelation_deserialize(bytea, internal) RETURNS internal
-  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_deserialize';
-COMMENT ON FUNCTION nous.autocorrelation_deserialize(bytea, internal) IS
-  'Deserialise the state of the autocorrelation aggregates, checking version, sizes and the weights.';
+-- the state of the one-step statistics (0.2.0): a real type, so that
+-- parallel query and Citus combine partial states
+CREATE TYPE nous.autocorrelation_state;
+CREATE FUNCTION nous.autocorrelation_state_in(cstring) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_in';
+COMMENT ON FUNCTION nous.autocorrelation_state_in(cstring) IS
+  'Text input of nous.autocorrelation_state: \x and the binary form in hexadecimal, every part checked.';
+CREATE FUNCTION nous.autocorrelation_state_out(nous.autocorrelation_state) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_out';
+COMMENT ON FUNCTION nous.autocorrelation_state_out(nous.autocorrelation_state) IS
+  'Text output of nous.autocorrelation_state: \x and the binary form in hexadecimal (exact).';
+CREATE FUNCTION nous.autocorrelation_state_recv(internal) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_recv';
+COMMENT ON FUNCTION nous.autocorrelation_state_recv(internal) IS
+  'Binary input of nous.autocorrelation_state, checking version, lengths, the weights and the values.';
+CREATE FUNCTION nous.autocorrelation_state_send(nous.autocorrelation_state) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_send';
+COMMENT ON FUNCTION nous.autocorrelation_state_send(nous.autocorrelation_state) IS
+  'Binary output of nous.autocorrelation_state: version, options, weights, (id, value) pairs.';
+CREATE TYPE nous.autocorrelation_state (
+  INPUT = nous.autocorrelation_state_in,
+  OUTPUT = nous.autocorrelation_state_out,
+  RECEIVE = nous.autocorrelation_state_recv,
+  SEND = nous.autocorrelation_state_send,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended);
+COMMENT ON TYPE nous.autocorrelation_state IS
+  'The state of the one-step statistics nous.moran(w, id, value) and the others: the weights once, the options and the (id, value) pairs.';
+CREATE FUNCTION nous.autocorrelation_state_transfn(nous.autocorrelation_state, nous.weights, bigint, float8) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_transfn';
+COMMENT ON FUNCTION nous.autocorrelation_state_transfn(nous.autocorrelation_state, nous.weights, bigint, float8) IS
+  'Transition function of the autocorrelation aggregates: the weights of the first row (the same on every row), ids and values.';
+CREATE FUNCTION nous.autocorrelation_state_transfn(nous.autocorrelation_state, nous.weights, bigint, float8, text) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_transfn_opts';
+COMMENT ON FUNCTION nous.autocorrelation_state_transfn(nous.autocorrelation_state, nous.weights, bigint, float8, text) IS
+  'Transition function of the autocorrelation aggregates with options (those of the first row).';
+CREATE FUNCTION nous.autocorrelation_state_merge(a nous.autocorrelation_state, b nous.autocorrelation_state) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_combine';
+COMMENT ON FUNCTION nous.autocorrelation_state_merge(nous.autocorrelation_state, nous.autocorrelation_state) IS
+  'The pairs of a and of b, which must have the same weights and options (either may be empty): the combine function of the autocorrelation aggregates.';
 
-CREATE FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.moran_result
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_moran_finalfn';
-COMMENT ON FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.moran.';
-CREATE FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.moran_result
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_moran_finalfn';
-COMMENT ON FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.moran with options.';
-CREATE FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.geary_result
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geary_finalfn';
-COMMENT ON FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.geary.';
-CREATE FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.geary_result
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geary_finalfn';
-COMMENT ON FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.geary with options.';
-CREATE FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.getis_ord_result
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_getis_ord_finalfn';
-COMMENT ON FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.getis_ord.';
-CREATE FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.getis_ord_result
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_getis_ord_finalfn';
-COMMENT ON FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.getis_ord with options.';
-CREATE FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.local_moran_result[]
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_moran_finalfn';
-COMMENT ON FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.local_moran.';
-CREATE FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.local_moran_result[]
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_moran_finalfn';
-COMMENT ON FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.local_moran with options.';
+CREATE FUNCTION nous.moran_state_finalfn(nous.autocorrelation_state) RETURNS nous.moran_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_moran_state_finalfn';
+COMMENT ON FUNCTION nous.moran_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.moran.';
+CREATE FUNCTION nous.geary_state_finalfn(nous.autocorrelation_state) RETURNS nous.geary_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geary_state_finalfn';
+COMMENT ON FUNCTION nous.geary_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.geary.';
+CREATE FUNCTION nous.getis_ord_state_finalfn(nous.autocorrelation_state) RETURNS nous.getis_ord_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_getis_ord_state_finalfn';
+COMMENT ON FUNCTION nous.getis_ord_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.getis_ord.';
+CREATE FUNCTION nous.local_moran_state_finalfn(nous.autocorrelation_state) RETURNS nous.local_moran_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_moran_state_finalfn';
+COMMENT ON FUNCTION nous.local_moran_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.local_moran.';
 
 CREATE AGGREGATE nous.moran(w nous.weights, id bigint, value float8) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.moran_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.moran_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.moran(nous.weights, bigint, float8) IS
   'Global Moran''s I of the values of the areas of w, row-standardised weights (W), 999 permutations with seed 12345.';
 CREATE AGGREGATE nous.moran(w nous.weights, id bigint, value float8, options text) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.moran_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.moran_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.moran(nous.weights, bigint, float8, text) IS
   'Global Moran''s I; options: style = W|B|C, permutations (999), seed (12345), islands = error|keep, missing = error|drop.';
 CREATE AGGREGATE nous.geary(w nous.weights, id bigint, value float8) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.geary_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.geary_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.geary(nous.weights, bigint, float8) IS
   'Geary''s C of the values of the areas of w, row-standardised weights (W).';
 CREATE AGGREGATE nous.geary(w nous.weights, id bigint, value float8, options text) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.geary_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.geary_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.geary(nous.weights, bigint, float8, text) IS
   'Geary''s C; options as for nous.moran.';
 CREATE AGGREGATE nous.getis_ord(w nous.weights, id bigint, value float8) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.getis_ord_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.getis_ord_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.getis_ord(nous.weights, bigint, float8) IS
   'Getis-Ord general G of non-negative values; binary weights (B) by default, on which the statistic is defined (0.1.0: W).';
 CREATE AGGREGATE nous.getis_ord(w nous.weights, id bigint, value float8, options text) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.getis_ord_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.getis_ord_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.getis_ord(nous.weights, bigint, float8, text) IS
   'Getis-Ord general G; options as for nous.moran.';
 CREATE AGGREGATE nous.local_moran(w nous.weights, id bigint, value float8) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.local_moran_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_moran_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.local_moran(nous.weights, bigint, float8) IS
   'Local Moran (LISA) of every area, as an array of nous.local_moran_result in id order (unnest it); W style, 999 conditional permutations, seed 12345, clusters at alpha 0.05.';
 CREATE AGGREGATE nous.local_moran(w nous.weights, id bigint, value float8, options text) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.local_moran_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_moran_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.local_moran(nous.weights, bigint, float8, text) IS
   'Local Moran (LISA); options as for nous.moran plus alpha (0.05) for the cluster column.';
 
@@ -321,44 +322,34 @@ CREATE TYPE nous.local_g_result AS (
   p_normal float8, p_permutation float8, p_fdr float8, cluster text);
 COMMENT ON TYPE nous.local_g_result IS
   'Local Getis-Ord Gi or Gi* of one area: the statistic, its expectation and variance under randomisation, z (Ord and Getis 1995), two-sided normal p, conditional-permutation pseudo p, Benjamini-Hochberg adjusted p, and the hot (High) or cold (Low) spot at alpha.';
-CREATE FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.local_g_result[]
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_finalfn';
-COMMENT ON FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.local_g.';
-CREATE FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.local_g_result[]
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_finalfn';
-COMMENT ON FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.local_g with options.';
-CREATE FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8) RETURNS nous.local_g_result[]
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_finalfn';
-COMMENT ON FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8) IS 'Final function of nous.local_gstar.';
-CREATE FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8, text) RETURNS nous.local_g_result[]
-  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_finalfn';
-COMMENT ON FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8, text) IS 'Final function of nous.local_gstar with options.';
+CREATE FUNCTION nous.local_g_state_finalfn(nous.autocorrelation_state) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_state_finalfn';
+COMMENT ON FUNCTION nous.local_g_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.local_g.';
+CREATE FUNCTION nous.local_gstar_state_finalfn(nous.autocorrelation_state) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_state_finalfn';
+COMMENT ON FUNCTION nous.local_gstar_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.local_gstar.';
 CREATE AGGREGATE nous.local_g(w nous.weights, id bigint, value float8) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.local_g_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_g_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.local_g(nous.weights, bigint, float8) IS
   'Local Getis-Ord Gi (the area itself left out) of every area, as an array of nous.local_g_result in id order; W style, 999 conditional permutations, seed 12345.';
 CREATE AGGREGATE nous.local_g(w nous.weights, id bigint, value float8, options text) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.local_g_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_g_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.local_g(nous.weights, bigint, float8, text) IS
   'Local Getis-Ord Gi; options as for nous.local_moran.';
 CREATE AGGREGATE nous.local_gstar(w nous.weights, id bigint, value float8) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.local_gstar_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_gstar_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.local_gstar(nous.weights, bigint, float8) IS
   'Local Getis-Ord Gi* (the area counted as its own neighbour, before the style) of every area, as an array of nous.local_g_result in id order; W style, 999 conditional permutations, seed 12345.';
 CREATE AGGREGATE nous.local_gstar(w nous.weights, id bigint, value float8, options text) (
-  SFUNC = nous.autocorrelation_transfn, STYPE = internal,
-  COMBINEFUNC = nous.autocorrelation_combine,
-  SERIALFUNC = nous.autocorrelation_serialize, DESERIALFUNC = nous.autocorrelation_deserialize,
-  FINALFUNC = nous.local_gstar_finalfn, FINALFUNC_EXTRA, PARALLEL = SAFE);
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_gstar_state_finalfn, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.local_gstar(nous.weights, bigint, float8, text) IS
   'Local Getis-Ord Gi*; options as for nous.local_moran.';
 

@@ -1,7 +1,10 @@
 /*
- * spatial_autocorr.c — the final functions of the autocorrelation
- * aggregates: global statistics (Moran's I, Geary's C, Getis-Ord G) and
- * local ones (local Moran, local G and G*).
+ * spatial_autocorr.c — the statistics of a state (weights, ids, values,
+ * options): global ones (Moran's I, Geary's C, Getis-Ord G) and local ones
+ * (local Moran, local G and G*), for the final functions of the one-step
+ * aggregates (spatial_autocorr_agg.c; here the final functions of the
+ * internal state of 0.1.0, named by its install script) and for the
+ * two-step functions (spatial_autocorr_twostep.c).
  */
 #include "postgres.h"
 
@@ -107,9 +110,13 @@ nous_getis_ord_finalfn(PG_FUNCTION_ARGS)
 static TupleDesc
 result_row_desc(FunctionCallInfo fcinfo, int natts, const char *what, Oid *elemtype)
 {
+	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
 	TupleDesc	td;
 
-	*elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	/* Citus calls a final function without an expression: its declared type */
+	if (!OidIsValid(rettype))
+		rettype = get_func_rettype(fcinfo->flinfo->fn_oid);
+	*elemtype = get_element_type(rettype);
 	if (!OidIsValid(*elemtype))
 		elog(ERROR, "%s: return type must be an array", what);
 	td = BlessTupleDesc(lookup_rowtype_tupdesc_copy(*elemtype, -1));
@@ -127,6 +134,29 @@ result_rows_array(Datum *elems, int ne, Oid elemtype)
 
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, ne, elemtype, typlen, typbyval, typalign));
+}
+
+/* The options of a local statistic of state s (W by default) and its values on the areas (graph g). */
+static double *
+local_values(AcState *s, AcOpts *o, nous_graph *g)
+{
+	ac_parse_opts(s->opts, NOUS_STYLE_W, o);
+	return ac_values(s, g, o);
+}
+
+/*
+ * The row type of the natts columns of a local result (the id type checked
+ * against the weights, fn naming the aggregate) and room for a row per area.
+ */
+static TupleDesc
+local_rows(FunctionCallInfo fcinfo, AcState *s, int32 n, int natts, const char *fn,
+		   Oid *elemtype, Datum **elems)
+{
+	TupleDesc	td = result_row_desc(fcinfo, natts, fn + 5, elemtype);
+
+	weights_check_id_type(s->w, TupleDescAttr(td, 0)->atttypid, fn);
+	*elems = palloc(sizeof(Datum) * Max(n, 1));
+	return td;
 }
 
 PG_FUNCTION_INFO_V1(nous_local_moran_finalfn);
@@ -155,17 +185,10 @@ ac_local_moran_result(FunctionCallInfo fcinfo, AcState *s)
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	ac_parse_opts(s->opts, NOUS_STYLE_W, &o);
-	x = ac_values(s, &g, &o);
+	x = local_values(s, &o, &g);
 	lr = palloc(sizeof(nous_local_result) * Max(g.n, 1));
-	{
-		nous_status st = nous_local_moran(&g, x, &o.core, lr, &islands);
-
-		ac_status(st, islands, "local Moran");
-	}
-	td = result_row_desc(fcinfo, 11, "local_moran", &elemtype);
-	weights_check_id_type(s->w, TupleDescAttr(td, 0)->atttypid, "nous.local_moran");
-	elems = palloc(sizeof(Datum) * Max(g.n, 1));
+	ac_status(nous_local_moran(&g, x, &o.core, lr, &islands), islands, "local Moran");
+	td = local_rows(fcinfo, s, g.n, 11, "nous.local_moran", &elemtype, &elems);
 	for (int32 i = 0; i < g.n; i++)
 	{
 		Datum		v[11];
@@ -213,8 +236,7 @@ ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star)
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	ac_parse_opts(s->opts, NOUS_STYLE_W, &o);
-	x = ac_values(s, &g, &o);
+	x = local_values(s, &o, &g);
 	for (int32 i = 0; i < g.n; i++)
 		if (x[i] < 0)
 			ereport(ERROR,
@@ -222,14 +244,8 @@ ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star)
 					 errmsg("local Getis-Ord G needs values that are not negative"),
 					 errdetail("Area %s has %g.", weights_id_name(s->w, i), x[i])));
 	lr = palloc(sizeof(nous_local_g_result) * Max(g.n, 1));
-	{
-		nous_status st = nous_local_g(&g, x, star, &o.core, lr, &islands);
-
-		ac_status(st, islands, star ? "local Gi*" : "local Gi");
-	}
-	td = result_row_desc(fcinfo, 9, "local_g", &elemtype);
-	weights_check_id_type(s->w, TupleDescAttr(td, 0)->atttypid, star ? "nous.local_gstar" : "nous.local_g");
-	elems = palloc(sizeof(Datum) * Max(g.n, 1));
+	ac_status(nous_local_g(&g, x, star, &o.core, lr, &islands), islands, star ? "local Gi*" : "local Gi");
+	td = local_rows(fcinfo, s, g.n, 9, star ? "nous.local_gstar" : "nous.local_g", &elemtype, &elems);
 	for (int32 i = 0; i < g.n; i++)
 	{
 		Datum		v[9];

@@ -1,9 +1,10 @@
 /*
- * spatial_autocorr_state.c — the state of the autocorrelation aggregates
- * (nous.moran, nous.geary, nous.getis_ord, nous.local_moran, nous.local_g,
- * nous.local_gstar): weights, ids and values, with transition, combine,
- * serialize and deserialize functions; the options and the mapping of the
- * rows onto the areas of the weights.
+ * spatial_autocorr_state.c — what every spatial statistic shares: the
+ * options and the mapping of the rows onto the areas of the weights; and
+ * the internal state of the autocorrelation aggregates of 0.1.0 (weights,
+ * ids and values with transition, combine, serialize and deserialize
+ * functions), whose C symbols the 0.1.0 install script names: since 0.2.0
+ * the aggregates keep nous.autocorrelation_state (spatial_autocorr_agg.c).
  */
 #include "postgres.h"
 
@@ -66,6 +67,31 @@ ac_set_weights(AcState *s, MemoryContext ctx, NousWeights *w)
 				 errhint("Pass the weights as a scalar subquery: (SELECT w FROM my_weights).")));
 }
 
+/*
+ * The value of a row of the autocorrelation aggregates (arguments w, id,
+ * value from 1): NaN for NULL; an error for a NULL id or a value that is
+ * not finite.
+ */
+double
+ac_row_value(FunctionCallInfo fcinfo)
+{
+	double		v;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("id must not be NULL")));
+	if (PG_ARGISNULL(3))
+		return NAN;
+	v = PG_GETARG_FLOAT8(3);
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value of area " INT64_FORMAT " is not finite", PG_GETARG_INT64(2)),
+				 errhint("Replace NaN and infinite values by NULL.")));
+	return v;
+}
+
 static Datum
 ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 {
@@ -101,21 +127,7 @@ ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 		ac_set_weights(s, aggctx, weights_get(PG_GETARG_DATUM(1)));
 		s->w_seen = DatumGetPointer(PG_GETARG_DATUM(1));
 	}
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
-	if (PG_ARGISNULL(3))
-		v = NAN;
-	else
-	{
-		v = PG_GETARG_FLOAT8(3);
-		if (!isfinite(v))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("value of area " INT64_FORMAT " is not finite", PG_GETARG_INT64(2)),
-					 errhint("Replace NaN and infinite values by NULL.")));
-	}
+	v = ac_row_value(fcinfo);
 	ac_reserve(s, 1);
 	s->ids[s->n] = PG_GETARG_INT64(2);
 	s->x[s->n++] = v;

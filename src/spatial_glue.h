@@ -194,6 +194,8 @@ extern void ac_parse_opts(const char *text, nous_wstyle default_style, AcOpts *o
 extern nous_alternative ac_parse_alternative(const char *v);
 /* the rows mapped onto the areas of the weights: x per node, NaN if missing */
 extern double *ac_values(AcState *s, nous_graph *g, AcOpts *o);
+/* the value of a row (w, id, value from argument 1): NaN for NULL; errors for a NULL id, a value not finite */
+extern double ac_row_value(FunctionCallInfo fcinfo);
 /* the error of a status of the core statistics */
 extern void ac_status(nous_status st, int32 islands, const char *what);
 /* a float8 datum, NULL when v is not finite */

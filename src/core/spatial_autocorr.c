@@ -24,6 +24,18 @@ wmat_free(wmat *m)
 
 /* Style weights as spdep nb2listw (B, W, C) and the constants S0, S1, S2
  * of Cliff & Ord (1981). */
+/* The mean of the values of the areas of m (summed in area order). */
+double
+wmat_mean(const wmat *m)
+{
+	double		sum = 0.0;
+	int32_t		i;
+
+	for (i = 0; i < m->n; i++)
+		sum += m->x[i];
+	return sum / (double) m->n;
+}
+
 nous_status
 wmat_build(const nous_graph *g, const double *x, nous_wstyle style, wmat *m)
 {
@@ -270,9 +282,7 @@ nous_global_autocorr(const nous_graph *g, const double *x, nous_global_kind kind
 		wmat_free(&m);
 		return NOUS_ERR_NOMEM;
 	}
-	for (i = 0; i < m.n; i++)
-		mean += m.x[i];
-	mean /= n;
+	mean = wmat_mean(&m);
 	for (i = 0; i < m.n; i++)
 	{
 		z[i] = (kind == NOUS_GETIS_ORD) ? m.x[i] : m.x[i] - mean;

@@ -30,6 +30,9 @@ extern void wmat_free(wmat *m);
  * of Cliff & Ord (1981). */
 extern nous_status wmat_build(const nous_graph *g, const double *x, nous_wstyle style, wmat *m);
 
+/* the mean of the values of the areas of m */
+extern double wmat_mean(const wmat *m);
+
 /* qsort comparison of int64_t */
 extern int	nous_cmp_i64(const void *p, const void *q);
 

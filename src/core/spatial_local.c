@@ -51,6 +51,146 @@ bh_adjust(const double *p, const int32_t *idx, int32_t m, double *q_out, size_t 
 	return NOUS_OK;
 }
 
+/*
+ * The pool of the conditional permutations: the areas 0..n-1 in pool[],
+ * where[] its inverse, the random state and a count of draws between two
+ * interrupt checks.
+ */
+typedef struct perm_pool
+{
+	int32_t    *pool;
+	int32_t    *where;
+	int32_t		n;
+	uint64_t	seed;
+	unsigned long work;
+} perm_pool;
+
+/* Put area i at the end of the pool (found through where[]): draws come from the first n - 1. */
+static void
+pool_set_aside(perm_pool *pp, int32_t i)
+{
+	int32_t		k = pp->where[i];
+
+	pp->pool[k] = pp->pool[pp->n - 1];
+	pp->where[pp->pool[k]] = k;
+	pp->pool[pp->n - 1] = i;
+	pp->where[i] = pp->n - 1;
+}
+
+/*
+ * s0 plus the values v of deg areas drawn without replacement among the
+ * n - 1 first of the pool (a partial Fisher-Yates shuffle); a check for
+ * interrupts every million draws or so (a few milliseconds).
+ */
+static double
+pool_draw_sum(perm_pool *pp, int32_t deg, const double *v, double s0)
+{
+	double		s = s0;
+	int32_t		t;
+
+	for (t = 0; t < deg; t++)
+	{
+		uint32_t	j = (uint32_t) t + rand_below(&pp->seed, (uint32_t) (pp->n - 1 - t));
+		int32_t		tmp = pp->pool[t];
+
+		pp->pool[t] = pp->pool[j];
+		pp->pool[j] = tmp;
+		pp->where[tmp] = (int32_t) j;
+		pp->where[pp->pool[t]] = t;
+		s += v[pp->pool[t]];
+	}
+	pp->work += (unsigned long) deg + 1;
+	if (pp->work >= 16 * NOUS_INTERRUPT_EVERY)
+	{
+		pp->work = 0;
+		NOUS_CHECK_INTERRUPTS();
+	}
+	return s;
+}
+
+/* The work arrays of a local statistic over n areas (z too when want_z); false when out of memory. */
+typedef struct local_work
+{
+	double	   *z;
+	double	   *pv;				/* the p-values to adjust, of the areas idx */
+	int32_t    *idx;
+	int32_t		cnt;
+	perm_pool	pp;
+} local_work;
+
+static void
+local_work_free(local_work *lw)
+{
+	nous_free(lw->z);
+	nous_free(lw->pp.pool);
+	nous_free(lw->pp.where);
+	nous_free(lw->pv);
+	nous_free(lw->idx);
+}
+
+static bool
+local_work_alloc(local_work *lw, int32_t n, bool want_z, uint64_t seed)
+{
+	int32_t		i;
+
+	memset(lw, 0, sizeof(*lw));
+	lw->z = want_z ? nous_alloc(sizeof(double) * (size_t) n) : NULL;
+	lw->pp.pool = nous_alloc(sizeof(int32_t) * (size_t) n);
+	lw->pp.where = nous_alloc(sizeof(int32_t) * (size_t) n);
+	lw->pv = nous_alloc(sizeof(double) * (size_t) n);
+	lw->idx = nous_alloc(sizeof(int32_t) * (size_t) n);
+	lw->pp.n = n;
+	lw->pp.seed = seed;
+	if ((want_z && !lw->z) || !lw->pp.pool || !lw->pp.where || !lw->pv || !lw->idx)
+	{
+		local_work_free(lw);
+		return false;
+	}
+	for (i = 0; i < n; i++)
+	{
+		lw->pp.pool[i] = i;
+		lw->pp.where[i] = i;
+	}
+	return true;
+}
+
+/* The p-value p of area orig (permutation or normal) kept for the adjustment unless NaN; interrupts every 1024 areas. */
+static void
+local_work_collect(local_work *lw, int32_t i, double p, int32_t orig)
+{
+	if ((i & 1023) == 0)
+		NOUS_CHECK_INTERRUPTS();
+	lw->pv[lw->cnt] = p;
+	lw->idx[lw->cnt] = orig;
+	if (!isnan(p))
+		lw->cnt++;
+}
+
+/*
+ * The styled weights m of a local statistic and its work arrays lw: an
+ * error status (m freed) for islands unless allowed, fewer than 3 areas,
+ * or no memory.
+ */
+static nous_status
+local_begin(const nous_graph *g, const double *x, nous_wstyle style, bool islands_ok,
+			bool want_z, uint64_t seed, wmat *m, local_work *lw, int32_t *islands)
+{
+	nous_status st = wmat_build(g, x, style, m);
+
+	if (st != NOUS_OK)
+		return st;
+	*islands = m->islands;
+	if (m->islands > 0 && !islands_ok)
+		st = NOUS_ERR_DOMAIN;
+	else if (m->n < 3)
+		st = NOUS_ERR_EMPTY;
+	else if (!local_work_alloc(lw, m->n, want_z, seed))
+		st = NOUS_ERR_NOMEM;
+	if (st != NOUS_OK)
+		wmat_free(m);
+	return st;
+}
+
 /* Anselin (1995) "Local indicators of spatial association - LISA", Geogr.
  * Anal. 27:93-115; conditional randomisation moments as spdep localmoran. */
 nous_status
@@ -62,55 +202,20 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 	double		n,
 				mean = 0.0,
 				m2 = 0.0;
-	double	   *z,
-			   *pv;
-	int32_t    *pool,
-			   *where,
-			   *idx;
-	int32_t		i,
-				cnt = 0;
-	uint64_t	seed = o->seed;
-	unsigned long work = 0;
+	double	   *z;
+	local_work	lw;
+	int32_t		i;
 
-	st = wmat_build(g, x, o->style, &m);
+	st = local_begin(g, x, o->style, o->keep_islands, true, o->seed, &m, &lw, islands);
 	if (st != NOUS_OK)
 		return st;
-	*islands = m.islands;
-	if (m.islands > 0 && !o->keep_islands)
-	{
-		wmat_free(&m);
-		return NOUS_ERR_DOMAIN;
-	}
-	if (m.n < 3)
-	{
-		wmat_free(&m);
-		return NOUS_ERR_EMPTY;
-	}
 	n = m.n;
-	z = nous_alloc(sizeof(double) * (size_t) m.n);
-	pool = nous_alloc(sizeof(int32_t) * (size_t) m.n);
-	where = nous_alloc(sizeof(int32_t) * (size_t) m.n);
-	pv = nous_alloc(sizeof(double) * (size_t) m.n);
-	idx = nous_alloc(sizeof(int32_t) * (size_t) m.n);
-	if (!z || !pool || !where || !pv || !idx)
-	{
-		nous_free(z);
-		nous_free(pool);
-		nous_free(where);
-		nous_free(pv);
-		nous_free(idx);
-		wmat_free(&m);
-		return NOUS_ERR_NOMEM;
-	}
-	for (i = 0; i < m.n; i++)
-		mean += m.x[i];
-	mean /= n;
+	z = lw.z;
+	mean = wmat_mean(&m);
 	for (i = 0; i < m.n; i++)
 	{
 		z[i] = m.x[i] - mean;
 		m2 += z[i] * z[i];
-		pool[i] = i;
-		where[i] = i;
 	}
 	m2 /= n;
 	for (i = 0; i < g->n; i++)
@@ -160,35 +265,12 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 
 			/* put i at the end of the pool (found through where[], the
 			 * inverse of pool): draw from the first n - 1 */
-			k = where[i];
-			pool[k] = pool[m.n - 1];
-			where[pool[k]] = k;
-			pool[m.n - 1] = i;
-			where[i] = m.n - 1;
+			pool_set_aside(&lw.pp, i);
 			for (p = 0; p < o->permutations; p++)
 			{
-				double		s = 0.0,
+				double		s = pool_draw_sum(&lw.pp, deg, z, 0.0),
 							isim;
-				int32_t		t;
 
-				for (t = 0; t < deg; t++)
-				{
-					uint32_t	j = (uint32_t) t + rand_below(&seed, (uint32_t) (m.n - 1 - t));
-					int32_t		tmp = pool[t];
-
-					pool[t] = pool[j];
-					pool[j] = tmp;
-					where[tmp] = (int32_t) j;
-					where[pool[t]] = t;
-					s += z[pool[t]];
-				}
-				/* a check every million draws or so: a few milliseconds */
-				work += (unsigned long) deg + 1;
-				if (work >= 16 * NOUS_INTERRUPT_EVERY)
-				{
-					work = 0;
-					NOUS_CHECK_INTERRUPTS();
-				}
 				isim = z[i] / m2 * rw * s;
 				if (isim >= r->ii)
 					larger++;
@@ -197,19 +279,10 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 			}
 			r->p_perm = nous_perm_p(larger, smaller, o->permutations, o->alternative);
 		}
-		if ((i & 1023) == 0)
-			NOUS_CHECK_INTERRUPTS();
-		pv[cnt] = (o->permutations > 0) ? r->p_perm : r->p_normal;
-		idx[cnt] = m.orig[i];
-		if (!isnan(pv[cnt]))
-			cnt++;
+		local_work_collect(&lw, i, (o->permutations > 0) ? r->p_perm : r->p_normal, m.orig[i]);
 	}
-	st = bh_adjust(pv, idx, cnt, &out[0].p_fdr, sizeof(nous_local_result));
-	nous_free(z);
-	nous_free(pool);
-	nous_free(where);
-	nous_free(pv);
-	nous_free(idx);
+	st = bh_adjust(lw.pv, lw.idx, lw.cnt, &out[0].p_fdr, sizeof(nous_local_result));
+	local_work_free(&lw);
 	wmat_free(&m);
 	return st;
 }
@@ -223,49 +296,17 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 	double		n,
 				sx = 0.0,
 				sxx = 0.0;
-	double	   *pv;
-	int32_t    *pool,
-			   *where,
-			   *idx;
-	int32_t		i,
-				cnt = 0;
-	uint64_t	seed = o->seed;
-	unsigned long work = 0;
+	local_work	lw;
+	int32_t		i;
 
-	st = wmat_build(g, x, NOUS_STYLE_B, &m);
+	st = local_begin(g, x, NOUS_STYLE_B, o->keep_islands || star, false, o->seed, &m, &lw, islands);
 	if (st != NOUS_OK)
 		return st;
-	*islands = m.islands;
-	if (m.islands > 0 && !o->keep_islands && !star)
-	{
-		wmat_free(&m);
-		return NOUS_ERR_DOMAIN;
-	}
-	if (m.n < 3)
-	{
-		wmat_free(&m);
-		return NOUS_ERR_EMPTY;
-	}
 	n = m.n;
-	pool = nous_alloc(sizeof(int32_t) * (size_t) m.n);
-	where = nous_alloc(sizeof(int32_t) * (size_t) m.n);
-	pv = nous_alloc(sizeof(double) * (size_t) m.n);
-	idx = nous_alloc(sizeof(int32_t) * (size_t) m.n);
-	if (!pool || !where || !pv || !idx)
-	{
-		nous_free(pool);
-		nous_free(where);
-		nous_free(pv);
-		nous_free(idx);
-		wmat_free(&m);
-		return NOUS_ERR_NOMEM;
-	}
 	for (i = 0; i < m.n; i++)
 	{
 		sx += m.x[i];
 		sxx += m.x[i] * m.x[i];
-		pool[i] = i;
-		where[i] = i;
 	}
 	for (i = 0; i < g->n; i++)
 	{
@@ -341,33 +382,11 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 			int			p;
 			double		obs = lag / w;
 
-			k = where[i];
-			pool[k] = pool[m.n - 1];
-			where[pool[k]] = k;
-			pool[m.n - 1] = i;
-			where[i] = m.n - 1;
+			pool_set_aside(&lw.pp, i);
 			for (p = 0; p < o->permutations; p++)
 			{
-				double		s = star ? m.x[i] : 0.0;
-				int32_t		t;
+				double		s = pool_draw_sum(&lw.pp, deg, m.x, star ? m.x[i] : 0.0);
 
-				for (t = 0; t < deg; t++)
-				{
-					uint32_t	j = (uint32_t) t + rand_below(&seed, (uint32_t) (m.n - 1 - t));
-					int32_t		tmp = pool[t];
-
-					pool[t] = pool[j];
-					pool[j] = tmp;
-					where[tmp] = (int32_t) j;
-					where[pool[t]] = t;
-					s += m.x[pool[t]];
-				}
-				work += (unsigned long) deg + 1;
-				if (work >= 16 * NOUS_INTERRUPT_EVERY)
-				{
-					work = 0;
-					NOUS_CHECK_INTERRUPTS();
-				}
 				if (s >= obs)
 					larger++;
 				if (s <= obs)
@@ -375,18 +394,10 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 			}
 			r->p_perm = nous_perm_p(larger, smaller, o->permutations, o->alternative);
 		}
-		if ((i & 1023) == 0)
-			NOUS_CHECK_INTERRUPTS();
-		pv[cnt] = (o->permutations > 0) ? r->p_perm : r->p_normal;
-		idx[cnt] = m.orig[i];
-		if (!isnan(pv[cnt]))
-			cnt++;
+		local_work_collect(&lw, i, (o->permutations > 0) ? r->p_perm : r->p_normal, m.orig[i]);
 	}
-	st = bh_adjust(pv, idx, cnt, &out[0].p_fdr, sizeof(nous_local_g_result));
-	nous_free(pool);
-	nous_free(where);
-	nous_free(pv);
-	nous_free(idx);
+	st = bh_adjust(lw.pv, lw.idx, lw.cnt, &out[0].p_fdr, sizeof(nous_local_g_result));
+	local_work_free(&lw);
 	wmat_free(&m);
 	return st;
 }

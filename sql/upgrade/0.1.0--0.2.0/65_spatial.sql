@@ -541,3 +541,135 @@ CREATE FUNCTION nous.local_gstar(w nous.text_weights, v nous.area_values, option
   LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_values';
 COMMENT ON FUNCTION nous.local_gstar(nous.text_weights, nous.area_values, text, text) IS
   'Refused (42804): text weights with bigint ids do not mix.';
+
+-- ---- the one-step statistics (0.2.0): a storable state instead of
+-- internal, so that they run as partial aggregates under Citus; the weights
+-- once per state ----
+-- the state of the one-step statistics (0.2.0): a real type, so that
+-- parallel query and Citus combine partial states
+CREATE TYPE nous.autocorrelation_state;
+CREATE FUNCTION nous.autocorrelation_state_in(cstring) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_in';
+COMMENT ON FUNCTION nous.autocorrelation_state_in(cstring) IS
+  'Text input of nous.autocorrelation_state: \x and the binary form in hexadecimal, every part checked.';
+CREATE FUNCTION nous.autocorrelation_state_out(nous.autocorrelation_state) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_out';
+COMMENT ON FUNCTION nous.autocorrelation_state_out(nous.autocorrelation_state) IS
+  'Text output of nous.autocorrelation_state: \x and the binary form in hexadecimal (exact).';
+CREATE FUNCTION nous.autocorrelation_state_recv(internal) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_recv';
+COMMENT ON FUNCTION nous.autocorrelation_state_recv(internal) IS
+  'Binary input of nous.autocorrelation_state, checking version, lengths, the weights and the values.';
+CREATE FUNCTION nous.autocorrelation_state_send(nous.autocorrelation_state) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_send';
+COMMENT ON FUNCTION nous.autocorrelation_state_send(nous.autocorrelation_state) IS
+  'Binary output of nous.autocorrelation_state: version, options, weights, (id, value) pairs.';
+CREATE TYPE nous.autocorrelation_state (
+  INPUT = nous.autocorrelation_state_in,
+  OUTPUT = nous.autocorrelation_state_out,
+  RECEIVE = nous.autocorrelation_state_recv,
+  SEND = nous.autocorrelation_state_send,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended);
+COMMENT ON TYPE nous.autocorrelation_state IS
+  'The state of the one-step statistics nous.moran(w, id, value) and the others: the weights once, the options and the (id, value) pairs.';
+CREATE FUNCTION nous.autocorrelation_state_transfn(nous.autocorrelation_state, nous.weights, bigint, float8) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_transfn';
+COMMENT ON FUNCTION nous.autocorrelation_state_transfn(nous.autocorrelation_state, nous.weights, bigint, float8) IS
+  'Transition function of the autocorrelation aggregates: the weights of the first row (the same on every row), ids and values.';
+CREATE FUNCTION nous.autocorrelation_state_transfn(nous.autocorrelation_state, nous.weights, bigint, float8, text) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_transfn_opts';
+COMMENT ON FUNCTION nous.autocorrelation_state_transfn(nous.autocorrelation_state, nous.weights, bigint, float8, text) IS
+  'Transition function of the autocorrelation aggregates with options (those of the first row).';
+CREATE FUNCTION nous.autocorrelation_state_merge(a nous.autocorrelation_state, b nous.autocorrelation_state) RETURNS nous.autocorrelation_state
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_ac_state_combine';
+COMMENT ON FUNCTION nous.autocorrelation_state_merge(nous.autocorrelation_state, nous.autocorrelation_state) IS
+  'The pairs of a and of b, which must have the same weights and options (either may be empty): the combine function of the autocorrelation aggregates.';
+
+CREATE FUNCTION nous.moran_state_finalfn(nous.autocorrelation_state) RETURNS nous.moran_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_moran_state_finalfn';
+COMMENT ON FUNCTION nous.moran_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.moran.';
+CREATE FUNCTION nous.geary_state_finalfn(nous.autocorrelation_state) RETURNS nous.geary_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_geary_state_finalfn';
+COMMENT ON FUNCTION nous.geary_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.geary.';
+CREATE FUNCTION nous.getis_ord_state_finalfn(nous.autocorrelation_state) RETURNS nous.getis_ord_result
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_getis_ord_state_finalfn';
+COMMENT ON FUNCTION nous.getis_ord_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.getis_ord.';
+CREATE FUNCTION nous.local_moran_state_finalfn(nous.autocorrelation_state) RETURNS nous.local_moran_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_moran_state_finalfn';
+COMMENT ON FUNCTION nous.local_moran_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.local_moran.';
+CREATE FUNCTION nous.local_g_state_finalfn(nous.autocorrelation_state) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_g_state_finalfn';
+COMMENT ON FUNCTION nous.local_g_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.local_g.';
+CREATE FUNCTION nous.local_gstar_state_finalfn(nous.autocorrelation_state) RETURNS nous.local_g_result[]
+  LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_local_gstar_state_finalfn';
+COMMENT ON FUNCTION nous.local_gstar_state_finalfn(nous.autocorrelation_state) IS 'Final function of nous.local_gstar.';
+
+CREATE OR REPLACE AGGREGATE nous.moran(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.moran_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.moran(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.moran_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.geary(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.geary_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.geary(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.geary_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.getis_ord(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.getis_ord_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.getis_ord(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.getis_ord_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.local_moran(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_moran_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.local_moran(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_moran_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.local_g(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_g_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.local_g(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_g_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.local_gstar(w nous.weights, id bigint, value float8) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_gstar_state_finalfn, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE nous.local_gstar(w nous.weights, id bigint, value float8, options text) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state,
+  COMBINEFUNC = nous.autocorrelation_state_merge,
+  FINALFUNC = nous.local_gstar_state_finalfn, PARALLEL = SAFE);
+
+-- the support functions of 0.1.0 (their C symbols stay in the library)
+DROP FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8);
+DROP FUNCTION nous.autocorrelation_transfn(internal, nous.weights, bigint, float8, text);
+DROP FUNCTION nous.autocorrelation_combine(internal, internal);
+DROP FUNCTION nous.autocorrelation_serialize(internal);
+DROP FUNCTION nous.autocorrelation_deserialize(bytea, internal);
+DROP FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8);
+DROP FUNCTION nous.moran_finalfn(internal, nous.weights, bigint, float8, text);
+DROP FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8);
+DROP FUNCTION nous.geary_finalfn(internal, nous.weights, bigint, float8, text);
+DROP FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8);
+DROP FUNCTION nous.getis_ord_finalfn(internal, nous.weights, bigint, float8, text);
+DROP FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8);
+DROP FUNCTION nous.local_moran_finalfn(internal, nous.weights, bigint, float8, text);
+DROP FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8);
+DROP FUNCTION nous.local_g_finalfn(internal, nous.weights, bigint, float8, text);
+DROP FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8);
+DROP FUNCTION nous.local_gstar_finalfn(internal, nous.weights, bigint, float8, text);
