@@ -267,7 +267,7 @@ BEGIN
         SELECT %2$s AS part,
                nous.composite_params(ARRAY[%3$s], %5$L::int[], %6$L) AS p, %13$s
           FROM %10$s x GROUP BY 1),
-      s AS (
+      s AS MATERIALIZED (  -- the scores, then the ranks: no parameters carried through the sorts
         SELECT x.%1$I::text AS key, p.part,
                nous.composite_score(ARRAY[%3$s], p.p, %4$L::float8[], %7$L) AS score,
                (%8$s) AS wpresent, %9$s
