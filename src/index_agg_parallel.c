@@ -26,7 +26,7 @@
 
 
 /* Error unless two states have the same constant arguments. */
-static void
+void
 cagg_check_compatible(const CompAggState *a, const CompAggState *b)
 {
 	const char *what = NULL;
@@ -55,7 +55,7 @@ cagg_check_compatible(const CompAggState *a, const CompAggState *b)
 }
 
 /* Append the rows of src to dst (dst in the current context). */
-static void
+void
 cagg_concat(CompAggState *dst, const CompAggState *src)
 {
 	int64		i;
