@@ -56,4 +56,8 @@ extern Datum cagg_final(FunctionCallInfo fcinfo, const CompAggState *st);
 extern void cagg_check_compatible(const CompAggState *a, const CompAggState *b);
 extern void cagg_concat(CompAggState *dst, const CompAggState *src);
 
+/* index_agg_state.c: the flat image of a state (also the 0.1.0 serialized form) */
+extern struct varlena *cagg_flatten_state(const CompAggState *st);
+extern void cagg_flat_read(struct varlena *v, CompAggState *st);
+
 #endif							/* NOUS_INDEX_AGG_H */

@@ -6,9 +6,11 @@
  * combine (nous.composite_agg_merge) and final functions, its text and
  * binary forms.
  *
- * Flat image (format 1), native byte order, no alignment (read by memcpy):
- *   varlena header, uint8 version, uint8 flags (1 weights, 2 polarity),
- *   int32 k (-1: unknown, every values array NULL so far), int64 n,
+ * Flat image (format 1), native byte order, no alignment (read by memcpy);
+ * also the serialized form of the 0.1.0 internal state (its serialize and
+ * deserialize functions, index_agg_parallel.c, read and write it here):
+ *   varlena header, uint8 version, int32 k (-1: unknown, every values
+ *   array NULL so far), int64 n, uint8 flags (1 weights, 2 polarity),
  *   int32 length + bytes of the normalisation, then of the aggregation,
  *   k float8 weights (flag 1), k int32 polarities (flag 2),
  *   n int64 keys, n x k float8 values row-major (NaN = NULL element).
@@ -79,11 +81,11 @@ cagg_flat_write(const CompAggState *st, char *out, Size total)
 
 	SET_VARSIZE(out, total);
 	*p++ = CAGG_VERSION;
-	*p++ = (st->has_w ? 1 : 0) | (st->has_pol ? 2 : 0);
 	memcpy(p, &st->k, 4);
 	p += 4;
 	memcpy(p, &st->n, 8);
 	p += 8;
+	*p++ = (st->has_w ? 1 : 0) | (st->has_pol ? 2 : 0);
 	len = strlen(st->norm);
 	memcpy(p, &len, 4);
 	p += 4;
@@ -173,7 +175,7 @@ flat_take(const char **p, const char *end, size_t len)
 }
 
 /* Read a flat image into st (arrays allocated in the current context). */
-static void
+void
 cagg_flat_read(struct varlena *v, CompAggState *st)
 {
 	const char *p = VARDATA_ANY(v);
@@ -186,13 +188,13 @@ cagg_flat_read(struct varlena *v, CompAggState *st)
 	memset(st, 0, sizeof(*st));
 	if (*(const uint8 *) flat_take(&p, end, 1) != CAGG_VERSION)
 		cagg_flat_corrupt("The format version is not 1.");
+	memcpy(&st->k, flat_take(&p, end, 4), 4);
+	memcpy(&st->n, flat_take(&p, end, 8), 8);
 	flags = *(const uint8 *) flat_take(&p, end, 1);
 	if ((flags & ~3) != 0)
 		cagg_flat_corrupt("Unknown flags.");
 	st->has_w = (flags & 1) != 0;
 	st->has_pol = (flags & 2) != 0;
-	memcpy(&st->k, flat_take(&p, end, 4), 4);
-	memcpy(&st->n, flat_take(&p, end, 8), 8);
 	if (st->k < -1 || st->k == 0 || st->k > CAGG_MAX_K || st->n < 0)
 		cagg_flat_corrupt("The number of components or of rows is out of range.");
 	if ((st->has_w || st->has_pol) && st->k < 0)
@@ -248,7 +250,7 @@ cagg_flat_read(struct varlena *v, CompAggState *st)
 }
 
 /* a flat varlena of st, palloc'd */
-static struct varlena *
+struct varlena *
 cagg_flatten_state(const CompAggState *st)
 {
 	Size		total = cagg_flat_bytes(st);
