@@ -213,15 +213,7 @@ cagg_append_values(CompAggState *st, Datum d, bool isnull)
 		return;
 	}
 	a = DatumGetArrayTypeP(d);
-	if (ARR_ELEMTYPE(a) != FLOAT8OID)
-		elog(ERROR, "values: expected a float8 array");
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("values must be a one-dimensional array"),
-				 errdetail("Row %lld of the group has %d dimensions.",
-						   (long long) st->n + 1, ARR_NDIM(a))));
-	nitems = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	nitems = index_values_length(a, "group", st->n);
 	if (st->k < 0)
 	{
 		cagg_set_k(st, nitems);

@@ -137,8 +137,6 @@ cagg_check(const CompAggState *st)
 		return "The number of rows is negative.";
 	if ((st->has_w || st->has_pol) && st->k < 0)
 		return "Weights or polarity are given without a number of components.";
-	if (st->norm[0] == '\0' || st->agg[0] == '\0')
-		return "A method specification is empty.";
 	if (st->has_w)
 	{
 		for (i = 0; i < (int64) kk; i++)
@@ -201,18 +199,15 @@ cagg_flat_read(struct varlena *v, CompAggState *st)
 		cagg_flat_corrupt("Weights or polarity are given without a number of components.");
 	kk = st->k > 0 ? st->k : 0;
 	memcpy(&len, flat_take(&p, end, 4), 4);
-	if (len <= 0 || len > CAGG_SPEC_MAX)
+	if (len < 0 || len > CAGG_SPEC_MAX)
 		cagg_flat_corrupt("A method specification has an invalid length.");
 	memcpy(st->norm, flat_take(&p, end, len), len);
 	st->norm[len] = '\0';
 	memcpy(&len, flat_take(&p, end, 4), 4);
-	if (len <= 0 || len > CAGG_SPEC_MAX)
+	if (len < 0 || len > CAGG_SPEC_MAX)
 		cagg_flat_corrupt("A method specification has an invalid length.");
 	memcpy(st->agg, flat_take(&p, end, len), len);
 	st->agg[len] = '\0';
-	if (strlen(st->norm) == 0 || strlen(st->agg) == 0 ||
-		strlen(st->norm) != strnlen(st->norm, CAGG_SPEC_MAX + 1))
-		cagg_flat_corrupt("A method specification contains a zero byte.");
 	if (st->has_w)
 	{
 		st->w = palloc(sizeof(double) * Max(kk, 1));
@@ -568,8 +563,8 @@ parse_spec(const char **p, char *dst, const char *str)
 
 	initStringInfo(&b);
 	mix_parse_quoted(p, &b, str);
-	if (b.len == 0 || b.len > CAGG_SPEC_MAX || (int) strlen(b.data) != b.len)
-		mix_bad_text(CAGG_TYPE, str, "A method specification must have 1 to 255 bytes.");
+	if (b.len > CAGG_SPEC_MAX || (int) strlen(b.data) != b.len)
+		mix_bad_text(CAGG_TYPE, str, "A method specification has at most 255 bytes.");
 	memcpy(dst, b.data, b.len + 1);
 	pfree(b.data);
 }
@@ -707,7 +702,7 @@ recv_spec(StringInfo msg, char *dst)
 	if (msg->len - msg->cursor < 4)
 		mix_bad_binary(CAGG_TYPE, "The message is too short.");
 	len = pq_getmsgint(msg, 4);
-	if (len <= 0 || len > CAGG_SPEC_MAX || len > msg->len - msg->cursor)
+	if (len < 0 || len > CAGG_SPEC_MAX || len > msg->len - msg->cursor)
 		mix_bad_binary(CAGG_TYPE, "A method specification has an invalid length.");
 	pq_copymsgbytes(msg, dst, len);
 	dst[len] = '\0';
@@ -745,9 +740,9 @@ nous_composite_agg_state_recv(PG_FUNCTION_ARGS)
 	kk = st.k > 0 ? st.k : 0;
 	recv_spec(msg, st.norm);
 	recv_spec(msg, st.agg);
-	if ((size_t) (msg->len - msg->cursor) != (st.has_w ? 8 * kk : 0) + (st.has_pol ? 4 * kk : 0) +
-		(size_t) st.n * (8 + 8 * kk) ||
-		(size_t) st.n > (size_t) MaxAllocHugeSize / (8 + 8 * kk))
+	if ((size_t) st.n > (size_t) MaxAllocHugeSize / (8 + 8 * kk) ||
+		(size_t) (msg->len - msg->cursor) != (st.has_w ? 8 * kk : 0) + (st.has_pol ? 4 * kk : 0) +
+		(size_t) st.n * (8 + 8 * kk))
 		mix_bad_binary(CAGG_TYPE, "The length of the message does not match its number of rows.");
 	if (st.has_w)
 	{

@@ -98,7 +98,7 @@ SELECT '1;2;"zscore";"mean";NULL;{1,2};{}'::nous.composite_agg_state;
 SELECT '1;-1;"zscore";"mean";{1};NULL;{}'::nous.composite_agg_state;
 SELECT '1;2;"zscore";"mean";NULL;NULL;{(1,2)}'::nous.composite_agg_state;
 SELECT '1;2;"zscore";"mean";NULL;NULL;{(1,2,Infinity)}'::nous.composite_agg_state;
-SELECT '1;2;"zscore";"";NULL;NULL;{}'::nous.composite_agg_state;
+SELECT format('1;2;"%s";"mean";NULL;NULL;{}', repeat('z', 256))::nous.composite_agg_state;
 SELECT '1;2;"zscore;"mean";NULL;NULL;{}'::nous.composite_agg_state;
 SELECT '1;2;"zscore";"mean";NULL;NULL;{(1,2,3)} x'::nous.composite_agg_state;
 SELECT '1;2;"zscore";"mean";NULL;NULL;{(99999999999999999999,2,3)}'::nous.composite_agg_state;
