@@ -80,7 +80,22 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
-EXPLAIN (COSTS OFF) SELECT g, nous.composite_agg(k, v, NULL, '{1,-1,1}') FROM cs_gen GROUP BY g;
+-- the plan: partial aggregates in the workers, gathered, then finalized
+CREATE FUNCTION pg_temp.cs_plan_has(q text, what text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  l text;
+BEGIN
+  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+    IF l LIKE '%' || what || '%' THEN
+      RETURN true;
+    END IF;
+  END LOOP;
+  RETURN false;
+END
+$$;
+SELECT pg_temp.cs_plan_has(q, 'Partial') AS partial, pg_temp.cs_plan_has(q, 'Gather') AS gather,
+       pg_temp.cs_plan_has(q, 'Finalize') AS finalize
+  FROM (VALUES ('SELECT g, nous.composite_agg(k, v, NULL, ''{1,-1,1}'') FROM cs_gen GROUP BY g')) v(q);
 SELECT count(*) AS groups, bool_and(p.r = s.r) AS parallel_equals_serial
   FROM (SELECT g, nous.composite_agg(k, v, NULL, '{1,-1,1}') AS r FROM cs_gen GROUP BY g) p JOIN cs_serial s USING (g);
 RESET parallel_setup_cost;
