@@ -124,6 +124,14 @@ CREATE TYPE nous.composite_agg_state (
   INPUT = nous.composite_agg_state_in, OUTPUT = nous.composite_agg_state_out,
   RECEIVE = nous.composite_agg_state_recv, SEND = nous.composite_agg_state_send,
   INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
+COMMENT ON FUNCTION nous.composite_agg_state_in(cstring) IS
+  'Text input of nous.composite_agg_state: checks the format version, the number of components, weights, polarity, methods and values (22P02 with a DETAIL).';
+COMMENT ON FUNCTION nous.composite_agg_state_out(nous.composite_agg_state) IS
+  'Text output of nous.composite_agg_state (numbers as shortest exact decimals: it round-trips exactly).';
+COMMENT ON FUNCTION nous.composite_agg_state_recv(internal) IS
+  'Binary input of nous.composite_agg_state; checks as the text input (22000 with a DETAIL).';
+COMMENT ON FUNCTION nous.composite_agg_state_send(nous.composite_agg_state) IS
+  'Binary output of nous.composite_agg_state.';
 COMMENT ON TYPE nous.composite_agg_state IS
   'State of nous.composite_agg: the rows of a group (key and values) with the weights, polarity and methods; text form 1;k;"normalise";"aggregate";{weights}|NULL;{polarity}|NULL;{(key,v,...),...} with shortest exact decimals.';
 
