@@ -173,80 +173,86 @@ CREATE TYPE nous.composite_scores AS (keys bigint[], scores float8[], coverage f
 COMMENT ON TYPE nous.composite_scores IS
   'Result of nous.composite_agg: the keys of a group in ascending order, the composite score of each (NULL below the coverage threshold or without any value), and its coverage (share of the weight carried by its present components, before normalisation).';
 
-CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[])
-  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
-CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[])
-  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
-CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[])
-  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
-CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[], text)
-  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
-CREATE FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[], text, text)
-  RETURNS internal LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_agg_trans';
-COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[]) IS
-  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
-COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[]) IS
-  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
-COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[]) IS
-  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
-COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[], text) IS
-  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
-COMMENT ON FUNCTION nous.composite_agg_trans(internal, bigint, float8[], float8[], int[], text, text) IS
-  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+-- the storable state (issue 14): the rows of the group (key and values) with
+-- the weights, polarity and methods, as an expanded object while the
+-- aggregate runs; its text form round-trips exactly (shortest decimals)
+CREATE TYPE nous.composite_agg_state;
+CREATE FUNCTION nous.composite_agg_state_in(cstring) RETURNS nous.composite_agg_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_composite_agg_state_in';
+CREATE FUNCTION nous.composite_agg_state_out(nous.composite_agg_state) RETURNS cstring
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_composite_agg_state_out';
+CREATE FUNCTION nous.composite_agg_state_recv(internal) RETURNS nous.composite_agg_state
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_composite_agg_state_recv';
+CREATE FUNCTION nous.composite_agg_state_send(nous.composite_agg_state) RETURNS bytea
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'nous_composite_agg_state_send';
+CREATE TYPE nous.composite_agg_state (
+  INPUT = nous.composite_agg_state_in, OUTPUT = nous.composite_agg_state_out,
+  RECEIVE = nous.composite_agg_state_recv, SEND = nous.composite_agg_state_send,
+  INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
+COMMENT ON FUNCTION nous.composite_agg_state_in(cstring) IS
+  'Text input of nous.composite_agg_state: checks the format version, the number of components, weights, polarity, methods and values (22P02 with a DETAIL).';
+COMMENT ON FUNCTION nous.composite_agg_state_out(nous.composite_agg_state) IS
+  'Text output of nous.composite_agg_state (numbers as shortest exact decimals: it round-trips exactly).';
+COMMENT ON FUNCTION nous.composite_agg_state_recv(internal) IS
+  'Binary input of nous.composite_agg_state; checks as the text input (22000 with a DETAIL).';
+COMMENT ON FUNCTION nous.composite_agg_state_send(nous.composite_agg_state) IS
+  'Binary output of nous.composite_agg_state.';
+COMMENT ON TYPE nous.composite_agg_state IS
+  'State of nous.composite_agg: the rows of a group (key and values) with the weights, polarity and methods; text form 1;k;"normalise";"aggregate";{weights}|NULL;{polarity}|NULL;{(key,v,...),...} with shortest exact decimals.';
 
-CREATE FUNCTION nous.composite_agg_combine(internal, internal)
-  RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_agg_combine';
-COMMENT ON FUNCTION nous.composite_agg_combine(internal, internal) IS
-  'Combine function of nous.composite_agg: concatenates the rows of two partial states built with the same weights, polarity and methods.';
-CREATE FUNCTION nous.composite_agg_serialize(internal)
-  RETURNS bytea LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_agg_serialize';
-COMMENT ON FUNCTION nous.composite_agg_serialize(internal) IS
-  'Serialize function of nous.composite_agg (partial states between parallel workers).';
-CREATE FUNCTION nous.composite_agg_deserialize(bytea, internal)
-  RETURNS internal LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_agg_deserialize';
-COMMENT ON FUNCTION nous.composite_agg_deserialize(bytea, internal) IS
-  'Deserialize function of nous.composite_agg; checks the version byte, the sizes and the values.';
-CREATE FUNCTION nous.composite_agg_final(internal)
+CREATE FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[])
+  RETURNS nous.composite_agg_state LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_state_trans';
+CREATE FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[], float8[])
+  RETURNS nous.composite_agg_state LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_state_trans';
+CREATE FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[], float8[], int[])
+  RETURNS nous.composite_agg_state LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_state_trans';
+CREATE FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[], float8[], int[], text)
+  RETURNS nous.composite_agg_state LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_state_trans';
+CREATE FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[], float8[], int[], text, text)
+  RETURNS nous.composite_agg_state LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_state_trans';
+COMMENT ON FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[]) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+COMMENT ON FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[], float8[]) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+COMMENT ON FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[], float8[], int[]) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+COMMENT ON FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[], float8[], int[], text) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+COMMENT ON FUNCTION nous.composite_agg_trans(nous.composite_agg_state, bigint, float8[], float8[], int[], text, text) IS
+  'Transition function of nous.composite_agg: appends the key and the values of a row to the state.';
+CREATE FUNCTION nous.composite_agg_merge(a nous.composite_agg_state, b nous.composite_agg_state)
+  RETURNS nous.composite_agg_state LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_merge';
+COMMENT ON FUNCTION nous.composite_agg_merge(nous.composite_agg_state, nous.composite_agg_state) IS
+  'Combine function of nous.composite_agg: the union of the rows of two states built with the same weights, polarity and methods (22023 otherwise); either may be NULL.';
+CREATE FUNCTION nous.composite_agg_final(nous.composite_agg_state)
   RETURNS nous.composite_scores LANGUAGE c STABLE PARALLEL SAFE
-  AS 'MODULE_PATHNAME', 'nous_composite_agg_final';
-COMMENT ON FUNCTION nous.composite_agg_final(internal) IS
-  'Final function of nous.composite_agg: sorts the rows by key, normalises and aggregates as nous.composite does over the same rows.';
+  AS 'MODULE_PATHNAME', 'nous_composite_agg_state_final';
+COMMENT ON FUNCTION nous.composite_agg_final(nous.composite_agg_state) IS
+  'Final function of nous.composite_agg: sorts the rows by key, normalises and aggregates as nous.composite does over the same rows (everything read from the state).';
 
 CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[]) (
-  SFUNC = nous.composite_agg_trans, STYPE = internal,
-  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
-  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
-  PARALLEL = SAFE);
+  SFUNC = nous.composite_agg_trans, STYPE = nous.composite_agg_state,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_merge, PARALLEL = SAFE);
 CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[], weights float8[]) (
-  SFUNC = nous.composite_agg_trans, STYPE = internal,
-  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
-  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
-  PARALLEL = SAFE);
+  SFUNC = nous.composite_agg_trans, STYPE = nous.composite_agg_state,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_merge, PARALLEL = SAFE);
 CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[], weights float8[], polarity int[]) (
-  SFUNC = nous.composite_agg_trans, STYPE = internal,
-  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
-  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
-  PARALLEL = SAFE);
+  SFUNC = nous.composite_agg_trans, STYPE = nous.composite_agg_state,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_merge, PARALLEL = SAFE);
 CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[], weights float8[], polarity int[],
                                     normalise text) (
-  SFUNC = nous.composite_agg_trans, STYPE = internal,
-  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
-  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
-  PARALLEL = SAFE);
+  SFUNC = nous.composite_agg_trans, STYPE = nous.composite_agg_state,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_merge, PARALLEL = SAFE);
 CREATE AGGREGATE nous.composite_agg(key bigint, indicators float8[], weights float8[], polarity int[],
                                     normalise text, aggregate text) (
-  SFUNC = nous.composite_agg_trans, STYPE = internal,
-  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_combine,
-  SERIALFUNC = nous.composite_agg_serialize, DESERIALFUNC = nous.composite_agg_deserialize,
-  PARALLEL = SAFE);
+  SFUNC = nous.composite_agg_trans, STYPE = nous.composite_agg_state,
+  FINALFUNC = nous.composite_agg_final, COMBINEFUNC = nous.composite_agg_merge, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nous.composite_agg(bigint, float8[]) IS
   'Aggregate form of nous.composite: the composite score of every row of the group (z-scores, arithmetic mean, coverage >= 0.5), returned as nous.composite_scores (keys ascending, scores, coverage); unnest with nous.composite_rows.';
 COMMENT ON AGGREGATE nous.composite_agg(bigint, float8[], float8[]) IS

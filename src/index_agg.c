@@ -213,15 +213,7 @@ cagg_append_values(CompAggState *st, Datum d, bool isnull)
 		return;
 	}
 	a = DatumGetArrayTypeP(d);
-	if (ARR_ELEMTYPE(a) != FLOAT8OID)
-		elog(ERROR, "values: expected a float8 array");
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("values must be a one-dimensional array"),
-				 errdetail("Row %lld of the group has %d dimensions.",
-						   (long long) st->n + 1, ARR_NDIM(a))));
-	nitems = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	nitems = index_values_length(a, "group", st->n);
 	if (st->k < 0)
 	{
 		cagg_set_k(st, nitems);
@@ -294,11 +286,36 @@ nous_composite_agg_trans(PG_FUNCTION_ARGS)
 	{
 		st = palloc0(sizeof(CompAggState));
 		st->k = -1;
-		cagg_first_row(st, fcinfo, nargs);
 	}
 	else
-	{
 		st = (CompAggState *) PG_GETARG_POINTER(0);
+	cagg_add_row(st, fcinfo, nargs, true);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Append the row of a transition call (key and values: arguments 1 and 2;
+ * the constant arguments from 3) to st, in the current memory context.
+ * same_datums: a constant argument passed as the same datum as the previous
+ * row's is the same value (nodeAgg's Consts); without it every row's are
+ * compared byte by byte (Citus's worker_partial_agg passes fresh datums).
+ */
+void
+cagg_add_row(CompAggState *st, FunctionCallInfo fcinfo, int nargs, bool same_datums)
+{
+	int			a;
+
+	if (!st->args_set)
+		cagg_first_row(st, fcinfo, nargs);
+	else
+	{
+		if (!same_datums)
+			for (a = 0; a < 4; a++)
+			{
+				st->last[a] = (Datum) 0;
+				st->lastnull[a] = false;
+			}
 		cagg_same_args(st, fcinfo, nargs);
 	}
 	if (st->n >= st->cap)
@@ -306,8 +323,41 @@ nous_composite_agg_trans(PG_FUNCTION_ARGS)
 	cagg_append_values(st, PG_GETARG_DATUM(2), PG_ARGISNULL(2));
 	st->keys[st->n] = PG_GETARG_INT64(1);
 	st->n++;
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(st);
+}
+
+/*
+ * A state read from its stored form has no copies of the constant
+ * arguments: rebuild them (as the call with nargs arguments gives them) so
+ * that the next rows are compared with them.
+ */
+void
+cagg_restore_args(CompAggState *st, int nargs)
+{
+	int			j;
+
+	if (st->has_w)
+	{
+		Datum	   *d = palloc(sizeof(Datum) * st->k);
+
+		for (j = 0; j < st->k; j++)
+			d[j] = Float8GetDatum(st->w[j]);
+		st->orig[0] = (struct varlena *) construct_array(d, st->k, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	}
+	if (st->has_pol)
+	{
+		Datum	   *d = palloc(sizeof(Datum) * st->k);
+
+		for (j = 0; j < st->k; j++)
+			d[j] = Int32GetDatum(st->pol[j]);
+		st->orig[1] = (struct varlena *) construct_array(d, st->k, INT4OID, 4, true, TYPALIGN_INT);
+	}
+	st->orig[2] = nargs > 5 ? (struct varlena *) cstring_to_text(st->norm) : NULL;
+	st->orig[3] = nargs > 6 ? (struct varlena *) cstring_to_text(st->agg) : NULL;
+	for (j = 0; j < 4; j++)
+	{
+		st->last[j] = (Datum) 0;
+		st->lastnull[j] = false;
+	}
 }
 
 typedef struct KeyIdx
@@ -404,7 +454,13 @@ PG_FUNCTION_INFO_V1(nous_composite_agg_final);
 Datum
 nous_composite_agg_final(PG_FUNCTION_ARGS)
 {
-	CompAggState *st = PG_ARGISNULL(0) ? NULL : (CompAggState *) PG_GETARG_POINTER(0);
+	return cagg_final(fcinfo, PG_ARGISNULL(0) ? NULL : (CompAggState *) PG_GETARG_POINTER(0));
+}
+
+/* The result of nous.composite_agg from a state (NULL: no row). */
+Datum
+cagg_final(FunctionCallInfo fcinfo, const CompAggState *st)
+{
 	TupleDesc	tupdesc;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};

@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
+
 /*
  * The state keeps one row per input row: its key and its k values packed
  * row-major as doubles, NaN standing for a NULL element (NaN is refused on
@@ -44,5 +46,18 @@ typedef struct CompAggState
 extern void cagg_grow(CompAggState *st, int64 need);
 /* k becomes known: rows stored so far (all with NULL values) get NaN rows. */
 extern void cagg_set_k(CompAggState *st, int k);
+
+/* index_agg.c: append a transition call's row; rebuild the argument copies */
+extern void cagg_add_row(CompAggState *st, FunctionCallInfo fcinfo, int nargs, bool same_datums);
+extern void cagg_restore_args(CompAggState *st, int nargs);
+/* index_agg.c: the result of the aggregate from a state (NULL: no row) */
+extern Datum cagg_final(FunctionCallInfo fcinfo, const CompAggState *st);
+/* index_agg_parallel.c: same constant arguments, or an ERROR; union of rows */
+extern void cagg_check_compatible(const CompAggState *a, const CompAggState *b);
+extern void cagg_concat(CompAggState *dst, const CompAggState *src);
+
+/* index_agg_state.c: the flat image of a state (also the 0.1.0 serialized form) */
+extern struct varlena *cagg_flatten_state(const CompAggState *st);
+extern void cagg_flat_read(struct varlena *v, CompAggState *st);
 
 #endif							/* NOUS_INDEX_AGG_H */

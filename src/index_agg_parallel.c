@@ -26,7 +26,7 @@
 
 
 /* Error unless two states have the same constant arguments. */
-static void
+void
 cagg_check_compatible(const CompAggState *a, const CompAggState *b)
 {
 	const char *what = NULL;
@@ -55,7 +55,7 @@ cagg_check_compatible(const CompAggState *a, const CompAggState *b)
 }
 
 /* Append the rows of src to dst (dst in the current context). */
-static void
+void
 cagg_concat(CompAggState *dst, const CompAggState *src)
 {
 	int64		i;
@@ -149,87 +149,18 @@ nous_composite_agg_combine(PG_FUNCTION_ARGS)
 }
 
 /*
- * Serialized state: version byte, k (int32, -1 = unknown), n (int64),
- * flags (1 = weights, 2 = polarity), the two method specifications
- * (int32 length + bytes), k weights, k polarities, n keys, n x k values.
+ * Serialize and deserialize of the 0.1.0 internal state (the 0.1.0 script
+ * names them; 0.2.0's aggregate has the storable nous.composite_agg_state):
+ * the serialized form is that type's flat image (index_agg_state.c).
  */
 PG_FUNCTION_INFO_V1(nous_composite_agg_serialize);
 
 Datum
 nous_composite_agg_serialize(PG_FUNCTION_ARGS)
 {
-	CompAggState *st;
-	int32		len;
-	size_t		kk,
-				total;
-	bytea	   *out;
-	char	   *p;
-
 	(void) nous_agg_context(fcinfo, "nous_composite_agg_serialize",
 							"nous.composite_agg(key, values, ...)");
-	st = (CompAggState *) PG_GETARG_POINTER(0);
-	kk = st->k > 0 ? st->k : 0;
-	total = VARHDRSZ + 1 + 4 + 8 + 1 + 4 + strlen(st->norm) + 4 + strlen(st->agg) +
-		(st->has_w ? sizeof(double) * kk : 0) + (st->has_pol ? sizeof(int32) * kk : 0) +
-		sizeof(int64) * st->n + sizeof(double) * (size_t) st->n * kk;
-	if (total > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("partial state of nous.composite_agg is too large to send between processes"),
-				 errdetail("It would take %zu bytes; at most %zu are allowed.", total, (size_t) MaxAllocSize),
-				 errhint("Group by a finer territory, or disable parallel query for this statement.")));
-	out = palloc(total);
-	SET_VARSIZE(out, total);
-	p = VARDATA(out);
-	*p++ = CAGG_VERSION;
-	memcpy(p, &st->k, 4);
-	p += 4;
-	memcpy(p, &st->n, 8);
-	p += 8;
-	*p++ = (st->has_w ? 1 : 0) | (st->has_pol ? 2 : 0);
-	len = strlen(st->norm);
-	memcpy(p, &len, 4);
-	p += 4;
-	memcpy(p, st->norm, len);
-	p += len;
-	len = strlen(st->agg);
-	memcpy(p, &len, 4);
-	p += 4;
-	memcpy(p, st->agg, len);
-	p += len;
-	if (st->has_w && kk > 0)
-	{
-		memcpy(p, st->w, sizeof(double) * kk);
-		p += sizeof(double) * kk;
-	}
-	if (st->has_pol && kk > 0)
-	{
-		memcpy(p, st->pol, sizeof(int32) * kk);
-		p += sizeof(int32) * kk;
-	}
-	memcpy(p, st->keys, sizeof(int64) * st->n);
-	p += sizeof(int64) * st->n;
-	if (kk > 0)
-		memcpy(p, st->x, sizeof(double) * (size_t) st->n * kk);
-	PG_RETURN_BYTEA_P(out);
-}
-
-static void
-cagg_corrupt(const char *detail)
-{
-	nous_state_corrupt("serialized state of nous.composite_agg", "%s", detail);
-}
-
-/* Read len bytes at *p within [.., end) or report a corrupt state. */
-static const char *
-cagg_take(const char **p, const char *end, size_t len)
-{
-	const char *r = *p;
-
-	if ((size_t) (end - *p) < len)
-		cagg_corrupt("The state is shorter than its header says.");
-	*p += len;
-	return r;
+	PG_RETURN_BYTEA_P(cagg_flatten_state((CompAggState *) PG_GETARG_POINTER(0)));
 }
 
 PG_FUNCTION_INFO_V1(nous_composite_agg_deserialize);
@@ -239,80 +170,13 @@ nous_composite_agg_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt,
 				old;
-	bytea	   *in;
-	const char *p,
-			   *end;
 	CompAggState *st;
-	int32		len;
-	int64		i;
-	size_t		kk;
-	uint8		flags;
 
 	aggcxt = nous_agg_context(fcinfo, "nous_composite_agg_deserialize",
 							  "nous.composite_agg(key, values, ...)");
-	in = PG_GETARG_BYTEA_PP(0);
-	p = VARDATA_ANY(in);
-	end = p + VARSIZE_ANY_EXHDR(in);
 	old = MemoryContextSwitchTo(aggcxt);
 	st = palloc0(sizeof(CompAggState));
-	if (*(const uint8 *) cagg_take(&p, end, 1) != CAGG_VERSION)
-		cagg_corrupt("The version byte is not 1.");
-	memcpy(&st->k, cagg_take(&p, end, 4), 4);
-	memcpy(&st->n, cagg_take(&p, end, 8), 8);
-	flags = *(const uint8 *) cagg_take(&p, end, 1);
-	if (st->k < -1 || st->k == 0 || st->k > CAGG_MAX_K || st->n < 0 || (flags & ~3) != 0)
-		cagg_corrupt("The number of components, of rows or the flags are out of range.");
-	st->has_w = (flags & 1) != 0;
-	st->has_pol = (flags & 2) != 0;
-	if ((st->has_w || st->has_pol) && st->k < 0)
-		cagg_corrupt("Weights or polarity are given without a number of components.");
-	kk = st->k > 0 ? st->k : 0;
-	memcpy(&len, cagg_take(&p, end, 4), 4);
-	if (len < 0 || len > CAGG_SPEC_MAX)
-		cagg_corrupt("A method specification has an invalid length.");
-	memcpy(st->norm, cagg_take(&p, end, len), len);
-	st->norm[len] = '\0';
-	memcpy(&len, cagg_take(&p, end, 4), 4);
-	if (len < 0 || len > CAGG_SPEC_MAX)
-		cagg_corrupt("A method specification has an invalid length.");
-	memcpy(st->agg, cagg_take(&p, end, len), len);
-	st->agg[len] = '\0';
-	if (strlen(st->norm) == 0 || strlen(st->agg) == 0)
-		cagg_corrupt("A method specification is empty or contains a zero byte.");
-	if (st->has_w)
-	{
-		st->w = palloc(sizeof(double) * Max(kk, 1));
-		memcpy(st->w, cagg_take(&p, end, sizeof(double) * kk), sizeof(double) * kk);
-		for (i = 0; i < (int64) kk; i++)
-			if (!isfinite(st->w[i]))
-				cagg_corrupt("A weight is not finite.");
-		if (nous_check_weights(st->w, (int) kk) != NOUS_OK)
-			cagg_corrupt("The weights are negative or sum to 0.");
-	}
-	if (st->has_pol)
-	{
-		st->pol = palloc(sizeof(int) * Max(kk, 1));
-		memcpy(st->pol, cagg_take(&p, end, sizeof(int32) * kk), sizeof(int32) * kk);
-		for (i = 0; i < (int64) kk; i++)
-			if (st->pol[i] != 1 && st->pol[i] != -1)
-				cagg_corrupt("A polarity is neither 1 nor -1.");
-	}
-	if ((size_t) st->n > (size_t) (end - p) / (sizeof(int64) + sizeof(double) * kk))
-		cagg_corrupt("The state is shorter than its number of rows says.");
-	if ((size_t) (end - p) != (sizeof(int64) + sizeof(double) * kk) * (size_t) st->n)
-		cagg_corrupt("The state is longer than its number of rows says.");
-	st->cap = Max(st->n, 1);
-	st->keys = palloc_extended(sizeof(int64) * st->cap, MCXT_ALLOC_HUGE);
-	memcpy(st->keys, cagg_take(&p, end, sizeof(int64) * st->n), sizeof(int64) * st->n);
-	if (kk > 0)
-	{
-		st->x = palloc_extended(sizeof(double) * st->cap * kk, MCXT_ALLOC_HUGE);
-		memcpy(st->x, cagg_take(&p, end, sizeof(double) * kk * st->n), sizeof(double) * kk * st->n);
-		for (i = 0; i < st->n * (int64) kk; i++)
-			if (isinf(st->x[i]))
-				cagg_corrupt("A value is infinite.");
-	}
-	st->args_set = true;
+	cagg_flat_read((struct varlena *) PG_GETARG_BYTEA_PP(0), st);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
 }

@@ -65,6 +65,8 @@ extern void index_split_coverage(const char *spec_text, char *rest, size_t restl
 								 double *min_cov);
 /* A text argument that must not be NULL. */
 extern char *index_text_arg(Datum d, bool isnull, const char *what, const char *hint);
+/* Elements of a one-dimensional float8 values array (ERROR naming the row otherwise). */
+extern int	index_values_length(ArrayType *a, const char *where, int64 row);
 /* Length of a one-dimensional array argument, -1 when NULL. */
 extern int	index_array_length(Datum d, bool isnull);
 /* The scores of one partition or group (coverage, normalise, aggregate). */

@@ -423,6 +423,32 @@ index_text_arg(Datum d, bool isnull, const char *what, const char *hint)
 	return TextDatumGetCString(d);
 }
 
+/*
+ * Number of elements of a values array (float8, one dimension), or an
+ * ERROR naming the row: where is "partition" or "group" (row is then its
+ * 0-based number), NULL for a single row.
+ */
+int
+index_values_length(ArrayType *a, const char *where, int64 row)
+{
+	if (ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "values: expected a float8 array");
+	if (ARR_NDIM(a) > 1)
+	{
+		if (where == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("values must be a one-dimensional array"),
+					 errdetail("The array has %d dimensions.", ARR_NDIM(a))));
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("values must be a one-dimensional array"),
+				 errdetail("Row %lld of the %s has %d dimensions.",
+						   (long long) row + 1, where, ARR_NDIM(a))));
+	}
+	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+}
+
 /* Length of a one-dimensional array argument, -1 when NULL. */
 int
 index_array_length(Datum d, bool isnull)

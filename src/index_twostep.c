@@ -370,14 +370,7 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 	}
 
 	values = PG_GETARG_ARRAYTYPE_P(1);
-	if (ARR_ELEMTYPE(values) != FLOAT8OID)
-		elog(ERROR, "values: expected a float8 array");
-	if (ARR_NDIM(values) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("values must be a one-dimensional array"),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(values))));
-	k = ArrayGetNItems(ARR_NDIM(values), ARR_DIMS(values));
+	k = index_values_length(values, NULL, 0);
 	if (k == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -725,14 +718,7 @@ nous_composite_score(PG_FUNCTION_ARGS)
 
 	/* the values, read in place */
 	values = PG_GETARG_ARRAYTYPE_P(0);
-	if (ARR_ELEMTYPE(values) != FLOAT8OID)
-		elog(ERROR, "values: expected a float8 array");
-	if (ARR_NDIM(values) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("values must be a one-dimensional array"),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(values))));
-	nitems = ArrayGetNItems(ARR_NDIM(values), ARR_DIMS(values));
+	nitems = index_values_length(values, NULL, 0);
 	if (nitems != k)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),

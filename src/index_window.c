@@ -34,19 +34,11 @@ static void
 read_values_row(Datum d, int64 i, int64 n, int k, double *x, bool *present)
 {
 	ArrayType  *a = DatumGetArrayTypeP(d);
-	int			nitems = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	int			nitems = index_values_length(a, "partition", i);
 	bits8	   *bitmap = ARR_NULLBITMAP(a);
 	const double *data = (const double *) ARR_DATA_PTR(a);
 	int			j;
 
-	if (ARR_ELEMTYPE(a) != FLOAT8OID)
-		elog(ERROR, "values: expected a float8 array");
-	if (ARR_NDIM(a) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("values must be a one-dimensional array"),
-				 errdetail("Row %lld of the partition has %d dimensions.",
-						   (long long) i + 1, ARR_NDIM(a))));
 	if (nitems != k)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),

@@ -181,6 +181,15 @@ DECLARE
   part_expr text;
   missing text;
   q       text;
+  -- the two-step path (issue 14): qualified columns, one parameters
+  -- aggregate per component for the contributions
+  qvals   text[] := '{}';
+  qparams text[] := '{}';
+  qcontrib text[] := '{}';
+  qpresent text[] := '{}';
+  qterms  text[] := '{}';
+  twostep boolean := false;
+  dummy   bigint;
 BEGIN
   IF name IS NULL OR source IS NULL OR key_column IS NULL THEN
     RAISE EXCEPTION 'name, source and key_column must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -225,8 +234,62 @@ BEGIN
       '%L, CASE WHEN %I IS NOT NULL THEN nous.composite(ARRAY[%I::float8], NULL, ARRAY[%s], %L, ''mean'') OVER w * %s END',
       comp.column_name, comp.column_name, comp.column_name, comp.polarity, d.normalise, comp.weight);
     present := present || format('CASE WHEN %I IS NOT NULL THEN %s::float8 ELSE 0 END', comp.column_name, comp.weight);
+    qvals := qvals || format('x.%I::float8', comp.column_name);
+    qparams := qparams || format('nous.composite_params(ARRAY[x.%I::float8], ARRAY[%s], %L) AS p%s',
+                                 comp.column_name, comp.polarity, d.normalise, comp.position);
+    qcontrib := qcontrib || format(
+      'CASE WHEN x.%I IS NOT NULL THEN nous.composite_score(ARRAY[x.%I::float8], p.p%s, NULL, ''mean'') * %s END AS c%s',
+      comp.column_name, comp.column_name, comp.position, comp.weight, comp.position);
+    -- as the window path's jsonb_each_text of its terms: the value through its text form
+    qterms := qterms || format('%L, round((c%s::text::float8 / wpresent)::numeric, 12)', comp.column_name, comp.position);
+    qpresent := qpresent || format('CASE WHEN x.%I IS NOT NULL THEN %s::float8 ELSE 0 END', comp.column_name, comp.weight);
   END LOOP;
   part_expr := CASE WHEN partition_column IS NULL THEN 'NULL::text' ELSE format('%I::text', partition_column) END;
+  -- Two steps when the methods allow it (nous.composite_params: the
+  -- normalisations its moments determine; nous.composite_score: the
+  -- aggregations of one row): the parameters of each partition in one
+  -- aggregate pass, then each row scored alone, as nous.composite OVER
+  -- (PARTITION BY ...) scores it.  A trial on 3 rows decides; anything it
+  -- refuses takes the window path, which reports its own errors.
+  BEGIN
+    SELECT count(nous.composite_score(array_fill(g::float8, ARRAY[cardinality(ws)]), t.p, ws, d.aggregate))
+      INTO dummy
+      FROM generate_series(1, 3) g,
+           (SELECT nous.composite_params(array_fill(h::float8, ARRAY[cardinality(ws)]), pols, d.normalise) AS p
+              FROM generate_series(1, 3) h) t;
+    twostep := true;
+  EXCEPTION WHEN OTHERS THEN
+    twostep := false;
+  END;
+  IF twostep THEN
+    q := format($f$
+      WITH p AS (
+        SELECT %2$s AS part,
+               nous.composite_params(ARRAY[%3$s], %5$L::int[], %6$L) AS p, %13$s
+          FROM %10$s x GROUP BY 1),
+      s AS MATERIALIZED (  -- the scores, then the ranks: no parameters carried through the sorts
+        SELECT x.%1$I::text AS key, p.part,
+               nous.composite_score(ARRAY[%3$s], p.p, %4$L::float8[], %7$L) AS score,
+               (%8$s) AS wpresent, %9$s
+          FROM %10$s x
+          JOIN p ON (%2$s IS NULL) = (p.part IS NULL) AND coalesce(%2$s, '') = coalesce(p.part, ''))
+      SELECT key, part, score,
+             CASE WHEN score IS NOT NULL THEN rank() OVER (PARTITION BY part, score IS NULL ORDER BY score DESC) END,
+             CASE WHEN score IS NOT NULL THEN
+               (1 + floor(%11$s * (rank() OVER (PARTITION BY part, score IS NULL ORDER BY score) - 1)
+                    / count(score) OVER (PARTITION BY part)::float8))::integer END,
+             wpresent / %12$s,
+             CASE WHEN score IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object(%14$s)) END
+        FROM s
+       ORDER BY part, score DESC NULLS LAST, key$f$,
+      key_column,
+      CASE WHEN partition_column IS NULL THEN 'NULL::text' ELSE format('x.%I::text', partition_column) END,
+      array_to_string(qvals, ', '), ws, pols, d.normalise, d.aggregate,
+      array_to_string(qpresent, ' + '), array_to_string(qcontrib, ', '), source, d.classes, wsum,
+      array_to_string(qparams, ', '), array_to_string(qterms, ', '));
+    RETURN QUERY EXECUTE q;
+    RETURN;
+  END IF;
   q := format($f$
     WITH s AS (
       SELECT %1$I::text AS key, %2$s AS part,

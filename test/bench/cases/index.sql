@@ -267,3 +267,19 @@ UPDATE nous_bench.cases c SET plain_sql = t.plain_sql
  WHERE t.name = 'composite z-score index of 8 indicators, two steps per EPCI, serial'
    AND c.name IN ('composite z-score index of 8 indicators, OVER (PARTITION BY epci)',
                   'composite z-score index of 8 indicators, composite_agg GROUP BY epci');
+
+-- the stored definition (nous.index_compute): the same 8 indicators, median
+-- income reversed, per EPCI; it returns the score, rank, class, coverage and
+-- contributions of every square (more than the plain SQL, which gives the
+-- score only: the plain SQL of the two-step case per EPCI)
+SELECT nous.define_index('bench_fragility',
+  '[{"column": "unemployment_rate"}, {"column": "youth_inactivity_rate"}, {"column": "inactivity_rate"},
+    {"column": "no_diploma_rate"}, {"column": "single_parent_rate"}, {"column": "overcrowding_rate"},
+    {"column": "social_housing_rate"}, {"column": "median_income_uc", "polarity": -1}]'::jsonb,
+  replace => true);
+INSERT INTO nous_bench.cases (module, name, rows_sql, nous_sql, plain_sql, floor_sql, settings)
+SELECT 'index', 'stored index of 8 indicators (nous.index_compute per EPCI: score, rank, class, contributions)',
+       rows_sql,
+       $$SELECT count(*), sum(score), sum(class) FROM nous.index_compute('bench_fragility', 'nous_demo.squares', 'square_id', 'epci_code')$$,
+       plain_sql, floor_sql, settings
+  FROM nous_bench.cases WHERE name = 'composite z-score index of 8 indicators, two steps per EPCI, serial';
