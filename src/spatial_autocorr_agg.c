@@ -15,7 +15,8 @@
  * parameter or a constant gives the same pointer on every row), or the
  * same on-disk toast pointer as one of the last 8 found equal (a toasted
  * column read row after row: a toast value id names one value of its toast
- * table).  Anything else is compared
+ * table).  Values of up to 8 kB are compared in full on every row (as
+ * cheap as sampling).  Anything else is compared
  * in full once (the executor made that datum for this row, at a cost
  * proportional to its size already) and then remembered; a different value
  * is an error, never ignored.  Nothing is cached in fn_extra: Citus calls
@@ -50,6 +51,9 @@
 
 /* the number of bytes of a weights argument compared when its pointer is the one seen */
 #define ACS_SAMPLES 8
+/* values up to this size are always compared in full (the samples serve larger ones) */
+#define ACS_FULL_COMPARE 8192
+
 /* the number of on-disk toast pointers remembered (copies of one value in a few rows) */
 #define ACS_TOASTS 8
 
@@ -211,6 +215,9 @@ acs_seen(AcsEO *eo, Datum d)
 		return false;
 	}
 	if (p != eo->seen || VARSIZE_ANY(p) != eo->seen_size)
+		return false;
+	/* small values are compared in full: as cheap, and no sampling to trust */
+	if (eo->seen_size <= ACS_FULL_COMPARE)
 		return false;
 	{
 		uint64		sample[ACS_SAMPLES];
