@@ -64,6 +64,14 @@ CREATE AGGREGATE citus_bench.allocation_mix_state(boolean, float8, boolean, floa
   SFUNC = nous.allocation_mix_trans, STYPE = float8[]);
 CREATE AGGREGATE citus_bench.breaks_state(float8, int4) (
   SFUNC = nous.breaks_trans, STYPE = nous.breaks_state);
+CREATE AGGREGATE citus_bench.composite_agg_state(bigint, float8[], float8[], int[]) (
+  SFUNC = nous.composite_agg_trans, STYPE = nous.composite_agg_state);
+CREATE AGGREGATE citus_bench.weights_state(text, text) (
+  SFUNC = nous.weights_transfn, STYPE = nous.text_weights);
+CREATE AGGREGATE citus_bench.contiguity_state(bigint, geometry) (
+  SFUNC = nous.contiguity_transfn, STYPE = nous.geom_rows);
+CREATE AGGREGATE citus_bench.autocorrelation_state(nous.weights, bigint, float8) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state);
 
 CREATE TABLE citus_bench.results (
   what text, query text, plan text, explain_analyze text, partial_bytes bigint,
@@ -109,7 +117,8 @@ SELECT citus_bench.run('allocation rules: allocation_mix', 'allocations',
 SELECT citus_bench.run('allocation rules: allocation_mix per EPCI', 'allocations',
   'nous.allocation_mix(in_qpv, income_uc, renewal, threshold)', NULL, 'epci_code');
 SELECT citus_bench.run('fragility index: composite_agg, 3 indicators', 'squares',
-  'nous.composite_agg(square_id, ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{2,1,1}'', ''{-1,1,1}'')', NULL);
+  'nous.composite_agg(square_id, ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{2,1,1}'', ''{-1,1,1}'')',
+  'citus_bench.composite_agg_state(square_id, ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{2,1,1}'', ''{-1,1,1}'')');
 SELECT citus_bench.run('fragility index: composite_agg per EPCI', 'squares',
   'nous.composite_agg(square_id, ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{2,1,1}'', ''{-1,1,1}'')', NULL, 'epci_code');
 
@@ -118,6 +127,19 @@ SELECT citus_bench.run('fragility index: two steps, step 1 (composite_params)', 
   'nous.composite_params(ARRAY[median_income_uc, unemployment_rate, no_diploma_rate], ''{-1,1,1}'')');
 SELECT citus_bench.run('breaks: natural breaks of the unemployment rate', 'squares',
   'nous.breaks(unemployment_rate, 5)', 'citus_bench.breaks_state(unemployment_rate, 5)');
+
+SELECT citus_bench.run('weights: links between IRIS from the moves', 'moves',
+  'nous.weights(origin_iris, nullif(destination_iris, origin_iris))',
+  'citus_bench.weights_state(origin_iris, nullif(destination_iris, origin_iris))');
+SELECT citus_bench.run('weights: queen contiguity of the IRIS', 'iris',
+  'nous.contiguity(iris_id, geom)', 'citus_bench.contiguity_state(iris_id, geom)');
+-- the weights as a scalar subquery over the coordinator's copy in both
+-- queries (schema loc is rewritten to dist in the distributed one: the
+-- literal keeps it apart)
+CREATE TABLE citus_bench.w AS SELECT nous.contiguity(iris_id, geom) AS w FROM loc.iris;
+SELECT citus_bench.run('spatial: one-step Moran''s I of the IRIS', 'iris',
+  'nous.moran((SELECT w FROM citus_bench.w), iris_id, value)',
+  'citus_bench.autocorrelation_state((SELECT w FROM citus_bench.w), iris_id, value)');
 
 \pset pager off
 SELECT what, plan, explain_analyze AS "received (EXPLAIN ANALYZE)",
