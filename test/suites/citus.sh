@@ -115,9 +115,12 @@ bad="$(q -tA -c "SELECT string_agg(signature || ' (' || stype || '): ' || plan_a
   $bad"
 echo
 q -tA -c "SELECT count(*) FILTER (WHERE storable) || ' aggregates run as partial aggregates on the workers; '
-          || count(*) FILTER (WHERE NOT storable) || ' (internal state) make Citus gather every row on the coordinator:'
+          || count(*) FILTER (WHERE NOT storable) || ' (internal state) make Citus gather every row on the coordinator'
      FROM citus_test.results"
-q -tA -c "SELECT '  ' || string_agg(DISTINCT split_part(signature, '(', 1), ', ') FROM citus_test.results WHERE NOT storable"
+# since 0.2.0 every aggregate of nous has a storable state (issue 14): an
+# aggregate with an internal state is a regression, not a new normal
+bad="$(q -tA -c "SELECT string_agg(signature, ', ' ORDER BY signature) FROM citus_test.results WHERE NOT storable")"
+[ -z "$bad" ] || fail "aggregates with an internal state (Citus gathers their rows; give them a storable state): $bad"
 
 # ---- (c) storable types in distributed columns
 echo
