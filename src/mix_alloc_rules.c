@@ -546,12 +546,7 @@ nous_rule_merge(PG_FUNCTION_ARGS)
 	RuleState	s, b;
 	ArrayType  *a;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
 	a = rule_arg(fcinfo, "nous.rule_combine", &s);
 	rule_read(PG_GETARG_ARRAYTYPE_P(1), &b);
 	rule_merge(&s, &b);
