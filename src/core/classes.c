@@ -576,6 +576,25 @@ nous_breaks_quantile(const double *x, size_t n, int k, int type, double *out, in
 	return NOUS_OK;
 }
 
+/*
+ * The range lo..hi of n sorted values to cut into k classes: the checks
+ * shared by the equal-interval and pretty breaks (no value, k out of range,
+ * a range too large for a double).
+ */
+static nous_status
+sorted_range(const double *x, size_t n, int k, double *lo, double *hi)
+{
+	if (n == 0)
+		return NOUS_ERR_EMPTY;
+	if (k < 1 || k > NOUS_BREAKS_KMAX)
+		return NOUS_ERR_PARAM;
+	*lo = x[0];
+	*hi = x[n - 1];
+	if (!isfinite(*hi - *lo))
+		return NOUS_ERR_DOMAIN;
+	return NOUS_OK;
+}
+
 /* Equal intervals over [min, max] (e.g. Slocum et al., Thematic Cartography). */
 nous_status
 nous_breaks_equal(const double *x, size_t n, int k, double *out, int *nout)
@@ -584,15 +603,10 @@ nous_breaks_equal(const double *x, size_t n, int k, double *out, int *nout)
 	int			c;
 	double		lo,
 				hi;
+	nous_status st;
 
-	if (n == 0)
-		return NOUS_ERR_EMPTY;
-	if (k < 1 || k > NOUS_BREAKS_KMAX)
-		return NOUS_ERR_PARAM;
-	lo = x[0];
-	hi = x[n - 1];
-	if (!isfinite(hi - lo))
-		return NOUS_ERR_DOMAIN;
+	if ((st = sorted_range(x, n, k, &lo, &hi)) != NOUS_OK)
+		return st;
 	b = nous_alloc(sizeof(double) * (size_t) k);
 	if (b == NULL)
 		return NOUS_ERR_NOMEM;
@@ -701,15 +715,10 @@ nous_breaks_pretty(const double *x, size_t n, int k, double *out, int *nout)
 	double	   *b;
 	int			i,
 				nb = 0;
+	nous_status st;
 
-	if (n == 0)
-		return NOUS_ERR_EMPTY;
-	if (k < 1 || k > NOUS_BREAKS_KMAX)
-		return NOUS_ERR_PARAM;
-	lo = x[0];
-	hi = x[n - 1];
-	if (!isfinite(hi - lo))
-		return NOUS_ERR_DOMAIN;
+	if ((st = sorted_range(x, n, k, &lo, &hi)) != NOUS_OK)
+		return st;
 	if (hi == lo || k == 1)
 	{
 		out[0] = hi;
