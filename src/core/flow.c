@@ -66,32 +66,14 @@ hash_pair(int32_t o, int32_t d)
 	return (uint32_t) x;
 }
 
-static int32_t
-rd_i32(const unsigned char *p, size_t i)
-{
-	int32_t		x;
-
-	memcpy(&x, p + i * 4, 4);
-	return x;
-}
-
-static double
-rd_f64(const unsigned char *p, size_t i)
-{
-	double		x;
-
-	memcpy(&x, p + i * 8, 8);
-	return x;
-}
-
 /* ------------------------------------------------------------ flat format */
 
 const char *
 nous_fv_zone(const nous_flow_view *v, int32_t i, size_t *len)
 {
-	int32_t		start = i == 0 ? 0 : rd_i32(v->zend, (size_t) i - 1);
+	int32_t		start = i == 0 ? 0 : nous_rd_i32(v->zend, (size_t) i - 1);
 
-	*len = (size_t) (rd_i32(v->zend, (size_t) i) - start);
+	*len = (size_t) (nous_rd_i32(v->zend, (size_t) i) - start);
 	return (const char *) v->codes + start;
 }
 
@@ -163,7 +145,7 @@ nous_flow_decode(const void *body, size_t len, nous_flow_view *v, const char **w
 	prev_end = 0;
 	for (i = 0; i < nz; i++)
 	{
-		int32_t		end = rd_i32(v->zend, (size_t) i);
+		int32_t		end = nous_rd_i32(v->zend, (size_t) i);
 
 		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
 			NOUS_CHECK_INTERRUPTS();
@@ -186,16 +168,16 @@ nous_flow_decode(const void *body, size_t len, nous_flow_view *v, const char **w
 		BAD("The value has trailing bytes after its zone codes.");
 	for (i = 0; i < nz; i++)
 	{
-		double		s = rd_f64(v->stay, (size_t) i);
+		double		s = nous_rd_f64(v->stay, (size_t) i);
 
 		if (!isfinite(s) || s < 0)
 			BAD("A number of stayers is negative, NaN or infinite.");
 	}
 	for (e = 0; e < ne; e++)
 	{
-		int32_t		o = rd_i32(v->orig, (size_t) e),
-					d = rd_i32(v->dest, (size_t) e);
-		double		w = rd_f64(v->w, (size_t) e);
+		int32_t		o = nous_rd_i32(v->orig, (size_t) e),
+					d = nous_rd_i32(v->dest, (size_t) e);
+		double		w = nous_rd_f64(v->w, (size_t) e);
 
 		if ((e & (NOUS_INTERRUPT_EVERY - 1)) == 0)
 			NOUS_CHECK_INTERRUPTS();
@@ -207,8 +189,8 @@ nous_flow_decode(const void *body, size_t len, nous_flow_view *v, const char **w
 			BAD("A flow off the diagonal has the same origin and destination.");
 		if (e > 0)
 		{
-			int32_t		po = rd_i32(v->orig, (size_t) e - 1),
-						pd = rd_i32(v->dest, (size_t) e - 1);
+			int32_t		po = nous_rd_i32(v->orig, (size_t) e - 1),
+						pd = nous_rd_i32(v->dest, (size_t) e - 1);
 
 			if (po > o || (po == o && pd >= d))
 				BAD("The flows are not sorted by origin and destination or not unique.");

@@ -134,9 +134,13 @@ nous_mix2_dissimilarity(const double *gt, size_t n)
 	return 0.5 * s;
 }
 
-/* xPx = sum (g_i/G)(g_i/t_i) (Bell 1954; Massey & Denton 1988) */
-double
-nous_mix2_isolation(const double *gt, size_t n)
+/*
+ * The exposure of the group to itself (own: xPx) or to the others (!own:
+ * xPy): sum over areas of (g_i/G) times the share of the group (g_i/t_i) or
+ * of the others ((t_i-g_i)/t_i) in the area.
+ */
+static double
+mix2_exposure(const double *gt, size_t n, bool own)
 {
 	mix2_tot	x;
 	double		s = 0.0;
@@ -145,25 +149,28 @@ nous_mix2_isolation(const double *gt, size_t n)
 	if (!mix2_setup(gt, n, &x))
 		return NAN;
 	for (i = 0; i < n; i++)
-		if (gt[2 * i + 1] > 0.0)
-			s += gt[2 * i] * (gt[2 * i] / gt[2 * i + 1]);
+	{
+		double		g = gt[2 * i],
+					t = gt[2 * i + 1];
+
+		if (t > 0.0)
+			s += g * ((own ? g : t - g) / t);
+	}
 	return s / x.G;
+}
+
+/* xPx = sum (g_i/G)(g_i/t_i) (Bell 1954; Massey & Denton 1988) */
+double
+nous_mix2_isolation(const double *gt, size_t n)
+{
+	return mix2_exposure(gt, n, true);
 }
 
 /* xPy = sum (g_i/G)((t_i-g_i)/t_i) (Lieberson 1981; Massey & Denton 1988) */
 double
 nous_mix2_interaction(const double *gt, size_t n)
 {
-	mix2_tot	x;
-	double		s = 0.0;
-	size_t		i;
-
-	if (!mix2_setup(gt, n, &x))
-		return NAN;
-	for (i = 0; i < n; i++)
-		if (gt[2 * i + 1] > 0.0)
-			s += gt[2 * i] * ((gt[2 * i + 1] - gt[2 * i]) / gt[2 * i + 1]);
-	return s / x.G;
+	return mix2_exposure(gt, n, false);
 }
 
 /*
@@ -383,14 +390,6 @@ nous_mix2_gini(const double *gt, size_t n, double *out)
 
 /* ---- cell records ---- */
 
-static uint32_t
-rd32(const unsigned char *p)
-{
-	uint32_t	v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
 
 void
 nous_mixrec_write(unsigned char *dst, double n,
@@ -426,7 +425,7 @@ nous_mixrec_count(const unsigned char *buf, size_t len, size_t *count)
 		memcpy(&n, buf + off, 8);
 		if (!isfinite(n) || n < 0.0)
 			return NOUS_ERR_SYNTAX;
-		body = (uint64_t) rd32(buf + off + 8) + rd32(buf + off + 12) + rd32(buf + off + 16);
+		body = (uint64_t) nous_rd_u32(buf + off, 2) + nous_rd_u32(buf + off, 3) + nous_rd_u32(buf + off, 4);
 		if (body > len - off - NOUS_MIXREC_HDR)
 			return NOUS_ERR_SYNTAX;
 		off += NOUS_MIXREC_HDR + (size_t) body;
@@ -717,9 +716,9 @@ nous_mixtable_build(const unsigned char *buf, size_t len, nous_mixtable *t)
 	for (i = 0; i < nrec; i++)
 	{
 		memcpy(&r[i].n, buf + off, 8);
-		r[i].ls = rd32(buf + off + 8);
-		r[i].lu = rd32(buf + off + 12);
-		r[i].lg = rd32(buf + off + 16);
+		r[i].ls = nous_rd_u32(buf + off, 2);
+		r[i].lu = nous_rd_u32(buf + off, 3);
+		r[i].lg = nous_rd_u32(buf + off, 4);
 		r[i].s = (const char *) buf + off + NOUS_MIXREC_HDR;
 		r[i].u = r[i].s + r[i].ls;
 		r[i].g = r[i].u + r[i].lu;

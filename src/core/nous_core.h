@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 typedef enum nous_status
 {
@@ -47,6 +49,37 @@ nous_free(void *ptr)
 {
 	if (ptr != NULL)
 		nous_free_hook(ptr);
+}
+
+/*
+ * Element i of an unaligned array in a stored format (machine byte order):
+ * the readers of the flat images (flows, mix records) go through these.
+ */
+static inline int32_t
+nous_rd_i32(const unsigned char *p, size_t i)
+{
+	int32_t		x;
+
+	memcpy(&x, p + i * 4, 4);
+	return x;
+}
+
+static inline uint32_t
+nous_rd_u32(const unsigned char *p, size_t i)
+{
+	uint32_t	x;
+
+	memcpy(&x, p + i * 4, 4);
+	return x;
+}
+
+static inline double
+nous_rd_f64(const unsigned char *p, size_t i)
+{
+	double		x;
+
+	memcpy(&x, p + i * 8, 8);
+	return x;
 }
 
 /* Called every NOUS_INTERRUPT_EVERY iterations of a long loop. */
