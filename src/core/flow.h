@@ -67,6 +67,17 @@ nous_fv_dest(const nous_flow_view *v, int32_t e)
 	return nous_rd_i32(v->dest, (size_t) e);
 }
 
+/* The order of zone codes: byte order, a prefix first. */
+static inline int
+nous_flow_code_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int			c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : (alen > blen ? 1 : 0);
+}
+
 /* The code of zone i (not NUL-terminated) and its length. */
 extern const char *nous_fv_zone(const nous_flow_view *v, int32_t i, size_t *len);
 
