@@ -69,8 +69,6 @@ nous_sort_values(double *x, size_t n)
 	for (pass = 0; pass < 4; pass++)
 	{
 		int			shift = pass * 16;
-		size_t		sum = 0;
-		int			d;
 
 		memset(count, 0, sizeof(size_t) * 65536);
 		for (i = 0; i < n; i++)
@@ -79,15 +77,8 @@ nous_sort_values(double *x, size_t n)
 				NOUS_CHECK_INTERRUPTS();
 			count[(a[i] >> shift) & 0xFFFF]++;
 		}
-		if (count[(a[0] >> shift) & 0xFFFF] == n)
+		if (nous_radix_offsets(count, 65536, n))
 			continue;			/* every key has this digit: nothing to do */
-		for (d = 0; d < 65536; d++)
-		{
-			size_t		c = count[d];
-
-			count[d] = sum;
-			sum += c;
-		}
 		for (i = 0; i < n; i++)
 		{
 			if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)

@@ -82,6 +82,13 @@ nous_rd_f64(const unsigned char *p, size_t i)
 	return x;
 }
 
+/*
+ * One pass of an LSD radix sort: count[0..nb) holds how many keys have each
+ * digit; turn it into the first output position of each digit.  True when
+ * one digit holds all n keys (the pass would move nothing: skip it).
+ */
+extern bool nous_radix_offsets(size_t *count, size_t nb, size_t n);
+
 /* Called every NOUS_INTERRUPT_EVERY iterations of a long loop. */
 #define NOUS_INTERRUPT_EVERY 65536
 #define NOUS_CHECK_INTERRUPTS() \
