@@ -99,6 +99,7 @@ typedef struct mix2_tot
 	double		G, T, Q, P, R;
 	double		E;				/* entropy of (P, R): H only */
 	double		b;				/* the parameter of Atkinson's index */
+	bool		own;			/* exposure to the group itself (isolation) */
 } mix2_tot;
 
 static bool
@@ -161,40 +162,37 @@ nous_mix2_dissimilarity(const double *gt, size_t n)
 	return 0.5 * mix2_sum(gt, n, &x, dissimilarity_term);
 }
 
+/* g_i times the share of the group (own) or of the others in the area */
 static double
-isolation_term(double g, double t, const mix2_tot *x)
+exposure_term(double g, double t, const mix2_tot *x)
 {
-	(void) x;
-	return g * (g / t);
+	return g * ((x->own ? g : t - g) / t);
 }
 
+/* the exposure of the group to itself (own: xPx) or to the others (xPy) */
 static double
-interaction_term(double g, double t, const mix2_tot *x)
+mix2_exposure(const double *gt, size_t n, bool own)
 {
-	(void) x;
-	return g * ((t - g) / t);
+	mix2_tot	x;
+
+	if (!mix2_setup(gt, n, &x))
+		return NAN;
+	x.own = own;
+	return mix2_sum(gt, n, &x, exposure_term) / x.G;
 }
 
 /* xPx = sum (g_i/G)(g_i/t_i) (Bell 1954; Massey & Denton 1988) */
 double
 nous_mix2_isolation(const double *gt, size_t n)
 {
-	mix2_tot	x;
-
-	if (!mix2_setup(gt, n, &x))
-		return NAN;
-	return mix2_sum(gt, n, &x, isolation_term) / x.G;
+	return mix2_exposure(gt, n, true);
 }
 
 /* xPy = sum (g_i/G)((t_i-g_i)/t_i) (Lieberson 1981; Massey & Denton 1988) */
 double
 nous_mix2_interaction(const double *gt, size_t n)
 {
-	mix2_tot	x;
-
-	if (!mix2_setup(gt, n, &x))
-		return NAN;
-	return mix2_sum(gt, n, &x, interaction_term) / x.G;
+	return mix2_exposure(gt, n, false);
 }
 
 static double
