@@ -30,7 +30,6 @@
 
 #define FAMILY "classification"
 #define BREAKS_STATE_VERSION 1
-#define METHOD_MAXLEN 255
 
 /* Aggregate state of nous.breaks: the collected values and the arguments. */
 typedef struct BreaksState
@@ -53,6 +52,17 @@ classes_check_k(int32 k)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("number of classes must be between 1 and %d", NOUS_BREAKS_KMAX),
 				 errdetail("k is %d.", k)));
+}
+
+text *
+classes_method_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("classification method must not be NULL"),
+				 errhint("Name a method, for example 'fisher'; see nous.methods.")));
+	return PG_GETARG_TEXT_PP(argno);
 }
 
 void
@@ -199,12 +209,7 @@ PG_FUNCTION_INFO_V1(nous_breaks_transfn);
 Datum
 nous_breaks_transfn(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("classification method must not be NULL"),
-				 errhint("Name a method, for example 'fisher'; see nous.methods.")));
-	return breaks_trans(fcinfo, "nous_breaks_transfn", PG_GETARG_TEXT_PP(3));
+	return breaks_trans(fcinfo, "nous_breaks_transfn", classes_method_arg(fcinfo, 3));
 }
 
 PG_FUNCTION_INFO_V1(nous_breaks_transfn_fisher);

@@ -12,8 +12,16 @@
 #include "classes.h"
 #include "nous.h"
 
+/*
+ * The longest method name (bytes) a classification state keeps: the internal
+ * state of nous.breaks and the stored nous.breaks_state.
+ */
+#define METHOD_MAXLEN 255
+
 /* Error unless 1 <= k <= NOUS_BREAKS_KMAX. */
 extern void classes_check_k(int32 k);
+/* The method name of argument argno (text); an ERROR when it is NULL. */
+extern text *classes_method_arg(FunctionCallInfo fcinfo, int argno);
 /* Error unless v is finite; what names it. */
 extern void classes_check_finite(double v, const char *what);
 /* n doubles as a float8[] (huge allocation allowed). */

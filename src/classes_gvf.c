@@ -205,12 +205,7 @@ nous_gvf_combine(PG_FUNCTION_ARGS)
 				nb;
 
 	aggctx = nous_agg_context(fcinfo, "nous.gvf_combine", "nous.gvf(value, breaks)");
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
 	b = PG_GETARG_ARRAYTYPE_P(1);
 	db = gvf_state_data(b, &nb);
 	if (PG_ARGISNULL(0))

@@ -41,7 +41,6 @@
 
 #define BSTATE_VERSION 1
 #define BSTATE_HDR 24			/* varlena header, version, k, method length, runs */
-#define METHOD_MAXLEN 255
 #define TYPE_NAME "nous.breaks_state"
 
 typedef struct BreaksEO
@@ -303,12 +302,7 @@ PG_FUNCTION_INFO_V1(nous_breaks_state_trans);
 Datum
 nous_breaks_state_trans(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("classification method must not be NULL"),
-				 errhint("Name a method, for example 'fisher'; see nous.methods.")));
-	return state_trans(fcinfo, "nous.breaks_trans", PG_GETARG_TEXT_PP(3));
+	return state_trans(fcinfo, "nous.breaks_trans", classes_method_arg(fcinfo, 3));
 }
 
 PG_FUNCTION_INFO_V1(nous_breaks_state_trans_fisher);
@@ -330,12 +324,7 @@ nous_breaks_state_combine(PG_FUNCTION_ARGS)
 	BreaksEO   *eo;
 	BreaksParts b;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
 	eo = breaks_rw(fcinfo, "nous.breaks_merge", &aggctx);
 	datum_parts(PG_GETARG_DATUM(1), &b);
 	if (eo == NULL)

@@ -213,12 +213,7 @@ nous_flow_matrix_sfunc(PG_FUNCTION_ARGS)
 				 errmsg("%s zone of a move must not be NULL", PG_ARGISNULL(1) ? "origin" : "destination"),
 				 errdetail("Every move needs an origin and a destination zone."),
 				 errhint("Filter the rows with unknown zones out, or give them a code such as 'unknown'.")));
-	if (PG_ARGISNULL(3))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(3);
 	w = PG_GETARG_FLOAT8(3);
 	o = PG_GETARG_TEXT_PP(1);
 	d = PG_GETARG_TEXT_PP(2);
@@ -255,12 +250,7 @@ nous_flow_matrix_merge(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	nous_status st;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
 	fe = flows_state(fcinfo, "nous.flow_matrix_merge");
 	flows_view(PG_GETARG_DATUM(1), &v);
 	old = MemoryContextSwitchTo(fe->hdr.eoh_context);

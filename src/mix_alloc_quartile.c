@@ -475,12 +475,7 @@ nous_quartile_values_combine(PG_FUNCTION_ARGS)
 	Size		n;
 	int			kind;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
 	eo = quartile_rw(fcinfo, "nous.first_quartile_combine");
 	runs = quartile_read(PG_GETARG_DATUM(1), &kind, &n);
 	if (eo->kind >= 0 && kind >= 0 && eo->kind != kind)

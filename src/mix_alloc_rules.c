@@ -509,18 +509,26 @@ rule_final_arg(FunctionCallInfo fcinfo, RuleState *s)
 	rule_read(PG_GETARG_ARRAYTYPE_P(0), s);
 }
 
+/* a transition: the state of argument 0, one row added by row, written back */
+static Datum
+rule_trans(FunctionCallInfo fcinfo, const char *fn,
+		   void (*row) (FunctionCallInfo fcinfo, RuleState *s))
+{
+	RuleState	s;
+	ArrayType  *a = rule_arg(fcinfo, fn, &s);
+
+	row(fcinfo, &s);
+	rule_fill((double *) ARR_DATA_PTR(a), &s);
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
 PG_FUNCTION_INFO_V1(nous_rule_trans_compliance);
 
 /* (state float8[], counts bool[, target float8[, min_scope int, confidence float8]]) */
 Datum
 nous_rule_trans_compliance(PG_FUNCTION_ARGS)
 {
-	RuleState	s;
-	ArrayType  *a = rule_arg(fcinfo, "nous.compliance_trans", &s);
-
-	compliance_row(fcinfo, &s);
-	rule_fill((double *) ARR_DATA_PTR(a), &s);
-	PG_RETURN_ARRAYTYPE_P(a);
+	return rule_trans(fcinfo, "nous.compliance_trans", compliance_row);
 }
 
 PG_FUNCTION_INFO_V1(nous_rule_trans_allocation_mix);
@@ -529,12 +537,7 @@ PG_FUNCTION_INFO_V1(nous_rule_trans_allocation_mix);
 Datum
 nous_rule_trans_allocation_mix(PG_FUNCTION_ARGS)
 {
-	RuleState	s;
-	ArrayType  *a = rule_arg(fcinfo, "nous.allocation_mix_trans", &s);
-
-	allocation_mix_row(fcinfo, &s);
-	rule_fill((double *) ARR_DATA_PTR(a), &s);
-	PG_RETURN_ARRAYTYPE_P(a);
+	return rule_trans(fcinfo, "nous.allocation_mix_trans", allocation_mix_row);
 }
 
 PG_FUNCTION_INFO_V1(nous_rule_merge);
@@ -546,12 +549,7 @@ nous_rule_merge(PG_FUNCTION_ARGS)
 	RuleState	s, b;
 	ArrayType  *a;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
 	a = rule_arg(fcinfo, "nous.rule_combine", &s);
 	rule_read(PG_GETARG_ARRAYTYPE_P(1), &b);
 	rule_merge(&s, &b);

@@ -94,6 +94,47 @@ boot_result(FunctionCallInfo fcinfo, double estimate, double *b, int reps, doubl
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
 }
 
+/* an index that nous.bootstrap_ci resamples: its name, a short alias */
+typedef struct BootIndex
+{
+	const char *name;
+	const char *alias;			/* NULL: none */
+	int			which;
+} BootIndex;
+
+static const BootIndex mix2_indices[] = {
+	{"dissimilarity", "D", NOUS_MIX2_D},
+	{"gini_segregation", NULL, NOUS_MIX2_GINI},
+	{"entropy_h", "H", NOUS_MIX2_H},
+	{"isolation", NULL, NOUS_MIX2_ISOLATION},
+	{"interaction", NULL, NOUS_MIX2_INTERACTION},
+	{"correlation_ratio", NULL, NOUS_MIX2_CORRELATION},
+	{NULL, NULL, 0}
+};
+
+/* which: 0 the mutual information M, 1 the entropy index H = M / E */
+static const BootIndex multi_indices[] = {
+	{"mutual_information", "M", 0},
+	{"entropy_index", "H", 1},
+	{NULL, NULL, 0}
+};
+
+/* the index named idx in table; an ERROR naming the family and listing them */
+static int
+boot_index(const char *idx, const BootIndex *table, const char *family,
+		   const char *listed)
+{
+	const BootIndex *b;
+
+	for (b = table; b->name != NULL; b++)
+		if (strcmp(idx, b->name) == 0 || (b->alias && strcmp(idx, b->alias) == 0))
+			return b->which;
+	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("unknown %s index \"%s\"", family, idx),
+					errdetail("%s", listed)));
+	pg_unreachable();
+}
+
 PG_FUNCTION_INFO_V1(nous_mixpairs_bootstrap);
 
 /* nous.bootstrap_ci(nous.mixpairs, index, reps, seed, level) */
@@ -109,22 +150,8 @@ nous_mixpairs_bootstrap(PG_FUNCTION_ARGS)
 	double		level, est, *b;
 	nous_status st;
 
-	if (strcmp(idx, "dissimilarity") == 0 || strcmp(idx, "D") == 0)
-		which = NOUS_MIX2_D;
-	else if (strcmp(idx, "gini_segregation") == 0)
-		which = NOUS_MIX2_GINI;
-	else if (strcmp(idx, "entropy_h") == 0 || strcmp(idx, "H") == 0)
-		which = NOUS_MIX2_H;
-	else if (strcmp(idx, "isolation") == 0)
-		which = NOUS_MIX2_ISOLATION;
-	else if (strcmp(idx, "interaction") == 0)
-		which = NOUS_MIX2_INTERACTION;
-	else if (strcmp(idx, "correlation_ratio") == 0)
-		which = NOUS_MIX2_CORRELATION;
-	else
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("unknown two-group index \"%s\"", idx),
-						errdetail("The indices are dissimilarity (D), gini_segregation, entropy_h (H), isolation, interaction and correlation_ratio.")));
+	which = boot_index(idx, mix2_indices, "two-group",
+					   "The indices are dissimilarity (D), gini_segregation, entropy_h (H), isolation, interaction and correlation_ratio.");
 	boot_args(fcinfo, &reps, &seed, &level);
 	st = nous_mix2_index_value(gt, n, which, &est);
 	if (st != NOUS_OK)
@@ -152,14 +179,8 @@ nous_mixcounts_bootstrap(PG_FUNCTION_ARGS)
 	nous_mixtable t;
 	nous_status st;
 
-	if (strcmp(idx, "mutual_information") == 0 || strcmp(idx, "M") == 0)
-		h = false;
-	else if (strcmp(idx, "entropy_index") == 0 || strcmp(idx, "H") == 0)
-		h = true;
-	else
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("unknown multigroup index \"%s\"", idx),
-						errdetail("The indices are mutual_information (M) and entropy_index (H).")));
+	h = boot_index(idx, multi_indices, "multigroup",
+				   "The indices are mutual_information (M) and entropy_index (H).") == 1;
 	boot_args(fcinfo, &reps, &seed, &level);
 	mix_table_arg(fcinfo, 0, &t);
 	est = nous_mix_mutual_information(&t);

@@ -59,53 +59,59 @@ nous_mixcounts_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(s.data);
 }
 
+/* the value being read and the buffers of its keys */
+typedef struct CountsIn
+{
+	StringInfoData s,
+				ks,
+				ku,
+				kg;
+} CountsIn;
+
+/* one "[super, unit, group, n]" of the text form, appended to the value */
+static void
+counts_in_item(const char **p, const char *str, void *arg)
+{
+	CountsIn   *c = (CountsIn *) arg;
+	double		n;
+	Size		need;
+
+	mix_expect_char(p, '[', "nous.mixcounts", str);
+	mix_parse_quoted(p, &c->ks, str);
+	mix_expect_char(p, ',', "nous.mixcounts", str);
+	mix_parse_quoted(p, &c->ku, str);
+	mix_expect_char(p, ',', "nous.mixcounts", str);
+	mix_parse_quoted(p, &c->kg, str);
+	mix_expect_char(p, ',', "nous.mixcounts", str);
+	n = mix_parse_double(p, "nous.mixcounts", str);
+	if (n < 0.0)
+		mix_bad_text("nous.mixcounts", str, "Counts must not be negative.");
+	mix_expect_char(p, ']', "nous.mixcounts", str);
+	need = NOUS_MIXREC_HDR + c->ks.len + c->ku.len + c->kg.len;
+	if ((Size) c->s.len + need >= MaxAllocSize)
+		mix_bad_text("nous.mixcounts", str, "The state is larger than 1 GB.");
+	enlargeStringInfo(&c->s, need);
+	nous_mixrec_write((unsigned char *) c->s.data + c->s.len, n, c->ks.data, c->ks.len,
+					  c->ku.data, c->ku.len, c->kg.data, c->kg.len);
+	c->s.len += need;
+}
+
 PG_FUNCTION_INFO_V1(nous_mixcounts_in);
 Datum
 nous_mixcounts_in(PG_FUNCTION_ARGS)
 {
 	const char *str = PG_GETARG_CSTRING(0);
 	const char *p = str;
-	StringInfoData s, ks, ku, kg;
+	CountsIn	c;
 
-	initStringInfo(&s);
-	initStringInfo(&ks);
-	initStringInfo(&ku);
-	initStringInfo(&kg);
-	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
-	mix_expect_char(&p, '[', "nous.mixcounts", str);
-	if (*p != ']')
-		for (;;)
-		{
-			double		n;
-			Size		need;
-
-			mix_expect_char(&p, '[', "nous.mixcounts", str);
-			mix_parse_quoted(&p, &ks, str);
-			mix_expect_char(&p, ',', "nous.mixcounts", str);
-			mix_parse_quoted(&p, &ku, str);
-			mix_expect_char(&p, ',', "nous.mixcounts", str);
-			mix_parse_quoted(&p, &kg, str);
-			mix_expect_char(&p, ',', "nous.mixcounts", str);
-			n = mix_parse_double(&p, "nous.mixcounts", str);
-			if (n < 0.0)
-				mix_bad_text("nous.mixcounts", str, "Counts must not be negative.");
-			mix_expect_char(&p, ']', "nous.mixcounts", str);
-			need = NOUS_MIXREC_HDR + ks.len + ku.len + kg.len;
-			if ((Size) s.len + need >= MaxAllocSize)
-				mix_bad_text("nous.mixcounts", str, "The state is larger than 1 GB.");
-			enlargeStringInfo(&s, need);
-			nous_mixrec_write((unsigned char *) s.data + s.len, n, ks.data, ks.len,
-							  ku.data, ku.len, kg.data, kg.len);
-			s.len += need;
-			if (*p != ',')
-				break;
-			p++;
-		}
-	mix_expect_char(&p, ']', "nous.mixcounts", str);
-	if (*p != '\0')
-		mix_bad_text("nous.mixcounts", str, "Junk after the closing bracket.");
-	SET_VARSIZE(s.data, s.len);
-	PG_RETURN_POINTER(s.data);
+	initStringInfo(&c.s);
+	initStringInfo(&c.ks);
+	initStringInfo(&c.ku);
+	initStringInfo(&c.kg);
+	appendBinaryStringInfo(&c.s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	mix_parse_list(&p, "nous.mixcounts", str, counts_in_item, &c);
+	SET_VARSIZE(c.s.data, c.s.len);
+	PG_RETURN_POINTER(c.s.data);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_send);

@@ -159,14 +159,21 @@ mix_pairs_arg(FunctionCallInfo fcinfo, int argno, size_t *n, double *param)
 	return (const double *) (img + PAIRS_HDR);
 }
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_dissimilarity);
-Datum
-nous_mixpairs_dissimilarity(PG_FUNCTION_ARGS)
+/* an index of nous.mixpairs argument 0 by the core function f (NaN: NULL) */
+static Datum
+mix_pairs_index(FunctionCallInfo fcinfo, double (*f) (const double *gt, size_t n))
 {
 	size_t		n;
 	const double *gt = mix_pairs_arg(fcinfo, 0, &n, NULL);
 
-	RETURN_INDEX(nous_mix2_dissimilarity(gt, n));
+	RETURN_INDEX(f(gt, n));
+}
+
+PG_FUNCTION_INFO_V1(nous_mixpairs_dissimilarity);
+Datum
+nous_mixpairs_dissimilarity(PG_FUNCTION_ARGS)
+{
+	return mix_pairs_index(fcinfo, nous_mix2_dissimilarity);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixpairs_gini);
@@ -187,40 +194,28 @@ PG_FUNCTION_INFO_V1(nous_mixpairs_entropy_h);
 Datum
 nous_mixpairs_entropy_h(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	const double *gt = mix_pairs_arg(fcinfo, 0, &n, NULL);
-
-	RETURN_INDEX(nous_mix2_entropy_h(gt, n));
+	return mix_pairs_index(fcinfo, nous_mix2_entropy_h);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixpairs_isolation);
 Datum
 nous_mixpairs_isolation(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	const double *gt = mix_pairs_arg(fcinfo, 0, &n, NULL);
-
-	RETURN_INDEX(nous_mix2_isolation(gt, n));
+	return mix_pairs_index(fcinfo, nous_mix2_isolation);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixpairs_interaction);
 Datum
 nous_mixpairs_interaction(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	const double *gt = mix_pairs_arg(fcinfo, 0, &n, NULL);
-
-	RETURN_INDEX(nous_mix2_interaction(gt, n));
+	return mix_pairs_index(fcinfo, nous_mix2_interaction);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixpairs_correlation_ratio);
 Datum
 nous_mixpairs_correlation_ratio(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	const double *gt = mix_pairs_arg(fcinfo, 0, &n, NULL);
-
-	RETURN_INDEX(nous_mix2_correlation_ratio(gt, n));
+	return mix_pairs_index(fcinfo, nous_mix2_correlation_ratio);
 }
 
 static Datum
@@ -310,6 +305,21 @@ nous_mixpairs_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(s.data);
 }
 
+/* one "(group, total)" of the text form, appended to the value s */
+static void
+pairs_in_item(const char **p, const char *str, void *arg)
+{
+	double		pr[2];
+
+	mix_expect_char(p, '(', "nous.mixpairs", str);
+	pr[0] = mix_parse_double(p, "nous.mixpairs", str);
+	mix_expect_char(p, ',', "nous.mixpairs", str);
+	pr[1] = mix_parse_double(p, "nous.mixpairs", str);
+	mix_expect_char(p, ')', "nous.mixpairs", str);
+	check_pair(pr[0], pr[1]);
+	appendBinaryStringInfo((StringInfo) arg, (const char *) pr, sizeof(pr));
+}
+
 PG_FUNCTION_INFO_V1(nous_mixpairs_in);
 Datum
 nous_mixpairs_in(PG_FUNCTION_ARGS)
@@ -333,26 +343,7 @@ nous_mixpairs_in(PG_FUNCTION_ARGS)
 		mix_expect_char(&p, ':', "nous.mixpairs", str);
 	}
 	appendBinaryStringInfo(&s, (const char *) &b, sizeof(double));
-	mix_expect_char(&p, '[', "nous.mixpairs", str);
-	if (*p != ']')
-		for (;;)
-		{
-			double		pr[2];
-
-			mix_expect_char(&p, '(', "nous.mixpairs", str);
-			pr[0] = mix_parse_double(&p, "nous.mixpairs", str);
-			mix_expect_char(&p, ',', "nous.mixpairs", str);
-			pr[1] = mix_parse_double(&p, "nous.mixpairs", str);
-			mix_expect_char(&p, ')', "nous.mixpairs", str);
-			check_pair(pr[0], pr[1]);
-			appendBinaryStringInfo(&s, (const char *) pr, sizeof(pr));
-			if (*p != ',')
-				break;
-			p++;
-		}
-	mix_expect_char(&p, ']', "nous.mixpairs", str);
-	if (*p != '\0')
-		mix_bad_text("nous.mixpairs", str, "Junk after the closing bracket.");
+	mix_parse_list(&p, "nous.mixpairs", str, pairs_in_item, &s);
 	SET_VARSIZE(s.data, s.len);
 	PG_RETURN_POINTER(s.data);
 }

@@ -224,6 +224,24 @@ mix_expect_char(const char **p, char c, const char *type, const char *str)
 }
 
 void
+mix_parse_list(const char **p, const char *type, const char *str,
+			   mix_list_item item, void *arg)
+{
+	mix_expect_char(p, '[', type, str);
+	if (**p != ']')
+		for (;;)
+		{
+			item(p, str, arg);
+			if (**p != ',')
+				break;
+			(*p)++;
+		}
+	mix_expect_char(p, ']', type, str);
+	if (**p != '\0')
+		mix_bad_text(type, str, "Junk after the closing bracket.");
+}
+
+void
 mix_bad_binary(const char *type, const char *why)
 {
 	ereport(ERROR,

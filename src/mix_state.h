@@ -66,6 +66,14 @@ void mix_append_double(StringInfo s, double x);
 NOUS_NORETURN void mix_bad_text(const char *type, const char *str, const char *why);
 double mix_parse_double(const char **p, const char *type, const char *str);
 void mix_expect_char(const char **p, char c, const char *type, const char *str);
+/*
+ * The text form "[item, item, ...]" of a state of type: item(&p, arg) reads
+ * one item from p and appends it to the value; an ERROR on a missing bracket
+ * or junk after the list.
+ */
+typedef void (*mix_list_item) (const char **p, const char *str, void *arg);
+void mix_parse_list(const char **p, const char *type, const char *str,
+					mix_list_item item, void *arg);
 NOUS_NORETURN void mix_bad_binary(const char *type, const char *why);
 void mix_append_quoted(StringInfo s, const char *p, uint32 l);
 void mix_parse_quoted(const char **p, StringInfo out, const char *str);

@@ -101,6 +101,22 @@ extern MemoryContext nous_agg_context(FunctionCallInfo fcinfo, const char *fn,
 									  const char *aggregate);
 
 /*
+ * When argument argno is NULL, the state (argument 0) stays as it is: return
+ * it, or NULL when there is none yet.  The first statement of a combine
+ * (argno 1: the right side is empty) and of a transition that skips a row
+ * whose value is NULL.
+ */
+#define NOUS_RETURN_STATE_IF_NULL(argno) \
+	do { \
+		if (PG_ARGISNULL(argno)) \
+		{ \
+			if (PG_ARGISNULL(0)) \
+				PG_RETURN_NULL(); \
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
+		} \
+	} while (0)
+
+/*
  * A stored or serialised state that does not decode: ERROR data_exception
  * (22000), message "invalid <what>" ("invalid nous.weights value", "invalid
  * nous.breaks aggregate state"), the printf-style detail saying what is wrong.

@@ -2,7 +2,7 @@
  * secrecy.c — SQL glue of statistical secrecy (sql/80_secrecy.sql):
  * nous.secrecy_primary, nous.secrecy_dominance, nous.secrecy_suppress,
  * nous.secrecy_suppress_2d, nous.round_to_base.  The rules are in
- * src/core/secrecy.c.  The two suppression functions take an optional
+ * src/core/secrecy_rules.c and secrecy_suppress.c.  The two suppression functions take an optional
  * sixth argument, the threshold the primary flags came from (the 0.1.0
  * declarations, with five, bind to the same C functions).
  */

@@ -14,13 +14,6 @@
 
 #include "survey_glue.h"
 
-typedef struct SvyArgs
-{
-	Oid			stratum_type;
-	Oid			psu_type;
-	Oid			ssu_type;
-} SvyArgs;
-
 /* the finaliser of splitmix64 */
 static inline uint64
 mix64(uint64 h)
@@ -95,9 +88,15 @@ typedef struct SvyRow
 	int64		psu;			/* 0 without clusters */
 } SvyRow;
 
-/* the key types of a call site, from the declared signature (fn_extra) */
-static SvyArgs *
-svy_args(FunctionCallInfo fcinfo, int iw, bool two)
+/*
+ * The key types of a call site, from the declared signature.  They are kept
+ * in fn_extra and in the state: Citus's worker_partial_agg calls the
+ * transition through a fresh FmgrInfo on every row (fn_extra empty each
+ * time) but hands the same expanded state back, so the catalog is read once
+ * per state there instead of once per row.
+ */
+static const SvyArgs *
+svy_args(FunctionCallInfo fcinfo, SvyEO *eo, int iw, bool two)
 {
 	SvyArgs    *args = fcinfo->flinfo->fn_extra;
 	Oid		   *argtypes;
@@ -105,6 +104,8 @@ svy_args(FunctionCallInfo fcinfo, int iw, bool two)
 
 	if (args != NULL)
 		return args;
+	if (OidIsValid(eo->args.stratum_type))
+		return &eo->args;
 
 	/*
 	 * The key types come from the declared signature, not from the call
@@ -121,6 +122,7 @@ svy_args(FunctionCallInfo fcinfo, int iw, bool two)
 	args->ssu_type = two ? argtypes[iw + 4] : InvalidOid;
 	pfree(argtypes);
 	fcinfo->flinfo->fn_extra = args;
+	eo->args = *args;
 	return args;
 }
 
@@ -279,7 +281,7 @@ nous_svy_trans(PG_FUNCTION_ARGS)
 	bool		has_x = PG_NARGS() == 7 || PG_NARGS() == 9;
 	int			iw = has_x ? 3 : 2;
 	SvyEO	   *eo = svy_state_rw(fcinfo, 0, K_EMPTY, "nous.svy_agg");
-	SvyArgs    *args = svy_args(fcinfo, iw, two);
+	const SvyArgs *args = svy_args(fcinfo, eo, iw, two);
 	SvyRow		row;
 	int			kind;
 

@@ -57,9 +57,23 @@
 
 /* ---- the expanded keyed table (survey_state.c) ---- */
 
+/*
+ * The declared types of the stratum, psu and ssu arguments of a transition
+ * call site (key_of hashes text, reads integers as they are).
+ */
+typedef struct SvyArgs
+{
+	Oid			stratum_type;
+	Oid			psu_type;
+	Oid			ssu_type;
+} SvyArgs;
+
 typedef struct SvyEO
 {
 	ExpandedObjectHeader hdr;
+	SvyArgs		args;			/* in memory only: the key types of the
+								 * transition that fills it (InvalidOid
+								 * stratum_type: not known yet) */
 	int			kind;
 	int			width;
 	int			n;				/* records */

@@ -533,12 +533,7 @@ merge_states(FunctionCallInfo fcinfo, bool km)
 	SvyEO	   *eo;
 	SvyView		v;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
 	if (AggCheckCallContext(fcinfo, &aggctx))
 		eo = svy_state_rw(fcinfo, 0, km ? K_KM : K_EMPTY, km ? "nous.km_agg" : "nous.svy_agg");
 	else

@@ -69,8 +69,6 @@ nous_sort_values(double *x, size_t n)
 	for (pass = 0; pass < 4; pass++)
 	{
 		int			shift = pass * 16;
-		size_t		sum = 0;
-		int			d;
 
 		memset(count, 0, sizeof(size_t) * 65536);
 		for (i = 0; i < n; i++)
@@ -79,15 +77,8 @@ nous_sort_values(double *x, size_t n)
 				NOUS_CHECK_INTERRUPTS();
 			count[(a[i] >> shift) & 0xFFFF]++;
 		}
-		if (count[(a[0] >> shift) & 0xFFFF] == n)
+		if (nous_radix_offsets(count, 65536, n))
 			continue;			/* every key has this digit: nothing to do */
-		for (d = 0; d < 65536; d++)
-		{
-			size_t		c = count[d];
-
-			count[d] = sum;
-			sum += c;
-		}
 		for (i = 0; i < n; i++)
 		{
 			if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
@@ -576,6 +567,25 @@ nous_breaks_quantile(const double *x, size_t n, int k, int type, double *out, in
 	return NOUS_OK;
 }
 
+/*
+ * The range lo..hi of n sorted values to cut into k classes: the checks
+ * shared by the equal-interval and pretty breaks (no value, k out of range,
+ * a range too large for a double).
+ */
+static nous_status
+sorted_range(const double *x, size_t n, int k, double *lo, double *hi)
+{
+	if (n == 0)
+		return NOUS_ERR_EMPTY;
+	if (k < 1 || k > NOUS_BREAKS_KMAX)
+		return NOUS_ERR_PARAM;
+	*lo = x[0];
+	*hi = x[n - 1];
+	if (!isfinite(*hi - *lo))
+		return NOUS_ERR_DOMAIN;
+	return NOUS_OK;
+}
+
 /* Equal intervals over [min, max] (e.g. Slocum et al., Thematic Cartography). */
 nous_status
 nous_breaks_equal(const double *x, size_t n, int k, double *out, int *nout)
@@ -584,15 +594,10 @@ nous_breaks_equal(const double *x, size_t n, int k, double *out, int *nout)
 	int			c;
 	double		lo,
 				hi;
+	nous_status st;
 
-	if (n == 0)
-		return NOUS_ERR_EMPTY;
-	if (k < 1 || k > NOUS_BREAKS_KMAX)
-		return NOUS_ERR_PARAM;
-	lo = x[0];
-	hi = x[n - 1];
-	if (!isfinite(hi - lo))
-		return NOUS_ERR_DOMAIN;
+	if ((st = sorted_range(x, n, k, &lo, &hi)) != NOUS_OK)
+		return st;
 	b = nous_alloc(sizeof(double) * (size_t) k);
 	if (b == NULL)
 		return NOUS_ERR_NOMEM;
@@ -701,15 +706,10 @@ nous_breaks_pretty(const double *x, size_t n, int k, double *out, int *nout)
 	double	   *b;
 	int			i,
 				nb = 0;
+	nous_status st;
 
-	if (n == 0)
-		return NOUS_ERR_EMPTY;
-	if (k < 1 || k > NOUS_BREAKS_KMAX)
-		return NOUS_ERR_PARAM;
-	lo = x[0];
-	hi = x[n - 1];
-	if (!isfinite(hi - lo))
-		return NOUS_ERR_DOMAIN;
+	if ((st = sorted_range(x, n, k, &lo, &hi)) != NOUS_OK)
+		return st;
 	if (hi == lo || k == 1)
 	{
 		out[0] = hi;

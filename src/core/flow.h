@@ -46,37 +46,36 @@ typedef struct nous_flow_view
 static inline double
 nous_fv_stay(const nous_flow_view *v, int32_t i)
 {
-	double		x;
-
-	memcpy(&x, v->stay + (size_t) i * 8, 8);
-	return x;
+	return nous_rd_f64(v->stay, (size_t) i);
 }
 
 static inline double
 nous_fv_w(const nous_flow_view *v, int32_t e)
 {
-	double		x;
-
-	memcpy(&x, v->w + (size_t) e * 8, 8);
-	return x;
+	return nous_rd_f64(v->w, (size_t) e);
 }
 
 static inline int32_t
 nous_fv_orig(const nous_flow_view *v, int32_t e)
 {
-	int32_t		x;
-
-	memcpy(&x, v->orig + (size_t) e * 4, 4);
-	return x;
+	return nous_rd_i32(v->orig, (size_t) e);
 }
 
 static inline int32_t
 nous_fv_dest(const nous_flow_view *v, int32_t e)
 {
-	int32_t		x;
+	return nous_rd_i32(v->dest, (size_t) e);
+}
 
-	memcpy(&x, v->dest + (size_t) e * 4, 4);
-	return x;
+/* The order of zone codes: byte order, a prefix first. */
+static inline int
+nous_flow_code_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int			c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : (alen > blen ? 1 : 0);
 }
 
 /* The code of zone i (not NUL-terminated) and its length. */

@@ -194,3 +194,22 @@ nous_sort(void *base, size_t n, size_t size, int (*cmp) (const void *, const voi
 	nous_free(copy);
 	return st;
 }
+
+bool
+nous_radix_offsets(size_t *count, size_t nb, size_t n)
+{
+	size_t		sum = 0,
+				i;
+	bool		trivial = false;
+
+	for (i = 0; i < nb; i++)
+	{
+		size_t		c = count[i];
+
+		if (c == n)
+			trivial = true;
+		count[i] = sum;
+		sum += c;
+	}
+	return trivial;
+}

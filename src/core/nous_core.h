@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 typedef enum nous_status
 {
@@ -48,6 +50,44 @@ nous_free(void *ptr)
 	if (ptr != NULL)
 		nous_free_hook(ptr);
 }
+
+/*
+ * Element i of an unaligned array in a stored format (machine byte order):
+ * the readers of the flat images (flows, mix records) go through these.
+ */
+static inline int32_t
+nous_rd_i32(const unsigned char *p, size_t i)
+{
+	int32_t		x;
+
+	memcpy(&x, p + i * 4, 4);
+	return x;
+}
+
+static inline uint32_t
+nous_rd_u32(const unsigned char *p, size_t i)
+{
+	uint32_t	x;
+
+	memcpy(&x, p + i * 4, 4);
+	return x;
+}
+
+static inline double
+nous_rd_f64(const unsigned char *p, size_t i)
+{
+	double		x;
+
+	memcpy(&x, p + i * 8, 8);
+	return x;
+}
+
+/*
+ * One pass of an LSD radix sort: count[0..nb) holds how many keys have each
+ * digit; turn it into the first output position of each digit.  True when
+ * one digit holds all n keys (the pass would move nothing: skip it).
+ */
+extern bool nous_radix_offsets(size_t *count, size_t nb, size_t n);
 
 /* Called every NOUS_INTERRUPT_EVERY iterations of a long loop. */
 #define NOUS_INTERRUPT_EVERY 65536

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the decoder of stored nous.flows values,
- * nous_flow_decode (src/core/flow.c): the bytes are a flat body (what follows
+ * nous_flow_decode (src/core/flow_format.c): the bytes are a flat body (what follows
  * the varlena header on disk).  Any byte string is accepted or rejected with
  * a sentence, never read out of bounds (the body is copied into a block of
  * exactly its size: ASan sees any overread).  An accepted body:

@@ -1,5 +1,6 @@
 /*
- * libFuzzer target for the decoders of the stored mix states (src/core/mix.c):
+ * libFuzzer target for the decoders of the stored mix states
+ * (src/core/mix_two_groups.c, src/core/mix_table.c):
  * the first byte chooses the type, the rest is a stored body (what follows
  * the varlena header on disk).
  *   - nous.mixpairs (first byte even): nous_mix2_decode accepts or rejects

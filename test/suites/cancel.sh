@@ -51,6 +51,30 @@ SQL
 failed=0
 printf '%-28s %10s  %s\n' "function" "latency" "result"
 
+# verdict NAME LATENCY RESULT [OUT]: one row of the table; a RESULT
+# beginning with FAILED counts as a failure and shows OUT (the psql output)
+verdict() {
+  printf '%-28s %9.3fs  %s\n' "$1" "$2" "$3"
+  case "$3" in
+    FAILED*)
+      [ -n "${4:-}" ] && sed 's/^/    /' "$4"
+      failed=$((failed + 1)) ;;
+  esac
+}
+
+# judge NAME LATENCY OUT ERROR WHAT SLOW OK: FAILED when OUT does not show
+# ERROR ("not the WHAT's error") or when LATENCY is above $bound ("SLOW
+# ${bound}s"); else OK
+judge() {
+  if ! grep -q "$4" "$3"; then
+    verdict "$1" "$2" "FAILED: not the $5's error" "$3"
+  elif awk -v l="$2" -v b="$bound" 'BEGIN {exit !(l > b)}'; then
+    verdict "$1" "$2" "FAILED: $6 ${bound}s"
+  else
+    verdict "$1" "$2" "$7"
+  fi
+}
+
 # measure NAME SQL: run SQL in the background, cancel it after $delay s,
 # print the latency from the cancel to the error
 measure() {
@@ -83,21 +107,13 @@ SQL
   lat=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
   if [ "$how" = terminate ]; then
     if ! grep -q "terminating connection due to administrator command" "$out"; then
-      printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: not the termination's error"
-      sed 's/^/    /' "$out"
-      failed=$((failed + 1))
+      verdict "$name" "$lat" "FAILED: not the termination's error" "$out"
     else
-      printf '%-28s %9.3fs  %s\n' "$name" "$lat" "57P01 (terminated)"
+      verdict "$name" "$lat" "57P01 (terminated)"
     fi
-  elif ! grep -q "ERROR:  57014: canceling statement due to user request" "$out"; then
-    printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: not the cancel's error"
-    sed 's/^/    /' "$out"
-    failed=$((failed + 1))
-  elif awk -v l="$lat" -v b="$bound" 'BEGIN {exit !(l > b)}'; then
-    printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: slower than ${bound}s"
-    failed=$((failed + 1))
   else
-    printf '%-28s %9.3fs  %s\n' "$name" "$lat" "57014"
+    judge "$name" "$lat" "$out" "ERROR:  57014: canceling statement due to user request" \
+      cancel "slower than" 57014
   fi
 }
 
@@ -139,16 +155,8 @@ SQL
   t1=$(date +%s.%N)
   lat=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a - 1}')
   name="timeout_$t"
-  if ! grep -q "ERROR:  57014: canceling statement due to statement timeout" "$out"; then
-    printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: not the timeout's error"
-    sed 's/^/    /' "$out"
-    failed=$((failed + 1))
-  elif awk -v l="$lat" -v b="$bound" 'BEGIN {exit !(l > b)}'; then
-    printf '%-28s %9.3fs  %s\n' "$name" "$lat" "FAILED: overshoot above ${bound}s"
-    failed=$((failed + 1))
-  else
-    printf '%-28s %9.3fs  %s\n' "$name" "$lat" "57014 (overshoot past 1 s)"
-  fi
+  judge "$name" "$lat" "$out" "ERROR:  57014: canceling statement due to statement timeout" \
+    timeout "overshoot above" "57014 (overshoot past 1 s)"
 done
 
 # an interrupted CALL nous.refresh leaves a trace (issue 13, finding 13): the

@@ -8,10 +8,8 @@
 # same values.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
-suite_pgoptions="-c extra_float_digits=0"
-suite_dump_dbs dump
-psql -d "$src" >/dev/null <<'SQL'
-SET client_min_messages = warning;
+suite_dump_setup dump
+suite_sql "$src" <<'SQL'
 CREATE SCHEMA obs;
 CREATE FUNCTION obs.share(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT array_agg(x * 100 / (SELECT sum(y) FROM unnest(v) y) ORDER BY i) FROM unnest(v) WITH ORDINALITY t(x, i) $$;

@@ -6,10 +6,8 @@
 # nous.index_compute gives the same scores and that the view refreshes.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
-suite_pgoptions="-c extra_float_digits=0"
-suite_dump_dbs index_dump
-psql -d "$src" >/dev/null <<'SQL'
-SET client_min_messages = warning;
+suite_dump_setup index_dump
+suite_sql "$src" <<'SQL'
 CREATE SCHEMA obs;
 CREATE TABLE obs.iris (code text PRIMARY KEY, epci text, unemployment float8, income float8);
 INSERT INTO obs.iris VALUES ('A', 'e1', 10, 20000), ('B', 'e1', 20, 15000), ('C', 'e1', 15, NULL),

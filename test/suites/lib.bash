@@ -28,6 +28,10 @@
 #   suite_db_nous DB…  suite_db, then CREATE EXTENSION nous CASCADE in each
 #   suite_dump_dbs NAME  the databases of a dump/restore suite: src=nous_NAME_src
 #                 (new, with nous) and dst=nous_NAME_dst (new, empty)
+#   suite_dump_setup NAME  suite_dump_dbs NAME, with the psql of the suite
+#                 under "-c extra_float_digits=0" (what the dump suites compare)
+#   suite_sql DB  run the SQL of stdin in DB, notices off
+#                 (client_min_messages = warning), output discarded
 #   suite_dump_restore SRC DST  pg_dump -Fc SRC, pg_restore --exit-on-error
 #                 into DST (an empty database: suite_db), through $work
 #   suite_at_exit CMD  run CMD (a shell string) on exit, in the reverse order
@@ -85,6 +89,15 @@ suite_db_nous() {
 suite_dump_dbs() {
   src="nous_$1_src" dst="nous_$1_dst"
   suite_db "$dst" && suite_db_nous "$src"
+}
+
+suite_dump_setup() {
+  suite_pgoptions="-c extra_float_digits=0"
+  suite_dump_dbs "$1"
+}
+
+suite_sql() {
+  { echo "SET client_min_messages = warning;"; cat; } | psql -d "$1" >/dev/null
 }
 
 suite_dump_restore() {

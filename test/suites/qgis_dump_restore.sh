@@ -10,10 +10,8 @@
 # missing outside CI.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
-suite_pgoptions="-c extra_float_digits=0"
-suite_dump_dbs maps
-psql -d "$src" >/dev/null <<'SQL'
-SET client_min_messages = warning;
+suite_dump_setup maps
+suite_sql "$src" <<'SQL'
 CREATE SCHEMA obs;
 -- a 4 x 4 grid of 200 m cells, values 1..16 with one NULL (cell 7)
 CREATE TABLE obs.cells AS

@@ -7,10 +7,8 @@
 # states identical in text and in what they estimate.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
-suite_pgoptions="-c extra_float_digits=0"
-suite_dump_dbs svy_dump
-psql -d "$src" >/dev/null <<'SQL'
-SET client_min_messages = warning;
+suite_dump_setup svy_dump
+suite_sql "$src" <<'SQL'
 INSERT INTO nous.field_category (code, label) VALUES ('noise', 'Bruit');
 INSERT INTO nous.field_holiday VALUES ('2025-05-01', 'Fête du travail');
 INSERT INTO nous.field_observation (observed_at, territory_code, category, closed_at)

@@ -5,10 +5,8 @@
 # the identity sequences go on after the restored rows; the checks still run.
 # Runs against the test cluster (PGHOST/PGPORT/PGUSER set by scripts/test.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
-suite_pgoptions="-c extra_float_digits=0"
-suite_dump_dbs terr_dump
-psql -d "$src" >/dev/null <<'SQL'
-SET client_min_messages = warning;
+suite_dump_setup terr_dump
+suite_sql "$src" <<'SQL'
 -- the rate's numerator row is rewritten after the rate, so the dump copies the rate first
 INSERT INTO nous.indicators (code, label, kind) VALUES ('act', 'actifs', 'count'), ('z_num', 'chômeurs', 'count');
 INSERT INTO nous.indicators (code, label, kind, numerator, denominator, scale) VALUES ('a_rate', 'taux', 'rate', 'z_num', 'act', 100);

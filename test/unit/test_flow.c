@@ -1,5 +1,5 @@
 /*
- * Unit tests of src/core/flow.c: builder, flat format and its validating
+ * Unit tests of src/core/flow_*.c: builder, flat format and its validating
  * decoder (truncations and random corruptions must be rejected or decoded,
  * never read out of bounds: ASan watches), indicators against hand values
  * and the migest toy matrix (../shared/oracles/migest_toy/EXPECTED.md).

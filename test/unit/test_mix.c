@@ -1,5 +1,5 @@
 /*
- * test_mix.c — unit tests of src/core/mix.c against hand computations.
+ * test_mix.c — unit tests of src/core/mix_*.c against hand computations.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /*
- * Unit tests of src/core/secrecy.c.  Safety is checked independently of the
+ * Unit tests of src/core/secrecy_rules.c and src/core/secrecy_suppress.c.
+ * Safety is checked independently of the
  * suppression heuristic: a reader knows every published value and every
  * additive equation; a suppressed unknown x_i is determined exactly by them
  * iff the unit vector e_i lies in the row space of the system
