@@ -163,6 +163,25 @@ for want in "rollup rows equal: true" "literal round trip: true" "merged flows =
             "merge plan: partial"; do
   grep -qF "$want" <<<"$checks" || fail "storable states: want \"$want\""
 done
+# every storable state type of nous, each in a distributed column of its own
+# (test/citus/states.sql): inserted, read back as the same text, merged on
+# the workers (partial) to what one node gives
+q -f "$root/test/citus/states.sql" >/dev/null || fail "test/citus/states.sql did not run"
+echo "  every storable state type (states per EPCI in a distributed column: text read back / merge plan / merged = one node):"
+q -P pager=off -c "SELECT stype AS state, signature AS by, groups,
+       CASE WHEN text_same THEN 'same' ELSE 'DIFFERS' END AS text,
+       merge_plan AS merge, CASE WHEN merged_same THEN 'yes' ELSE 'NO' END AS merged
+  FROM citus_test.state_results ORDER BY stype" | sed 's/^/  /'
+bad="$(q -tA -c "SELECT string_agg(stype || ': ' || concat_ws(', ', CASE WHEN NOT text_same THEN 'text differs' END,
+                   CASE WHEN merge_plan <> 'partial' THEN 'merge plan ' || merge_plan END,
+                   CASE WHEN NOT merged_same THEN 'merged differs: ' || coalesce(merged, 'NULL') END), '; ')
+  FROM citus_test.state_results WHERE NOT (text_same AND merge_plan = 'partial' AND merged_same)")"
+[ -z "$bad" ] || fail "storable state types in distributed columns: $bad"
+missing="$(q -tA -c "SELECT string_agg(DISTINCT a.aggtranstype::regtype::text, ', ')
+  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_type t ON t.oid = a.aggtranstype
+ WHERE p.pronamespace = 'nous'::regnamespace AND t.typnamespace = 'nous'::regnamespace
+   AND a.aggtranstype::regtype::text NOT IN (SELECT stype FROM citus_test.state_results)")"
+[ -z "$missing" ] || fail "storable state types without a distributed-column check: $missing"
 t_states=$(date +%s)
 
 # ---- (d) a user method on the workers
