@@ -192,6 +192,38 @@ SELECT typ, s FROM (
 ) u;
 
 
+-- the state types of 0.2.0: a small valid value of each (from its own
+-- aggregate or transition function), truncated at every length and with one
+-- character replaced at every position, as above
+-- (transition functions run only inside aggregates: the states of those
+-- without a state-returning aggregate come from aggregates of schema fz)
+CREATE AGGREGATE fz.st_breaks(float8, int4) (SFUNC = nous.breaks_trans, STYPE = nous.breaks_state);
+CREATE AGGREGATE fz.st_quantile(float8) (SFUNC = nous.first_quartile_trans, STYPE = nous.quantile_state);
+CREATE AGGREGATE fz.st_geoms(bigint, geometry) (SFUNC = nous.contiguity_transfn, STYPE = nous.geom_rows);
+CREATE AGGREGATE fz.st_autocorrelation(nous.weights, bigint, float8) (
+  SFUNC = nous.autocorrelation_state_transfn, STYPE = nous.autocorrelation_state);
+CREATE AGGREGATE fz.st_composite(bigint, float8[]) (SFUNC = nous.composite_agg_trans, STYPE = nous.composite_agg_state);
+CREATE TABLE fz.state_sample (id serial, typ text, v text);
+INSERT INTO fz.state_sample (typ, v) VALUES
+ ('breaks_state', (SELECT fz.st_breaks(x, 3) FROM unnest('{1.5,2.5,2.5}'::float8[]) x)::text),
+ ('quantile_state', (SELECT fz.st_quantile(x) FROM unnest('{1.5,1e-300,1.5}'::float8[]) x)::text),
+ ('area_values', (SELECT nous.area_values(i, i * 1.5) FROM generate_series(1, 3) i)::text),
+ ('text_area_values', (SELECT nous.area_values('a"' || i, i * 1.5) FROM generate_series(1, 3) i)::text),
+ ('text_weights', (SELECT nous.weights('a' || i, 'a' || (i % 3 + 1)) FROM generate_series(1, 3) i)::text),
+ ('svystate', (SELECT nous.svy_agg(i::float8, 1.0 + i, 's' || (i % 2), 'p' || i, NULL::float8) FROM generate_series(1, 4) i)::text),
+ ('kmstate', (SELECT nous.km_agg(i::float8, i % 2 = 0) FROM generate_series(1, 4) i)::text),
+ ('geom_rows', (SELECT fz.st_geoms(i, g) FROM (VALUES (1::bigint, 'SRID=2154;POLYGON((0 0,1 0,1 1,0 0))'::geometry),
+                                                     (2, 'SRID=2154;POLYGON((1 0,2 0,1 1,1 0))')) v(i, g))::text),
+ ('autocorrelation_state', (SELECT fz.st_autocorrelation('{1:[2],2:[1]}'::nous.weights, i, x)
+                              FROM (VALUES (1::bigint, 2.0::float8), (2, 5.0)) v(i, x))::text),
+ ('composite_agg_state', (SELECT fz.st_composite(i, x) FROM (VALUES (1::bigint, '{1,2}'::float8[]), (2, '{3,-4.5}')) v(i, x))::text);
+INSERT INTO fz.corrupt (typ, s)
+SELECT typ, left(v, i) FROM fz.state_sample, generate_series(0, length(v)) i
+UNION ALL
+SELECT typ, overlay(v placing c from i for 1) FROM fz.state_sample, generate_series(1, length(v)) i,
+       unnest(ARRAY['', '"', '\', ',', ';', ':', '[', ']', '{', '}', '(', ')', '-', 'x', 'f', '0', ' ', '9e999', 'NaN',
+                    '99999999999999999999999', 'é', E'\x01']) c;
+
 -- arguments that make a function do its work (the "good" value of a
 -- position when the type's good value would only get an early error)
 CREATE TABLE fz.hint (proname text, argno int, expr text);
@@ -373,6 +405,7 @@ INSERT INTO fz.recv_sample (typ, v) VALUES
  ('mixpairs', '[]'), ('mixpairs', '[(1,4),(3.5,4e2)]'),
  ('mixcounts', '[]'), ('mixcounts', '[["s","u1","a",3],["","u\"2","b",1e2]]'),
  ('weights', '{}'), ('weights', '{1:[2,3],2:[1],3:[1]}');
+INSERT INTO fz.recv_sample (typ, v) SELECT typ, v FROM fz.state_sample ORDER BY id;
 
 CREATE FUNCTION fz.recv_one(typ text, b bytea) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;
@@ -387,7 +420,14 @@ BEGIN
     WHEN 'flows' THEN 'nous.flow_summary(x)::text, (SELECT count(*) FROM nous.flow_zones(x)), (SELECT count(*) FROM nous.flow_pairs(x)), nous.flow_select(x, ''top(k=2)'')::text, nous.flow_matrix_merge(x, x)::text, nous.flow_json(x)'
     WHEN 'mixpairs' THEN 'nous.dissimilarity(x), nous.atkinson(x, 0.5), nous.entropy_h(x), nous.mixpairs_totals(x), nous.areas(x)'
     WHEN 'mixcounts' THEN 'nous.mutual_information(x), nous.multigroup_dissimilarity(x), (SELECT count(*) FROM nous.mix_local(x)), nous.compact(x)::text, nous.cells(x)'
-    ELSE 'nous.link_count(x), nous.islands(x), (SELECT count(*) FROM nous.neighbours(x)), (SELECT count(*) FROM nous.components(x)), nous.area_count(x)' END);
+    WHEN 'weights' THEN 'nous.link_count(x), nous.islands(x), (SELECT count(*) FROM nous.neighbours(x)), (SELECT count(*) FROM nous.components(x)), nous.area_count(x)'
+    WHEN 'breaks_state' THEN 'nous.breaks_final(x)'
+    WHEN 'quantile_state' THEN 'nous.first_quartile_final(x)'
+    WHEN 'kmstate' THEN 'nous.km_quantile(x)::text'
+    WHEN 'geom_rows' THEN 'nous.contiguity_finalfn(x)::text'
+    WHEN 'autocorrelation_state' THEN 'nous.moran_state_finalfn(x)::text'
+    WHEN 'composite_agg_state' THEN 'nous.composite_agg_final(x)::text'
+    ELSE 'x::text' END);
   RETURN n;
 END $$;
 
