@@ -103,14 +103,18 @@ cagg_flat_write(const CompAggState *st, char *out, Size total)
 	}
 	if (st->has_pol && kk > 0)
 	{
-		int32	   *q = (int32 *) palloc(sizeof(int32) * kk);
-		size_t		j;
+		/*
+		 * One int32 at a time, no scratch array: this runs from the expanded
+		 * object's flatten method, whose caller's context may not support
+		 * pfree (PostgreSQL 17's tuplesort flattens into a bump context).
+		 */
+		for (size_t j = 0; j < kk; j++)
+		{
+			int32		v = st->pol[j];
 
-		for (j = 0; j < kk; j++)
-			q[j] = st->pol[j];
-		memcpy(p, q, sizeof(int32) * kk);
-		pfree(q);
-		p += sizeof(int32) * kk;
+			memcpy(p, &v, sizeof(int32));
+			p += sizeof(int32);
+		}
 	}
 	if (st->n > 0)
 	{

@@ -121,7 +121,17 @@ av_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
 	int32		n = (int32) eo->n;
 
 	Assert(size == av_flat_size(eohptr));
-	av_sort(eo);
+	{
+		/*
+		 * The sort's scratch memory in the state's own context: the caller's
+		 * may not support pfree (PostgreSQL 17's tuplesort flattens into a
+		 * bump context).
+		 */
+		MemoryContext old = MemoryContextSwitchTo(eo->hdr.eoh_context);
+
+		av_sort(eo);
+		MemoryContextSwitchTo(old);
+	}
 	memset(p, 0, AV_HDRSZ);
 	SET_VARSIZE(p, size);
 	memcpy(p + 8, &n, sizeof(int32));
