@@ -203,23 +203,11 @@ breaks_trans(FunctionCallInfo fcinfo, const char *fn, text *method)
 	PG_RETURN_POINTER(s);
 }
 
-PG_FUNCTION_INFO_V1(nous_breaks_transfn);
-
 /* nous.breaks(value, k, method) transition. */
-Datum
-nous_breaks_transfn(PG_FUNCTION_ARGS)
-{
-	return breaks_trans(fcinfo, "nous_breaks_transfn", classes_method_arg(fcinfo, 3));
-}
-
-PG_FUNCTION_INFO_V1(nous_breaks_transfn_fisher);
+NOUS_ENTRY(nous_breaks_transfn, breaks_trans(fcinfo, "nous_breaks_transfn", classes_method_arg(fcinfo, 3)));
 
 /* nous.breaks(value, k) transition: method fisher. */
-Datum
-nous_breaks_transfn_fisher(PG_FUNCTION_ARGS)
-{
-	return breaks_trans(fcinfo, "nous_breaks_transfn_fisher", NULL);
-}
+NOUS_ENTRY(nous_breaks_transfn_fisher, breaks_trans(fcinfo, "nous_breaks_transfn_fisher", NULL));
 
 PG_FUNCTION_INFO_V1(nous_breaks_combine);
 

@@ -275,29 +275,12 @@ gvf_part_final(FunctionCallInfo fcinfo, bool sdam_wanted)
 	PG_RETURN_FLOAT8(sdam_wanted ? sdam : sdcm);
 }
 
-PG_FUNCTION_INFO_V1(nous_gvf_sdam_finalfn);
-
 /* nous.gvf_sdam final: squared deviations from the array mean. */
-Datum
-nous_gvf_sdam_finalfn(PG_FUNCTION_ARGS)
-{
-	return gvf_part_final(fcinfo, true);
-}
-
-PG_FUNCTION_INFO_V1(nous_gvf_sdcm_finalfn);
+NOUS_ENTRY(nous_gvf_sdam_finalfn, gvf_part_final(fcinfo, true));
 
 /* nous.gvf_sdcm final: squared deviations from the class means, summed. */
-Datum
-nous_gvf_sdcm_finalfn(PG_FUNCTION_ARGS)
-{
-	return gvf_part_final(fcinfo, false);
-}
+NOUS_ENTRY(nous_gvf_sdcm_finalfn, gvf_part_final(fcinfo, false));
 
 /* The C name of nous 0.1.0 (sql/released/nous--0.1.0.sql). */
-PG_FUNCTION_INFO_V1(pg_nous_class_of);
 
-Datum
-pg_nous_class_of(PG_FUNCTION_ARGS)
-{
-	return nous_class_of_sql(fcinfo);
-}
+NOUS_ENTRY(pg_nous_class_of, nous_class_of_sql(fcinfo));

@@ -227,113 +227,42 @@ breaks_builtin_sql(FunctionCallInfo fcinfo, const char *name)
 	PG_RETURN_DATUM(breaks_result(out, nout));
 }
 
-PG_FUNCTION_INFO_V1(nous_breaks_fisher_sql);
-PG_FUNCTION_INFO_V1(nous_breaks_quantile_sql);
-PG_FUNCTION_INFO_V1(nous_breaks_equal_sql);
-PG_FUNCTION_INFO_V1(nous_breaks_sd_sql);
-PG_FUNCTION_INFO_V1(nous_breaks_headtails_sql);
-PG_FUNCTION_INFO_V1(nous_breaks_pretty_sql);
-PG_FUNCTION_INFO_V1(nous_breaks_box_sql);
-
 /* nous.breaks_fisher(values, k, params): Fisher's exact natural breaks */
-Datum
-nous_breaks_fisher_sql(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "fisher");
-}
+NOUS_ENTRY(nous_breaks_fisher_sql, breaks_builtin_sql(fcinfo, "fisher"));
 
 /* nous.breaks_quantile(values, k, params): quantiles of type 1..9 */
-Datum
-nous_breaks_quantile_sql(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "quantile");
-}
+NOUS_ENTRY(nous_breaks_quantile_sql, breaks_builtin_sql(fcinfo, "quantile"));
 
 /* nous.breaks_equal(values, k, params): equal intervals */
-Datum
-nous_breaks_equal_sql(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "equal");
-}
+NOUS_ENTRY(nous_breaks_equal_sql, breaks_builtin_sql(fcinfo, "equal"));
 
 /* nous.breaks_sd(values, k, params): standard-deviation classes */
-Datum
-nous_breaks_sd_sql(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "sd");
-}
+NOUS_ENTRY(nous_breaks_sd_sql, breaks_builtin_sql(fcinfo, "sd"));
 
 /* nous.breaks_headtails(values, k, params): head/tail breaks */
-Datum
-nous_breaks_headtails_sql(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "headtails");
-}
+NOUS_ENTRY(nous_breaks_headtails_sql, breaks_builtin_sql(fcinfo, "headtails"));
 
 /* nous.breaks_pretty(values, k, params): pretty breaks */
-Datum
-nous_breaks_pretty_sql(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "pretty");
-}
+NOUS_ENTRY(nous_breaks_pretty_sql, breaks_builtin_sql(fcinfo, "pretty"));
 
 /* nous.breaks_box(values, k, params): box-plot breaks, k ignored */
-Datum
-nous_breaks_box_sql(PG_FUNCTION_ARGS)
-{
-	return breaks_builtin_sql(fcinfo, "box");
-}
+NOUS_ENTRY(nous_breaks_box_sql, breaks_builtin_sql(fcinfo, "box"));
 
 /*
  * The C names of nous 0.1.0, which sql/released/nous--0.1.0.sql names: a
  * database still at 0.1.0 calls these until ALTER EXTENSION nous UPDATE.
  */
-PG_FUNCTION_INFO_V1(pg_nous_breaks_fisher);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_quantile);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_equal);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_sd);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_headtails);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_pretty);
-PG_FUNCTION_INFO_V1(pg_nous_breaks_box);
 
-Datum
-pg_nous_breaks_fisher(PG_FUNCTION_ARGS)
-{
-	return nous_breaks_fisher_sql(fcinfo);
-}
+NOUS_ENTRY(pg_nous_breaks_fisher, nous_breaks_fisher_sql(fcinfo));
 
-Datum
-pg_nous_breaks_quantile(PG_FUNCTION_ARGS)
-{
-	return nous_breaks_quantile_sql(fcinfo);
-}
+NOUS_ENTRY(pg_nous_breaks_quantile, nous_breaks_quantile_sql(fcinfo));
 
-Datum
-pg_nous_breaks_equal(PG_FUNCTION_ARGS)
-{
-	return nous_breaks_equal_sql(fcinfo);
-}
+NOUS_ENTRY(pg_nous_breaks_equal, nous_breaks_equal_sql(fcinfo));
 
-Datum
-pg_nous_breaks_sd(PG_FUNCTION_ARGS)
-{
-	return nous_breaks_sd_sql(fcinfo);
-}
+NOUS_ENTRY(pg_nous_breaks_sd, nous_breaks_sd_sql(fcinfo));
 
-Datum
-pg_nous_breaks_headtails(PG_FUNCTION_ARGS)
-{
-	return nous_breaks_headtails_sql(fcinfo);
-}
+NOUS_ENTRY(pg_nous_breaks_headtails, nous_breaks_headtails_sql(fcinfo));
 
-Datum
-pg_nous_breaks_pretty(PG_FUNCTION_ARGS)
-{
-	return nous_breaks_pretty_sql(fcinfo);
-}
+NOUS_ENTRY(pg_nous_breaks_pretty, nous_breaks_pretty_sql(fcinfo));
 
-Datum
-pg_nous_breaks_box(PG_FUNCTION_ARGS)
-{
-	return nous_breaks_box_sql(fcinfo);
-}
+NOUS_ENTRY(pg_nous_breaks_box, nous_breaks_box_sql(fcinfo));

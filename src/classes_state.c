@@ -296,23 +296,11 @@ state_trans(FunctionCallInfo fcinfo, const char *fn, text *method)
 	PG_RETURN_DATUM(EOHPGetRWDatum(&eo->hdr));
 }
 
-PG_FUNCTION_INFO_V1(nous_breaks_state_trans);
-
 /* nous.breaks(value, k, method): (state, value, k, method) */
-Datum
-nous_breaks_state_trans(PG_FUNCTION_ARGS)
-{
-	return state_trans(fcinfo, "nous.breaks_trans", classes_method_arg(fcinfo, 3));
-}
-
-PG_FUNCTION_INFO_V1(nous_breaks_state_trans_fisher);
+NOUS_ENTRY(nous_breaks_state_trans, state_trans(fcinfo, "nous.breaks_trans", classes_method_arg(fcinfo, 3)));
 
 /* nous.breaks(value, k): (state, value, k), method fisher */
-Datum
-nous_breaks_state_trans_fisher(PG_FUNCTION_ARGS)
-{
-	return state_trans(fcinfo, "nous.breaks_trans", NULL);
-}
+NOUS_ENTRY(nous_breaks_state_trans_fisher, state_trans(fcinfo, "nous.breaks_trans", NULL));
 
 PG_FUNCTION_INFO_V1(nous_breaks_state_combine);
 

@@ -211,45 +211,20 @@ builtin_select(FunctionCallInfo fcinfo, const char *method, nous_flow_selector s
 	PG_RETURN_POINTER(filtered_copy(&v, keep));
 }
 
-PG_FUNCTION_INFO_V1(nous_flow_select_threshold);
 /* threshold: weight >= value (or > value with comparison '>'). */
-Datum
-nous_flow_select_threshold(PG_FUNCTION_ARGS)
-{
-	return builtin_select(fcinfo, "threshold", NOUS_SEL_THRESHOLD, true, "a finite weight");
-}
+NOUS_ENTRY(nous_flow_select_threshold, builtin_select(fcinfo, "threshold", NOUS_SEL_THRESHOLD, true, "a finite weight"));
 
-PG_FUNCTION_INFO_V1(nous_flow_select_top);
 /* top: the value largest flows of each origin. */
-Datum
-nous_flow_select_top(PG_FUNCTION_ARGS)
-{
-	return builtin_select(fcinfo, "top", NOUS_SEL_TOP, true, "a whole number of flows per origin, zero or more");
-}
+NOUS_ENTRY(nous_flow_select_top, builtin_select(fcinfo, "top", NOUS_SEL_TOP, true, "a whole number of flows per origin, zero or more"));
 
-PG_FUNCTION_INFO_V1(nous_flow_select_share);
 /* share: weight / origin outflow >= value (or >). */
-Datum
-nous_flow_select_share(PG_FUNCTION_ARGS)
-{
-	return builtin_select(fcinfo, "share", NOUS_SEL_SHARE, true, "a share of the origin's outflow between 0 and 1");
-}
+NOUS_ENTRY(nous_flow_select_share, builtin_select(fcinfo, "share", NOUS_SEL_SHARE, true, "a share of the origin's outflow between 0 and 1"));
 
-PG_FUNCTION_INFO_V1(nous_flow_select_cumulative);
 /* cumulative: the largest flows until value of the volume. */
-Datum
-nous_flow_select_cumulative(PG_FUNCTION_ARGS)
-{
-	return builtin_select(fcinfo, "cumulative", NOUS_SEL_CUMULATIVE, true, "a share of the total volume between 0 and 1");
-}
+NOUS_ENTRY(nous_flow_select_cumulative, builtin_select(fcinfo, "cumulative", NOUS_SEL_CUMULATIVE, true, "a share of the total volume between 0 and 1"));
 
-PG_FUNCTION_INFO_V1(nous_flow_select_dominant);
 /* dominant: the Nystuen-Dacey dominant flows. */
-Datum
-nous_flow_select_dominant(PG_FUNCTION_ARGS)
-{
-	return builtin_select(fcinfo, "dominant", NOUS_SEL_DOMINANT, false, "not used");
-}
+NOUS_ENTRY(nous_flow_select_dominant, builtin_select(fcinfo, "dominant", NOUS_SEL_DOMINANT, false, "not used"));
 
 PG_FUNCTION_INFO_V1(nous_flow_dominant_sql);
 

@@ -444,18 +444,12 @@ int8_array(const KeyIdx *k, int n)
 	return r;
 }
 
-PG_FUNCTION_INFO_V1(nous_composite_agg_final);
-
 /*
  * composite_agg final: sort the rows by key, then compute what
  * nous.composite computes over the same rows; returns nous.index_composite_scores
  * (keys, scores, coverage), empty arrays for an empty input.
  */
-Datum
-nous_composite_agg_final(PG_FUNCTION_ARGS)
-{
-	return cagg_final(fcinfo, PG_ARGISNULL(0) ? NULL : (CompAggState *) PG_GETARG_POINTER(0));
-}
+NOUS_ENTRY(nous_composite_agg_final, cagg_final(fcinfo, PG_ARGISNULL(0) ? NULL : (CompAggState *) PG_GETARG_POINTER(0)));
 
 /* The result of nous.composite_agg from a state (NULL: no row). */
 Datum

@@ -249,59 +249,23 @@ aggregate_builtin_sql(FunctionCallInfo fcinfo, const char *name)
 	PG_RETURN_ARRAYTYPE_P(nous_vec_to_array(&v, out));
 }
 
-PG_FUNCTION_INFO_V1(nous_aggregate_mean);
-PG_FUNCTION_INFO_V1(nous_aggregate_geometric);
-PG_FUNCTION_INFO_V1(nous_aggregate_power);
-PG_FUNCTION_INFO_V1(nous_aggregate_mpi);
-PG_FUNCTION_INFO_V1(nous_aggregate_rankmean);
-PG_FUNCTION_INFO_V1(nous_aggregate_worstq);
-PG_FUNCTION_INFO_V1(nous_aggregate_pca);
-
 /* nous.aggregate_mean(matrix, weights, params) */
-Datum
-nous_aggregate_mean(PG_FUNCTION_ARGS)
-{
-	return aggregate_builtin_sql(fcinfo, "mean");
-}
+NOUS_ENTRY(nous_aggregate_mean, aggregate_builtin_sql(fcinfo, "mean"));
 
 /* nous.aggregate_geometric(matrix, weights, params) */
-Datum
-nous_aggregate_geometric(PG_FUNCTION_ARGS)
-{
-	return aggregate_builtin_sql(fcinfo, "geometric");
-}
+NOUS_ENTRY(nous_aggregate_geometric, aggregate_builtin_sql(fcinfo, "geometric"));
 
 /* nous.aggregate_power(matrix, weights, params) */
-Datum
-nous_aggregate_power(PG_FUNCTION_ARGS)
-{
-	return aggregate_builtin_sql(fcinfo, "power");
-}
+NOUS_ENTRY(nous_aggregate_power, aggregate_builtin_sql(fcinfo, "power"));
 
 /* nous.aggregate_mpi(matrix, weights, params) */
-Datum
-nous_aggregate_mpi(PG_FUNCTION_ARGS)
-{
-	return aggregate_builtin_sql(fcinfo, "mpi");
-}
+NOUS_ENTRY(nous_aggregate_mpi, aggregate_builtin_sql(fcinfo, "mpi"));
 
 /* nous.aggregate_rankmean(matrix, weights, params) */
-Datum
-nous_aggregate_rankmean(PG_FUNCTION_ARGS)
-{
-	return aggregate_builtin_sql(fcinfo, "rankmean");
-}
+NOUS_ENTRY(nous_aggregate_rankmean, aggregate_builtin_sql(fcinfo, "rankmean"));
 
 /* nous.aggregate_worstq(matrix, weights, params) */
-Datum
-nous_aggregate_worstq(PG_FUNCTION_ARGS)
-{
-	return aggregate_builtin_sql(fcinfo, "worstq");
-}
+NOUS_ENTRY(nous_aggregate_worstq, aggregate_builtin_sql(fcinfo, "worstq"));
 
 /* nous.aggregate_pca(matrix, weights, params) */
-Datum
-nous_aggregate_pca(PG_FUNCTION_ARGS)
-{
-	return aggregate_builtin_sql(fcinfo, "pca");
-}
+NOUS_ENTRY(nous_aggregate_pca, aggregate_builtin_sql(fcinfo, "pca"));

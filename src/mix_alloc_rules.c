@@ -522,23 +522,11 @@ rule_trans(FunctionCallInfo fcinfo, const char *fn,
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
-PG_FUNCTION_INFO_V1(nous_rule_trans_compliance);
-
 /* (state float8[], counts bool[, target float8[, min_scope int, confidence float8]]) */
-Datum
-nous_rule_trans_compliance(PG_FUNCTION_ARGS)
-{
-	return rule_trans(fcinfo, "nous.compliance_trans", compliance_row);
-}
-
-PG_FUNCTION_INFO_V1(nous_rule_trans_allocation_mix);
+NOUS_ENTRY(nous_rule_trans_compliance, rule_trans(fcinfo, "nous.compliance_trans", compliance_row));
 
 /* (state float8[], in_qpv, income_uc, renewal, threshold[, inclusive, min_scope, confidence]) */
-Datum
-nous_rule_trans_allocation_mix(PG_FUNCTION_ARGS)
-{
-	return rule_trans(fcinfo, "nous.allocation_mix_trans", allocation_mix_row);
-}
+NOUS_ENTRY(nous_rule_trans_allocation_mix, rule_trans(fcinfo, "nous.allocation_mix_trans", allocation_mix_row));
 
 PG_FUNCTION_INFO_V1(nous_rule_merge);
 

@@ -329,54 +329,23 @@ simpson_interaction(const nous_mixtable *t)
 	return isnan(r) ? r : 1.0 - r;
 }
 
-PG_FUNCTION_INFO_V1(nous_mixcounts_shannon);
-PG_FUNCTION_INFO_V1(nous_mixcounts_shannon_normalised);
-PG_FUNCTION_INFO_V1(nous_mixcounts_multi_dissimilarity);
-PG_FUNCTION_INFO_V1(nous_mixcounts_relative_diversity);
-PG_FUNCTION_INFO_V1(nous_mixcounts_simpson_concentration);
-PG_FUNCTION_INFO_V1(nous_mixcounts_simpson_interaction);
-
 /* Shannon diversity of the group totals (natural log) */
-Datum
-nous_mixcounts_shannon(PG_FUNCTION_ARGS)
-{
-	return mixcounts_index(fcinfo, nous_mix_entropy);
-}
+NOUS_ENTRY(nous_mixcounts_shannon, mixcounts_index(fcinfo, nous_mix_entropy));
 
 /* normalised Shannon diversity E / ln K (Pielou's evenness) */
-Datum
-nous_mixcounts_shannon_normalised(PG_FUNCTION_ARGS)
-{
-	return mixcounts_index(fcinfo, nous_mix_entropy_normalised);
-}
+NOUS_ENTRY(nous_mixcounts_shannon_normalised, mixcounts_index(fcinfo, nous_mix_entropy_normalised));
 
 /* multigroup dissimilarity */
-Datum
-nous_mixcounts_multi_dissimilarity(PG_FUNCTION_ARGS)
-{
-	return mixcounts_index(fcinfo, nous_mix_multi_dissimilarity);
-}
+NOUS_ENTRY(nous_mixcounts_multi_dissimilarity, mixcounts_index(fcinfo, nous_mix_multi_dissimilarity));
 
 /* relative diversity */
-Datum
-nous_mixcounts_relative_diversity(PG_FUNCTION_ARGS)
-{
-	return mixcounts_index(fcinfo, nous_mix_relative_diversity);
-}
+NOUS_ENTRY(nous_mixcounts_relative_diversity, mixcounts_index(fcinfo, nous_mix_relative_diversity));
 
 /* Simpson concentration */
-Datum
-nous_mixcounts_simpson_concentration(PG_FUNCTION_ARGS)
-{
-	return mixcounts_index(fcinfo, nous_mix_simpson_concentration);
-}
+NOUS_ENTRY(nous_mixcounts_simpson_concentration, mixcounts_index(fcinfo, nous_mix_simpson_concentration));
 
 /* Simpson interaction */
-Datum
-nous_mixcounts_simpson_interaction(PG_FUNCTION_ARGS)
-{
-	return mixcounts_index(fcinfo, simpson_interaction);
-}
+NOUS_ENTRY(nous_mixcounts_simpson_interaction, mixcounts_index(fcinfo, simpson_interaction));
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_decomposition);
 

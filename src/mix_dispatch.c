@@ -47,20 +47,8 @@ index_dispatch(FunctionCallInfo fcinfo, const char *family)
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(nous_segregation);
-
 /* nous.segregation(nous.mixpairs, method text): a registered two-group index */
-Datum
-nous_segregation(PG_FUNCTION_ARGS)
-{
-	return index_dispatch(fcinfo, "segregation");
-}
-
-PG_FUNCTION_INFO_V1(nous_multigroup_segregation);
+NOUS_ENTRY(nous_segregation, index_dispatch(fcinfo, "segregation"));
 
 /* nous.segregation(nous.mixcounts, method text): a registered multigroup index */
-Datum
-nous_multigroup_segregation(PG_FUNCTION_ARGS)
-{
-	return index_dispatch(fcinfo, "multigroup_segregation");
-}
+NOUS_ENTRY(nous_multigroup_segregation, index_dispatch(fcinfo, "multigroup_segregation"));

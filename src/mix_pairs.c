@@ -169,12 +169,7 @@ mix_pairs_index(FunctionCallInfo fcinfo, double (*f) (const double *gt, size_t n
 	RETURN_INDEX(f(gt, n));
 }
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_dissimilarity);
-Datum
-nous_mixpairs_dissimilarity(PG_FUNCTION_ARGS)
-{
-	return mix_pairs_index(fcinfo, nous_mix2_dissimilarity);
-}
+NOUS_ENTRY(nous_mixpairs_dissimilarity, mix_pairs_index(fcinfo, nous_mix2_dissimilarity));
 
 PG_FUNCTION_INFO_V1(nous_mixpairs_gini);
 Datum
@@ -190,33 +185,13 @@ nous_mixpairs_gini(PG_FUNCTION_ARGS)
 	RETURN_INDEX(r);
 }
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_entropy_h);
-Datum
-nous_mixpairs_entropy_h(PG_FUNCTION_ARGS)
-{
-	return mix_pairs_index(fcinfo, nous_mix2_entropy_h);
-}
+NOUS_ENTRY(nous_mixpairs_entropy_h, mix_pairs_index(fcinfo, nous_mix2_entropy_h));
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_isolation);
-Datum
-nous_mixpairs_isolation(PG_FUNCTION_ARGS)
-{
-	return mix_pairs_index(fcinfo, nous_mix2_isolation);
-}
+NOUS_ENTRY(nous_mixpairs_isolation, mix_pairs_index(fcinfo, nous_mix2_isolation));
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_interaction);
-Datum
-nous_mixpairs_interaction(PG_FUNCTION_ARGS)
-{
-	return mix_pairs_index(fcinfo, nous_mix2_interaction);
-}
+NOUS_ENTRY(nous_mixpairs_interaction, mix_pairs_index(fcinfo, nous_mix2_interaction));
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_correlation_ratio);
-Datum
-nous_mixpairs_correlation_ratio(PG_FUNCTION_ARGS)
-{
-	return mix_pairs_index(fcinfo, nous_mix2_correlation_ratio);
-}
+NOUS_ENTRY(nous_mixpairs_correlation_ratio, mix_pairs_index(fcinfo, nous_mix2_correlation_ratio));
 
 static Datum
 atkinson_common(FunctionCallInfo fcinfo, const double *gt, size_t n, double b)
@@ -437,16 +412,6 @@ pairs_column(FunctionCallInfo fcinfo, int which)
 	PG_RETURN_ARRAYTYPE_P(construct_array(d, (int) n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_groups);
-Datum
-nous_mixpairs_groups(PG_FUNCTION_ARGS)
-{
-	return pairs_column(fcinfo, 0);
-}
+NOUS_ENTRY(nous_mixpairs_groups, pairs_column(fcinfo, 0));
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_totals);
-Datum
-nous_mixpairs_totals(PG_FUNCTION_ARGS)
-{
-	return pairs_column(fcinfo, 1);
-}
+NOUS_ENTRY(nous_mixpairs_totals, pairs_column(fcinfo, 1));

@@ -320,75 +320,29 @@ builtin_wrapper(FunctionCallInfo fcinfo, const char *name)
 	PG_RETURN_ARRAYTYPE_P(apply_builtin(b, &v, params));
 }
 
-PG_FUNCTION_INFO_V1(nous_normalise_zscore);
-PG_FUNCTION_INFO_V1(nous_normalise_minmax);
-PG_FUNCTION_INFO_V1(nous_normalise_rank);
-PG_FUNCTION_INFO_V1(nous_normalise_percentile);
-PG_FUNCTION_INFO_V1(nous_normalise_ratio);
-PG_FUNCTION_INFO_V1(nous_normalise_goalposts);
-PG_FUNCTION_INFO_V1(nous_normalise_winsor);
-PG_FUNCTION_INFO_V1(nous_normalise_log);
-PG_FUNCTION_INFO_V1(nous_normalise_none);
-
 /* nous.normalise_zscore(values float8[], params jsonb) */
-Datum
-nous_normalise_zscore(PG_FUNCTION_ARGS)
-{
-	return builtin_wrapper(fcinfo, "zscore");
-}
+NOUS_ENTRY(nous_normalise_zscore, builtin_wrapper(fcinfo, "zscore"));
 
 /* nous.normalise_minmax(values float8[], params jsonb) */
-Datum
-nous_normalise_minmax(PG_FUNCTION_ARGS)
-{
-	return builtin_wrapper(fcinfo, "minmax");
-}
+NOUS_ENTRY(nous_normalise_minmax, builtin_wrapper(fcinfo, "minmax"));
 
 /* nous.normalise_rank(values float8[], params jsonb) */
-Datum
-nous_normalise_rank(PG_FUNCTION_ARGS)
-{
-	return builtin_wrapper(fcinfo, "rank");
-}
+NOUS_ENTRY(nous_normalise_rank, builtin_wrapper(fcinfo, "rank"));
 
 /* nous.normalise_percentile(values float8[], params jsonb) */
-Datum
-nous_normalise_percentile(PG_FUNCTION_ARGS)
-{
-	return builtin_wrapper(fcinfo, "percentile");
-}
+NOUS_ENTRY(nous_normalise_percentile, builtin_wrapper(fcinfo, "percentile"));
 
 /* nous.normalise_ratio(values float8[], params jsonb) */
-Datum
-nous_normalise_ratio(PG_FUNCTION_ARGS)
-{
-	return builtin_wrapper(fcinfo, "ratio");
-}
+NOUS_ENTRY(nous_normalise_ratio, builtin_wrapper(fcinfo, "ratio"));
 
 /* nous.normalise_goalposts(values float8[], params jsonb) */
-Datum
-nous_normalise_goalposts(PG_FUNCTION_ARGS)
-{
-	return builtin_wrapper(fcinfo, "goalposts");
-}
+NOUS_ENTRY(nous_normalise_goalposts, builtin_wrapper(fcinfo, "goalposts"));
 
 /* nous.normalise_winsor(values float8[], params jsonb) */
-Datum
-nous_normalise_winsor(PG_FUNCTION_ARGS)
-{
-	return builtin_wrapper(fcinfo, "winsor");
-}
+NOUS_ENTRY(nous_normalise_winsor, builtin_wrapper(fcinfo, "winsor"));
 
 /* nous.normalise_log(values float8[], params jsonb) */
-Datum
-nous_normalise_log(PG_FUNCTION_ARGS)
-{
-	return builtin_wrapper(fcinfo, "log");
-}
+NOUS_ENTRY(nous_normalise_log, builtin_wrapper(fcinfo, "log"));
 
 /* nous.normalise_none(values float8[], params jsonb) */
-Datum
-nous_normalise_none(PG_FUNCTION_ARGS)
-{
-	return builtin_wrapper(fcinfo, "none");
-}
+NOUS_ENTRY(nous_normalise_none, builtin_wrapper(fcinfo, "none"));

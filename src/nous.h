@@ -101,6 +101,19 @@ extern MemoryContext nous_agg_context(FunctionCallInfo fcinfo, const char *fn,
 									  const char *aggregate);
 
 /*
+ * NOUS_ENTRY(name, call);  defines the SQL-callable function name (version-1
+ * calling convention) whose whole body is "return call;", call being an
+ * expression of fcinfo.  For the entry points that only pick a variant of a
+ * shared implementation (a method of a family, bigint or text ids, a
+ * statistic of one state): one line each instead of six.  The name is spelt
+ * whole, so that grep finds the definition.
+ */
+#define NOUS_ENTRY(name, call) \
+	PG_FUNCTION_INFO_V1(name); \
+	Datum name(PG_FUNCTION_ARGS) { return (call); } \
+	extern int no_such_variable
+
+/*
  * When argument argno is NULL, the state (argument 0) stays as it is: return
  * it, or NULL when there is none yet.  The first statement of a combine
  * (argno 1: the right side is empty) and of a transition that skips a row

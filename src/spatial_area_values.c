@@ -353,27 +353,15 @@ value_arg(FunctionCallInfo fcinfo, int argno, int64 id)
 
 static Datum area_values_trans(FunctionCallInfo fcinfo, bool text_ids);
 
-PG_FUNCTION_INFO_V1(nous_area_values_transfn);
-
 /* nous.area_values(id bigint, value): one pair more; a NULL value is kept as missing. */
-Datum
-nous_area_values_transfn(PG_FUNCTION_ARGS)
-{
-	return area_values_trans(fcinfo, false);
-}
-
-PG_FUNCTION_INFO_V1(nous_text_area_values_transfn);
+NOUS_ENTRY(nous_area_values_transfn, area_values_trans(fcinfo, false));
 
 /*
  * nous.area_values(id text, value).  An entry point of its own: the type of
  * the id is not read from the call's expression, which Citus's worker
  * aggregates do not carry.
  */
-Datum
-nous_text_area_values_transfn(PG_FUNCTION_ARGS)
-{
-	return area_values_trans(fcinfo, true);
-}
+NOUS_ENTRY(nous_text_area_values_transfn, area_values_trans(fcinfo, true));
 
 static Datum
 area_values_trans(FunctionCallInfo fcinfo, bool text_ids)

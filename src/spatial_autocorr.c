@@ -82,26 +82,11 @@ ac_global_result(FunctionCallInfo fcinfo, AcState *s, nous_global_kind kind)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, v, nl)));
 }
 
-PG_FUNCTION_INFO_V1(nous_moran_finalfn);
-Datum
-nous_moran_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_MORAN);
-}
+NOUS_ENTRY(nous_moran_finalfn, ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_MORAN));
 
-PG_FUNCTION_INFO_V1(nous_geary_finalfn);
-Datum
-nous_geary_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_GEARY);
-}
+NOUS_ENTRY(nous_geary_finalfn, ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_GEARY));
 
-PG_FUNCTION_INFO_V1(nous_getis_ord_finalfn);
-Datum
-nous_getis_ord_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_GETIS_ORD);
-}
+NOUS_ENTRY(nous_getis_ord_finalfn, ac_global_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), NOUS_GETIS_ORD));
 
 /*
  * The row type of the elements of a final function's array result (a
@@ -159,14 +144,8 @@ local_rows(FunctionCallInfo fcinfo, AcState *s, int32 n, int natts, const char *
 	return td;
 }
 
-PG_FUNCTION_INFO_V1(nous_local_moran_finalfn);
-
 /* nous.local_moran final: an array of nous.local_moran_result, by id. */
-Datum
-nous_local_moran_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_local_moran_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0));
-}
+NOUS_ENTRY(nous_local_moran_finalfn, ac_local_moran_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0)));
 
 /* Local Moran of state s: an array of nous.local_moran_result, by id. */
 Datum
@@ -273,16 +252,6 @@ ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star)
 	return result_rows_array(elems, ne, elemtype);
 }
 
-PG_FUNCTION_INFO_V1(nous_local_g_finalfn);
-Datum
-nous_local_g_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_local_g_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), false);
-}
+NOUS_ENTRY(nous_local_g_finalfn, ac_local_g_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), false));
 
-PG_FUNCTION_INFO_V1(nous_local_gstar_finalfn);
-Datum
-nous_local_gstar_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_local_g_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), true);
-}
+NOUS_ENTRY(nous_local_gstar_finalfn, ac_local_g_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0), true));

@@ -342,23 +342,11 @@ acs_trans(FunctionCallInfo fcinfo, bool has_opts)
 	NOUS_RETURN_EO(eo);
 }
 
-PG_FUNCTION_INFO_V1(nous_ac_state_transfn);
-
 /* Transition of the one-step statistics (state, w, id, value). */
-Datum
-nous_ac_state_transfn(PG_FUNCTION_ARGS)
-{
-	return acs_trans(fcinfo, false);
-}
-
-PG_FUNCTION_INFO_V1(nous_ac_state_transfn_opts);
+NOUS_ENTRY(nous_ac_state_transfn, acs_trans(fcinfo, false));
 
 /* Transition with options (state, w, id, value, options): the options of the first row. */
-Datum
-nous_ac_state_transfn_opts(PG_FUNCTION_ARGS)
-{
-	return acs_trans(fcinfo, true);
-}
+NOUS_ENTRY(nous_ac_state_transfn_opts, acs_trans(fcinfo, true));
 
 PG_FUNCTION_INFO_V1(nous_ac_state_combine);
 
@@ -398,47 +386,17 @@ acs_final_state(FunctionCallInfo fcinfo)
 	return s;
 }
 
-PG_FUNCTION_INFO_V1(nous_moran_state_finalfn);
-Datum
-nous_moran_state_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_global_result(fcinfo, acs_final_state(fcinfo), NOUS_MORAN);
-}
+NOUS_ENTRY(nous_moran_state_finalfn, ac_global_result(fcinfo, acs_final_state(fcinfo), NOUS_MORAN));
 
-PG_FUNCTION_INFO_V1(nous_geary_state_finalfn);
-Datum
-nous_geary_state_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_global_result(fcinfo, acs_final_state(fcinfo), NOUS_GEARY);
-}
+NOUS_ENTRY(nous_geary_state_finalfn, ac_global_result(fcinfo, acs_final_state(fcinfo), NOUS_GEARY));
 
-PG_FUNCTION_INFO_V1(nous_getis_ord_state_finalfn);
-Datum
-nous_getis_ord_state_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_global_result(fcinfo, acs_final_state(fcinfo), NOUS_GETIS_ORD);
-}
+NOUS_ENTRY(nous_getis_ord_state_finalfn, ac_global_result(fcinfo, acs_final_state(fcinfo), NOUS_GETIS_ORD));
 
-PG_FUNCTION_INFO_V1(nous_local_moran_state_finalfn);
-Datum
-nous_local_moran_state_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_local_moran_result(fcinfo, acs_final_state(fcinfo));
-}
+NOUS_ENTRY(nous_local_moran_state_finalfn, ac_local_moran_result(fcinfo, acs_final_state(fcinfo)));
 
-PG_FUNCTION_INFO_V1(nous_local_g_state_finalfn);
-Datum
-nous_local_g_state_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_local_g_result(fcinfo, acs_final_state(fcinfo), false);
-}
+NOUS_ENTRY(nous_local_g_state_finalfn, ac_local_g_result(fcinfo, acs_final_state(fcinfo), false));
 
-PG_FUNCTION_INFO_V1(nous_local_gstar_state_finalfn);
-Datum
-nous_local_gstar_state_finalfn(PG_FUNCTION_ARGS)
-{
-	return ac_local_g_result(fcinfo, acs_final_state(fcinfo), true);
-}
+NOUS_ENTRY(nous_local_gstar_state_finalfn, ac_local_g_result(fcinfo, acs_final_state(fcinfo), true));
 
 /* ---- the binary form, and the text form (its bytes in hexadecimal) ---- */
 

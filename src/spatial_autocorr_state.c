@@ -134,19 +134,9 @@ ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 	PG_RETURN_POINTER(s);
 }
 
-PG_FUNCTION_INFO_V1(nous_ac_transfn);
-Datum
-nous_ac_transfn(PG_FUNCTION_ARGS)
-{
-	return ac_trans(fcinfo, false);
-}
+NOUS_ENTRY(nous_ac_transfn, ac_trans(fcinfo, false));
 
-PG_FUNCTION_INFO_V1(nous_ac_transfn_opts);
-Datum
-nous_ac_transfn_opts(PG_FUNCTION_ARGS)
-{
-	return ac_trans(fcinfo, true);
-}
+NOUS_ENTRY(nous_ac_transfn_opts, ac_trans(fcinfo, true));
 
 PG_FUNCTION_INFO_V1(nous_ac_combine);
 

@@ -83,45 +83,15 @@ two_step_state(FunctionCallInfo fcinfo)
 	return s;
 }
 
-PG_FUNCTION_INFO_V1(nous_moran_values);
-Datum
-nous_moran_values(PG_FUNCTION_ARGS)
-{
-	return ac_global_result(fcinfo, two_step_state(fcinfo), NOUS_MORAN);
-}
+NOUS_ENTRY(nous_moran_values, ac_global_result(fcinfo, two_step_state(fcinfo), NOUS_MORAN));
 
-PG_FUNCTION_INFO_V1(nous_geary_values);
-Datum
-nous_geary_values(PG_FUNCTION_ARGS)
-{
-	return ac_global_result(fcinfo, two_step_state(fcinfo), NOUS_GEARY);
-}
+NOUS_ENTRY(nous_geary_values, ac_global_result(fcinfo, two_step_state(fcinfo), NOUS_GEARY));
 
-PG_FUNCTION_INFO_V1(nous_getis_ord_values);
-Datum
-nous_getis_ord_values(PG_FUNCTION_ARGS)
-{
-	return ac_global_result(fcinfo, two_step_state(fcinfo), NOUS_GETIS_ORD);
-}
+NOUS_ENTRY(nous_getis_ord_values, ac_global_result(fcinfo, two_step_state(fcinfo), NOUS_GETIS_ORD));
 
-PG_FUNCTION_INFO_V1(nous_local_moran_values);
-Datum
-nous_local_moran_values(PG_FUNCTION_ARGS)
-{
-	return ac_local_moran_result(fcinfo, two_step_state(fcinfo));
-}
+NOUS_ENTRY(nous_local_moran_values, ac_local_moran_result(fcinfo, two_step_state(fcinfo)));
 
-PG_FUNCTION_INFO_V1(nous_local_g_values);
-Datum
-nous_local_g_values(PG_FUNCTION_ARGS)
-{
-	return ac_local_g_result(fcinfo, two_step_state(fcinfo), false);
-}
+NOUS_ENTRY(nous_local_g_values, ac_local_g_result(fcinfo, two_step_state(fcinfo), false));
 
-PG_FUNCTION_INFO_V1(nous_local_gstar_values);
-Datum
-nous_local_gstar_values(PG_FUNCTION_ARGS)
-{
-	return ac_local_g_result(fcinfo, two_step_state(fcinfo), true);
-}
+NOUS_ENTRY(nous_local_gstar_values, ac_local_g_result(fcinfo, two_step_state(fcinfo), true));
 

@@ -26,26 +26,14 @@
 #include "nous.h"
 #include "spatial_glue.h"
 
-PG_FUNCTION_INFO_V1(nous_contiguity_finalfn);
-
 static Datum contiguity_final(PG_FUNCTION_ARGS);
 static Datum contiguity_text_final(PG_FUNCTION_ARGS);
 static Datum contiguity_final_ids(FunctionCallInfo fcinfo, bool text_ids);
 
-Datum
-nous_contiguity_finalfn(PG_FUNCTION_ARGS)
-{
-	return spatial_call_keeping_cancel(contiguity_final, fcinfo);
-}
-
-PG_FUNCTION_INFO_V1(nous_contiguity_text_finalfn);
+NOUS_ENTRY(nous_contiguity_finalfn, spatial_call_keeping_cancel(contiguity_final, fcinfo));
 
 /* the same with text ids (nous.text_weights) */
-Datum
-nous_contiguity_text_finalfn(PG_FUNCTION_ARGS)
-{
-	return spatial_call_keeping_cancel(contiguity_text_final, fcinfo);
-}
+NOUS_ENTRY(nous_contiguity_text_finalfn, spatial_call_keeping_cancel(contiguity_text_final, fcinfo));
 
 static Datum
 contiguity_final(PG_FUNCTION_ARGS)

@@ -366,21 +366,9 @@ nous_contiguity_transfn_text(PG_FUNCTION_ARGS)
 	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0, true);
 }
 
-PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen);
+NOUS_ENTRY(nous_contiguity_transfn_queen, geoms_trans(fcinfo, 'q', 0, false));
 
-Datum
-nous_contiguity_transfn_queen(PG_FUNCTION_ARGS)
-{
-	return geoms_trans(fcinfo, 'q', 0, false);
-}
-
-PG_FUNCTION_INFO_V1(nous_contiguity_transfn_queen_text);
-
-Datum
-nous_contiguity_transfn_queen_text(PG_FUNCTION_ARGS)
-{
-	return geoms_trans(fcinfo, 'q', 0, true);
-}
+NOUS_ENTRY(nous_contiguity_transfn_queen_text, geoms_trans(fcinfo, 'q', 0, true));
 
 
 void
@@ -452,21 +440,9 @@ knn_trans(FunctionCallInfo fcinfo, bool text_ids)
 	return geoms_trans(fcinfo, 'k', (double) k, text_ids);
 }
 
-PG_FUNCTION_INFO_V1(nous_knn_transfn);
+NOUS_ENTRY(nous_knn_transfn, knn_trans(fcinfo, false));
 
-Datum
-nous_knn_transfn(PG_FUNCTION_ARGS)
-{
-	return knn_trans(fcinfo, false);
-}
-
-PG_FUNCTION_INFO_V1(nous_knn_transfn_text);
-
-Datum
-nous_knn_transfn_text(PG_FUNCTION_ARGS)
-{
-	return knn_trans(fcinfo, true);
-}
+NOUS_ENTRY(nous_knn_transfn_text, knn_trans(fcinfo, true));
 
 static Datum
 band_trans(FunctionCallInfo fcinfo, bool text_ids)
@@ -486,19 +462,7 @@ band_trans(FunctionCallInfo fcinfo, bool text_ids)
 	return geoms_trans(fcinfo, 'd', d, text_ids);
 }
 
-PG_FUNCTION_INFO_V1(nous_band_transfn);
+NOUS_ENTRY(nous_band_transfn, band_trans(fcinfo, false));
 
-Datum
-nous_band_transfn(PG_FUNCTION_ARGS)
-{
-	return band_trans(fcinfo, false);
-}
-
-PG_FUNCTION_INFO_V1(nous_band_transfn_text);
-
-Datum
-nous_band_transfn_text(PG_FUNCTION_ARGS)
-{
-	return band_trans(fcinfo, true);
-}
+NOUS_ENTRY(nous_band_transfn_text, band_trans(fcinfo, true));
 

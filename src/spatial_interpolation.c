@@ -28,8 +28,6 @@
 
 /* ---- areal interpolation ---- */
 
-PG_FUNCTION_INFO_V1(nous_areal_interpolation);
-
 /*
  * nous.areal_interpolation(source_ids, source_geoms, source_values,
  * target_ids, target_geoms, kind) → SETOF (target_id, estimate,
@@ -38,11 +36,7 @@ PG_FUNCTION_INFO_V1(nous_areal_interpolation);
  */
 static Datum areal_interpolation(PG_FUNCTION_ARGS);
 
-Datum
-nous_areal_interpolation(PG_FUNCTION_ARGS)
-{
-	return spatial_call_keeping_cancel(areal_interpolation, fcinfo);
-}
+NOUS_ENTRY(nous_areal_interpolation, spatial_call_keeping_cancel(areal_interpolation, fcinfo));
 
 static Datum
 areal_interpolation(PG_FUNCTION_ARGS)

@@ -27,23 +27,11 @@
 
 static Datum points_final(FunctionCallInfo fcinfo, bool text_ids);
 
-PG_FUNCTION_INFO_V1(nous_points_finalfn);
-
 /* Final function of nous.knn and nous.distance_band. */
-Datum
-nous_points_finalfn(PG_FUNCTION_ARGS)
-{
-	return points_final(fcinfo, false);
-}
-
-PG_FUNCTION_INFO_V1(nous_points_text_finalfn);
+NOUS_ENTRY(nous_points_finalfn, points_final(fcinfo, false));
 
 /* the same with text ids (nous.text_weights) */
-Datum
-nous_points_text_finalfn(PG_FUNCTION_ARGS)
-{
-	return points_final(fcinfo, true);
-}
+NOUS_ENTRY(nous_points_text_finalfn, points_final(fcinfo, true));
 
 static Datum
 points_final(FunctionCallInfo fcinfo, bool text_ids)

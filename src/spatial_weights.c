@@ -314,21 +314,9 @@ weights_check_full(NousWeights *w, int errcode_)
 
 static Datum weights_recv(FunctionCallInfo fcinfo, bool text);
 
-PG_FUNCTION_INFO_V1(nous_weights_recv);
+NOUS_ENTRY(nous_weights_recv, weights_recv(fcinfo, false));
 
-Datum
-nous_weights_recv(PG_FUNCTION_ARGS)
-{
-	return weights_recv(fcinfo, false);
-}
-
-PG_FUNCTION_INFO_V1(nous_text_weights_recv);
-
-Datum
-nous_text_weights_recv(PG_FUNCTION_ARGS)
-{
-	return weights_recv(fcinfo, true);
-}
+NOUS_ENTRY(nous_text_weights_recv, weights_recv(fcinfo, true));
 
 /* format version 1 of nous.weights (bigint ids) or of nous.text_weights (the table of ids follows) */
 static Datum

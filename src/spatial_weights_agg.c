@@ -204,23 +204,11 @@ weo_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx, bool text)
 
 static Datum weights_trans(FunctionCallInfo fcinfo, bool text_ids);
 
-PG_FUNCTION_INFO_V1(nous_weights_transfn);
-
 /* A link from_id -> to_id; to_id NULL declares an area (maybe an island). */
-Datum
-nous_weights_transfn(PG_FUNCTION_ARGS)
-{
-	return weights_trans(fcinfo, false);
-}
-
-PG_FUNCTION_INFO_V1(nous_text_weights_transfn);
+NOUS_ENTRY(nous_weights_transfn, weights_trans(fcinfo, false));
 
 /* The same with text ids (an entry point of its own, as for nous.area_values). */
-Datum
-nous_text_weights_transfn(PG_FUNCTION_ARGS)
-{
-	return weights_trans(fcinfo, true);
-}
+NOUS_ENTRY(nous_text_weights_transfn, weights_trans(fcinfo, true));
 
 static Datum
 weights_trans(FunctionCallInfo fcinfo, bool text_ids)

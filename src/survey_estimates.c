@@ -115,26 +115,11 @@ estimate(FunctionCallInfo fcinfo, EstKind k, bool calibrated)
 	return estimate_row(fcinfo, est, sqrt(fmax(var, 0)), g.df, g.rows);
 }
 
-PG_FUNCTION_INFO_V1(nous_svy_total);
-Datum
-nous_svy_total(PG_FUNCTION_ARGS)
-{
-	return estimate(fcinfo, EST_TOTAL, false);
-}
+NOUS_ENTRY(nous_svy_total, estimate(fcinfo, EST_TOTAL, false));
 
-PG_FUNCTION_INFO_V1(nous_svy_mean);
-Datum
-nous_svy_mean(PG_FUNCTION_ARGS)
-{
-	return estimate(fcinfo, EST_MEAN, false);
-}
+NOUS_ENTRY(nous_svy_mean, estimate(fcinfo, EST_MEAN, false));
 
-PG_FUNCTION_INFO_V1(nous_svy_ratio);
-Datum
-nous_svy_ratio(PG_FUNCTION_ARGS)
-{
-	return estimate(fcinfo, EST_RATIO, false);
-}
+NOUS_ENTRY(nous_svy_ratio, estimate(fcinfo, EST_RATIO, false));
 
 /* covariance of the means of y and x */
 PG_FUNCTION_INFO_V1(nous_svy_mean_cov);
@@ -153,19 +138,9 @@ nous_svy_mean_cov(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(svy_design_cov(&g, q, r, svy_lonely_arg(fcinfo, 1)));
 }
 
-PG_FUNCTION_INFO_V1(nous_svy_calibrated_total);
-Datum
-nous_svy_calibrated_total(PG_FUNCTION_ARGS)
-{
-	return estimate(fcinfo, EST_TOTAL, true);
-}
+NOUS_ENTRY(nous_svy_calibrated_total, estimate(fcinfo, EST_TOTAL, true));
 
-PG_FUNCTION_INFO_V1(nous_svy_calibrated_mean);
-Datum
-nous_svy_calibrated_mean(PG_FUNCTION_ARGS)
-{
-	return estimate(fcinfo, EST_MEAN, true);
-}
+NOUS_ENTRY(nous_svy_calibrated_mean, estimate(fcinfo, EST_MEAN, true));
 
 /* nous.svy_info(s): rows, units, strata, df, sum of weights */
 PG_FUNCTION_INFO_V1(nous_svy_info);

@@ -550,17 +550,7 @@ merge_states(FunctionCallInfo fcinfo, bool km)
 	NOUS_RETURN_EO(eo);
 }
 
-PG_FUNCTION_INFO_V1(nous_svy_combine);
-Datum
-nous_svy_combine(PG_FUNCTION_ARGS)
-{
-	return merge_states(fcinfo, false);
-}
+NOUS_ENTRY(nous_svy_combine, merge_states(fcinfo, false));
 
-PG_FUNCTION_INFO_V1(nous_km_combine);
-Datum
-nous_km_combine(PG_FUNCTION_ARGS)
-{
-	return merge_states(fcinfo, true);
-}
+NOUS_ENTRY(nous_km_combine, merge_states(fcinfo, true));
 
