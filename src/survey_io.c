@@ -22,24 +22,26 @@ append_double(StringInfo s, double x)
 	appendStringInfoString(s, buf);
 }
 
-/* text: "<kind>" then one "(k1,k2:v1,...,vw)" per record, e.g. c(1,5:2.5,3,1,1,0) */
+/* the text output of a state: "<kind>" then one "(k1,k2:v1,...,vw)" per record, e.g. c(1,5:2.5,3,1,1,0) */
 static char *
-view_text(const SvyView *v)
+state_text(Datum d, bool km)
 {
+	SvyView		v;
 	StringInfoData s;
 	int			i,
 				j;
 
+	svy_state_view(d, km, &v);
 	initStringInfo(&s);
-	appendStringInfoChar(&s, (char) v->kind);
-	for (i = 0; i < v->n; i++)
+	appendStringInfoChar(&s, (char) v.kind);
+	for (i = 0; i < v.n; i++)
 	{
-		appendStringInfo(&s, "(" INT64_FORMAT "," INT64_FORMAT ":", v->keys[2 * i], v->keys[2 * i + 1]);
-		for (j = 0; j < v->width; j++)
+		appendStringInfo(&s, "(" INT64_FORMAT "," INT64_FORMAT ":", v.keys[2 * i], v.keys[2 * i + 1]);
+		for (j = 0; j < v.width; j++)
 		{
 			if (j > 0)
 				appendStringInfoChar(&s, ',');
-			append_double(&s, v->vals[(Size) i * v->width + j]);
+			append_double(&s, v.vals[(Size) i * v.width + j]);
 		}
 		appendStringInfoChar(&s, ')');
 	}
@@ -193,65 +195,13 @@ send_state(Datum d, bool km)
 	return pq_endtypsend(&buf);
 }
 
-PG_FUNCTION_INFO_V1(nous_svystate_in);
-Datum
-nous_svystate_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_DATUM(parse_text(PG_GETARG_CSTRING(0), false));
-}
+/* the input and output functions of the two types (km: nous.kmstate) */
+NOUS_ENTRY(nous_svystate_in, parse_text(PG_GETARG_CSTRING(0), false));
+NOUS_ENTRY(nous_svystate_out, CStringGetDatum(state_text(PG_GETARG_DATUM(0), false)));
+NOUS_ENTRY(nous_svystate_recv, recv_state((StringInfo) PG_GETARG_POINTER(0), false));
+NOUS_ENTRY(nous_svystate_send, PointerGetDatum(send_state(PG_GETARG_DATUM(0), false)));
 
-PG_FUNCTION_INFO_V1(nous_svystate_out);
-Datum
-nous_svystate_out(PG_FUNCTION_ARGS)
-{
-	SvyView		v;
-
-	svy_state_view(PG_GETARG_DATUM(0), false, &v);
-	PG_RETURN_CSTRING(view_text(&v));
-}
-
-PG_FUNCTION_INFO_V1(nous_svystate_recv);
-Datum
-nous_svystate_recv(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_DATUM(recv_state((StringInfo) PG_GETARG_POINTER(0), false));
-}
-
-PG_FUNCTION_INFO_V1(nous_svystate_send);
-Datum
-nous_svystate_send(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(send_state(PG_GETARG_DATUM(0), false));
-}
-
-PG_FUNCTION_INFO_V1(nous_kmstate_in);
-Datum
-nous_kmstate_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_DATUM(parse_text(PG_GETARG_CSTRING(0), true));
-}
-
-PG_FUNCTION_INFO_V1(nous_kmstate_out);
-Datum
-nous_kmstate_out(PG_FUNCTION_ARGS)
-{
-	SvyView		v;
-
-	svy_state_view(PG_GETARG_DATUM(0), true, &v);
-	PG_RETURN_CSTRING(view_text(&v));
-}
-
-PG_FUNCTION_INFO_V1(nous_kmstate_recv);
-Datum
-nous_kmstate_recv(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_DATUM(recv_state((StringInfo) PG_GETARG_POINTER(0), true));
-}
-
-PG_FUNCTION_INFO_V1(nous_kmstate_send);
-Datum
-nous_kmstate_send(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(send_state(PG_GETARG_DATUM(0), true));
-}
-
+NOUS_ENTRY(nous_kmstate_in, parse_text(PG_GETARG_CSTRING(0), true));
+NOUS_ENTRY(nous_kmstate_out, CStringGetDatum(state_text(PG_GETARG_DATUM(0), true)));
+NOUS_ENTRY(nous_kmstate_recv, recv_state((StringInfo) PG_GETARG_POINTER(0), true));
+NOUS_ENTRY(nous_kmstate_send, PointerGetDatum(send_state(PG_GETARG_DATUM(0), true)));
