@@ -74,8 +74,15 @@ extern void index_composite_scores(ResolvedMethods *rm, double *x, bool *present
 								   int n, int k, const double *w, const int *pol,
 								   double *score, bool *scorep, double *cov);
 
-/* The current row's value of a computed partition (no mark moved). */
-extern Datum index_partition_score(FunctionCallInfo fcinfo, WindowObject winobj,
-								   const CompositePartition *part);
+/* Fills the scores of a whole partition (part->n, score, present). */
+typedef void (*IndexPartitionCompute) (FunctionCallInfo fcinfo, WindowObject winobj,
+									   CompositePartition *part);
+
+/*
+ * The body of a window function scoring whole partitions: on the first row
+ * of a partition, compute (once) into partition memory; the current row's
+ * value (no mark moved).
+ */
+extern Datum index_window_score(FunctionCallInfo fcinfo, IndexPartitionCompute compute);
 
 #endif							/* NOUS_INDEX_GLUE_H */

@@ -483,19 +483,27 @@ index_composite_scores(ResolvedMethods *rm, double *x, bool *present, int n, int
 }
 
 /*
- * The current row's value of a computed partition, NULL when it has none.
- * No WinSetMarkPosition: the function reads no row again, and moving the
+ * The current row's value of a partition, computed on its first row; NULL
+ * when it has none.  No WinSetMarkPosition: the function reads no row again, and moving the
  * mark on every row would switch the tuplestore's read pointer away from the
  * executor's each time — once the partition spills to disk, a block read per
  * row (issue 14).  The partition stays in the tuplestore until its end, as
  * it already had to for the first call to read it whole.
  */
 Datum
-index_partition_score(FunctionCallInfo fcinfo, WindowObject winobj,
-					  const CompositePartition *part)
+index_window_score(FunctionCallInfo fcinfo, IndexPartitionCompute compute)
 {
-	int64		cur = WinGetCurrentPosition(winobj);
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	CompositePartition *part;
+	int64		cur;
 
+	part = WinGetPartitionLocalMemory(winobj, sizeof(CompositePartition));
+	if (!part->done)
+	{
+		compute(fcinfo, winobj, part);
+		part->done = true;
+	}
+	cur = WinGetCurrentPosition(winobj);
 	if (cur >= part->n || !part->present[cur])
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(part->score[cur]);
