@@ -1,7 +1,7 @@
 /*
  * test_sort.c — unit tests of nous_sort (src/core/nous_core.c): sorted,
  * stable, a permutation of its input, for every element size, and calls the
- * interrupt hook while it works.
+ * interrupt hook while it works; nous_strref_cmp (a total order).
  */
 #include <stdint.h>
 #include <stdlib.h>
