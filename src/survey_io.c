@@ -22,30 +22,38 @@ append_double(StringInfo s, double x)
 	appendStringInfoString(s, buf);
 }
 
-/* the text output of a state: "<kind>" then one "(k1,k2:v1,...,vw)" per record, e.g. c(1,5:2.5,3,1,1,0) */
+/* text: "<kind>" then one "(k1,k2:v1,...,vw)" per record, e.g. c(1,5:2.5,3,1,1,0) */
 static char *
-state_text(Datum d, bool km)
+view_text(const SvyView *v)
 {
-	SvyView		v;
 	StringInfoData s;
 	int			i,
 				j;
 
-	svy_state_view(d, km, &v);
 	initStringInfo(&s);
-	appendStringInfoChar(&s, (char) v.kind);
-	for (i = 0; i < v.n; i++)
+	appendStringInfoChar(&s, (char) v->kind);
+	for (i = 0; i < v->n; i++)
 	{
-		appendStringInfo(&s, "(" INT64_FORMAT "," INT64_FORMAT ":", v.keys[2 * i], v.keys[2 * i + 1]);
-		for (j = 0; j < v.width; j++)
+		appendStringInfo(&s, "(" INT64_FORMAT "," INT64_FORMAT ":", v->keys[2 * i], v->keys[2 * i + 1]);
+		for (j = 0; j < v->width; j++)
 		{
 			if (j > 0)
 				appendStringInfoChar(&s, ',');
-			append_double(&s, v.vals[(Size) i * v.width + j]);
+			append_double(&s, v->vals[(Size) i * v->width + j]);
 		}
 		appendStringInfoChar(&s, ')');
 	}
 	return s.data;
+}
+
+/* the text output of a state */
+static Datum
+state_out(Datum d, bool km)
+{
+	SvyView		v;
+
+	svy_state_view(d, km, &v);
+	return CStringGetDatum(view_text(&v));
 }
 
 /* a flat state of checked, sorted records */
@@ -197,11 +205,11 @@ send_state(Datum d, bool km)
 
 /* the input and output functions of the two types (km: nous.kmstate) */
 NOUS_ENTRY(nous_svystate_in, parse_text(PG_GETARG_CSTRING(0), false));
-NOUS_ENTRY(nous_svystate_out, CStringGetDatum(state_text(PG_GETARG_DATUM(0), false)));
+NOUS_ENTRY(nous_svystate_out, state_out(PG_GETARG_DATUM(0), false));
 NOUS_ENTRY(nous_svystate_recv, recv_state((StringInfo) PG_GETARG_POINTER(0), false));
 NOUS_ENTRY(nous_svystate_send, PointerGetDatum(send_state(PG_GETARG_DATUM(0), false)));
 
 NOUS_ENTRY(nous_kmstate_in, parse_text(PG_GETARG_CSTRING(0), true));
-NOUS_ENTRY(nous_kmstate_out, CStringGetDatum(state_text(PG_GETARG_DATUM(0), true)));
+NOUS_ENTRY(nous_kmstate_out, state_out(PG_GETARG_DATUM(0), true));
 NOUS_ENTRY(nous_kmstate_recv, recv_state((StringInfo) PG_GETARG_POINTER(0), true));
 NOUS_ENTRY(nous_kmstate_send, PointerGetDatum(send_state(PG_GETARG_DATUM(0), true)));
