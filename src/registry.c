@@ -19,21 +19,18 @@
  *      whoever calls the engine;
  *   3. EXECUTE on the function and USAGE on its schema for the calling role.
  *
- * Results of 1-3 are cached per backend, keyed by (function, role, family),
- * and dropped on any change to pg_proc, pg_namespace, pg_authid,
- * pg_auth_members or to nous.trusted_method_owners.  Registration
+ * Checks 2 and 3, and the setting nous.trusted_method_owners, are in
+ * registry_trust.c.  Results of 1-3 are cached per backend, keyed by
+ * (function, role, family), and dropped on any change to pg_proc,
+ * pg_namespace, pg_authid, pg_auth_members or to nous.trusted_method_owners.  Registration
  * (nous.register_method, or a direct write to the table) runs check 1 in a
  * trigger: sql/10_registry.sql.
  */
 #include "postgres.h"
 
-#include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/table.h"
 #include "catalog/dependency.h"
-#include "catalog/indexing.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -42,7 +39,6 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -53,10 +49,10 @@
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/syscache.h"
-#include "utils/varlena.h"
 
 #include "nous.h"
 #include "method_table.h"
+#include "registry_glue.h"
 
 /* ---- the families, as the engines call them ---- */
 
@@ -164,127 +160,20 @@ family_signature_text(const FamilyDef *fam)
 
 static uint64 registry_generation = 1;
 
+/* Every cached verdict is to be checked again (a role, a function, a schema or the trusted owners changed). */
+void
+registry_invalidate(void)
+{
+	registry_generation++;
+}
+
 static void
 registry_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	(void) arg;
 	(void) cacheid;
 	(void) hashvalue;
-	registry_generation++;
-}
-
-/* ---- nous.trusted_method_owners ---- */
-
-static char *trusted_method_owners = NULL;
-
-static bool
-check_trusted_owners(char **newval, void **extra, GucSource source)
-{
-	char	   *raw;
-	List	   *names;
-	bool		ok;
-
-	(void) extra;
-	(void) source;
-	raw = pstrdup(*newval);
-	ok = SplitIdentifierString(raw, ',', &names);
-	if (!ok)
-		GUC_check_errdetail("List syntax is invalid: give role names separated by commas.");
-	list_free(names);
-	pfree(raw);
-	return ok;
-}
-
-static void
-assign_trusted_owners(const char *newval, void *extra)
-{
-	(void) newval;
-	(void) extra;
-	registry_generation++;
-}
-
-/* Whether role is listed by name in nous.trusted_method_owners (not its members). */
-static bool
-listed_trusted_owner(Oid role)
-{
-	char	   *raw;
-	List	   *names;
-	ListCell   *lc;
-	bool		found = false;
-
-	if (trusted_method_owners == NULL || trusted_method_owners[0] == '\0')
-		return false;
-	raw = pstrdup(trusted_method_owners);
-	if (!SplitIdentifierString(raw, ',', &names))
-		return false;			/* cannot happen: the check hook parsed it */
-	foreach(lc, names)
-	{
-		if (get_role_oid((const char *) lfirst(lc), true) == role)
-		{
-			found = true;
-			break;
-		}
-	}
-	list_free(names);
-	pfree(raw);
-	return found;
-}
-
-/* The owner of extension nous (InvalidOid while it is not installed). */
-static Oid
-extension_owner(void)
-{
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	Oid			owner = InvalidOid;
-
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum("nous"));
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return owner;
-}
-
-/*
- * Whether the functions owned by role may run for any caller: a superuser,
- * the owner of the extension (it owns every nous function already), or a
- * role a superuser listed in nous.trusted_method_owners.
- */
-static bool
-owner_trusted(Oid role)
-{
-	return superuser_arg(role) || role == extension_owner() || listed_trusted_owner(role);
-}
-
-/*
- * EXECUTE on a function and USAGE on a schema for a role.  PostgreSQL 16
- * replaced pg_proc_aclcheck and pg_namespace_aclcheck by object_aclcheck.
- */
-static bool
-registry_can_execute(Oid fn, Oid role)
-{
-#if PG_VERSION_NUM >= 160000
-	return object_aclcheck(ProcedureRelationId, fn, role, ACL_EXECUTE) == ACLCHECK_OK;
-#else
-	return pg_proc_aclcheck(fn, role, ACL_EXECUTE) == ACLCHECK_OK;
-#endif
-}
-
-static bool
-registry_can_use_schema(Oid nsp, Oid role)
-{
-#if PG_VERSION_NUM >= 160000
-	return object_aclcheck(NamespaceRelationId, nsp, role, ACL_USAGE) == ACLCHECK_OK;
-#else
-	return pg_namespace_aclcheck(nsp, role, ACL_USAGE) == ACLCHECK_OK;
-#endif
+	registry_invalidate();
 }
 
 /* ---- check 1: the signature ---- */
@@ -393,7 +282,7 @@ check_signature(const FamilyDef *fam, Oid fn, const char *name, bool *takes_para
 	return copy;
 }
 
-/* ---- checks 2 and 3, and the cache of verdicts ---- */
+/* ---- the cache of verdicts ---- */
 
 typedef struct VerdictKey
 {
@@ -465,35 +354,7 @@ verify_method(const char *family, const char *name, Oid fn,
 
 	p = check_signature(fam, fn, name, takes_params);
 	fname = format_procedure(fn);
-	if (p->proowner != role && !owner_trusted(p->proowner))
-	{
-		char	   *owner = GetUserNameFromId(p->proowner, true);
-		char	   *caller = GetUserNameFromId(role, true);
-
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%s method \"%s\" is owned by role \"%s\", which is not trusted",
-						family, name, owner ? owner : "?"),
-				 errdetail("The function %s runs with the rights of the calling role \"%s\"; "
-						   "a method runs for other roles than its owner only when a superuser, "
-						   "the owner of extension nous or a role listed in nous.trusted_method_owners owns it.",
-						   fname, caller ? caller : "?"),
-				 errhint("A superuser may trust the role: ALTER DATABASE ... SET nous.trusted_method_owners = '%s' "
-						 "(its members can then act as it), or make a trusted role own the function.",
-						 owner ? owner : "?")));
-	}
-	if (!registry_can_use_schema(p->pronamespace, role))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for schema %s", get_namespace_name(p->pronamespace)),
-				 errdetail("%s method \"%s\" calls the function %s, in a schema the role \"%s\" may not use.",
-						   family, name, fname, GetUserNameFromId(role, true))));
-	if (!registry_can_execute(fn, role))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for function %s", fname),
-				 errdetail("%s method \"%s\" calls this function; the role \"%s\" may not execute it.",
-						   family, name, GetUserNameFromId(role, true))));
+	registry_check_access(family, name, fn, fname, p->proowner, p->pronamespace, role);
 
 	*extension_member = OidIsValid(get_extension_oid("nous", true)) &&
 		getExtensionOfObject(ProcedureRelationId, fn) == get_extension_oid("nous", true);
@@ -514,15 +375,7 @@ verify_method(const char *family, const char *name, Oid fn,
 void
 nous_registry_init(void)
 {
-	DefineCustomStringVariable("nous.trusted_method_owners",
-							   "Roles whose functions registered as methods run for every caller.",
-							   "Besides superusers and the owner of extension nous.  Role names, comma-separated; "
-							   "members of a listed role are not trusted unless listed.",
-							   &trusted_method_owners,
-							   "",
-							   PGC_SUSET,
-							   GUC_LIST_INPUT,
-							   check_trusted_owners, assign_trusted_owners, NULL);
+	registry_define_trust_guc();
 	CacheRegisterSyscacheCallback(PROCOID, registry_syscache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, registry_syscache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, registry_syscache_callback, (Datum) 0);
@@ -781,27 +634,4 @@ nous_method_catalog_check(PG_FUNCTION_ARGS)
 				 errdetail("Only the functions of extension nous are built-in methods."),
 				 errhint("Register it with builtin = false (the default).")));
 	PG_RETURN_POINTER(row);
-}
-
-PG_FUNCTION_INFO_V1(nous_method_owner_trusted);
-
-/*
- * nous.method_owner_trusted(fn regprocedure) -> boolean: whether the owner
- * of fn is trusted (a superuser, the owner of the extension or a role
- * listed in nous.trusted_method_owners), i.e. whether a method registered
- * with fn runs for every role that may execute it, not only for its owner.
- */
-Datum
-nous_method_owner_trusted(PG_FUNCTION_ARGS)
-{
-	Oid			fn = PG_GETARG_OID(0);
-	HeapTuple	tup;
-	Oid			owner;
-
-	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
-	if (!HeapTupleIsValid(tup))
-		PG_RETURN_NULL();
-	owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
-	ReleaseSysCache(tup);
-	PG_RETURN_BOOL(owner_trusted(owner));
 }
