@@ -18,7 +18,7 @@ UPGRADE_SCRIPTS = $(patsubst sql/upgrade/%,sql/$(EXTENSION)--%.sql,$(UPGRADE_DIR
 NOUS_SCRIPT = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA_built = $(NOUS_SCRIPT) $(UPGRADE_SCRIPTS)
 DATA       = $(wildcard sql/released/$(EXTENSION)--*.sql)
-EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out src/*.d src/core/*.d
 
 ICU_CFLAGS = $(shell pkg-config --cflags icu-uc icu-i18n)
 ICU_LIBS   = $(shell pkg-config --libs icu-uc icu-i18n)
@@ -28,6 +28,10 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -Isrc -Isrc/cor
 # warnings are errors in our own test builds only (scripts set NOUS_WERROR=1),
 # never in the plain `make` of a packager or a DBA on a newer compiler
 PG_CFLAGS  = -Wall -Wextra $(if $(filter 1,$(NOUS_WERROR)),-Werror)
+# header dependencies: compiling src/x.o writes the headers it read to
+# src/x.d, read back below, so that changing a header rebuilds what includes
+# it (PG_CFLAGS reach the compiler's .o rule only, not the JIT's .bc one)
+PG_CFLAGS += -MMD -MP
 # LAPACK (Debian liblapack-dev) for the linear algebra of the index module
 SHLIB_LINK = $(ICU_LIBS) -llapack -lblas -lm
 
@@ -42,6 +46,7 @@ REGRESS_OPTS   = --inputdir=test --dbname=nous_regress
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+-include $(wildcard src/*.d src/core/*.d)
 
 $(NOUS_SCRIPT): $(SQL_PARTS) nous.control Makefile
 	@{ echo '-- nous $(EXTVERSION): generated from sql/[0-9][0-9]_*.sql by make; edit those files.'; \
