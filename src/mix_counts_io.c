@@ -90,10 +90,8 @@ counts_in_item(const char **p, const char *str, void *arg)
 	need = NOUS_MIXREC_HDR + c->ks.len + c->ku.len + c->kg.len;
 	if ((Size) c->s.len + need >= MaxAllocSize)
 		mix_bad_text("nous.mixcounts", str, "The state is larger than 1 GB.");
-	enlargeStringInfo(&c->s, need);
-	nous_mixrec_write((unsigned char *) c->s.data + c->s.len, n, c->ks.data, c->ks.len,
-					  c->ku.data, c->ku.len, c->kg.data, c->kg.len);
-	c->s.len += need;
+	mix_append_record(&c->s, n, c->ks.data, c->ks.len, c->ku.data, c->ku.len,
+					  c->kg.data, c->kg.len);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_in);
@@ -137,16 +135,13 @@ nous_mixcounts_send(PG_FUNCTION_ARGS)
 		int			k;
 		const char *str;
 
-		memcpy(&n, r + off, 8);
-		memcpy(l, r + off + 8, 12);
+		off += nous_mixrec_read(r + off, &n, l, &str);
 		pq_sendfloat8(&buf, n);
-		str = (const char *) r + off + NOUS_MIXREC_HDR;
 		for (k = 0; k < 3; k++)
 		{
 			nous_sendcountedtext(&buf, str, l[k]);
 			str += l[k];
 		}
-		off += NOUS_MIXREC_HDR + l[0] + l[1] + l[2];
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -191,9 +186,7 @@ nous_mixcounts_recv(PG_FUNCTION_ARGS)
 		need = NOUS_MIXREC_HDR + (Size) l[0] + l[1] + l[2];
 		if ((Size) s.len + need >= MaxAllocSize)
 			mix_bad_binary("nous.mixcounts", "The state is larger than 1 GB.");
-		enlargeStringInfo(&s, need);
-		nous_mixrec_write((unsigned char *) s.data + s.len, n, k[0], l[0], k[1], l[1], k[2], l[2]);
-		s.len += need;
+		mix_append_record(&s, n, k[0], l[0], k[1], l[1], k[2], l[2]);
 	}
 	if (msg->cursor != msg->len)
 		mix_bad_binary("nous.mixcounts", "Junk after the last cell.");

@@ -79,6 +79,27 @@ mix_buf_reserve(NousBufEO *eo, Size extra)
 				 "bytes in a mix state");
 }
 
+/* append n bytes at p to the image */
+void
+mix_buf_append(NousBufEO *eo, const void *p, Size n)
+{
+	mix_buf_reserve(eo, n);
+	memcpy(eo->data + eo->len, p, n);
+	eo->len += n;
+}
+
+/* append one cell record of nous.mixcounts to the value s */
+void
+mix_append_record(StringInfo s, double n, const char *ks, uint32 ls,
+				  const char *ku, uint32 lu, const char *kg, uint32 lg)
+{
+	Size		need = NOUS_MIXREC_HDR + (Size) ls + lu + lg;
+
+	enlargeStringInfo(s, need);
+	nous_mixrec_write((unsigned char *) s->data + s->len, n, ks, ls, ku, lu, kg, lg);
+	s->len += need;
+}
+
 /* read access to a state datum (flat, toasted or expanded): image and length */
 const char *
 mix_state_image(Datum d, int kind, Size *len)

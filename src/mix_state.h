@@ -8,6 +8,7 @@
 #define NOUS_MIX_STATE_H
 
 #include "lib/stringinfo.h"
+#include "utils/builtins.h"
 #include "utils/expandeddatum.h"
 
 #include "compat.h"
@@ -48,6 +49,21 @@ typedef struct NousBufEO
 /* mix_counts.c */
 void mix_check_count(double n, const char *u, uint32 lu, const char *g, uint32 lg);
 void mix_key_arg(FunctionCallInfo fcinfo, int argno, const char *what, const char **p, uint32 *l);
+
+/* the keys of a row of a nous.mixcounts transition */
+typedef struct MixRowKeys
+{
+	const char *s, *u, *g;
+	uint32		ls, lu, lg;
+	char		buf[MAXINT8LEN + 1];	/* a bigint grp as its decimal text */
+} MixRowKeys;
+
+/*
+ * The keys of a row, arguments 1, 2 (, 3) of a transition: [super,] unit,
+ * grp; super "" unless has_super; a bigint grp (int_grp) keyed by its decimal
+ * text, the same cell as grp::text.  An ERROR when one is NULL.
+ */
+void mix_row_keys(FunctionCallInfo fcinfo, bool has_super, bool int_grp, MixRowKeys *k);
 void mix_table_arg(FunctionCallInfo fcinfo, int argno, nous_mixtable *t);
 
 /* mix_counts_hash.c */
@@ -59,6 +75,9 @@ const double *mix_pairs_arg(FunctionCallInfo fcinfo, int argno, size_t *n, doubl
 
 /* mix_state.c */
 void mix_buf_reserve(NousBufEO *eo, Size extra);
+void mix_buf_append(NousBufEO *eo, const void *p, Size n);
+void mix_append_record(StringInfo s, double n, const char *ks, uint32 ls,
+					   const char *ku, uint32 lu, const char *kg, uint32 lg);
 const char *mix_state_image(Datum d, int kind, Size *len);
 NousBufEO *mix_state_rw(FunctionCallInfo fcinfo, int argno, int kind, const char *fn);
 NOUS_NORETURN void mix_counts_corrupt(void);
