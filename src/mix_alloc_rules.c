@@ -50,6 +50,17 @@ typedef struct RuleState
 #define DEFAULT_MIN_SCOPE 20
 #define DEFAULT_CONFIDENCE 0.95
 
+/* the state before the first row: the default parameters, no count */
+static void
+rule_init(RuleState *s)
+{
+	memset(s, 0, sizeof(RuleState));
+	s->version = MIX_VERSION;
+	s->min_scope = DEFAULT_MIN_SCOPE;
+	s->confidence = DEFAULT_CONFIDENCE;
+	s->target = get_float8_nan();
+}
+
 static RuleState *
 rule_state(FunctionCallInfo fcinfo, const char *fn)
 {
@@ -58,11 +69,8 @@ rule_state(FunctionCallInfo fcinfo, const char *fn)
 
 	if (!PG_ARGISNULL(0))
 		return (RuleState *) PG_GETARG_POINTER(0);
-	s = MemoryContextAllocZero(aggctx, sizeof(RuleState));
-	s->version = MIX_VERSION;
-	s->min_scope = DEFAULT_MIN_SCOPE;
-	s->confidence = DEFAULT_CONFIDENCE;
-	s->target = get_float8_nan();
+	s = MemoryContextAlloc(aggctx, sizeof(RuleState));
+	rule_init(s);
 	return s;
 }
 
@@ -127,17 +135,19 @@ compliance_row(FunctionCallInfo fcinfo, RuleState *s)
 		s->r[0].counted++;
 }
 
-PG_FUNCTION_INFO_V1(nous_compliance_trans);
-
-/* the 0.1.0 aggregates (internal state) */
-Datum
-nous_compliance_trans(PG_FUNCTION_ARGS)
+/* a transition of the 0.1.0 aggregates (internal state): one row added by row */
+static Datum
+rule_trans_internal(FunctionCallInfo fcinfo, const char *fn,
+					void (*row) (FunctionCallInfo fcinfo, RuleState *s))
 {
-	RuleState  *s = rule_state(fcinfo, "nous_compliance_trans");
+	RuleState  *s = rule_state(fcinfo, fn);
 
-	compliance_row(fcinfo, s);
+	row(fcinfo, s);
 	PG_RETURN_POINTER(s);
 }
+
+/* the 0.1.0 aggregates (internal state) */
+NOUS_ENTRY(nous_compliance_trans, rule_trans_internal(fcinfo, "nous_compliance_trans", compliance_row));
 
 /*
  * (state, in_qpv, income_uc, renewal, threshold[, inclusive, min_scope,
@@ -217,17 +227,8 @@ allocation_mix_row(FunctionCallInfo fcinfo, RuleState *s)
 	}
 }
 
-PG_FUNCTION_INFO_V1(nous_allocation_mix_trans);
-
 /* the 0.1.0 aggregates (internal state) */
-Datum
-nous_allocation_mix_trans(PG_FUNCTION_ARGS)
-{
-	RuleState  *s = rule_state(fcinfo, "nous_allocation_mix_trans");
-
-	allocation_mix_row(fcinfo, s);
-	PG_RETURN_POINTER(s);
-}
+NOUS_ENTRY(nous_allocation_mix_trans, rule_trans_internal(fcinfo, "nous_allocation_mix_trans", allocation_mix_row));
 
 /* add the counts of b to a; the parameters must agree */
 static void
@@ -363,23 +364,29 @@ allocation_mix_result(FunctionCallInfo fcinfo, const RuleState *s)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
 }
 
-PG_FUNCTION_INFO_V1(nous_compliance_final);
-Datum
-nous_compliance_final(PG_FUNCTION_ARGS)
+static void rule_read(ArrayType *a, RuleState *s);
+
+/*
+ * A final function: NULL without a row, else the result of the state,
+ * internal (the 0.1.0 aggregates) or a stored float8[] (stored).
+ */
+static Datum
+rule_final(FunctionCallInfo fcinfo, bool stored,
+		   Datum (*result) (FunctionCallInfo fcinfo, const RuleState *s))
 {
+	RuleState	s;
+
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	return compliance_result(fcinfo, (RuleState *) PG_GETARG_POINTER(0));
+	if (!stored)
+		return result(fcinfo, (RuleState *) PG_GETARG_POINTER(0));
+	rule_read(PG_GETARG_ARRAYTYPE_P(0), &s);
+	return result(fcinfo, &s);
 }
 
-PG_FUNCTION_INFO_V1(nous_allocation_mix_final);
-Datum
-nous_allocation_mix_final(PG_FUNCTION_ARGS)
-{
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	return allocation_mix_result(fcinfo, (RuleState *) PG_GETARG_POINTER(0));
-}
+NOUS_ENTRY(nous_compliance_final, rule_final(fcinfo, false, compliance_result));
+
+NOUS_ENTRY(nous_allocation_mix_final, rule_final(fcinfo, false, allocation_mix_result));
 
 /*
  * ---- the storable state of the rules (0.2.0) ----
@@ -490,23 +497,12 @@ rule_arg(FunctionCallInfo fcinfo, const char *fn, RuleState *s)
 
 		for (i = 0; i < RULE_SLOTS; i++)
 			zero[i] = Float8GetDatum(0.0);
-		memset(s, 0, sizeof(RuleState));
-		s->version = MIX_VERSION;
-		s->min_scope = DEFAULT_MIN_SCOPE;
-		s->confidence = DEFAULT_CONFIDENCE;
-		s->target = get_float8_nan();
+		rule_init(s);
 		return construct_array(zero, RULE_SLOTS, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 	}
 	a = PG_GETARG_ARRAYTYPE_P(0);
 	rule_read(a, s);
 	return a;
-}
-
-/* the state of a final function's argument */
-static void
-rule_final_arg(FunctionCallInfo fcinfo, RuleState *s)
-{
-	rule_read(PG_GETARG_ARRAYTYPE_P(0), s);
 }
 
 /* a transition: the state of argument 0, one row added by row, written back */
@@ -545,29 +541,9 @@ nous_rule_merge(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
-PG_FUNCTION_INFO_V1(nous_rule_final_compliance);
-Datum
-nous_rule_final_compliance(PG_FUNCTION_ARGS)
-{
-	RuleState	s;
+NOUS_ENTRY(nous_rule_final_compliance, rule_final(fcinfo, true, compliance_result));
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	rule_final_arg(fcinfo, &s);
-	return compliance_result(fcinfo, &s);
-}
-
-PG_FUNCTION_INFO_V1(nous_rule_final_allocation_mix);
-Datum
-nous_rule_final_allocation_mix(PG_FUNCTION_ARGS)
-{
-	RuleState	s;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	rule_final_arg(fcinfo, &s);
-	return allocation_mix_result(fcinfo, &s);
-}
+NOUS_ENTRY(nous_rule_final_allocation_mix, rule_final(fcinfo, true, allocation_mix_result));
 
 PG_FUNCTION_INFO_V1(nous_wilson_interval);
 

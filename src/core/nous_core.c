@@ -213,3 +213,16 @@ nous_radix_offsets(size_t *count, size_t nb, size_t n)
 	}
 	return trivial;
 }
+
+/* ---- added by mixflow ---- */
+bool
+nous_word_find(const nous_word *table, const char *w, int *value)
+{
+	for (; table->word != NULL; table++)
+		if (strcmp(table->word, w) == 0)
+		{
+			*value = table->value;
+			return true;
+		}
+	return false;
+}

@@ -105,4 +105,15 @@ extern bool nous_radix_offsets(size_t *count, size_t nb, size_t n);
 extern nous_status nous_sort(void *base, size_t n, size_t size,
 							 int (*cmp) (const void *, const void *));
 
+/* ---- added by mixflow ---- */
+/* A word of a closed list and its value, in a table ended by {NULL, 0}. */
+typedef struct nous_word
+{
+	const char *word;
+	int			value;
+} nous_word;
+
+/* Find w in table: true and *value set, or false when w is not there. */
+extern bool nous_word_find(const nous_word *table, const char *w, int *value);
+
 #endif							/* NOUS_CORE_H */
