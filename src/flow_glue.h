@@ -6,12 +6,15 @@
 #ifndef NOUS_FLOW_GLUE_H
 #define NOUS_FLOW_GLUE_H
 
+#include "lib/stringinfo.h"
+
 #include "flow.h"
 
 /* flow_state.c */
 void flows_view_of(struct varlena *p, nous_flow_view *v);
 void flows_view(Datum d, nous_flow_view *v);
 text *flow_zone_text(const nous_flow_view *v, int32 i);
+void flow_list_zone(StringInfo s, const nous_flow_view *v, int32 i, int *n);
 void flow_report_build_status(nous_status st);
 struct varlena *flow_builder_to_varlena(nous_flow_builder *b);
 

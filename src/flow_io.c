@@ -46,14 +46,7 @@ append_zone(StringInfo s, const char *z, size_t len)
 		appendBinaryStringInfo(s, z, (int) len);
 		return;
 	}
-	appendStringInfoChar(s, '"');
-	for (i = 0; i < len; i++)
-	{
-		if (z[i] == '"' || z[i] == '\\')
-			appendStringInfoChar(s, '\\');
-		appendStringInfoChar(s, z[i]);
-	}
-	appendStringInfoChar(s, '"');
+	nous_append_quoted(s, z, len);
 }
 
 static void
@@ -158,21 +151,8 @@ parse_zone(FlowParser *fp)
 	if (*fp->p == '"')
 	{
 		fp->p++;
-		for (;;)
-		{
-			if (*fp->p == '\0')
-				parse_error(fp, "A quoted zone code is not closed");
-			if (*fp->p == '"')
-				break;
-			if (*fp->p == '\\')
-			{
-				fp->p++;
-				if (*fp->p == '\0')
-					parse_error(fp, "A quoted zone code is not closed");
-			}
-			appendStringInfoChar(&fp->buf, *fp->p++);
-		}
-		fp->p++;
+		if (!nous_read_quoted(&fp->p, &fp->buf))
+			parse_error(fp, "A quoted zone code is not closed");
 	}
 	else
 	{

@@ -136,16 +136,7 @@ nous_flow_lines_check(PG_FUNCTION_ARGS)
 	initStringInfo(&missing);
 	for (i = 0; i < v.nzones; i++)
 		if (used[i] && !has[i])
-		{
-			if (nmissing < 10)
-			{
-				size_t		len;
-				const char *z = nous_fv_zone(&v, i, &len);
-
-				appendStringInfo(&missing, "%s\"%.*s\"", nmissing ? ", " : "", (int) len, z);
-			}
-			nmissing++;
-		}
+			flow_list_zone(&missing, &v, i, &nmissing);
 	if (nmissing > 0)
 		ereport(strcmp(on_missing, "error") == 0 ? ERROR : NOTICE,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

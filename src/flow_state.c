@@ -56,6 +56,23 @@ flow_zone_text(const nous_flow_view *v, int32 i)
 	return cstring_to_text_with_len(z, (int) len);
 }
 
+/*
+ * One more zone i in the list of an error detail: the first 10 quoted and
+ * separated by commas in s (the message adds ", …" beyond), *n counts them all.
+ */
+void
+flow_list_zone(StringInfo s, const nous_flow_view *v, int32 i, int *n)
+{
+	if (*n < 10)
+	{
+		size_t		len;
+		const char *z = nous_fv_zone(v, i, &len);
+
+		appendStringInfo(s, "%s\"%.*s\"", *n ? ", " : "", (int) len, z);
+	}
+	(*n)++;
+}
+
 void
 flow_report_build_status(nous_status st)
 {

@@ -140,8 +140,7 @@ nous_flow_summary(PG_FUNCTION_ARGS)
 	nous_status st;
 
 	flows_view(PG_GETARG_DATUM(0), &v);
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	td = nous_row_desc(fcinfo);
 	st = nous_flow_summarise(&v, &s);
 	if (st != NOUS_OK)
 		nous_report_status(st, "flow_summary");
@@ -151,7 +150,7 @@ nous_flow_summary(PG_FUNCTION_ARGS)
 	vals[3] = Float8GetDatum(nous_flow_clean(s.movers));
 	vals[4] = flow_rate_datum(s.effectiveness, &nulls[4]);
 	vals[5] = flow_rate_datum(s.gini, &nulls[5]);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), vals, nulls)));
+	NOUS_RETURN_ROW(td, vals, nulls);
 }
 
 /* Start index of each origin's flows: start[i] .. start[i + 1]. */
@@ -210,8 +209,7 @@ nous_flow_summary_selection(PG_FUNCTION_ARGS)
 
 	flows_view(PG_GETARG_DATUM(0), &m);
 	flows_view(PG_GETARG_DATUM(1), &s);
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	td = nous_row_desc(fcinfo);
 	start = flow_origin_starts(&m);
 	for (e = 0; e < m.nedges; e++)
 		volume += nous_fv_w(&m, e);
@@ -240,7 +238,7 @@ nous_flow_summary_selection(PG_FUNCTION_ARGS)
 	vals[4] = Float8GetDatum(nous_flow_clean(kept));
 	vals[5] = Float8GetDatum(nous_flow_clean(volume - kept));
 	vals[6] = flow_rate_datum(volume > 0.0 ? kept / volume : NAN, &nulls[6]);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), vals, nulls)));
+	NOUS_RETURN_ROW(td, vals, nulls);
 }
 
 PG_FUNCTION_INFO_V1(nous_flow_pairs);
@@ -323,8 +321,7 @@ nous_flow_dense(PG_FUNCTION_ARGS)
 	size_t		n;
 
 	flows_view(PG_GETARG_DATUM(0), &v);
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	td = nous_row_desc(fcinfo);
 	if (maxz < 0 || maxz > 4000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -354,5 +351,5 @@ nous_flow_dense(PG_FUNCTION_ARGS)
 		vals[1] = PointerGetDatum(construct_md_array(cells, NULL, 2, dims, lbs, FLOAT8OID,
 													 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), vals, nulls)));
+	NOUS_RETURN_ROW(td, vals, nulls);
 }

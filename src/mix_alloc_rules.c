@@ -342,10 +342,9 @@ compliance_result(FunctionCallInfo fcinfo, const RuleState *s)
 	Datum		v[9];
 	bool		nulls[9];
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	tupdesc = nous_row_desc(fcinfo);
 	rule_columns(s, &s->r[0], s->target, v, nulls);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
+	NOUS_RETURN_ROW(tupdesc, v, nulls);
 }
 
 /* the row of nous.allocation_mix of a state */
@@ -356,12 +355,11 @@ allocation_mix_result(FunctionCallInfo fcinfo, const RuleState *s)
 	Datum		v[18];
 	bool		nulls[18];
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	tupdesc = nous_row_desc(fcinfo);
 	/* targets of CCH L441-1: 25 % outside QPV, 50 % inside */
 	rule_columns(s, &s->r[0], 0.25, v, nulls);
 	rule_columns(s, &s->r[1], 0.50, v + 9, nulls + 9);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
+	NOUS_RETURN_ROW(tupdesc, v, nulls);
 }
 
 static void rule_read(ArrayType *a, RuleState *s);
@@ -564,14 +562,13 @@ nous_wilson_interval(PG_FUNCTION_ARGS)
 	if (!(c > 0.0 && c < 1.0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("confidence must be between 0 and 1 exclusive, got %g", c)));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	tupdesc = nous_row_desc(fcinfo);
 	nous_wilson((double) k, (double) n, nous_normal_quantile(0.5 + c / 2.0), &lo, &hi);
 	if (n == 0)
 		nulls[0] = nulls[1] = true;
 	v[0] = Float8GetDatum(lo);
 	v[1] = Float8GetDatum(hi);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
+	NOUS_RETURN_ROW(tupdesc, v, nulls);
 }
 
 static void

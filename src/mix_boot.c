@@ -62,8 +62,7 @@ boot_result(FunctionCallInfo fcinfo, double estimate, double *b, int reps, doubl
 	double		sum = 0.0, ss = 0.0, mean, lo, hi;
 	int			i, m = 0;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	tupdesc = nous_row_desc(fcinfo);
 	/* undefined replicates (NaN: nobody in the group…) are left out */
 	for (i = 0; i < reps; i++)
 		if (!isnan(b[i]))
@@ -91,7 +90,7 @@ boot_result(FunctionCallInfo fcinfo, double estimate, double *b, int reps, doubl
 	v[6] = Int32GetDatum(m);
 	for (i = 0; i < 6; i++)
 		nulls[i] = isnan(DatumGetFloat8(v[i]));
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
+	NOUS_RETURN_ROW(tupdesc, v, nulls);
 }
 
 /* an index that nous.bootstrap_ci resamples: its name, a short alias */

@@ -319,8 +319,7 @@ nous_mixcounts_decomposition(PG_FUNCTION_ARGS)
 	double		v[8];
 	int			i;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	tupdesc = nous_row_desc(fcinfo);
 	mix_table_arg(fcinfo, 0, &t);
 	st = nous_mix_decompose(&t, &d);
 	v[0] = d.m;
@@ -341,7 +340,7 @@ nous_mixcounts_decomposition(PG_FUNCTION_ARGS)
 	}
 	nulls[7] = false;
 	values[7] = Int64GetDatum((int64) v[7]);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+	NOUS_RETURN_ROW(tupdesc, values, nulls);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_local);

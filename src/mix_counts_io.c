@@ -45,11 +45,11 @@ nous_mixcounts_out(PG_FUNCTION_ARGS)
 		if (i > 0)
 			appendStringInfoChar(&s, ',');
 		appendStringInfoChar(&s, '[');
-		mix_append_quoted(&s, t.super_name[sp], t.super_len[sp]);
+		nous_append_quoted(&s, t.super_name[sp], t.super_len[sp]);
 		appendStringInfoChar(&s, ',');
-		mix_append_quoted(&s, t.unit_name[u], t.unit_len[u]);
+		nous_append_quoted(&s, t.unit_name[u], t.unit_len[u]);
 		appendStringInfoChar(&s, ',');
-		mix_append_quoted(&s, t.group_name[g], t.group_len[g]);
+		nous_append_quoted(&s, t.group_name[g], t.group_len[g]);
 		appendStringInfoChar(&s, ',');
 		mix_append_double(&s, t.cell_n[i]);
 		appendStringInfoChar(&s, ']');

@@ -272,39 +272,11 @@ mix_bad_binary(const char *type, const char *why)
 }
 
 void
-mix_append_quoted(StringInfo s, const char *p, uint32 l)
-{
-	uint32		i;
-
-	appendStringInfoChar(s, '"');
-	for (i = 0; i < l; i++)
-	{
-		if (p[i] == '"' || p[i] == '\\')
-			appendStringInfoChar(s, '\\');
-		appendStringInfoChar(s, p[i]);
-	}
-	appendStringInfoChar(s, '"');
-}
-
-void
 mix_parse_quoted(const char **p, StringInfo out, const char *str)
 {
 	mix_expect_char(p, '"', "nous.mixcounts", str);
-	resetStringInfo(out);
-	while (**p != '"')
-	{
-		if (**p == '\0')
-			mix_bad_text("nous.mixcounts", str, "Unterminated string.");
-		if (**p == '\\')
-		{
-			(*p)++;
-			if (**p == '\0')
-				mix_bad_text("nous.mixcounts", str, "Unterminated string.");
-		}
-		appendStringInfoChar(out, **p);
-		(*p)++;
-	}
-	(*p)++;
+	if (!nous_read_quoted(p, out))
+		mix_bad_text("nous.mixcounts", str, "Unterminated string.");
 	while (isspace((unsigned char) **p))
 		(*p)++;
 }

@@ -94,7 +94,8 @@ typedef void (*mix_list_item) (const char **p, const char *str, void *arg);
 void mix_parse_list(const char **p, const char *type, const char *str,
 					mix_list_item item, void *arg);
 NOUS_NORETURN void mix_bad_binary(const char *type, const char *why);
-void mix_append_quoted(StringInfo s, const char *p, uint32 l);
+/* the kit's nous_append_quoted, under the name index_agg_state.c calls */
+#define mix_append_quoted(s, p, l) nous_append_quoted((s), (p), (l))
 void mix_parse_quoted(const char **p, StringInfo out, const char *str);
 
 #endif							/* NOUS_MIX_STATE_H */
