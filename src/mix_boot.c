@@ -30,14 +30,6 @@
 /* bootstrap confidence intervals                                      */
 /* ------------------------------------------------------------------ */
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a, y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 static void
 boot_args(FunctionCallInfo fcinfo, int *reps, uint64 *seed, double *level)
 {
@@ -72,11 +64,11 @@ boot_result(FunctionCallInfo fcinfo, double estimate, double *b, int reps, doubl
 	mean = m > 0 ? sum / m : get_float8_nan();
 	for (i = 0; i < m; i++)
 		ss += (b[i] - mean) * (b[i] - mean);
-	qsort(b, m, sizeof(double), cmp_double);
+	qsort(b, m, sizeof(double), nous_cmp_double);
 	if (m > 0)
 	{
 		nous_quantile(b, m, (1.0 - level) / 2.0, NOUS_Q_CONTINUOUS, &lo);
-		qsort(b, m, sizeof(double), cmp_double);
+		qsort(b, m, sizeof(double), nous_cmp_double);
 		nous_quantile(b, m, (1.0 + level) / 2.0, NOUS_Q_CONTINUOUS, &hi);
 	}
 	else

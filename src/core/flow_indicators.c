@@ -48,15 +48,6 @@ nous_flow_zone_rates(double iso, double entr, double sort, nous_flow_rates *r)
 	r->outflow_share = r->present_before > 0 ? sort / r->present_before : NAN;
 }
 
-static int
-dbl_cmp(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* Gini over n cells, zeros implicit: sum_k (2k - n - 1) x_(k) / (n sum x) (Bell et al. 2002, migration Gini index) */
 double
 nous_gini_sparse(double *x, int64_t m, double n)
@@ -68,7 +59,7 @@ nous_gini_sparse(double *x, int64_t m, double n)
 
 	if (n < 1 || m < 0 || zeros < 0)
 		return NAN;
-	if (nous_sort(x, (size_t) m, sizeof(double), dbl_cmp) != NOUS_OK)
+	if (nous_sort(x, (size_t) m, sizeof(double), nous_cmp_double) != NOUS_OK)
 		return NAN;
 	for (k = 0; k < m; k++)
 	{

@@ -226,3 +226,12 @@ nous_word_find(const nous_word *table, const char *w, int *value)
 		}
 	return false;
 }
+
+int
+nous_cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}

@@ -116,4 +116,7 @@ typedef struct nous_word
 /* Find w in table: true and *value set, or false when w is not there. */
 extern bool nous_word_find(const nous_word *table, const char *w, int *value);
 
+/* qsort / nous_sort comparator of doubles, increasing (no NaN expected). */
+extern int	nous_cmp_double(const void *a, const void *b);
+
 #endif							/* NOUS_CORE_H */
