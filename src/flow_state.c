@@ -165,6 +165,17 @@ flows_expanded_new(MemoryContext parent)
 	return fe;
 }
 
+/* Add the flows of v to the state, in the state's memory context. */
+static void
+flows_add_view(FlowsExpanded *fe, const nous_flow_view *v)
+{
+	MemoryContext old = MemoryContextSwitchTo(fe->hdr.eoh_context);
+	nous_status st = nous_fb_add_view(fe->b, v);
+
+	MemoryContextSwitchTo(old);
+	flow_report_build_status(st);
+}
+
 /* The state of a transition: ours to modify in place, or a new one. */
 static FlowsExpanded *
 flows_state(FunctionCallInfo fcinfo, const char *fname)
@@ -185,14 +196,9 @@ flows_state(FunctionCallInfo fcinfo, const char *fname)
 	if (!PG_ARGISNULL(0))
 	{
 		nous_flow_view v;
-		MemoryContext old;
-		nous_status st;
 
 		flows_view(PG_GETARG_DATUM(0), &v);
-		old = MemoryContextSwitchTo(fe->hdr.eoh_context);
-		st = nous_fb_add_view(fe->b, &v);
-		MemoryContextSwitchTo(old);
-		flow_report_build_status(st);
+		flows_add_view(fe, &v);
 	}
 	return fe;
 }
@@ -250,7 +256,7 @@ nous_flow_matrix_sfunc(PG_FUNCTION_ARGS)
 					 VARDATA_ANY(d), VARSIZE_ANY_EXHDR(d), w + 0.0);	/* -0 is 0 */
 	MemoryContextSwitchTo(old);
 	flow_report_build_status(st);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&fe->hdr));
+	NOUS_RETURN_EO(fe);
 }
 
 PG_FUNCTION_INFO_V1(nous_flow_matrix_merge);
@@ -264,15 +270,10 @@ nous_flow_matrix_merge(PG_FUNCTION_ARGS)
 {
 	FlowsExpanded *fe;
 	nous_flow_view v;
-	MemoryContext old;
-	nous_status st;
 
 	NOUS_RETURN_STATE_IF_NULL(1);
 	fe = flows_state(fcinfo, "nous.flow_matrix_merge");
 	flows_view(PG_GETARG_DATUM(1), &v);
-	old = MemoryContextSwitchTo(fe->hdr.eoh_context);
-	st = nous_fb_add_view(fe->b, &v);
-	MemoryContextSwitchTo(old);
-	flow_report_build_status(st);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&fe->hdr));
+	flows_add_view(fe, &v);
+	NOUS_RETURN_EO(fe);
 }

@@ -478,7 +478,7 @@ nous_quartile_values_trans(PG_FUNCTION_ARGS)
 	eo->kind = quartile_kind_row(fcinfo, eo->kind);
 	if (quartile_value_row(fcinfo, &v))
 		nous_runs_add(&eo->r, v, "values for a quantile");
-	PG_RETURN_DATUM(EOHPGetRWDatum(&eo->hdr));
+	NOUS_RETURN_EO(eo);
 }
 
 PG_FUNCTION_INFO_V1(nous_quartile_values_combine);
@@ -498,7 +498,7 @@ nous_quartile_values_combine(PG_FUNCTION_ARGS)
 	eo->kind = quartile_kind_merge(eo->kind, kind);
 	nous_runs_compact(&eo->r);
 	nous_runs_merge(&eo->r, runs, n);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&eo->hdr));
+	NOUS_RETURN_EO(eo);
 }
 
 PG_FUNCTION_INFO_V1(nous_quartile_values_final);

@@ -334,57 +334,51 @@ rule_columns(const RuleState *s, const RuleCount *r, double target, Datum *v, bo
 	v[8] = BoolGetDatum(nous_mix_gap((double) r->counted, (double) r->scope, target) == 0.0);
 }
 
-/* the row of nous.compliance of a state */
+/*
+ * the row of a state: of nous.compliance (one rule, the state's target), or
+ * of nous.allocation_mix when mix (outside QPV, then inside)
+ */
 static Datum
-compliance_result(FunctionCallInfo fcinfo, const RuleState *s)
-{
-	TupleDesc	tupdesc;
-	Datum		v[9];
-	bool		nulls[9];
-
-	tupdesc = nous_row_desc(fcinfo);
-	rule_columns(s, &s->r[0], s->target, v, nulls);
-	NOUS_RETURN_ROW(tupdesc, v, nulls);
-}
-
-/* the row of nous.allocation_mix of a state */
-static Datum
-allocation_mix_result(FunctionCallInfo fcinfo, const RuleState *s)
+rule_result(FunctionCallInfo fcinfo, const RuleState *s, bool mix)
 {
 	TupleDesc	tupdesc;
 	Datum		v[18];
 	bool		nulls[18];
 
 	tupdesc = nous_row_desc(fcinfo);
-	/* targets of CCH L441-1: 25 % outside QPV, 50 % inside */
-	rule_columns(s, &s->r[0], 0.25, v, nulls);
-	rule_columns(s, &s->r[1], 0.50, v + 9, nulls + 9);
+	if (!mix)
+		rule_columns(s, &s->r[0], s->target, v, nulls);
+	else
+	{
+		/* targets of CCH L441-1: 25 % outside QPV, 50 % inside */
+		rule_columns(s, &s->r[0], 0.25, v, nulls);
+		rule_columns(s, &s->r[1], 0.50, v + 9, nulls + 9);
+	}
 	NOUS_RETURN_ROW(tupdesc, v, nulls);
 }
 
 static void rule_read(ArrayType *a, RuleState *s);
 
 /*
- * A final function: NULL without a row, else the result of the state,
- * internal (the 0.1.0 aggregates) or a stored float8[] (stored).
+ * A final function: NULL without a row, else the row (rule_result) of the
+ * state, internal (the 0.1.0 aggregates) or a stored float8[] (stored).
  */
 static Datum
-rule_final(FunctionCallInfo fcinfo, bool stored,
-		   Datum (*result) (FunctionCallInfo fcinfo, const RuleState *s))
+rule_final(FunctionCallInfo fcinfo, bool stored, bool mix)
 {
 	RuleState	s;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	if (!stored)
-		return result(fcinfo, (RuleState *) PG_GETARG_POINTER(0));
+		return rule_result(fcinfo, (RuleState *) PG_GETARG_POINTER(0), mix);
 	rule_read(PG_GETARG_ARRAYTYPE_P(0), &s);
-	return result(fcinfo, &s);
+	return rule_result(fcinfo, &s, mix);
 }
 
-NOUS_ENTRY(nous_compliance_final, rule_final(fcinfo, false, compliance_result));
+NOUS_ENTRY(nous_compliance_final, rule_final(fcinfo, false, false));
 
-NOUS_ENTRY(nous_allocation_mix_final, rule_final(fcinfo, false, allocation_mix_result));
+NOUS_ENTRY(nous_allocation_mix_final, rule_final(fcinfo, false, true));
 
 /*
  * ---- the storable state of the rules (0.2.0) ----
@@ -539,9 +533,9 @@ nous_rule_merge(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
-NOUS_ENTRY(nous_rule_final_compliance, rule_final(fcinfo, true, compliance_result));
+NOUS_ENTRY(nous_rule_final_compliance, rule_final(fcinfo, true, false));
 
-NOUS_ENTRY(nous_rule_final_allocation_mix, rule_final(fcinfo, true, allocation_mix_result));
+NOUS_ENTRY(nous_rule_final_allocation_mix, rule_final(fcinfo, true, true));
 
 PG_FUNCTION_INFO_V1(nous_wilson_interval);
 
