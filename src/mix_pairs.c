@@ -69,6 +69,17 @@ pairs_append(NousBufEO *eo, double g, double t)
 	mix_buf_append(eo, pr, sizeof(pr));
 }
 
+NOUS_NORETURN static void bad_atkinson_b(double b);
+
+/* the error of an Atkinson parameter b outside [0, 1) */
+static void
+bad_atkinson_b(double b)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("Atkinson parameter b must be in [0, 1), got %g", b)));
+}
+
 /* the Atkinson parameter b of a row (argument 3): the same for every row, kept in the state */
 static void
 pairs_trans_b(FunctionCallInfo fcinfo, NousBufEO *eo)
@@ -81,9 +92,7 @@ pairs_trans_b(FunctionCallInfo fcinfo, NousBufEO *eo)
 				 errmsg("parameter b must not be NULL")));
 	b = PG_GETARG_FLOAT8(3);
 	if (!isfinite(b) || b < 0.0 || b >= 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("Atkinson parameter b must be in [0, 1), got %g", b)));
+		bad_atkinson_b(b);
 	old = pairs_param(eo->data);
 	if (isnan(old))
 		memcpy(eo->data + 8, &b, sizeof(double));
@@ -196,9 +205,7 @@ atkinson_common(FunctionCallInfo fcinfo, const double *gt, size_t n, double b)
 	nous_status st = nous_mix2_atkinson(gt, n, b, &r);
 
 	if (st == NOUS_ERR_PARAM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("Atkinson parameter b must be in [0, 1), got %g", b)));
+		bad_atkinson_b(b);
 	if (st != NOUS_OK)
 		nous_report_status(st, "atkinson");
 	RETURN_INDEX(r);

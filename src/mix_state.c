@@ -208,30 +208,35 @@ mix_bad_text(const char *type, const char *str, const char *why)
 			 errdetail("%s", why)));
 }
 
+/* past the white space at *p */
+static void
+skip_space(const char **p)
+{
+	while (isspace((unsigned char) **p))
+		(*p)++;
+}
+
 double
 mix_parse_double(const char **p, const char *type, const char *str)
 {
 	char	   *end;
 	double		x;
 
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	skip_space(p);
 	errno = 0;
 	x = strtod(*p, &end);
 	/* like float8in: subnormal values are read, underflow to 0 is not */
 	if (end == *p || (errno == ERANGE && x == 0.0) || !isfinite(x))
 		mix_bad_text(type, str, "A finite number was expected.");
 	*p = end;
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	skip_space(p);
 	return x;
 }
 
 void
 mix_expect_char(const char **p, char c, const char *type, const char *str)
 {
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	skip_space(p);
 	if (**p != c)
 	{
 		char		why[64];
@@ -240,8 +245,7 @@ mix_expect_char(const char **p, char c, const char *type, const char *str)
 		mix_bad_text(type, str, why);
 	}
 	(*p)++;
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	skip_space(p);
 }
 
 void
@@ -277,6 +281,5 @@ mix_parse_quoted(const char **p, StringInfo out, const char *str)
 	mix_expect_char(p, '"', "nous.mixcounts", str);
 	if (!nous_read_quoted(p, out))
 		mix_bad_text("nous.mixcounts", str, "Unterminated string.");
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	skip_space(p);
 }
