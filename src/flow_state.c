@@ -74,6 +74,52 @@ flow_list_zone(StringInfo s, const nous_flow_view *v, int32 i, int *n)
 }
 
 void
+flow_walk_start(FlowWalk *w, const nous_flow_view *v, const bool *with_stay)
+{
+	w->v = v;
+	w->with_stay = with_stay;
+	w->i = -1;
+	w->e = 0;
+	w->stay_due = false;
+}
+
+bool
+flow_walk_next(FlowWalk *w, int32 *o, int32 *d, double *weight)
+{
+	const nous_flow_view *v = w->v;
+
+	while (w->i < v->nzones)
+	{
+		if (w->i >= 0)
+		{
+			bool		edge = w->e < v->nedges && nous_fv_orig(v, w->e) == w->i;
+
+			if (w->stay_due && (!edge || nous_fv_dest(v, w->e) > w->i))
+			{
+				w->stay_due = false;
+				*o = *d = w->i;
+				*weight = nous_fv_stay(v, w->i);
+				return true;
+			}
+			if (edge)
+			{
+				*o = w->i;
+				*d = nous_fv_dest(v, w->e);
+				*weight = nous_fv_w(v, w->e);
+				w->e++;
+				return true;
+			}
+		}
+		if (++w->i < v->nzones)
+		{
+			CHECK_FOR_INTERRUPTS();
+			w->stay_due = w->with_stay[w->i];
+		}
+	}
+	return false;
+}
+
+void
 flow_report_build_status(nous_status st)
 {
 	if (st == NOUS_ERR_PARAM)

@@ -35,41 +35,31 @@ nous_flow_edges(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	nous_flow_view v;
 	int32		i,
-				e = 0;
+				o,
+				d;
+	double		w;
 	Datum		vals[3];
 	bool		nulls[3] = {false, false, false};
 	Datum	   *codes;
+	bool	   *with_stay;
+	FlowWalk	walk;
 
 	flows_view(PG_GETARG_DATUM(0), &v);
 	InitMaterializedSRF(fcinfo, 0);
 	codes = palloc(sizeof(Datum) * Max(v.nzones, 1));
-	for (i = 0; i < v.nzones; i++)
-		codes[i] = PointerGetDatum(flow_zone_text(&v, i));
+	with_stay = palloc(sizeof(bool) * Max(v.nzones, 1));
 	for (i = 0; i < v.nzones; i++)
 	{
-		double		st = nous_fv_stay(&v, i);
-		bool		stay_done = !(st > 0);
-
-		CHECK_FOR_INTERRUPTS();
-		for (;; e++)
-		{
-			bool		edge = e < v.nedges && nous_fv_orig(&v, e) == i;
-
-			if (!stay_done && (!edge || nous_fv_dest(&v, e) > i))
-			{
-				vals[0] = codes[i];
-				vals[1] = codes[i];
-				vals[2] = Float8GetDatum(st);
-				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
-				stay_done = true;
-			}
-			if (!edge)
-				break;
-			vals[0] = codes[i];
-			vals[1] = codes[nous_fv_dest(&v, e)];
-			vals[2] = Float8GetDatum(nous_fv_w(&v, e));
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
-		}
+		codes[i] = PointerGetDatum(flow_zone_text(&v, i));
+		with_stay[i] = nous_fv_stay(&v, i) > 0;
+	}
+	flow_walk_start(&walk, &v, with_stay);
+	while (flow_walk_next(&walk, &o, &d, &w))
+	{
+		vals[0] = codes[o];
+		vals[1] = codes[d];
+		vals[2] = Float8GetDatum(w);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
 	}
 	return (Datum) 0;
 }
