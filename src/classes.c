@@ -216,16 +216,13 @@ Datum
 nous_breaks_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggctx;
-	BreaksState *a = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
-	BreaksState *b = PG_ARGISNULL(1) ? NULL : (BreaksState *) PG_GETARG_POINTER(1);
+	BreaksState *a,
+			   *b;
 
 	aggctx = nous_agg_context(fcinfo, "nous_breaks_combine", "nous.breaks(value, k, method)");
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
+	a = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
+	b = (BreaksState *) PG_GETARG_POINTER(1);
 	if (a == NULL)
 	{
 		a = state_new(aggctx);

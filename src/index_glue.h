@@ -53,6 +53,13 @@ extern ResolvedMethods *index_resolve_methods(FmgrInfo *flinfo, const char *norm
 /* Normalise every column in place, then reflect where polarity is -1. */
 extern void index_normalise_matrix(NousMethod *m, double *x, bool *present,
 								   int n, int k, const int *pol);
+/*
+ * The array a registered normalisation method returned for n values: ERROR
+ * when it is NULL (22004) or not a one-dimensional float8[] of n elements
+ * (2202E).  nous.normalise and the index engines share these checks.
+ */
+extern ArrayType *index_normalise_result(const NousMethod *m, Datum result,
+										 bool isnull, int n);
 /* Aggregate into n scores, through a built-in's descriptor or the registry. */
 extern void index_aggregate_matrix(NousMethod *m, const double *x,
 								   const bool *present, int n, int k,
@@ -74,8 +81,15 @@ extern void index_composite_scores(ResolvedMethods *rm, double *x, bool *present
 								   int n, int k, const double *w, const int *pol,
 								   double *score, bool *scorep, double *cov);
 
-/* The current row's value of a computed partition (no mark moved). */
-extern Datum index_partition_score(FunctionCallInfo fcinfo, WindowObject winobj,
-								   const CompositePartition *part);
+/* Fills the scores of a whole partition (part->n, score, present). */
+typedef void (*IndexPartitionCompute) (FunctionCallInfo fcinfo, WindowObject winobj,
+									   CompositePartition *part);
+
+/*
+ * The body of a window function scoring whole partitions: on the first row
+ * of a partition, compute (once) into partition memory; the current row's
+ * value (no mark moved).
+ */
+extern Datum index_window_score(FunctionCallInfo fcinfo, IndexPartitionCompute compute);
 
 #endif							/* NOUS_INDEX_GLUE_H */

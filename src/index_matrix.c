@@ -268,6 +268,28 @@ index_resolve_methods(FmgrInfo *flinfo, const char *norm_text, const char *agg_t
 	return r;
 }
 
+ArrayType *
+index_normalise_result(const NousMethod *m, Datum result, bool isnull, int n)
+{
+	ArrayType  *out;
+	int			nout;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("normalisation method \"%s\" returned NULL", m->spec.name),
+				 errdetail("A method must return an array as long as its input.")));
+	out = DatumGetArrayTypeP(result);
+	nout = ArrayGetNItems(ARR_NDIM(out), ARR_DIMS(out));
+	if (ARR_NDIM(out) > 1 || nout != n || ARR_ELEMTYPE(out) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("normalisation method \"%s\" returned %d values for %d",
+						m->spec.name, nout, n),
+				 errdetail("A method must return a one-dimensional array as long as its input.")));
+	return out;
+}
+
 /* Normalise one column in place, through C or the registered function. */
 static void
 normalise_column(NousMethod *m, double *x, bool *present, int n)
@@ -293,19 +315,7 @@ normalise_column(NousMethod *m, double *x, bool *present, int n)
 	in = construct_md_array(elems, nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
 							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 	result = nous_method_call1(m, PointerGetDatum(in), &isnull);
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("normalisation method \"%s\" returned NULL", m->spec.name),
-				 errdetail("A method must return an array as long as its input.")));
-	outa = DatumGetArrayTypeP(result);
-	nout = ArrayGetNItems(ARR_NDIM(outa), ARR_DIMS(outa));
-	if (ARR_NDIM(outa) > 1 || nout != n || ARR_ELEMTYPE(outa) != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("normalisation method \"%s\" returned %d values for %d",
-						m->spec.name, nout, n),
-				 errdetail("A method must return a one-dimensional array as long as its input.")));
+	outa = index_normalise_result(m, result, isnull, n);
 	deconstruct_array(outa, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 					  TYPALIGN_DOUBLE, &elems, &nulls, &nout);
 	for (i = 0; i < n; i++)
@@ -483,19 +493,27 @@ index_composite_scores(ResolvedMethods *rm, double *x, bool *present, int n, int
 }
 
 /*
- * The current row's value of a computed partition, NULL when it has none.
- * No WinSetMarkPosition: the function reads no row again, and moving the
+ * The current row's value of a partition, computed on its first row; NULL
+ * when it has none.  No WinSetMarkPosition: the function reads no row again, and moving the
  * mark on every row would switch the tuplestore's read pointer away from the
  * executor's each time — once the partition spills to disk, a block read per
  * row (issue 14).  The partition stays in the tuplestore until its end, as
  * it already had to for the first call to read it whole.
  */
 Datum
-index_partition_score(FunctionCallInfo fcinfo, WindowObject winobj,
-					  const CompositePartition *part)
+index_window_score(FunctionCallInfo fcinfo, IndexPartitionCompute compute)
 {
-	int64		cur = WinGetCurrentPosition(winobj);
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	CompositePartition *part;
+	int64		cur;
 
+	part = WinGetPartitionLocalMemory(winobj, sizeof(CompositePartition));
+	if (!part->done)
+	{
+		compute(fcinfo, winobj, part);
+		part->done = true;
+	}
+	cur = WinGetCurrentPosition(winobj);
 	if (cur >= part->n || !part->present[cur])
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(part->score[cur]);

@@ -28,74 +28,67 @@
 /* nous.reference_gap(num, den) OVER (...)                              */
 /* ------------------------------------------------------------------ */
 
-PG_FUNCTION_INFO_V1(nous_reference_gap_sql);
-
 /*
  * 100 (num / den) / (sum num / sum den) over the partition (the reference
  * territory), from counts; rows with a NULL count are left out of the sums.
  */
-Datum
-nous_reference_gap_sql(PG_FUNCTION_ARGS)
+static void
+reference_gap_compute(FunctionCallInfo fcinfo, WindowObject winobj,
+					  CompositePartition *part)
 {
-	WindowObject winobj = PG_WINDOW_OBJECT();
-	CompositePartition *part;
+	MemoryContext partcxt = GetMemoryChunkContext(part);
+	int64		n = WinGetPartitionRowCount(winobj),
+				i;
+	double	   *num,
+			   *den;
+	bool	   *present;
+	nous_status st;
 
-	part = WinGetPartitionLocalMemory(winobj, sizeof(CompositePartition));
-	if (!part->done)
+	(void) fcinfo;				/* the arguments are read through winobj */
+	if (n > INT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("partition of %lld rows is too large for nous.reference_gap", (long long) n)));
+	part->n = n;
+	part->score = MemoryContextAllocExtended(partcxt, sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
+	part->present = MemoryContextAllocExtended(partcxt, sizeof(bool) * Max(n, 1), MCXT_ALLOC_HUGE);
+	num = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
+	den = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
+	present = palloc_extended(sizeof(bool) * Max(n, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < n; i++)
 	{
-		MemoryContext partcxt = GetMemoryChunkContext(part);
-		int64		n = WinGetPartitionRowCount(winobj),
-					i;
-		double	   *num,
-				   *den;
-		bool	   *present;
-		nous_status st;
+		bool		n1,
+					n2,
+					isout;
 
-		if (n > INT_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("partition of %lld rows is too large for nous.reference_gap", (long long) n)));
-		part->n = n;
-		part->score = MemoryContextAllocExtended(partcxt, sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
-		part->present = MemoryContextAllocExtended(partcxt, sizeof(bool) * Max(n, 1), MCXT_ALLOC_HUGE);
-		num = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
-		den = palloc_extended(sizeof(double) * Max(n, 1), MCXT_ALLOC_HUGE);
-		present = palloc_extended(sizeof(bool) * Max(n, 1), MCXT_ALLOC_HUGE);
-		for (i = 0; i < n; i++)
-		{
-			bool		n1,
-						n2,
-						isout;
-
-			if ((i & 4095) == 0)
-				CHECK_FOR_INTERRUPTS();
-			num[i] = DatumGetFloat8(WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &n1, &isout));
-			den[i] = DatumGetFloat8(WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false, &n2, &isout));
-			present[i] = !n1 && !n2;
-			if (present[i] && (!isfinite(num[i]) || !isfinite(den[i])))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("counts must be finite"),
-						 errdetail("Row %lld of the partition has a NaN or infinite count.", (long long) i + 1)));
-		}
-		st = nous_reference_gap(num, den, present, (int) n, part->score, part->present);
-		if (st == NOUS_ERR_PARAM)
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		num[i] = DatumGetFloat8(WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &n1, &isout));
+		den[i] = DatumGetFloat8(WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false, &n2, &isout));
+		present[i] = !n1 && !n2;
+		if (present[i] && (!isfinite(num[i]) || !isfinite(den[i])))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("counts must not be negative"),
-					 errdetail("The numerator and the denominator are counts (people, households, dwellings).")));
-		if (st == NOUS_ERR_DOMAIN)
-			ereport(ERROR,
-					(errcode(ERRCODE_DIVISION_BY_ZERO),
-					 errmsg("the reference rate of the partition is zero or undefined"),
-					 errdetail("The sum of the numerators or of the denominators over the partition is 0.")));
-		pfree(num);
-		pfree(den);
-		pfree(present);
-		part->done = true;
+					 errmsg("counts must be finite"),
+					 errdetail("Row %lld of the partition has a NaN or infinite count.", (long long) i + 1)));
 	}
-	return index_partition_score(fcinfo, winobj, part);
+	st = nous_reference_gap(num, den, present, (int) n, part->score, part->present);
+	if (st == NOUS_ERR_PARAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("counts must not be negative"),
+				 errdetail("The numerator and the denominator are counts (people, households, dwellings).")));
+	if (st == NOUS_ERR_DOMAIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_DIVISION_BY_ZERO),
+				 errmsg("the reference rate of the partition is zero or undefined"),
+				 errdetail("The sum of the numerators or of the denominators over the partition is 0.")));
+	pfree(num);
+	pfree(den);
+	pfree(present);
 }
+
+NOUS_ENTRY(nous_reference_gap_sql, index_window_score(fcinfo, reference_gap_compute));
 
 /* ------------------------------------------------------------------ */
 /* nous.qpv_income_threshold                                            */

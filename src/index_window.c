@@ -161,7 +161,6 @@ composite_compute(FunctionCallInfo fcinfo, WindowObject winobj,
 		/* every values array is NULL and nothing gives k: no score */
 		MemoryContextSwitchTo(old);
 		MemoryContextDelete(work);
-		part->done = true;
 		return;
 	}
 	if (x == NULL)
@@ -177,10 +176,7 @@ composite_compute(FunctionCallInfo fcinfo, WindowObject winobj,
 	index_composite_scores(rm, x, present, (int) n, k, w, pol, part->score, part->present, cov);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
-	part->done = true;
 }
-
-PG_FUNCTION_INFO_V1(nous_composite);
 
 /*
  * nous.composite(values, weights, polarity, normalise, aggregate) OVER (...):
@@ -188,14 +184,4 @@ PG_FUNCTION_INFO_V1(nous_composite);
  * each component over it, aggregate each row, keep the scores in partition
  * memory; return the current row's score.
  */
-Datum
-nous_composite(PG_FUNCTION_ARGS)
-{
-	WindowObject winobj = PG_WINDOW_OBJECT();
-	CompositePartition *part;
-
-	part = WinGetPartitionLocalMemory(winobj, sizeof(CompositePartition));
-	if (!part->done)
-		composite_compute(fcinfo, winobj, part);
-	return index_partition_score(fcinfo, winobj, part);
-}
+NOUS_ENTRY(nous_composite, index_window_score(fcinfo, composite_compute));

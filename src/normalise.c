@@ -22,6 +22,7 @@
 #include "normalise.h"
 #include "index.h"
 #include "method_table.h"
+#include "index_glue.h"
 
 #define FAMILY "normalisation"
 
@@ -50,8 +51,6 @@ nous_normalise(PG_FUNCTION_ARGS)
 	char	   *spec;
 	Datum		result;
 	bool		isnull;
-	ArrayType  *out;
-	int			nout;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -74,20 +73,7 @@ nous_normalise(PG_FUNCTION_ARGS)
 											NOUS_METHOD_PARAMS(m)));
 
 	result = nous_method_call1(m, PG_GETARG_DATUM(0), &isnull);
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("normalisation method \"%s\" returned NULL", m->spec.name),
-				 errdetail("A method must return an array as long as its input.")));
-	out = DatumGetArrayTypeP(result);
-	nout = ArrayGetNItems(ARR_NDIM(out), ARR_DIMS(out));
-	if (ARR_NDIM(out) > 1 || nout != v.n)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("normalisation method \"%s\" returned %d values for %d",
-						m->spec.name, nout, v.n),
-				 errdetail("A method must return a one-dimensional array as long as its input.")));
-	PG_RETURN_ARRAYTYPE_P(out);
+	PG_RETURN_ARRAYTYPE_P(index_normalise_result(m, result, isnull, v.n));
 }
 
 /* ---- the built-ins: one apply function each, in place on an unpacked

@@ -356,36 +356,21 @@ nous_secrecy_suppress(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-typedef struct label_ref
-{
-	const char *s;
-	int			i;
-} label_ref;
-
-static int
-label_cmp(const void *a, const void *b)
-{
-	const label_ref *x = a,
-			   *y = b;
-
-	return strcmp(x->s, y->s);
-}
-
 /* Index the labels s[k] of the elements which[0..m-1] by sorted order of
  * their distinct values (idx indexed by element); returns their number. */
 static int
 index_labels(int m, const int *which, char **s, int *idx, char ***distinct)
 {
-	label_ref  *r = palloc(sizeof(label_ref) * Max(m, 1));
+	nous_strref *r = palloc(sizeof(nous_strref) * Max(m, 1));
 	int			i,
 				k = -1;
 
 	for (i = 0; i < m; i++)
 	{
 		r[i].s = s[which[i]];
-		r[i].i = which[i];
+		r[i].i = (size_t) which[i];
 	}
-	qsort(r, m, sizeof(label_ref), label_cmp);
+	qsort(r, m, sizeof(nous_strref), nous_strref_cmp);
 	*distinct = palloc(sizeof(char *) * Max(m, 1));
 	for (i = 0; i < m; i++)
 	{

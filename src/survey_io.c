@@ -46,6 +46,16 @@ view_text(const SvyView *v)
 	return s.data;
 }
 
+/* the text output of a state */
+static Datum
+state_out(Datum d, bool km)
+{
+	SvyView		v;
+
+	svy_state_view(d, km, &v);
+	return CStringGetDatum(view_text(&v));
+}
+
 /* a flat state of checked, sorted records */
 static Datum
 flat_from_records(int kind, int n, const int64 *keys, const double *vals)
@@ -193,65 +203,13 @@ send_state(Datum d, bool km)
 	return pq_endtypsend(&buf);
 }
 
-PG_FUNCTION_INFO_V1(nous_svystate_in);
-Datum
-nous_svystate_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_DATUM(parse_text(PG_GETARG_CSTRING(0), false));
-}
+/* the input and output functions of the two types (km: nous.kmstate) */
+NOUS_ENTRY(nous_svystate_in, parse_text(PG_GETARG_CSTRING(0), false));
+NOUS_ENTRY(nous_svystate_out, state_out(PG_GETARG_DATUM(0), false));
+NOUS_ENTRY(nous_svystate_recv, recv_state((StringInfo) PG_GETARG_POINTER(0), false));
+NOUS_ENTRY(nous_svystate_send, PointerGetDatum(send_state(PG_GETARG_DATUM(0), false)));
 
-PG_FUNCTION_INFO_V1(nous_svystate_out);
-Datum
-nous_svystate_out(PG_FUNCTION_ARGS)
-{
-	SvyView		v;
-
-	svy_state_view(PG_GETARG_DATUM(0), false, &v);
-	PG_RETURN_CSTRING(view_text(&v));
-}
-
-PG_FUNCTION_INFO_V1(nous_svystate_recv);
-Datum
-nous_svystate_recv(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_DATUM(recv_state((StringInfo) PG_GETARG_POINTER(0), false));
-}
-
-PG_FUNCTION_INFO_V1(nous_svystate_send);
-Datum
-nous_svystate_send(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(send_state(PG_GETARG_DATUM(0), false));
-}
-
-PG_FUNCTION_INFO_V1(nous_kmstate_in);
-Datum
-nous_kmstate_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_DATUM(parse_text(PG_GETARG_CSTRING(0), true));
-}
-
-PG_FUNCTION_INFO_V1(nous_kmstate_out);
-Datum
-nous_kmstate_out(PG_FUNCTION_ARGS)
-{
-	SvyView		v;
-
-	svy_state_view(PG_GETARG_DATUM(0), true, &v);
-	PG_RETURN_CSTRING(view_text(&v));
-}
-
-PG_FUNCTION_INFO_V1(nous_kmstate_recv);
-Datum
-nous_kmstate_recv(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_DATUM(recv_state((StringInfo) PG_GETARG_POINTER(0), true));
-}
-
-PG_FUNCTION_INFO_V1(nous_kmstate_send);
-Datum
-nous_kmstate_send(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(send_state(PG_GETARG_DATUM(0), true));
-}
-
+NOUS_ENTRY(nous_kmstate_in, parse_text(PG_GETARG_CSTRING(0), true));
+NOUS_ENTRY(nous_kmstate_out, state_out(PG_GETARG_DATUM(0), true));
+NOUS_ENTRY(nous_kmstate_recv, recv_state((StringInfo) PG_GETARG_POINTER(0), true));
+NOUS_ENTRY(nous_kmstate_send, PointerGetDatum(send_state(PG_GETARG_DATUM(0), true)));

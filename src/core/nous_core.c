@@ -214,6 +214,17 @@ nous_radix_offsets(size_t *count, size_t nb, size_t n)
 	return trivial;
 }
 
+/* ---- added by rest ---- */
+int
+nous_strref_cmp(const void *a, const void *b)
+{
+	const nous_strref *x = a,
+			   *y = b;
+	int			c = strcmp(x->s, y->s);
+
+	return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 /* ---- added by mixflow ---- */
 bool
 nous_word_find(const nous_word *table, const char *w, int *value)

@@ -66,27 +66,11 @@ nous_sec_dominance(const double *x, int len, int top, double share, bool *hidden
 	return NOUS_OK;
 }
 
-typedef struct id_ref
-{
-	const char *id;
-	int			i;
-} id_ref;
-
-static int
-id_cmp(const void *a, const void *b)
-{
-	const id_ref *x = a,
-			   *y = b;
-	int			c = strcmp(x->id, y->id);
-
-	return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
-}
-
 nous_status
 nous_sec_parent_index(int n, const char *const *ids, const char *const *parents,
 					  int *parent, nous_sec_diag *diag)
 {
-	id_ref	   *r = nous_alloc(sizeof(id_ref) * (size_t) n);
+	nous_strref *r = nous_alloc(sizeof(nous_strref) * (size_t) n);
 	int			i;
 
 	diag->kind = NOUS_SEC_OK;
@@ -95,21 +79,21 @@ nous_sec_parent_index(int n, const char *const *ids, const char *const *parents,
 		return NOUS_ERR_NOMEM;
 	for (i = 0; i < n; i++)
 	{
-		r[i].id = ids[i];
-		r[i].i = i;
+		r[i].s = ids[i];
+		r[i].i = (size_t) i;
 	}
-	qsort(r, (size_t) n, sizeof(id_ref), id_cmp);
+	qsort(r, (size_t) n, sizeof(nous_strref), nous_strref_cmp);
 	for (i = 1; i < n; i++)
-		if (strcmp(r[i - 1].id, r[i].id) == 0)
+		if (strcmp(r[i - 1].s, r[i].s) == 0)
 		{
 			diag->kind = NOUS_SEC_DUPLICATE;
-			diag->index = r[i].i;
+			diag->index = (int) r[i].i;
 			nous_free(r);
 			return NOUS_ERR_DOMAIN;
 		}
 	for (i = 0; i < n; i++)
 	{
-		id_ref		key,
+		nous_strref key,
 				   *hit;
 		int			lo = 0,
 					hi = n - 1;
@@ -117,12 +101,12 @@ nous_sec_parent_index(int n, const char *const *ids, const char *const *parents,
 		parent[i] = -1;
 		if (parents[i] == NULL)
 			continue;
-		key.id = parents[i];
+		key.s = parents[i];
 		hit = NULL;
 		while (lo <= hi)
 		{
 			int			mid = lo + (hi - lo) / 2;
-			int			c = strcmp(key.id, r[mid].id);
+			int			c = strcmp(key.s, r[mid].s);
 
 			if (c == 0)
 			{
@@ -141,7 +125,7 @@ nous_sec_parent_index(int n, const char *const *ids, const char *const *parents,
 			nous_free(r);
 			return NOUS_ERR_DOMAIN;
 		}
-		parent[i] = hit->i;
+		parent[i] = (int) hit->i;
 	}
 	nous_free(r);
 	return NOUS_OK;

@@ -3,6 +3,7 @@
 -- pseudonymisation (nous.pseudonym against pgcrypto's hmac).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- ---- 1-D: the hand hierarchy of the secrecy suite, now read from a table ----
@@ -38,11 +39,9 @@ SELECT id, status FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'house
 SELECT id, status FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households',
   threshold => 11, contributions_column => 'income', dominance_top => 2, indicator => 'acc_households')
  WHERE status <> 'published';
-\set VERBOSITY sqlstate
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', indicator => 'no_such');
-SELECT * FROM nous.indicator_secrecy(NULL);
-UPDATE nous.indicators SET secrecy_threshold = 0 WHERE code = 'acc_households';
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', indicator => 'no_such')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.indicator_secrecy(NULL)$e$);
+CALL public.expect_error($e$UPDATE nous.indicators SET secrecy_threshold = 0 WHERE code = 'acc_households'$e$);
 \set SHOW_CONTEXT never
 SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', indicator => 'no_such');
 \set SHOW_CONTEXT errors
@@ -92,27 +91,25 @@ SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n', rounding_ba
  WHERE "row" IS NULL OR col IS NULL ORDER BY 1 NULLS LAST, 2 NULLS LAST;
 
 -- ---- bad input ----
-\set VERBOSITY sqlstate
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => 0);
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => -1);
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', contributions_column => 'income', dominance_share => 0);
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', contributions_column => 'income', dominance_share => 1.01);
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', dominance_share => 'NaN');
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', dominance_top => 0);
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', rounding_base => 0);
-SELECT * FROM nous.secrecy_publish('acc_h', 'code', 'up', 'households');            -- not schema-qualified
-SELECT * FROM nous.secrecy_publish('public.no_such', 'code', 'up', 'households');
-SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'no_such');
-SELECT * FROM nous.secrecy_publish('public.acc_h', NULL, 'up', 'households');
-SELECT * FROM nous.secrecy_publish(NULL, 'code', 'up', 'households');
-SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (''A1'', ''A'', NULL)', 'column1', 'column2', 'column3');
-SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (NULL, ''A'', 10)', 'column1', 'column2', 'column3');
-SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (''A1'', ''A'', -10), (''A2'', ''A'', 20)', 'column1', 'column2', 'column3');
-SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (''A1'', ''A'', 4), (''A2'', ''A'', 5)', 'column1', 'column2', 'column3');
-SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n', threshold => -3);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => 0)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', threshold => -1)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', contributions_column => 'income', dominance_share => 0)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', contributions_column => 'income', dominance_share => 1.01)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', dominance_share => 'NaN')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', dominance_top => 0)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'households', rounding_base => 0)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('acc_h', 'code', 'up', 'households')$e$);            -- not schema-qualified
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.no_such', 'code', 'up', 'households')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', 'code', 'up', 'no_such')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('public.acc_h', NULL, 'up', 'households')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish(NULL, 'code', 'up', 'households')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (''A1'', ''A'', NULL)', 'column1', 'column2', 'column3')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (NULL, ''A'', 10)', 'column1', 'column2', 'column3')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (''A1'', ''A'', -10), (''A2'', ''A'', 20)', 'column1', 'column2', 'column3')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (''A1'', ''A'', 4), (''A2'', ''A'', 5)', 'column1', 'column2', 'column3')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n', threshold => -3)$e$);
 INSERT INTO public.acc_t VALUES ('r2', NULL, 66);
-SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT * FROM nous.secrecy_publish_2d('public.acc_t', 'r', 'c', 'n')$e$);
 \set SHOW_CONTEXT never
 -- full messages: not additive (1-D: first offending parent; 2-D: first total)
 SELECT * FROM nous.secrecy_publish('VALUES (''A'', NULL, 10), (''A1'', ''A'', 4), (''A2'', ''A'', 5)', 'column1', 'column2', 'column3');
@@ -140,10 +137,8 @@ SELECT nous.pseudonym('', decode(repeat('01', 32), 'hex')) = encode(public.hmac(
        length(nous.pseudonym('x', nous.pseudonym_new_key())) AS hex_length,
        octet_length(nous.pseudonym_new_key()) AS key_bytes,
        nous.pseudonym_new_key() <> nous.pseudonym_new_key() AS keys_differ;
-\set VERBOSITY sqlstate
-SELECT nous.pseudonym('x', decode(repeat('01', 31), 'hex'));
-SELECT nous.pseudonym('x', '');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.pseudonym('x', decode(repeat('01', 31), 'hex'))$e$);
+CALL public.expect_error($e$SELECT nous.pseudonym('x', '')$e$);
 SELECT nous.pseudonym('x', 'short');
 
 -- ---- roles ----
@@ -167,13 +162,11 @@ SELECT pg_has_role('nous_t_acc_metabase', 'nous_t_acc_reader', 'MEMBER') AS read
 SELECT nous.revoke_access('nous_t_acc_metabase', 'reader', 'nous_t_acc');
 SELECT nous.revoke_access('nous_t_acc_metabase', 'reader', 'nous_t_acc');
 SELECT nous.grant_access('nous_t_acc_metabase', 'reader', 'nous_t_acc');
-\set VERBOSITY sqlstate
-SELECT nous.grant_access('nous_t_acc_metabase', 'admin', 'nous_t_acc');
-SELECT nous.grant_access('nous_t_no_such_user', 'reader', 'nous_t_acc');
-SELECT nous.grant_access('nous_t_acc_metabase', 'reader', 'nous_t_nothing');
-SELECT nous.grant_access('nous_t_acc_analyst', 'reader', 'nous_t_acc');
-SELECT nous.grant_access(NULL, 'reader', 'nous_t_acc');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.grant_access('nous_t_acc_metabase', 'admin', 'nous_t_acc')$e$);
+CALL public.expect_error($e$SELECT nous.grant_access('nous_t_no_such_user', 'reader', 'nous_t_acc')$e$);
+CALL public.expect_error($e$SELECT nous.grant_access('nous_t_acc_metabase', 'reader', 'nous_t_nothing')$e$);
+CALL public.expect_error($e$SELECT nous.grant_access('nous_t_acc_analyst', 'reader', 'nous_t_acc')$e$);
+CALL public.expect_error($e$SELECT nous.grant_access(NULL, 'reader', 'nous_t_acc')$e$);
 \set SHOW_CONTEXT never
 SELECT nous.grant_access('nous_t_acc_metabase', 'admin', 'nous_t_acc');
 SELECT nous.grant_access('nous_t_no_such_user', 'reader', 'nous_t_acc');
@@ -205,20 +198,16 @@ RESET ROLE;
 SET ROLE nous_t_acc_reader;
 SELECT * FROM acc_pub.households_by_iris ORDER BY 1;
 SELECT * FROM acc_pub.households_by_iris_live ORDER BY 1;
-\set VERBOSITY sqlstate
-SELECT count(*) FROM acc_micro.households;
-SELECT count(*) FROM acc_agg.households_by_iris;
-SELECT count(*) FROM acc_micro.pseudonym_key;
-SELECT count(*) FROM nous.secrecy_publish('acc_micro.households', 'id', 'iris', 'income');
-CREATE TABLE acc_pub.mine (x int);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT count(*) FROM acc_micro.households$e$);
+CALL public.expect_error($e$SELECT count(*) FROM acc_agg.households_by_iris$e$);
+CALL public.expect_error($e$SELECT count(*) FROM acc_micro.pseudonym_key$e$);
+CALL public.expect_error($e$SELECT count(*) FROM nous.secrecy_publish('acc_micro.households', 'id', 'iris', 'income')$e$);
+CALL public.expect_error($e$CREATE TABLE acc_pub.mine (x int)$e$);
 RESET ROLE;
 SET ROLE nous_t_acc_analyst;
 SELECT iris, n FROM acc_agg.households_by_iris ORDER BY 1;
 SELECT nous.breaks(n::float8, 2, 'equal') AS breaks FROM acc_agg.households_by_iris;
-\set VERBOSITY sqlstate
-SELECT count(*) FROM acc_micro.households;
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT count(*) FROM acc_micro.households$e$);
 RESET ROLE;
 
 -- ---- row-level security: a landlord sees only its own allocations ----
@@ -246,27 +235,23 @@ SELECT * FROM acc_micro.landlord_roles;
 RESET ROLE;
 SET ROLE nous_t_acc_landlord_b;
 SELECT * FROM acc_micro.allocations ORDER BY id;
-\set VERBOSITY sqlstate
-SELECT count(*) FROM acc_micro.households;
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT count(*) FROM acc_micro.households$e$);
 RESET ROLE;
 SET ROLE nous_t_acc_producer;
 SELECT count(*) AS owner_sees_all FROM acc_micro.allocations;
 RESET ROLE;
 
 -- ---- bad input of the setup ----
-\set VERBOSITY sqlstate
-SELECT * FROM nous.setup_roles('Bad-Prefix');
-SELECT * FROM nous.setup_roles('pg_x');
-SELECT * FROM nous.setup_roles(NULL);
-SELECT * FROM nous.setup_roles('nous_t_acc', 'public');
-SELECT * FROM nous.setup_roles('nous_t_acc', 'same', 'same');
-SELECT * FROM nous.setup_roles('nous_t_acc', 'acc_micro', 'Acc Pub');
-SELECT * FROM nous.drop_roles('nous_t_unknown');
+CALL public.expect_error($e$SELECT * FROM nous.setup_roles('Bad-Prefix')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.setup_roles('pg_x')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.setup_roles(NULL)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.setup_roles('nous_t_acc', 'public')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.setup_roles('nous_t_acc', 'same', 'same')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.setup_roles('nous_t_acc', 'acc_micro', 'Acc Pub')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.drop_roles('nous_t_unknown')$e$);
 SET ROLE nous_t_acc_analyst;
-SELECT * FROM nous.setup_roles('nous_t_acc2');
+CALL public.expect_error($e$SELECT * FROM nous.setup_roles('nous_t_acc2')$e$);
 RESET ROLE;
-\set VERBOSITY default
 \set SHOW_CONTEXT never
 SELECT * FROM nous.setup_roles('Bad-Prefix');
 SELECT * FROM nous.drop_roles('nous_t_unknown');

@@ -1,6 +1,7 @@
 -- classes: class breaks, class_of and gvf against hand computations.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- 1 2 3 10 11 12 30, k = 3: {1,2,3} {10,11,12} {30} (SDCM 2 + 2 + 0 = 4, any
@@ -83,36 +84,34 @@ RESET max_parallel_workers_per_gather; RESET parallel_setup_cost; RESET parallel
 DROP TABLE classes_par;
 
 -- bad input
-\set VERBOSITY sqlstate
-SELECT nous.breaks(v, 0) FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, -3) FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, 1001) FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, NULL) FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, 3, NULL) FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v;
-SELECT nous.breaks(v, 3) FROM unnest('{1,Infinity}'::float8[]) v;
-SELECT nous.breaks(v, 3, 'jenks') FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, 3, 'quantile(type=10)') FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, 3, 'quantile(type=2.5)') FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, 3, 'fisher(x=1)') FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, 3, 'headtails(thr=0)') FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, 3, 'quantile(') FROM unnest('{1,2}'::float8[]) v;
-SELECT nous.breaks(v, k) FROM (VALUES (1, 2), (2, 3)) t(v, k);
-SELECT nous.breaks(v, 3, 'sd') FROM unnest('{-1e308,1e308}'::float8[]) v;
-SELECT nous.breaks(v, 1000) FROM generate_series(1, 300000) v;
-SELECT nous.class_of(1, '{}');
-SELECT nous.class_of(1, '{3,2}');
-SELECT nous.class_of(1, '{1,NULL}');
-SELECT nous.class_of('NaN', '{1,2}');
-SELECT nous.gvf(v, '{2,1}') FROM unnest('{1}'::float8[]) v;
-SELECT nous.breaks_fisher(NULL, 3);
-SELECT nous.breaks_fisher('{NULL}', 3);
-SELECT nous.breaks_fisher('{{1,2},{3,4}}', 3);
-SELECT nous.gvf_finalfn('{2,1,1}');
+CALL public.expect_error($e$SELECT nous.breaks(v, 0) FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, -3) FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 1001) FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, NULL) FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3, NULL) FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3) FROM unnest('{1,Infinity}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3, 'jenks') FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3, 'quantile(type=10)') FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3, 'quantile(type=2.5)') FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3, 'fisher(x=1)') FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3, 'headtails(thr=0)') FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3, 'quantile(') FROM unnest('{1,2}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, k) FROM (VALUES (1, 2), (2, 3)) t(v, k)$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 3, 'sd') FROM unnest('{-1e308,1e308}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks(v, 1000) FROM generate_series(1, 300000) v$e$);
+CALL public.expect_error($e$SELECT nous.class_of(1, '{}')$e$);
+CALL public.expect_error($e$SELECT nous.class_of(1, '{3,2}')$e$);
+CALL public.expect_error($e$SELECT nous.class_of(1, '{1,NULL}')$e$);
+CALL public.expect_error($e$SELECT nous.class_of('NaN', '{1,2}')$e$);
+CALL public.expect_error($e$SELECT nous.gvf(v, '{2,1}') FROM unnest('{1}'::float8[]) v$e$);
+CALL public.expect_error($e$SELECT nous.breaks_fisher(NULL, 3)$e$);
+CALL public.expect_error($e$SELECT nous.breaks_fisher('{NULL}', 3)$e$);
+CALL public.expect_error($e$SELECT nous.breaks_fisher('{{1,2},{3,4}}', 3)$e$);
+CALL public.expect_error($e$SELECT nous.gvf_finalfn('{2,1,1}')$e$);
 -- the transition and combine functions called directly: a clear error (0A000)
-SELECT nous.gvf_transfn(NULL, 1, '{2}');
-SELECT nous.gvf_combine('{1,0,0,0,0,0,0}', NULL);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.gvf_transfn(NULL, 1, '{2}')$e$);
+CALL public.expect_error($e$SELECT nous.gvf_combine('{1,0,0,0,0,0,0}', NULL)$e$);
 SELECT nous.gvf_transfn(NULL, 1, '{2}');
 SELECT nous.breaks(v, 0) FROM unnest('{1,2}'::float8[]) v;
 SELECT nous.breaks(v, 3) FROM unnest('{1,NaN}'::float8[]) v;

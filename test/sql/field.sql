@@ -2,6 +2,7 @@
 -- days and working days, the Kaplan-Meier state on hand cases, and bad inputs.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 SET timezone = 'Europe/Paris';
 
@@ -62,15 +63,13 @@ SELECT nous.field_working_days('2025-05-09 18:00', '2025-05-12 08:00') AS friday
 SELECT territory_code, category, month, observations, still_open FROM nous.field_counts ORDER BY 1, 2, 3;
 
 -- ---- bad inputs (the constraints' own errors by SQLSTATE, nous's with their details) ----
-\set VERBOSITY sqlstate
-INSERT INTO nous.field_observation (observed_at, territory_code, category, closed_at)
-VALUES ('2025-05-07 10:00', 'Q2', 'waste', '2025-05-06 10:00');
-INSERT INTO nous.field_observation (observed_at, territory_code, category, answered_at)
-VALUES ('2025-05-07 10:00', 'Q2', 'waste', '2025-05-06 10:00');
-INSERT INTO nous.field_observation (observed_at, territory_code, category) VALUES ('2025-05-07 10:00', 'Q2', 'noise');
-INSERT INTO nous.field_observation (territory_code, category) VALUES ('Q2', 'waste');
+CALL public.expect_error($e$INSERT INTO nous.field_observation (observed_at, territory_code, category, closed_at)
+VALUES ('2025-05-07 10:00', 'Q2', 'waste', '2025-05-06 10:00')$e$);
+CALL public.expect_error($e$INSERT INTO nous.field_observation (observed_at, territory_code, category, answered_at)
+VALUES ('2025-05-07 10:00', 'Q2', 'waste', '2025-05-06 10:00')$e$);
+CALL public.expect_error($e$INSERT INTO nous.field_observation (observed_at, territory_code, category) VALUES ('2025-05-07 10:00', 'Q2', 'noise')$e$);
+CALL public.expect_error($e$INSERT INTO nous.field_observation (territory_code, category) VALUES ('Q2', 'waste')$e$);
 SELECT count(*) AS rows_kept FROM nous.field_observation;
-\set VERBOSITY default
 SELECT nous.km_agg(-1, true);
 SELECT nous.km_agg('NaN', true);
 SELECT nous.km_agg(1, NULL);

@@ -2,6 +2,7 @@
 -- of zones and matrices, against hand computations.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- moves (origin, destination, weight):
@@ -177,13 +178,11 @@ SELECT ST_AsText(nous.flow_arc('POINT(0 0)', 'POINT(10 0)', 0.25, 2));
 -- flow_arc takes two non-empty points of one SRID, a finite curvature and at
 -- most 10000 segments (PostGIS used to fail with internal errors XX000, and
 -- segments => 2147483647 ran until memory ran out)
-\set VERBOSITY sqlstate
-SELECT nous.flow_arc('POLYGON((0 0,1 0,1 1,0 0))', 'POINT(10 0)', 0.25);
-SELECT nous.flow_arc('POINT(0 0)', 'POINT EMPTY', 0.25);
-SELECT nous.flow_arc('SRID=2154;POINT(0 0)', 'SRID=4326;POINT(1 1)');
-SELECT nous.flow_arc('POINT(0 0)', 'POINT(10 0)', 'NaN');
-SELECT nous.flow_arc('POINT(0 0)', 'POINT(10 0)', 0.25, 2147483647);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.flow_arc('POLYGON((0 0,1 0,1 1,0 0))', 'POINT(10 0)', 0.25)$e$);
+CALL public.expect_error($e$SELECT nous.flow_arc('POINT(0 0)', 'POINT EMPTY', 0.25)$e$);
+CALL public.expect_error($e$SELECT nous.flow_arc('SRID=2154;POINT(0 0)', 'SRID=4326;POINT(1 1)')$e$);
+CALL public.expect_error($e$SELECT nous.flow_arc('POINT(0 0)', 'POINT(10 0)', 'NaN')$e$);
+CALL public.expect_error($e$SELECT nous.flow_arc('POINT(0 0)', 'POINT(10 0)', 0.25, 2147483647)$e$);
 SELECT nous.flow_arc('LINESTRING(0 0,1 1)', 'POINT(10 0)');
 SELECT nous.flow_arc('POINT(0 0)', 'POINT(10 0)', 0.25, 10001);
 SELECT ST_NPoints(nous.flow_arc('POINT(0 0)', 'POINT(10 0)', 0.25, 10000)) AS max_segments_plus_one;
@@ -198,49 +197,47 @@ SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', 'NaN'::float8)) t(o, d,
 SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', -1::float8)) t(o, d, w);
 SELECT nous.flow_categories('{A>B:1,C>D:1}', '{A}', '{x}');
 SELECT nous.flow_lines('{A>B:3}', '{A}', ARRAY['POINT(0 0)'::geometry]);
-\set VERBOSITY sqlstate
-SELECT nous.flow_matrix(o, d, w) FROM (VALUES (NULL, 'B', 1.0::float8)) t(o, d, w);
-SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', 'Infinity'::float8)) t(o, d, w);
-SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', '-Infinity'::float8)) t(o, d, w);
-SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('', 'B', 1.0::float8)) t(o, d, w);
-SELECT nous.flow_matrix_sfunc(NULL, 'A', 'B', 1);
-SELECT nous.flow_matrix_merge(NULL, '{}');
-SELECT 'A>B:1'::nous.flows;
-SELECT '{A>B:1'::nous.flows;
-SELECT '{A>B:1}x'::nous.flows;
-SELECT '{A B:1}'::nous.flows;
-SELECT '{>B:1}'::nous.flows;
-SELECT '{"">B:1}'::nous.flows;
-SELECT '{"A>B:1}'::nous.flows;
-SELECT '{A>B}'::nous.flows;
-SELECT '{A>B:}'::nous.flows;
-SELECT '{A>B:NaN}'::nous.flows;
-SELECT '{A>B:Infinity}'::nous.flows;
-SELECT '{A>B:1e999}'::nous.flows;
-SELECT '{A>B:1e-400}'::nous.flows;
-SELECT '{A>B:0x10}'::nous.flows;
-SELECT '{A>B:-0.5}'::nous.flows;
-SELECT '{A>B:1,A>B:2}'::nous.flows;
-SELECT '{A>A:1,B>C:1,A>A:2}'::nous.flows;
-SELECT '{A>B:1,}'::nous.flows;
-SELECT nous.flow_select('{A>B:1}', 'biggest', 1);
-SELECT nous.flow_select('{A>B:1}', 'top(k=1)');
+CALL public.expect_error($e$SELECT nous.flow_matrix(o, d, w) FROM (VALUES (NULL, 'B', 1.0::float8)) t(o, d, w)$e$);
+CALL public.expect_error($e$SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', 'Infinity'::float8)) t(o, d, w)$e$);
+CALL public.expect_error($e$SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('A', 'B', '-Infinity'::float8)) t(o, d, w)$e$);
+CALL public.expect_error($e$SELECT nous.flow_matrix(o, d, w) FROM (VALUES ('', 'B', 1.0::float8)) t(o, d, w)$e$);
+CALL public.expect_error($e$SELECT nous.flow_matrix_sfunc(NULL, 'A', 'B', 1)$e$);
+CALL public.expect_error($e$SELECT nous.flow_matrix_merge(NULL, '{}')$e$);
+CALL public.expect_error($e$SELECT 'A>B:1'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:1'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:1}x'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A B:1}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{>B:1}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{"">B:1}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{"A>B:1}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:NaN}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:Infinity}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:1e999}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:1e-400}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:0x10}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:-0.5}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:1,A>B:2}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>A:1,B>C:1,A>A:2}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT '{A>B:1,}'::nous.flows$e$);
+CALL public.expect_error($e$SELECT nous.flow_select('{A>B:1}', 'biggest', 1)$e$);
+CALL public.expect_error($e$SELECT nous.flow_select('{A>B:1}', 'top(k=1)')$e$);
 SELECT nous.flow_select('{A>B:1,A>C:2}', 'top(value=1)') AS value_in_the_specification;
-SELECT nous.flow_select('{A>B:1}', 'threshold', NULL);
-SELECT nous.flow_select('{A>B:1}', 'threshold', 1, '=');
-SELECT nous.flow_select('{A>B:1}', 'top', 1.5);
-SELECT nous.flow_select('{A>B:1}', 'share', 1.5);
-SELECT nous.flow_select('{A>B:1}', 'cumulative', 'NaN');
-SELECT nous.flow_categories('{A>B:1}', '{A,B}', '{x}');
-SELECT nous.flow_categories('{A>B:1}', '{A,B,A}', '{x,y,z}');
-SELECT nous.flow_categories('{A>B:1}', '{A,B}', ARRAY['x', NULL]);
-SELECT nous.flow_categories('{A>B:1}', '{A,B}', '{x,""}');
-SELECT * FROM nous.flow_between('{A>B:1,C>A:2}', '{A,B}', '{x,y}');
-SELECT * FROM nous.flow_dense('{A>B:1}', 1);
-SELECT * FROM nous.flow_dense('{A>B:1}', 5000);
-SELECT nous.flow_lines('{A>B:3}', '{A,B}', ARRAY['POINT(0 0)'::geometry, 'POINT(1 1)'], anchor => 'middle');
-SELECT nous.flow_lines('{A>B:3}', '{A,B}', ARRAY['POINT(0 0)'::geometry, 'POINT(1 1)'], on_missing => 'drop');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.flow_select('{A>B:1}', 'threshold', NULL)$e$);
+CALL public.expect_error($e$SELECT nous.flow_select('{A>B:1}', 'threshold', 1, '=')$e$);
+CALL public.expect_error($e$SELECT nous.flow_select('{A>B:1}', 'top', 1.5)$e$);
+CALL public.expect_error($e$SELECT nous.flow_select('{A>B:1}', 'share', 1.5)$e$);
+CALL public.expect_error($e$SELECT nous.flow_select('{A>B:1}', 'cumulative', 'NaN')$e$);
+CALL public.expect_error($e$SELECT nous.flow_categories('{A>B:1}', '{A,B}', '{x}')$e$);
+CALL public.expect_error($e$SELECT nous.flow_categories('{A>B:1}', '{A,B,A}', '{x,y,z}')$e$);
+CALL public.expect_error($e$SELECT nous.flow_categories('{A>B:1}', '{A,B}', ARRAY['x', NULL])$e$);
+CALL public.expect_error($e$SELECT nous.flow_categories('{A>B:1}', '{A,B}', '{x,""}')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.flow_between('{A>B:1,C>A:2}', '{A,B}', '{x,y}')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.flow_dense('{A>B:1}', 1)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.flow_dense('{A>B:1}', 5000)$e$);
+CALL public.expect_error($e$SELECT nous.flow_lines('{A>B:3}', '{A,B}', ARRAY['POINT(0 0)'::geometry, 'POINT(1 1)'], anchor => 'middle')$e$);
+CALL public.expect_error($e$SELECT nous.flow_lines('{A>B:3}', '{A,B}', ARRAY['POINT(0 0)'::geometry, 'POINT(1 1)'], on_missing => 'drop')$e$);
 
 -- binary I/O: send, then receive through COPY (FORMAT binary); corrupted
 -- values are rejected with a data exception
@@ -326,13 +323,11 @@ SELECT pg_typeof(grp) AS literal_groups FROM nous.flow_renewal('{g1,g2}', '{60,4
 SELECT * FROM nous.flow_renewal(ARRAY[1, NULL], '{5,1}', '{1,0}', '{1,0}');
 -- a group with nobody: its shares are 0, IRM (PRES = 0) undefined
 SELECT grp, ici, ice, icm, irm FROM nous.flow_renewal('{a,b}', '{5,0}', '{1,0}', '{1,0}');
-\set VERBOSITY sqlstate
-SELECT * FROM nous.flow_renewal('{a,b}', '{5}', '{1,0}', '{1,0}');
-SELECT * FROM nous.flow_renewal('{a,b}', '{5,-1}', '{1,0}', '{1,0}');
-SELECT * FROM nous.flow_renewal('{a,b}', '{5,NaN}', '{1,0}', '{1,0}');
-SELECT * FROM nous.flow_renewal('{a,b}', '{5,NULL}', '{1,0}', '{1,0}');
-SELECT * FROM nous.flow_renewal(ARRAY['a', NULL], '{5,1}', '{1,0}', '{1,0}');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT * FROM nous.flow_renewal('{a,b}', '{5}', '{1,0}', '{1,0}')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.flow_renewal('{a,b}', '{5,-1}', '{1,0}', '{1,0}')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.flow_renewal('{a,b}', '{5,NaN}', '{1,0}', '{1,0}')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.flow_renewal('{a,b}', '{5,NULL}', '{1,0}', '{1,0}')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.flow_renewal(ARRAY['a', NULL], '{5,1}', '{1,0}', '{1,0}')$e$);
 
 -- nothing depends on the caller's search_path
 SET search_path = '';

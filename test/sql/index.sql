@@ -4,6 +4,7 @@
 -- computations (in the comments) and plain-SQL formulations.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- ---- nous.composite: the hand case of the README ----
@@ -236,59 +237,57 @@ SELECT nous.qpv_income_threshold(19000, 15000, 100000) AS small_unit,
        nous.qpv_income_threshold(NULL, 10001, 1) AS null_in;
 
 -- ---- bad input: each a clear error with its SQLSTATE ----
-\set VERBOSITY sqlstate
-SELECT nous.composite(ARRAY[a, b], '{1,2,3}') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], '{1,-2}') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], '{0,0}') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], '{1,NULL}') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], '{1,NaN}') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], NULL, '{1,2}') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], NULL, '{1,NULL}') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], NULL, '{1}') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], NULL, NULL, 'nope') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], NULL, NULL, 'zscore', 'nope') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], NULL, NULL, NULL) OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], NULL, NULL, 'zscore', NULL) OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], aggregate => 'mean(min_coverage=2)') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], aggregate => 'mean(min_coverage=most)') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], aggregate => 'mean(p=2)') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], aggregate => 'mean(') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, 'NaN']) OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, '-Infinity']) OVER () FROM areas;
-SELECT nous.composite(CASE WHEN id = 3 THEN ARRAY[a] ELSE ARRAY[a, b] END) OVER () FROM areas;
-SELECT nous.composite('{}'::float8[]) OVER () FROM areas;
-SELECT nous.composite(ARRAY[ARRAY[a, b]]) OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], aggregate => 'geometric') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], aggregate => 'mpi(sign=2)') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], aggregate => 'worstq(q=1.5)') OVER () FROM areas;
-SELECT nous.composite(ARRAY[a, b], aggregate => 'rankmean(ties=middle)') OVER () FROM areas;
-SELECT nous.normalise('{1,2}', 'goalposts(lo=3, hi=3)');
-SELECT nous.normalise('{1,2}', 'goalposts(clip=maybe)');
-SELECT nous.normalise('{1,2}', 'winsor(p=0.6)');
-SELECT nous.normalise('{1,2}', 'winsor(p=0.1, k=2)');
-SELECT nous.normalise('{1,2}', 'winsor(k=-1)');
-SELECT nous.normalise('{1,2}', 'winsor(scale=rank)');
-SELECT nous.normalise('{0,2}', 'log');
-SELECT nous.aggregate('{1,2}', NULL, 'mean');
-SELECT nous.aggregate(NULL, NULL, 'mean');
-SELECT nous.aggregate('{{1,2}}', '{1}', 'mean');
-SELECT nous.aggregate('{{1,NaN}}', NULL, 'mean');
-SELECT nous.aggregate('{{1,2}}', NULL, NULL);
-SELECT nous.aggregate('{{-1,2}}', NULL, 'power(p=0.5)');
-SELECT nous.aggregate('{{1,2}}', NULL, 'power(p=abc)');
-SELECT nous.aggregate_mean('{{1,2}}', NULL, '[1]');
-SELECT nous.pca_first('{{1,2}}');
-SELECT nous.pca_first('{{1,2},{1,2},{1,2}}');
-SELECT nous.pca_first('{{1,2},{2,3}}', NULL, 'both');
-SELECT nous.pca_first('{1,2,3}');
-SELECT nous.reference_gap(num, den) OVER () FROM (VALUES (1.0, 2.0), (-1, 2)) t(num, den);
-SELECT nous.reference_gap(num, den) OVER () FROM (VALUES (0.0, 2.0), (0, 2)) t(num, den);
-SELECT nous.reference_gap(num, den) OVER () FROM (VALUES ('NaN'::float8, 2.0)) t(num, den);
-SELECT nous.qpv_income_threshold(-19000, 15000, 100000);
-SELECT nous.qpv_income_threshold(19000, 15000, -1);
-SELECT nous.qpv_income_threshold('NaN', 15000, 100);
-SELECT nous.register_method('aggregation', 'wrong', 'public.idx_twice(float8[])');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], '{1,2,3}') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], '{1,-2}') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], '{0,0}') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], '{1,NULL}') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], '{1,NaN}') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], NULL, '{1,2}') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], NULL, '{1,NULL}') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], NULL, '{1}') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], NULL, NULL, 'nope') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], NULL, NULL, 'zscore', 'nope') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], NULL, NULL, NULL) OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], NULL, NULL, 'zscore', NULL) OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], aggregate => 'mean(min_coverage=2)') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], aggregate => 'mean(min_coverage=most)') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], aggregate => 'mean(p=2)') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], aggregate => 'mean(') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, 'NaN']) OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, '-Infinity']) OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(CASE WHEN id = 3 THEN ARRAY[a] ELSE ARRAY[a, b] END) OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite('{}'::float8[]) OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[ARRAY[a, b]]) OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], aggregate => 'geometric') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], aggregate => 'mpi(sign=2)') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], aggregate => 'worstq(q=1.5)') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.composite(ARRAY[a, b], aggregate => 'rankmean(ties=middle)') OVER () FROM areas$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'goalposts(lo=3, hi=3)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'goalposts(clip=maybe)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'winsor(p=0.6)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'winsor(p=0.1, k=2)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'winsor(k=-1)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'winsor(scale=rank)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{0,2}', 'log')$e$);
+CALL public.expect_error($e$SELECT nous.aggregate('{1,2}', NULL, 'mean')$e$);
+CALL public.expect_error($e$SELECT nous.aggregate(NULL, NULL, 'mean')$e$);
+CALL public.expect_error($e$SELECT nous.aggregate('{{1,2}}', '{1}', 'mean')$e$);
+CALL public.expect_error($e$SELECT nous.aggregate('{{1,NaN}}', NULL, 'mean')$e$);
+CALL public.expect_error($e$SELECT nous.aggregate('{{1,2}}', NULL, NULL)$e$);
+CALL public.expect_error($e$SELECT nous.aggregate('{{-1,2}}', NULL, 'power(p=0.5)')$e$);
+CALL public.expect_error($e$SELECT nous.aggregate('{{1,2}}', NULL, 'power(p=abc)')$e$);
+CALL public.expect_error($e$SELECT nous.aggregate_mean('{{1,2}}', NULL, '[1]')$e$);
+CALL public.expect_error($e$SELECT nous.pca_first('{{1,2}}')$e$);
+CALL public.expect_error($e$SELECT nous.pca_first('{{1,2},{1,2},{1,2}}')$e$);
+CALL public.expect_error($e$SELECT nous.pca_first('{{1,2},{2,3}}', NULL, 'both')$e$);
+CALL public.expect_error($e$SELECT nous.pca_first('{1,2,3}')$e$);
+CALL public.expect_error($e$SELECT nous.reference_gap(num, den) OVER () FROM (VALUES (1.0, 2.0), (-1, 2)) t(num, den)$e$);
+CALL public.expect_error($e$SELECT nous.reference_gap(num, den) OVER () FROM (VALUES (0.0, 2.0), (0, 2)) t(num, den)$e$);
+CALL public.expect_error($e$SELECT nous.reference_gap(num, den) OVER () FROM (VALUES ('NaN'::float8, 2.0)) t(num, den)$e$);
+CALL public.expect_error($e$SELECT nous.qpv_income_threshold(-19000, 15000, 100000)$e$);
+CALL public.expect_error($e$SELECT nous.qpv_income_threshold(19000, 15000, -1)$e$);
+CALL public.expect_error($e$SELECT nous.qpv_income_threshold('NaN', 15000, 100)$e$);
+CALL public.expect_error($e$SELECT nous.register_method('aggregation', 'wrong', 'public.idx_twice(float8[])')$e$);
 -- a few full messages
 SELECT nous.composite(ARRAY[a, b], '{1,2,3}') OVER () FROM areas;
 SELECT nous.composite(ARRAY[a, b], '{1,-2}') OVER () FROM areas;

@@ -3,6 +3,7 @@
 -- same rows, to 1e-12, plus a few hand computations.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- ---- hand case: 1 component, values 1 2 3: mean 2, sample sd 1 → z -1 0 1 ----
@@ -96,28 +97,26 @@ SELECT array_agg(w ORDER BY k) AS window_same
           FROM generate_series(1, 4) k) q;
 
 -- ---- bad inputs ----
-\set VERBOSITY sqlstate
-SELECT nous.composite_agg(k, ARRAY[k]::float8[]) FROM (VALUES (1), (NULL), (3)) t(k);
-SELECT nous.composite_agg(k, ARRAY[x]) FROM (VALUES (1, 1.0), (2, 'NaN')) t(k, x);
-SELECT nous.composite_agg(k, ARRAY[x]) FROM (VALUES (1, 1.0), (2, '-Infinity')) t(k, x);
-SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2,3}')) t(k, v);
-SELECT nous.composite_agg(k, v, '{1,1,1}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v);
-SELECT nous.composite_agg(k, v, NULL, '{1}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v);
-SELECT nous.composite_agg(k, v, '{1,-1}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v);
-SELECT nous.composite_agg(k, v, '{0,0}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v);
-SELECT nous.composite_agg(k, v, '{1,NULL}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v);
-SELECT nous.composite_agg(k, v, NULL, '{1,2}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v);
-SELECT nous.composite_agg(k, v, NULL, NULL, 'nope') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{3,1}')) t(k, v);
-SELECT nous.composite_agg(k, v, NULL, NULL, 'zscore', 'nope') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{3,1}')) t(k, v);
-SELECT nous.composite_agg(k, v, NULL, NULL, NULL) FROM (VALUES (1, '{1,2}'::float8[]), (2, '{3,1}')) t(k, v);
-SELECT nous.composite_agg(k, v, NULL, NULL, 'zscore', 'mean(min_coverage=2)') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{3,1}')) t(k, v);
-SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{}'::float8[]), (2, '{}')) t(k, v);
-SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{{1,2}}'::float8[]), (2, '{{3,1}}')) t(k, v);
-SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{1,2}'::float8[]), (1, '{3,1}')) t(k, v);
-SELECT nous.composite_agg(k, v, w) FROM (VALUES (1, '{1,2}'::float8[], '{1,1}'::float8[]), (2, '{3,1}', '{1,2}')) t(k, v, w);
-SELECT nous.composite_agg(k, v, NULL, NULL, n) FROM (VALUES (1, '{1,2}'::float8[], 'zscore'), (2, '{3,1}', 'minmax')) t(k, v, n);
-SELECT nous.composite_agg(k, ARRAY[x], NULL, NULL, 'log') FROM (VALUES (1, 1.0), (2, -3)) t(k, x);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.composite_agg(k, ARRAY[k]::float8[]) FROM (VALUES (1), (NULL), (3)) t(k)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, ARRAY[x]) FROM (VALUES (1, 1.0), (2, 'NaN')) t(k, x)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, ARRAY[x]) FROM (VALUES (1, 1.0), (2, '-Infinity')) t(k, x)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2,3}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, '{1,1,1}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, NULL, '{1}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, '{1,-1}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, '{0,0}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, '{1,NULL}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, NULL, '{1,2}') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, NULL, NULL, 'nope') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{3,1}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, NULL, NULL, 'zscore', 'nope') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{3,1}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, NULL, NULL, NULL) FROM (VALUES (1, '{1,2}'::float8[]), (2, '{3,1}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, NULL, NULL, 'zscore', 'mean(min_coverage=2)') FROM (VALUES (1, '{1,2}'::float8[]), (2, '{3,1}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{}'::float8[]), (2, '{}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{{1,2}}'::float8[]), (2, '{{3,1}}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{1,2}'::float8[]), (1, '{3,1}')) t(k, v)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, w) FROM (VALUES (1, '{1,2}'::float8[], '{1,1}'::float8[]), (2, '{3,1}', '{1,2}')) t(k, v, w)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, v, NULL, NULL, n) FROM (VALUES (1, '{1,2}'::float8[], 'zscore'), (2, '{3,1}', 'minmax')) t(k, v, n)$e$);
+CALL public.expect_error($e$SELECT nous.composite_agg(k, ARRAY[x], NULL, NULL, 'log') FROM (VALUES (1, 1.0), (2, -3)) t(k, x)$e$);
 -- a few full messages
 SELECT nous.composite_agg(k, ARRAY[k]::float8[]) FROM (VALUES (1), (NULL)) t(k);
 SELECT nous.composite_agg(k, v) FROM (VALUES (1, '{1,2}'::float8[]), (2, '{1,2,3}')) t(k, v);

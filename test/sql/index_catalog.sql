@@ -3,6 +3,7 @@
 -- nous.composite and plain SQL; failed definitions leave nothing behind.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 CREATE TEMP TABLE areas (id int, epci text, a float8, b float8, c float8);
@@ -41,25 +42,23 @@ SELECT nous.define_index('ranked', '[{"column": "a"}, {"column": "b"}]', 'none',
 SELECT key, score, rank FROM nous.index_compute('ranked', 'areas', 'id', 'epci') WHERE part = 'A';
 
 -- bad definitions and calls: clear errors, nothing half-defined is left
-\set VERBOSITY sqlstate
-SELECT nous.define_index('frag', '[{"column": "a"}]');
-SELECT nous.define_index('Bad Name', '[{"column": "a"}]');
-SELECT nous.define_index('x1', '[]');
-SELECT nous.define_index('x2', '{"column": "a"}');
-SELECT nous.define_index('x3', '[{"col": "a"}]');
-SELECT nous.define_index('x4', '[{"column": "a", "weight": -1}]');
-SELECT nous.define_index('x5', '[{"column": "a", "weight": 0}, {"column": "b", "weight": 0}]');
-SELECT nous.define_index('x6', '[{"column": "a", "polarity": 2}]');
-SELECT nous.define_index('x7', '[{"column": "a"}, {"column": "a"}]');
-SELECT nous.define_index('x8', '[{"column": "a", "weight": "heavy"}]');
-SELECT nous.define_index('x9', '[{"column": "a"}]', 'nope');
-SELECT nous.define_index('x10', '[{"column": "a"}]', 'zscore', 'mean(min_coverage=3)');
-SELECT nous.define_index('x11', '[{"column": "a"}]', classes => 0);
-SELECT nous.define_index(NULL, '[{"column": "a"}]');
-SELECT nous.index_compute('nope', 'areas', 'id');
-SELECT nous.index_compute('frag', 'areas', 'no_such_key');
-SELECT nous.drop_index('nope');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.define_index('frag', '[{"column": "a"}]')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('Bad Name', '[{"column": "a"}]')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x1', '[]')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x2', '{"column": "a"}')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x3', '[{"col": "a"}]')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x4', '[{"column": "a", "weight": -1}]')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x5', '[{"column": "a", "weight": 0}, {"column": "b", "weight": 0}]')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x6', '[{"column": "a", "polarity": 2}]')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x7', '[{"column": "a"}, {"column": "a"}]')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x8', '[{"column": "a", "weight": "heavy"}]')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x9', '[{"column": "a"}]', 'nope')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x10', '[{"column": "a"}]', 'zscore', 'mean(min_coverage=3)')$e$);
+CALL public.expect_error($e$SELECT nous.define_index('x11', '[{"column": "a"}]', classes => 0)$e$);
+CALL public.expect_error($e$SELECT nous.define_index(NULL, '[{"column": "a"}]')$e$);
+CALL public.expect_error($e$SELECT nous.index_compute('nope', 'areas', 'id')$e$);
+CALL public.expect_error($e$SELECT nous.index_compute('frag', 'areas', 'no_such_key')$e$);
+CALL public.expect_error($e$SELECT nous.drop_index('nope')$e$);
 \set SHOW_CONTEXT never
 SELECT count(*) AS definitions, (SELECT count(*) FROM nous.index_components) AS components
   FROM nous.index_definitions;

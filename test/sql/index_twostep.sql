@@ -5,6 +5,7 @@
 -- nous.composite(...) OVER (...) over the same rows, to 1e-12.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- ---- hand case (the README's): a = 1 2 3: mean 2, sample sd 1, z -1 0 1;
@@ -193,54 +194,52 @@ SELECT nous.composite_score(ARRAY[5]::float8[], nous.composite_params(ARRAY[5]::
 SELECT nous.composite_score(ARRAY[2, 20]::float8[], '{14001,2,1,1,0,0,0,0,1,3,6,2,1,3,1,2,30,50,10,20}') AS from_text;
 
 -- ---- bad inputs: a clear error with its SQLSTATE ----
-\set VERBOSITY sqlstate
 -- rows of different lengths
-SELECT nous.composite_params(v) FROM (VALUES (ARRAY[1, 2]::float8[]), (ARRAY[1, 2, 3]::float8[])) t(v);
+CALL public.expect_error($e$SELECT nous.composite_params(v) FROM (VALUES (ARRAY[1, 2]::float8[]), (ARRAY[1, 2, 3]::float8[])) t(v)$e$);
 -- polarity of another length, or not 1 / -1
-SELECT nous.composite_params(ARRAY[a, b], '{1}') FROM ts_hand;
-SELECT nous.composite_params(ARRAY[a, b], '{1,2}') FROM ts_hand;
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[a, b], '{1}') FROM ts_hand$e$);
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[a, b], '{1,2}') FROM ts_hand$e$);
 -- unknown method, methods that need every value, NULL method
-SELECT nous.composite_params(ARRAY[a, b], NULL, 'nosuchmethod') FROM ts_hand;
-SELECT nous.composite_params(ARRAY[a, b], NULL, 'rank') FROM ts_hand;
-SELECT nous.composite_params(ARRAY[a, b], NULL, 'winsor') FROM ts_hand;
-SELECT nous.composite_params(ARRAY[a, b], NULL, NULL) FROM ts_hand;
-SELECT nous.composite_params(ARRAY[a, b], NULL, 'zscore(sd=median)') FROM ts_hand;
-SELECT nous.composite_params(ARRAY[a, b], NULL, 'goalposts(lo=1, hi=1)') FROM ts_hand;
-WITH p AS (SELECT nous.composite_params(ARRAY[a, b]) AS p FROM ts_hand)
-SELECT nous.composite_score(ARRAY[a, b], p.p, NULL, 'rankmean') FROM ts_hand, p;
-WITH p AS (SELECT nous.composite_params(ARRAY[a, b]) AS p FROM ts_hand)
-SELECT nous.composite_score(ARRAY[a, b], p.p, NULL, NULL) FROM ts_hand, p;
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[a, b], NULL, 'nosuchmethod') FROM ts_hand$e$);
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[a, b], NULL, 'rank') FROM ts_hand$e$);
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[a, b], NULL, 'winsor') FROM ts_hand$e$);
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[a, b], NULL, NULL) FROM ts_hand$e$);
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[a, b], NULL, 'zscore(sd=median)') FROM ts_hand$e$);
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[a, b], NULL, 'goalposts(lo=1, hi=1)') FROM ts_hand$e$);
+CALL public.expect_error($e$WITH p AS (SELECT nous.composite_params(ARRAY[a, b]) AS p FROM ts_hand)
+SELECT nous.composite_score(ARRAY[a, b], p.p, NULL, 'rankmean') FROM ts_hand, p$e$);
+CALL public.expect_error($e$WITH p AS (SELECT nous.composite_params(ARRAY[a, b]) AS p FROM ts_hand)
+SELECT nous.composite_score(ARRAY[a, b], p.p, NULL, NULL) FROM ts_hand, p$e$);
 -- NaN, empty, two dimensions, log of a negative value
-SELECT nous.composite_params(ARRAY[1, 'NaN']::float8[]);
-SELECT nous.composite_params('{}'::float8[]);
-SELECT nous.composite_params('{{1,2},{3,4}}'::float8[]);
-SELECT nous.composite_params(ARRAY[-5]::float8[], NULL, 'log');
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[1, 'NaN']::float8[])$e$);
+CALL public.expect_error($e$SELECT nous.composite_params('{}'::float8[])$e$);
+CALL public.expect_error($e$SELECT nous.composite_params('{{1,2},{3,4}}'::float8[])$e$);
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[-5]::float8[], NULL, 'log')$e$);
 -- parameters of 2 components scoring 3; weights of another length
-WITH p AS (SELECT nous.composite_params(ARRAY[a, b]) AS p FROM ts_hand)
-SELECT nous.composite_score(ARRAY[a, b, a], p.p) FROM ts_hand, p;
-WITH p AS (SELECT nous.composite_params(ARRAY[a, b]) AS p FROM ts_hand)
-SELECT nous.composite_score(ARRAY[a, b], p.p, '{1,2,3}') FROM ts_hand, p;
+CALL public.expect_error($e$WITH p AS (SELECT nous.composite_params(ARRAY[a, b]) AS p FROM ts_hand)
+SELECT nous.composite_score(ARRAY[a, b, a], p.p) FROM ts_hand, p$e$);
+CALL public.expect_error($e$WITH p AS (SELECT nous.composite_params(ARRAY[a, b]) AS p FROM ts_hand)
+SELECT nous.composite_score(ARRAY[a, b], p.p, '{1,2,3}') FROM ts_hand, p$e$);
 -- something that is not parameters
-SELECT nous.composite_score(ARRAY[1, 2]::float8[], '{1,2,3}');
-SELECT nous.composite_score(ARRAY[1, 2]::float8[], '{14001,2,1,1,0,0,0,0,1,3,6,2,1,3,1,2,30,-50,10,20}');
+CALL public.expect_error($e$SELECT nous.composite_score(ARRAY[1, 2]::float8[], '{1,2,3}')$e$);
+CALL public.expect_error($e$SELECT nous.composite_score(ARRAY[1, 2]::float8[], '{14001,2,1,1,0,0,0,0,1,3,6,2,1,3,1,2,30,-50,10,20}')$e$);
 -- a value of a component the parameters never saw
-SELECT nous.composite_score(ARRAY[1, 2]::float8[], nous.composite_params(ARRAY[1, NULL]::float8[]));
+CALL public.expect_error($e$SELECT nous.composite_score(ARRAY[1, 2]::float8[], nous.composite_params(ARRAY[1, NULL]::float8[]))$e$);
 -- merging parameters of different shapes
-SELECT nous.composite_params_merge(nous.composite_params(ARRAY[1, 2]::float8[]),
-                                   nous.composite_params(ARRAY[1, 2]::float8[], NULL, 'minmax'));
-SELECT nous.composite_params_merge(nous.composite_params(ARRAY[1, 2]::float8[]),
-                                   nous.composite_params(ARRAY[1, 2, 3]::float8[]));
-SELECT nous.composite_params_merge(nous.composite_params(ARRAY[1, 2]::float8[], '{1,1}'),
-                                   nous.composite_params(ARRAY[1, 2]::float8[], '{1,-1}'));
+CALL public.expect_error($e$SELECT nous.composite_params_merge(nous.composite_params(ARRAY[1, 2]::float8[]),
+                                   nous.composite_params(ARRAY[1, 2]::float8[], NULL, 'minmax'))$e$);
+CALL public.expect_error($e$SELECT nous.composite_params_merge(nous.composite_params(ARRAY[1, 2]::float8[]),
+                                   nous.composite_params(ARRAY[1, 2, 3]::float8[]))$e$);
+CALL public.expect_error($e$SELECT nous.composite_params_merge(nous.composite_params(ARRAY[1, 2]::float8[], '{1,1}'),
+                                   nous.composite_params(ARRAY[1, 2]::float8[], '{1,-1}'))$e$);
 -- the normalisation or polarity changes within a group
-SELECT nous.composite_params(ARRAY[x], NULL, CASE WHEN x > 1 THEN 'minmax' ELSE 'zscore' END)
-  FROM generate_series(1, 3) x;
-SELECT nous.composite_params(ARRAY[x]::float8[], CASE WHEN x > 1 THEN '{-1}'::int[] END)
-  FROM generate_series(1, 3) x;
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[x], NULL, CASE WHEN x > 1 THEN 'minmax' ELSE 'zscore' END)
+  FROM generate_series(1, 3) x$e$);
+CALL public.expect_error($e$SELECT nous.composite_params(ARRAY[x]::float8[], CASE WHEN x > 1 THEN '{-1}'::int[] END)
+  FROM generate_series(1, 3) x$e$);
 -- the transition function alone
-SELECT nous.composite_params_trans(NULL, ARRAY[1]::float8[]);
+CALL public.expect_error($e$SELECT nous.composite_params_trans(NULL, ARRAY[1]::float8[])$e$);
 -- the messages of the most likely mistakes
-\set VERBOSITY default
 \set SHOW_CONTEXT never
 SELECT nous.composite_params(ARRAY[a, b], NULL, 'rank') FROM ts_hand;
 WITH p AS (SELECT nous.composite_params(ARRAY[a, b]) AS p FROM ts_hand)

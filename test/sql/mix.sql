@@ -2,6 +2,7 @@
 -- independent plain-SQL computation; the storable state nous.mixpairs.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- four areas (group, total): (10,20) (0,20) (30,40) (0,0); the empty area is skipped
@@ -52,21 +53,19 @@ SELECT nous.dissimilarity(g, t) IS NULL AS all_group, nous.atkinson(g, t, 0.5) I
 SELECT nous.dissimilarity(g, t) FROM (VALUES (10, 20), (0, 20), (30, 40), (NULL, 5), (3, NULL)) v(g, t);
 
 -- bad input
-\set VERBOSITY sqlstate
-SELECT nous.dissimilarity(g, t) FROM (VALUES (-1.0, 5.0)) v(g, t);
-SELECT nous.dissimilarity(g, t) FROM (VALUES (6.0, 5.0)) v(g, t);
-SELECT nous.dissimilarity(g, t) FROM (VALUES ('NaN'::float8, 5.0)) v(g, t);
-SELECT nous.dissimilarity(g, t) FROM (VALUES (1.0, 'Infinity'::float8)) v(g, t);
-SELECT nous.atkinson(g, t, 1) FROM mix_a;
-SELECT nous.atkinson(g, t, -0.5) FROM mix_a;
-SELECT nous.atkinson(g, t, NULL) FROM mix_a;
-SELECT nous.atkinson(g, t, area / 10.0) FROM mix_a;
-SELECT '[(1,2'::nous.mixpairs;
-SELECT '[(3,2)]'::nous.mixpairs;
-SELECT '[(1,2)] x'::nous.mixpairs;
-SELECT 'b=2:[]'::nous.mixpairs;
-SELECT nous.atkinson('[(1,2)]'::nous.mixpairs, 1.5);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.dissimilarity(g, t) FROM (VALUES (-1.0, 5.0)) v(g, t)$e$);
+CALL public.expect_error($e$SELECT nous.dissimilarity(g, t) FROM (VALUES (6.0, 5.0)) v(g, t)$e$);
+CALL public.expect_error($e$SELECT nous.dissimilarity(g, t) FROM (VALUES ('NaN'::float8, 5.0)) v(g, t)$e$);
+CALL public.expect_error($e$SELECT nous.dissimilarity(g, t) FROM (VALUES (1.0, 'Infinity'::float8)) v(g, t)$e$);
+CALL public.expect_error($e$SELECT nous.atkinson(g, t, 1) FROM mix_a$e$);
+CALL public.expect_error($e$SELECT nous.atkinson(g, t, -0.5) FROM mix_a$e$);
+CALL public.expect_error($e$SELECT nous.atkinson(g, t, NULL) FROM mix_a$e$);
+CALL public.expect_error($e$SELECT nous.atkinson(g, t, area / 10.0) FROM mix_a$e$);
+CALL public.expect_error($e$SELECT '[(1,2'::nous.mixpairs$e$);
+CALL public.expect_error($e$SELECT '[(3,2)]'::nous.mixpairs$e$);
+CALL public.expect_error($e$SELECT '[(1,2)] x'::nous.mixpairs$e$);
+CALL public.expect_error($e$SELECT 'b=2:[]'::nous.mixpairs$e$);
+CALL public.expect_error($e$SELECT nous.atkinson('[(1,2)]'::nous.mixpairs, 1.5)$e$);
 SELECT nous.dissimilarity(g, t) FROM (VALUES (6.0, 5.0)) v(g, t);
 SELECT nous.atkinson(g, t, area / 10.0) FROM mix_a;
 SELECT '[(1,2'::nous.mixpairs;
@@ -137,9 +136,7 @@ SELECT count(*), bool_and(abs(d - 5 / 12.0) < 1e-12) AS all_five_twelfths
           FROM generate_series(0, 59999) i GROUP BY 1) y;
 RESET work_mem;
 -- a transition function is not a plain function
-\set VERBOSITY sqlstate
-SELECT nous.mixpairs_trans(NULL, 1, 2);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.mixpairs_trans(NULL, 1, 2)$e$);
 -- merging NULL states
 SELECT nous.merge(s) IS NULL AS all_null FROM (VALUES (NULL::nous.mixpairs), (NULL)) v(s);
 SELECT nous.merge(s) FROM (VALUES (NULL::nous.mixpairs), ('[(1,2)]'), (NULL), ('[(0,3)]')) v(s);
@@ -160,11 +157,9 @@ SELECT 'nous.consumption_units(int,int)'::regprocedure::text AS contract,
 -- a cells state whose string length runs past the end
 CREATE TABLE mix_bin (p nous.mixpairs);
 CREATE TABLE mix_binc (c nous.mixcounts);
-\set VERBOSITY sqlstate
-COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\1\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\5\\377\\377"' WITH (FORMAT binary);
-COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\11\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\377\\377"' WITH (FORMAT binary);
-COPY mix_binc FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\25\\1\\0\\0\\0\\0\\0\\0\\0\\1\\77\\360\\0\\0\\0\\0\\0\\0\\0\\0\\0\\177\\377\\377"' WITH (FORMAT binary);
-\set VERBOSITY default
+CALL public.expect_error($e$COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\1\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\5\\377\\377"' WITH (FORMAT binary)$e$);
+CALL public.expect_error($e$COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\11\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\377\\377"' WITH (FORMAT binary)$e$);
+CALL public.expect_error($e$COPY mix_binc FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\25\\1\\0\\0\\0\\0\\0\\0\\0\\1\\77\\360\\0\\0\\0\\0\\0\\0\\0\\0\\0\\177\\377\\377"' WITH (FORMAT binary)$e$);
 COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\1\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\5\\377\\377"' WITH (FORMAT binary);
 -- an empty state made the same way is accepted
 COPY mix_bin FROM PROGRAM 'printf "PGCOPY\\n\\377\\r\\n\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\1\\0\\0\\0\\21\\1\\177\\370\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\377\\377"' WITH (FORMAT binary);

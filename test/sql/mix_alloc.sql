@@ -2,6 +2,7 @@
 -- rules of CCH L441-1 on small hand-made tables with hand-computed answers.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- consumption units, INSEE / OECD-modified: 1 + 0.5 (a - 1) + 0.3 c
@@ -13,14 +14,12 @@ SELECT nous.consumption_units(2, 2, 'oecd'), nous.consumption_units(3, 1, 'sqrt'
        nous.consumption_units(3, 1, 'per_capita'), nous.consumption_units(2, 2, 'insee');
 -- 21000 a year for 2 adults and 2 children: 21000 / 2.1 = 10000
 SELECT nous.income_per_uc(21000, 2, 2), nous.income_per_uc(21000, 2, 2, 'per_capita');
-\set VERBOSITY sqlstate
-SELECT nous.consumption_units(0, 2);
-SELECT nous.consumption_units(-1, 0);
-SELECT nous.consumption_units(1, -1);
-SELECT nous.consumption_units(1, 1, 'unknown');
-SELECT nous.income_per_uc(-5, 1, 0);
-SELECT nous.income_per_uc('NaN', 1, 0);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.consumption_units(0, 2)$e$);
+CALL public.expect_error($e$SELECT nous.consumption_units(-1, 0)$e$);
+CALL public.expect_error($e$SELECT nous.consumption_units(1, -1)$e$);
+CALL public.expect_error($e$SELECT nous.consumption_units(1, 1, 'unknown')$e$);
+CALL public.expect_error($e$SELECT nous.income_per_uc(-5, 1, 0)$e$);
+CALL public.expect_error($e$SELECT nous.income_per_uc('NaN', 1, 0)$e$);
 SELECT nous.consumption_units(0, 2);
 SELECT nous.consumption_units(1, 1, 'unknown');
 
@@ -44,12 +43,10 @@ SELECT epci, nous.first_quartile(income_uc) AS q1,
   FROM ma_pending GROUP BY epci ORDER BY epci;
 -- an EPCI with no pending application has no threshold
 SELECT nous.first_quartile(income_uc) IS NULL AS empty FROM ma_pending WHERE epci = 'E9';
-\set VERBOSITY sqlstate
-SELECT nous.first_quartile(x) FROM (VALUES (-1.0)) v(x);
-SELECT nous.first_quartile(x) FROM (VALUES ('NaN'::float8)) v(x);
-SELECT nous.first_quartile(x, 'type7') FROM (VALUES (1.0)) v(x);
-SELECT nous.first_quartile(x, NULL) FROM (VALUES (1.0)) v(x);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.first_quartile(x) FROM (VALUES (-1.0)) v(x)$e$);
+CALL public.expect_error($e$SELECT nous.first_quartile(x) FROM (VALUES ('NaN'::float8)) v(x)$e$);
+CALL public.expect_error($e$SELECT nous.first_quartile(x, 'type7') FROM (VALUES (1.0)) v(x)$e$);
+CALL public.expect_error($e$SELECT nous.first_quartile(x, NULL) FROM (VALUES (1.0)) v(x)$e$);
 
 -- the year's effective allocations
 CREATE TABLE ma_alloc (id int, epci text, landlord text, in_qpv boolean, income_uc float8, renewal boolean);
@@ -107,15 +104,13 @@ SELECT a.epci,
   FROM ma_alloc a JOIN ma_threshold t USING (epci) GROUP BY a.epci ORDER BY a.epci;
 
 -- bad input: no QPV flag, no income, no threshold, negative income, NULL renewal
-\set VERBOSITY sqlstate
-SELECT nous.allocation_mix(NULL, 1000, false, 1100);
-SELECT nous.allocation_mix(false, NULL, false, 1100);
-SELECT nous.allocation_mix(false, 1000, false, NULL);
-SELECT nous.allocation_mix(false, -1, false, 1100);
-SELECT nous.allocation_mix(false, 1000, NULL, 1100);
-SELECT nous.allocation_mix(false, 1000, false, 1100, true, -1, 0.95);
-SELECT nous.allocation_mix(false, 1000, false, 1100, true, 20, 1.5);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.allocation_mix(NULL, 1000, false, 1100)$e$);
+CALL public.expect_error($e$SELECT nous.allocation_mix(false, NULL, false, 1100)$e$);
+CALL public.expect_error($e$SELECT nous.allocation_mix(false, 1000, false, NULL)$e$);
+CALL public.expect_error($e$SELECT nous.allocation_mix(false, -1, false, 1100)$e$);
+CALL public.expect_error($e$SELECT nous.allocation_mix(false, 1000, NULL, 1100)$e$);
+CALL public.expect_error($e$SELECT nous.allocation_mix(false, 1000, false, 1100, true, -1, 0.95)$e$);
+CALL public.expect_error($e$SELECT nous.allocation_mix(false, 1000, false, 1100, true, 20, 1.5)$e$);
 SELECT nous.allocation_mix(NULL, 1000, false, 1100);
 SELECT nous.allocation_mix(false, 1000, false, NULL);
 -- a renewal rehousing outside QPV counts without income or threshold
@@ -132,20 +127,16 @@ SELECT body, (nous.mix_compliance(priority, 0.4)).gap FROM ma_prio GROUP BY body
 SELECT (nous.mix_compliance(x, 0.25)).* FROM (VALUES (true), (false), (false), (false)) v(x);
 SELECT (nous.mix_compliance(x, 0.25)).* FROM (VALUES (true)) v(x) WHERE false;
 SELECT * FROM nous.wilson_interval(3, 10), nous.wilson_interval(0, 0) z;
-\set VERBOSITY sqlstate
-SELECT nous.mix_compliance(NULL::boolean, 0.25);
-SELECT nous.mix_compliance(true, 25);
-SELECT nous.mix_compliance(x, x::int * 0.5) FROM (VALUES (true), (false)) v(x);
-SELECT * FROM nous.wilson_interval(5, 3);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.mix_compliance(NULL::boolean, 0.25)$e$);
+CALL public.expect_error($e$SELECT nous.mix_compliance(true, 25)$e$);
+CALL public.expect_error($e$SELECT nous.mix_compliance(x, x::int * 0.5) FROM (VALUES (true), (false)) v(x)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.wilson_interval(5, 3)$e$);
 SELECT nous.mix_compliance(true, 25);
 
 -- demand-side indicators: pressure 100 / 25 = 4; satisfaction 25 / 125 = 0.2
 SELECT nous.pressure(100, 25), nous.satisfaction_rate(25, 100),
        nous.pressure(10, 0) IS NULL AS no_allocation, nous.satisfaction_rate(0, 0) IS NULL AS nothing;
-\set VERBOSITY sqlstate
-SELECT nous.pressure(-1, 5);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.pressure(-1, 5)$e$);
 
 -- parallel plans give the serial answers and match percentile_cont and plain counts
 CREATE TABLE ma_big_pending AS
@@ -187,12 +178,10 @@ SELECT nous.first_quartile('{6000,1000,3000,5000,2000,4000}'::float8[]) AS conti
        nous.first_quartile('{6000,1000,3000,5000,2000,4000}'::float8[], quantile => 'discrete') AS discrete,
        nous.first_quartile('{NULL,800,1200,1600,2000}'::float8[]) AS nulls_skipped,
        nous.first_quartile('{}'::float8[]) IS NULL AS empty;
-\set VERBOSITY sqlstate
-SELECT nous.first_quartile('{1,-2}'::float8[]);
-SELECT nous.first_quartile('{1,NaN}'::float8[]);
-SELECT nous.first_quartile('{1,2}'::float8[], quantile => 'nope');
-SELECT nous.first_quartile(NULL::float8[]);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.first_quartile('{1,-2}'::float8[])$e$);
+CALL public.expect_error($e$SELECT nous.first_quartile('{1,NaN}'::float8[])$e$);
+CALL public.expect_error($e$SELECT nous.first_quartile('{1,2}'::float8[], quantile => 'nope')$e$);
+CALL public.expect_error($e$SELECT nous.first_quartile(NULL::float8[])$e$);
 
 -- storable states (0.2.0): the state of nous.first_quartile is a
 -- nous.quantile_state {version, kind, value, multiplicity, …}; that of the

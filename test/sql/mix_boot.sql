@@ -2,6 +2,7 @@
 -- same answer); only properties are printed, the draws depend on libm.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 
 CREATE TABLE mb_areas AS
   SELECT i, (i * 37 % 50)::float8 AS g, (60 + i % 40)::float8 AS t FROM generate_series(1, 300) i;
@@ -38,11 +39,9 @@ SELECT abs(estimate - (SELECT nous.entropy_index(u, g, n) FROM mb_cells)) < 1e-1
 -- undefined index: NULL
 SELECT nous.bootstrap_ci('[(0,5),(0,3)]'::nous.mixpairs, 'D', 10, 1) IS NULL AS undefined;
 
-\set VERBOSITY sqlstate
-SELECT nous.bootstrap_ci('[(1,5),(0,3)]'::nous.mixpairs, 'theil', 10, 1);
-SELECT nous.bootstrap_ci('[(1,5),(0,3)]'::nous.mixpairs, 'D', 1, 1);
-SELECT nous.bootstrap_ci('[(1,5),(0,3)]'::nous.mixpairs, 'D', 10, 1, 1.0);
-SELECT nous.bootstrap_ci('[]'::nous.mixcounts, 'D', 10, 1);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.bootstrap_ci('[(1,5),(0,3)]'::nous.mixpairs, 'theil', 10, 1)$e$);
+CALL public.expect_error($e$SELECT nous.bootstrap_ci('[(1,5),(0,3)]'::nous.mixpairs, 'D', 1, 1)$e$);
+CALL public.expect_error($e$SELECT nous.bootstrap_ci('[(1,5),(0,3)]'::nous.mixpairs, 'D', 10, 1, 1.0)$e$);
+CALL public.expect_error($e$SELECT nous.bootstrap_ci('[]'::nous.mixcounts, 'D', 10, 1)$e$);
 SELECT nous.bootstrap_ci('[(1,5),(0,3)]'::nous.mixpairs, 'theil', 10, 1);
 DROP TABLE mb_areas, mb_cells;

@@ -5,6 +5,7 @@
 -- the integer-group aggregates the ones over grp::text.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- non-integer counts, many rows per cell, past the 1 MB where the records
@@ -86,14 +87,12 @@ SELECT bool_and(m = m_rec) AS window_same, count(*) AS frames
 DROP TABLE mc, mc_serial;
 
 -- bad inputs: NULL unit or group, negative or non-finite counts
-\set VERBOSITY sqlstate
-SELECT nous.mutual_information(u, g, n) FROM (VALUES (NULL::text, 1, 1.0)) v(u, g, n);
-SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', NULL::int, 1.0)) v(u, g, n);
-SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', NULL::text, 1.0)) v(u, g, n);
-SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', 1, -1.0)) v(u, g, n);
-SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', 1, 'NaN'::float8)) v(u, g, n);
-SELECT nous.entropy_index(u, g, n) FROM (VALUES ('u', 1, 'Infinity'::float8)) v(u, g, n);
-SELECT (nous.mutual_information_decomposition(s, u, g, n)).m FROM (VALUES (NULL::text, 'u', 'a', 1.0)) v(s, u, g, n);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES (NULL::text, 1, 1.0)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', NULL::int, 1.0)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', NULL::text, 1.0)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', 1, -1.0)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', 1, 'NaN'::float8)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.entropy_index(u, g, n) FROM (VALUES ('u', 1, 'Infinity'::float8)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT (nous.mutual_information_decomposition(s, u, g, n)).m FROM (VALUES (NULL::text, 'u', 'a', 1.0)) v(s, u, g, n)$e$);
 SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', NULL::int, 1.0)) v(u, g, n);
 SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u7', 3, -2.5)) v(u, g, n);

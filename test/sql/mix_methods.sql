@@ -2,6 +2,7 @@
 -- user-defined index registered and called by name.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 SELECT family, name, builtin FROM nous.methods
@@ -30,9 +31,7 @@ SELECT nous.register_method('segregation', 'max_share', 'mix_max_share(nous.mixp
 SELECT nous.segregation(nous.mixpairs_agg(g, t), 'max_share') FROM (VALUES (10, 20), (0, 20), (30, 40)) v(g, t);
 SELECT nous.unregister_method('segregation', 'max_share');
 DROP FUNCTION mix_max_share(nous.mixpairs);
-\set VERBOSITY sqlstate
-SELECT nous.segregation('[(1,2)]'::nous.mixpairs, 'nope');
-SELECT nous.segregation('[(1,2),(0,2)]'::nous.mixpairs, 'atkinson(b=1)');
-SELECT nous.segregation('[(1,2),(0,2)]'::nous.mixpairs, 'atkinson(c=1)');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.segregation('[(1,2)]'::nous.mixpairs, 'nope')$e$);
+CALL public.expect_error($e$SELECT nous.segregation('[(1,2),(0,2)]'::nous.mixpairs, 'atkinson(b=1)')$e$);
+CALL public.expect_error($e$SELECT nous.segregation('[(1,2),(0,2)]'::nous.mixpairs, 'atkinson(c=1)')$e$);
 SELECT nous.segregation('[(1,2)]'::nous.mixpairs, 'nope');

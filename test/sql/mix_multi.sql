@@ -2,6 +2,7 @@
 -- diversity, local scores) on hand-computed cases; the nous.mixcounts state.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- two units, two groups: u1 = (a 2, b 0), u2 = (a 0, b 2): N = 4,
@@ -78,22 +79,20 @@ SELECT nous.mutual_information(u, g, n) = (SELECT nous.mutual_information(u, g, 
   FROM (SELECT * FROM m3 UNION ALL SELECT 'u9', 'a', NULL) x;
 
 -- bad input
-\set VERBOSITY sqlstate
-SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u1', 'a', -1.0)) v(u, g, n);
-SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u1', 'a', 'NaN'::float8)) v(u, g, n);
-SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u1', 'a', '-Infinity'::float8)) v(u, g, n);
-SELECT nous.mutual_information(u, g, n) FROM (VALUES (NULL, 'a', 1.0)) v(u, g, n);
-SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u1', NULL, 1.0)) v(u, g, n);
-SELECT '[["","u","g",-1]]'::nous.mixcounts;
-SELECT '[["","u","g"]]'::nous.mixcounts;
-SELECT '[["","u,"g",1]]'::nous.mixcounts;
-SELECT '[["","u","g",1]'::nous.mixcounts;
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u1', 'a', -1.0)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u1', 'a', 'NaN'::float8)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u1', 'a', '-Infinity'::float8)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES (NULL, 'a', 1.0)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u1', NULL, 1.0)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT '[["","u","g",-1]]'::nous.mixcounts$e$);
+CALL public.expect_error($e$SELECT '[["","u","g"]]'::nous.mixcounts$e$);
+CALL public.expect_error($e$SELECT '[["","u,"g",1]]'::nous.mixcounts$e$);
+CALL public.expect_error($e$SELECT '[["","u","g",1]'::nous.mixcounts$e$);
 -- counts adding up beyond the range of float8: 22003 (they gave an Infinity
 -- cell, printed as a text form that cannot be read back, and NaN indices)
-SELECT nous.mixcounts_agg(u, g, n) FROM (VALUES ('u', 'g', 1e308::float8), ('u', 'g', 1e308)) v(u, g, n);
-SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', 'a', 1e308::float8), ('v', 'b', 1e308)) v(u, g, n);
-SELECT '[["","u","g",1e308],["","u","g",1e308]]'::nous.mixcounts;
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.mixcounts_agg(u, g, n)::text FROM (VALUES ('u', 'g', 1e308::float8), ('u', 'g', 1e308)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u', 'a', 1e308::float8), ('v', 'b', 1e308)) v(u, g, n)$e$);
+CALL public.expect_error($e$SELECT '[["","u","g",1e308],["","u","g",1e308]]'::nous.mixcounts::text$e$);
 SELECT nous.merge(s) FROM (VALUES ('[["","u","g",1e308]]'::nous.mixcounts), ('[["","u","g",1e308]]')) v(s);
 SELECT nous.mutual_information(u, g, n) FROM (VALUES ('u1', 'a', -1.0)) v(u, g, n);
 SELECT nous.mutual_information(u, g, n) FROM (VALUES (NULL, 'a', 1.0)) v(u, g, n);

@@ -1,6 +1,7 @@
 -- names: place-name keys, similarity, matching and the French collation, by hand.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- the issue's example: accents, case, an en dash, a hyphen give the same key
@@ -97,14 +98,12 @@ SELECT p.proname, p.provolatile, p.proparallel, p.proisstrict
  WHERE n.nspname = 'nous' AND p.proname LIKE 'name%' ORDER BY 1;
 
 -- bad input
-\set VERBOSITY sqlstate
-SELECT * FROM nous.name_match('{1,2}', '{Nantes}', '{a}', '{Nantes}');
-SELECT * FROM nous.name_match('{1}', '{Nantes}', '{a}', '{Nantes,Rezé}');
-SELECT * FROM nous.name_match(NULL, '{Nantes}', '{a}', '{Nantes}');
-SELECT * FROM nous.name_match('{1}', '{Nantes}', '{a}', '{Nantes}', 1.5);
-SELECT * FROM nous.name_match('{1}', '{Nantes}', '{a}', '{Nantes}', 'NaN');
-SELECT * FROM nous.name_match('{1}', '{Nantes}', '{a}', '{Nantes}', NULL);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT * FROM nous.name_match('{1,2}', '{Nantes}', '{a}', '{Nantes}')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.name_match('{1}', '{Nantes}', '{a}', '{Nantes,Rezé}')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.name_match(NULL, '{Nantes}', '{a}', '{Nantes}')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.name_match('{1}', '{Nantes}', '{a}', '{Nantes}', 1.5)$e$);
+CALL public.expect_error($e$SELECT * FROM nous.name_match('{1}', '{Nantes}', '{a}', '{Nantes}', 'NaN')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.name_match('{1}', '{Nantes}', '{a}', '{Nantes}', NULL)$e$);
 SELECT * FROM nous.name_match('{1,2}', '{Nantes}', '{a}', '{Nantes}');
 SELECT * FROM nous.name_match('{1}', '{Nantes}', '{a}', '{Nantes}', -0.1);
 

@@ -1,6 +1,7 @@
 -- normalise: the built-in normalisation methods against hand computations.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- x = 2 4 4 4 5 5 7 9: mean 5, sum of squares 32
@@ -60,25 +61,23 @@ SELECT nous.normalise('[0:2]={1,2,3}'::float8[], 'rank');
 SELECT nous.normalise_rank('{3,1,3}', '{"ties": "min"}'), nous.normalise_ratio('{1,2}', NULL);
 
 -- bad input: each a clear error with its SQLSTATE
-\set VERBOSITY sqlstate
-SELECT nous.normalise(NULL, 'zscore');
-SELECT nous.normalise('{1,2}', NULL);
-SELECT nous.normalise('{}', 'zscore');
-SELECT nous.normalise('{1,NaN}', 'zscore');
-SELECT nous.normalise('{1,Infinity}', 'minmax');
-SELECT nous.normalise('{-Infinity,1}', 'rank');
-SELECT nous.normalise('{{1,2},{3,4}}', 'zscore');
-SELECT nous.normalise('{1,2}', 'nope');
-SELECT nous.normalise('{1,2}', 'rank(ties=middle)');
-SELECT nous.normalise('{1,2}', 'rank(sd=sample)');
-SELECT nous.normalise('{1,2}', 'zscore(sd=3)');
-SELECT nous.normalise('{1,2}', 'rank(ties=min');
-SELECT nous.normalise('{1,2}', '');
-SELECT nous.normalise('{-1,1}', 'ratio');
-SELECT nous.normalise('{1,2}', 'ratio(ref=0)');
-SELECT nous.normalise('{1,2}', 'ratio(ref=abc)');
-SELECT nous.normalise_zscore('{1,2}', '[1,2]');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.normalise(NULL, 'zscore')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', NULL)$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{}', 'zscore')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,NaN}', 'zscore')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,Infinity}', 'minmax')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{-Infinity,1}', 'rank')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{{1,2},{3,4}}', 'zscore')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'nope')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'rank(ties=middle)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'rank(sd=sample)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'zscore(sd=3)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'rank(ties=min')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', '')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{-1,1}', 'ratio')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'ratio(ref=0)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'ratio(ref=abc)')$e$);
+CALL public.expect_error($e$SELECT nous.normalise_zscore('{1,2}', '[1,2]')$e$);
 -- the messages say what to fix
 SELECT nous.normalise('{1,NaN}', 'zscore');
 SELECT nous.normalise('{1,2}', 'nope');

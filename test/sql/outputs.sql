@@ -3,6 +3,7 @@
 -- generated territory (checked against nous.breaks/class_of computed apart).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 DROP SCHEMA IF EXISTS out_test CASCADE;
 CREATE SCHEMA out_test;
@@ -119,39 +120,37 @@ SELECT obj_description('out_test.map_cells'::regclass, 'pg_class'), col_descript
 SELECT count(*) AS classes FROM out_test.map_cells_legend;
 
 -- bad inputs
-\set VERBOSITY sqlstate
-SELECT nous.create_map_view('map_cells', 'SELECT 1', 'id', 'geom', 'v');                                   -- 42602
-SELECT nous.create_map_view('no_schema.m', 'SELECT 1', 'id', 'geom', 'v');                                 -- 3F000
-SELECT nous.create_map_view('out_test.map_cells', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v'); -- 42P07
-SELECT nous.create_map_view('out_test.cells', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', replace => true); -- 42809
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM cells', 'id', 'geom', 'v');             -- 42P01
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells; DROP TABLE out_test.cells', 'id', 'geom', 'v'); -- 42601
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'nope', 'geom', 'v');  -- 42703
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'nope'); -- 42703
-SELECT nous.create_map_view('out_test.m', 'SELECT name, v, geom FROM out_test.cells', 'name', 'geom', 'v'); -- 42804
-SELECT nous.create_map_view('out_test.m', 'SELECT id, name, geom FROM out_test.cells', 'id', 'geom', 'name'); -- 42804
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, name AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 42804
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, ARRAY[id] AS a FROM out_test.cells', 'id', 'geom', 'v'); -- 42804
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, name FROM out_test.cells', 'id', 'geom', 'v'); -- 22023 (no description)
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', descriptions => '{"nope": "x"}'); -- 42703
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', descriptions => '[]'); -- 22023
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, 1 AS class FROM out_test.cells', 'id', 'geom', 'v', descriptions => '{"class": "x"}'); -- 42701
-SELECT nous.create_map_view('out_test.m', 'SELECT 1 AS id, v, geom FROM out_test.cells', 'id', 'geom', 'v'); -- 23505
-SELECT nous.create_map_view('out_test.m', 'SELECT NULLIF(id, 2) AS id, v, geom FROM out_test.cells', 'id', 'geom', 'v'); -- 23502
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom END AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 23502
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom ELSE public.ST_Transform(geom, 4326) END AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 22023
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, public.ST_SetSRID(geom, 0) AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 22023
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom ELSE public.ST_Centroid(geom) END AS geom FROM out_test.cells', 'id', 'geom', 'v'); -- 22023
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells WHERE false', 'id', 'geom', 'v'); -- 22023
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', k => 0); -- 22023
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', method => 'nope'); -- 42704
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', breaks => '{3,2}'); -- 22023
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', breaks => '{NaN}'); -- 22023
-SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', NULL, 'v');      -- 22004
-SELECT nous.create_map_view('out_test.m', NULL, 'id', 'geom', 'v');                                        -- 22004
-SELECT nous.format_fr(1, 16);                                                                              -- 22023
-SELECT nous.class_labels('{1,NULL}', 0);                                                                   -- 22004
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.create_map_view('map_cells', 'SELECT 1', 'id', 'geom', 'v')$e$);                                   -- 42602
+CALL public.expect_error($e$SELECT nous.create_map_view('no_schema.m', 'SELECT 1', 'id', 'geom', 'v')$e$);                                 -- 3F000
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.map_cells', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 42P07
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.cells', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', replace => true)$e$); -- 42809
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM cells', 'id', 'geom', 'v')$e$);             -- 42P01
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells; DROP TABLE out_test.cells', 'id', 'geom', 'v')$e$); -- 42601
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'nope', 'geom', 'v')$e$);  -- 42703
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'nope')$e$); -- 42703
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT name, v, geom FROM out_test.cells', 'name', 'geom', 'v')$e$); -- 42804
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, name, geom FROM out_test.cells', 'id', 'geom', 'name')$e$); -- 42804
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, name AS geom FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 42804
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, ARRAY[id] AS a FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 42804
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, name FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 22023 (no description)
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', descriptions => '{"nope": "x"}')$e$); -- 42703
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', descriptions => '[]')$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom, 1 AS class FROM out_test.cells', 'id', 'geom', 'v', descriptions => '{"class": "x"}')$e$); -- 42701
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT 1 AS id, v, geom FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 23505
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT NULLIF(id, 2) AS id, v, geom FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 23502
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom END AS geom FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 23502
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom ELSE public.ST_Transform(geom, 4326) END AS geom FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, public.ST_SetSRID(geom, 0) AS geom FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom ELSE public.ST_Centroid(geom) END AS geom FROM out_test.cells', 'id', 'geom', 'v')$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells WHERE false', 'id', 'geom', 'v')$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', k => 0)$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', method => 'nope')$e$); -- 42704
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', breaks => '{3,2}')$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', 'geom', 'v', breaks => '{NaN}')$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', 'SELECT id, v, geom FROM out_test.cells', 'id', NULL, 'v')$e$);      -- 22004
+CALL public.expect_error($e$SELECT nous.create_map_view('out_test.m', NULL, 'id', 'geom', 'v')$e$);                                        -- 22004
+CALL public.expect_error($e$SELECT nous.format_fr(1, 16)$e$);                                                                              -- 22023
+CALL public.expect_error($e$SELECT nous.class_labels('{1,NULL}', 0)$e$);                                                                   -- 22004
 \set SHOW_CONTEXT never
 -- a few full messages
 SELECT nous.create_map_view('out_test.m', 'SELECT id, v, CASE WHEN id > 2 THEN geom ELSE public.ST_Transform(geom, 4326) END AS geom FROM out_test.cells', 'id', 'geom', 'v');
@@ -176,21 +175,19 @@ SELECT nous.create_bi_view('out_test.bi_mat', 'SELECT id::smallint AS id, name F
                            '{"id": "Identifiant", "name": "Nom"}', key_column => 'id', materialized => true);
 REFRESH MATERIALIZED VIEW CONCURRENTLY out_test.bi_mat;
 SELECT * FROM nous.check_output('out_test.bi_mat');
-\set VERBOSITY sqlstate
-SELECT nous.create_bi_view('out_test.b', 'SELECT id, pair FROM (SELECT id, ARRAY[id] AS pair FROM out_test.cells) s', 'x', '{"id": "a", "pair": "b"}'); -- 42804
-SELECT nous.create_bi_view('out_test.b', 'SELECT id, geom FROM out_test.cells', 'x', '{"id": "a", "geom": "b"}', cast_to_text => true); -- 42804
-SELECT nous.create_bi_view('out_test.b', 'SELECT id, name, v FROM out_test.cells', 'x', '{"id": "a"}');  -- 22023
-SELECT nous.create_bi_view('out_test.b', 'SELECT id, name FROM out_test.cells', 'x', '{"id": "a", "name": ""}'); -- 22023
-SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', '{"id": 1}');              -- 22023
-SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', NULL);                     -- 22023
-SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', '', '{"id": "a"}');              -- 22023
-SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', '{"id": "a"}', materialized => true); -- 22023
-SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', '{"id": "a"}', key_column => 'nope'); -- 42703
-SELECT nous.create_bi_view('out_test.b', 'SELECT name FROM out_test.cells', 'x', '{"name": "a"}', key_column => 'name'); -- 42804
-SELECT nous.create_bi_view('out_test.b', 'SELECT 1 AS id FROM out_test.cells', 'x', '{"id": "a"}', key_column => 'id'); -- 23505
-SELECT nous.create_bi_view('out_test.b', 'SELECT 1 AS id FROM out_test.cells', 'x', '{"id": "a"}', key_column => 'id', materialized => true); -- 23505
-SELECT nous.create_bi_view('out_test.b', 'SELECT NULL::int AS id', 'x', '{"id": "a"}', key_column => 'id'); -- 23502
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT id, pair FROM (SELECT id, ARRAY[id] AS pair FROM out_test.cells) s', 'x', '{"id": "a", "pair": "b"}')$e$); -- 42804
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT id, geom FROM out_test.cells', 'x', '{"id": "a", "geom": "b"}', cast_to_text => true)$e$); -- 42804
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT id, name, v FROM out_test.cells', 'x', '{"id": "a"}')$e$);  -- 22023
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT id, name FROM out_test.cells', 'x', '{"id": "a", "name": ""}')$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', '{"id": 1}')$e$);              -- 22023
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', NULL)$e$);                     -- 22023
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', '', '{"id": "a"}')$e$);              -- 22023
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', '{"id": "a"}', materialized => true)$e$); -- 22023
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT id FROM out_test.cells', 'x', '{"id": "a"}', key_column => 'nope')$e$); -- 42703
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT name FROM out_test.cells', 'x', '{"name": "a"}', key_column => 'name')$e$); -- 42804
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT 1 AS id FROM out_test.cells', 'x', '{"id": "a"}', key_column => 'id')$e$); -- 23505
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT 1 AS id FROM out_test.cells', 'x', '{"id": "a"}', key_column => 'id', materialized => true)$e$); -- 23505
+CALL public.expect_error($e$SELECT nous.create_bi_view('out_test.b', 'SELECT NULL::int AS id', 'x', '{"id": "a"}', key_column => 'id')$e$); -- 23502
 \set SHOW_CONTEXT never
 SELECT nous.create_bi_view('out_test.b', 'SELECT id, name, v, ARRAY[v] AS a FROM out_test.cells', 'x', '{"id": "a"}');
 SELECT nous.create_bi_view('out_test.b', 'SELECT id, name, v FROM out_test.cells', 'x', '{"id": "a"}');

@@ -3,6 +3,7 @@
 -- cannot register methods or change the catalogues.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 DROP ROLE IF EXISTS nous_plain_user;
 CREATE ROLE nous_plain_user;
@@ -25,12 +26,10 @@ SELECT z.zone, z.inflow, z.outflow
        nous.flow_zones(s.m) z ORDER BY 1;
 SELECT nous.breaks(x, 2, 'equal') AS equal_breaks FROM public.priv_areas;   -- 1 2 3: {2,3}
 SELECT nous.link_count(nous.weights(a, b)) AS links FROM (VALUES (1, 2), (2, 1), (2, 3), (3, 2)) e(a, b);
-\set VERBOSITY sqlstate
 CREATE FUNCTION pg_temp.f(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT v';
-SELECT nous.register_method('normalisation', 'mine', 'pg_temp.f(float8[])');
-DELETE FROM nous.method_catalog;
-SELECT nous.define_index('priv_idx2', '[{"column": "x"}]');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'mine', 'pg_temp.f(float8[])')$e$);
+CALL public.expect_error($e$DELETE FROM nous.method_catalog$e$);
+CALL public.expect_error($e$SELECT nous.define_index('priv_idx2', '[{"column": "x"}]')$e$);
 RESET ROLE;
 
 SELECT nous.drop_index('priv_idx');

@@ -5,6 +5,7 @@
 -- registrations; empty and hostile search_path.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 
 CREATE SCHEMA rf;
 CREATE TABLE rf.base (id int PRIMARY KEY, kind text NOT NULL, v numeric NOT NULL, d numeric NOT NULL);
@@ -158,28 +159,26 @@ SELECT count(*) AS gone_dependencies_left FROM nous.refresh_dependencies WHERE d
 SELECT nous.refresh_unregister('rf.gone_dep');
 
 -- bad registrations: nothing is stored
-\set VERBOSITY sqlstate
-SELECT nous.refresh_register('rf.base');                  -- a table
-SELECT nous.refresh_register('rf.a_plain');               -- a plain view
-SELECT nous.refresh_register('rf.nope');                  -- unknown
-SELECT nous.refresh_register('rf.a', 'again');            -- duplicate
-SELECT nous.refresh_register(NULL);
-SELECT nous.refresh_register('rf.a', NULL);
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.base')$e$);                  -- a table
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.a_plain')$e$);               -- a plain view
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.nope')$e$);                  -- unknown
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.a', 'again')$e$);            -- duplicate
+CALL public.expect_error($e$SELECT nous.refresh_register(NULL)$e$);
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.a', NULL)$e$);
 CREATE MATERIALIZED VIEW rf.x AS SELECT 1 AS k;
 CREATE MATERIALIZED VIEW rf.y AS SELECT k FROM rf.x;
-SELECT nous.refresh_register('rf.x', '');                 -- empty group
-SELECT nous.refresh_register('rf.x', 'cyc', '{rf.x}');    -- itself
-SELECT nous.refresh_register('rf.x', 'cyc', '{rf.y}');    -- y not registered
-SELECT nous.refresh_register('rf.x', 'cyc', '{rf.base}'); -- not a materialized view
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.x', '')$e$);                 -- empty group
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.x', 'cyc', '{rf.x}')$e$);    -- itself
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.x', 'cyc', '{rf.y}')$e$);    -- y not registered
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.x', 'cyc', '{rf.base}')$e$); -- not a materialized view
 SELECT nous.refresh_register('rf.y', 'cyc');
-SELECT nous.refresh_register('rf.x', 'cyc', '{rf.y}');    -- y reads x: a cycle
-SELECT nous.refresh_unregister('rf.x');                   -- not registered
-SELECT nous.refresh_unregister('rf', 'nope');
-SELECT nous.refresh_enable('rf.x');
-SELECT nous.refresh_now('no_such_group');
-CALL nous.refresh('no_such_group');
-SELECT nous.refresh_log_prune(NULL);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.refresh_register('rf.x', 'cyc', '{rf.y}')$e$);    -- y reads x: a cycle
+CALL public.expect_error($e$SELECT nous.refresh_unregister('rf.x')$e$);                   -- not registered
+CALL public.expect_error($e$SELECT nous.refresh_unregister('rf', 'nope')$e$);
+CALL public.expect_error($e$SELECT nous.refresh_enable('rf.x')$e$);
+CALL public.expect_error($e$SELECT nous.refresh_now('no_such_group')$e$);
+CALL public.expect_error($e$CALL nous.refresh('no_such_group')$e$);
+CALL public.expect_error($e$SELECT nous.refresh_log_prune(NULL)$e$);
 SELECT nous.refresh_register('rf.base');
 SELECT nous.refresh_register('rf.x', 'cyc', '{rf.y}');
 SELECT nous.refresh_now('no_such_group');
@@ -187,10 +186,8 @@ SELECT count(*) AS registered, count(*) FILTER (WHERE view_group = 'cyc') AS in_
 -- an explicit cycle made by editing the table is caught at the next plan
 INSERT INTO nous.refresh_views (view_schema, view_name, view_group) VALUES ('rf', 'x', 'cyc');
 INSERT INTO nous.refresh_dependencies VALUES ('rf', 'x', 'rf', 'y');
-\set VERBOSITY sqlstate
-SELECT * FROM nous.refresh_plan('cyc');
-CALL nous.refresh('obs');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT * FROM nous.refresh_plan('cyc')$e$);
+CALL public.expect_error($e$CALL nous.refresh('obs')$e$);
 DELETE FROM nous.refresh_views WHERE view_group = 'cyc';
 
 -- empty search_path, then a hostile public schema first in the path: an

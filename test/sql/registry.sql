@@ -3,6 +3,7 @@
 -- cleanly and register nothing.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 SELECT family, arg_types, return_type, params FROM nous.method_families ORDER BY 1;
@@ -29,8 +30,7 @@ CREATE FUNCTION public.times(v float8[], p jsonb) RETURNS float8[]
 SELECT nous.register_method('normalisation', 'times', 'public.times(float8[], jsonb)');
 SELECT nous.normalise('{1,2}', 'times(k=2.5)'), nous.normalise('{1,2}', 'times(k=-1)');
 -- parameters given to a method that takes none
-\set VERBOSITY sqlstate
-SELECT nous.normalise('{1,2}', 'share(k=1)');
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'share(k=1)')$e$);
 
 -- bad registrations: nothing is registered
 CREATE FUNCTION public.wrong_return(v float8[]) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT 1.0::float8';
@@ -39,20 +39,19 @@ CREATE FUNCTION public.volatile_one(v float8[]) RETURNS float8[] LANGUAGE sql VO
 CREATE FUNCTION public.unsafe_one(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE AS 'SELECT v';
 CREATE FUNCTION public.setof_one(v float8[]) RETURNS SETOF float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT v';
 CREATE AGGREGATE public.agg_one(float8[]) (sfunc = array_cat, stype = float8[]);
-SELECT nous.register_method('normalisation', 'x1', 'public.wrong_return(float8[])');
-SELECT nous.register_method('normalisation', 'x2', 'public.wrong_args(int[])');
-SELECT nous.register_method('normalisation', 'x3', 'public.volatile_one(float8[])');
-SELECT nous.register_method('normalisation', 'x4', 'public.unsafe_one(float8[])');
-SELECT nous.register_method('normalisation', 'x5', 'public.setof_one(float8[])');
-SELECT nous.register_method('normalisation', 'x6', 'public.agg_one(float8[])');
-SELECT nous.register_method('normalisation', 'x7', 'public.no_such_function(float8[])');
-SELECT nous.register_method('normalisation', 'zscore', 'public.share_of_total(float8[])');
-SELECT nous.register_method('normalisation', 'Bad Name', 'public.share_of_total(float8[])');
-SELECT nous.register_method('nosuchfamily', 'x8', 'public.share_of_total(float8[])');
-SELECT nous.register_method(NULL, 'x9', 'public.share_of_total(float8[])');
-SELECT nous.unregister_method('normalisation', 'zscore');
-SELECT nous.unregister_method('normalisation', 'never_registered');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'x1', 'public.wrong_return(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'x2', 'public.wrong_args(int[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'x3', 'public.volatile_one(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'x4', 'public.unsafe_one(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'x5', 'public.setof_one(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'x6', 'public.agg_one(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'x7', 'public.no_such_function(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'zscore', 'public.share_of_total(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'Bad Name', 'public.share_of_total(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method('nosuchfamily', 'x8', 'public.share_of_total(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.register_method(NULL, 'x9', 'public.share_of_total(float8[])')$e$);
+CALL public.expect_error($e$SELECT nous.unregister_method('normalisation', 'zscore')$e$);
+CALL public.expect_error($e$SELECT nous.unregister_method('normalisation', 'never_registered')$e$);
 SELECT nous.register_method('normalisation', 'x2', 'public.wrong_args(int[])');
 SELECT nous.register_method('normalisation', 'x4', 'public.unsafe_one(float8[])');
 SELECT count(*) AS user_methods FROM nous.methods WHERE NOT builtin;
@@ -79,12 +78,11 @@ SELECT c.tab::regclass AS config_table, c.cond AS extcondition
  WHERE e.extname = 'nous' AND c.tab = 'nous.method_catalog'::regclass;
 
 -- ---- every resolution checks the function again (issue 13) ----
-\set VERBOSITY sqlstate
 -- a direct write to the catalogue runs the same checks as register_method:
 -- int4abs(integer) as a normalisation crashed 0.1.0 at the first call
-INSERT INTO nous.method_catalog (family, name, function) VALUES ('normalisation', 'confused', 'pg_catalog.int4abs(integer)');
-UPDATE nous.method_catalog SET function = 'pg_catalog.int4abs(integer)' WHERE name = 'share';
-INSERT INTO nous.method_catalog (family, name, function, builtin) VALUES ('normalisation', 'fake', 'public.share_of_total(float8[])', true);
+CALL public.expect_error($e$INSERT INTO nous.method_catalog (family, name, function) VALUES ('normalisation', 'confused', 'pg_catalog.int4abs(integer)')$e$);
+CALL public.expect_error($e$UPDATE nous.method_catalog SET function = 'pg_catalog.int4abs(integer)' WHERE name = 'share'$e$);
+CALL public.expect_error($e$INSERT INTO nous.method_catalog (family, name, function, builtin) VALUES ('normalisation', 'fake', 'public.share_of_total(float8[])', true)$e$);
 -- rows the trigger never saw (disabled by the table's owner, or written
 -- under 0.1.0) are refused at every call, in every family, with the reason
 ALTER TABLE nous.method_catalog DISABLE TRIGGER method_catalog_check;
@@ -98,31 +96,29 @@ INSERT INTO nous.method_catalog (family, name, function) VALUES
   ('normalisation', 'poly', 'pg_catalog.array_to_json(anyarray)'),
   ('normalisation', 'fake', 'public.share_of_total(float8[])');
 ALTER TABLE nous.method_catalog ENABLE TRIGGER method_catalog_check;
-\set VERBOSITY default
 SELECT nous.normalise('{1,2,3}', 'confused');
-\set VERBOSITY sqlstate
-SELECT nous.aggregate('{{1,2},{3,4}}', NULL, 'confused');
-SELECT nous.breaks(x, 2, 'confused') FROM unnest('{1,2,3,4}'::float8[]) x;
-SELECT nous.flow_select(nous.flow_matrix('a', 'b', 1.0), 'confused', 1);
-SELECT nous.segregation(nous.mixpairs_agg(g, t), 'confused') FROM (VALUES (1.0, 10.0), (4.0, 10.0)) p(g, t);
-SELECT nous.normalise('{1,2,3}', 'poly');
+CALL public.expect_error($e$SELECT nous.aggregate('{{1,2},{3,4}}', NULL, 'confused')$e$);
+CALL public.expect_error($e$SELECT nous.breaks(x, 2, 'confused') FROM unnest('{1,2,3,4}'::float8[]) x$e$);
+CALL public.expect_error($e$SELECT nous.flow_select(nous.flow_matrix('a', 'b', 1.0), 'confused', 1)$e$);
+CALL public.expect_error($e$SELECT nous.segregation(nous.mixpairs_agg(g, t), 'confused') FROM (VALUES (1.0, 10.0), (4.0, 10.0)) p(g, t)$e$);
+CALL public.expect_error($e$SELECT nous.normalise('{1,2,3}', 'poly')$e$);
 -- a row marked built-in by hand is served as the user function it is
 SELECT nous.normalise('{1,3,4}', 'fake');
 DELETE FROM nous.method_catalog WHERE name IN ('confused', 'poly', 'fake');
 
 -- SECURITY DEFINER is refused: a method runs with the rights of its caller
 CREATE FUNCTION public.lend(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE SECURITY DEFINER AS 'SELECT v';
-SELECT nous.register_method('normalisation', 'lend', 'public.lend(float8[])');
+CALL public.expect_error($e$SELECT nous.register_method('normalisation', 'lend', 'public.lend(float8[])')$e$);
 
 -- the function changed after its registration: checked at the next call,
 -- in the same session (the cached verdict is dropped with the pg_proc row)
 SELECT nous.normalise('{1,3,4}', 'share');
 ALTER FUNCTION public.share_of_total(float8[]) VOLATILE;
-SELECT nous.normalise('{1,3,4}', 'share');
+CALL public.expect_error($e$SELECT nous.normalise('{1,3,4}', 'share')$e$);
 ALTER FUNCTION public.share_of_total(float8[]) IMMUTABLE PARALLEL RESTRICTED;
-SELECT nous.normalise('{1,3,4}', 'share');
+CALL public.expect_error($e$SELECT nous.normalise('{1,3,4}', 'share')$e$);
 ALTER FUNCTION public.share_of_total(float8[]) PARALLEL SAFE SECURITY DEFINER;
-SELECT nous.normalise('{1,3,4}', 'share');
+CALL public.expect_error($e$SELECT nous.normalise('{1,3,4}', 'share')$e$);
 ALTER FUNCTION public.share_of_total(float8[]) SECURITY INVOKER;
 SELECT nous.normalise('{1,3,4}', 'share');
 
@@ -136,7 +132,6 @@ GRANT INSERT, DELETE ON nous.method_catalog TO regress_nous_reg_analyst;
 SET ROLE regress_nous_reg_analyst;
 CREATE FUNCTION regress_nous_reg.twice(v float8[]) RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT array_agg(x * 2 ORDER BY i) FROM unnest(v) WITH ORDINALITY t(x, i) $$;
-\set VERBOSITY default
 SET client_min_messages = notice;
 SELECT nous.register_method('normalisation', 'twice', 'regress_nous_reg.twice(float8[])');
 SET client_min_messages = warning;
@@ -145,13 +140,12 @@ SELECT nous.normalise('{1,2}', 'twice');
 RESET ROLE;
 -- ... a superuser may not
 SELECT nous.normalise('{1,2}', 'twice');
-\set VERBOSITY sqlstate
 SET ROLE regress_nous_reg_reader;
-SELECT nous.normalise('{1,2}', 'twice');
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'twice')$e$);
 RESET ROLE;
 -- registered by a superuser changes nothing: the owner decides
 SELECT nous.register_method('normalisation', 'twice_su', 'regress_nous_reg.twice(float8[])');
-SELECT nous.normalise('{1,2}', 'twice_su');
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'twice_su')$e$);
 SELECT nous.unregister_method('normalisation', 'twice_su');
 SELECT nous.method_owner_trusted('regress_nous_reg.twice(float8[])'),
        nous.method_owner_trusted('public.share_of_total(float8[])'),
@@ -161,15 +155,15 @@ SET nous.trusted_method_owners = 'regress_nous_reg_trusted, regress_nous_reg_ana
 SELECT nous.method_owner_trusted('regress_nous_reg.twice(float8[])');
 SELECT nous.normalise('{1,2}', 'twice');
 RESET nous.trusted_method_owners;
-SELECT nous.normalise('{1,2}', 'twice');
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'twice')$e$);
 -- only superusers set the list
 SET ROLE regress_nous_reg_analyst;
-SET nous.trusted_method_owners = 'regress_nous_reg_analyst';
+CALL public.expect_error($e$SET nous.trusted_method_owners = 'regress_nous_reg_analyst'$e$);
 RESET ROLE;
 -- a member of a listed role is not trusted for being a member
 SET nous.trusted_method_owners = 'regress_nous_reg_trusted';
 GRANT regress_nous_reg_trusted TO regress_nous_reg_analyst;
-SELECT nous.normalise('{1,2}', 'twice');
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'twice')$e$);
 -- the listed role owning the function is
 ALTER FUNCTION regress_nous_reg.twice(float8[]) OWNER TO regress_nous_reg_trusted;
 SELECT nous.normalise('{1,2}', 'twice');
@@ -179,14 +173,12 @@ RESET ROLE;
 -- EXECUTE on the function and USAGE on its schema, for the calling role
 REVOKE EXECUTE ON FUNCTION regress_nous_reg.twice(float8[]) FROM PUBLIC;
 SET ROLE regress_nous_reg_reader;
-SELECT nous.normalise('{1,2}', 'twice');
+CALL public.expect_error($e$SELECT nous.normalise('{1,2}', 'twice')$e$);
 RESET ROLE;
 GRANT EXECUTE ON FUNCTION regress_nous_reg.twice(float8[]) TO regress_nous_reg_reader;
 REVOKE USAGE ON SCHEMA regress_nous_reg FROM PUBLIC;
 SET ROLE regress_nous_reg_reader;
-\set VERBOSITY default
 SELECT nous.normalise('{1,2}', 'twice');
-\set VERBOSITY sqlstate
 RESET ROLE;
 GRANT USAGE ON SCHEMA regress_nous_reg TO regress_nous_reg_reader;
 SET ROLE regress_nous_reg_reader;
@@ -200,7 +192,6 @@ DROP ROLE regress_nous_reg_analyst;
 DROP ROLE regress_nous_reg_reader;
 DROP ROLE regress_nous_reg_trusted;
 DROP FUNCTION public.lend(float8[]);
-\set VERBOSITY default
 
 -- the unknown-method error lists the user methods too
 SELECT nous.normalise('{1,2}', 'nope');

@@ -2,6 +2,7 @@
 -- computations and independent plain-SQL computations.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- text input/output: keys in any order, output sorted; an area may have no neighbour
@@ -149,55 +150,53 @@ RESET max_parallel_workers_per_gather; RESET parallel_setup_cost; RESET parallel
 DROP TABLE spatial_par, spatial_parw, spatial_par_result;
 
 -- bad input
-\set VERBOSITY sqlstate
-SELECT '{1:[1]}'::nous.weights;
-SELECT '{1:[2]}'::nous.weights;
-SELECT '{1:[2],1:[]}'::nous.weights;
-SELECT '{1:[2],2:[1]'::nous.weights;
-SELECT '{1:[x]}'::nous.weights;
-SELECT '{99999999999999999999:[]}'::nous.weights;
-SELECT '[1,2]'::nous.weights;
-SELECT nous.weights(f, t) FROM (VALUES (1, 1)) e(f, t);
-SELECT nous.weights(f, t) FROM (VALUES (NULL::bigint, 1)) e(f, t);
+CALL public.expect_error($e$SELECT '{1:[1]}'::nous.weights$e$);
+CALL public.expect_error($e$SELECT '{1:[2]}'::nous.weights$e$);
+CALL public.expect_error($e$SELECT '{1:[2],1:[]}'::nous.weights$e$);
+CALL public.expect_error($e$SELECT '{1:[2],2:[1]'::nous.weights$e$);
+CALL public.expect_error($e$SELECT '{1:[x]}'::nous.weights$e$);
+CALL public.expect_error($e$SELECT '{99999999999999999999:[]}'::nous.weights$e$);
+CALL public.expect_error($e$SELECT '[1,2]'::nous.weights$e$);
+CALL public.expect_error($e$SELECT nous.weights(f, t) FROM (VALUES (1, 1)) e(f, t)$e$);
+CALL public.expect_error($e$SELECT nous.weights(f, t) FROM (VALUES (NULL::bigint, 1)) e(f, t)$e$);
 -- corrupt binary input
 COPY (SELECT '\x01000000020000000100'::bytea) TO '/tmp/nous_maps_bad.bin' WITH (FORMAT binary);
-COPY wt2 FROM '/tmp/nous_maps_bad.bin' WITH (FORMAT binary);
+CALL public.expect_error($e$COPY wt2 FROM '/tmp/nous_maps_bad.bin' WITH (FORMAT binary)$e$);
 COPY (SELECT '\x0100000002000000010000000000000005000000000000000700000000000000010000000100000000'::bytea) TO '/tmp/nous_maps_bad.bin' WITH (FORMAT binary);
-COPY wt2 FROM '/tmp/nous_maps_bad.bin' WITH (FORMAT binary);
+CALL public.expect_error($e$COPY wt2 FROM '/tmp/nous_maps_bad.bin' WITH (FORMAT binary)$e$);
 COPY (SELECT '\x0100000002000000010000000000000007000000000000000500000000000000010000000100000001'::bytea) TO '/tmp/nous_maps_bad.bin' WITH (FORMAT binary);
-COPY wt2 FROM '/tmp/nous_maps_bad.bin' WITH (FORMAT binary);
+CALL public.expect_error($e$COPY wt2 FROM '/tmp/nous_maps_bad.bin' WITH (FORMAT binary)$e$);
 COPY (SELECT '\x0200000002000000010000000000000005000000000000000700000000000000010000000100000001'::bytea) TO '/tmp/nous_maps_bad.bin' WITH (FORMAT binary);
-COPY wt2 FROM '/tmp/nous_maps_bad.bin' WITH (FORMAT binary);
+CALL public.expect_error($e$COPY wt2 FROM '/tmp/nous_maps_bad.bin' WITH (FORMAT binary)$e$);
 -- contiguity
-SELECT nous.contiguity(id, geom, 'bishop') FROM grid;
-SELECT * FROM nous.neighbours('{1:[2],2:[1]}', 'X');
-SELECT nous.contiguity(id, geom, NULL) FROM grid;
-SELECT nous.contiguity(id, NULL) FROM grid;
-SELECT nous.contiguity(NULL, geom) FROM grid;
-SELECT nous.contiguity(1, geom) FROM grid;
-SELECT nous.contiguity(id, CASE WHEN id = 11 THEN public.ST_SetSRID(geom, 4326) ELSE geom END) FROM grid;
-SELECT nous.contiguity(id, CASE WHEN id = 11 THEN 'SRID=2154;POLYGON EMPTY'::public.geometry ELSE geom END) FROM grid;
-SELECT nous.contiguity(id, public.ST_Boundary(geom)) FROM grid;
-SELECT nous.contiguity(id, CASE WHEN id = 11 THEN 'SRID=2154;POLYGON((0 0,1 1,1 0,0 1,0 0))'::public.geometry ELSE geom END) FROM grid;
+CALL public.expect_error($e$SELECT nous.contiguity(id, geom, 'bishop') FROM grid$e$);
+CALL public.expect_error($e$SELECT * FROM nous.neighbours('{1:[2],2:[1]}', 'X')$e$);
+CALL public.expect_error($e$SELECT nous.contiguity(id, geom, NULL) FROM grid$e$);
+CALL public.expect_error($e$SELECT nous.contiguity(id, NULL) FROM grid$e$);
+CALL public.expect_error($e$SELECT nous.contiguity(NULL, geom) FROM grid$e$);
+CALL public.expect_error($e$SELECT nous.contiguity(1, geom) FROM grid$e$);
+CALL public.expect_error($e$SELECT nous.contiguity(id, CASE WHEN id = 11 THEN public.ST_SetSRID(geom, 4326) ELSE geom END) FROM grid$e$);
+CALL public.expect_error($e$SELECT nous.contiguity(id, CASE WHEN id = 11 THEN 'SRID=2154;POLYGON EMPTY'::public.geometry ELSE geom END) FROM grid$e$);
+CALL public.expect_error($e$SELECT nous.contiguity(id, public.ST_Boundary(geom)) FROM grid$e$);
+CALL public.expect_error($e$SELECT nous.contiguity(id, CASE WHEN id = 11 THEN 'SRID=2154;POLYGON((0 0,1 1,1 0,0 1,0 0))'::public.geometry ELSE geom END) FROM grid$e$);
 -- autocorrelation
-SELECT nous.moran((SELECT w FROM smallw), id, v) FROM small;
-SELECT nous.moran((SELECT w FROM smallw), id, CASE WHEN id = 11 THEN NULL ELSE v END) FROM small WHERE id <> 99;
-SELECT nous.moran((SELECT w FROM smallw), id, CASE WHEN id = 11 THEN 'NaN' ELSE v END) FROM small WHERE id <> 99;
-SELECT nous.moran((SELECT w FROM smallw), 11, v) FROM small WHERE id <> 99;
-SELECT nous.moran(NULL, id, v) FROM small;
-SELECT nous.moran((SELECT w FROM smallw), NULL, v) FROM small;
-SELECT nous.moran((SELECT w FROM islw), id, v) FROM small;
-SELECT nous.moran(CASE WHEN id = 11 THEN (SELECT w FROM smallw) ELSE (SELECT w FROM islw) END, id, v) FROM small;
-SELECT nous.moran((SELECT w FROM smallw), id, v, 'style=X') FROM small WHERE id <> 99;
-SELECT nous.moran((SELECT w FROM smallw), id, v, 'permutations=-1') FROM small WHERE id <> 99;
-SELECT nous.moran((SELECT w FROM smallw), id, v, 'colour=red') FROM small WHERE id <> 99;
-SELECT nous.moran((SELECT w FROM smallw), id, v, 'style=') FROM small WHERE id <> 99;
-SELECT nous.moran('{1:[2],2:[1]}', id, v) FROM (VALUES (1, 1.0), (2, 2.0)) t(id, v);
-SELECT nous.getis_ord((SELECT w FROM smallw), id, v - 3) FROM small WHERE id <> 99;
-SELECT nous.moran((SELECT w FROM smallw), id, 5) FROM small WHERE id <> 99;
-SELECT nous.local_moran((SELECT w FROM smallw), id, 5) FROM small WHERE id <> 99;
-SELECT nous.local_gstar((SELECT w FROM smallw), id, v - 3) FROM small WHERE id <> 99;
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), id, v) FROM small$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), id, CASE WHEN id = 11 THEN NULL ELSE v END) FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), id, CASE WHEN id = 11 THEN 'NaN' ELSE v END) FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), 11, v) FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.moran(NULL, id, v) FROM small$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), NULL, v) FROM small$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM islw), id, v) FROM small$e$);
+CALL public.expect_error($e$SELECT nous.moran(CASE WHEN id = 11 THEN (SELECT w FROM smallw) ELSE (SELECT w FROM islw) END, id, v) FROM small$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), id, v, 'style=X') FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), id, v, 'permutations=-1') FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), id, v, 'colour=red') FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), id, v, 'style=') FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.moran('{1:[2],2:[1]}', id, v) FROM (VALUES (1, 1.0), (2, 2.0)) t(id, v)$e$);
+CALL public.expect_error($e$SELECT nous.getis_ord((SELECT w FROM smallw), id, v - 3) FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.moran((SELECT w FROM smallw), id, 5) FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.local_moran((SELECT w FROM smallw), id, 5) FROM small WHERE id <> 99$e$);
+CALL public.expect_error($e$SELECT nous.local_gstar((SELECT w FROM smallw), id, v - 3) FROM small WHERE id <> 99$e$);
 SELECT '{1:[2]}'::nous.weights;
 SELECT nous.contiguity(id, CASE WHEN id = 11 THEN public.ST_SetSRID(geom, 4326) ELSE geom END) FROM grid;
 SELECT nous.moran((SELECT w FROM islw), id, v) FROM small;
@@ -217,23 +216,21 @@ SELECT * FROM nous.areal_interpolation(
 SELECT * FROM nous.areal_interpolation(
   '{1,2}', ARRAY[public.ST_MakeEnvelope(0, 0, 2, 1, 2154), public.ST_MakeEnvelope(2, 0, 4, 1, 2154)], '{10,NULL}',
   '{100}', ARRAY[public.ST_MakeEnvelope(1, 0, 3, 1, 2154)], 'intensive');
-\set VERBOSITY sqlstate
-SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)], '{1}',
-  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)]);
-SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
-  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 3035)]);
-SELECT * FROM nous.areal_interpolation('{1,2}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
-  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)]);
-SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{NaN}',
-  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)]);
-SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
-  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], 'average');
-SELECT * FROM nous.areal_interpolation('{}', '{}', '{}', '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)]);
-SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakePoint(0, 0)], '{1}',
-  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 0)]);
-SELECT * FROM nous.areal_interpolation(NULL, ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
-  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)]);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)])$e$);
+CALL public.expect_error($e$SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 3035)])$e$);
+CALL public.expect_error($e$SELECT * FROM nous.areal_interpolation('{1,2}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)])$e$);
+CALL public.expect_error($e$SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{NaN}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)])$e$);
+CALL public.expect_error($e$SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], 'average')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.areal_interpolation('{}', '{}', '{}', '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)])$e$);
+CALL public.expect_error($e$SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakePoint(0, 0)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 0)])$e$);
+CALL public.expect_error($e$SELECT * FROM nous.areal_interpolation(NULL, ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)], '{1}',
+  '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 2154)])$e$);
 SELECT * FROM nous.areal_interpolation('{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)], '{1}',
   '{1}', ARRAY[public.ST_MakeEnvelope(0, 0, 1, 1, 4326)]);
 
@@ -252,27 +249,23 @@ SELECT nous.knn(id, geom, 1) AS k1, nous.knn(id, geom, 2) AS k2, nous.distance_b
 -- ties at equal distance go to the smaller id: point 2 at x = 1 between 1 (x = 0) and x = 2
 SELECT nous.knn(id, geom, 1) FROM (VALUES (1, 0), (7, 2), (5, 1)) t(id, x),
   LATERAL (SELECT public.ST_SetSRID(public.ST_MakePoint(x, 0), 2154) AS geom) g;
-\set VERBOSITY sqlstate
-SELECT nous.knn(id, geom, 4) FROM line;
-SELECT nous.knn(id, geom, 0) FROM line;
-SELECT nous.knn(id, geom, NULL) FROM line;
-SELECT nous.distance_band(id, geom, -1) FROM line;
-SELECT nous.distance_band(id, geom, 'NaN') FROM line;
+CALL public.expect_error($e$SELECT nous.knn(id, geom, 4) FROM line$e$);
+CALL public.expect_error($e$SELECT nous.knn(id, geom, 0) FROM line$e$);
+CALL public.expect_error($e$SELECT nous.knn(id, geom, NULL) FROM line$e$);
+CALL public.expect_error($e$SELECT nous.distance_band(id, geom, -1) FROM line$e$);
+CALL public.expect_error($e$SELECT nous.distance_band(id, geom, 'NaN') FROM line$e$);
 -- the pairs are counted while they are collected, against
 -- nous.max_neighbour_pairs (issue 13): never more memory than the limit
 SET nous.max_neighbour_pairs = 3;
-\set VERBOSITY default
 SELECT nous.link_count(nous.distance_band(id, geom, 2)) FROM line;
 SELECT nous.link_count(nous.distance_band(id, geom, 3)) FROM line;
 SELECT nous.link_count(nous.contiguity(id, g)) FROM (SELECT i::bigint AS id, ST_MakeEnvelope(i, 0, i + 1, 1) AS g FROM generate_series(1, 4) i) s;
 SELECT nous.link_count(nous.contiguity(id, g)) FROM (SELECT i::bigint AS id, ST_MakeEnvelope(i, 0, i + 1, 1) AS g FROM generate_series(1, 5) i) s;
 SELECT nous.link_count(nous.contiguity(id, g, 'rook')) FROM (SELECT i::bigint AS id, ST_MakeEnvelope(i, 0, i + 1, 1) AS g FROM generate_series(1, 5) i) s;
-\set VERBOSITY sqlstate
 RESET nous.max_neighbour_pairs;
 SELECT nous.link_count(nous.contiguity(id, g)) FROM (SELECT i::bigint AS id, ST_MakeEnvelope(i, 0, i + 1, 1) AS g FROM generate_series(1, 5) i) s;
-SELECT nous.knn(id, public.ST_SetSRID(geom, 4326), 1) FROM line;
-SELECT nous.knn(id, public.ST_Buffer(geom, 1), 1) FROM line;
-SELECT nous.knn(1, geom, 1) FROM line;
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.knn(id, public.ST_SetSRID(geom, 4326), 1) FROM line$e$);
+CALL public.expect_error($e$SELECT nous.knn(id, public.ST_Buffer(geom, 1), 1) FROM line$e$);
+CALL public.expect_error($e$SELECT nous.knn(1, geom, 1) FROM line$e$);
 SELECT nous.knn(id, geom, 4) FROM line;
 SELECT nous.knn(id, public.ST_SetSRID(geom, 4326), 1) FROM line;

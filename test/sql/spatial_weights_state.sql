@@ -5,6 +5,7 @@
 -- binary forms round-trip; bad states are refused.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 CREATE SCHEMA ws;
 -- the states themselves: aggregates without the final function
 CREATE AGGREGATE ws.knn_rows(bigint, public.geometry, integer) (
@@ -121,9 +122,7 @@ RESET max_parallel_workers_per_gather;
 RESET parallel_leader_participation;
 
 -- ---- bad states refused ----
-\set VERBOSITY sqlstate
-SELECT 'xyz'::nous.geom_rows;
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT 'xyz'::nous.geom_rows$e$);
 SELECT 'xyz'::nous.geom_rows;
 SELECT '01006b00'::nous.geom_rows;
 SELECT 'zz006b003ff00000000000000000000000'::nous.geom_rows;
@@ -147,14 +146,10 @@ SELECT ('01006b003ff000000000000000000001' || '0000000000000001' || '00000015' |
 -- a geometry PostGIS does not read (unknown WKB type 99)
 SELECT ('01006b003ff000000000000000000001' || '0000000000000001' || '00000015' ||
        '016300000000000000000000000000000000000000')::nous.geom_rows;
-\set VERBOSITY sqlstate
-SELECT '09006b003ff000000000000000000000'::nous.geom_rows;
-SELECT '01006b003ff000000000000000000002'::nous.geom_rows;
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT '09006b003ff000000000000000000000'::nous.geom_rows$e$);
+CALL public.expect_error($e$SELECT '01006b003ff000000000000000000002'::nous.geom_rows$e$);
 -- parts with different parameters or id types do not merge
-\set VERBOSITY sqlstate
-SELECT ws.merge(s) FROM (SELECT ws.knn_rows(id, pt, 3) FROM g UNION ALL SELECT ws.knn_rows(id, pt, 4) FROM g) p(s);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT ws.merge(s) FROM (SELECT ws.knn_rows(id, pt, 3) FROM g UNION ALL SELECT ws.knn_rows(id, pt, 4) FROM g) p(s)$e$);
 SELECT ws.merge(s) FROM (SELECT ws.knn_rows(id, pt, 3) FROM g UNION ALL SELECT ws.knn_rows(id, pt, 4) FROM g) p(s);
 SELECT ws.merge(s) FROM (SELECT ws.knn_rows(id, pt, 3) FROM g UNION ALL SELECT ws.band_rows(id, pt, 2) FROM g) p(s);
 SELECT ws.merge(s) FROM (SELECT ws.rook_rows(id, geom, 'rook') FROM g UNION ALL SELECT ws.rook_rows(id, geom, 'queen') FROM g) p(s);

@@ -3,6 +3,7 @@
 -- = one pass), proportion intervals, calibration, and bad inputs.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 
 -- stratum A: (y, w) = (1, 2), (3, 2); stratum B: (2, 1), (4, 1), (6, 1)
@@ -52,7 +53,6 @@ INSERT INTO hand VALUES (6, 'C', NULL, 5, 1, NULL);
 UPDATE hand SET fpc = NULL;
 \set VERBOSITY default
 SELECT nous.svy_total(nous.svy_agg(y, w, stratum, NULL::int, NULL)) FROM hand;
-\set VERBOSITY sqlstate
 -- certainty and remove: 28; adjust: 28 + (5 - 25/6)^2 = 28.694444; average: 28 * 3/2 = 42
 SELECT rule, round(((nous.svy_total(s, rule)).se ^ 2)::numeric, 9) AS variance
   FROM (SELECT nous.svy_agg(y, w, stratum, NULL::int, NULL) AS s FROM hand) x,
@@ -60,7 +60,7 @@ SELECT rule, round(((nous.svy_total(s, rule)).se ^ 2)::numeric, 9) AS variance
 -- a single PSU that is its whole stratum (fpc 1 = a census) contributes 0 without a rule
 SELECT round(((nous.svy_total(nous.svy_agg(y, w, stratum, NULL::int, CASE WHEN stratum = 'C' THEN 1 END))).se ^ 2)::numeric, 9)
   FROM hand;
-SELECT nous.svy_total(nous.svy_agg(y, w, stratum, NULL::int, NULL), 'nearest') FROM hand;
+CALL public.expect_error($e$SELECT nous.svy_total(nous.svy_agg(y, w, stratum, NULL::int, NULL), 'nearest') FROM hand$e$);
 
 -- ---- domains: y NULL outside the domain keeps every unit of the design ----
 -- the domain y < 4 of the first table: total 2 + 6 + 2 = 10, V = 16 + 4 = 20, its SE uses stratum B's units as zeros
@@ -141,9 +141,7 @@ SELECT (e).estimate, round(((e).se ^ 2)::numeric, 10) AS variance, (e).n
   FROM (SELECT nous.svy_total(nous.svy_agg(CASE WHEN y < 4 THEN y END, w, stratum, psu, fpc1, ssu, fpc2)) AS e FROM two) s;
 -- lonely second-stage unit: district 3 with one school (y 5, w 1) of 3
 INSERT INTO two VALUES (7, 'S', 3, 31, 5, 1, 4, 3);
-\set VERBOSITY default
 SELECT nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2)) FROM two;
-\set VERBOSITY sqlstate
 -- every other rule: that district's second stage counts 0 (the same as a school that is the whole district)
 SELECT rule, (nous.svy_total(s, rule)).se = (SELECT (nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu,
               CASE WHEN psu = 3 THEN 1 ELSE fpc2 END))).se FROM two) AS as_whole_district
@@ -180,14 +178,14 @@ SELECT abs((nous.svy_mean(p.c)).se / (nous.svy_mean(s.c)).se - 1) < 1e-12 AS two
        (SELECT nous.svy_agg(y, w, stratum, psu, 100, ssu, 50) AS c FROM big2 WHERE wave = 0) w0,
        (SELECT nous.svy_agg(y, w, stratum, psu, 100, ssu, 50) AS c FROM big2 WHERE wave = 1) w1;
 -- bad inputs of two-stage designs
-SELECT nous.svy_agg(y, w, stratum, psu, fpc1, CASE WHEN id > 1 THEN ssu END, fpc2) FROM two;
-SELECT nous.svy_agg(y, w, stratum, NULL::int, fpc1, ssu, fpc2) FROM two;
-SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, -1) FROM two;
-SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, CASE WHEN id = 3 THEN 5 ELSE fpc2 END) FROM two;
-SELECT nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, 1.5)) FROM two;
-SELECT nous.svy_merge(a.s, (SELECT nous.svy_agg(y, w, stratum, psu, fpc1) FROM two))
-  FROM (SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2) AS s FROM two) a;
-SELECT '2(1,2:3,3,2,2,0,0,-1,0)'::nous.svystate;
+CALL public.expect_error($e$SELECT nous.svy_agg(y, w, stratum, psu, fpc1, CASE WHEN id > 1 THEN ssu END, fpc2) FROM two$e$);
+CALL public.expect_error($e$SELECT nous.svy_agg(y, w, stratum, NULL::int, fpc1, ssu, fpc2) FROM two$e$);
+CALL public.expect_error($e$SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, -1) FROM two$e$);
+CALL public.expect_error($e$SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, CASE WHEN id = 3 THEN 5 ELSE fpc2 END) FROM two$e$);
+CALL public.expect_error($e$SELECT nous.svy_total(nous.svy_agg(y, w, stratum, psu, fpc1, ssu, 1.5)) FROM two$e$);
+CALL public.expect_error($e$SELECT nous.svy_merge(a.s, (SELECT nous.svy_agg(y, w, stratum, psu, fpc1) FROM two))
+  FROM (SELECT nous.svy_agg(y, w, stratum, psu, fpc1, ssu, fpc2) AS s FROM two) a$e$);
+CALL public.expect_error($e$SELECT '2(1,2:3,3,2,2,0,0,-1,0)'::nous.svystate$e$);
 DROP TABLE two, big2, serial2, par2;
 
 -- ---- proportions: intervals and the publication flag ----
@@ -217,7 +215,6 @@ SELECT (nous.svy_calibrate(ARRAY[1, 1, 2]::float8[], ARRAY[[1, 0], [1, 0], [0, 1
 SELECT nous.svy_greg_residuals(ARRAY[1, 1, 2]::float8[], ARRAY[[1, 0], [1, 0], [0, 1]]::float8[], ARRAY[1, 3, 5]::float8[]);
 
 -- ---- bad inputs: messages, details and hints ----
-\set VERBOSITY default
 SELECT nous.svy_agg(y, 0, stratum, NULL::int, NULL) FROM hand;
 SELECT nous.svy_agg(y, -1, stratum, NULL::int, NULL) FROM hand;
 SELECT nous.svy_agg(y, NULL, stratum, NULL::int, NULL) FROM hand;
@@ -228,9 +225,7 @@ SELECT nous.svy_agg(y, w, stratum, CASE WHEN id > 2 THEN id END, NULL) FROM hand
 SELECT nous.svy_agg(y, w, stratum, NULL::int, id) FROM hand;
 SELECT nous.svy_total(nous.svy_agg(y, w, stratum, NULL::int, 2)) FROM hand;
 -- (PostgreSQL's own lookup error: its hint differs between versions)
-\set VERBOSITY sqlstate
-SELECT nous.svy_agg(y, w, stratum, now(), NULL) FROM hand;
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.svy_agg(y, w, stratum, now(), NULL) FROM hand$e$);
 SELECT nous.svy_merge(a.s, (SELECT nous.svy_agg(y, w, stratum, psu, NULL) FROM clus)) FROM states a WHERE stratum = 'A';
 SELECT 'x(1,2:3)'::nous.svystate;
 SELECT 'c(1,2:3,3,2)'::nous.svystate;

@@ -1,6 +1,7 @@
 -- territory model: code checks, territories, links, rollup computed by hand, loaders and their bad inputs
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS nous CASCADE;
+\i test/sql/lib/expect_error.sql
 SET extra_float_digits = 0;
 \set SHOW_CONTEXT never
 
@@ -17,10 +18,8 @@ SELECT l, c, nous.code_valid(l, c) AS ok, nous.code_problem(l, c) AS problem
                ('square200', 'CRS3035RES200mN2745000E3448400'), ('square200', 'CRS3035RES200mN2745100E3448400'),
                ('square200', 'CRS3035RES1000mN2745000E3448000'), ('commune', '')) v(l, c);
 SELECT nous.code_valid('commune', NULL) IS NULL AS strict_null, nous.check_code('iris', '441090101') AS checked;
-\set VERBOSITY sqlstate
-SELECT nous.code_valid('canton', '4401');
-SELECT nous.check_code('epci', '244400405');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT nous.code_valid('canton', '4401')$e$);
+CALL public.expect_error($e$SELECT nous.check_code('epci', '244400405')$e$);
 SELECT nous.check_code('qpv', 'QN04405');
 SELECT nous.code_valid('Commune', '44109');
 
@@ -31,19 +30,15 @@ INSERT INTO nous.territories (level, code, label, vintage, geom) VALUES
   ('commune', '44162', 'Saint-Herblain', 2024, ST_Multi(ST_MakeEnvelope(340000, 6680000, 350000, 6690000, 2154))),
   ('iris', '441090101', 'A', 2024, NULL), ('iris', '441090102', 'B', 2024, NULL), ('iris', '441620101', 'C', 2024, NULL),
   ('qpv', 'QN04405M', 'Bellevue', 2024, NULL);
-\set VERBOSITY sqlstate
-INSERT INTO nous.territories (level, code, vintage) VALUES ('commune', '44109', 2024);   -- duplicate
-INSERT INTO nous.territories (level, code, vintage) VALUES ('canton', '4401', 2024);     -- unknown level
-\set VERBOSITY default
+CALL public.expect_error($e$INSERT INTO nous.territories (level, code, vintage) VALUES ('commune', '44109', 2024)$e$);   -- duplicate
+CALL public.expect_error($e$INSERT INTO nous.territories (level, code, vintage) VALUES ('canton', '4401', 2024)$e$);     -- unknown level
 INSERT INTO nous.territories (level, code, vintage) VALUES ('iris', '44109010', 2024);
 -- a bow-tie polygon is refused
 INSERT INTO nous.territories (level, code, vintage, geom)
 VALUES ('commune', '44020', 2024, ST_Multi('SRID=2154;POLYGON((0 0, 10 10, 10 0, 0 10, 0 0))'::geometry));
 -- a point or another SRID does not fit the column
-\set VERBOSITY sqlstate
-INSERT INTO nous.territories (level, code, vintage, geom) VALUES ('commune', '44020', 2024, 'SRID=2154;POINT(0 0)');
-INSERT INTO nous.territories (level, code, vintage, geom) VALUES ('commune', '44020', 2024, ST_Multi(ST_MakeEnvelope(0, 0, 1, 1, 4326)));
-\set VERBOSITY default
+CALL public.expect_error($e$INSERT INTO nous.territories (level, code, vintage, geom) VALUES ('commune', '44020', 2024, 'SRID=2154;POINT(0 0)')$e$);
+CALL public.expect_error($e$INSERT INTO nous.territories (level, code, vintage, geom) VALUES ('commune', '44020', 2024, ST_Multi(ST_MakeEnvelope(0, 0, 1, 1, 4326)))$e$);
 
 CREATE FUNCTION pg_temp.tid(text) RETURNS bigint LANGUAGE sql AS $$ SELECT territory_id FROM nous.territories WHERE code = $1 AND vintage = 2024 $$;
 INSERT INTO nous.territory_links (child_id, parent_id, share, kind) VALUES
@@ -57,9 +52,7 @@ INSERT INTO nous.territory_links (child_id, parent_id, share, kind) VALUES
 -- a parent at the wrong level
 INSERT INTO nous.territory_links (child_id, parent_id) VALUES (pg_temp.tid('44109'), pg_temp.tid('441090101'));
 INSERT INTO nous.territory_links (child_id, parent_id) VALUES (pg_temp.tid('44109'), pg_temp.tid('44162'));
-\set VERBOSITY sqlstate
-INSERT INTO nous.territory_links (child_id, parent_id, share) VALUES (pg_temp.tid('441090101'), pg_temp.tid('44'), 1.5);
-\set VERBOSITY default
+CALL public.expect_error($e$INSERT INTO nous.territory_links (child_id, parent_id, share) VALUES (pg_temp.tid('441090101'), pg_temp.tid('44'), 1.5)$e$);
 
 -- ---- indicators and observations
 INSERT INTO nous.indicators (code, label, unit, source, year, polarity, kind, numerator, denominator, scale) VALUES
@@ -67,14 +60,12 @@ INSERT INTO nous.indicators (code, label, unit, source, year, polarity, kind, nu
   ('act', 'Actifs 15-64 ans', 'persons', 'hand', 2020, 0, 'count', NULL, NULL, 1),
   ('tx_chom', 'Taux de chômage', '%', 'hand', 2020, 1, 'rate', 'chom', 'act', 100),
   ('rev_med', 'Revenu médian', 'euros', 'hand', 2020, -1, 'other', NULL, NULL, 1);
-\set VERBOSITY sqlstate
-INSERT INTO nous.indicators (code, label, kind, numerator) VALUES ('bad', 'x', 'rate', 'chom');      -- no denominator
-INSERT INTO nous.indicators (code, label, polarity) VALUES ('bad2', 'x', 2);
-INSERT INTO nous.indicators (code, label) VALUES ('Bad', 'x');
+CALL public.expect_error($e$INSERT INTO nous.indicators (code, label, kind, numerator) VALUES ('bad', 'x', 'rate', 'chom')$e$);      -- no denominator
+CALL public.expect_error($e$INSERT INTO nous.indicators (code, label, polarity) VALUES ('bad2', 'x', 2)$e$);
+CALL public.expect_error($e$INSERT INTO nous.indicators (code, label) VALUES ('Bad', 'x')$e$);
 -- a rate's components must be in the catalogue; one used by a rate stays
-INSERT INTO nous.indicators (code, label, kind, numerator, denominator) VALUES ('bad3', 'x', 'rate', 'chom', 'nope');
-DELETE FROM nous.indicators WHERE code = 'act';
-\set VERBOSITY default
+CALL public.expect_error($e$INSERT INTO nous.indicators (code, label, kind, numerator, denominator) VALUES ('bad3', 'x', 'rate', 'chom', 'nope')$e$);
+CALL public.expect_error($e$DELETE FROM nous.indicators WHERE code = 'act'$e$);
 -- a rate and its components in one statement, in any order; renaming a
 -- component renames it in the rate; deleting them together is allowed
 INSERT INTO nous.indicators (code, label, kind, numerator, denominator) VALUES
@@ -91,12 +82,10 @@ INSERT INTO nous.observations (indicator, territory_id, period, value) VALUES
   ('rev_med', pg_temp.tid('441090101'), 2020, 18000);
 INSERT INTO nous.observations (indicator, territory_id, period, value, numerator, denominator) VALUES
   ('tx_chom', pg_temp.tid('441090102'), 2020, 30, 30, 100);
-\set VERBOSITY sqlstate
-INSERT INTO nous.observations (indicator, territory_id, period, value) VALUES ('chom', pg_temp.tid('44'), 2020, 'NaN');
-INSERT INTO nous.observations (indicator, territory_id, period, value) VALUES ('chom', pg_temp.tid('44'), 2020, 'Infinity');
-INSERT INTO nous.observations (indicator, territory_id, period, numerator) VALUES ('tx_chom', pg_temp.tid('44'), 2020, -1);
-INSERT INTO nous.observations (indicator, territory_id, period, value) VALUES ('nope', pg_temp.tid('44'), 2020, 1);
-\set VERBOSITY default
+CALL public.expect_error($e$INSERT INTO nous.observations (indicator, territory_id, period, value) VALUES ('chom', pg_temp.tid('44'), 2020, 'NaN')$e$);
+CALL public.expect_error($e$INSERT INTO nous.observations (indicator, territory_id, period, value) VALUES ('chom', pg_temp.tid('44'), 2020, 'Infinity')$e$);
+CALL public.expect_error($e$INSERT INTO nous.observations (indicator, territory_id, period, numerator) VALUES ('tx_chom', pg_temp.tid('44'), 2020, -1)$e$);
+CALL public.expect_error($e$INSERT INTO nous.observations (indicator, territory_id, period, value) VALUES ('nope', pg_temp.tid('44'), 2020, 1)$e$);
 
 -- by hand: Nantes = (10 + 30) / (100 + 100) = 20 %, not the mean of 10 % and 30 % (also 20 % here)
 -- Saint-Herblain = 5 / 200 = 2.5 %; the département needs commune values, which come from rollup_store
@@ -121,11 +110,9 @@ SELECT count(*) FROM nous.rollup('tx_chom', 'departement', 2020, 'iris');
 SELECT * FROM nous.rollup('tx_chom', 'commune', 2020, 'iris', via => '{departement}');
 -- errors
 SELECT * FROM nous.rollup('rev_med', 'commune', 2020, 'iris');
-\set VERBOSITY sqlstate
-SELECT * FROM nous.rollup('nope', 'commune', 2020, 'iris');
-SELECT * FROM nous.rollup('chom', 'iris', 2020, 'commune');
-SELECT * FROM nous.rollup('chom', 'canton', 2020, 'iris');
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT * FROM nous.rollup('nope', 'commune', 2020, 'iris')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.rollup('chom', 'iris', 2020, 'commune')$e$);
+CALL public.expect_error($e$SELECT * FROM nous.rollup('chom', 'canton', 2020, 'iris')$e$);
 -- a loaded value is never overwritten by rollup_store
 INSERT INTO nous.observations (indicator, territory_id, period, value) VALUES ('chom', pg_temp.tid('44'), 2020, 999);
 SELECT nous.rollup_store('chom', 'departement', 2020, 'commune') AS written,
@@ -169,14 +156,12 @@ SELECT l.kind, l.loaded, l.rejected, r.item, r.code, r.reason
   FROM nous.load_log l JOIN nous.load_rejects r USING (load_id) WHERE l.source = 'hand' ORDER BY l.load_id, r.item;
 -- bad documents and options
 SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "Lambert 93"}}, "features": []}', 'commune', 2024, 'code');
-\set VERBOSITY sqlstate
-SELECT status, item, code, reason FROM nous.load_territories('[1, 2]', 'commune', 2024, 'code');
-SELECT status, item, code, reason FROM nous.load_territories('{}', 'commune', 2024, 'code');
-SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": {}}', 'commune', 2024, 'code');
-SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'canton', 2024, 'code');
-SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'commune', 2024, 'code', on_error => 'ignore');
-SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'commune', 2024, 'code', srid => 999999);
-\set VERBOSITY default
+CALL public.expect_error($e$SELECT status, item, code, reason FROM nous.load_territories('[1, 2]', 'commune', 2024, 'code')$e$);
+CALL public.expect_error($e$SELECT status, item, code, reason FROM nous.load_territories('{}', 'commune', 2024, 'code')$e$);
+CALL public.expect_error($e$SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": {}}', 'commune', 2024, 'code')$e$);
+CALL public.expect_error($e$SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'canton', 2024, 'code')$e$);
+CALL public.expect_error($e$SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'commune', 2024, 'code', on_error => 'ignore')$e$);
+CALL public.expect_error($e$SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'commune', 2024, 'code', srid => 999999)$e$);
 SELECT status, item, code, reason FROM nous.load_territories('{"type": "FeatureCollection", "features": []}', 'commune', 2024, 'code', parent_property => 'dep', parent_level => 'iris');
 SELECT nous.geojson_srid('{}'), nous.geojson_srid('{"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}}'),
        nous.geojson_srid('{"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}}}'),

@@ -1,7 +1,7 @@
 /*
  * test_sort.c — unit tests of nous_sort (src/core/nous_core.c): sorted,
  * stable, a permutation of its input, for every element size, and calls the
- * interrupt hook while it works.
+ * interrupt hook while it works; nous_strref_cmp (a total order).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -151,11 +151,38 @@ TEST(test_interrupts)
 	free(a);
 }
 
+/* nous_strref_cmp: by string, then by position; qsort and nous_sort agree */
+TEST(test_strref)
+{
+	const char *w[] = {"b", "a", "b", "", "a", "c"};
+	nous_strref q[6],
+				m[6];
+	const size_t want[] = {3, 1, 4, 0, 2, 5};
+
+	for (size_t i = 0; i < 6; i++)
+	{
+		q[i].s = w[i];
+		q[i].i = i;
+	}
+	memcpy(m, q, sizeof(q));
+	qsort(q, 6, sizeof(nous_strref), nous_strref_cmp);
+	CHECK_INT(nous_sort(m, 6, sizeof(nous_strref), nous_strref_cmp), NOUS_OK);
+	for (size_t i = 0; i < 6; i++)
+	{
+		CHECK_INT(q[i].i, want[i]);
+		CHECK_INT(m[i].i, want[i]);
+	}
+	CHECK(nous_strref_cmp(&q[1], &q[2]) < 0);
+	CHECK(nous_strref_cmp(&q[2], &q[1]) > 0);
+	CHECK_INT(nous_strref_cmp(&q[1], &q[1]), 0);
+}
+
 int
 main(void)
 {
 	RUN(test_sizes);
 	RUN(test_int4_and_sorted_input);
 	RUN(test_interrupts);
+	RUN(test_strref);
 	UNIT_END();
 }
