@@ -57,7 +57,7 @@ counts_compact(NousBufEO *eo)
 	old = MemoryContextSwitchTo(eo->hdr.eoh_context);
 	initStringInfo(&out);
 	MemoryContextSwitchTo(old);
-	appendBinaryStringInfo(&out, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	appendBinaryStringInfo(&out, MIX_IMAGE_START, COUNTS_HDR);
 	write_cells(&t, &out);
 	nous_mixtable_free(&t);
 	pfree(eo->data);
@@ -520,7 +520,7 @@ nous_mixcounts_compact(PG_FUNCTION_ARGS)
 
 	mix_table_arg(fcinfo, 0, &t);
 	initStringInfo(&s);
-	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	appendBinaryStringInfo(&s, MIX_IMAGE_START, COUNTS_HDR);
 	write_cells(&t, &s);
 	nous_mixtable_free(&t);
 	SET_VARSIZE(s.data, s.len);

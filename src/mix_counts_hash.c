@@ -278,7 +278,7 @@ mix_cells_image(NousBufEO *eo)
 		eo->data = MemoryContextAllocHuge(eo->hdr.eoh_context, h->flatlen);
 		eo->cap = h->flatlen;
 	}
-	memcpy(eo->data, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	memcpy(eo->data, MIX_IMAGE_START, COUNTS_HDR);
 	for (i = 0; i < h->ncell; i++)
 	{
 		const HCell *c = &h->cell[i];

@@ -106,7 +106,7 @@ nous_mixcounts_in(PG_FUNCTION_ARGS)
 	initStringInfo(&c.ks);
 	initStringInfo(&c.ku);
 	initStringInfo(&c.kg);
-	appendBinaryStringInfo(&c.s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	appendBinaryStringInfo(&c.s, MIX_IMAGE_START, COUNTS_HDR);
 	mix_parse_list(&p, "nous.mixcounts", str, counts_in_item, &c);
 	SET_VARSIZE(c.s.data, c.s.len);
 	PG_RETURN_POINTER(c.s.data);
@@ -162,7 +162,7 @@ nous_mixcounts_recv(PG_FUNCTION_ARGS)
 	if (c < 0 || c > (int64) (msg->len - msg->cursor) / 20)
 		mix_bad_binary("nous.mixcounts", "The cell count does not match the message length.");
 	initStringInfo(&s);
-	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	appendBinaryStringInfo(&s, MIX_IMAGE_START, COUNTS_HDR);
 	for (i = 0; i < c; i++)
 	{
 		double		n;

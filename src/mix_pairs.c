@@ -308,7 +308,7 @@ nous_mixpairs_in(PG_FUNCTION_ARGS)
 	double		b = get_float8_nan();
 
 	initStringInfo(&s);
-	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", 8);
+	appendBinaryStringInfo(&s, MIX_IMAGE_START, 8);
 	while (isspace((unsigned char) *p))
 		p++;
 	if (*p == 'b')

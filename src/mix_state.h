@@ -26,6 +26,9 @@ typedef enum BufKind
 #define PAIRS_HDR 16
 /* nous.mixcounts: varlena header, version, 3 pad bytes, then records */
 #define COUNTS_HDR 8
+/* the first 8 bytes of both: varlena header (set at the end), version 1, pad */
+#define MIX_IMAGE_START "\0\0\0\0\1\0\0\0"
+StaticAssertDecl(MIX_VERSION == 1, "MIX_IMAGE_START holds version 1");
 
 typedef struct NousBufEO
 {
