@@ -135,19 +135,17 @@ compliance_row(FunctionCallInfo fcinfo, RuleState *s)
 		s->r[0].counted++;
 }
 
-/* a transition of the 0.1.0 aggregates (internal state): one row added by row */
-static Datum
-rule_trans_internal(FunctionCallInfo fcinfo, const char *fn,
-					void (*row) (FunctionCallInfo fcinfo, RuleState *s))
-{
-	RuleState  *s = rule_state(fcinfo, fn);
-
-	row(fcinfo, s);
-	PG_RETURN_POINTER(s);
-}
+PG_FUNCTION_INFO_V1(nous_compliance_trans);
 
 /* the 0.1.0 aggregates (internal state) */
-NOUS_ENTRY(nous_compliance_trans, rule_trans_internal(fcinfo, "nous_compliance_trans", compliance_row));
+Datum
+nous_compliance_trans(PG_FUNCTION_ARGS)
+{
+	RuleState  *s = rule_state(fcinfo, "nous_compliance_trans");
+
+	compliance_row(fcinfo, s);
+	PG_RETURN_POINTER(s);
+}
 
 /*
  * (state, in_qpv, income_uc, renewal, threshold[, inclusive, min_scope,
@@ -227,8 +225,17 @@ allocation_mix_row(FunctionCallInfo fcinfo, RuleState *s)
 	}
 }
 
+PG_FUNCTION_INFO_V1(nous_allocation_mix_trans);
+
 /* the 0.1.0 aggregates (internal state) */
-NOUS_ENTRY(nous_allocation_mix_trans, rule_trans_internal(fcinfo, "nous_allocation_mix_trans", allocation_mix_row));
+Datum
+nous_allocation_mix_trans(PG_FUNCTION_ARGS)
+{
+	RuleState  *s = rule_state(fcinfo, "nous_allocation_mix_trans");
+
+	allocation_mix_row(fcinfo, s);
+	PG_RETURN_POINTER(s);
+}
 
 /* add the counts of b to a; the parameters must agree */
 static void

@@ -105,8 +105,8 @@ counts_append(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 }
 
 /* the ERROR of a NULL key argument (super, unit or grp) */
-static void
-key_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *what)
+void
+mix_key_not_null(FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
@@ -120,37 +120,17 @@ mix_key_arg(FunctionCallInfo fcinfo, int argno, const char *what, const char **p
 {
 	text	   *t;
 
-	key_arg_not_null(fcinfo, argno, what);
+	mix_key_not_null(fcinfo, argno, what);
 	t = PG_GETARG_TEXT_PP(argno);
 	*p = VARDATA_ANY(t);
 	*l = VARSIZE_ANY_EXHDR(t);
-}
-
-void
-mix_row_keys(FunctionCallInfo fcinfo, bool has_super, bool int_grp, MixRowKeys *k)
-{
-	int			argno = 1;
-
-	k->s = "";
-	k->ls = 0;
-	if (has_super)
-		mix_key_arg(fcinfo, argno++, "super", &k->s, &k->ls);
-	mix_key_arg(fcinfo, argno++, "unit", &k->u, &k->lu);
-	if (int_grp)
-	{
-		key_arg_not_null(fcinfo, argno, "grp");
-		k->lg = (uint32) pg_lltoa(PG_GETARG_INT64(argno), k->buf);
-		k->g = k->buf;
-	}
-	else
-		mix_key_arg(fcinfo, argno, "grp", &k->g, &k->lg);
 }
 
 /*
  * A records-mode transition (state, [super,] unit, grp, n), grp text or
  * bigint; a NULL n skips the row.
  */
-static Datum
+static inline Datum
 counts_trans(FunctionCallInfo fcinfo, const char *fn, bool has_super, bool int_grp)
 {
 	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_COUNTS, fn);

@@ -104,7 +104,7 @@ pairs_trans_b(FunctionCallInfo fcinfo, NousBufEO *eo)
 }
 
 /* transition (state, group, total[, b]): append one area; NULL rows are skipped */
-static Datum
+static inline Datum
 pairs_trans(FunctionCallInfo fcinfo, const char *fn, bool with_b)
 {
 	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_PAIRS, fn);

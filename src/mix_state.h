@@ -61,12 +61,33 @@ typedef struct MixRowKeys
 	char		buf[MAXINT8LEN + 1];	/* a bigint grp as its decimal text */
 } MixRowKeys;
 
+void mix_key_not_null(FunctionCallInfo fcinfo, int argno, const char *what);
+
 /*
  * The keys of a row, arguments 1, 2 (, 3) of a transition: [super,] unit,
  * grp; super "" unless has_super; a bigint grp (int_grp) keyed by its decimal
- * text, the same cell as grp::text.  An ERROR when one is NULL.
+ * text, the same cell as grp::text.  An ERROR when one is NULL.  Inline: the
+ * transitions call it once a row with constant flags.
  */
-void mix_row_keys(FunctionCallInfo fcinfo, bool has_super, bool int_grp, MixRowKeys *k);
+static inline void
+mix_row_keys(FunctionCallInfo fcinfo, bool has_super, bool int_grp, MixRowKeys *k)
+{
+	int			argno = 1;
+
+	k->s = "";
+	k->ls = 0;
+	if (has_super)
+		mix_key_arg(fcinfo, argno++, "super", &k->s, &k->ls);
+	mix_key_arg(fcinfo, argno++, "unit", &k->u, &k->lu);
+	if (int_grp)
+	{
+		mix_key_not_null(fcinfo, argno, "grp");
+		k->lg = (uint32) pg_lltoa(PG_GETARG_INT64(argno), k->buf);
+		k->g = k->buf;
+	}
+	else
+		mix_key_arg(fcinfo, argno, "grp", &k->g, &k->lg);
+}
 void mix_table_arg(FunctionCallInfo fcinfo, int argno, nous_mixtable *t);
 
 /* mix_counts_hash.c */
