@@ -135,17 +135,6 @@ compliance_row(FunctionCallInfo fcinfo, RuleState *s)
 		s->r[0].counted++;
 }
 
-PG_FUNCTION_INFO_V1(nous_compliance_trans);
-
-/* the 0.1.0 aggregates (internal state) */
-Datum
-nous_compliance_trans(PG_FUNCTION_ARGS)
-{
-	RuleState  *s = rule_state(fcinfo, "nous_compliance_trans");
-
-	compliance_row(fcinfo, s);
-	PG_RETURN_POINTER(s);
-}
 
 /*
  * (state, in_qpv, income_uc, renewal, threshold[, inclusive, min_scope,
@@ -225,17 +214,30 @@ allocation_mix_row(FunctionCallInfo fcinfo, RuleState *s)
 	}
 }
 
-PG_FUNCTION_INFO_V1(nous_allocation_mix_trans);
-
-/* the 0.1.0 aggregates (internal state) */
-Datum
-nous_allocation_mix_trans(PG_FUNCTION_ARGS)
+/* one row added to s: of nous.compliance, or of nous.allocation_mix when mix */
+static inline void
+rule_row(FunctionCallInfo fcinfo, RuleState *s, bool mix)
 {
-	RuleState  *s = rule_state(fcinfo, "nous_allocation_mix_trans");
+	if (mix)
+		allocation_mix_row(fcinfo, s);
+	else
+		compliance_row(fcinfo, s);
+}
 
-	allocation_mix_row(fcinfo, s);
+/* a transition of the 0.1.0 aggregates (internal state) */
+static inline Datum
+rule_trans_internal(FunctionCallInfo fcinfo, const char *fn, bool mix)
+{
+	RuleState  *s = rule_state(fcinfo, fn);
+
+	rule_row(fcinfo, s, mix);
 	PG_RETURN_POINTER(s);
 }
+
+/* the 0.1.0 aggregates (internal state) */
+NOUS_ENTRY(nous_compliance_trans, rule_trans_internal(fcinfo, "nous_compliance_trans", false));
+
+NOUS_ENTRY(nous_allocation_mix_trans, rule_trans_internal(fcinfo, "nous_allocation_mix_trans", true));
 
 /* add the counts of b to a; the parameters must agree */
 static void
@@ -504,24 +506,23 @@ rule_arg(FunctionCallInfo fcinfo, const char *fn, RuleState *s)
 	return a;
 }
 
-/* a transition: the state of argument 0, one row added by row, written back */
-static Datum
-rule_trans(FunctionCallInfo fcinfo, const char *fn,
-		   void (*row) (FunctionCallInfo fcinfo, RuleState *s))
+/* a transition: the state of argument 0, one row added (rule_row), written back */
+static inline Datum
+rule_trans(FunctionCallInfo fcinfo, const char *fn, bool mix)
 {
 	RuleState	s;
 	ArrayType  *a = rule_arg(fcinfo, fn, &s);
 
-	row(fcinfo, &s);
+	rule_row(fcinfo, &s, mix);
 	rule_fill((double *) ARR_DATA_PTR(a), &s);
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
 /* (state float8[], counts bool[, target float8[, min_scope int, confidence float8]]) */
-NOUS_ENTRY(nous_rule_trans_compliance, rule_trans(fcinfo, "nous.compliance_trans", compliance_row));
+NOUS_ENTRY(nous_rule_trans_compliance, rule_trans(fcinfo, "nous.compliance_trans", false));
 
 /* (state float8[], in_qpv, income_uc, renewal, threshold[, inclusive, min_scope, confidence]) */
-NOUS_ENTRY(nous_rule_trans_allocation_mix, rule_trans(fcinfo, "nous.allocation_mix_trans", allocation_mix_row));
+NOUS_ENTRY(nous_rule_trans_allocation_mix, rule_trans(fcinfo, "nous.allocation_mix_trans", true));
 
 PG_FUNCTION_INFO_V1(nous_rule_merge);
 
