@@ -90,16 +90,7 @@ map_categories(const nous_flow_view *v, ArrayType *zones, ArrayType *categories,
 	initStringInfo(&missing);
 	for (i = 0; i < v->nzones; i++)
 		if (cat[i] < 0)
-		{
-			if (nmissing < 10)
-			{
-				size_t		len;
-				const char *z = nous_fv_zone(v, i, &len);
-
-				appendStringInfo(&missing, "%s\"%.*s\"", nmissing ? ", " : "", (int) len, z);
-			}
-			nmissing++;
-		}
+			flow_list_zone(&missing, v, i, &nmissing);
 	if (nmissing > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -46,14 +46,7 @@ append_zone(StringInfo s, const char *z, size_t len)
 		appendBinaryStringInfo(s, z, (int) len);
 		return;
 	}
-	appendStringInfoChar(s, '"');
-	for (i = 0; i < len; i++)
-	{
-		if (z[i] == '"' || z[i] == '\\')
-			appendStringInfoChar(s, '\\');
-		appendStringInfoChar(s, z[i]);
-	}
-	appendStringInfoChar(s, '"');
+	nous_append_quoted(s, z, len);
 }
 
 static void
@@ -88,10 +81,15 @@ nous_flows_out(PG_FUNCTION_ARGS)
 {
 	nous_flow_view v;
 	StringInfoData s;
-	bool	   *touched;
+	bool	   *touched,
+			   *with_stay;
 	bool		first = true;
 	int32		i,
-				e;
+				e,
+				o,
+				d;
+	double		w;
+	FlowWalk	walk;
 
 	flows_view(PG_GETARG_DATUM(0), &v);
 	touched = palloc0(sizeof(bool) * Max(v.nzones, 1));
@@ -100,27 +98,15 @@ nous_flows_out(PG_FUNCTION_ARGS)
 		touched[nous_fv_orig(&v, e)] = true;
 		touched[nous_fv_dest(&v, e)] = true;
 	}
+	/* stayers written when non-zero or when the zone has no flow */
+	with_stay = palloc(sizeof(bool) * Max(v.nzones, 1));
+	for (i = 0; i < v.nzones; i++)
+		with_stay[i] = nous_fv_stay(&v, i) != 0 || !touched[i];
 	initStringInfo(&s);
 	appendStringInfoChar(&s, '{');
-	e = 0;
-	for (i = 0; i < v.nzones; i++)
-	{
-		double		st = nous_fv_stay(&v, i);
-		bool		stay_done = !(st != 0 || !touched[i]);
-
-		CHECK_FOR_INTERRUPTS();
-		for (; e < v.nedges && nous_fv_orig(&v, e) == i; e++)
-		{
-			if (!stay_done && nous_fv_dest(&v, e) > i)
-			{
-				append_item(&s, &v, i, i, st, &first);
-				stay_done = true;
-			}
-			append_item(&s, &v, i, nous_fv_dest(&v, e), nous_fv_w(&v, e), &first);
-		}
-		if (!stay_done)
-			append_item(&s, &v, i, i, st, &first);
-	}
+	flow_walk_start(&walk, &v, with_stay);
+	while (flow_walk_next(&walk, &o, &d, &w))
+		append_item(&s, &v, o, d, w, &first);
 	appendStringInfoChar(&s, '}');
 	PG_RETURN_CSTRING(s.data);
 }
@@ -158,21 +144,8 @@ parse_zone(FlowParser *fp)
 	if (*fp->p == '"')
 	{
 		fp->p++;
-		for (;;)
-		{
-			if (*fp->p == '\0')
-				parse_error(fp, "A quoted zone code is not closed");
-			if (*fp->p == '"')
-				break;
-			if (*fp->p == '\\')
-			{
-				fp->p++;
-				if (*fp->p == '\0')
-					parse_error(fp, "A quoted zone code is not closed");
-			}
-			appendStringInfoChar(&fp->buf, *fp->p++);
-		}
-		fp->p++;
+		if (!nous_read_quoted(&fp->p, &fp->buf))
+			parse_error(fp, "A quoted zone code is not closed");
 	}
 	else
 	{

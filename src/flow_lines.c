@@ -83,6 +83,17 @@ PG_FUNCTION_INFO_V1(nous_flow_lines_check);
 Datum
 nous_flow_lines_check(PG_FUNCTION_ARGS)
 {
+	/* on_missing: the level of the report of zones without geometry */
+	static const nous_word on_missing_levels[] = {
+		{"error", ERROR},
+		{"notice", NOTICE},
+		{NULL, 0}
+	};
+	static const nous_word anchors[] = {
+		{"point_on_surface", 0},
+		{"centroid", 1},
+		{NULL, 0}
+	};
 	nous_flow_view v;
 	Datum	   *zd;
 	bool	   *zn;
@@ -93,6 +104,8 @@ nous_flow_lines_check(PG_FUNCTION_ARGS)
 			   *used;
 	char	   *on_missing,
 			   *anchor;
+	int			level,
+				anchor_kind;
 	StringInfoData missing;
 
 	if (PG_ARGISNULL(0))
@@ -103,12 +116,12 @@ nous_flow_lines_check(PG_FUNCTION_ARGS)
 				 errmsg("zones, geometries, on_missing and anchor must not be NULL")));
 	on_missing = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	anchor = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (strcmp(on_missing, "error") != 0 && strcmp(on_missing, "notice") != 0)
+	if (!nous_word_find(on_missing_levels, on_missing, &level))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid on_missing \"%s\"", on_missing),
 				 errhint("Use 'error' (the default) or 'notice' (skip the flows of zones without geometry and list them).")));
-	if (strcmp(anchor, "point_on_surface") != 0 && strcmp(anchor, "centroid") != 0)
+	if (!nous_word_find(anchors, anchor, &anchor_kind))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid anchor \"%s\"", anchor),
@@ -136,18 +149,9 @@ nous_flow_lines_check(PG_FUNCTION_ARGS)
 	initStringInfo(&missing);
 	for (i = 0; i < v.nzones; i++)
 		if (used[i] && !has[i])
-		{
-			if (nmissing < 10)
-			{
-				size_t		len;
-				const char *z = nous_fv_zone(&v, i, &len);
-
-				appendStringInfo(&missing, "%s\"%.*s\"", nmissing ? ", " : "", (int) len, z);
-			}
-			nmissing++;
-		}
+			flow_list_zone(&missing, &v, i, &nmissing);
 	if (nmissing > 0)
-		ereport(strcmp(on_missing, "error") == 0 ? ERROR : NOTICE,
+		ereport(level,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%d zone%s with flows %s no geometry", nmissing,
 						nmissing > 1 ? "s" : "", nmissing > 1 ? "have" : "has"),

@@ -87,6 +87,13 @@ filtered_copy(const nous_flow_view *v, const bool *keep)
 
 #define SELECTION_FAMILY "flow_selection"
 
+/* the comparisons of a flow selection with its value: >= (the default) or > (strict) */
+static const nous_word comparisons[] = {
+	{">=", false},
+	{">", true},
+	{NULL, 0}
+};
+
 /* Per-call-site cache of nous.flow_select: the last method resolved. */
 typedef struct SelectCache
 {
@@ -109,6 +116,7 @@ nous_flow_select_sql(PG_FUNCTION_ARGS)
 	bool		fresh;
 	char	   *spec;
 	char	   *cmp;
+	int			strict;
 	Datum		extra,
 				params,
 				result;
@@ -123,7 +131,7 @@ nous_flow_select_sql(PG_FUNCTION_ARGS)
 				 errmsg("%s must not be NULL", PG_ARGISNULL(1) ? "method" : "comparison"),
 				 errhint("Name a flow selection method, for example 'top'; see nous.methods.")));
 	cmp = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (strcmp(cmp, ">=") != 0 && strcmp(cmp, ">") != 0)
+	if (!nous_word_find(comparisons, cmp, &strict))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid comparison \"%s\"", cmp),
@@ -175,7 +183,7 @@ builtin_select(FunctionCallInfo fcinfo, const char *method, nous_flow_selector s
 	double		value = 0;
 	bool		has_value;
 	char	   *cmp;
-	bool		strict = false;
+	int			strict = false;
 	bool	   *keep;
 	nous_status st;
 
@@ -186,9 +194,7 @@ builtin_select(FunctionCallInfo fcinfo, const char *method, nous_flow_selector s
 	nous_params_check(params, method, allowed);
 	has_value = nous_params_number(params, method, "value", &value);
 	cmp = nous_params_word(params, method, "comparison");
-	if (cmp != NULL && strcmp(cmp, ">") == 0)
-		strict = true;
-	else if (cmp != NULL && strcmp(cmp, ">=") != 0)
+	if (cmp != NULL && !nous_word_find(comparisons, cmp, &strict))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid comparison \"%s\" for flow selection \"%s\"", cmp, method),

@@ -56,6 +56,69 @@ flow_zone_text(const nous_flow_view *v, int32 i)
 	return cstring_to_text_with_len(z, (int) len);
 }
 
+/*
+ * One more zone i in the list of an error detail: the first 10 quoted and
+ * separated by commas in s (the message adds ", …" beyond), *n counts them all.
+ */
+void
+flow_list_zone(StringInfo s, const nous_flow_view *v, int32 i, int *n)
+{
+	if (*n < 10)
+	{
+		size_t		len;
+		const char *z = nous_fv_zone(v, i, &len);
+
+		appendStringInfo(s, "%s\"%.*s\"", *n ? ", " : "", (int) len, z);
+	}
+	(*n)++;
+}
+
+void
+flow_walk_start(FlowWalk *w, const nous_flow_view *v, const bool *with_stay)
+{
+	w->v = v;
+	w->with_stay = with_stay;
+	w->i = -1;
+	w->e = 0;
+	w->stay_due = false;
+}
+
+bool
+flow_walk_next(FlowWalk *w, int32 *o, int32 *d, double *weight)
+{
+	const nous_flow_view *v = w->v;
+
+	while (w->i < v->nzones)
+	{
+		if (w->i >= 0)
+		{
+			bool		edge = w->e < v->nedges && nous_fv_orig(v, w->e) == w->i;
+
+			if (w->stay_due && (!edge || nous_fv_dest(v, w->e) > w->i))
+			{
+				w->stay_due = false;
+				*o = *d = w->i;
+				*weight = nous_fv_stay(v, w->i);
+				return true;
+			}
+			if (edge)
+			{
+				*o = w->i;
+				*d = nous_fv_dest(v, w->e);
+				*weight = nous_fv_w(v, w->e);
+				w->e++;
+				return true;
+			}
+		}
+		if (++w->i < v->nzones)
+		{
+			CHECK_FOR_INTERRUPTS();
+			w->stay_due = w->with_stay[w->i];
+		}
+	}
+	return false;
+}
+
 void
 flow_report_build_status(nous_status st)
 {
@@ -148,6 +211,17 @@ flows_expanded_new(MemoryContext parent)
 	return fe;
 }
 
+/* Add the flows of v to the state, in the state's memory context. */
+static void
+flows_add_view(FlowsExpanded *fe, const nous_flow_view *v)
+{
+	MemoryContext old = MemoryContextSwitchTo(fe->hdr.eoh_context);
+	nous_status st = nous_fb_add_view(fe->b, v);
+
+	MemoryContextSwitchTo(old);
+	flow_report_build_status(st);
+}
+
 /* The state of a transition: ours to modify in place, or a new one. */
 static FlowsExpanded *
 flows_state(FunctionCallInfo fcinfo, const char *fname)
@@ -168,14 +242,9 @@ flows_state(FunctionCallInfo fcinfo, const char *fname)
 	if (!PG_ARGISNULL(0))
 	{
 		nous_flow_view v;
-		MemoryContext old;
-		nous_status st;
 
 		flows_view(PG_GETARG_DATUM(0), &v);
-		old = MemoryContextSwitchTo(fe->hdr.eoh_context);
-		st = nous_fb_add_view(fe->b, &v);
-		MemoryContextSwitchTo(old);
-		flow_report_build_status(st);
+		flows_add_view(fe, &v);
 	}
 	return fe;
 }
@@ -233,7 +302,7 @@ nous_flow_matrix_sfunc(PG_FUNCTION_ARGS)
 					 VARDATA_ANY(d), VARSIZE_ANY_EXHDR(d), w + 0.0);	/* -0 is 0 */
 	MemoryContextSwitchTo(old);
 	flow_report_build_status(st);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&fe->hdr));
+	NOUS_RETURN_EO(fe);
 }
 
 PG_FUNCTION_INFO_V1(nous_flow_matrix_merge);
@@ -247,15 +316,10 @@ nous_flow_matrix_merge(PG_FUNCTION_ARGS)
 {
 	FlowsExpanded *fe;
 	nous_flow_view v;
-	MemoryContext old;
-	nous_status st;
 
 	NOUS_RETURN_STATE_IF_NULL(1);
 	fe = flows_state(fcinfo, "nous.flow_matrix_merge");
 	flows_view(PG_GETARG_DATUM(1), &v);
-	old = MemoryContextSwitchTo(fe->hdr.eoh_context);
-	st = nous_fb_add_view(fe->b, &v);
-	MemoryContextSwitchTo(old);
-	flow_report_build_status(st);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&fe->hdr));
+	flows_add_view(fe, &v);
+	NOUS_RETURN_EO(fe);
 }

@@ -35,41 +35,31 @@ nous_flow_edges(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	nous_flow_view v;
 	int32		i,
-				e = 0;
+				o,
+				d;
+	double		w;
 	Datum		vals[3];
 	bool		nulls[3] = {false, false, false};
 	Datum	   *codes;
+	bool	   *with_stay;
+	FlowWalk	walk;
 
 	flows_view(PG_GETARG_DATUM(0), &v);
 	InitMaterializedSRF(fcinfo, 0);
 	codes = palloc(sizeof(Datum) * Max(v.nzones, 1));
-	for (i = 0; i < v.nzones; i++)
-		codes[i] = PointerGetDatum(flow_zone_text(&v, i));
+	with_stay = palloc(sizeof(bool) * Max(v.nzones, 1));
 	for (i = 0; i < v.nzones; i++)
 	{
-		double		st = nous_fv_stay(&v, i);
-		bool		stay_done = !(st > 0);
-
-		CHECK_FOR_INTERRUPTS();
-		for (;; e++)
-		{
-			bool		edge = e < v.nedges && nous_fv_orig(&v, e) == i;
-
-			if (!stay_done && (!edge || nous_fv_dest(&v, e) > i))
-			{
-				vals[0] = codes[i];
-				vals[1] = codes[i];
-				vals[2] = Float8GetDatum(st);
-				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
-				stay_done = true;
-			}
-			if (!edge)
-				break;
-			vals[0] = codes[i];
-			vals[1] = codes[nous_fv_dest(&v, e)];
-			vals[2] = Float8GetDatum(nous_fv_w(&v, e));
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
-		}
+		codes[i] = PointerGetDatum(flow_zone_text(&v, i));
+		with_stay[i] = nous_fv_stay(&v, i) > 0;
+	}
+	flow_walk_start(&walk, &v, with_stay);
+	while (flow_walk_next(&walk, &o, &d, &w))
+	{
+		vals[0] = codes[o];
+		vals[1] = codes[d];
+		vals[2] = Float8GetDatum(w);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
 	}
 	return (Datum) 0;
 }
@@ -140,8 +130,7 @@ nous_flow_summary(PG_FUNCTION_ARGS)
 	nous_status st;
 
 	flows_view(PG_GETARG_DATUM(0), &v);
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	td = nous_row_desc(fcinfo);
 	st = nous_flow_summarise(&v, &s);
 	if (st != NOUS_OK)
 		nous_report_status(st, "flow_summary");
@@ -151,7 +140,7 @@ nous_flow_summary(PG_FUNCTION_ARGS)
 	vals[3] = Float8GetDatum(nous_flow_clean(s.movers));
 	vals[4] = flow_rate_datum(s.effectiveness, &nulls[4]);
 	vals[5] = flow_rate_datum(s.gini, &nulls[5]);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), vals, nulls)));
+	NOUS_RETURN_ROW(td, vals, nulls);
 }
 
 /* Start index of each origin's flows: start[i] .. start[i + 1]. */
@@ -210,8 +199,7 @@ nous_flow_summary_selection(PG_FUNCTION_ARGS)
 
 	flows_view(PG_GETARG_DATUM(0), &m);
 	flows_view(PG_GETARG_DATUM(1), &s);
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	td = nous_row_desc(fcinfo);
 	start = flow_origin_starts(&m);
 	for (e = 0; e < m.nedges; e++)
 		volume += nous_fv_w(&m, e);
@@ -240,7 +228,7 @@ nous_flow_summary_selection(PG_FUNCTION_ARGS)
 	vals[4] = Float8GetDatum(nous_flow_clean(kept));
 	vals[5] = Float8GetDatum(nous_flow_clean(volume - kept));
 	vals[6] = flow_rate_datum(volume > 0.0 ? kept / volume : NAN, &nulls[6]);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), vals, nulls)));
+	NOUS_RETURN_ROW(td, vals, nulls);
 }
 
 PG_FUNCTION_INFO_V1(nous_flow_pairs);
@@ -323,8 +311,7 @@ nous_flow_dense(PG_FUNCTION_ARGS)
 	size_t		n;
 
 	flows_view(PG_GETARG_DATUM(0), &v);
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	td = nous_row_desc(fcinfo);
 	if (maxz < 0 || maxz > 4000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -354,5 +341,5 @@ nous_flow_dense(PG_FUNCTION_ARGS)
 		vals[1] = PointerGetDatum(construct_md_array(cells, NULL, 2, dims, lbs, FLOAT8OID,
 													 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), vals, nulls)));
+	NOUS_RETURN_ROW(td, vals, nulls);
 }

@@ -34,16 +34,20 @@
 static nous_uc_scale
 uc_scale_arg(text *t)
 {
+	static const nous_word scales[] = {
+		{"oecd_modified", NOUS_UC_OECD_MODIFIED},
+		{"insee", NOUS_UC_OECD_MODIFIED},
+		{"oecd", NOUS_UC_OECD_OLD},
+		{"oxford", NOUS_UC_OECD_OLD},
+		{"sqrt", NOUS_UC_SQRT},
+		{"per_capita", NOUS_UC_PER_CAPITA},
+		{NULL, 0}
+	};
 	char	   *w = text_to_cstring(t);
+	int			scale;
 
-	if (strcmp(w, "oecd_modified") == 0 || strcmp(w, "insee") == 0)
-		return NOUS_UC_OECD_MODIFIED;
-	if (strcmp(w, "oecd") == 0 || strcmp(w, "oxford") == 0)
-		return NOUS_UC_OECD_OLD;
-	if (strcmp(w, "sqrt") == 0)
-		return NOUS_UC_SQRT;
-	if (strcmp(w, "per_capita") == 0)
-		return NOUS_UC_PER_CAPITA;
+	if (nous_word_find(scales, w, &scale))
+		return (nous_uc_scale) scale;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown consumption-unit scale \"%s\"", w),

@@ -73,19 +73,46 @@ quant_push(QuantState *s, double v)
 static int
 quantile_kind_arg(text *t)
 {
+	static const nous_word kinds[] = {
+		{"continuous", NOUS_Q_CONTINUOUS},
+		{"discrete", NOUS_Q_DISCRETE},
+		{"median_unbiased", NOUS_Q_MEDIAN_UNBIASED},
+		{NULL, 0}
+	};
 	char	   *w = text_to_cstring(t);
+	int			kind;
 
-	if (strcmp(w, "continuous") == 0)
-		return NOUS_Q_CONTINUOUS;
-	if (strcmp(w, "discrete") == 0)
-		return NOUS_Q_DISCRETE;
-	if (strcmp(w, "median_unbiased") == 0)
-		return NOUS_Q_MEDIAN_UNBIASED;
+	if (nous_word_find(kinds, w, &kind))
+		return kind;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown quantile definition \"%s\"", w),
 			 errdetail("The definitions are continuous (as percentile_cont, the default), discrete (as percentile_disc) and median_unbiased (Hyndman and Fan type 8).")));
 	pg_unreachable();
+}
+
+/*
+ * The quantile definition of a group (-1 while unset) joined with other, of
+ * a row or of another part of the group: an ERROR when both are set and
+ * differ.
+ */
+static int
+quartile_kind_merge(int kind, int other)
+{
+	if (kind >= 0 && other >= 0 && kind != other)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("quantile definition changes between rows")));
+	return other >= 0 ? other : kind;
+}
+
+/* the quantile definition argument at argno, not NULL */
+static int
+quantile_kind_notnull(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("quantile definition must not be NULL")));
+	return quantile_kind_arg(PG_GETARG_TEXT_PP(argno));
 }
 
 /*
@@ -95,18 +122,32 @@ quantile_kind_arg(text *t)
 static int
 quartile_kind_row(FunctionCallInfo fcinfo, int kind)
 {
-	int			k;
-
 	if (PG_NARGS() <= 2)
 		return kind;
-	if (PG_ARGISNULL(2))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("quantile definition must not be NULL")));
-	k = quantile_kind_arg(PG_GETARG_TEXT_PP(2));
-	if (kind >= 0 && kind != k)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("quantile definition changes between rows")));
-	return k;
+	return quartile_kind_merge(kind, quantile_kind_notnull(fcinfo, 2));
+}
+
+/* an income per consumption unit, finite already, must not be negative */
+static void
+income_not_negative(double v)
+{
+	if (v < 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("income per consumption unit must not be negative, got %g", v),
+				 errhint("Record a deficit as 0 resources.")));
+}
+
+/* the first quartile of x[0..n) by definition kind (-1: continuous); reorders x */
+static double
+first_quartile_of(double *x, Size n, int kind)
+{
+	double		r;
+	nous_status st = nous_quantile(x, n, 0.25, kind < 0 ? NOUS_Q_CONTINUOUS : kind, &r);
+
+	if (st != NOUS_OK)
+		nous_report_status(st, "first_quartile");
+	return r;
 }
 
 /* the income of a row (argument 1), checked; false when NULL */
@@ -120,11 +161,7 @@ quartile_value_row(FunctionCallInfo fcinfo, double *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("income per consumption unit must be a finite number")));
-	if (*v < 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("income per consumption unit must not be negative, got %g", *v),
-				 errhint("Record a deficit as 0 resources.")));
+	income_not_negative(*v);
 	return true;
 }
 
@@ -156,11 +193,7 @@ nous_quartile_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0));
 	a = quant_state(fcinfo, aggctx);
 	b = (QuantState *) PG_GETARG_POINTER(1);
-	if (a->kind >= 0 && b->kind >= 0 && a->kind != b->kind)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("quantile definition changes between rows")));
-	if (b->kind >= 0)
-		a->kind = b->kind;
+	a->kind = quartile_kind_merge(a->kind, b->kind);
 	for (i = 0; i < (Size) b->n; i++)
 		quant_push(a, b->x[i]);
 	PG_RETURN_POINTER(a);
@@ -221,8 +254,6 @@ Datum
 nous_quartile_final(PG_FUNCTION_ARGS)
 {
 	QuantState *s;
-	double		r;
-	nous_status st;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -230,10 +261,7 @@ nous_quartile_final(PG_FUNCTION_ARGS)
 	if (s->n == 0)
 		PG_RETURN_NULL();
 	/* selection reorders the values: harmless, the order carries no meaning */
-	st = nous_quantile(s->x, s->n, 0.25, s->kind < 0 ? NOUS_Q_CONTINUOUS : s->kind, &r);
-	if (st != NOUS_OK)
-		nous_report_status(st, "first_quartile");
-	PG_RETURN_FLOAT8(r);
+	PG_RETURN_FLOAT8(first_quartile_of(s->x, s->n, s->kind));
 }
 
 PG_FUNCTION_INFO_V1(nous_first_quartile_array);
@@ -243,32 +271,21 @@ Datum
 nous_first_quartile_array(PG_FUNCTION_ARGS)
 {
 	NousVec		v;
-	double	   *x, r;
+	double	   *x;
 	int			i, m = 0, kind;
-	nous_status st;
 
 	nous_vec_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), "values", true, &v);
-	if (PG_ARGISNULL(1))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("quantile definition must not be NULL")));
-	kind = quantile_kind_arg(PG_GETARG_TEXT_PP(1));
+	kind = quantile_kind_notnull(fcinfo, 1);
 	x = palloc(sizeof(double) * Max(v.n, 1));
 	for (i = 0; i < v.n; i++)
 		if (v.present[i])
 		{
-			if (v.x[i] < 0.0)
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("income per consumption unit must not be negative, got %g", v.x[i]),
-						 errhint("Record a deficit as 0 resources.")));
+			income_not_negative(v.x[i]);
 			x[m++] = v.x[i];
 		}
 	if (m == 0)
 		PG_RETURN_NULL();
-	st = nous_quantile(x, m, 0.25, kind, &r);
-	if (st != NOUS_OK)
-		nous_report_status(st, "first_quartile");
-	PG_RETURN_FLOAT8(r);
+	PG_RETURN_FLOAT8(first_quartile_of(x, m, kind));
 }
 
 /*
@@ -461,7 +478,7 @@ nous_quartile_values_trans(PG_FUNCTION_ARGS)
 	eo->kind = quartile_kind_row(fcinfo, eo->kind);
 	if (quartile_value_row(fcinfo, &v))
 		nous_runs_add(&eo->r, v, "values for a quantile");
-	PG_RETURN_DATUM(EOHPGetRWDatum(&eo->hdr));
+	NOUS_RETURN_EO(eo);
 }
 
 PG_FUNCTION_INFO_V1(nous_quartile_values_combine);
@@ -478,14 +495,10 @@ nous_quartile_values_combine(PG_FUNCTION_ARGS)
 	NOUS_RETURN_STATE_IF_NULL(1);
 	eo = quartile_rw(fcinfo, "nous.first_quartile_combine");
 	runs = quartile_read(PG_GETARG_DATUM(1), &kind, &n);
-	if (eo->kind >= 0 && kind >= 0 && eo->kind != kind)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("quantile definition changes between rows")));
-	if (kind >= 0)
-		eo->kind = kind;
+	eo->kind = quartile_kind_merge(eo->kind, kind);
 	nous_runs_compact(&eo->r);
 	nous_runs_merge(&eo->r, runs, n);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&eo->hdr));
+	NOUS_RETURN_EO(eo);
 }
 
 PG_FUNCTION_INFO_V1(nous_quartile_values_final);
@@ -514,16 +527,12 @@ nous_quartile_values_final(PG_FUNCTION_ARGS)
 		if (eo->r.nraw == 0)
 			PG_RETURN_NULL();
 		/* selection reorders the raw values: harmless, their order carries no meaning */
-		st = nous_quantile(eo->r.raw, eo->r.nraw, 0.25,
-						   eo->kind < 0 ? NOUS_Q_CONTINUOUS : eo->kind, &r);
+		PG_RETURN_FLOAT8(first_quartile_of(eo->r.raw, eo->r.nraw, eo->kind));
 	}
-	else
-	{
-		runs = quartile_read(PG_GETARG_DATUM(0), &kind, &nruns);
-		if (nruns == 0)
-			PG_RETURN_NULL();
-		st = nous_quantile_runs(runs, nruns, 0.25, kind < 0 ? NOUS_Q_CONTINUOUS : kind, &r);
-	}
+	runs = quartile_read(PG_GETARG_DATUM(0), &kind, &nruns);
+	if (nruns == 0)
+		PG_RETURN_NULL();
+	st = nous_quantile_runs(runs, nruns, 0.25, kind < 0 ? NOUS_Q_CONTINUOUS : kind, &r);
 	if (st != NOUS_OK)
 		nous_report_status(st, "first_quartile");
 	PG_RETURN_FLOAT8(r);

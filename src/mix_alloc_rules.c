@@ -50,6 +50,17 @@ typedef struct RuleState
 #define DEFAULT_MIN_SCOPE 20
 #define DEFAULT_CONFIDENCE 0.95
 
+/* the state before the first row: the default parameters, no count */
+static void
+rule_init(RuleState *s)
+{
+	memset(s, 0, sizeof(RuleState));
+	s->version = MIX_VERSION;
+	s->min_scope = DEFAULT_MIN_SCOPE;
+	s->confidence = DEFAULT_CONFIDENCE;
+	s->target = get_float8_nan();
+}
+
 static RuleState *
 rule_state(FunctionCallInfo fcinfo, const char *fn)
 {
@@ -58,11 +69,8 @@ rule_state(FunctionCallInfo fcinfo, const char *fn)
 
 	if (!PG_ARGISNULL(0))
 		return (RuleState *) PG_GETARG_POINTER(0);
-	s = MemoryContextAllocZero(aggctx, sizeof(RuleState));
-	s->version = MIX_VERSION;
-	s->min_scope = DEFAULT_MIN_SCOPE;
-	s->confidence = DEFAULT_CONFIDENCE;
-	s->target = get_float8_nan();
+	s = MemoryContextAlloc(aggctx, sizeof(RuleState));
+	rule_init(s);
 	return s;
 }
 
@@ -127,17 +135,6 @@ compliance_row(FunctionCallInfo fcinfo, RuleState *s)
 		s->r[0].counted++;
 }
 
-PG_FUNCTION_INFO_V1(nous_compliance_trans);
-
-/* the 0.1.0 aggregates (internal state) */
-Datum
-nous_compliance_trans(PG_FUNCTION_ARGS)
-{
-	RuleState  *s = rule_state(fcinfo, "nous_compliance_trans");
-
-	compliance_row(fcinfo, s);
-	PG_RETURN_POINTER(s);
-}
 
 /*
  * (state, in_qpv, income_uc, renewal, threshold[, inclusive, min_scope,
@@ -217,17 +214,30 @@ allocation_mix_row(FunctionCallInfo fcinfo, RuleState *s)
 	}
 }
 
-PG_FUNCTION_INFO_V1(nous_allocation_mix_trans);
-
-/* the 0.1.0 aggregates (internal state) */
-Datum
-nous_allocation_mix_trans(PG_FUNCTION_ARGS)
+/* one row added to s: of nous.compliance, or of nous.allocation_mix when mix */
+static inline void
+rule_row(FunctionCallInfo fcinfo, RuleState *s, bool mix)
 {
-	RuleState  *s = rule_state(fcinfo, "nous_allocation_mix_trans");
+	if (mix)
+		allocation_mix_row(fcinfo, s);
+	else
+		compliance_row(fcinfo, s);
+}
 
-	allocation_mix_row(fcinfo, s);
+/* a transition of the 0.1.0 aggregates (internal state) */
+static inline Datum
+rule_trans_internal(FunctionCallInfo fcinfo, const char *fn, bool mix)
+{
+	RuleState  *s = rule_state(fcinfo, fn);
+
+	rule_row(fcinfo, s, mix);
 	PG_RETURN_POINTER(s);
 }
+
+/* the 0.1.0 aggregates (internal state) */
+NOUS_ENTRY(nous_compliance_trans, rule_trans_internal(fcinfo, "nous_compliance_trans", false));
+
+NOUS_ENTRY(nous_allocation_mix_trans, rule_trans_internal(fcinfo, "nous_allocation_mix_trans", true));
 
 /* add the counts of b to a; the parameters must agree */
 static void
@@ -333,53 +343,51 @@ rule_columns(const RuleState *s, const RuleCount *r, double target, Datum *v, bo
 	v[8] = BoolGetDatum(nous_mix_gap((double) r->counted, (double) r->scope, target) == 0.0);
 }
 
-/* the row of nous.compliance of a state */
+/*
+ * the row of a state: of nous.compliance (one rule, the state's target), or
+ * of nous.allocation_mix when mix (outside QPV, then inside)
+ */
 static Datum
-compliance_result(FunctionCallInfo fcinfo, const RuleState *s)
-{
-	TupleDesc	tupdesc;
-	Datum		v[9];
-	bool		nulls[9];
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	rule_columns(s, &s->r[0], s->target, v, nulls);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
-}
-
-/* the row of nous.allocation_mix of a state */
-static Datum
-allocation_mix_result(FunctionCallInfo fcinfo, const RuleState *s)
+rule_result(FunctionCallInfo fcinfo, const RuleState *s, bool mix)
 {
 	TupleDesc	tupdesc;
 	Datum		v[18];
 	bool		nulls[18];
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	/* targets of CCH L441-1: 25 % outside QPV, 50 % inside */
-	rule_columns(s, &s->r[0], 0.25, v, nulls);
-	rule_columns(s, &s->r[1], 0.50, v + 9, nulls + 9);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
+	tupdesc = nous_row_desc(fcinfo);
+	if (!mix)
+		rule_columns(s, &s->r[0], s->target, v, nulls);
+	else
+	{
+		/* targets of CCH L441-1: 25 % outside QPV, 50 % inside */
+		rule_columns(s, &s->r[0], 0.25, v, nulls);
+		rule_columns(s, &s->r[1], 0.50, v + 9, nulls + 9);
+	}
+	NOUS_RETURN_ROW(tupdesc, v, nulls);
 }
 
-PG_FUNCTION_INFO_V1(nous_compliance_final);
-Datum
-nous_compliance_final(PG_FUNCTION_ARGS)
+static void rule_read(ArrayType *a, RuleState *s);
+
+/*
+ * A final function: NULL without a row, else the row (rule_result) of the
+ * state, internal (the 0.1.0 aggregates) or a stored float8[] (stored).
+ */
+static Datum
+rule_final(FunctionCallInfo fcinfo, bool stored, bool mix)
 {
+	RuleState	s;
+
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	return compliance_result(fcinfo, (RuleState *) PG_GETARG_POINTER(0));
+	if (!stored)
+		return rule_result(fcinfo, (RuleState *) PG_GETARG_POINTER(0), mix);
+	rule_read(PG_GETARG_ARRAYTYPE_P(0), &s);
+	return rule_result(fcinfo, &s, mix);
 }
 
-PG_FUNCTION_INFO_V1(nous_allocation_mix_final);
-Datum
-nous_allocation_mix_final(PG_FUNCTION_ARGS)
-{
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	return allocation_mix_result(fcinfo, (RuleState *) PG_GETARG_POINTER(0));
-}
+NOUS_ENTRY(nous_compliance_final, rule_final(fcinfo, false, false));
+
+NOUS_ENTRY(nous_allocation_mix_final, rule_final(fcinfo, false, true));
 
 /*
  * ---- the storable state of the rules (0.2.0) ----
@@ -490,11 +498,7 @@ rule_arg(FunctionCallInfo fcinfo, const char *fn, RuleState *s)
 
 		for (i = 0; i < RULE_SLOTS; i++)
 			zero[i] = Float8GetDatum(0.0);
-		memset(s, 0, sizeof(RuleState));
-		s->version = MIX_VERSION;
-		s->min_scope = DEFAULT_MIN_SCOPE;
-		s->confidence = DEFAULT_CONFIDENCE;
-		s->target = get_float8_nan();
+		rule_init(s);
 		return construct_array(zero, RULE_SLOTS, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 	}
 	a = PG_GETARG_ARRAYTYPE_P(0);
@@ -502,31 +506,23 @@ rule_arg(FunctionCallInfo fcinfo, const char *fn, RuleState *s)
 	return a;
 }
 
-/* the state of a final function's argument */
-static void
-rule_final_arg(FunctionCallInfo fcinfo, RuleState *s)
-{
-	rule_read(PG_GETARG_ARRAYTYPE_P(0), s);
-}
-
-/* a transition: the state of argument 0, one row added by row, written back */
-static Datum
-rule_trans(FunctionCallInfo fcinfo, const char *fn,
-		   void (*row) (FunctionCallInfo fcinfo, RuleState *s))
+/* a transition: the state of argument 0, one row added (rule_row), written back */
+static inline Datum
+rule_trans(FunctionCallInfo fcinfo, const char *fn, bool mix)
 {
 	RuleState	s;
 	ArrayType  *a = rule_arg(fcinfo, fn, &s);
 
-	row(fcinfo, &s);
+	rule_row(fcinfo, &s, mix);
 	rule_fill((double *) ARR_DATA_PTR(a), &s);
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
 /* (state float8[], counts bool[, target float8[, min_scope int, confidence float8]]) */
-NOUS_ENTRY(nous_rule_trans_compliance, rule_trans(fcinfo, "nous.compliance_trans", compliance_row));
+NOUS_ENTRY(nous_rule_trans_compliance, rule_trans(fcinfo, "nous.compliance_trans", false));
 
 /* (state float8[], in_qpv, income_uc, renewal, threshold[, inclusive, min_scope, confidence]) */
-NOUS_ENTRY(nous_rule_trans_allocation_mix, rule_trans(fcinfo, "nous.allocation_mix_trans", allocation_mix_row));
+NOUS_ENTRY(nous_rule_trans_allocation_mix, rule_trans(fcinfo, "nous.allocation_mix_trans", true));
 
 PG_FUNCTION_INFO_V1(nous_rule_merge);
 
@@ -545,29 +541,9 @@ nous_rule_merge(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
-PG_FUNCTION_INFO_V1(nous_rule_final_compliance);
-Datum
-nous_rule_final_compliance(PG_FUNCTION_ARGS)
-{
-	RuleState	s;
+NOUS_ENTRY(nous_rule_final_compliance, rule_final(fcinfo, true, false));
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	rule_final_arg(fcinfo, &s);
-	return compliance_result(fcinfo, &s);
-}
-
-PG_FUNCTION_INFO_V1(nous_rule_final_allocation_mix);
-Datum
-nous_rule_final_allocation_mix(PG_FUNCTION_ARGS)
-{
-	RuleState	s;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	rule_final_arg(fcinfo, &s);
-	return allocation_mix_result(fcinfo, &s);
-}
+NOUS_ENTRY(nous_rule_final_allocation_mix, rule_final(fcinfo, true, true));
 
 PG_FUNCTION_INFO_V1(nous_wilson_interval);
 
@@ -588,14 +564,13 @@ nous_wilson_interval(PG_FUNCTION_ARGS)
 	if (!(c > 0.0 && c < 1.0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("confidence must be between 0 and 1 exclusive, got %g", c)));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	tupdesc = nous_row_desc(fcinfo);
 	nous_wilson((double) k, (double) n, nous_normal_quantile(0.5 + c / 2.0), &lo, &hi);
 	if (n == 0)
 		nulls[0] = nulls[1] = true;
 	v[0] = Float8GetDatum(lo);
 	v[1] = Float8GetDatum(hi);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
+	NOUS_RETURN_ROW(tupdesc, v, nulls);
 }
 
 static void

@@ -30,14 +30,6 @@
 /* bootstrap confidence intervals                                      */
 /* ------------------------------------------------------------------ */
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a, y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 static void
 boot_args(FunctionCallInfo fcinfo, int *reps, uint64 *seed, double *level)
 {
@@ -62,8 +54,7 @@ boot_result(FunctionCallInfo fcinfo, double estimate, double *b, int reps, doubl
 	double		sum = 0.0, ss = 0.0, mean, lo, hi;
 	int			i, m = 0;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	tupdesc = nous_row_desc(fcinfo);
 	/* undefined replicates (NaN: nobody in the group…) are left out */
 	for (i = 0; i < reps; i++)
 		if (!isnan(b[i]))
@@ -73,11 +64,11 @@ boot_result(FunctionCallInfo fcinfo, double estimate, double *b, int reps, doubl
 	mean = m > 0 ? sum / m : get_float8_nan();
 	for (i = 0; i < m; i++)
 		ss += (b[i] - mean) * (b[i] - mean);
-	qsort(b, m, sizeof(double), cmp_double);
+	qsort(b, m, sizeof(double), nous_cmp_double);
 	if (m > 0)
 	{
 		nous_quantile(b, m, (1.0 - level) / 2.0, NOUS_Q_CONTINUOUS, &lo);
-		qsort(b, m, sizeof(double), cmp_double);
+		qsort(b, m, sizeof(double), nous_cmp_double);
 		nous_quantile(b, m, (1.0 + level) / 2.0, NOUS_Q_CONTINUOUS, &hi);
 	}
 	else
@@ -91,7 +82,7 @@ boot_result(FunctionCallInfo fcinfo, double estimate, double *b, int reps, doubl
 	v[6] = Int32GetDatum(m);
 	for (i = 0; i < 6; i++)
 		nulls[i] = isnan(DatumGetFloat8(v[i]));
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), v, nulls)));
+	NOUS_RETURN_ROW(tupdesc, v, nulls);
 }
 
 /* an index that nous.bootstrap_ci resamples: its name, a short alias */

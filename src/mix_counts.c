@@ -57,7 +57,7 @@ counts_compact(NousBufEO *eo)
 	old = MemoryContextSwitchTo(eo->hdr.eoh_context);
 	initStringInfo(&out);
 	MemoryContextSwitchTo(old);
-	appendBinaryStringInfo(&out, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	appendBinaryStringInfo(&out, MIX_IMAGE_START, COUNTS_HDR);
 	write_cells(&t, &out);
 	nous_mixtable_free(&t);
 	pfree(eo->data);
@@ -81,6 +81,16 @@ mix_check_count(double n, const char *u, uint32 lu, const char *g, uint32 lg)
 				 errdetail("Unit \"%.*s\", group \"%.*s\".", (int) Min(lu, 60), u, (int) Min(lg, 60), g)));
 }
 
+/* after the records of eo grew: set the first merge point, or merge at it */
+static void
+counts_grown(NousBufEO *eo)
+{
+	if (eo->compact_at == 0)
+		eo->compact_at = Max((Size) COMPACT_FIRST, eo->len * 2);
+	else if (eo->len >= eo->compact_at)
+		counts_compact(eo);
+}
+
 static void
 counts_append(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 			  const char *g, uint32 lg, double n)
@@ -91,10 +101,18 @@ counts_append(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 	mix_buf_reserve(eo, need);
 	nous_mixrec_write((unsigned char *) eo->data + eo->len, n, s, ls, u, lu, g, lg);
 	eo->len += need;
-	if (eo->compact_at == 0)
-		eo->compact_at = Max((Size) COMPACT_FIRST, eo->len * 2);
-	else if (eo->len >= eo->compact_at)
-		counts_compact(eo);
+	counts_grown(eo);
+}
+
+/* the ERROR of a NULL key argument (super, unit or grp) */
+void
+mix_key_not_null(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what),
+				 errhint("Filter the rows with a NULL %s out, or COALESCE it to a named category.", what)));
 }
 
 void
@@ -102,112 +120,46 @@ mix_key_arg(FunctionCallInfo fcinfo, int argno, const char *what, const char **p
 {
 	text	   *t;
 
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what),
-				 errhint("Filter the rows with a NULL %s out, or COALESCE it to a named category.", what)));
+	mix_key_not_null(fcinfo, argno, what);
 	t = PG_GETARG_TEXT_PP(argno);
 	*p = VARDATA_ANY(t);
 	*l = VARSIZE_ANY_EXHDR(t);
 }
 
-/* an integer key argument as its decimal text (buf holds MAXINT8LEN + 1) */
-static void
-int_key_arg(FunctionCallInfo fcinfo, int argno, const char *what, char *buf,
-			const char **p, uint32 *l)
+/*
+ * A records-mode transition (state, [super,] unit, grp, n), grp text or
+ * bigint; a NULL n skips the row.
+ */
+static inline Datum
+counts_trans(FunctionCallInfo fcinfo, const char *fn, bool has_super, bool int_grp)
 {
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what),
-				 errhint("Filter the rows with a NULL %s out, or COALESCE it to a named category.", what)));
-	*l = (uint32) pg_lltoa(PG_GETARG_INT64(argno), buf);
-	*p = buf;
-}
+	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_COUNTS, fn);
+	int			nargno = has_super ? 4 : 3;
 
-PG_FUNCTION_INFO_V1(nous_mixcounts_trans);
+	if (!PG_ARGISNULL(nargno))
+	{
+		MixRowKeys	k;
+
+		mix_row_keys(fcinfo, has_super, int_grp, &k);
+		counts_append(eo, k.s, k.ls, k.u, k.lu, k.g, k.lg, PG_GETARG_FLOAT8(nargno));
+	}
+	RETURN_EO(eo);
+}
 
 /* transition (state, unit, grp, n); a NULL n skips the row */
-Datum
-nous_mixcounts_trans(PG_FUNCTION_ARGS)
-{
-	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_COUNTS, "nous_mixcounts_trans");
-	const char *u, *g;
-	uint32		lu, lg;
-
-	if (!PG_ARGISNULL(3))
-	{
-		mix_key_arg(fcinfo, 1, "unit", &u, &lu);
-		mix_key_arg(fcinfo, 2, "grp", &g, &lg);
-		counts_append(eo, "", 0, u, lu, g, lg, PG_GETARG_FLOAT8(3));
-	}
-	RETURN_EO(eo);
-}
-
-PG_FUNCTION_INFO_V1(nous_mixcounts_trans_super);
+NOUS_ENTRY(nous_mixcounts_trans, counts_trans(fcinfo, "nous_mixcounts_trans", false, false));
 
 /* transition (state, super, unit, grp, n) */
-Datum
-nous_mixcounts_trans_super(PG_FUNCTION_ARGS)
-{
-	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_COUNTS, "nous_mixcounts_trans_super");
-	const char *s, *u, *g;
-	uint32		ls, lu, lg;
-
-	if (!PG_ARGISNULL(4))
-	{
-		mix_key_arg(fcinfo, 1, "super", &s, &ls);
-		mix_key_arg(fcinfo, 2, "unit", &u, &lu);
-		mix_key_arg(fcinfo, 3, "grp", &g, &lg);
-		counts_append(eo, s, ls, u, lu, g, lg, PG_GETARG_FLOAT8(4));
-	}
-	RETURN_EO(eo);
-}
-
-PG_FUNCTION_INFO_V1(nous_mixcounts_trans_int);
+NOUS_ENTRY(nous_mixcounts_trans_super, counts_trans(fcinfo, "nous_mixcounts_trans_super", true, false));
 
 /*
  * transition (state, unit, grp bigint, n): the group keyed by its decimal
  * text, the same cell as grp::text
  */
-Datum
-nous_mixcounts_trans_int(PG_FUNCTION_ARGS)
-{
-	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_COUNTS, "nous_mixcounts_trans_int");
-	const char *u, *g;
-	uint32		lu, lg;
-	char		buf[MAXINT8LEN + 1];
-
-	if (!PG_ARGISNULL(3))
-	{
-		mix_key_arg(fcinfo, 1, "unit", &u, &lu);
-		int_key_arg(fcinfo, 2, "grp", buf, &g, &lg);
-		counts_append(eo, "", 0, u, lu, g, lg, PG_GETARG_FLOAT8(3));
-	}
-	RETURN_EO(eo);
-}
-
-PG_FUNCTION_INFO_V1(nous_mixcounts_trans_super_int);
+NOUS_ENTRY(nous_mixcounts_trans_int, counts_trans(fcinfo, "nous_mixcounts_trans_int", false, true));
 
 /* transition (state, super, unit, grp bigint, n) */
-Datum
-nous_mixcounts_trans_super_int(PG_FUNCTION_ARGS)
-{
-	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_COUNTS, "nous_mixcounts_trans_super_int");
-	const char *s, *u, *g;
-	uint32		ls, lu, lg;
-	char		buf[MAXINT8LEN + 1];
-
-	if (!PG_ARGISNULL(4))
-	{
-		mix_key_arg(fcinfo, 1, "super", &s, &ls);
-		mix_key_arg(fcinfo, 2, "unit", &u, &lu);
-		int_key_arg(fcinfo, 3, "grp", buf, &g, &lg);
-		counts_append(eo, s, ls, u, lu, g, lg, PG_GETARG_FLOAT8(4));
-	}
-	RETURN_EO(eo);
-}
+NOUS_ENTRY(nous_mixcounts_trans_super_int, counts_trans(fcinfo, "nous_mixcounts_trans_super_int", true, true));
 
 /*
  * The hash mode of a mixcounts state, used by the aggregates that end in an
@@ -240,13 +192,8 @@ nous_mixcounts_combine(PG_FUNCTION_ARGS)
 		mix_cells_add_image(eo, img, len);
 		RETURN_EO(eo);
 	}
-	mix_buf_reserve(eo, len - COUNTS_HDR);
-	memcpy(eo->data + eo->len, img + COUNTS_HDR, len - COUNTS_HDR);
-	eo->len += len - COUNTS_HDR;
-	if (eo->compact_at == 0)
-		eo->compact_at = Max((Size) COMPACT_FIRST, eo->len * 2);
-	else if (eo->len >= eo->compact_at)
-		counts_compact(eo);
+	mix_buf_append(eo, img + COUNTS_HDR, len - COUNTS_HDR);
+	counts_grown(eo);
 	RETURN_EO(eo);
 }
 
@@ -276,19 +223,6 @@ table_from_image(const char *img, Size len, nous_mixtable *t)
 				 errdetail("A cell or a total would be infinite.")));
 	if (st != NOUS_OK)
 		nous_report_status(st, "mixcounts");
-}
-
-PG_FUNCTION_INFO_V1(nous_mixcounts_mutual_information);
-Datum
-nous_mixcounts_mutual_information(PG_FUNCTION_ARGS)
-{
-	nous_mixtable t;
-	double		r;
-
-	mix_table_arg(fcinfo, 0, &t);
-	r = nous_mix_mutual_information(&t);
-	nous_mixtable_free(&t);
-	RETURN_INDEX(r);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_entropy_index);
@@ -329,6 +263,9 @@ simpson_interaction(const nous_mixtable *t)
 	return isnan(r) ? r : 1.0 - r;
 }
 
+/* mutual information index M */
+NOUS_ENTRY(nous_mixcounts_mutual_information, mixcounts_index(fcinfo, nous_mix_mutual_information));
+
 /* Shannon diversity of the group totals (natural log) */
 NOUS_ENTRY(nous_mixcounts_shannon, mixcounts_index(fcinfo, nous_mix_entropy));
 
@@ -362,8 +299,7 @@ nous_mixcounts_decomposition(PG_FUNCTION_ARGS)
 	double		v[8];
 	int			i;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	tupdesc = nous_row_desc(fcinfo);
 	mix_table_arg(fcinfo, 0, &t);
 	st = nous_mix_decompose(&t, &d);
 	v[0] = d.m;
@@ -384,7 +320,7 @@ nous_mixcounts_decomposition(PG_FUNCTION_ARGS)
 	}
 	nulls[7] = false;
 	values[7] = Int64GetDatum((int64) v[7]);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+	NOUS_RETURN_ROW(tupdesc, values, nulls);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_local);
@@ -444,6 +380,21 @@ nous_mixcounts_cells(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) c);
 }
 
+/*
+ * Put one row of a function listing a state (7 columns): the columns from
+ * first_float on are float8, NULL when NaN (undefined).
+ */
+static void
+put_row(ReturnSetInfo *rsinfo, Datum *values, int first_float)
+{
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+	int			k;
+
+	for (k = first_float; k < 7; k++)
+		nulls[k] = isnan(DatumGetFloat8(values[k]));
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
 PG_FUNCTION_INFO_V1(nous_mixcounts_by_super);
 
 /*
@@ -470,8 +421,6 @@ nous_mixcounts_by_super(PG_FUNCTION_ARGS)
 	for (s = 0; s < t.nsuper; s++)
 	{
 		Datum		values[7];
-		bool		nulls[7] = {false, false, false, false, false, false, false};
-		int			k;
 
 		values[0] = PointerGetDatum(cstring_to_text_with_len(t.super_name[s], t.super_len[s]));
 		values[1] = Float8GetDatum(t.super_n[s]);
@@ -480,9 +429,7 @@ nous_mixcounts_by_super(PG_FUNCTION_ARGS)
 		values[4] = Float8GetDatum(e[s]);
 		values[5] = Float8GetDatum(e[s] > 0.0 ? m[s] / e[s] : get_float8_nan());
 		values[6] = Float8GetDatum(p[s] * m[s]);
-		for (k = 1; k < 7; k++)
-			nulls[k] = isnan(DatumGetFloat8(values[k]));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		put_row(rsinfo, values, 1);
 	}
 	nous_mixtable_free(&t);
 	return (Datum) 0;
@@ -512,9 +459,7 @@ nous_mixcounts_units(PG_FUNCTION_ARGS)
 	for (u = 0; u < t.nunit; u++)
 	{
 		Datum		values[7];
-		bool		nulls[7] = {false, false, false, false, false, false, false};
 		uint32		s = t.unit_super[u];
-		int			k;
 
 		values[0] = PointerGetDatum(cstring_to_text_with_len(t.super_name[s], t.super_len[s]));
 		values[1] = PointerGetDatum(cstring_to_text_with_len(t.unit_name[u], t.unit_len[u]));
@@ -523,9 +468,7 @@ nous_mixcounts_units(PG_FUNCTION_ARGS)
 		values[4] = Float8GetDatum(isnan(L[u]) ? L[u] : t.unit_n[u] / t.N * L[u]);
 		values[5] = Float8GetDatum(E[u]);
 		values[6] = Float8GetDatum(I[u]);
-		for (k = 3; k < 7; k++)
-			nulls[k] = isnan(DatumGetFloat8(values[k]));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		put_row(rsinfo, values, 3);
 	}
 	nous_mixtable_free(&t);
 	return (Datum) 0;
@@ -542,13 +485,9 @@ write_cells(const nous_mixtable *t, StringInfo s)
 	for (i = 0; i < t->ncell; i++)
 	{
 		uint32		sp = t->cell_super[i], u = t->cell_unit[i], g = t->cell_group[i];
-		Size		need = NOUS_MIXREC_HDR + (Size) t->super_len[sp] + t->unit_len[u] + t->group_len[g];
 
-		enlargeStringInfo(s, need);
-		nous_mixrec_write((unsigned char *) s->data + s->len, t->cell_n[i],
-						  t->super_name[sp], t->super_len[sp], t->unit_name[u], t->unit_len[u],
-						  t->group_name[g], t->group_len[g]);
-		s->len += need;
+		mix_append_record(s, t->cell_n[i], t->super_name[sp], t->super_len[sp],
+						  t->unit_name[u], t->unit_len[u], t->group_name[g], t->group_len[g]);
 	}
 }
 
@@ -561,7 +500,7 @@ nous_mixcounts_compact(PG_FUNCTION_ARGS)
 
 	mix_table_arg(fcinfo, 0, &t);
 	initStringInfo(&s);
-	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	appendBinaryStringInfo(&s, MIX_IMAGE_START, COUNTS_HDR);
 	write_cells(&t, &s);
 	nous_mixtable_free(&t);
 	SET_VARSIZE(s.data, s.len);

@@ -208,16 +208,7 @@ cells_add(NousBufEO *eo, const char *s, uint32 ls, const char *u, uint32 lu,
 		c->off = h->keylen;
 		h->keylen += klen;
 	}
-	{
-		char	   *kd = (char *) HCELL_KEY(h, c);
-
-		if (ls)
-			memcpy(kd, s, ls);
-		if (lu)
-			memcpy(kd + ls, u, lu);
-		if (lg)
-			memcpy(kd + ls + lu, g, lg);
-	}
+	nous_mixrec_write_keys((char *) HCELL_KEY(h, c), s, ls, u, lu, g, lg);
 	h->flatlen += NOUS_MIXREC_HDR + klen;
 	h->ncell++;
 	h->slot[k] = (uint64) hv << 32 | (uint64) h->ncell;
@@ -239,14 +230,14 @@ mix_cells_add_image(NousBufEO *eo, const char *img, Size len)
 	{
 		double		n;
 		uint32		l[3];
-		const char *str = (const char *) r + off + NOUS_MIXREC_HDR;
+		const char *str;
+		Size		size;
 
 		if ((i + 1) % 65536 == 0)
 			CHECK_FOR_INTERRUPTS();
-		memcpy(&n, r + off, 8);
-		memcpy(l, r + off + 8, 12);
+		size = nous_mixrec_read(r + off, &n, l, &str);
 		cells_add(eo, str, l[0], str + l[0], l[1], str + l[0] + l[1], l[2], n);
-		off += NOUS_MIXREC_HDR + (Size) l[0] + l[1] + l[2];
+		off += size;
 	}
 }
 
@@ -287,7 +278,7 @@ mix_cells_image(NousBufEO *eo)
 		eo->data = MemoryContextAllocHuge(eo->hdr.eoh_context, h->flatlen);
 		eo->cap = h->flatlen;
 	}
-	memcpy(eo->data, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	memcpy(eo->data, MIX_IMAGE_START, COUNTS_HDR);
 	for (i = 0; i < h->ncell; i++)
 	{
 		const HCell *c = &h->cell[i];
@@ -313,78 +304,34 @@ cells_state(FunctionCallInfo fcinfo, const char *fn)
 	return eo;
 }
 
-PG_FUNCTION_INFO_V1(nous_mixcounts_sum_trans);
-
-/* transition (state, unit, grp, n) in hash mode; a NULL n skips the row */
-Datum
-nous_mixcounts_sum_trans(PG_FUNCTION_ARGS)
-{
-	NousBufEO  *eo = cells_state(fcinfo, "nous_mixcounts_sum_trans");
-	const char *u, *g;
-	uint32		lu, lg;
-
-	if (!PG_ARGISNULL(3))
-	{
-		double		n = PG_GETARG_FLOAT8(3);
-
-		mix_key_arg(fcinfo, 1, "unit", &u, &lu);
-		mix_key_arg(fcinfo, 2, "grp", &g, &lg);
-		mix_check_count(n, u, lu, g, lg);
-		cells_add(eo, "", 0, u, lu, g, lg, n);
-	}
-	RETURN_EO(eo);
-}
-
-PG_FUNCTION_INFO_V1(nous_mixcounts_sum_trans_int);
-
 /*
- * transition (state, unit, grp bigint, n) in hash mode: the group is keyed by
- * its decimal text, exactly as grp::text would be, without a text per row
+ * A hash-mode transition (state, [super,] unit, grp, n), grp text or bigint
+ * (keyed by its decimal text, exactly as grp::text would be, without a text
+ * per row); a NULL n skips the row.
  */
-Datum
-nous_mixcounts_sum_trans_int(PG_FUNCTION_ARGS)
+static inline Datum
+sum_trans(FunctionCallInfo fcinfo, const char *fn, bool has_super, bool int_grp)
 {
-	NousBufEO  *eo = cells_state(fcinfo, "nous_mixcounts_sum_trans_int");
-	const char *u;
-	uint32		lu, lg;
-	char		g[MAXINT8LEN + 1];
+	NousBufEO  *eo = cells_state(fcinfo, fn);
+	int			nargno = has_super ? 4 : 3;
 
-	if (!PG_ARGISNULL(3))
+	if (!PG_ARGISNULL(nargno))
 	{
-		double		n = PG_GETARG_FLOAT8(3);
+		double		n = PG_GETARG_FLOAT8(nargno);
+		MixRowKeys	k;
 
-		mix_key_arg(fcinfo, 1, "unit", &u, &lu);
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("grp must not be NULL"),
-					 errhint("Filter the rows with a NULL grp out, or COALESCE it to a named category.")));
-		lg = (uint32) pg_lltoa(PG_GETARG_INT64(2), g);
-		mix_check_count(n, u, lu, g, lg);
-		cells_add(eo, "", 0, u, lu, g, lg, n);
+		mix_row_keys(fcinfo, has_super, int_grp, &k);
+		mix_check_count(n, k.u, k.lu, k.g, k.lg);
+		cells_add(eo, k.s, k.ls, k.u, k.lu, k.g, k.lg, n);
 	}
 	RETURN_EO(eo);
 }
 
-PG_FUNCTION_INFO_V1(nous_mixcounts_sum_trans_super);
+/* transition (state, unit, grp, n) in hash mode */
+NOUS_ENTRY(nous_mixcounts_sum_trans, sum_trans(fcinfo, "nous_mixcounts_sum_trans", false, false));
+
+/* transition (state, unit, grp bigint, n) in hash mode */
+NOUS_ENTRY(nous_mixcounts_sum_trans_int, sum_trans(fcinfo, "nous_mixcounts_sum_trans_int", false, true));
 
 /* transition (state, super, unit, grp, n) in hash mode */
-Datum
-nous_mixcounts_sum_trans_super(PG_FUNCTION_ARGS)
-{
-	NousBufEO  *eo = cells_state(fcinfo, "nous_mixcounts_sum_trans_super");
-	const char *s, *u, *g;
-	uint32		ls, lu, lg;
-
-	if (!PG_ARGISNULL(4))
-	{
-		double		n = PG_GETARG_FLOAT8(4);
-
-		mix_key_arg(fcinfo, 1, "super", &s, &ls);
-		mix_key_arg(fcinfo, 2, "unit", &u, &lu);
-		mix_key_arg(fcinfo, 3, "grp", &g, &lg);
-		mix_check_count(n, u, lu, g, lg);
-		cells_add(eo, s, ls, u, lu, g, lg, n);
-	}
-	RETURN_EO(eo);
-}
+NOUS_ENTRY(nous_mixcounts_sum_trans_super, sum_trans(fcinfo, "nous_mixcounts_sum_trans_super", true, false));

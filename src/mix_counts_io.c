@@ -45,11 +45,11 @@ nous_mixcounts_out(PG_FUNCTION_ARGS)
 		if (i > 0)
 			appendStringInfoChar(&s, ',');
 		appendStringInfoChar(&s, '[');
-		mix_append_quoted(&s, t.super_name[sp], t.super_len[sp]);
+		nous_append_quoted(&s, t.super_name[sp], t.super_len[sp]);
 		appendStringInfoChar(&s, ',');
-		mix_append_quoted(&s, t.unit_name[u], t.unit_len[u]);
+		nous_append_quoted(&s, t.unit_name[u], t.unit_len[u]);
 		appendStringInfoChar(&s, ',');
-		mix_append_quoted(&s, t.group_name[g], t.group_len[g]);
+		nous_append_quoted(&s, t.group_name[g], t.group_len[g]);
 		appendStringInfoChar(&s, ',');
 		mix_append_double(&s, t.cell_n[i]);
 		appendStringInfoChar(&s, ']');
@@ -90,10 +90,8 @@ counts_in_item(const char **p, const char *str, void *arg)
 	need = NOUS_MIXREC_HDR + c->ks.len + c->ku.len + c->kg.len;
 	if ((Size) c->s.len + need >= MaxAllocSize)
 		mix_bad_text("nous.mixcounts", str, "The state is larger than 1 GB.");
-	enlargeStringInfo(&c->s, need);
-	nous_mixrec_write((unsigned char *) c->s.data + c->s.len, n, c->ks.data, c->ks.len,
-					  c->ku.data, c->ku.len, c->kg.data, c->kg.len);
-	c->s.len += need;
+	mix_append_record(&c->s, n, c->ks.data, c->ks.len, c->ku.data, c->ku.len,
+					  c->kg.data, c->kg.len);
 }
 
 PG_FUNCTION_INFO_V1(nous_mixcounts_in);
@@ -108,7 +106,7 @@ nous_mixcounts_in(PG_FUNCTION_ARGS)
 	initStringInfo(&c.ks);
 	initStringInfo(&c.ku);
 	initStringInfo(&c.kg);
-	appendBinaryStringInfo(&c.s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	appendBinaryStringInfo(&c.s, MIX_IMAGE_START, COUNTS_HDR);
 	mix_parse_list(&p, "nous.mixcounts", str, counts_in_item, &c);
 	SET_VARSIZE(c.s.data, c.s.len);
 	PG_RETURN_POINTER(c.s.data);
@@ -137,16 +135,13 @@ nous_mixcounts_send(PG_FUNCTION_ARGS)
 		int			k;
 		const char *str;
 
-		memcpy(&n, r + off, 8);
-		memcpy(l, r + off + 8, 12);
+		off += nous_mixrec_read(r + off, &n, l, &str);
 		pq_sendfloat8(&buf, n);
-		str = (const char *) r + off + NOUS_MIXREC_HDR;
 		for (k = 0; k < 3; k++)
 		{
 			nous_sendcountedtext(&buf, str, l[k]);
 			str += l[k];
 		}
-		off += NOUS_MIXREC_HDR + l[0] + l[1] + l[2];
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -167,7 +162,7 @@ nous_mixcounts_recv(PG_FUNCTION_ARGS)
 	if (c < 0 || c > (int64) (msg->len - msg->cursor) / 20)
 		mix_bad_binary("nous.mixcounts", "The cell count does not match the message length.");
 	initStringInfo(&s);
-	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", COUNTS_HDR);
+	appendBinaryStringInfo(&s, MIX_IMAGE_START, COUNTS_HDR);
 	for (i = 0; i < c; i++)
 	{
 		double		n;
@@ -191,9 +186,7 @@ nous_mixcounts_recv(PG_FUNCTION_ARGS)
 		need = NOUS_MIXREC_HDR + (Size) l[0] + l[1] + l[2];
 		if ((Size) s.len + need >= MaxAllocSize)
 			mix_bad_binary("nous.mixcounts", "The state is larger than 1 GB.");
-		enlargeStringInfo(&s, need);
-		nous_mixrec_write((unsigned char *) s.data + s.len, n, k[0], l[0], k[1], l[1], k[2], l[2]);
-		s.len += need;
+		mix_append_record(&s, n, k[0], l[0], k[1], l[1], k[2], l[2]);
 	}
 	if (msg->cursor != msg->len)
 		mix_bad_binary("nous.mixcounts", "Junk after the last cell.");

@@ -64,33 +64,26 @@ pairs_append(NousBufEO *eo, double g, double t)
 	double		pr[2];
 
 	check_pair(g, t);
-	mix_buf_reserve(eo, sizeof(pr));
 	pr[0] = g;
 	pr[1] = t;
-	memcpy(eo->data + eo->len, pr, sizeof(pr));
-	eo->len += sizeof(pr);
+	mix_buf_append(eo, pr, sizeof(pr));
 }
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_trans);
+NOUS_NORETURN static void bad_atkinson_b(double b);
 
-/* transition (state, group, total): append one area; NULL rows are skipped */
-Datum
-nous_mixpairs_trans(PG_FUNCTION_ARGS)
+/* the error of an Atkinson parameter b outside [0, 1) */
+static void
+bad_atkinson_b(double b)
 {
-	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_PAIRS, "nous_mixpairs_trans");
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-		pairs_append(eo, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
-	RETURN_EO(eo);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("Atkinson parameter b must be in [0, 1), got %g", b)));
 }
 
-PG_FUNCTION_INFO_V1(nous_mixpairs_trans_param);
-
-/* transition (state, group, total, b): as above, b kept in the state */
-Datum
-nous_mixpairs_trans_param(PG_FUNCTION_ARGS)
+/* the Atkinson parameter b of a row (argument 3): the same for every row, kept in the state */
+static void
+pairs_trans_b(FunctionCallInfo fcinfo, NousBufEO *eo)
 {
-	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_PAIRS, "nous_mixpairs_trans_param");
 	double		b, old;
 
 	if (PG_ARGISNULL(3))
@@ -99,9 +92,7 @@ nous_mixpairs_trans_param(PG_FUNCTION_ARGS)
 				 errmsg("parameter b must not be NULL")));
 	b = PG_GETARG_FLOAT8(3);
 	if (!isfinite(b) || b < 0.0 || b >= 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("Atkinson parameter b must be in [0, 1), got %g", b)));
+		bad_atkinson_b(b);
 	old = pairs_param(eo->data);
 	if (isnan(old))
 		memcpy(eo->data + 8, &b, sizeof(double));
@@ -110,10 +101,26 @@ nous_mixpairs_trans_param(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("Atkinson parameter b changes between rows (%g, then %g)", old, b),
 				 errdetail("b must be the same for every row of a group.")));
+}
+
+/* transition (state, group, total[, b]): append one area; NULL rows are skipped */
+static inline Datum
+pairs_trans(FunctionCallInfo fcinfo, const char *fn, bool with_b)
+{
+	NousBufEO  *eo = mix_state_rw(fcinfo, 0, BUF_PAIRS, fn);
+
+	if (with_b)
+		pairs_trans_b(fcinfo, eo);
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
 		pairs_append(eo, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
 	RETURN_EO(eo);
 }
+
+/* transition (state, group, total) */
+NOUS_ENTRY(nous_mixpairs_trans, pairs_trans(fcinfo, "nous_mixpairs_trans", false));
+
+/* transition (state, group, total, b): as above, b kept in the state */
+NOUS_ENTRY(nous_mixpairs_trans_param, pairs_trans(fcinfo, "nous_mixpairs_trans_param", true));
 
 PG_FUNCTION_INFO_V1(nous_mixpairs_combine);
 
@@ -140,9 +147,7 @@ nous_mixpairs_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge mix states with different parameters (%g and %g)", p1, p2)));
-	mix_buf_reserve(eo, len - PAIRS_HDR);
-	memcpy(eo->data + eo->len, img + PAIRS_HDR, len - PAIRS_HDR);
-	eo->len += len - PAIRS_HDR;
+	mix_buf_append(eo, img + PAIRS_HDR, len - PAIRS_HDR);
 	RETURN_EO(eo);
 }
 
@@ -200,9 +205,7 @@ atkinson_common(FunctionCallInfo fcinfo, const double *gt, size_t n, double b)
 	nous_status st = nous_mix2_atkinson(gt, n, b, &r);
 
 	if (st == NOUS_ERR_PARAM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("Atkinson parameter b must be in [0, 1), got %g", b)));
+		bad_atkinson_b(b);
 	if (st != NOUS_OK)
 		nous_report_status(st, "atkinson");
 	RETURN_INDEX(r);
@@ -305,7 +308,7 @@ nous_mixpairs_in(PG_FUNCTION_ARGS)
 	double		b = get_float8_nan();
 
 	initStringInfo(&s);
-	appendBinaryStringInfo(&s, "\0\0\0\0\1\0\0\0", 8);
+	appendBinaryStringInfo(&s, MIX_IMAGE_START, 8);
 	while (isspace((unsigned char) *p))
 		p++;
 	if (*p == 'b')

@@ -79,6 +79,27 @@ mix_buf_reserve(NousBufEO *eo, Size extra)
 				 "bytes in a mix state");
 }
 
+/* append n bytes at p to the image */
+void
+mix_buf_append(NousBufEO *eo, const void *p, Size n)
+{
+	mix_buf_reserve(eo, n);
+	memcpy(eo->data + eo->len, p, n);
+	eo->len += n;
+}
+
+/* append one cell record of nous.mixcounts to the value s */
+void
+mix_append_record(StringInfo s, double n, const char *ks, uint32 ls,
+				  const char *ku, uint32 lu, const char *kg, uint32 lg)
+{
+	Size		need = NOUS_MIXREC_HDR + (Size) ls + lu + lg;
+
+	enlargeStringInfo(s, need);
+	nous_mixrec_write((unsigned char *) s->data + s->len, n, ks, ls, ku, lu, kg, lg);
+	s->len += need;
+}
+
 /* read access to a state datum (flat, toasted or expanded): image and length */
 const char *
 mix_state_image(Datum d, int kind, Size *len)
@@ -187,30 +208,35 @@ mix_bad_text(const char *type, const char *str, const char *why)
 			 errdetail("%s", why)));
 }
 
+/* past the white space at *p */
+static void
+skip_space(const char **p)
+{
+	while (isspace((unsigned char) **p))
+		(*p)++;
+}
+
 double
 mix_parse_double(const char **p, const char *type, const char *str)
 {
 	char	   *end;
 	double		x;
 
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	skip_space(p);
 	errno = 0;
 	x = strtod(*p, &end);
 	/* like float8in: subnormal values are read, underflow to 0 is not */
 	if (end == *p || (errno == ERANGE && x == 0.0) || !isfinite(x))
 		mix_bad_text(type, str, "A finite number was expected.");
 	*p = end;
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	skip_space(p);
 	return x;
 }
 
 void
 mix_expect_char(const char **p, char c, const char *type, const char *str)
 {
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	skip_space(p);
 	if (**p != c)
 	{
 		char		why[64];
@@ -219,8 +245,7 @@ mix_expect_char(const char **p, char c, const char *type, const char *str)
 		mix_bad_text(type, str, why);
 	}
 	(*p)++;
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	skip_space(p);
 }
 
 void
@@ -251,39 +276,10 @@ mix_bad_binary(const char *type, const char *why)
 }
 
 void
-mix_append_quoted(StringInfo s, const char *p, uint32 l)
-{
-	uint32		i;
-
-	appendStringInfoChar(s, '"');
-	for (i = 0; i < l; i++)
-	{
-		if (p[i] == '"' || p[i] == '\\')
-			appendStringInfoChar(s, '\\');
-		appendStringInfoChar(s, p[i]);
-	}
-	appendStringInfoChar(s, '"');
-}
-
-void
 mix_parse_quoted(const char **p, StringInfo out, const char *str)
 {
 	mix_expect_char(p, '"', "nous.mixcounts", str);
-	resetStringInfo(out);
-	while (**p != '"')
-	{
-		if (**p == '\0')
-			mix_bad_text("nous.mixcounts", str, "Unterminated string.");
-		if (**p == '\\')
-		{
-			(*p)++;
-			if (**p == '\0')
-				mix_bad_text("nous.mixcounts", str, "Unterminated string.");
-		}
-		appendStringInfoChar(out, **p);
-		(*p)++;
-	}
-	(*p)++;
-	while (isspace((unsigned char) **p))
-		(*p)++;
+	if (!nous_read_quoted(p, out))
+		mix_bad_text("nous.mixcounts", str, "Unterminated string.");
+	skip_space(p);
 }

@@ -493,3 +493,52 @@ nous_params_number(Jsonb *params, const char *method, const char *key,
 				 errmsg("parameter \"%s\" of method \"%s\" must be finite", key, method)));
 	return true;
 }
+
+/* ---- added by mixflow ---- */
+#include "funcapi.h"
+
+TupleDesc
+nous_row_desc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	td;
+
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	return BlessTupleDesc(td);
+}
+
+void
+nous_append_quoted(StringInfo s, const char *p, size_t len)
+{
+	size_t		i;
+
+	appendStringInfoChar(s, '"');
+	for (i = 0; i < len; i++)
+	{
+		if (p[i] == '"' || p[i] == '\\')
+			appendStringInfoChar(s, '\\');
+		appendStringInfoChar(s, p[i]);
+	}
+	appendStringInfoChar(s, '"');
+}
+
+bool
+nous_read_quoted(const char **p, StringInfo out)
+{
+	resetStringInfo(out);
+	while (**p != '"')
+	{
+		if (**p == '\0')
+			return false;
+		if (**p == '\\')
+		{
+			(*p)++;
+			if (**p == '\0')
+				return false;
+		}
+		appendStringInfoChar(out, **p);
+		(*p)++;
+	}
+	(*p)++;
+	return true;
+}

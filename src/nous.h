@@ -277,4 +277,28 @@ extern NousMethodCache *nous_method_cached(FmgrInfo *flinfo, Size size,
 										   const char *family,
 										   const char *spec_text, bool *fresh);
 
+/* ---- added by mixflow ---- */
+#include "access/tupdesc.h"
+#include "lib/stringinfo.h"
+
+/*
+ * The row type of a function that returns a composite, blessed for
+ * heap_form_tuple; an elog ("return type must be a row type") when it does
+ * not, which its SQL declaration rules out.  NOUS_RETURN_ROW returns the row
+ * of values and nulls of that type (needs access/htup_details.h, funcapi.h).
+ */
+extern TupleDesc nous_row_desc(FunctionCallInfo fcinfo);
+#define NOUS_RETURN_ROW(td, values, nulls) \
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple((td), (values), (nulls))))
+
+/*
+ * Quoted strings of the text forms of nous.flows and nous.mixcounts: "..."
+ * with a backslash before every " and \.  nous_append_quoted writes p[0..len)
+ * so; nous_read_quoted reads one from just after its opening quote into out
+ * (reset first) and leaves *p after the closing quote, or returns false with
+ * *p on the terminating NUL when the string is not closed.
+ */
+extern void nous_append_quoted(StringInfo s, const char *p, size_t len);
+extern bool nous_read_quoted(const char **p, StringInfo out);
+
 #endif							/* NOUS_H */

@@ -90,15 +90,6 @@ nous_runs_merge(NousRuns *r, const double *b, Size nb)
 	r->nruns = k;
 }
 
-static int
-double_cmp(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 void
 nous_runs_compact(NousRuns *r)
 {
@@ -117,7 +108,7 @@ nous_runs_compact(NousRuns *r)
 					 errmsg("out of memory sorting %lld values", (long long) r->nraw)));
 	}
 	else
-		qsort(r->raw, r->nraw, sizeof(double), double_cmp);
+		qsort(r->raw, r->nraw, sizeof(double), nous_cmp_double);
 	/*
 	 * The scratch runs live in the state's own context: compaction also runs
 	 * from get_flat_size, whose caller's context may not support pfree

@@ -32,6 +32,27 @@ nous_flow_in_out(const nous_flow_view *v, double *in, double *out)
 	}
 }
 
+/*
+ * The inflow and outflow of every zone (nous_flow_in_out) in new arrays that
+ * the caller frees; false, nothing left allocated, when out of memory.
+ */
+static bool
+zone_flows(const nous_flow_view *v, double **in, double **out)
+{
+	size_t		nz = (size_t) v->nzones;
+
+	*in = nous_alloc(sizeof(double) * (nz ? nz : 1));
+	*out = nous_alloc(sizeof(double) * (nz ? nz : 1));
+	if (*in == NULL || *out == NULL)
+	{
+		nous_free(*in);
+		nous_free(*out);
+		return false;
+	}
+	nous_flow_in_out(v, *in, *out);
+	return true;
+}
+
 /* AUTO, PRES, SM, TM, TR, PE, PS as defined by the Observatoire des territoires (ANCT), indicators of residential mobility */
 void
 nous_flow_zone_rates(double iso, double entr, double sort, nous_flow_rates *r)
@@ -48,15 +69,6 @@ nous_flow_zone_rates(double iso, double entr, double sort, nous_flow_rates *r)
 	r->outflow_share = r->present_before > 0 ? sort / r->present_before : NAN;
 }
 
-static int
-dbl_cmp(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* Gini over n cells, zeros implicit: sum_k (2k - n - 1) x_(k) / (n sum x) (Bell et al. 2002, migration Gini index) */
 double
 nous_gini_sparse(double *x, int64_t m, double n)
@@ -68,7 +80,7 @@ nous_gini_sparse(double *x, int64_t m, double n)
 
 	if (n < 1 || m < 0 || zeros < 0)
 		return NAN;
-	if (nous_sort(x, (size_t) m, sizeof(double), dbl_cmp) != NOUS_OK)
+	if (nous_sort(x, (size_t) m, sizeof(double), nous_cmp_double) != NOUS_OK)
 		return NAN;
 	for (k = 0; k < m; k++)
 	{
@@ -90,21 +102,18 @@ nous_status
 nous_flow_summarise(const nous_flow_view *v, nous_flow_overall *s)
 {
 	size_t		nz = (size_t) v->nzones;
-	double	   *in = nous_alloc(sizeof(double) * (nz ? nz : 1));
-	double	   *out = nous_alloc(sizeof(double) * (nz ? nz : 1));
+	double	   *in,
+			   *out;
 	double	   *x = nous_alloc(sizeof(double) * (size_t) (v->nedges ? v->nedges : 1));
 	double		absnet = 0,
 				gross = 0;
 	int32_t		i;
 
-	if (in == NULL || out == NULL || x == NULL)
+	if (x == NULL || !zone_flows(v, &in, &out))
 	{
-		nous_free(in);
-		nous_free(out);
 		nous_free(x);
 		return NOUS_ERR_NOMEM;
 	}
-	nous_flow_in_out(v, in, out);
 	s->stayers = 0;
 	s->movers = 0;
 	for (i = 0; i < v->nzones; i++)
@@ -132,20 +141,17 @@ nous_flow_dominant(const nous_flow_view *v, int32_t *largest, bool *dominant,
 				   nous_flow_role *role)
 {
 	size_t		nz = (size_t) v->nzones;
-	double	   *in = nous_alloc(sizeof(double) * (nz ? nz : 1));
-	double	   *out = nous_alloc(sizeof(double) * (nz ? nz : 1));
+	double	   *in,
+			   *out;
 	bool	   *receives = nous_alloc(sizeof(bool) * (nz ? nz : 1));
 	int32_t		e,
 				i;
 
-	if (in == NULL || out == NULL || receives == NULL)
+	if (receives == NULL || !zone_flows(v, &in, &out))
 	{
-		nous_free(in);
-		nous_free(out);
 		nous_free(receives);
 		return NOUS_ERR_NOMEM;
 	}
-	nous_flow_in_out(v, in, out);
 	for (i = 0; i < v->nzones; i++)
 	{
 		largest[i] = -1;
@@ -219,16 +225,15 @@ nous_flow_select(const nous_flow_view *v, nous_flow_selector sel, double value,
 			break;
 		case NOUS_SEL_SHARE:
 			{
-				double	   *in = nous_alloc(sizeof(double) * (nz ? nz : 1));
-				double	   *out = nous_alloc(sizeof(double) * (nz ? nz : 1));
+				double	   *in,
+						   *out;
 
 				if (value < 0 || value > 1)
 					st = NOUS_ERR_PARAM;
-				else if (in == NULL || out == NULL)
+				else if (!zone_flows(v, &in, &out))
 					st = NOUS_ERR_NOMEM;
 				else
 				{
-					nous_flow_in_out(v, in, out);
 					for (e = 0; e < v->nedges; e++)
 					{
 						double		o = out[nous_fv_orig(v, e)];
@@ -236,9 +241,9 @@ nous_flow_select(const nous_flow_view *v, nous_flow_selector sel, double value,
 
 						keep[e] = o > 0 && (strict ? s > value : s >= value);
 					}
+					nous_free(in);
+					nous_free(out);
 				}
-				nous_free(in);
-				nous_free(out);
 				break;
 			}
 		case NOUS_SEL_TOP:

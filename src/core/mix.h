@@ -63,6 +63,27 @@ extern void nous_mixrec_write(unsigned char *dst, double n,
 							  const char *s, uint32_t ls,
 							  const char *u, uint32_t lu,
 							  const char *g, uint32_t lg);
+/* Write the three keys of a record (its body) at dst: s, u, g end to end. */
+extern void nous_mixrec_write_keys(char *dst, const char *s, uint32_t ls,
+								   const char *u, uint32_t lu,
+								   const char *g, uint32_t lg);
+
+/*
+ * Read the record at rec (one of a buffer nous_mixrec_count accepted): its
+ * count *n, key lengths l[0..2] (super, unit, group) and *keys, where the
+ * three keys stand end to end.  Returns the record's size in bytes.
+ */
+static inline size_t
+nous_mixrec_read(const unsigned char *rec, double *n, uint32_t l[3],
+				 const char **keys)
+{
+	memcpy(n, rec, 8);
+	l[0] = nous_rd_u32(rec, 2);
+	l[1] = nous_rd_u32(rec, 3);
+	l[2] = nous_rd_u32(rec, 4);
+	*keys = (const char *) rec + NOUS_MIXREC_HDR;
+	return NOUS_MIXREC_HDR + (size_t) l[0] + l[1] + l[2];
+}
 
 /* ---- multigroup table ---- */
 typedef struct nous_mixtable

@@ -69,6 +69,38 @@ nous_mix_mutual_information(const nous_mixtable *t)
 	return m < 0.0 ? 0.0 : m;	/* rounding can give -1e-17 */
 }
 
+/*
+ * The scratch of a pass over the cells of each super-unit in turn: *acc the
+ * count of each group (zeroed), *touched the groups met (ngroup each).  False
+ * when out of memory (nothing left allocated).
+ */
+static bool
+group_scratch(const nous_mixtable *t, double **acc, uint32_t **touched)
+{
+	*acc = nous_alloc(sizeof(double) * (t->ngroup ? t->ngroup : 1));
+	*touched = nous_alloc(sizeof(uint32_t) * (t->ngroup ? t->ngroup : 1));
+	if (*acc == NULL || *touched == NULL)
+	{
+		nous_free(*acc);
+		nous_free(*touched);
+		return false;
+	}
+	memset(*acc, 0, sizeof(double) * t->ngroup);
+	return true;
+}
+
+/* add group g to touched[0..*ntouched) unless it is there */
+static void
+touch_group(uint32_t *touched, size_t *ntouched, uint32_t g)
+{
+	size_t		k;
+
+	for (k = 0; k < *ntouched; k++)
+		if (touched[k] == g)
+			return;
+	touched[(*ntouched)++] = g;
+}
+
 /* M = M_between(super x group) + sum_s p_s M_s (Mora & Ruiz-Castillo 2011) */
 nous_status
 nous_mix_decompose(const nous_mixtable *t, nous_mix_decomp *d)
@@ -85,15 +117,8 @@ nous_mix_decompose(const nous_mixtable *t, nous_mix_decomp *d)
 		d->h = d->m_between = d->m_within = d->h_between = d->h_within = NAN;
 		return NOUS_OK;
 	}
-	acc = nous_alloc(sizeof(double) * (t->ngroup ? t->ngroup : 1));
-	touched = nous_alloc(sizeof(uint32_t) * (t->ngroup ? t->ngroup : 1));
-	if (acc == NULL || touched == NULL)
-	{
-		nous_free(acc);
-		nous_free(touched);
+	if (!group_scratch(t, &acc, &touched))
 		return NOUS_ERR_NOMEM;
-	}
-	memset(acc, 0, sizeof(double) * t->ngroup);
 	/* cells are sorted by super: sum each super's group counts */
 	for (i = 0; i <= t->ncell; i++)
 	{
@@ -114,17 +139,9 @@ nous_mix_decompose(const nous_mixtable *t, nous_mix_decomp *d)
 			if (i == t->ncell)
 				break;
 		}
+		/* a group may be touched twice when its first cells weigh 0 */
 		if (acc[t->cell_group[i]] == 0.0)
-		{
-			/* a group may be touched twice when its first cells weigh 0 */
-			size_t		k;
-			bool		seen = false;
-
-			for (k = 0; k < ntouched && !seen; k++)
-				seen = touched[k] == t->cell_group[i];
-			if (!seen)
-				touched[ntouched++] = t->cell_group[i];
-		}
+			touch_group(touched, &ntouched, t->cell_group[i]);
 		acc[t->cell_group[i]] += t->cell_n[i];
 	}
 	nous_free(acc);
@@ -257,15 +274,8 @@ nous_mix_by_super(const nous_mixtable *t, double *p, double *m, double *e)
 	uint32_t   *touched;
 	size_t		start = 0, i, k;
 
-	acc = nous_alloc(sizeof(double) * (t->ngroup ? t->ngroup : 1));
-	touched = nous_alloc(sizeof(uint32_t) * (t->ngroup ? t->ngroup : 1));
-	if (acc == NULL || touched == NULL)
-	{
-		nous_free(acc);
-		nous_free(touched);
+	if (!group_scratch(t, &acc, &touched))
 		return NOUS_ERR_NOMEM;
-	}
-	memset(acc, 0, sizeof(double) * t->ngroup);
 	while (start < t->ncell)
 	{
 		uint32_t	s = t->cell_super[start];
@@ -275,12 +285,8 @@ nous_mix_by_super(const nous_mixtable *t, double *p, double *m, double *e)
 		while (end < t->ncell && t->cell_super[end] == s)
 		{
 			uint32_t	g = t->cell_group[end];
-			bool		seen = false;
 
-			for (k = 0; k < ntouched && !seen; k++)
-				seen = touched[k] == g;
-			if (!seen)
-				touched[ntouched++] = g;
+			touch_group(touched, &ntouched, g);
 			acc[g] += t->cell_n[end];
 			end++;
 		}

@@ -22,7 +22,14 @@ nous_mixrec_write(unsigned char *dst, double n,
 	memcpy(dst + 8, &ls, 4);
 	memcpy(dst + 12, &lu, 4);
 	memcpy(dst + 16, &lg, 4);
-	dst += NOUS_MIXREC_HDR;
+	nous_mixrec_write_keys((char *) dst + NOUS_MIXREC_HDR, s, ls, u, lu, g, lg);
+}
+
+void
+nous_mixrec_write_keys(char *dst, const char *s, uint32_t ls,
+					   const char *u, uint32_t lu,
+					   const char *g, uint32_t lg)
+{
 	if (ls)
 		memcpy(dst, s, ls);
 	if (lu)
@@ -324,14 +331,14 @@ nous_mixtable_build(const unsigned char *buf, size_t len, nous_mixtable *t)
 		return NOUS_ERR_NOMEM;
 	for (i = 0; i < nrec; i++)
 	{
-		memcpy(&r[i].n, buf + off, 8);
-		r[i].ls = nous_rd_u32(buf + off, 2);
-		r[i].lu = nous_rd_u32(buf + off, 3);
-		r[i].lg = nous_rd_u32(buf + off, 4);
-		r[i].s = (const char *) buf + off + NOUS_MIXREC_HDR;
+		uint32_t	l[3];
+
+		off += nous_mixrec_read(buf + off, &r[i].n, l, &r[i].s);
+		r[i].ls = l[0];
+		r[i].lu = l[1];
+		r[i].lg = l[2];
 		r[i].u = r[i].s + r[i].ls;
 		r[i].g = r[i].u + r[i].lu;
-		off += NOUS_MIXREC_HDR + r[i].ls + r[i].lu + r[i].lg;
 	}
 	ns = intern_keys(r, nrec, KEY_SUPER, &rep_s);
 	nu = ns < 0 ? -1 : intern_keys(r, nrec, KEY_UNIT, &rep_u);

@@ -224,3 +224,25 @@ nous_strref_cmp(const void *a, const void *b)
 
 	return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
 }
+
+/* ---- added by mixflow ---- */
+bool
+nous_word_find(const nous_word *table, const char *w, int *value)
+{
+	for (; table->word != NULL; table++)
+		if (strcmp(table->word, w) == 0)
+		{
+			*value = table->value;
+			return true;
+		}
+	return false;
+}
+
+int
+nous_cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}

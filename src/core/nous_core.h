@@ -120,4 +120,18 @@ typedef struct nous_strref
 
 extern int	nous_strref_cmp(const void *a, const void *b);
 
+/* ---- added by mixflow ---- */
+/* A word of a closed list and its value, in a table ended by {NULL, 0}. */
+typedef struct nous_word
+{
+	const char *word;
+	int			value;
+} nous_word;
+
+/* Find w in table: true and *value set, or false when w is not there. */
+extern bool nous_word_find(const nous_word *table, const char *w, int *value);
+
+/* qsort / nous_sort comparator of doubles, increasing (no NaN expected). */
+extern int	nous_cmp_double(const void *a, const void *b);
+
 #endif							/* NOUS_CORE_H */

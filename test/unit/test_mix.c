@@ -181,6 +181,35 @@ TEST(multigroup_hand_case)
 	nous_mixtable_free(&t);
 }
 
+/* nous_mixrec_read gives back what nous_mixrec_write wrote, record by record */
+TEST(records_round_trip)
+{
+	unsigned char buf[256];
+	size_t		len = 0, off = 0, c;
+	double		n;
+	uint32_t	l[3];
+	const char *k;
+
+	len = put(buf, len, "", "unit", "g", 2.5);
+	len = put(buf, len, "super", "", "grp", 0);
+	CHECK_INT(nous_mixrec_count(buf, len, &c), NOUS_OK);
+	CHECK_INT(c, 2);
+	off += nous_mixrec_read(buf + off, &n, l, &k);
+	CHECK_NEAR(n, 2.5, 0);
+	CHECK_INT(l[0], 0);
+	CHECK_INT(l[1], 4);
+	CHECK_INT(l[2], 1);
+	CHECK_INT(memcmp(k, "unitg", 5), 0);
+	CHECK_INT(off, NOUS_MIXREC_HDR + 5);
+	off += nous_mixrec_read(buf + off, &n, l, &k);
+	CHECK_NEAR(n, 0, 0);
+	CHECK_INT(l[0], 5);
+	CHECK_INT(l[1], 0);
+	CHECK_INT(l[2], 3);
+	CHECK_INT(memcmp(k, "supergrp", 8), 0);
+	CHECK_INT(off, len);
+}
+
 TEST(multigroup_corrupt_and_empty)
 {
 	unsigned char buf[256];
@@ -495,6 +524,7 @@ main(void)
 	RUN(two_group_undefined_and_checks);
 	RUN(two_group_near_everyone);
 	RUN(multigroup_hand_case);
+	RUN(records_round_trip);
 	RUN(multigroup_corrupt_and_empty);
 	RUN(multigroup_random_build);
 	RUN(consumption_units);
