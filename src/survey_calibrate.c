@@ -177,7 +177,7 @@ nous_svy_calibrate(PG_FUNCTION_ARGS)
 						 fun == NOUS_CAL_LOGIT ? ", or widen the bounds" : "")));
 	if (st != NOUS_OK)
 		nous_report_status(st, "nous.svy_calibrate");
-	td = svy_result_desc(fcinfo);
+	td = nous_row_desc(fcinfo);
 	values[0] = PointerGetDatum(float8_array(w, n));
 	values[1] = Int32GetDatum(iters);
 	values[2] = Float8GetDatum(maxerr);

@@ -256,13 +256,3 @@ svy_check_level(double level)
 				 errhint("Pass level => 0.95 for a 95%% interval.")));
 }
 
-/* the blessed tuple descriptor of a function returning a row */
-TupleDesc
-svy_result_desc(FunctionCallInfo fcinfo)
-{
-	TupleDesc	td;
-
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	return BlessTupleDesc(td);
-}

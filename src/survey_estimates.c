@@ -71,7 +71,7 @@ estimate_row(FunctionCallInfo fcinfo, double est, double se, int df, double n)
 	Datum		values[5];
 	bool		nulls[5] = {false, false, false, false, false};
 
-	td = svy_result_desc(fcinfo);
+	td = nous_row_desc(fcinfo);
 	values[0] = Float8GetDatum(est);
 	values[1] = Float8GetDatum(se);
 	if (est != 0 && isfinite(se))
@@ -153,7 +153,7 @@ nous_svy_info(PG_FUNCTION_ARGS)
 	bool		nulls[5] = {false, false, false, false, false};
 
 	svy_design_of(PG_GETARG_DATUM(0), &g);
-	td = svy_result_desc(fcinfo);
+	td = nous_row_desc(fcinfo);
 	values[0] = Int64GetDatum((int64) g.rows);
 	values[1] = Int64GetDatum((int64) g.units);
 	values[2] = Int32GetDatum(g.nstrata);
@@ -203,7 +203,7 @@ nous_svy_ciprop(PG_FUNCTION_ARGS)
 				 errmsg("the design has no degree of freedom"),
 				 errdetail("It has as many sampling units as strata.")));
 	st = nous_svy_ci_compute(method, p, se, g.df, g.rows, level, &lo, &hi);
-	td = svy_result_desc(fcinfo);
+	td = nous_row_desc(fcinfo);
 	values[0] = Float8GetDatum(p);
 	values[1] = Float8GetDatum(lo);
 	values[2] = Float8GetDatum(hi);

@@ -155,7 +155,5 @@ extern double svy_design_cov(const SvyDesign *g, const double q[3],
 							 const double r[3], int lonely);
 /* an ERROR unless 0 < level < 1 */
 extern void svy_check_level(double level);
-/* the tuple descriptor of a function returning a row */
-extern TupleDesc svy_result_desc(FunctionCallInfo fcinfo);
 
 #endif							/* NOUS_SURVEY_GLUE_H */

@@ -133,7 +133,7 @@ nous_km_quantile(PG_FUNCTION_ARGS)
 				 errdetail("p is the share of cases closed by the time returned, strictly between 0 and 1."),
 				 errhint("Pass p => 0.5 for the median delay.")));
 	c = km_curve_of(PG_GETARG_DATUM(0), PG_GETARG_FLOAT8(2), &m);
-	td = svy_result_desc(fcinfo);
+	td = nous_row_desc(fcinfo);
 	for (i = 0; i < m; i++)
 		ev += c[i].n_event;
 	values[0] = Int64GetDatum(m > 0 ? (int64) c[0].n_risk : 0);

@@ -9,15 +9,6 @@
 
 #include "index.h"
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* Present values of x, sorted; *m receives their count (NULL when 0). */
 static nous_status
 sorted_present(const double *x, const bool *present, int n, double **s, int *m)
@@ -39,7 +30,7 @@ sorted_present(const double *x, const bool *present, int n, double **s, int *m)
 	for (i = 0; i < n; i++)
 		if (present[i])
 			(*s)[c++] = x[i];
-	qsort(*s, (size_t) c, sizeof(double), cmp_double);
+	qsort(*s, (size_t) c, sizeof(double), nous_cmp_double);
 	return NOUS_OK;
 }
 

@@ -29,15 +29,6 @@ nous_normal_p2(double z)
 	return erfc(fabs(z) / sqrt(2.0));
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 typedef struct
 {
 	double		t,
@@ -57,7 +48,7 @@ cmp_point(const void *a, const void *b)
 static double
 median(double *v, size_t n)
 {
-	qsort(v, n, sizeof(double), cmp_double);
+	qsort(v, n, sizeof(double), nous_cmp_double);
 	return (n % 2) ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
@@ -122,7 +113,7 @@ nous_trend(double *t, double *y, int n, NousTrend *out, double *dup)
 	out->slope = median(w, npairs);
 	/* ties among the values: groups of equal y */
 	memcpy(w, y, sizeof(double) * (size_t) n);
-	qsort(w, (size_t) n, sizeof(double), cmp_double);
+	qsort(w, (size_t) n, sizeof(double), nous_cmp_double);
 	for (i = 0; i < n;)
 	{
 		double		g;
