@@ -277,4 +277,21 @@ extern NousMethodCache *nous_method_cached(FmgrInfo *flinfo, Size size,
 										   const char *family,
 										   const char *spec_text, bool *fresh);
 
+/* ---- added by spatial ---- */
+
+/*
+ * The memory context of a support function that SQL may call too (a
+ * combine): the aggregate's, or outside an aggregate the current one (the
+ * result is then a new value).
+ */
+static inline MemoryContext
+nous_agg_or_current_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggctx;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		aggctx = CurrentMemoryContext;
+	return aggctx;
+}
+
 #endif							/* NOUS_H */

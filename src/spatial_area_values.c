@@ -411,14 +411,8 @@ nous_area_values_combine(PG_FUNCTION_ARGS)
 	AvEO	   *eo;
 	AvView		v;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		aggctx = CurrentMemoryContext;	/* called from SQL: a new value */
+	NOUS_RETURN_STATE_IF_NULL(1);
+	aggctx = nous_agg_or_current_context(fcinfo);	/* from SQL: a new value */
 	av_read(PG_GETARG_DATUM(1), &v);
 	eo = av_state(fcinfo, 0, aggctx, v.n, v.s != NULL);
 	if (v.s != NULL)

@@ -358,14 +358,8 @@ nous_ac_state_combine(PG_FUNCTION_ARGS)
 	AcsEO	   *eo;
 	AcState		s;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		aggctx = CurrentMemoryContext;	/* called from SQL: a new value */
+	NOUS_RETURN_STATE_IF_NULL(1);
+	aggctx = nous_agg_or_current_context(fcinfo);	/* from SQL: a new value */
 	eo = acs_state(fcinfo, 0, aggctx);
 	acs_view(PG_GETARG_DATUM(1), &s);
 	acs_add(eo, &s);
