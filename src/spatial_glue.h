@@ -133,6 +133,10 @@ extern void spatial_too_many_pairs(const char *what, const char *pairs, int32 n)
 extern const char *spatial_postgis_schema(void);
 /* the SRID sr of row i: the first sets *srid, any other differing is an error (22023) */
 extern void spatial_check_srid(int32 *srid, int32 sr, int32 i, const char *detail);
+/* inside SPI: whether srid is longitude/latitude in PostGIS's spatial_ref_sys (schema ps) */
+extern bool spatial_srid_geographic(const char *ps, int32 srid);
+/* inside SPI: the two oids of the one row of query; elog "nous: PostGIS <what> not found" */
+extern void spatial_postgis_fn_pair(const char *query, const char *what, Oid *fn1, Oid *fn2);
 /* the type geometry of PostGIS (no SPI) */
 extern Oid	spatial_geometry_type(void);
 
