@@ -294,4 +294,20 @@ nous_agg_or_current_context(FunctionCallInfo fcinfo)
 	return aggctx;
 }
 
+/*
+ * nous_reserve for two parallel arrays p1 and p2 of cap elements each (ids
+ * and values): room for need elements in both, one nous_grow_cap for the
+ * pair (elsize the sum of their element sizes).
+ */
+#define nous_reserve2(p1, p2, cap, need, limit, what) \
+	do { \
+		if ((int64) (need) > (int64) (cap)) \
+		{ \
+			int64		nous_newcap_ = nous_grow_cap((cap), (need), sizeof(*(p1)) + sizeof(*(p2)), (limit), (what)); \
+			(p1) = repalloc_huge((p1), sizeof(*(p1)) * (Size) nous_newcap_); \
+			(p2) = repalloc_huge((p2), sizeof(*(p2)) * (Size) nous_newcap_); \
+			(cap) = nous_newcap_; \
+		} \
+	} while (0)
+
 #endif							/* NOUS_H */

@@ -176,13 +176,7 @@ av_new(MemoryContext parent, int64 cap, bool text)
 void
 av_reserve(AvEO *eo, int64 need)
 {
-	if (need > eo->cap)
-	{
-		eo->cap = nous_grow_cap(eo->cap, need, sizeof(int64) + sizeof(double), NOUS_GRAPH_MAX,
-								"areas in nous.area_values");
-		eo->ids = repalloc_huge(eo->ids, sizeof(int64) * eo->cap);
-		eo->x = repalloc_huge(eo->x, sizeof(double) * eo->cap);
-	}
+	nous_reserve2(eo->ids, eo->x, eo->cap, need, NOUS_GRAPH_MAX, "areas in nous.area_values");
 }
 
 /* one more pair with a text id (room reserved) */

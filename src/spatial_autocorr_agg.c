@@ -123,12 +123,7 @@ acs_new(MemoryContext parent, int64 cap)
 static void
 acs_reserve(AcsEO *eo, int64 need)
 {
-	if (need > eo->cap)
-	{
-		eo->cap = nous_grow_cap(eo->cap, need, sizeof(int64) + sizeof(double), NOUS_GRAPH_MAX, "areas");
-		eo->ids = repalloc_huge(eo->ids, sizeof(int64) * eo->cap);
-		eo->x = repalloc_huge(eo->x, sizeof(double) * eo->cap);
-	}
+	nous_reserve2(eo->ids, eo->x, eo->cap, need, NOUS_GRAPH_MAX, "areas");
 }
 
 /* the state read-only: what the final functions need (AcState of spatial_glue.h) */

@@ -43,13 +43,7 @@ ac_new(MemoryContext ctx)
 static void
 ac_reserve(AcState *s, int64 more)
 {
-	if (s->n + more > s->cap)
-	{
-		s->cap = nous_grow_cap(s->cap, s->n + more, sizeof(int64) + sizeof(double), NOUS_GRAPH_MAX,
-							   "areas");
-		s->ids = repalloc_huge(s->ids, sizeof(int64) * s->cap);
-		s->x = repalloc_huge(s->x, sizeof(double) * s->cap);
-	}
+	nous_reserve2(s->ids, s->x, s->cap, s->n + more, NOUS_GRAPH_MAX, "areas");
 }
 
 static void

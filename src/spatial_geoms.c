@@ -139,13 +139,8 @@ geo_new(MemoryContext parent, Oid geomtype, char kind, double param, bool text)
 static void
 geoms_reserve(GeomState *s, int64 more)
 {
-	if (s->n + more > s->cap)
-	{
-		s->cap = nous_grow_cap(s->cap, s->n + more, sizeof(Datum) + sizeof(int64), NOUS_GRAPH_MAX,
-							   "rows for nous.contiguity, nous.knn or nous.distance_band");
-		s->ids = repalloc_huge(s->ids, sizeof(int64) * s->cap);
-		s->geoms = repalloc_huge(s->geoms, sizeof(Datum) * s->cap);
-	}
+	nous_reserve2(s->ids, s->geoms, s->cap, s->n + more, NOUS_GRAPH_MAX,
+				  "rows for nous.contiguity, nous.knn or nous.distance_band");
 }
 
 /*

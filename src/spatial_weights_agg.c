@@ -93,13 +93,7 @@ weo_new(MemoryContext parent, bool text)
 static void
 links_reserve(LinksState *s, int64 more_links, int64 more_nodes)
 {
-	if (s->m + more_links > s->mcap)
-	{
-		s->mcap = nous_grow_cap(s->mcap, s->m + more_links, sizeof(int64), NOUS_GRAPH_MAX,
-								"links for nous.weights");
-		s->from = repalloc_huge(s->from, sizeof(int64) * s->mcap);
-		s->to = repalloc_huge(s->to, sizeof(int64) * s->mcap);
-	}
+	nous_reserve2(s->from, s->to, s->mcap, s->m + more_links, NOUS_GRAPH_MAX, "links for nous.weights");
 	nous_reserve(s->nodes, s->ncap, s->nn + more_nodes, NOUS_GRAPH_MAX, "areas for nous.weights");
 }
 
