@@ -493,3 +493,14 @@ nous_params_number(Jsonb *params, const char *method, const char *key,
 				 errmsg("parameter \"%s\" of method \"%s\" must be finite", key, method)));
 	return true;
 }
+
+/* ---- added by spatial ---- */
+
+/* The error of NOUS_REQUIRE_ARG (nous.h): "<what> must not be NULL", 22004. */
+void
+nous_arg_is_null(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s must not be NULL", what)));
+}

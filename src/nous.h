@@ -310,4 +310,17 @@ nous_agg_or_current_context(FunctionCallInfo fcinfo)
 		} \
 	} while (0)
 
+/*
+ * NOUS_REQUIRE_ARG(argno, what): when argument argno is NULL, an ERROR
+ * null_value_not_allowed (22004), "<what> must not be NULL".  The test stays
+ * inline; nous_arg_is_null raises the error.
+ */
+NOUS_NORETURN extern void nous_arg_is_null(const char *what);
+
+#define NOUS_REQUIRE_ARG(argno, what) \
+	do { \
+		if (PG_ARGISNULL(argno)) \
+			nous_arg_is_null(what); \
+	} while (0)
+
 #endif							/* NOUS_H */

@@ -364,10 +364,7 @@ area_values_trans(FunctionCallInfo fcinfo, bool text_ids)
 	AvEO	   *eo;
 	int64		id;
 
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
+	NOUS_REQUIRE_ARG(1, "id");
 	if (text_ids)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(1);

@@ -315,10 +315,7 @@ acs_trans(FunctionCallInfo fcinfo, bool has_opts)
 	bool		first = eo->w == NULL;
 	double		v;
 
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("weights must not be NULL")));
+	NOUS_REQUIRE_ARG(1, "weights");
 	acs_take_weights(eo, PG_GETARG_DATUM(1));
 	if (first && has_opts && !PG_ARGISNULL(4))
 	{

@@ -71,10 +71,7 @@ ac_row_value(FunctionCallInfo fcinfo)
 {
 	double		v;
 
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
+	NOUS_REQUIRE_ARG(2, "id");
 	if (PG_ARGISNULL(3))
 		return NAN;
 	v = PG_GETARG_FLOAT8(3);
@@ -95,10 +92,7 @@ ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 
 	aggctx = nous_agg_context(fcinfo, "nous_ac_transfn", NULL);
 	s = PG_ARGISNULL(0) ? ac_new(aggctx) : (AcState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("weights must not be NULL")));
+	NOUS_REQUIRE_ARG(1, "weights");
 	if (s->w == NULL)
 	{
 		ac_set_weights(s, aggctx, weights_get(PG_GETARG_DATUM(1)));

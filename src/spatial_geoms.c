@@ -237,10 +237,7 @@ geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids)
 	aggctx = nous_agg_context(fcinfo, "nous_contiguity_transfn", NULL);
 	eo = geo_state(fcinfo, 0, aggctx, get_fn_expr_argtype(fcinfo->flinfo, 2), kind, param, text_ids);
 	s = &eo->s;
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
+	NOUS_REQUIRE_ARG(1, "id");
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -341,10 +338,7 @@ PG_FUNCTION_INFO_V1(nous_contiguity_transfn);
 Datum
 nous_contiguity_transfn(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("contiguity kind must not be NULL")));
+	NOUS_REQUIRE_ARG(3, "contiguity kind");
 	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0, false);
 }
 
@@ -354,10 +348,7 @@ PG_FUNCTION_INFO_V1(nous_contiguity_transfn_text);
 Datum
 nous_contiguity_transfn_text(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("contiguity kind must not be NULL")));
+	NOUS_REQUIRE_ARG(3, "contiguity kind");
 	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0, true);
 }
 
@@ -422,10 +413,7 @@ knn_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
 	int32		k;
 
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("number of neighbours must not be NULL")));
+	NOUS_REQUIRE_ARG(3, "number of neighbours");
 	k = PG_GETARG_INT32(3);
 	if (k < 1)
 		ereport(ERROR,
@@ -444,10 +432,7 @@ band_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
 	double		d;
 
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("distance must not be NULL")));
+	NOUS_REQUIRE_ARG(3, "distance");
 	d = PG_GETARG_FLOAT8(3);
 	if (!(d > 0) || !isfinite(d))
 		ereport(ERROR,

@@ -90,10 +90,7 @@ areal_interpolation(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(geomtype))
 		elog(ERROR, "areal_interpolation: geometry array expected");
-	if (PG_ARGISNULL(5))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("kind must not be NULL")));
+	NOUS_REQUIRE_ARG(5, "kind");
 	{
 		char	   *k = text_to_cstring(PG_GETARG_TEXT_PP(5));
 
