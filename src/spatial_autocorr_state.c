@@ -268,6 +268,23 @@ ac_style_name(nous_wstyle s)
  * Options 'style=W, permutations=999, seed=1, islands=error, missing=error,
  * alpha=0.05, alternative=two-sided'; the style is default_style unless given.
  */
+/*
+ * A policy option (islands, missing): "error", the default, is false, word
+ * true; anything else an error naming the policy (what), detail the choices.
+ */
+static bool
+ac_policy(const char *value, const char *word, const char *what, const char *detail)
+{
+	if (strcmp(value, "error") == 0)
+		return false;
+	if (strcmp(value, word) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown %s \"%s\"", what, value),
+				 errdetail("%s", detail)));
+	return true;
+}
+
 void
 ac_parse_opts(const char *text, nous_wstyle default_style, AcOpts *o)
 {
@@ -325,29 +342,11 @@ ac_parse_opts(const char *text, nous_wstyle default_style, AcOpts *o)
 			o->core.seed = (uint64_t) (int64) p->number;
 		}
 		else if (strcmp(p->key, "islands") == 0)
-		{
-			if (strcmp(p->value, "error") == 0)
-				o->core.keep_islands = false;
-			else if (strcmp(p->value, "keep") == 0)
-				o->core.keep_islands = true;
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown island policy \"%s\"", p->value),
-						 errdetail("Use error (the default) or keep (an island has a zero spatial lag).")));
-		}
+			o->core.keep_islands = ac_policy(p->value, "keep", "island policy",
+											 "Use error (the default) or keep (an island has a zero spatial lag).");
 		else if (strcmp(p->key, "missing") == 0)
-		{
-			if (strcmp(p->value, "error") == 0)
-				o->drop_missing = false;
-			else if (strcmp(p->value, "drop") == 0)
-				o->drop_missing = true;
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown missing-value policy \"%s\"", p->value),
-						 errdetail("Use error (the default) or drop (areas without a value are left out with their links).")));
-		}
+			o->drop_missing = ac_policy(p->value, "drop", "missing-value policy",
+										"Use error (the default) or drop (areas without a value are left out with their links).");
 		else if (strcmp(p->key, "alternative") == 0)
 			o->core.alternative = ac_parse_alternative(p->value);
 		else if (strcmp(p->key, "alpha") == 0)
