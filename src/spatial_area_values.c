@@ -329,22 +329,6 @@ av_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx, int64 more, b
 	return eo;
 }
 
-static double
-value_arg(FunctionCallInfo fcinfo, int argno, int64 id)
-{
-	double		v;
-
-	if (PG_ARGISNULL(argno))
-		return NAN;
-	v = PG_GETARG_FLOAT8(argno);
-	if (!isfinite(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value of area " INT64_FORMAT " is not finite", id),
-				 errhint("Replace NaN and infinite values by NULL.")));
-	return v;
-}
-
 static Datum area_values_trans(FunctionCallInfo fcinfo, bool text_ids);
 
 /* nous.area_values(id bigint, value): one pair more; a NULL value is kept as missing. */
@@ -388,7 +372,7 @@ area_values_trans(FunctionCallInfo fcinfo, bool text_ids)
 	if (eo->n > 0 && id < eo->ids[eo->n - 1])
 		eo->sorted = false;
 	eo->ids[eo->n] = id;
-	eo->x[eo->n++] = value_arg(fcinfo, 2, id);
+	eo->x[eo->n++] = spatial_value_arg(fcinfo, 2, id);
 	NOUS_RETURN_EO(eo);
 }
 

@@ -69,16 +69,23 @@ ac_set_weights(AcState *s, MemoryContext ctx, NousWeights *w)
 double
 ac_row_value(FunctionCallInfo fcinfo)
 {
+	NOUS_REQUIRE_ARG(2, "id");
+	return spatial_value_arg(fcinfo, 3, PG_GETARG_INT64(2));
+}
+
+/* The value of area id in argument argno: NaN for NULL; not finite, an error. */
+double
+spatial_value_arg(FunctionCallInfo fcinfo, int argno, int64 id)
+{
 	double		v;
 
-	NOUS_REQUIRE_ARG(2, "id");
-	if (PG_ARGISNULL(3))
+	if (PG_ARGISNULL(argno))
 		return NAN;
-	v = PG_GETARG_FLOAT8(3);
+	v = PG_GETARG_FLOAT8(argno);
 	if (!isfinite(v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value of area " INT64_FORMAT " is not finite", PG_GETARG_INT64(2)),
+				 errmsg("value of area " INT64_FORMAT " is not finite", id),
 				 errhint("Replace NaN and infinite values by NULL.")));
 	return v;
 }

@@ -202,6 +202,8 @@ extern nous_alternative ac_parse_alternative(const char *v);
 extern double *ac_values(AcState *s, nous_graph *g, AcOpts *o);
 /* the value of a row (w, id, value from argument 1): NaN for NULL; errors for a NULL id, a value not finite */
 extern double ac_row_value(FunctionCallInfo fcinfo);
+/* the value of area id in argument argno: NaN for NULL; an error when not finite */
+extern double spatial_value_arg(FunctionCallInfo fcinfo, int argno, int64 id);
 /* the error of a status of the core statistics */
 extern void ac_status(nous_status st, int32 islands, const char *what);
 /* a float8 datum, NULL when v is not finite */
