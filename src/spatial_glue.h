@@ -88,11 +88,24 @@ NOUS_NORETURN extern void spatial_bad_binary(const char *type, const char *detai
 /* an error of a state that does not decode (SQLSTATE 22000) */
 extern void spatial_state_corrupt(const char *agg, const char *detail);
 /*
- * The flat form of an expanded state: build(arg) run in a scratch context,
- * its result copied into the object's context (kept until the next change)
+ * An expanded state whose flat form is built whole by a function and kept
+ * until the next change (nous.geom_rows, the links of nous.weights): its
+ * struct begins with a SpatialCachedEO, build set when it is made; a change
+ * sets flat to NULL.  Its methods are {spatial_cached_flat_size,
+ * spatial_cached_flatten}, in an ExpandedObjectMethods of its own (the
+ * address tells the types apart).
  */
-extern struct varlena *spatial_eo_flat(ExpandedObjectHeader *eoh,
-									   struct varlena *(*build) (void *), void *arg);
+typedef struct SpatialCachedEO
+{
+	ExpandedObjectHeader hdr;
+	struct varlena *flat;		/* the flat form after the last change, or NULL */
+	struct varlena *(*build) (struct SpatialCachedEO *eo);	/* the flat form, anywhere */
+} SpatialCachedEO;
+
+/* the flat form: build run in a scratch context, its result kept in the object's */
+extern struct varlena *spatial_cached_flat(SpatialCachedEO *eo);
+extern Size spatial_cached_flat_size(ExpandedObjectHeader *eohptr);
+extern void spatial_cached_flatten(ExpandedObjectHeader *eohptr, void *result, Size size);
 /* a StringInfo reading the bytes of b */
 extern void spatial_state_buf(bytea *b, StringInfo buf);
 
