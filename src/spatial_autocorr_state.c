@@ -73,22 +73,6 @@ ac_row_value(FunctionCallInfo fcinfo)
 	return spatial_value_arg(fcinfo, 3, PG_GETARG_INT64(2));
 }
 
-/* The value of area id in argument argno: NaN for NULL; not finite, an error. */
-double
-spatial_value_arg(FunctionCallInfo fcinfo, int argno, int64 id)
-{
-	double		v;
-
-	if (PG_ARGISNULL(argno))
-		return NAN;
-	v = PG_GETARG_FLOAT8(argno);
-	if (!isfinite(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value of area " INT64_FORMAT " is not finite", id),
-				 errhint("Replace NaN and infinite values by NULL.")));
-	return v;
-}
 
 static Datum
 ac_trans(FunctionCallInfo fcinfo, bool has_opts)

@@ -9,6 +9,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
@@ -215,8 +217,22 @@ extern nous_alternative ac_parse_alternative(const char *v);
 extern double *ac_values(AcState *s, nous_graph *g, AcOpts *o);
 /* the value of a row (w, id, value from argument 1): NaN for NULL; errors for a NULL id, a value not finite */
 extern double ac_row_value(FunctionCallInfo fcinfo);
-/* the value of area id in argument argno: NaN for NULL; an error when not finite */
-extern double spatial_value_arg(FunctionCallInfo fcinfo, int argno, int64 id);
+/* the value of area id in argument argno: NaN for NULL; an error when not finite (per row: inline) */
+static inline double
+spatial_value_arg(FunctionCallInfo fcinfo, int argno, int64 id)
+{
+	double		v;
+
+	if (PG_ARGISNULL(argno))
+		return NAN;
+	v = PG_GETARG_FLOAT8(argno);
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value of area " INT64_FORMAT " is not finite", id),
+				 errhint("Replace NaN and infinite values by NULL.")));
+	return v;
+}
 /* the error of a status of the core statistics */
 extern void ac_status(nous_status st, int32 islands, const char *what);
 /* a float8 datum, NULL when v is not finite */
