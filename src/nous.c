@@ -9,6 +9,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -494,8 +495,7 @@ nous_params_number(Jsonb *params, const char *method, const char *key,
 	return true;
 }
 
-/* ---- added by mixflow ---- */
-#include "funcapi.h"
+/* ---- rows and quoted strings ---- */
 
 TupleDesc
 nous_row_desc(FunctionCallInfo fcinfo)
@@ -541,4 +541,15 @@ nous_read_quoted(const char **p, StringInfo out)
 	}
 	(*p)++;
 	return true;
+}
+
+/* ---- arguments ---- */
+
+/* The error of NOUS_REQUIRE_ARG (nous.h): "<what> must not be NULL", 22004. */
+void
+nous_arg_is_null(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s must not be NULL", what)));
 }

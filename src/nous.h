@@ -8,7 +8,9 @@
 
 #include "postgres.h"
 #include "compat.h"
+#include "access/tupdesc.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/expandeddatum.h"
 #include "utils/jsonb.h"
@@ -277,9 +279,7 @@ extern NousMethodCache *nous_method_cached(FmgrInfo *flinfo, Size size,
 										   const char *family,
 										   const char *spec_text, bool *fresh);
 
-/* ---- added by mixflow ---- */
-#include "access/tupdesc.h"
-#include "lib/stringinfo.h"
+/* ---- rows and quoted strings ---- */
 
 /*
  * The row type of a function that returns a composite, blessed for
@@ -300,5 +300,51 @@ extern TupleDesc nous_row_desc(FunctionCallInfo fcinfo);
  */
 extern void nous_append_quoted(StringInfo s, const char *p, size_t len);
 extern bool nous_read_quoted(const char **p, StringInfo out);
+
+/* ---- contexts, parallel arrays and arguments ---- */
+
+/*
+ * The memory context of a support function that SQL may call too (a
+ * combine): the aggregate's, or outside an aggregate the current one (the
+ * result is then a new value).
+ */
+static inline MemoryContext
+nous_agg_or_current_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggctx;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		aggctx = CurrentMemoryContext;
+	return aggctx;
+}
+
+/*
+ * nous_reserve for two parallel arrays p1 and p2 of cap elements each (ids
+ * and values): room for need elements in both, one nous_grow_cap for the
+ * pair (elsize the sum of their element sizes).
+ */
+#define nous_reserve2(p1, p2, cap, need, limit, what) \
+	do { \
+		if ((int64) (need) > (int64) (cap)) \
+		{ \
+			int64		nous_newcap_ = nous_grow_cap((cap), (need), sizeof(*(p1)) + sizeof(*(p2)), (limit), (what)); \
+			(p1) = repalloc_huge((p1), sizeof(*(p1)) * (Size) nous_newcap_); \
+			(p2) = repalloc_huge((p2), sizeof(*(p2)) * (Size) nous_newcap_); \
+			(cap) = nous_newcap_; \
+		} \
+	} while (0)
+
+/*
+ * NOUS_REQUIRE_ARG(argno, what): when argument argno is NULL, an ERROR
+ * null_value_not_allowed (22004), "<what> must not be NULL".  The test stays
+ * inline; nous_arg_is_null raises the error.
+ */
+NOUS_NORETURN extern void nous_arg_is_null(const char *what);
+
+#define NOUS_REQUIRE_ARG(argno, what) \
+	do { \
+		if (PG_ARGISNULL(argno)) \
+			nous_arg_is_null(what); \
+	} while (0)
 
 #endif							/* NOUS_H */

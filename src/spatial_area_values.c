@@ -176,13 +176,7 @@ av_new(MemoryContext parent, int64 cap, bool text)
 void
 av_reserve(AvEO *eo, int64 need)
 {
-	if (need > eo->cap)
-	{
-		eo->cap = nous_grow_cap(eo->cap, need, sizeof(int64) + sizeof(double), NOUS_GRAPH_MAX,
-								"areas in nous.area_values");
-		eo->ids = repalloc_huge(eo->ids, sizeof(int64) * eo->cap);
-		eo->x = repalloc_huge(eo->x, sizeof(double) * eo->cap);
-	}
+	nous_reserve2(eo->ids, eo->x, eo->cap, need, NOUS_GRAPH_MAX, "areas in nous.area_values");
 }
 
 /* one more pair with a text id (room reserved) */
@@ -335,22 +329,6 @@ av_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx, int64 more, b
 	return eo;
 }
 
-static double
-value_arg(FunctionCallInfo fcinfo, int argno, int64 id)
-{
-	double		v;
-
-	if (PG_ARGISNULL(argno))
-		return NAN;
-	v = PG_GETARG_FLOAT8(argno);
-	if (!isfinite(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value of area " INT64_FORMAT " is not finite", id),
-				 errhint("Replace NaN and infinite values by NULL.")));
-	return v;
-}
-
 static Datum area_values_trans(FunctionCallInfo fcinfo, bool text_ids);
 
 /* nous.area_values(id bigint, value): one pair more; a NULL value is kept as missing. */
@@ -370,10 +348,7 @@ area_values_trans(FunctionCallInfo fcinfo, bool text_ids)
 	AvEO	   *eo;
 	int64		id;
 
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
+	NOUS_REQUIRE_ARG(1, "id");
 	if (text_ids)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(1);
@@ -397,7 +372,7 @@ area_values_trans(FunctionCallInfo fcinfo, bool text_ids)
 	if (eo->n > 0 && id < eo->ids[eo->n - 1])
 		eo->sorted = false;
 	eo->ids[eo->n] = id;
-	eo->x[eo->n++] = value_arg(fcinfo, 2, id);
+	eo->x[eo->n++] = spatial_value_arg(fcinfo, 2, id);
 	NOUS_RETURN_EO(eo);
 }
 
@@ -411,14 +386,8 @@ nous_area_values_combine(PG_FUNCTION_ARGS)
 	AvEO	   *eo;
 	AvView		v;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		aggctx = CurrentMemoryContext;	/* called from SQL: a new value */
+	NOUS_RETURN_STATE_IF_NULL(1);
+	aggctx = nous_agg_or_current_context(fcinfo);	/* from SQL: a new value */
 	av_read(PG_GETARG_DATUM(1), &v);
 	eo = av_state(fcinfo, 0, aggctx, v.n, v.s != NULL);
 	if (v.s != NULL)

@@ -215,6 +215,28 @@ nous_area_values_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/*
+ * The header of a binary value (version byte, int32 n): n, the rest of buf
+ * checked to hold n pairs (text ids: at least 12 bytes each; bigint ids: 16
+ * bytes each, exactly).
+ */
+static int32
+av_recv_header(StringInfo buf, bool text)
+{
+	const char *type = text ? "nous.text_area_values" : "nous.area_values";
+	int32		n;
+	int64		rest;
+
+	if (buf->len - buf->cursor < 5)
+		spatial_bad_binary(type, "The binary value is too short.");
+	nous_check_format_version(type, pq_getmsgbyte(buf), 1, AV_VERSION);
+	n = pq_getmsgint(buf, 4);
+	rest = buf->len - buf->cursor;
+	if (n < 0 || n > NOUS_GRAPH_MAX || (text ? rest < 12 * (int64) n : rest != 16 * (int64) n))
+		spatial_bad_binary(type, "The length does not match the number of areas.");
+	return n;
+}
+
 PG_FUNCTION_INFO_V1(nous_text_area_values_recv);
 
 /* Binary input with text ids: version 1, n, then (int32 length, bytes, float8) per pair. */
@@ -222,22 +244,9 @@ Datum
 nous_text_area_values_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int32		n;
-	AvEO	   *eo;
+	int32		n = av_recv_header(buf, true);
+	AvEO	   *eo = av_new(CurrentMemoryContext, n, true);
 
-	if (buf->len - buf->cursor < 5)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary nous.text_area_values value"),
-				 errdetail("The binary value is too short.")));
-	nous_check_format_version("nous.text_area_values", pq_getmsgbyte(buf), 1, AV_VERSION);
-	n = pq_getmsgint(buf, 4);
-	if (n < 0 || n > NOUS_GRAPH_MAX || (int64) (buf->len - buf->cursor) < 12 * (int64) n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary nous.text_area_values value"),
-				 errdetail("The length does not match the number of areas.")));
-	eo = av_new(CurrentMemoryContext, n, true);
 	for (int32 i = 0; i < n; i++)
 	{
 		int32		len = pq_getmsgint(buf, 4);
@@ -245,22 +254,13 @@ nous_text_area_values_recv(PG_FUNCTION_ARGS)
 		double		x;
 
 		if (len < 0 || len > buf->len - buf->cursor - 8)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary nous.text_area_values value"),
-					 errdetail("A text id has an invalid length.")));
+			spatial_bad_binary("nous.text_area_values", "A text id has an invalid length.");
 		p = pq_getmsgbytes(buf, len);
 		if (memchr(p, '\0', len) != NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary nous.text_area_values value"),
-					 errdetail("A text id holds a NUL byte.")));
+			spatial_bad_binary("nous.text_area_values", "A text id holds a NUL byte.");
 		x = pq_getmsgfloat8(buf);
 		if (isinf(x))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary nous.text_area_values value"),
-					 errdetail("A value is infinite.")));
+			spatial_bad_binary("nous.text_area_values", "A value is infinite.");
 		av_push_text(eo, p, len, x);
 	}
 	pq_getmsgend(buf);
@@ -273,24 +273,10 @@ Datum
 nous_area_values_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int32		n;
-	Size		size;
-	char	   *p;
+	int32		n = av_recv_header(buf, false);
+	Size		size = av_size(n);
+	char	   *p = palloc0(size);
 
-	if (buf->len - buf->cursor < 5)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary nous.area_values value"),
-				 errdetail("The binary value is too short.")));
-	nous_check_format_version("nous.area_values", pq_getmsgbyte(buf), 1, AV_VERSION);
-	n = pq_getmsgint(buf, 4);
-	if (n < 0 || n > NOUS_GRAPH_MAX || (int64) (buf->len - buf->cursor) != 16 * (int64) n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary nous.area_values value"),
-				 errdetail("The length does not match the number of areas.")));
-	size = av_size(n);
-	p = palloc0(size);
 	SET_VARSIZE(p, size);
 	p[4] = AV_VERSION;
 	memcpy(p + 8, &n, sizeof(int32));

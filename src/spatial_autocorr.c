@@ -147,6 +147,24 @@ local_rows(FunctionCallInfo fcinfo, AcState *s, int32 n, int natts, const char *
 /* nous.local_moran final: an array of nous.local_moran_result, by id. */
 NOUS_ENTRY(nous_local_moran_finalfn, ac_local_moran_result(fcinfo, PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0)));
 
+/*
+ * Columns 0 to 7 of the row of area i of a local statistic, the others not
+ * NULL: the id, then the fields stat, expected, variance, z, p_normal, p_perm
+ * and p_fdr of r (a nous_local_result or a nous_local_g_result).
+ */
+#define LOCAL_COMMON_COLUMNS(v, nl, s, i, r, stat) \
+	do { \
+		memset(nl, 0, sizeof(nl)); \
+		(v)[0] = weights_id_datum((s)->w, i); \
+		(v)[1] = ac_float_or_null((r).stat, &(nl)[1]); \
+		(v)[2] = ac_float_or_null((r).expected, &(nl)[2]); \
+		(v)[3] = ac_float_or_null((r).variance, &(nl)[3]); \
+		(v)[4] = ac_float_or_null((r).z, &(nl)[4]); \
+		(v)[5] = ac_float_or_null((r).p_normal, &(nl)[5]); \
+		(v)[6] = ac_float_or_null((r).p_perm, &(nl)[6]); \
+		(v)[7] = ac_float_or_null((r).p_fdr, &(nl)[7]); \
+	} while (0)
+
 /* Local Moran of state s: an array of nous.local_moran_result, by id. */
 Datum
 ac_local_moran_result(FunctionCallInfo fcinfo, AcState *s)
@@ -176,15 +194,7 @@ ac_local_moran_result(FunctionCallInfo fcinfo, AcState *s)
 
 		if (isnan(x[i]))
 			continue;
-		memset(nl, 0, sizeof(nl));
-		v[0] = weights_id_datum(s->w, i);
-		v[1] = ac_float_or_null(lr[i].ii, &nl[1]);
-		v[2] = ac_float_or_null(lr[i].expected, &nl[2]);
-		v[3] = ac_float_or_null(lr[i].variance, &nl[3]);
-		v[4] = ac_float_or_null(lr[i].z, &nl[4]);
-		v[5] = ac_float_or_null(lr[i].p_normal, &nl[5]);
-		v[6] = ac_float_or_null(lr[i].p_perm, &nl[6]);
-		v[7] = ac_float_or_null(lr[i].p_fdr, &nl[7]);
+		LOCAL_COMMON_COLUMNS(v, nl, s, i, lr[i], ii);
 		v[8] = ac_float_or_null(lr[i].lag, &nl[8]);
 		if (lr[i].quadrant > 0)
 			v[9] = CStringGetTextDatum(quad[lr[i].quadrant]);
@@ -233,15 +243,7 @@ ac_local_g_result(FunctionCallInfo fcinfo, AcState *s, bool star)
 
 		if (isnan(x[i]))
 			continue;
-		memset(nl, 0, sizeof(nl));
-		v[0] = weights_id_datum(s->w, i);
-		v[1] = ac_float_or_null(lr[i].g, &nl[1]);
-		v[2] = ac_float_or_null(lr[i].expected, &nl[2]);
-		v[3] = ac_float_or_null(lr[i].variance, &nl[3]);
-		v[4] = ac_float_or_null(lr[i].z, &nl[4]);
-		v[5] = ac_float_or_null(lr[i].p_normal, &nl[5]);
-		v[6] = ac_float_or_null(lr[i].p_perm, &nl[6]);
-		v[7] = ac_float_or_null(lr[i].p_fdr, &nl[7]);
+		LOCAL_COMMON_COLUMNS(v, nl, s, i, lr[i], g);
 		p = o.core.permutations > 0 ? lr[i].p_perm : lr[i].p_normal;
 		if (isfinite(p) && isfinite(lr[i].z))
 			v[8] = CStringGetTextDatum(p > o.alpha ? "Not significant" : lr[i].z > 0 ? "High" : "Low");

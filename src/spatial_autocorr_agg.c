@@ -123,12 +123,7 @@ acs_new(MemoryContext parent, int64 cap)
 static void
 acs_reserve(AcsEO *eo, int64 need)
 {
-	if (need > eo->cap)
-	{
-		eo->cap = nous_grow_cap(eo->cap, need, sizeof(int64) + sizeof(double), NOUS_GRAPH_MAX, "areas");
-		eo->ids = repalloc_huge(eo->ids, sizeof(int64) * eo->cap);
-		eo->x = repalloc_huge(eo->x, sizeof(double) * eo->cap);
-	}
+	nous_reserve2(eo->ids, eo->x, eo->cap, need, NOUS_GRAPH_MAX, "areas");
 }
 
 /* the state read-only: what the final functions need (AcState of spatial_glue.h) */
@@ -320,10 +315,7 @@ acs_trans(FunctionCallInfo fcinfo, bool has_opts)
 	bool		first = eo->w == NULL;
 	double		v;
 
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("weights must not be NULL")));
+	NOUS_REQUIRE_ARG(1, "weights");
 	acs_take_weights(eo, PG_GETARG_DATUM(1));
 	if (first && has_opts && !PG_ARGISNULL(4))
 	{
@@ -358,14 +350,8 @@ nous_ac_state_combine(PG_FUNCTION_ARGS)
 	AcsEO	   *eo;
 	AcState		s;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		aggctx = CurrentMemoryContext;	/* called from SQL: a new value */
+	NOUS_RETURN_STATE_IF_NULL(1);
+	aggctx = nous_agg_or_current_context(fcinfo);	/* from SQL: a new value */
 	eo = acs_state(fcinfo, 0, aggctx);
 	acs_view(PG_GETARG_DATUM(1), &s);
 	acs_add(eo, &s);

@@ -43,13 +43,7 @@ ac_new(MemoryContext ctx)
 static void
 ac_reserve(AcState *s, int64 more)
 {
-	if (s->n + more > s->cap)
-	{
-		s->cap = nous_grow_cap(s->cap, s->n + more, sizeof(int64) + sizeof(double), NOUS_GRAPH_MAX,
-							   "areas");
-		s->ids = repalloc_huge(s->ids, sizeof(int64) * s->cap);
-		s->x = repalloc_huge(s->x, sizeof(double) * s->cap);
-	}
+	nous_reserve2(s->ids, s->x, s->cap, s->n + more, NOUS_GRAPH_MAX, "areas");
 }
 
 static void
@@ -75,22 +69,10 @@ ac_set_weights(AcState *s, MemoryContext ctx, NousWeights *w)
 double
 ac_row_value(FunctionCallInfo fcinfo)
 {
-	double		v;
-
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
-	if (PG_ARGISNULL(3))
-		return NAN;
-	v = PG_GETARG_FLOAT8(3);
-	if (!isfinite(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value of area " INT64_FORMAT " is not finite", PG_GETARG_INT64(2)),
-				 errhint("Replace NaN and infinite values by NULL.")));
-	return v;
+	NOUS_REQUIRE_ARG(2, "id");
+	return spatial_value_arg(fcinfo, 3, PG_GETARG_INT64(2));
 }
+
 
 static Datum
 ac_trans(FunctionCallInfo fcinfo, bool has_opts)
@@ -101,10 +83,7 @@ ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 
 	aggctx = nous_agg_context(fcinfo, "nous_ac_transfn", NULL);
 	s = PG_ARGISNULL(0) ? ac_new(aggctx) : (AcState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("weights must not be NULL")));
+	NOUS_REQUIRE_ARG(1, "weights");
 	if (s->w == NULL)
 	{
 		ac_set_weights(s, aggctx, weights_get(PG_GETARG_DATUM(1)));
@@ -280,6 +259,23 @@ ac_style_name(nous_wstyle s)
  * Options 'style=W, permutations=999, seed=1, islands=error, missing=error,
  * alpha=0.05, alternative=two-sided'; the style is default_style unless given.
  */
+/*
+ * A policy option (islands, missing): "error", the default, is false, word
+ * true; anything else an error naming the policy (what), detail the choices.
+ */
+static bool
+ac_policy(const char *value, const char *word, const char *what, const char *detail)
+{
+	if (strcmp(value, "error") == 0)
+		return false;
+	if (strcmp(value, word) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown %s \"%s\"", what, value),
+				 errdetail("%s", detail)));
+	return true;
+}
+
 void
 ac_parse_opts(const char *text, nous_wstyle default_style, AcOpts *o)
 {
@@ -337,29 +333,11 @@ ac_parse_opts(const char *text, nous_wstyle default_style, AcOpts *o)
 			o->core.seed = (uint64_t) (int64) p->number;
 		}
 		else if (strcmp(p->key, "islands") == 0)
-		{
-			if (strcmp(p->value, "error") == 0)
-				o->core.keep_islands = false;
-			else if (strcmp(p->value, "keep") == 0)
-				o->core.keep_islands = true;
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown island policy \"%s\"", p->value),
-						 errdetail("Use error (the default) or keep (an island has a zero spatial lag).")));
-		}
+			o->core.keep_islands = ac_policy(p->value, "keep", "island policy",
+											 "Use error (the default) or keep (an island has a zero spatial lag).");
 		else if (strcmp(p->key, "missing") == 0)
-		{
-			if (strcmp(p->value, "error") == 0)
-				o->drop_missing = false;
-			else if (strcmp(p->value, "drop") == 0)
-				o->drop_missing = true;
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown missing-value policy \"%s\"", p->value),
-						 errdetail("Use error (the default) or drop (areas without a value are left out with their links).")));
-		}
+			o->drop_missing = ac_policy(p->value, "drop", "missing-value policy",
+										"Use error (the default) or drop (areas without a value are left out with their links).");
 		else if (strcmp(p->key, "alternative") == 0)
 			o->core.alternative = ac_parse_alternative(p->value);
 		else if (strcmp(p->key, "alpha") == 0)

@@ -29,10 +29,7 @@ two_step_state(FunctionCallInfo fcinfo)
 	AvView		v;
 	StringInfoData o;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("weights must not be NULL")));
+	NOUS_REQUIRE_ARG(0, "weights");
 	if (PG_ARGISNULL(1))
 		return NULL;
 	s->w = weights_get(PG_GETARG_DATUM(0));

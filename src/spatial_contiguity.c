@@ -68,8 +68,6 @@ contiguity_final_ids(FunctionCallInfo fcinfo, bool text_ids)
 			   *pj;
 	size_t		np;
 	const char *ps;
-	StringInfoData q;
-	int			ret;
 	int64	   *from,
 			   *to;
 	size_t		m = 0;
@@ -108,22 +106,11 @@ contiguity_final_ids(FunctionCallInfo fcinfo, bool text_ids)
 	spatial_polygon_boxes(ps, s->geomtype, garr, s->names, s->ids, n, x0, y0, x1, y1, &srid,
 				  "Contiguity is defined for polygons and multipolygons.",
 				  s->kind == 'r' ? &rb : NULL);
-	initStringInfo(&q);
 
 	/* the predicate functions, called directly (no SPI per pair) */
-	resetStringInfo(&q);
-	appendStringInfo(&q,
-					 "SELECT '%1$s.st_intersects(%1$s.geometry, %1$s.geometry)'::pg_catalog.regprocedure::pg_catalog.oid, "
-					 "'%1$s.st_relate(%1$s.geometry, %1$s.geometry, pg_catalog.text)'::pg_catalog.regprocedure::pg_catalog.oid", ps);
-	ret = SPI_execute(q.data, true, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "nous: PostGIS predicates not found");
-	{
-		bool		isnull;
-
-		fn_intersects = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		fn_relate = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	}
+	spatial_postgis_fn_pair(psprintf("SELECT '%1$s.st_intersects(%1$s.geometry, %1$s.geometry)'::pg_catalog.regprocedure::pg_catalog.oid, "
+									 "'%1$s.st_relate(%1$s.geometry, %1$s.geometry, pg_catalog.text)'::pg_catalog.regprocedure::pg_catalog.oid", ps),
+							"predicates", &fn_intersects, &fn_relate);
 	SPI_finish();
 	AtEOXact_GUC(true, guc_nest);
 

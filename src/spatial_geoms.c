@@ -47,19 +47,36 @@ spatial_state_buf(bytea *b, StringInfo buf)
 }
 
 struct varlena *
-spatial_eo_flat(ExpandedObjectHeader *eoh, struct varlena *(*build) (void *), void *arg)
+spatial_cached_flat(SpatialCachedEO *eo)
 {
-	MemoryContext tmp = AllocSetContextCreate(eoh->eoh_context, "nous flat form",
-											  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(tmp);
-	struct varlena *f = build(arg),
-			   *c;
+	if (eo->flat == NULL)
+	{
+		MemoryContext tmp = AllocSetContextCreate(eo->hdr.eoh_context, "nous flat form",
+												  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(tmp);
+		struct varlena *f = eo->build(eo);
 
-	MemoryContextSwitchTo(old);
-	c = MemoryContextAllocHuge(eoh->eoh_context, VARSIZE(f));
-	memcpy(c, f, VARSIZE(f));
-	MemoryContextDelete(tmp);
-	return c;
+		MemoryContextSwitchTo(old);
+		eo->flat = MemoryContextAllocHuge(eo->hdr.eoh_context, VARSIZE(f));
+		memcpy(eo->flat, f, VARSIZE(f));
+		MemoryContextDelete(tmp);
+	}
+	return eo->flat;
+}
+
+Size
+spatial_cached_flat_size(ExpandedObjectHeader *eohptr)
+{
+	return VARSIZE(spatial_cached_flat((SpatialCachedEO *) eohptr));
+}
+
+void
+spatial_cached_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
+{
+	struct varlena *f = spatial_cached_flat((SpatialCachedEO *) eohptr);
+
+	Assert(size == VARSIZE(f));
+	memcpy(result, f, size);
 }
 
 /* ---- nous.contiguity(id, geom, kind) aggregate ---- */
@@ -83,48 +100,25 @@ parse_kind(text *t)
 /* ---- the state nous.geom_rows: the expanded object (its stored form: spatial_geoms_format.c) ---- */
 typedef struct GeomEO
 {
-	ExpandedObjectHeader hdr;
+	SpatialCachedEO c;			/* the header; flat: the stored form */
 	GeomState	s;				/* arrays in the object's context */
-	bytea	   *flat;			/* the stored form after the last change, or NULL */
 } GeomEO;
 
 static struct varlena *
-geo_encode_cb(void *arg)
+geo_encode(SpatialCachedEO *c)
 {
-	return (struct varlena *) gr_encode((GeomState *) arg, true);
+	return (struct varlena *) gr_encode(&((GeomEO *) c)->s, true);
 }
 
-static bytea *
-geo_flat(GeomEO *eo)
-{
-	if (eo->flat == NULL)
-		eo->flat = (bytea *) spatial_eo_flat(&eo->hdr, geo_encode_cb, &eo->s);
-	return eo->flat;
-}
-
-static Size
-geo_flat_size(ExpandedObjectHeader *eohptr)
-{
-	return VARSIZE(geo_flat((GeomEO *) eohptr));
-}
-
-static void
-geo_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
-{
-	bytea	   *f = geo_flat((GeomEO *) eohptr);
-
-	Assert(size == VARSIZE(f));
-	memcpy(result, f, size);
-}
-
-static const ExpandedObjectMethods geo_methods = {geo_flat_size, geo_flatten};
+static const ExpandedObjectMethods geo_methods = {spatial_cached_flat_size, spatial_cached_flatten};
 
 static GeomEO *
 geo_new(MemoryContext parent, Oid geomtype, char kind, double param, bool text)
 {
 	GeomEO	   *eo = (GeomEO *) nous_eo_new(parent, "nous geom rows", sizeof(GeomEO), &geo_methods);
-	MemoryContext ctx = eo->hdr.eoh_context;
+	MemoryContext ctx = eo->c.hdr.eoh_context;
 
+	eo->c.build = geo_encode;
 	eo->s.cap = 256;
 	eo->s.ids = MemoryContextAllocHuge(ctx, sizeof(int64) * eo->s.cap);
 	eo->s.geoms = MemoryContextAllocHuge(ctx, sizeof(Datum) * eo->s.cap);
@@ -139,13 +133,8 @@ geo_new(MemoryContext parent, Oid geomtype, char kind, double param, bool text)
 static void
 geoms_reserve(GeomState *s, int64 more)
 {
-	if (s->n + more > s->cap)
-	{
-		s->cap = nous_grow_cap(s->cap, s->n + more, sizeof(Datum) + sizeof(int64), NOUS_GRAPH_MAX,
-							   "rows for nous.contiguity, nous.knn or nous.distance_band");
-		s->ids = repalloc_huge(s->ids, sizeof(int64) * s->cap);
-		s->geoms = repalloc_huge(s->geoms, sizeof(Datum) * s->cap);
-	}
+	nous_reserve2(s->ids, s->geoms, s->cap, s->n + more, NOUS_GRAPH_MAX,
+				  "rows for nous.contiguity, nous.knn or nous.distance_band");
 }
 
 /*
@@ -188,13 +177,13 @@ static void
 geo_append(GeomEO *eo, const GeomState *b)
 {
 	GeomState  *a = &eo->s;
-	MemoryContext ctx = eo->hdr.eoh_context;
+	MemoryContext ctx = eo->c.hdr.eoh_context;
 
 	if ((a->tids == NULL) != (b->tids == NULL))
 		gr_ids_mismatch();
 	if (a->kind != b->kind || a->param != b->param)
 		gr_kind_mismatch(a->kind, a->param, b->kind, b->param);
-	eo->flat = NULL;
+	eo->c.flat = NULL;
 	geoms_reserve(a, b->n);
 	for (int64 i = 0; i < b->n; i++)
 	{
@@ -228,7 +217,7 @@ geo_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx, Oid geomtype
 		gr_ids_mismatch();
 	if (eo->s.kind != kind || eo->s.param != param)
 		gr_kind_mismatch(eo->s.kind, eo->s.param, kind, param);
-	eo->flat = NULL;
+	eo->c.flat = NULL;
 	return eo;
 }
 
@@ -242,10 +231,7 @@ geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids)
 	aggctx = nous_agg_context(fcinfo, "nous_contiguity_transfn", NULL);
 	eo = geo_state(fcinfo, 0, aggctx, get_fn_expr_argtype(fcinfo->flinfo, 2), kind, param, text_ids);
 	s = &eo->s;
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("id must not be NULL")));
+	NOUS_REQUIRE_ARG(1, "id");
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -255,12 +241,12 @@ geoms_trans(FunctionCallInfo fcinfo, char kind, double param, bool text_ids)
 				 errhint("Leave out the areas without a geometry.")));
 	geoms_reserve(s, 1);
 	if (s->tids != NULL)
-		s->ids[s->n] = strs_push_text(eo->hdr.eoh_context, s->tids, PG_GETARG_DATUM(1));
+		s->ids[s->n] = strs_push_text(eo->c.hdr.eoh_context, s->tids, PG_GETARG_DATUM(1));
 	else
 		s->ids[s->n] = PG_GETARG_INT64(1);
-	s->geoms[s->n] = copy_varlena(eo->hdr.eoh_context, PG_GETARG_DATUM(2));
+	s->geoms[s->n] = copy_varlena(eo->c.hdr.eoh_context, PG_GETARG_DATUM(2));
 	s->n++;
-	NOUS_RETURN_EO(eo);
+	NOUS_RETURN_EO(&eo->c);
 }
 
 PG_FUNCTION_INFO_V1(nous_contiguity_combine);
@@ -282,7 +268,7 @@ nous_contiguity_combine(PG_FUNCTION_ARGS)
 	b = gr_read(PG_GETARG_DATUM(1), CurrentMemoryContext);
 	eo = geo_state(fcinfo, 0, aggctx, b->geomtype, b->kind, b->param, b->tids != NULL);
 	geo_append(eo, b);
-	NOUS_RETURN_EO(eo);
+	NOUS_RETURN_EO(&eo->c);
 }
 
 /*
@@ -346,10 +332,7 @@ PG_FUNCTION_INFO_V1(nous_contiguity_transfn);
 Datum
 nous_contiguity_transfn(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("contiguity kind must not be NULL")));
+	NOUS_REQUIRE_ARG(3, "contiguity kind");
 	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0, false);
 }
 
@@ -359,10 +342,7 @@ PG_FUNCTION_INFO_V1(nous_contiguity_transfn_text);
 Datum
 nous_contiguity_transfn_text(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("contiguity kind must not be NULL")));
+	NOUS_REQUIRE_ARG(3, "contiguity kind");
 	return geoms_trans(fcinfo, parse_kind(PG_GETARG_TEXT_PP(3)), 0, true);
 }
 
@@ -427,10 +407,7 @@ knn_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
 	int32		k;
 
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("number of neighbours must not be NULL")));
+	NOUS_REQUIRE_ARG(3, "number of neighbours");
 	k = PG_GETARG_INT32(3);
 	if (k < 1)
 		ereport(ERROR,
@@ -449,10 +426,7 @@ band_trans(FunctionCallInfo fcinfo, bool text_ids)
 {
 	double		d;
 
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("distance must not be NULL")));
+	NOUS_REQUIRE_ARG(3, "distance");
 	d = PG_GETARG_FLOAT8(3);
 	if (!(d > 0) || !isfinite(d))
 		ereport(ERROR,

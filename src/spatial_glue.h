@@ -9,6 +9,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
@@ -80,17 +82,32 @@ extern NousWeights *weights_from_links(const int64 *from, const int64 *to, size_
 extern void weights_check_full(NousWeights *w, int errcode_);
 /* qsort comparison of int64 (the first of a pair) */
 extern int	spatial_cmp_id(const void *a, const void *b);
+/* a binary value of type that does not decode: 08P01, "invalid binary <type> value", detail */
+NOUS_NORETURN extern void spatial_bad_binary(const char *type, const char *detail);
 
 /* ---- aggregate states (spatial_geoms.c) ---- */
 
 /* an error of a state that does not decode (SQLSTATE 22000) */
 extern void spatial_state_corrupt(const char *agg, const char *detail);
 /*
- * The flat form of an expanded state: build(arg) run in a scratch context,
- * its result copied into the object's context (kept until the next change)
+ * An expanded state whose flat form is built whole by a function and kept
+ * until the next change (nous.geom_rows, the links of nous.weights): its
+ * struct begins with a SpatialCachedEO, build set when it is made; a change
+ * sets flat to NULL.  Its methods are {spatial_cached_flat_size,
+ * spatial_cached_flatten}, in an ExpandedObjectMethods of its own (the
+ * address tells the types apart).
  */
-extern struct varlena *spatial_eo_flat(ExpandedObjectHeader *eoh,
-									   struct varlena *(*build) (void *), void *arg);
+typedef struct SpatialCachedEO
+{
+	ExpandedObjectHeader hdr;
+	struct varlena *flat;		/* the flat form after the last change, or NULL */
+	struct varlena *(*build) (struct SpatialCachedEO *eo);	/* the flat form, anywhere */
+} SpatialCachedEO;
+
+/* the flat form: build run in a scratch context, its result kept in the object's */
+extern struct varlena *spatial_cached_flat(SpatialCachedEO *eo);
+extern Size spatial_cached_flat_size(ExpandedObjectHeader *eohptr);
+extern void spatial_cached_flatten(ExpandedObjectHeader *eohptr, void *result, Size size);
 /* a StringInfo reading the bytes of b */
 extern void spatial_state_buf(bytea *b, StringInfo buf);
 
@@ -133,6 +150,10 @@ extern void spatial_too_many_pairs(const char *what, const char *pairs, int32 n)
 extern const char *spatial_postgis_schema(void);
 /* the SRID sr of row i: the first sets *srid, any other differing is an error (22023) */
 extern void spatial_check_srid(int32 *srid, int32 sr, int32 i, const char *detail);
+/* inside SPI: whether srid is longitude/latitude in PostGIS's spatial_ref_sys (schema ps) */
+extern bool spatial_srid_geographic(const char *ps, int32 srid);
+/* inside SPI: the two oids of the one row of query; elog "nous: PostGIS <what> not found" */
+extern void spatial_postgis_fn_pair(const char *query, const char *what, Oid *fn1, Oid *fn2);
 /* the type geometry of PostGIS (no SPI) */
 extern Oid	spatial_geometry_type(void);
 
@@ -196,6 +217,22 @@ extern nous_alternative ac_parse_alternative(const char *v);
 extern double *ac_values(AcState *s, nous_graph *g, AcOpts *o);
 /* the value of a row (w, id, value from argument 1): NaN for NULL; errors for a NULL id, a value not finite */
 extern double ac_row_value(FunctionCallInfo fcinfo);
+/* the value of area id in argument argno: NaN for NULL; an error when not finite (per row: inline) */
+static inline double
+spatial_value_arg(FunctionCallInfo fcinfo, int argno, int64 id)
+{
+	double		v;
+
+	if (PG_ARGISNULL(argno))
+		return NAN;
+	v = PG_GETARG_FLOAT8(argno);
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value of area " INT64_FORMAT " is not finite", id),
+				 errhint("Replace NaN and infinite values by NULL.")));
+	return v;
+}
 /* the error of a status of the core statistics */
 extern void ac_status(nous_status st, int32 islands, const char *what);
 /* a float8 datum, NULL when v is not finite */

@@ -74,8 +74,6 @@ areal_interpolation(PG_FUNCTION_ARGS)
 	int32		srid_s,
 				srid_t;
 	const char *ps;
-	StringInfoData q;
-	int			ret;
 	Oid			fn_inter,
 				fn_area;
 	int32	   *pi,
@@ -92,10 +90,7 @@ areal_interpolation(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(geomtype))
 		elog(ERROR, "areal_interpolation: geometry array expected");
-	if (PG_ARGISNULL(5))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("kind must not be NULL")));
+	NOUS_REQUIRE_ARG(5, "kind");
 	{
 		char	   *k = text_to_cstring(PG_GETARG_TEXT_PP(5));
 
@@ -156,35 +151,15 @@ areal_interpolation(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sources and targets have different SRIDs: %d and %d", srid_s, srid_t),
 				 errhint("Transform both to the same metric coordinate system, e.g. ST_Transform(geom, 2154).")));
-	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT pg_catalog.strpos(proj4text, '+proj=longlat') OPERATOR(pg_catalog.>) 0 "
-					 "FROM %s.spatial_ref_sys WHERE srid OPERATOR(pg_catalog.=) %d", ps, srid_s);
-	ret = SPI_execute(q.data, true, 1);
-	if (ret == SPI_OK_SELECT && SPI_processed == 1)
-	{
-		bool		isnull;
-		bool		geographic = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-
-		if (!isnull && geographic)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("geometries are in geographic coordinates (SRID %d)", srid_s),
-					 errdetail("Areas in square degrees are not proportional to areas on the ground."),
-					 errhint("Transform sources and targets to a metric coordinate system, e.g. ST_Transform(geom, 2154).")));
-	}
-	resetStringInfo(&q);
-	appendStringInfo(&q,
-					 "SELECT '%1$s.st_intersection(%1$s.geometry, %1$s.geometry, pg_catalog.float8)'::pg_catalog.regprocedure::pg_catalog.oid, "
-					 "'%1$s.st_area(%1$s.geometry)'::pg_catalog.regprocedure::pg_catalog.oid", ps);
-	ret = SPI_execute(q.data, true, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "nous: PostGIS functions not found");
-	{
-		bool		isnull;
-
-		fn_inter = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		fn_area = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	}
+	if (spatial_srid_geographic(ps, srid_s))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("geometries are in geographic coordinates (SRID %d)", srid_s),
+				 errdetail("Areas in square degrees are not proportional to areas on the ground."),
+				 errhint("Transform sources and targets to a metric coordinate system, e.g. ST_Transform(geom, 2154).")));
+	spatial_postgis_fn_pair(psprintf("SELECT '%1$s.st_intersection(%1$s.geometry, %1$s.geometry, pg_catalog.float8)'::pg_catalog.regprocedure::pg_catalog.oid, "
+									 "'%1$s.st_area(%1$s.geometry)'::pg_catalog.regprocedure::pg_catalog.oid", ps),
+							"functions", &fn_inter, &fn_area);
 	SPI_finish();
 
 	st = nous_bbox_pairs_max(x0, y0, x1, y1, ns + nt, NULL, NULL, (size_t) spatial_max_pairs,

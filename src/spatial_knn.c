@@ -105,22 +105,12 @@ points_final(FunctionCallInfo fcinfo, bool text_ids)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("point of area %s has coordinates that are not finite", spatial_id_name(s->names, s->ids[i]))));
 	}
-	resetStringInfo(&q);
-	appendStringInfo(&q, "SELECT pg_catalog.strpos(proj4text, '+proj=longlat') OPERATOR(pg_catalog.>) 0 "
-					 "FROM %s.spatial_ref_sys WHERE srid OPERATOR(pg_catalog.=) %d", ps, srid);
-	ret = SPI_execute(q.data, true, 1);
-	if (ret == SPI_OK_SELECT && SPI_processed == 1)
-	{
-		bool		isnull;
-		bool		geographic = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-
-		if (!isnull && geographic)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("points are in geographic coordinates (SRID %d)", srid),
-					 errdetail("Distances in degrees are not distances on the ground."),
-					 errhint("Transform the points to a metric coordinate system, e.g. ST_Transform(geom, 2154).")));
-	}
+	if (spatial_srid_geographic(ps, srid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("points are in geographic coordinates (SRID %d)", srid),
+				 errdetail("Distances in degrees are not distances on the ground."),
+				 errhint("Transform the points to a metric coordinate system, e.g. ST_Transform(geom, 2154).")));
 	SPI_finish();
 
 	if (s->kind == 'k')

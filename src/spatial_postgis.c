@@ -85,6 +85,42 @@ spatial_postgis_schema(void)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
+/*
+ * Inside SPI: whether SRID srid is a geographic (longitude/latitude)
+ * coordinate system in the spatial_ref_sys of PostGIS (schema ps); false
+ * for an SRID it does not know.
+ */
+bool
+spatial_srid_geographic(const char *ps, int32 srid)
+{
+	char	   *q = psprintf("SELECT pg_catalog.strpos(proj4text, '+proj=longlat') OPERATOR(pg_catalog.>) 0 "
+							 "FROM %s.spatial_ref_sys WHERE srid OPERATOR(pg_catalog.=) %d", ps, srid);
+	int			ret = SPI_execute(q, true, 1);
+	bool		isnull;
+	bool		geographic;
+
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		return false;
+	geographic = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return !isnull && geographic;
+}
+
+/*
+ * Inside SPI: the two oids of the one row of query (two PostGIS functions as
+ * regprocedure casts); elog "nous: PostGIS <what> not found" without it.
+ */
+void
+spatial_postgis_fn_pair(const char *query, const char *what, Oid *fn1, Oid *fn2)
+{
+	int			ret = SPI_execute(query, true, 1);
+	bool		isnull;
+
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "nous: PostGIS %s not found", what);
+	*fn1 = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*fn2 = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+}
+
 void
 spatial_check_srid(int32 *srid, int32 sr, int32 i, const char *detail)
 {

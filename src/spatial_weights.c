@@ -133,6 +133,28 @@ spatial_cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+void
+spatial_bad_binary(const char *type, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary %s value", type),
+			 errdetail("%s", detail)));
+}
+
+/* The status st of the parse of the text s as type (why: what is wrong). */
+static void
+weights_parse_status(nous_status st, const char *type, const char *s, const char *why)
+{
+	if (st == NOUS_ERR_SYNTAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\"", type, s),
+				 errdetail("%s", why)));
+	if (st != NOUS_OK)
+		nous_report_status(st, type);
+}
+
 PG_FUNCTION_INFO_V1(nous_weights_in);
 
 /* Text input: {id:[id,id,...],id:[],...} (parsed by the core). */
@@ -146,13 +168,7 @@ nous_weights_in(PG_FUNCTION_ARGS)
 	NousWeights *w;
 	size_t		distinct = 0;
 
-	if (st == NOUS_ERR_SYNTAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type nous.weights: \"%s\"", s),
-				 errdetail("%s", why)));
-	if (st != NOUS_OK)
-		nous_report_status(st, "nous.weights");
+	weights_parse_status(st, "nous.weights", s, why);
 	w = weights_from_links(l.from, l.to, l.m, l.nodes, l.nn);
 	qsort(l.nodes, l.nn, sizeof(int64), spatial_cmp_id);
 	for (size_t i = 0; i < l.nn; i++)
@@ -181,13 +197,7 @@ nous_text_weights_in(PG_FUNCTION_ARGS)
 	nous_status st = nous_weights_parse_text(s, &l, &strs, &why);
 	NousWeights *w;
 
-	if (st == NOUS_ERR_SYNTAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type nous.text_weights: \"%s\"", s),
-				 errdetail("%s", why)));
-	if (st != NOUS_OK)
-		nous_report_status(st, "nous.text_weights");
+	weights_parse_status(st, "nous.text_weights", s, why);
 	w = weights_from_text_links(l.from, l.to, l.m, l.nodes, l.nn, &strs);
 	{
 		/* every key once, every neighbour a key: as many areas as keys, all distinct */
@@ -332,10 +342,7 @@ weights_recv(FunctionCallInfo fcinfo, bool text)
 	const char *tname = text ? "nous.text_weights" : "nous.weights";
 
 	if (buf->len - buf->cursor < 9)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary nous.weights value"),
-				 errdetail("The binary value is too short.")));
+		spatial_bad_binary("nous.weights", "The binary value is too short.");
 	version = pq_getmsgbyte(buf);
 	nous_check_format_version(tname, version, 1, WEIGHTS_VERSION);
 	n = pq_getmsgint(buf, 4);
@@ -343,16 +350,10 @@ weights_recv(FunctionCallInfo fcinfo, bool text)
 	rest = (int64) (buf->len - buf->cursor) - (8 * (int64) n + 4 * ((int64) n + 1) + 4 * (int64) nnz);
 	if (n < 0 || nnz < 0 || n > NOUS_GRAPH_MAX || nnz > NOUS_GRAPH_MAX ||
 		(text ? rest < 4 * ((int64) n + 1) : rest != 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", tname),
-				 errdetail("The length does not match the number of areas and links.")));
+		spatial_bad_binary(tname, "The length does not match the number of areas and links.");
 	sz = text ? nous_weights_size_text(n, nnz, (Size) (rest - 4 * ((int64) n + 1))) : weights_size(n, nnz);
 	if (sz > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", tname),
-				 errdetail("The value is too large.")));
+		spatial_bad_binary(tname, "The value is too large.");
 	w = palloc0(sz);
 	SET_VARSIZE(w, sz);
 	w->version = version;
@@ -418,29 +419,41 @@ nous_islands(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(d, m, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
-PG_FUNCTION_INFO_V1(nous_neighbours);
-
-/* nous.neighbours(w) → SETOF (from_id, to_id): the directed links. */
-Datum
-nous_neighbours(PG_FUNCTION_ARGS)
+/*
+ * The directed links of w as the rows (from_id, to_id) of nous.neighbours,
+ * and with style st (B, W or C) their weight as a third column; st 0: no
+ * weight.
+ */
+static Datum
+neighbour_rows(FunctionCallInfo fcinfo, NousWeights *w, char st)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	NousWeights *w = weights_get(PG_GETARG_DATUM(0));
 
 	InitMaterializedSRF(fcinfo, 0);
 	weights_check_id_type(w, TupleDescAttr(rsinfo->setDesc, 0)->atttypid, "nous.neighbours");
 	for (int32 i = 0; i < w->n; i++)
+	{
+		int32		deg = WEIGHTS_ROWPTR(w)[i + 1] - WEIGHTS_ROWPTR(w)[i];
+		double		wt = st == 'B' ? 1.0 : st == 'W' ? 1.0 / Max(deg, 1) :
+			(double) w->n / (double) Max(w->nnz, 1);
+
 		for (int32 k = WEIGHTS_ROWPTR(w)[i]; k < WEIGHTS_ROWPTR(w)[i + 1]; k++)
 		{
-			Datum		vals[2];
-			bool		nulls[2] = {false, false};
+			Datum		vals[3];
+			bool		nulls[3] = {false, false, false};
 
 			vals[0] = weights_id_datum(w, i);
 			vals[1] = weights_id_datum(w, WEIGHTS_COL(w)[k]);
+			if (st != 0)
+				vals[2] = Float8GetDatum(wt);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
 		}
+	}
 	return (Datum) 0;
 }
+
+/* nous.neighbours(w) → SETOF (from_id, to_id): the directed links. */
+NOUS_ENTRY(nous_neighbours, neighbour_rows(fcinfo, weights_get(PG_GETARG_DATUM(0)), 0));
 
 PG_FUNCTION_INFO_V1(nous_components);
 
@@ -485,7 +498,6 @@ PG_FUNCTION_INFO_V1(nous_neighbours_styled);
 Datum
 nous_neighbours_styled(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	NousWeights *w = weights_get(PG_GETARG_DATUM(0));
 	char	   *style = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	char		st;
@@ -497,24 +509,5 @@ nous_neighbours_styled(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown weight style \"%s\"", style),
 				 errdetail("Use W (row-standardised), B (binary) or C (globally standardised).")));
-	InitMaterializedSRF(fcinfo, 0);
-	weights_check_id_type(w, TupleDescAttr(rsinfo->setDesc, 0)->atttypid, "nous.neighbours");
-	for (int32 i = 0; i < w->n; i++)
-	{
-		int32		deg = WEIGHTS_ROWPTR(w)[i + 1] - WEIGHTS_ROWPTR(w)[i];
-		double		wt = st == 'B' ? 1.0 : st == 'W' ? 1.0 / Max(deg, 1) :
-			(double) w->n / (double) Max(w->nnz, 1);
-
-		for (int32 k = WEIGHTS_ROWPTR(w)[i]; k < WEIGHTS_ROWPTR(w)[i + 1]; k++)
-		{
-			Datum		vals[3];
-			bool		nulls[3] = {false, false, false};
-
-			vals[0] = weights_id_datum(w, i);
-			vals[1] = weights_id_datum(w, WEIGHTS_COL(w)[k]);
-			vals[2] = Float8GetDatum(wt);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, vals, nulls);
-		}
-	}
-	return (Datum) 0;
+	return neighbour_rows(fcinfo, w, st);
 }

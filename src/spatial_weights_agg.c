@@ -30,9 +30,8 @@ typedef struct LinksState
 
 typedef struct WeightsEO
 {
-	ExpandedObjectHeader hdr;
+	SpatialCachedEO c;			/* the header; flat: the weights built */
 	LinksState	l;				/* arrays in the object's context */
-	NousWeights *built;			/* the flat form after the last change, or NULL */
 } WeightsEO;
 
 static NousWeights *
@@ -43,44 +42,22 @@ links_build(LinksState *l)
 	return weights_from_links(l->from, l->to, l->m, l->nodes, l->nn);
 }
 
-static struct varlena *
-weo_build_cb(void *arg)
-{
-	return (struct varlena *) links_build((LinksState *) arg);
-}
-
 /* the flat form, built once after the last change, kept in the object */
-static NousWeights *
-weo_built(WeightsEO *eo)
+static struct varlena *
+weo_build(SpatialCachedEO *c)
 {
-	if (eo->built == NULL)
-		eo->built = (NousWeights *) spatial_eo_flat(&eo->hdr, weo_build_cb, &eo->l);
-	return eo->built;
+	return (struct varlena *) links_build(&((WeightsEO *) c)->l);
 }
 
-static Size
-weo_flat_size(ExpandedObjectHeader *eohptr)
-{
-	return VARSIZE(weo_built((WeightsEO *) eohptr));
-}
-
-static void
-weo_flatten(ExpandedObjectHeader *eohptr, void *result, Size size)
-{
-	NousWeights *w = weo_built((WeightsEO *) eohptr);
-
-	Assert(size == VARSIZE(w));
-	memcpy(result, w, size);
-}
-
-static const ExpandedObjectMethods weo_methods = {weo_flat_size, weo_flatten};
+static const ExpandedObjectMethods weo_methods = {spatial_cached_flat_size, spatial_cached_flatten};
 
 static WeightsEO *
 weo_new(MemoryContext parent, bool text)
 {
 	WeightsEO  *eo = (WeightsEO *) nous_eo_new(parent, "nous weights links", sizeof(WeightsEO), &weo_methods);
-	MemoryContext ctx = eo->hdr.eoh_context;
+	MemoryContext ctx = eo->c.hdr.eoh_context;
 
+	eo->c.build = weo_build;
 	eo->l.mcap = eo->l.ncap = 256;
 	eo->l.from = MemoryContextAllocHuge(ctx, sizeof(int64) * eo->l.mcap);
 	eo->l.to = MemoryContextAllocHuge(ctx, sizeof(int64) * eo->l.mcap);
@@ -93,13 +70,7 @@ weo_new(MemoryContext parent, bool text)
 static void
 links_reserve(LinksState *s, int64 more_links, int64 more_nodes)
 {
-	if (s->m + more_links > s->mcap)
-	{
-		s->mcap = nous_grow_cap(s->mcap, s->m + more_links, sizeof(int64), NOUS_GRAPH_MAX,
-								"links for nous.weights");
-		s->from = repalloc_huge(s->from, sizeof(int64) * s->mcap);
-		s->to = repalloc_huge(s->to, sizeof(int64) * s->mcap);
-	}
+	nous_reserve2(s->from, s->to, s->mcap, s->m + more_links, NOUS_GRAPH_MAX, "links for nous.weights");
 	nous_reserve(s->nodes, s->ncap, s->nn + more_nodes, NOUS_GRAPH_MAX, "areas for nous.weights");
 }
 
@@ -127,13 +98,13 @@ weights_datum_is_text(Datum d)
 static void
 weo_add(WeightsEO *eo, Datum d)
 {
-	MemoryContext ctx = eo->hdr.eoh_context;
+	MemoryContext ctx = eo->c.hdr.eoh_context;
 	LinksState *a = &eo->l;
 	WeightsEO  *src = (WeightsEO *) nous_eo_of(d, &weo_methods);
 	NousWeights *w;
 	int64		base;
 
-	eo->built = NULL;
+	eo->c.flat = NULL;
 	if (src != NULL)
 	{
 		LinksState *b = &src->l;
@@ -198,7 +169,7 @@ weo_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx, bool text)
 	}
 	else if ((eo->l.strs != NULL) != text)
 		weights_mismatch();
-	eo->built = NULL;
+	eo->c.flat = NULL;
 	return eo;
 }
 
@@ -233,7 +204,7 @@ weights_trans(FunctionCallInfo fcinfo, bool text_ids)
 	if (text_ids)
 	{
 		/* text ids: the strings kept, their numbers in the arrays */
-		MemoryContext ctx = eo->hdr.eoh_context;
+		MemoryContext ctx = eo->c.hdr.eoh_context;
 
 		if (PG_ARGISNULL(2))
 		{
@@ -256,7 +227,7 @@ weights_trans(FunctionCallInfo fcinfo, bool text_ids)
 			s->from[s->m] = strs_push_text(ctx, s->strs, PointerGetDatum(a));
 			s->to[s->m++] = strs_push_text(ctx, s->strs, PointerGetDatum(b));
 		}
-		NOUS_RETURN_EO(eo);
+		NOUS_RETURN_EO(&eo->c);
 	}
 	if (PG_ARGISNULL(2))
 	{
@@ -275,7 +246,7 @@ weights_trans(FunctionCallInfo fcinfo, bool text_ids)
 		s->from[s->m] = PG_GETARG_INT64(1);
 		s->to[s->m++] = PG_GETARG_INT64(2);
 	}
-	NOUS_RETURN_EO(eo);
+	NOUS_RETURN_EO(&eo->c);
 }
 
 PG_FUNCTION_INFO_V1(nous_weights_combine);
@@ -296,7 +267,7 @@ nous_weights_combine(PG_FUNCTION_ARGS)
 	eo = weo_state(fcinfo, 0, aggctx,
 				   weights_datum_is_text(PG_ARGISNULL(0) ? PG_GETARG_DATUM(1) : PG_GETARG_DATUM(0)));
 	weo_add(eo, PG_GETARG_DATUM(1));
-	NOUS_RETURN_EO(eo);
+	NOUS_RETURN_EO(&eo->c);
 }
 
 /*
@@ -347,11 +318,11 @@ nous_weights_finalfn(PG_FUNCTION_ARGS)
 	{
 		if (eo->l.m == 0 && eo->l.nn == 0)
 			PG_RETURN_NULL();
-		if (eo->built != NULL)
+		if (eo->c.flat != NULL)
 		{
-			NousWeights *w = palloc_extended(VARSIZE(eo->built), MCXT_ALLOC_HUGE);
+			NousWeights *w = palloc_extended(VARSIZE(eo->c.flat), MCXT_ALLOC_HUGE);
 
-			memcpy(w, eo->built, VARSIZE(eo->built));
+			memcpy(w, eo->c.flat, VARSIZE(eo->c.flat));
 			PG_RETURN_POINTER(w);
 		}
 		PG_RETURN_POINTER(links_build(&eo->l));

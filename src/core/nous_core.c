@@ -214,7 +214,7 @@ nous_radix_offsets(size_t *count, size_t nb, size_t n)
 	return trivial;
 }
 
-/* ---- added by rest ---- */
+/* ---- string references ---- */
 int
 nous_strref_cmp(const void *a, const void *b)
 {
@@ -225,7 +225,7 @@ nous_strref_cmp(const void *a, const void *b)
 	return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-/* ---- added by mixflow ---- */
+/* ---- closed word lists and doubles ---- */
 bool
 nous_word_find(const nous_word *table, const char *w, int *value)
 {

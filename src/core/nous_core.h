@@ -105,7 +105,7 @@ extern bool nous_radix_offsets(size_t *count, size_t nb, size_t n);
 extern nous_status nous_sort(void *base, size_t n, size_t size,
 							 int (*cmp) (const void *, const void *));
 
-/* ---- added by rest ---- */
+/* ---- string references ---- */
 /*
  * A string and the position it came from, for sorting strings while keeping
  * track of where each one was (to rank them, find duplicates, index them):
@@ -120,7 +120,7 @@ typedef struct nous_strref
 
 extern int	nous_strref_cmp(const void *a, const void *b);
 
-/* ---- added by mixflow ---- */
+/* ---- closed word lists and doubles ---- */
 /* A word of a closed list and its value, in a table ended by {NULL, 0}. */
 typedef struct nous_word
 {

@@ -77,8 +77,9 @@ nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
 				ne = 0;
 	int32_t		n = 0,
 				nnz = 0;
-	int32_t    *rowptr,
-			   *col;
+	int32_t    *rowptr = NULL,
+			   *col = NULL;
+	nous_status st = NOUS_ERR_NOMEM;
 
 	*ids_out = NULL;
 	*rowptr_out = NULL;
@@ -98,11 +99,7 @@ nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
 	all = nous_alloc(sizeof(int64_t) * (2 * m + nn));
 	e = nous_alloc(sizeof(edge) * m);
 	if (all == NULL || e == NULL)
-	{
-		nous_free(all);
-		nous_free(e);
-		return NOUS_ERR_NOMEM;
-	}
+		goto fail;
 	for (i = 0; i < m; i++)
 	{
 		all[na++] = from[i];
@@ -114,11 +111,7 @@ nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
 		all[na++] = nodes[i];
 	if (nous_sort(all, na, sizeof(int64_t), nous_cmp_i64) != NOUS_OK ||
 		nous_sort(e, m, sizeof(edge), cmp_edge) != NOUS_OK)
-	{
-		nous_free(all);
-		nous_free(e);
-		return NOUS_ERR_NOMEM;
-	}
+		goto fail;
 	for (i = 0; i < na; i++)
 	{
 		if ((i & (NOUS_INTERRUPT_EVERY - 1)) == 0)
@@ -128,9 +121,8 @@ nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
 	}
 	if (n > NOUS_GRAPH_MAX)
 	{
-		nous_free(all);
-		nous_free(e);
-		return NOUS_ERR_PARAM;
+		st = NOUS_ERR_PARAM;
+		goto fail;
 	}
 	for (i = 0; i < m; i++)
 	{
@@ -142,13 +134,7 @@ nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
 	rowptr = nous_alloc(sizeof(int32_t) * ((size_t) n + 1));
 	col = nous_alloc(sizeof(int32_t) * (ne > 0 ? ne : 1));
 	if (rowptr == NULL || col == NULL)
-	{
-		nous_free(all);
-		nous_free(e);
-		nous_free(rowptr);
-		nous_free(col);
-		return NOUS_ERR_NOMEM;
-	}
+		goto fail;
 	memset(rowptr, 0, sizeof(int32_t) * ((size_t) n + 1));
 	/* edges are sorted by (from, to) and ids are sorted: one merge pass */
 	for (i = 0; i < ne; i++)
@@ -170,6 +156,12 @@ nous_graph_build(const int64_t *from, const int64_t *to, size_t m,
 	*col_out = col;
 	*nnz_out = nnz;
 	return NOUS_OK;
+fail:
+	nous_free(all);
+	nous_free(e);
+	nous_free(rowptr);
+	nous_free(col);
+	return st;
 }
 
 bool

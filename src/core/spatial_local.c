@@ -108,6 +108,31 @@ pool_draw_sum(perm_pool *pp, int32_t deg, const double *v, double s0)
 	return s;
 }
 
+/*
+ * The pseudo p of the local statistic of area i by conditional permutation:
+ * o->permutations draws of deg values of v among the other areas, each sum
+ * (from s0) times scale set against the observed statistic obs.
+ */
+static double
+pool_perm_p(perm_pool *pp, int32_t i, int32_t deg, const double *v, double s0,
+			double scale, double obs, const nous_autocorr_opts *o)
+{
+	long		larger = 0,
+				smaller = 0;
+
+	pool_set_aside(pp, i);
+	for (int p = 0; p < o->permutations; p++)
+	{
+		double		sim = scale * pool_draw_sum(pp, deg, v, s0);
+
+		if (sim >= obs)
+			larger++;
+		if (sim <= obs)
+			smaller++;
+	}
+	return nous_perm_p(larger, smaller, o->permutations, o->alternative);
+}
+
 /* The work arrays of a local statistic over n areas (z too when want_z); false when out of memory. */
 typedef struct local_work
 {
@@ -191,6 +216,21 @@ local_begin(const nous_graph *g, const double *x, nous_wstyle style, bool island
 	return st;
 }
 
+/*
+ * The end of a local statistic: the false discovery rates of the p-values
+ * collected in lw written to p_fdr (stride bytes apart, one per area), m and
+ * lw freed.
+ */
+static nous_status
+local_end(wmat *m, local_work *lw, double *p_fdr, size_t stride)
+{
+	nous_status st = bh_adjust(lw->pv, lw->idx, lw->cnt, p_fdr, stride);
+
+	local_work_free(lw);
+	wmat_free(m);
+	return st;
+}
+
 /* Anselin (1995) "Local indicators of spatial association - LISA", Geogr.
  * Anal. 27:93-115; conditional randomisation moments as spdep localmoran. */
 nous_status
@@ -257,34 +297,10 @@ nous_local_moran(const nous_graph *g, const double *x, const nous_autocorr_opts 
 		if (o->permutations > 0 && deg > 0 && deg < m.n && z[i] == 0.0)
 			r->p_perm = 1.0;	/* Ii is 0 under every permutation: no evidence */
 		else if (o->permutations > 0 && deg > 0 && deg < m.n)
-		{
-			long		larger = 0,
-						smaller = 0;
-			int			p;
-			double		rw = m.rw[i];
-
-			/* put i at the end of the pool (found through where[], the
-			 * inverse of pool): draw from the first n - 1 */
-			pool_set_aside(&lw.pp, i);
-			for (p = 0; p < o->permutations; p++)
-			{
-				double		s = pool_draw_sum(&lw.pp, deg, z, 0.0),
-							isim;
-
-				isim = z[i] / m2 * rw * s;
-				if (isim >= r->ii)
-					larger++;
-				if (isim <= r->ii)
-					smaller++;
-			}
-			r->p_perm = nous_perm_p(larger, smaller, o->permutations, o->alternative);
-		}
+			r->p_perm = pool_perm_p(&lw.pp, i, deg, z, 0.0, z[i] / m2 * m.rw[i], r->ii, o);
 		local_work_collect(&lw, i, (o->permutations > 0) ? r->p_perm : r->p_normal, m.orig[i]);
 	}
-	st = bh_adjust(lw.pv, lw.idx, lw.cnt, &out[0].p_fdr, sizeof(nous_local_result));
-	local_work_free(&lw);
-	wmat_free(&m);
-	return st;
+	return local_end(&m, &lw, &out[0].p_fdr, sizeof(nous_local_result));
 }
 
 nous_status
@@ -376,29 +392,9 @@ nous_local_g(const nous_graph *g, const double *x, bool star, const nous_autocor
 			r->z = NAN;
 		r->p_normal = nous_p_normal(r->z, o->alternative);
 		if (o->permutations > 0 && deg > 0 && deg < m.n)
-		{
-			long		larger = 0,
-						smaller = 0;
-			int			p;
-			double		obs = lag / w;
-
-			pool_set_aside(&lw.pp, i);
-			for (p = 0; p < o->permutations; p++)
-			{
-				double		s = pool_draw_sum(&lw.pp, deg, m.x, star ? m.x[i] : 0.0);
-
-				if (s >= obs)
-					larger++;
-				if (s <= obs)
-					smaller++;
-			}
-			r->p_perm = nous_perm_p(larger, smaller, o->permutations, o->alternative);
-		}
+			r->p_perm = pool_perm_p(&lw.pp, i, deg, m.x, star ? m.x[i] : 0.0, 1.0, lag / w, o);
 		local_work_collect(&lw, i, (o->permutations > 0) ? r->p_perm : r->p_normal, m.orig[i]);
 	}
-	st = bh_adjust(lw.pv, lw.idx, lw.cnt, &out[0].p_fdr, sizeof(nous_local_g_result));
-	local_work_free(&lw);
-	wmat_free(&m);
-	return st;
+	return local_end(&m, &lw, &out[0].p_fdr, sizeof(nous_local_g_result));
 }
 
