@@ -34,4 +34,18 @@
 #define nous_sendcountedtext(buf, str, slen) pq_sendcountedtext((buf), (str), (slen), false)
 #endif
 
+/*
+ * EXECUTE on a function and USAGE on a schema for a role (an AclResult):
+ * PostgreSQL 16 replaced pg_proc_aclcheck and pg_namespace_aclcheck by
+ * object_aclcheck.  The caller includes utils/acl.h, catalog/pg_proc.h and
+ * catalog/pg_namespace.h.
+ */
+#if PG_VERSION_NUM >= 160000
+#define nous_proc_aclcheck(fn, role, mode) object_aclcheck(ProcedureRelationId, (fn), (role), (mode))
+#define nous_namespace_aclcheck(nsp, role, mode) object_aclcheck(NamespaceRelationId, (nsp), (role), (mode))
+#else
+#define nous_proc_aclcheck(fn, role, mode) pg_proc_aclcheck((fn), (role), (mode))
+#define nous_namespace_aclcheck(nsp, role, mode) pg_namespace_aclcheck((nsp), (role), (mode))
+#endif
+
 #endif							/* NOUS_COMPAT_H */

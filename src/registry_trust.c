@@ -123,30 +123,6 @@ owner_trusted(Oid role)
 	return superuser_arg(role) || role == extension_owner() || listed_trusted_owner(role);
 }
 
-/*
- * EXECUTE on a function and USAGE on a schema for a role.  PostgreSQL 16
- * replaced pg_proc_aclcheck and pg_namespace_aclcheck by object_aclcheck.
- */
-static bool
-registry_can_execute(Oid fn, Oid role)
-{
-#if PG_VERSION_NUM >= 160000
-	return object_aclcheck(ProcedureRelationId, fn, role, ACL_EXECUTE) == ACLCHECK_OK;
-#else
-	return pg_proc_aclcheck(fn, role, ACL_EXECUTE) == ACLCHECK_OK;
-#endif
-}
-
-static bool
-registry_can_use_schema(Oid nsp, Oid role)
-{
-#if PG_VERSION_NUM >= 160000
-	return object_aclcheck(NamespaceRelationId, nsp, role, ACL_USAGE) == ACLCHECK_OK;
-#else
-	return pg_namespace_aclcheck(nsp, role, ACL_USAGE) == ACLCHECK_OK;
-#endif
-}
-
 /* Defines nous.trusted_method_owners (at library load). */
 void
 registry_define_trust_guc(void)
@@ -188,13 +164,13 @@ registry_check_access(const char *family, const char *name, Oid fn, const char *
 						 "(its members can then act as it), or make a trusted role own the function.",
 						 owner ? owner : "?")));
 	}
-	if (!registry_can_use_schema(nsp, role))
+	if (nous_namespace_aclcheck(nsp, role, ACL_USAGE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for schema %s", get_namespace_name(nsp)),
 				 errdetail("%s method \"%s\" calls the function %s, in a schema the role \"%s\" may not use.",
 						   family, name, fname, GetUserNameFromId(role, true))));
-	if (!registry_can_execute(fn, role))
+	if (nous_proc_aclcheck(fn, role, ACL_EXECUTE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for function %s", fname),
