@@ -57,11 +57,8 @@ classes_check_k(int32 k)
 text *
 classes_method_arg(FunctionCallInfo fcinfo, int argno)
 {
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("classification method must not be NULL"),
-				 errhint("Name a method, for example 'fisher'; see nous.methods.")));
+	NOUS_REQUIRE_ARG_HINT(argno, "classification method",
+						  "Name a method, for example 'fisher'; see nous.methods.");
 	return PG_GETARG_TEXT_PP(argno);
 }
 
@@ -180,10 +177,7 @@ breaks_trans(FunctionCallInfo fcinfo, const char *fn, text *method)
 
 	aggctx = nous_agg_context(fcinfo, fn, "nous.breaks(value, k, method)");
 	s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("number of classes must not be NULL")));
+	NOUS_REQUIRE_ARG(2, "number of classes");
 	if (s == NULL)
 	{
 		s = state_new(aggctx);

@@ -73,11 +73,8 @@ closed_arg(FunctionCallInfo fcinfo, int argno)
 
 	if (PG_NARGS() <= argno)
 		return false;
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("closed must not be NULL"),
-				 errhint("Use 'right' (the default) or 'left'.")));
+	NOUS_REQUIRE_ARG_HINT(argno, "closed",
+						  "Use 'right' (the default) or 'left'.");
 	w = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	if (strcmp(w, "right") == 0)
 		return false;
@@ -162,10 +159,7 @@ nous_gvf_transfn(PG_FUNCTION_ARGS)
 	int			c;
 
 	aggctx = nous_agg_context(fcinfo, "nous.gvf_transfn", "nous.gvf(value, breaks)");
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("breaks must not be NULL")));
+	NOUS_REQUIRE_ARG(2, "breaks");
 	b = breaks_arg(PG_GETARG_ARRAYTYPE_P(2), &nb);
 	if (PG_ARGISNULL(0))
 	{

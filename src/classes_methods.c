@@ -45,10 +45,7 @@ sorted_values_arg(FunctionCallInfo fcinfo, size_t *n)
 	bits8	   *bitmap;
 	double	   *data;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("values must not be NULL")));
+	NOUS_REQUIRE_ARG(0, "values");
 	a = PG_GETARG_ARRAYTYPE_P(0);
 	if (ARR_NDIM(a) > 1)
 		ereport(ERROR,
@@ -91,10 +88,7 @@ method_args(FunctionCallInfo fcinfo, const NousBuiltin *b, double **x, size_t *n
 {
 	Jsonb	   *params = NULL;
 
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("number of classes must not be NULL")));
+	NOUS_REQUIRE_ARG(1, "number of classes");
 	*k = PG_GETARG_INT32(1);
 	classes_check_k(*k);
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))

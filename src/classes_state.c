@@ -257,10 +257,7 @@ state_trans(FunctionCallInfo fcinfo, const char *fn, text *method)
 	int32		k;
 	double		v;
 
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("number of classes must not be NULL")));
+	NOUS_REQUIRE_ARG(2, "number of classes");
 	k = PG_GETARG_INT32(2);
 	if (eo == NULL)
 	{

@@ -49,10 +49,7 @@ nous_flow_renewal_sql(PG_FUNCTION_ARGS)
 	static const char *const what[] = {"stayers", "inflow", "outflow"};
 	NousVec    *vs[3];
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("groups must not be NULL")));
+	NOUS_REQUIRE_ARG(0, "groups");
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT, &gd, &gn, &ng);
 	nous_vec_from_datum(PG_GETARG_DATUM(1), PG_ARGISNULL(1), "stayers", false, &iso);
 	nous_vec_from_datum(PG_GETARG_DATUM(2), PG_ARGISNULL(2), "inflow", false, &entr);

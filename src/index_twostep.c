@@ -334,11 +334,8 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 	}
 	if (PG_NARGS() > 3)
 	{
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("normalise must not be NULL"),
-					 errhint("Name a normalisation method, for example 'zscore'; see nous.methods.")));
+		NOUS_REQUIRE_ARG_HINT(3, "normalise",
+							  "Name a normalisation method, for example 'zscore'; see nous.methods.");
 		normd = PG_GETARG_DATUM(3);
 		has_norm = true;
 	}
@@ -695,11 +692,8 @@ nous_composite_score(PG_FUNCTION_ARGS)
 	bool		has;
 	nous_status st;
 
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("aggregate must not be NULL"),
-				 errhint("Name an aggregation method, for example 'mean'; see nous.methods.")));
+	NOUS_REQUIRE_ARG_HINT(3, "aggregate",
+						  "Name an aggregation method, for example 'mean'; see nous.methods.");
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	if (c == NULL)

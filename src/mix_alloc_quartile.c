@@ -109,9 +109,7 @@ quartile_kind_merge(int kind, int other)
 static int
 quantile_kind_notnull(FunctionCallInfo fcinfo, int argno)
 {
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("quantile definition must not be NULL")));
+	NOUS_REQUIRE_ARG(argno, "quantile definition");
 	return quantile_kind_arg(PG_GETARG_TEXT_PP(argno));
 }
 

@@ -109,11 +109,11 @@ compliance_row(FunctionCallInfo fcinfo, RuleState *s)
 
 	if (PG_NARGS() == 2)
 		target = 0.25;			/* priority households: CCH L441-1, 25 % by default */
-	else if (PG_ARGISNULL(2))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("target must not be NULL")));
 	else
+	{
+		NOUS_REQUIRE_ARG(2, "target");
 		target = PG_GETARG_FLOAT8(2);
+	}
 	if (!(target >= 0.0 && target <= 1.0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("target must be a share between 0 and 1, got %g", target),
@@ -152,9 +152,7 @@ allocation_mix_row(FunctionCallInfo fcinfo, RuleState *s)
 	{
 		bool		inclusive;
 
-		if (PG_ARGISNULL(5))
-			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							errmsg("inclusive must not be NULL")));
+		NOUS_REQUIRE_ARG(5, "inclusive");
 		inclusive = PG_GETARG_BOOL(5);
 		if (s->has_params && s->inclusive != inclusive)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -167,10 +165,8 @@ allocation_mix_row(FunctionCallInfo fcinfo, RuleState *s)
 						errmsg("allocation has no QPV flag"),
 						errdetail("Each rule applies either inside or outside the quartiers prioritaires; an allocation without the flag cannot be placed."),
 						errhint("Locate the dwelling (for example with its IRIS or address) before computing the rules.")));
-	if (PG_ARGISNULL(3))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("renewal flag must not be NULL"),
-						errhint("Pass false when the data do not record urban-renewal rehousings.")));
+	NOUS_REQUIRE_ARG_HINT(3, "renewal flag",
+						  "Pass false when the data do not record urban-renewal rehousings.");
 	in_qpv = PG_GETARG_BOOL(1);
 	renewal = PG_GETARG_BOOL(3);
 	have_income = !PG_ARGISNULL(2);

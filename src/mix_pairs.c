@@ -86,10 +86,7 @@ pairs_trans_b(FunctionCallInfo fcinfo, NousBufEO *eo)
 {
 	double		b, old;
 
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("parameter b must not be NULL")));
+	NOUS_REQUIRE_ARG(3, "parameter b");
 	b = PG_GETARG_FLOAT8(3);
 	if (!isfinite(b) || b < 0.0 || b >= 1.0)
 		bad_atkinson_b(b);

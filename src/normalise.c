@@ -52,11 +52,8 @@ nous_normalise(PG_FUNCTION_ARGS)
 	Datum		result;
 	bool		isnull;
 
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("method must not be NULL"),
-				 errhint("Name a normalisation method, for example 'zscore'; see nous.methods.")));
+	NOUS_REQUIRE_ARG_HINT(1, "method",
+						  "Name a normalisation method, for example 'zscore'; see nous.methods.");
 	/* checks the input (NULL array, dimensions, NaN, empty) once, here */
 	nous_vec_from_datum(PG_GETARG_DATUM(0), PG_ARGISNULL(0), "values", false, &v);
 

@@ -216,10 +216,7 @@ nous_array_arg(FunctionCallInfo fcinfo, int argno, const char *what,
 	int			n,
 				i;
 
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what)));
+	NOUS_REQUIRE_ARG(argno, what);
 	a = PG_GETARG_ARRAYTYPE_P(argno);
 	if (ARR_NDIM(a) > 1)
 		ereport(ERROR,
@@ -545,11 +542,15 @@ nous_read_quoted(const char **p, StringInfo out)
 
 /* ---- arguments ---- */
 
-/* The error of NOUS_REQUIRE_ARG (nous.h): "<what> must not be NULL", 22004. */
+/*
+ * The error of NOUS_REQUIRE_ARG and NOUS_REQUIRE_ARG_HINT (nous.h): "<what>
+ * must not be NULL", 22004, with the hint when there is one.
+ */
 void
-nous_arg_is_null(const char *what)
+nous_arg_is_null(const char *what, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			 errmsg("%s must not be NULL", what)));
+			 errmsg("%s must not be NULL", what),
+			 hint ? errhint("%s", hint) : 0));
 }

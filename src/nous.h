@@ -336,15 +336,18 @@ nous_agg_or_current_context(FunctionCallInfo fcinfo)
 
 /*
  * NOUS_REQUIRE_ARG(argno, what): when argument argno is NULL, an ERROR
- * null_value_not_allowed (22004), "<what> must not be NULL".  The test stays
- * inline; nous_arg_is_null raises the error.
+ * null_value_not_allowed (22004), "<what> must not be NULL".
+ * NOUS_REQUIRE_ARG_HINT adds a hint (a literal: what the caller can do).
+ * The test stays inline; nous_arg_is_null raises the error.
  */
-NOUS_NORETURN extern void nous_arg_is_null(const char *what);
+NOUS_NORETURN extern void nous_arg_is_null(const char *what, const char *hint);
 
-#define NOUS_REQUIRE_ARG(argno, what) \
+#define NOUS_REQUIRE_ARG_HINT(argno, what, hint) \
 	do { \
 		if (PG_ARGISNULL(argno)) \
-			nous_arg_is_null(what); \
+			nous_arg_is_null(what, hint); \
 	} while (0)
+
+#define NOUS_REQUIRE_ARG(argno, what) NOUS_REQUIRE_ARG_HINT(argno, what, NULL)
 
 #endif							/* NOUS_H */
