@@ -20,27 +20,29 @@ nous_fv_zone(const nous_flow_view *v, int32_t i, size_t *len)
 	return (const char *) v->codes + start;
 }
 
+typedef struct zone_key
+{
+	const nous_flow_view *v;
+	const char *code;
+	size_t		len;
+} zone_key;
+
+static int
+zone_key_cmp(const void *key, int32_t i)
+{
+	const zone_key *k = key;
+	size_t		len;
+	const char *zone = nous_fv_zone(k->v, i, &len);
+
+	return nous_flow_code_cmp(k->code, k->len, zone, len);
+}
+
 int32_t
 nous_fv_find(const nous_flow_view *v, const char *code, size_t len)
 {
-	int32_t		lo = 0,
-				hi = v->nzones - 1;
+	zone_key	k = {v, code, len};
 
-	while (lo <= hi)
-	{
-		int32_t		mid = lo + (hi - lo) / 2;
-		size_t		mlen;
-		const char *m = nous_fv_zone(v, mid, &mlen);
-		int			c = nous_flow_code_cmp(m, mlen, code, len);
-
-		if (c == 0)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
+	return nous_search(v->nzones, &k, zone_key_cmp);
 }
 
 /* Check the bytes of a flat body; never reads outside [body, body + len). */

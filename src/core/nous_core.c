@@ -238,6 +238,27 @@ nous_word_find(const nous_word *table, const char *w, int *value)
 	return false;
 }
 
+int32_t
+nous_search(int32_t n, const void *key, int (*cmp_at) (const void *key, int32_t i))
+{
+	int32_t		lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int32_t		mid = lo + (hi - lo) / 2;
+		int			c = cmp_at(key, mid);
+
+		if (c == 0)
+			return mid;
+		if (c > 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
 int
 nous_cmp_double(const void *a, const void *b)
 {

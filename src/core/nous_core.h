@@ -105,6 +105,14 @@ extern bool nous_radix_offsets(size_t *count, size_t nb, size_t n);
 extern nous_status nous_sort(void *base, size_t n, size_t size,
 							 int (*cmp) (const void *, const void *));
 
+/*
+ * Binary search of n items sorted increasing, seen through cmp_at(key, i),
+ * which compares the key sought with item i (< 0, 0, > 0 as strcmp): the
+ * position of an item equal to the key, or -1 when there is none.
+ */
+extern int32_t nous_search(int32_t n, const void *key,
+						   int (*cmp_at) (const void *key, int32_t i));
+
 /* ---- string references ---- */
 /*
  * A string and the position it came from, for sorting strings while keeping

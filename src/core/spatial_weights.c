@@ -53,25 +53,26 @@ nous_strtab_valid(const nous_strtab *t, size_t nchars, const char **why)
 	return true;
 }
 
+typedef struct strtab_key
+{
+	const nous_strtab *t;
+	const char *s;
+} strtab_key;
+
+static int
+strtab_key_cmp(const void *key, int32_t i)
+{
+	const strtab_key *k = key;
+
+	return strcmp(k->s, k->t->chars + k->t->off[i]);
+}
+
 int32_t
 nous_strtab_find(const nous_strtab *t, const char *s)
 {
-	int32_t		lo = 0,
-				hi = t->n - 1;
+	strtab_key	k = {t, s};
 
-	while (lo <= hi)
-	{
-		int32_t		mid = lo + (hi - lo) / 2;
-		int			c = strcmp(t->chars + t->off[mid], s);
-
-		if (c == 0)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
+	return nous_search(t->n, &k, strtab_key_cmp);
 }
 
 nous_status

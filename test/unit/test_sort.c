@@ -1,7 +1,8 @@
 /*
  * test_sort.c — unit tests of nous_sort (src/core/nous_core.c): sorted,
  * stable, a permutation of its input, for every element size, and calls the
- * interrupt hook while it works; nous_strref_cmp (a total order).
+ * interrupt hook while it works; nous_strref_cmp (a total order);
+ * nous_search finds every item and nothing else.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -177,6 +178,36 @@ TEST(test_strref)
 	CHECK_INT(nous_strref_cmp(&q[1], &q[1]), 0);
 }
 
+/* sorted odd numbers 1, 3, ..., 2n - 1; the key an int */
+static const int *odd;
+
+static int
+cmp_odd_at(const void *key, int32_t i)
+{
+	int			k = *(const int *) key;
+
+	return (k > odd[i]) - (k < odd[i]);
+}
+
+/* nous_search: each of n sorted items at its place, every gap -1, n = 0..9 */
+TEST(test_search)
+{
+	int			v[9];
+
+	odd = v;
+	for (int32_t n = 0; n <= 9; n++)
+	{
+		for (int32_t i = 0; i < n; i++)
+			v[i] = 2 * i + 1;
+		for (int k = -1; k <= 2 * n + 1; k++)
+		{
+			int32_t		want = (k % 2 != 0 && k > 0 && k < 2 * n) ? (k - 1) / 2 : -1;
+
+			CHECK_INT(nous_search(n, &k, cmp_odd_at), want);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -184,5 +215,6 @@ main(void)
 	RUN(test_int4_and_sorted_input);
 	RUN(test_interrupts);
 	RUN(test_strref);
+	RUN(test_search);
 	UNIT_END();
 }
