@@ -413,9 +413,7 @@ classes_breaks_sorted(NousMethod *m, double *x, int64 n, int32 k)
 {
 	ArrayType  *values;
 	Datum		args[2];
-	bool		nulls[2] = {false, false};
 	Datum		result;
-	bool		isnull;
 
 	if (m->builtin && m->spec.nparams == 0 && strcmp(m->spec.name, "fisher") == 0)
 	{
@@ -432,12 +430,8 @@ classes_breaks_sorted(NousMethod *m, double *x, int64 n, int32 k)
 	values = classes_doubles_to_array(x, n);
 	args[0] = PointerGetDatum(values);
 	args[1] = Int32GetDatum(k);
-	result = nous_method_call(m, args, nulls, 2, &isnull);
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("classification method \"%s\" returned NULL", m->spec.name),
-				 errdetail("A method must return the upper bounds of the classes, the last one the maximum of the values.")));
+	result = nous_method_call_notnull(m, args, 2, "classification",
+									  "A method must return the upper bounds of the classes, the last one the maximum of the values.");
 	return check_breaks_result(result, m->spec.name, x[n - 1]);
 }
 

@@ -120,7 +120,6 @@ nous_flow_select_sql(PG_FUNCTION_ARGS)
 	Datum		extra,
 				params,
 				result;
-	bool		isnull;
 	StringInfoData buf;
 
 	if (PG_ARGISNULL(0))
@@ -162,13 +161,9 @@ nous_flow_select_sql(PG_FUNCTION_ARGS)
 		params = DirectFunctionCall2(jsonb_concat, cache->spec_params, extra);
 		cache->m.method.params = params;
 	}
-	result = nous_method_call1(&cache->m.method, PG_GETARG_DATUM(0), &isnull);
+	result = nous_method_call_notnull(&cache->m.method, &PG_GETARG_DATUM(0), 1,
+									  "flow selection", "A method must return a matrix.");
 	cache->m.method.params = cache->spec_params;
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("flow selection method \"%s\" returned NULL", cache->m.method.spec.name),
-				 errdetail("A method must return a matrix.")));
 	PG_RETURN_DATUM(result);
 }
 

@@ -54,12 +54,12 @@ extern ResolvedMethods *index_resolve_methods(FmgrInfo *flinfo, const char *norm
 extern void index_normalise_matrix(NousMethod *m, double *x, bool *present,
 								   int n, int k, const int *pol);
 /*
- * The array a registered normalisation method returned for n values: ERROR
- * when it is NULL (22004) or not a one-dimensional float8[] of n elements
- * (2202E).  nous.normalise and the index engines share these checks.
+ * Call a registered normalisation method on values (a float8[] of n): its
+ * result, checked: ERROR when it is NULL (22004) or not a one-dimensional
+ * float8[] of n elements (2202E).  nous.normalise and the index engines share
+ * this call.
  */
-extern ArrayType *index_normalise_result(const NousMethod *m, Datum result,
-										 bool isnull, int n);
+extern ArrayType *index_normalise_call(NousMethod *m, Datum values, int n);
 /* Aggregate into n scores, through a built-in's descriptor or the registry. */
 extern void index_aggregate_matrix(NousMethod *m, const double *x,
 								   const bool *present, int n, int k,

@@ -269,16 +269,13 @@ index_resolve_methods(FmgrInfo *flinfo, const char *norm_text, const char *agg_t
 }
 
 ArrayType *
-index_normalise_result(const NousMethod *m, Datum result, bool isnull, int n)
+index_normalise_call(NousMethod *m, Datum values, int n)
 {
+	Datum		result = nous_method_call_notnull(m, &values, 1, "normalisation",
+												  "A method must return an array as long as its input.");
 	ArrayType  *out;
 	int			nout;
 
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("normalisation method \"%s\" returned NULL", m->spec.name),
-				 errdetail("A method must return an array as long as its input.")));
 	out = DatumGetArrayTypeP(result);
 	nout = ArrayGetNItems(ARR_NDIM(out), ARR_DIMS(out));
 	if (ARR_NDIM(out) > 1 || nout != n || ARR_ELEMTYPE(out) != FLOAT8OID)
@@ -298,8 +295,6 @@ normalise_column(NousMethod *m, double *x, bool *present, int n)
 	bool	   *nulls;
 	ArrayType  *in,
 			   *outa;
-	Datum		result;
-	bool		isnull;
 	int			dims[1] = {n},
 				lbs[1] = {1},
 				nout,
@@ -314,8 +309,7 @@ normalise_column(NousMethod *m, double *x, bool *present, int n)
 	}
 	in = construct_md_array(elems, nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
 							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-	result = nous_method_call1(m, PointerGetDatum(in), &isnull);
-	outa = index_normalise_result(m, result, isnull, n);
+	outa = index_normalise_call(m, PointerGetDatum(in), n);
 	deconstruct_array(outa, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 					  TYPALIGN_DOUBLE, &elems, &nulls, &nout);
 	for (i = 0; i < n; i++)
@@ -366,9 +360,7 @@ index_aggregate_matrix(NousMethod *m, const double *x, const bool *present, int 
 				 int k, const double *w, double *out, bool *outp)
 {
 	Datum		args[2];
-	bool		argnulls[2] = {false, false};
 	Datum		result;
-	bool		isnull;
 	ArrayType  *outa;
 	Datum	   *elems;
 	bool	   *nulls;
@@ -391,12 +383,8 @@ index_aggregate_matrix(NousMethod *m, const double *x, const bool *present, int 
 	args[1] = PointerGetDatum(construct_md_array(welems, NULL, 1, dims, lbs, FLOAT8OID,
 												 sizeof(float8), FLOAT8PASSBYVAL,
 												 TYPALIGN_DOUBLE));
-	result = nous_method_call(m, args, argnulls, 2, &isnull);
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("aggregation method \"%s\" returned NULL", m->spec.name),
-				 errdetail("A method must return an array of one score per row of the matrix.")));
+	result = nous_method_call_notnull(m, args, 2, "aggregation",
+									  "A method must return an array of one score per row of the matrix.");
 	outa = DatumGetArrayTypeP(result);
 	nout = ArrayGetNItems(ARR_NDIM(outa), ARR_DIMS(outa));
 	if (ARR_NDIM(outa) > 1 || nout != n || ARR_ELEMTYPE(outa) != FLOAT8OID)

@@ -49,8 +49,6 @@ nous_normalise(PG_FUNCTION_ARGS)
 	bool		fresh;
 	NousVec		v;
 	char	   *spec;
-	Datum		result;
-	bool		isnull;
 
 	NOUS_REQUIRE_ARG_HINT(1, "method",
 						  "Name a normalisation method, for example 'zscore'; see nous.methods.");
@@ -69,8 +67,7 @@ nous_normalise(PG_FUNCTION_ARGS)
 		PG_RETURN_ARRAYTYPE_P(apply_builtin(cache->builtin, &v,
 											NOUS_METHOD_PARAMS(m)));
 
-	result = nous_method_call1(m, PG_GETARG_DATUM(0), &isnull);
-	PG_RETURN_ARRAYTYPE_P(index_normalise_result(m, result, isnull, v.n));
+	PG_RETURN_ARRAYTYPE_P(index_normalise_call(m, PG_GETARG_DATUM(0), v.n));
 }
 
 /* ---- the built-ins: one apply function each, in place on an unpacked

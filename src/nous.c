@@ -407,12 +407,21 @@ nous_method_cached(FmgrInfo *flinfo, Size size, const char *family,
 
 /* ---- jsonb parameters ---- */
 
+/* The value of key, NULL when absent; an error when it is not of the type. */
 static JsonbValue *
-params_get(Jsonb *params, const char *key)
+params_get(Jsonb *params, const char *method, const char *key,
+		   enum jbvType type, const char *type_name)
 {
+	JsonbValue *v;
+
 	if (params == NULL)
 		return NULL;
-	return getKeyJsonValueFromContainer(&params->root, key, strlen(key), NULL);
+	v = getKeyJsonValueFromContainer(&params->root, key, strlen(key), NULL);
+	if (v != NULL && v->type != type)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" of method \"%s\" must be %s", key, method, type_name)));
+	return v;
 }
 
 void
@@ -460,29 +469,19 @@ nous_params_check(Jsonb *params, const char *method, const char *const *allowed)
 char *
 nous_params_word(Jsonb *params, const char *method, const char *key)
 {
-	JsonbValue *v = params_get(params, key);
+	JsonbValue *v = params_get(params, method, key, jbvString, "a word");
 
-	if (v == NULL)
-		return NULL;
-	if (v->type != jbvString)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameter \"%s\" of method \"%s\" must be a word", key, method)));
-	return pnstrdup(v->val.string.val, v->val.string.len);
+	return v == NULL ? NULL : pnstrdup(v->val.string.val, v->val.string.len);
 }
 
 bool
 nous_params_number(Jsonb *params, const char *method, const char *key,
 				   double *value)
 {
-	JsonbValue *v = params_get(params, key);
+	JsonbValue *v = params_get(params, method, key, jbvNumeric, "a number");
 
 	if (v == NULL)
 		return false;
-	if (v->type != jbvNumeric)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameter \"%s\" of method \"%s\" must be a number", key, method)));
 	*value = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 												NumericGetDatum(v->val.numeric)));
 	if (!isfinite(*value))

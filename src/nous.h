@@ -262,6 +262,15 @@ extern Datum nous_method_call(NousMethod *m, const Datum *args,
 extern Datum nous_method_call1(NousMethod *m, Datum arg1, bool *isnull);
 
 /*
+ * nous_method_call with arguments that are never NULL, for families whose
+ * methods must return a value: a NULL result is an ERROR 22004 "<noun> method
+ * "<name>" returned NULL" with must_return (what a method of the family must
+ * return) as its detail.
+ */
+extern Datum nous_method_call_notnull(NousMethod *m, const Datum *args, int nargs,
+									  const char *noun, const char *must_return);
+
+/*
  * A method resolved once per call site and kept in flinfo->fn_extra, again
  * when the specification text changes (or after an ERROR in resolving).
  * Callers with data of their own derived from the method embed

@@ -584,6 +584,21 @@ nous_method_call1(NousMethod *m, Datum arg1, bool *isnull)
 	return nous_method_call(m, &arg1, &argnull, 1, isnull);
 }
 
+Datum
+nous_method_call_notnull(NousMethod *m, const Datum *args, int nargs,
+						 const char *noun, const char *must_return)
+{
+	bool		isnull;
+	Datum		result = nous_method_call(m, args, NULL, nargs, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s method \"%s\" returned NULL", noun, m->spec.name),
+				 errdetail("%s", must_return)));
+	return result;
+}
+
 PG_FUNCTION_INFO_V1(nous_method_catalog_check);
 
 /*
