@@ -506,17 +506,11 @@ nous_breaks_state_recv(PG_FUNCTION_ARGS)
 	p.mlen = pq_getmsgint(msg, 4);
 	if (version != BSTATE_VERSION || p.mlen < 0 || p.mlen > METHOD_MAXLEN ||
 		p.mlen > msg->len - msg->cursor)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary data for type %s", TYPE_NAME),
-				 errdetail("Unknown version or invalid method length.")));
+		nous_bad_binary(TYPE_NAME, "Unknown version or invalid method length.");
 	p.method = pq_getmsgbytes(msg, p.mlen);
 	n = pq_getmsgint(msg, 4);
 	if (n < 0 || (Size) (msg->len - msg->cursor) != (Size) n * 2 * sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary data for type %s", TYPE_NAME),
-				 errdetail("The number of pairs does not match the length of the message.")));
+		nous_bad_binary(TYPE_NAME, "The number of pairs does not match the length of the message.");
 	runs = palloc(sizeof(double) * 2 * Max(n, 1));
 	for (i = 0; i < 2 * n; i++)
 		runs[i] = pq_getmsgfloat8(msg);

@@ -293,7 +293,7 @@ nous_flows_send(PG_FUNCTION_ARGS)
 NOUS_NORETURN static void
 recv_error(const char *detail)
 {
-	nous_state_corrupt("binary nous.flows value", "%s", detail);
+	nous_bad_binary("nous.flows", detail);
 }
 
 PG_FUNCTION_INFO_V1(nous_flows_recv);

@@ -704,14 +704,14 @@ recv_spec(StringInfo msg, char *dst)
 	int32		len;
 
 	if (msg->len - msg->cursor < 4)
-		mix_bad_binary(CAGG_TYPE, "The message is too short.");
+		nous_bad_binary(CAGG_TYPE, "The message is too short.");
 	len = pq_getmsgint(msg, 4);
 	if (len < 0 || len > CAGG_SPEC_MAX || len > msg->len - msg->cursor)
-		mix_bad_binary(CAGG_TYPE, "A method specification has an invalid length.");
+		nous_bad_binary(CAGG_TYPE, "A method specification has an invalid length.");
 	pq_copymsgbytes(msg, dst, len);
 	dst[len] = '\0';
 	if ((int32) strlen(dst) != len)
-		mix_bad_binary(CAGG_TYPE, "A method specification contains a zero byte.");
+		nous_bad_binary(CAGG_TYPE, "A method specification contains a zero byte.");
 }
 
 PG_FUNCTION_INFO_V1(nous_composite_agg_state_recv);
@@ -728,26 +728,26 @@ nous_composite_agg_state_recv(PG_FUNCTION_ARGS)
 
 	memset(&st, 0, sizeof(st));
 	if (msg->len - msg->cursor < 14)
-		mix_bad_binary(CAGG_TYPE, "The message is too short.");
+		nous_bad_binary(CAGG_TYPE, "The message is too short.");
 	nous_check_format_version(CAGG_TYPE, pq_getmsgbyte(msg), 1, CAGG_VERSION);
 	flags = pq_getmsgbyte(msg);
 	if ((flags & ~3) != 0)
-		mix_bad_binary(CAGG_TYPE, "Unknown flags.");
+		nous_bad_binary(CAGG_TYPE, "Unknown flags.");
 	st.has_w = (flags & 1) != 0;
 	st.has_pol = (flags & 2) != 0;
 	st.k = pq_getmsgint(msg, 4);
 	st.n = pq_getmsgint64(msg);
 	if (st.k < -1 || st.k == 0 || st.k > CAGG_MAX_K || st.n < 0)
-		mix_bad_binary(CAGG_TYPE, "The number of components or of rows is out of range.");
+		nous_bad_binary(CAGG_TYPE, "The number of components or of rows is out of range.");
 	if ((st.has_w || st.has_pol) && st.k < 0)
-		mix_bad_binary(CAGG_TYPE, "Weights or polarity are given without a number of components.");
+		nous_bad_binary(CAGG_TYPE, "Weights or polarity are given without a number of components.");
 	kk = st.k > 0 ? st.k : 0;
 	recv_spec(msg, st.norm);
 	recv_spec(msg, st.agg);
 	if ((size_t) st.n > (size_t) MaxAllocHugeSize / (8 + 8 * kk) ||
 		(size_t) (msg->len - msg->cursor) != (st.has_w ? 8 * kk : 0) + (st.has_pol ? 4 * kk : 0) +
 		(size_t) st.n * (8 + 8 * kk))
-		mix_bad_binary(CAGG_TYPE, "The length of the message does not match its number of rows.");
+		nous_bad_binary(CAGG_TYPE, "The length of the message does not match its number of rows.");
 	if (st.has_w)
 	{
 		st.w = palloc(sizeof(double) * kk);
@@ -773,6 +773,6 @@ nous_composite_agg_state_recv(PG_FUNCTION_ARGS)
 	st.args_set = true;
 	why = cagg_check(&st);
 	if (why != NULL)
-		mix_bad_binary(CAGG_TYPE, why);
+		nous_bad_binary(CAGG_TYPE, why);
 	PG_RETURN_POINTER(cagg_flatten_state(&st));
 }

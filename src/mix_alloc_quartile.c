@@ -628,9 +628,9 @@ nous_quantile_state_recv(PG_FUNCTION_ARGS)
 	kind = pq_getmsgint(msg, 4);
 	n = pq_getmsgint(msg, 4);
 	if (version != QSTATE_VERSION)
-		mix_bad_binary("nous.quantile_state", "Unknown state version (this nous reads version 1).");
+		nous_bad_binary("nous.quantile_state", "Unknown state version (this nous reads version 1).");
 	if (n < 0 || (Size) (msg->len - msg->cursor) != (Size) n * 2 * sizeof(double))
-		mix_bad_binary("nous.quantile_state", "The number of pairs does not match the length of the message.");
+		nous_bad_binary("nous.quantile_state", "The number of pairs does not match the length of the message.");
 	runs = palloc(sizeof(double) * 2 * Max(n, 1));
 	for (i = 0; i < 2 * n; i++)
 		runs[i] = pq_getmsgfloat8(msg);

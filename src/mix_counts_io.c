@@ -155,12 +155,12 @@ nous_mixcounts_recv(PG_FUNCTION_ARGS)
 	int64		c, i;
 
 	if (msg->len - msg->cursor < 9)
-		mix_bad_binary("nous.mixcounts", "The message is too short.");
+		nous_bad_binary("nous.mixcounts", "The message is too short.");
 	nous_check_format_version("nous.mixcounts", pq_getmsgbyte(msg), 1, MIX_VERSION);
 	c = pq_getmsgint64(msg);
 	/* every record takes at least 20 bytes in the message */
 	if (c < 0 || c > (int64) (msg->len - msg->cursor) / 20)
-		mix_bad_binary("nous.mixcounts", "The cell count does not match the message length.");
+		nous_bad_binary("nous.mixcounts", "The cell count does not match the message length.");
 	initStringInfo(&s);
 	appendBinaryStringInfo(&s, MIX_IMAGE_START, COUNTS_HDR);
 	for (i = 0; i < c; i++)
@@ -171,25 +171,25 @@ nous_mixcounts_recv(PG_FUNCTION_ARGS)
 		Size		need;
 
 		if (msg->len - msg->cursor < 20)
-			mix_bad_binary("nous.mixcounts", "The message is truncated.");
+			nous_bad_binary("nous.mixcounts", "The message is truncated.");
 		n = pq_getmsgfloat8(msg);
 		if (!isfinite(n) || n < 0.0)
-			mix_bad_binary("nous.mixcounts", "A count is negative or not finite.");
+			nous_bad_binary("nous.mixcounts", "A count is negative or not finite.");
 		for (j = 0; j < 3; j++)
 		{
 			int			nb = pq_getmsgint(msg, 4);
 
 			if (nb < 0 || nb > msg->len - msg->cursor)
-				mix_bad_binary("nous.mixcounts", "A string length is out of range.");
+				nous_bad_binary("nous.mixcounts", "A string length is out of range.");
 			k[j] = pq_getmsgtext(msg, nb, &l[j]);
 		}
 		need = NOUS_MIXREC_HDR + (Size) l[0] + l[1] + l[2];
 		if ((Size) s.len + need >= MaxAllocSize)
-			mix_bad_binary("nous.mixcounts", "The state is larger than 1 GB.");
+			nous_bad_binary("nous.mixcounts", "The state is larger than 1 GB.");
 		mix_append_record(&s, n, k[0], l[0], k[1], l[1], k[2], l[2]);
 	}
 	if (msg->cursor != msg->len)
-		mix_bad_binary("nous.mixcounts", "Junk after the last cell.");
+		nous_bad_binary("nous.mixcounts", "Junk after the last cell.");
 	SET_VARSIZE(s.data, s.len);
 	PG_RETURN_POINTER(s.data);
 }

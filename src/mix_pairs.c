@@ -354,16 +354,16 @@ nous_mixpairs_recv(PG_FUNCTION_ARGS)
 	Size		len;
 
 	if (msg->len - msg->cursor < 17)
-		mix_bad_binary("nous.mixpairs", "The message is too short.");
+		nous_bad_binary("nous.mixpairs", "The message is too short.");
 	version = pq_getmsgbyte(msg);
 	nous_check_format_version("nous.mixpairs", version, 1, MIX_VERSION);
 	b = pq_getmsgfloat8(msg);
 	if (!isnan(b) && !(b >= 0.0 && b < 1.0))
-		mix_bad_binary("nous.mixpairs", "The parameter b must be NaN or in [0, 1).");
+		nous_bad_binary("nous.mixpairs", "The parameter b must be NaN or in [0, 1).");
 	n = pq_getmsgint64(msg);
 	if (n < 0 || n > (int64) ((MaxAllocSize - PAIRS_HDR) / 16) ||
 		(int64) (msg->len - msg->cursor) != 16 * n)
-		mix_bad_binary("nous.mixpairs", "The pair count does not match the message length.");
+		nous_bad_binary("nous.mixpairs", "The pair count does not match the message length.");
 	len = PAIRS_HDR + 16 * (Size) n;
 	out = palloc0(len);
 	SET_VARSIZE(out, len);
@@ -374,7 +374,7 @@ nous_mixpairs_recv(PG_FUNCTION_ARGS)
 		gt[i] = pq_getmsgfloat8(msg);
 	for (i = 0; i < n; i++)
 		if (nous_mix2_check(gt[2 * i], gt[2 * i + 1]) != NOUS_OK)
-			mix_bad_binary("nous.mixpairs", "A pair is not finite or has 0 <= group <= total false.");
+			nous_bad_binary("nous.mixpairs", "A pair is not finite or has 0 <= group <= total false.");
 	PG_RETURN_POINTER(out);
 }
 

@@ -267,15 +267,6 @@ mix_parse_list(const char **p, const char *type, const char *str,
 }
 
 void
-mix_bad_binary(const char *type, const char *why)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("invalid binary data for type %s", type),
-			 errdetail("%s", why)));
-}
-
-void
 mix_parse_quoted(const char **p, StringInfo out, const char *str)
 {
 	mix_expect_char(p, '"', "nous.mixcounts", str);

@@ -117,7 +117,6 @@ void mix_expect_char(const char **p, char c, const char *type, const char *str);
 typedef void (*mix_list_item) (const char **p, const char *str, void *arg);
 void mix_parse_list(const char **p, const char *type, const char *str,
 					mix_list_item item, void *arg);
-NOUS_NORETURN void mix_bad_binary(const char *type, const char *why);
 /* the kit's nous_append_quoted, under the name index_agg_state.c calls */
 #define mix_append_quoted(s, p, l) nous_append_quoted((s), (p), (l))
 void mix_parse_quoted(const char **p, StringInfo out, const char *str);

@@ -292,6 +292,15 @@ nous_agg_context(FunctionCallInfo fcinfo, const char *fn, const char *aggregate)
 }
 
 void
+nous_bad_binary(const char *type, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary %s value", type),
+			 errdetail("%s", detail)));
+}
+
+void
 nous_state_corrupt(const char *what, const char *detail,...)
 {
 	StringInfoData buf;

@@ -139,6 +139,15 @@ extern MemoryContext nous_agg_context(FunctionCallInfo fcinfo, const char *fn,
 NOUS_NORETURN extern void nous_state_corrupt(const char *what, const char *detail,...) pg_attribute_printf(2, 3);
 
 /*
+ * A binary message (the receive function of a type) that does not decode:
+ * ERROR invalid_binary_representation (22P03), "invalid binary <type> value",
+ * the detail saying what is wrong.  The receive functions of nous report
+ * their messages so; what a message shares with a stored value is checked by
+ * the type's own decoder (nous_state_corrupt).
+ */
+NOUS_NORETURN extern void nous_bad_binary(const char *type, const char *detail);
+
+/*
  * Growable arrays.  nous_grow_cap returns the capacity for need elements of
  * elsize bytes: cap doubled (from at least 16) until it holds need, never
  * above limit elements nor MaxAllocHugeSize bytes; need above either is an

@@ -228,12 +228,12 @@ av_recv_header(StringInfo buf, bool text)
 	int64		rest;
 
 	if (buf->len - buf->cursor < 5)
-		spatial_bad_binary(type, "The binary value is too short.");
+		nous_bad_binary(type, "The binary value is too short.");
 	nous_check_format_version(type, pq_getmsgbyte(buf), 1, AV_VERSION);
 	n = pq_getmsgint(buf, 4);
 	rest = buf->len - buf->cursor;
 	if (n < 0 || n > NOUS_GRAPH_MAX || (text ? rest < 12 * (int64) n : rest != 16 * (int64) n))
-		spatial_bad_binary(type, "The length does not match the number of areas.");
+		nous_bad_binary(type, "The length does not match the number of areas.");
 	return n;
 }
 
@@ -254,13 +254,13 @@ nous_text_area_values_recv(PG_FUNCTION_ARGS)
 		double		x;
 
 		if (len < 0 || len > buf->len - buf->cursor - 8)
-			spatial_bad_binary("nous.text_area_values", "A text id has an invalid length.");
+			nous_bad_binary("nous.text_area_values", "A text id has an invalid length.");
 		p = pq_getmsgbytes(buf, len);
 		if (memchr(p, '\0', len) != NULL)
-			spatial_bad_binary("nous.text_area_values", "A text id holds a NUL byte.");
+			nous_bad_binary("nous.text_area_values", "A text id holds a NUL byte.");
 		x = pq_getmsgfloat8(buf);
 		if (isinf(x))
-			spatial_bad_binary("nous.text_area_values", "A value is infinite.");
+			nous_bad_binary("nous.text_area_values", "A value is infinite.");
 		av_push_text(eo, p, len, x);
 	}
 	pq_getmsgend(buf);

@@ -82,8 +82,6 @@ extern NousWeights *weights_from_links(const int64 *from, const int64 *to, size_
 extern void weights_check_full(NousWeights *w, int errcode_);
 /* qsort comparison of int64 (the first of a pair) */
 extern int	spatial_cmp_id(const void *a, const void *b);
-/* a binary value of type that does not decode: 08P01, "invalid binary <type> value", detail */
-NOUS_NORETURN extern void spatial_bad_binary(const char *type, const char *detail);
 
 /* ---- aggregate states (spatial_geoms.c) ---- */
 

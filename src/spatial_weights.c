@@ -133,15 +133,6 @@ spatial_cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-void
-spatial_bad_binary(const char *type, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid binary %s value", type),
-			 errdetail("%s", detail)));
-}
-
 /* The status st of the parse of the text s as type (why: what is wrong). */
 static void
 weights_parse_status(nous_status st, const char *type, const char *s, const char *why)
@@ -342,7 +333,7 @@ weights_recv(FunctionCallInfo fcinfo, bool text)
 	const char *tname = text ? "nous.text_weights" : "nous.weights";
 
 	if (buf->len - buf->cursor < 9)
-		spatial_bad_binary("nous.weights", "The binary value is too short.");
+		nous_bad_binary("nous.weights", "The binary value is too short.");
 	version = pq_getmsgbyte(buf);
 	nous_check_format_version(tname, version, 1, WEIGHTS_VERSION);
 	n = pq_getmsgint(buf, 4);
@@ -350,10 +341,10 @@ weights_recv(FunctionCallInfo fcinfo, bool text)
 	rest = (int64) (buf->len - buf->cursor) - (8 * (int64) n + 4 * ((int64) n + 1) + 4 * (int64) nnz);
 	if (n < 0 || nnz < 0 || n > NOUS_GRAPH_MAX || nnz > NOUS_GRAPH_MAX ||
 		(text ? rest < 4 * ((int64) n + 1) : rest != 0))
-		spatial_bad_binary(tname, "The length does not match the number of areas and links.");
+		nous_bad_binary(tname, "The length does not match the number of areas and links.");
 	sz = text ? nous_weights_size_text(n, nnz, (Size) (rest - 4 * ((int64) n + 1))) : weights_size(n, nnz);
 	if (sz > MaxAllocSize)
-		spatial_bad_binary(tname, "The value is too large.");
+		nous_bad_binary(tname, "The value is too large.");
 	w = palloc0(sz);
 	SET_VARSIZE(w, sz);
 	w->version = version;
