@@ -368,4 +368,13 @@ NOUS_NORETURN extern void nous_arg_is_null(const char *what, const char *hint);
 
 #define NOUS_REQUIRE_ARG(argno, what) NOUS_REQUIRE_ARG_HINT(argno, what, NULL)
 
+/* ---- the catalogue ---- */
+
+/*
+ * The row of pg_extension named name: true and *owner, *schema set (either
+ * may be NULL), or false when that extension is not installed.
+ * (get_extension_schema is not exported before PostgreSQL 16.)
+ */
+extern bool nous_extension_row(const char *name, Oid *owner, Oid *schema);
+
 #endif							/* NOUS_H */

@@ -10,11 +10,6 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "access/genam.h"
-#include "access/table.h"
-#include "catalog/pg_extension.h"
-#include "utils/fmgroids.h"
-#include "utils/rel.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -137,23 +132,10 @@ spatial_check_srid(int32 *srid, int32 sr, int32 i, const char *detail)
 Oid
 spatial_geometry_type(void)
 {
-	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc sd;
-	HeapTuple	tup;
 	Oid			nsp = InvalidOid,
 				t = InvalidOid;
 
-	/* the schema of the extension (get_extension_schema is not exported in 15) */
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
-				CStringGetDatum("postgis"));
-	sd = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(sd);
-	if (HeapTupleIsValid(tup))
-		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
-	systable_endscan(sd);
-	table_close(rel, AccessShareLock);
-	if (OidIsValid(nsp))
+	if (nous_extension_row("postgis", NULL, &nsp))
 		t = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("geometry"),
 							ObjectIdGetDatum(nsp));
 	if (!OidIsValid(t))
