@@ -61,16 +61,7 @@ cagg_set_k(CompAggState *st, int k)
 {
 	int64		i;
 
-	if (k == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("values must not be empty"),
-				 errdetail("Give at least one component.")));
-	if (k > CAGG_MAX_K)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("values has %d elements, more than the %d nous.composite_agg accepts",
-						k, CAGG_MAX_K)));
+	index_check_components(k);
 	st->k = k;
 	if (st->cap > 0)
 	{

@@ -18,7 +18,6 @@
  * on each row (pointer comparison first: constants come as the same datum).
  */
 #define CAGG_VERSION 1
-#define CAGG_MAX_K 10000
 #define CAGG_SPEC_MAX 255
 
 typedef struct CompAggState

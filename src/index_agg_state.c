@@ -135,7 +135,7 @@ cagg_check(const CompAggState *st)
 	int64		i;
 	size_t		kk = st->k > 0 ? st->k : 0;
 
-	if (st->k < -1 || st->k == 0 || st->k > CAGG_MAX_K)
+	if (st->k < -1 || st->k == 0 || st->k > INDEX_MAX_K)
 		return "The number of components is out of range (1 to 10000, or -1 while unknown).";
 	if (st->n < 0)
 		return "The number of rows is negative.";
@@ -197,7 +197,7 @@ cagg_flat_read(struct varlena *v, CompAggState *st)
 		cagg_flat_corrupt("Unknown flags.");
 	st->has_w = (flags & 1) != 0;
 	st->has_pol = (flags & 2) != 0;
-	if (st->k < -1 || st->k == 0 || st->k > CAGG_MAX_K || st->n < 0)
+	if (st->k < -1 || st->k == 0 || st->k > INDEX_MAX_K || st->n < 0)
 		cagg_flat_corrupt("The number of components or of rows is out of range.");
 	if ((st->has_w || st->has_pol) && st->k < 0)
 		cagg_flat_corrupt("Weights or polarity are given without a number of components.");
@@ -588,7 +588,7 @@ nous_composite_agg_state_in(PG_FUNCTION_ARGS)
 	if (parse_int(&p, str, 1, 1, "format version") != CAGG_VERSION)
 		mix_bad_text(CAGG_TYPE, str, "Unknown format version.");
 	mix_expect_char(&p, ';', CAGG_TYPE, str);
-	st.k = (int) parse_int(&p, str, -1, CAGG_MAX_K, "number of components");
+	st.k = (int) parse_int(&p, str, -1, INDEX_MAX_K, "number of components");
 	if (st.k == 0)
 		mix_bad_text(CAGG_TYPE, str, "The number of components is 1 to 10000, or -1 while unknown.");
 	mix_expect_char(&p, ';', CAGG_TYPE, str);
@@ -737,7 +737,7 @@ nous_composite_agg_state_recv(PG_FUNCTION_ARGS)
 	st.has_pol = (flags & 2) != 0;
 	st.k = pq_getmsgint(msg, 4);
 	st.n = pq_getmsgint64(msg);
-	if (st.k < -1 || st.k == 0 || st.k > CAGG_MAX_K || st.n < 0)
+	if (st.k < -1 || st.k == 0 || st.k > INDEX_MAX_K || st.n < 0)
 		nous_bad_binary(CAGG_TYPE, "The number of components or of rows is out of range.");
 	if ((st.has_w || st.has_pol) && st.k < 0)
 		nous_bad_binary(CAGG_TYPE, "Weights or polarity are given without a number of components.");

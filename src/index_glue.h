@@ -74,6 +74,10 @@ extern void index_split_coverage(const char *spec_text, char *rest, size_t restl
 extern char *index_text_arg(Datum d, bool isnull, const char *what, const char *hint);
 /* Elements of a one-dimensional float8 values array (ERROR naming the row otherwise). */
 extern int	index_values_length(ArrayType *a, const char *where, int64 row);
+/* The most components (indicators) an index combines. */
+#define INDEX_MAX_K 10000
+/* k components: ERROR when there are none (22023) or more than INDEX_MAX_K (54000). */
+extern void index_check_components(int k);
 /* Length of a one-dimensional array argument, -1 when NULL. */
 extern int	index_array_length(Datum d, bool isnull);
 /* The scores of one partition or group (coverage, normalise, aggregate). */

@@ -42,7 +42,6 @@
 #define TS_HDR 8
 #define TS_STRIDE 6
 #define TS_LEN(k) (TS_HDR + TS_STRIDE * (k))
-#define TS_MAX_K 10000
 
 #define TS_HINT_METHOD "Use nous.composite(...) OVER (...) or nous.composite_agg for the methods that need every value."
 
@@ -176,7 +175,7 @@ ts_check_params(ArrayType *a, const char *what, int *kp)
 	d = (const double *) ARR_DATA_PTR(a);
 	if (d[0] != TS_MAGIC)
 		BAD_PARAMS("Its first element is %g, not %g (format 1).", d[0], TS_MAGIC);
-	if (!is_whole(d[1], 1, TS_MAX_K))
+	if (!is_whole(d[1], 1, INDEX_MAX_K))
 		BAD_PARAMS("Its number of components is %g.", d[1]);
 	k = (int) d[1];
 	if (n != TS_LEN(k))
@@ -303,16 +302,9 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 				has_pol = false,
 				is_log;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("nous.composite_params_trans called outside an aggregate")));
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	aggcxt = nous_agg_context(fcinfo, "nous.composite_params_trans",
+							  "nous.composite_params(indicators, ...)");
+	NOUS_RETURN_STATE_IF_NULL(1);
 	if (cache == NULL && !PG_ARGISNULL(0))
 	{
 		/* a state but no cache: a caller that drops fn_extra between rows */
@@ -368,15 +360,7 @@ nous_composite_params_trans(PG_FUNCTION_ARGS)
 
 	values = PG_GETARG_ARRAYTYPE_P(1);
 	k = index_values_length(values, NULL, 0);
-	if (k == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("values must not be empty"),
-				 errdetail("Give at least one component.")));
-	if (k > TS_MAX_K)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("values has %d elements, at most %d are allowed", k, TS_MAX_K)));
+	index_check_components(k);
 
 	/* the polarity: decoded again only when its bytes change */
 	if (has_pol)

@@ -124,15 +124,11 @@ nous_ac_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggctx;
 	AcState    *a = PG_ARGISNULL(0) ? NULL : (AcState *) PG_GETARG_POINTER(0);
-	AcState    *b = PG_ARGISNULL(1) ? NULL : (AcState *) PG_GETARG_POINTER(1);
+	AcState    *b;
 
 	aggctx = nous_agg_context(fcinfo, "nous_ac_combine", NULL);
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
+	b = (AcState *) PG_GETARG_POINTER(1);
 	if (a == NULL)
 	{
 		a = ac_new(aggctx);

@@ -259,12 +259,7 @@ nous_contiguity_combine(PG_FUNCTION_ARGS)
 	GeomState  *b;
 	GeomEO	   *eo;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
 	b = gr_read(PG_GETARG_DATUM(1), CurrentMemoryContext);
 	eo = geo_state(fcinfo, 0, aggctx, b->geomtype, b->kind, b->param, b->tids != NULL);
 	geo_append(eo, b);

@@ -258,12 +258,7 @@ nous_weights_combine(PG_FUNCTION_ARGS)
 	MemoryContext aggctx = nous_agg_context(fcinfo, "nous_weights_combine", "nous.weights(from_id, to_id)");
 	WeightsEO  *eo;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	NOUS_RETURN_STATE_IF_NULL(1);
 	eo = weo_state(fcinfo, 0, aggctx,
 				   weights_datum_is_text(PG_ARGISNULL(0) ? PG_GETARG_DATUM(1) : PG_GETARG_DATUM(0)));
 	weo_add(eo, PG_GETARG_DATUM(1));

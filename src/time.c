@@ -76,8 +76,7 @@ nous_trend_accum(PG_FUNCTION_ARGS)
 				y;
 	int			idx;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		aggctx = CurrentMemoryContext;
+	aggctx = nous_agg_or_current_context(fcinfo);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
 		if (PG_ARGISNULL(0))
@@ -153,8 +152,7 @@ nous_trend_combine(PG_FUNCTION_ARGS)
 	int			na,
 				nb;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		aggctx = CurrentMemoryContext;
+	aggctx = nous_agg_or_current_context(fcinfo);
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	old = MemoryContextSwitchTo(aggctx);
