@@ -76,8 +76,17 @@ extern char *index_text_arg(Datum d, bool isnull, const char *what, const char *
 extern int	index_values_length(ArrayType *a, const char *where, int64 row);
 /* The most components (indicators) an index combines. */
 #define INDEX_MAX_K 10000
-/* k components: ERROR when there are none (22023) or more than INDEX_MAX_K (54000). */
-extern void index_check_components(int k);
+/*
+ * k components: ERROR when there are none (22023) or more than INDEX_MAX_K
+ * (54000).  Called on every row: the test inline, the error out of line.
+ */
+NOUS_NORETURN extern void index_bad_components(int k);
+static inline void
+index_check_components(int k)
+{
+	if (unlikely(k == 0 || k > INDEX_MAX_K))
+		index_bad_components(k);
+}
 /* Length of a one-dimensional array argument, -1 when NULL. */
 extern int	index_array_length(Datum d, bool isnull);
 /* The scores of one partition or group (coverage, normalise, aggregate). */

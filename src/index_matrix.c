@@ -448,17 +448,17 @@ index_values_length(ArrayType *a, const char *where, int64 row)
 }
 
 void
-index_check_components(int k)
+index_bad_components(int k)
 {
 	if (k == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("values must not be empty"),
 				 errdetail("Give at least one component.")));
-	if (k > INDEX_MAX_K)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("values has %d elements, at most %d are allowed", k, INDEX_MAX_K)));
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("values has %d elements, at most %d are allowed", k, INDEX_MAX_K)));
+	pg_unreachable();
 }
 
 /* Length of a one-dimensional array argument, -1 when NULL. */
