@@ -73,7 +73,6 @@ ac_row_value(FunctionCallInfo fcinfo)
 	return spatial_value_arg(fcinfo, 3, PG_GETARG_INT64(2));
 }
 
-
 static Datum
 ac_trans(FunctionCallInfo fcinfo, bool has_opts)
 {
@@ -188,40 +187,40 @@ nous_ac_deserialize(PG_FUNCTION_ARGS)
 	aggctx = nous_agg_context(fcinfo, "nous_ac_deserialize", NULL);
 	spatial_state_buf(PG_GETARG_BYTEA_PP(0), &buf);
 	if (buf.len < 1 + 2 + 4 + 8)
-		spatial_state_corrupt("autocorrelation", "The state is too short.");
+		nous_state_corrupt(AC_STATE_WHAT, "The state is too short.");
 	if (pq_getmsgbyte(&buf) != AC_STATE_VERSION)
-		spatial_state_corrupt("autocorrelation", "Unknown state version.");
+		nous_state_corrupt(AC_STATE_WHAT, "Unknown state version.");
 	s = ac_new(aggctx);
 	olen = (int16) pq_getmsgint(&buf, 2);
 	if (olen < 0 || olen > AC_OPTS_MAXLEN || olen > buf.len - buf.cursor - 12)
-		spatial_state_corrupt("autocorrelation", "The options have an invalid length.");
+		nous_state_corrupt(AC_STATE_WHAT, "The options have an invalid length.");
 	memcpy(s->opts, pq_getmsgbytes(&buf, olen), olen);
 	s->opts[olen] = '\0';
 	if (strlen(s->opts) != (size_t) olen)
-		spatial_state_corrupt("autocorrelation", "The options contain a zero byte.");
+		nous_state_corrupt(AC_STATE_WHAT, "The options contain a zero byte.");
 	wlen = pq_getmsgint(&buf, 4);
 	if (wlen < 0 || wlen > buf.len - buf.cursor - 8 || (wlen > 0 && (Size) wlen < WEIGHTS_HDRSZ))
-		spatial_state_corrupt("autocorrelation", "The weights have an invalid length.");
+		nous_state_corrupt(AC_STATE_WHAT, "The weights have an invalid length.");
 	if (wlen > 0)
 	{
 		NousWeights *w = MemoryContextAlloc(aggctx, wlen);
 
 		memcpy(w, pq_getmsgbytes(&buf, wlen), wlen);
 		if (VARATT_IS_SHORT(w) || VARATT_IS_EXTENDED(w) || VARSIZE(w) != (Size) wlen)
-			spatial_state_corrupt("autocorrelation", "The weights are corrupt.");
+			nous_state_corrupt(AC_STATE_WHAT, "The weights are corrupt.");
 		weights_check_full(w, ERRCODE_DATA_EXCEPTION);
 		s->w = w;
 	}
 	n = pq_getmsgint64(&buf);
 	if (n < 0 || n > NOUS_GRAPH_MAX || (int64) (buf.len - buf.cursor) != 16 * n)
-		spatial_state_corrupt("autocorrelation", "The number of areas does not match the length of the state.");
+		nous_state_corrupt(AC_STATE_WHAT, "The number of areas does not match the length of the state.");
 	ac_reserve(s, n);
 	for (int64 i = 0; i < n; i++)
 	{
 		s->ids[i] = pq_getmsgint64(&buf);
 		s->x[i] = pq_getmsgfloat8(&buf);
 		if (isinf(s->x[i]))
-			spatial_state_corrupt("autocorrelation", "The state holds an infinite value.");
+			nous_state_corrupt(AC_STATE_WHAT, "The state holds an infinite value.");
 	}
 	s->n = n;
 	PG_RETURN_POINTER(s);

@@ -32,12 +32,6 @@
 #include "spatial_geoms.h"
 
 void
-spatial_state_corrupt(const char *agg, const char *detail)
-{
-	nous_state_corrupt(psprintf("%s aggregate state", agg), "%s", detail);
-}
-
-void
 spatial_state_buf(bytea *b, StringInfo buf)
 {
 	buf->data = VARDATA_ANY(b);

@@ -85,8 +85,6 @@ extern int	spatial_cmp_id(const void *a, const void *b);
 
 /* ---- aggregate states (spatial_geoms.c) ---- */
 
-/* an error of a state that does not decode (SQLSTATE 22000) */
-extern void spatial_state_corrupt(const char *agg, const char *detail);
 /*
  * An expanded state whose flat form is built whole by a function and kept
  * until the next change (nous.geom_rows, the links of nous.weights): its
@@ -187,6 +185,8 @@ extern void spatial_rings_add_wkb(RingBuf *rb, Datum wkb, int32 poly);
 /* ---- autocorrelation (spatial_autocorr_state.c) ---- */
 
 #define AC_STATE_VERSION 1
+/* what a 0.1.0 autocorrelation state that does not decode is called in its error */
+#define AC_STATE_WHAT "autocorrelation aggregate state"
 #define AC_OPTS_MAXLEN 255
 
 typedef struct AcState
